@@ -1,0 +1,286 @@
+// Package runtime is what sessiongen's generated code calls: configuration and
+// its validation, signing and encryption of cookie values (through
+// github.com/gorilla/securecookie), cookie attributes, Flask's
+// SessionInterface semantics, and the middleware that saves the session
+// before the first byte of the response.
+//
+// Nothing here depends on the user's session struct; the generated file binds
+// a struct to an [Interface] through a [Codec]. Users rarely import this
+// package: the generated file re-exports what they configure.
+package runtime
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Defaults, as in Flask where Flask has one.
+const (
+	// DefaultCookieName is SESSION_COOKIE_NAME's default.
+	DefaultCookieName = "session"
+	// DefaultLifetime is PERMANENT_SESSION_LIFETIME's default: 31 days.
+	DefaultLifetime = 31 * 24 * time.Hour
+	// MaxLifetime is the longest lifetime browsers honour (RFC 6265bis caps
+	// Max-Age and Expires at 400 days).
+	MaxLifetime = 400 * 24 * time.Hour
+	// MaxCookieSize is the largest name plus value a browser stores; a
+	// larger cookie is dropped silently by the browser, so it is refused here.
+	MaxCookieSize = 4096
+	// MinSecretKeyLen is the shortest secret key accepted outside
+	// development mode: 32 bytes, the output size of HMAC-SHA256.
+	MinSecretKeyLen = 32
+)
+
+// Config configures an [Interface]. The zero value of every field but
+// SecretKey is a safe default: HttpOnly, Secure, SameSite=Lax, Path=/, a
+// host-only cookie named "session", permanent sessions lasting 31 days and
+// refreshed on every request.
+type Config struct {
+	// SecretKey signs cookies (Flask's SECRET_KEY). At least 32 bytes, and
+	// not a well-known example value, unless Development is set. Read it
+	// from the environment (see ConfigFromEnv), never from source code.
+	SecretKey []byte
+	// SecretKeyFallbacks are older keys still accepted when reading, newest
+	// first (SECRET_KEY_FALLBACKS). A cookie they verify is re-signed with
+	// SecretKey the next time it is saved.
+	SecretKeyFallbacks [][]byte
+	// EncryptionKey, when set, encrypts cookie values with AES-CTR under a
+	// MAC (16, 24 or 32 bytes: AES-128, -192, -256). It must differ from
+	// every signing key.
+	EncryptionKey []byte
+
+	// CookieName is the cookie's name (SESSION_COOKIE_NAME); default
+	// "session". Names with the __Host- or __Secure- prefix are checked
+	// against the rules browsers enforce for them.
+	CookieName string
+	// CookieDomain sets the Domain attribute (SESSION_COOKIE_DOMAIN); empty
+	// means a host-only cookie.
+	CookieDomain string
+	// CookiePath sets the Path attribute (SESSION_COOKIE_PATH); empty means
+	// ApplicationRoot.
+	CookiePath string
+	// ApplicationRoot is where the application is mounted (APPLICATION_ROOT);
+	// empty means "/".
+	ApplicationRoot string
+	// DisableHTTPOnly lets scripts read the cookie (SESSION_COOKIE_HTTPONLY =
+	// False). Leave it off unless scripts must read the session.
+	DisableHTTPOnly bool
+	// DisableSecure lets the cookie travel over plain HTTP
+	// (SESSION_COOKIE_SECURE = False). Development implies it.
+	DisableSecure bool
+	// SameSite sets the SameSite attribute (SESSION_COOKIE_SAMESITE). The
+	// zero value means Lax; http.SameSiteDefaultMode means no attribute;
+	// http.SameSiteNoneMode requires Secure.
+	SameSite http.SameSite
+	// Partitioned sets the CHIPS Partitioned attribute
+	// (SESSION_COOKIE_PARTITIONED); it forces Secure.
+	Partitioned bool
+
+	// Lifetime is how long a permanent session's cookie lives, and the
+	// maximum age of every signed cookie, permanent or not, counted from its
+	// last save (PERMANENT_SESSION_LIFETIME). Zero means 31 days; at most
+	// 400 days.
+	Lifetime time.Duration
+	// DisableRefreshEachRequest stops re-sending the cookie of a permanent
+	// session on requests that did not change it
+	// (SESSION_REFRESH_EACH_REQUEST = False).
+	DisableRefreshEachRequest bool
+	// MaxCookieSize bounds the cookie's name plus value; zero means 4096,
+	// the browsers' limit, which is also the most it may be.
+	MaxCookieSize int
+
+	// Development relaxes the checks meant for production: Secure is off and
+	// short or well-known secret keys are accepted. Never set it in
+	// production.
+	Development bool
+
+	// OnError, when set, is told about cookies that were rejected (bad
+	// signature, expired, malformed: the request goes on with a fresh
+	// session) and about fields dropped from a cookie whose stored value no
+	// longer fits the struct (a *FieldError). It is never told the cookie's
+	// value.
+	OnError func(r *http.Request, err error)
+
+	// Now returns the current time; nil means time.Now. For tests.
+	Now func() time.Time
+}
+
+// Errors reported by [Config] validation. Each is wrapped in a
+// [*ConfigError] that says which field is wrong and how to fix it.
+var (
+	// ErrNoSecretKey: SecretKey is empty.
+	ErrNoSecretKey = errors.New("no secret key")
+	// ErrWeakSecretKey: a signing key is too short, a well-known example
+	// value, or equal to the encryption key.
+	ErrWeakSecretKey = errors.New("weak secret key")
+	// ErrEncryptionKey: EncryptionKey has a length AES does not take.
+	ErrEncryptionKey = errors.New("invalid encryption key")
+	// ErrCookieConfig: the cookie attributes break a rule browsers enforce.
+	ErrCookieConfig = errors.New("invalid cookie settings")
+)
+
+// ConfigError is a configuration problem found at start-up.
+type ConfigError struct {
+	Field string // the Config field at fault
+	Err   error  // one of the Err* values above
+	Hint  string // what is wrong and how to fix it
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("sessiongen: Config.%s: %v: %s", e.Field, e.Err, e.Hint)
+}
+
+// Unwrap returns the sentinel error, for errors.Is.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// exampleSecrets are keys copied from tutorials and docs; real deployments
+// have been found running with each of them.
+var exampleSecrets = []string{
+	"your_secret_key", "your-secret-key", "super-secret-key", "super_secret_key",
+	"very-secret", "something-very-secret", "secret-key", "secret_key", "secret",
+	"changeme", "change-me", "dev", "development", "mysecretkey", "my-secret-key",
+	"your_secret_key_here", "replace-me", "insecure",
+}
+
+func isExampleSecret(key []byte) bool {
+	k := strings.ToLower(strings.TrimSpace(string(key)))
+	for _, e := range exampleSecrets {
+		if k == e {
+			return true
+		}
+	}
+	return false
+}
+
+// settings is a validated, defaulted Config.
+type settings struct {
+	Config
+	secure   bool
+	sameSite http.SameSite
+	maxAge   int // Lifetime in whole seconds
+}
+
+func (c Config) validate() (*settings, error) {
+	s := &settings{Config: c}
+	if s.CookieName == "" {
+		s.CookieName = DefaultCookieName
+	}
+	if s.ApplicationRoot == "" {
+		s.ApplicationRoot = "/"
+	}
+	if s.CookiePath == "" {
+		s.CookiePath = s.ApplicationRoot
+	}
+	if s.Lifetime == 0 {
+		s.Lifetime = DefaultLifetime
+	}
+	if s.MaxCookieSize == 0 {
+		s.MaxCookieSize = MaxCookieSize
+	}
+	s.secure = !(s.Development || s.DisableSecure) || s.Partitioned
+	s.sameSite = s.SameSite
+	if s.sameSite == 0 {
+		s.sameSite = http.SameSiteLaxMode
+	}
+
+	if err := s.validateKeys(); err != nil {
+		return nil, err
+	}
+	switch {
+	case s.Lifetime < time.Second:
+		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is shorter than a second; leave it zero for 31 days", s.Lifetime)}
+	case s.Lifetime > MaxLifetime:
+		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is longer than the 400 days browsers honour", s.Lifetime)}
+	case s.MaxCookieSize < 0 || s.MaxCookieSize > MaxCookieSize:
+		return nil, &ConfigError{"MaxCookieSize", ErrCookieConfig, fmt.Sprintf("%d is outside 1..%d: browsers drop larger cookies silently", s.MaxCookieSize, MaxCookieSize)}
+	}
+	s.maxAge = int(s.Lifetime / time.Second)
+	switch s.sameSite {
+	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if !s.secure {
+			return nil, &ConfigError{"SameSite", ErrCookieConfig, "SameSite=None requires Secure: browsers reject it otherwise; unset DisableSecure and Development"}
+		}
+	default:
+		return nil, &ConfigError{"SameSite", ErrCookieConfig, fmt.Sprintf("%d is not a SameSite mode: use http.SameSiteLaxMode, StrictMode, NoneMode or DefaultMode", s.sameSite)}
+	}
+	name := strings.ToLower(s.CookieName)
+	if strings.HasPrefix(name, "__secure-") && !s.secure {
+		return nil, &ConfigError{"CookieName", ErrCookieConfig, "a __Secure- cookie must be Secure: unset DisableSecure and Development, or rename the cookie"}
+	}
+	if strings.HasPrefix(name, "__host-") && (!s.secure || s.CookiePath != "/" || s.CookieDomain != "") {
+		return nil, &ConfigError{"CookieName", ErrCookieConfig, "a __Host- cookie must be Secure, with Path \"/\" and no Domain"}
+	}
+	if !strings.HasPrefix(s.CookiePath, "/") {
+		return nil, &ConfigError{"CookiePath", ErrCookieConfig, fmt.Sprintf("%q must start with \"/\"", s.CookiePath)}
+	}
+	// net/http drops an invalid Domain and strips bad Path bytes silently
+	// when it writes the cookie; Valid catches both here instead.
+	probe := s.cookie(s.CookieName, "v", s.CookieDomain, s.CookiePath)
+	if err := probe.Valid(); err != nil {
+		return nil, &ConfigError{"CookieName/CookieDomain/CookiePath", ErrCookieConfig, err.Error()}
+	}
+	if len(s.CookieName) > s.MaxCookieSize/2 {
+		return nil, &ConfigError{"CookieName", ErrCookieConfig, "the name leaves no room for the value"}
+	}
+	return s, nil
+}
+
+func (s *settings) validateKeys() error {
+	if len(s.SecretKey) == 0 {
+		return &ConfigError{"SecretKey", ErrNoSecretKey, "set it from the environment, e.g. SESSION_SECRET_KEY=$(head -c 32 /dev/urandom | base64)"}
+	}
+	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
+	for i, k := range keys {
+		field := "SecretKey"
+		if i > 0 {
+			field = fmt.Sprintf("SecretKeyFallbacks[%d]", i-1)
+		}
+		if len(k) == 0 {
+			return &ConfigError{field, ErrNoSecretKey, "an empty key signs nothing: remove it"}
+		}
+		if s.Development {
+			continue
+		}
+		if isExampleSecret(k) {
+			return &ConfigError{field, ErrWeakSecretKey, "this is a well-known example key that anyone can use to forge sessions: generate a random one (head -c 32 /dev/urandom | base64)"}
+		}
+		if len(k) < MinSecretKeyLen {
+			return &ConfigError{field, ErrWeakSecretKey, fmt.Sprintf("%d bytes is shorter than %d: generate a random one (head -c 32 /dev/urandom | base64)", len(k), MinSecretKeyLen)}
+		}
+		if len(s.EncryptionKey) > 0 && bytes.Equal(k, s.EncryptionKey) {
+			return &ConfigError{field, ErrWeakSecretKey, "the signing key equals EncryptionKey: use two independent random keys"}
+		}
+	}
+	switch len(s.EncryptionKey) {
+	case 0, 16, 24, 32:
+	default:
+		return &ConfigError{"EncryptionKey", ErrEncryptionKey, fmt.Sprintf("%d bytes: AES takes 16, 24 or 32", len(s.EncryptionKey))}
+	}
+	return nil
+}
+
+// cookie builds the session cookie with every configured attribute.
+func (s *settings) cookie(name, value, domain, path string) *http.Cookie {
+	return &http.Cookie{
+		Name:        name,
+		Value:       value,
+		Domain:      domain,
+		Path:        path,
+		HttpOnly:    !s.DisableHTTPOnly,
+		Secure:      s.secure,
+		SameSite:    s.sameSite,
+		Partitioned: s.Partitioned,
+	}
+}
+
+func (s *settings) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}

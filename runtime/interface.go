@@ -1,0 +1,363 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// Codec binds a generated session type S to the runtime. The generated file
+// fills one in; nothing else needs to.
+type Codec[S any] struct {
+	// State returns the session's metadata.
+	State func(*S) *State
+	// Empty reports whether no field of the session holds a value.
+	Empty func(*S) bool
+	// Encode writes every present field as an entry.
+	Encode func(*S, *wire.Encoder)
+	// DecodeEntry reads the entry at d into the field with that key, if
+	// any. It returns an error matching wire.ErrMismatch when the stored
+	// value no longer fits the field; the field stays absent.
+	DecodeEntry func(s *S, key []byte, d *wire.Decoder) error
+}
+
+// FieldError reports a field dropped while opening a session because its
+// stored value no longer fits the struct (a type changed incompatibly
+// between releases). The rest of the session is kept.
+type FieldError struct {
+	Key string // the field's session key
+	Err error  // matches wire.ErrMismatch
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("sessiongen: session key %q dropped: %v", e.Key, e.Err)
+}
+
+// Unwrap returns the decoding error.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// payloadVersion is the first byte of every payload. A payload with another
+// first byte is refused as a whole (ErrPayload) and the request gets a
+// fresh session.
+const payloadVersion = 1
+
+// Flag bits, the payload's second byte.
+const (
+	flagPermanentSet = 1 << iota
+	flagPermanent
+)
+
+// Interface is Flask's SessionInterface for the session type S, storing the
+// session in a signed (optionally encrypted) cookie. Its methods are safe
+// for concurrent use; the sessions it opens belong to one request each.
+type Interface[S any] struct {
+	cfg    *settings
+	codec  Codec[S]
+	signer *signer
+	pool   sync.Pool
+}
+
+// New validates cfg and returns an Interface for S. Every problem a request
+// could hit because of the configuration is reported here, at start-up.
+func New[S any](cfg Config, codec Codec[S]) (*Interface[S], error) {
+	s, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	sg, err := newSigner(s)
+	if err != nil {
+		return nil, err
+	}
+	si := &Interface[S]{cfg: s, codec: codec, signer: sg}
+	si.pool.New = func() any { return new(wire.Encoder) }
+	return si, nil
+}
+
+// CookieName returns the session cookie's name (Flask's
+// get_cookie_name).
+func (si *Interface[S]) CookieName(*http.Request) string { return si.cfg.CookieName }
+
+// CookieDomain returns the Domain attribute, empty for a host-only cookie
+// (get_cookie_domain).
+func (si *Interface[S]) CookieDomain(*http.Request) string { return si.cfg.CookieDomain }
+
+// CookiePath returns the Path attribute (get_cookie_path).
+func (si *Interface[S]) CookiePath(*http.Request) string { return si.cfg.CookiePath }
+
+// CookieHTTPOnly reports whether the cookie is HttpOnly
+// (get_cookie_httponly).
+func (si *Interface[S]) CookieHTTPOnly(*http.Request) bool { return !si.cfg.DisableHTTPOnly }
+
+// CookieSecure reports whether the cookie is Secure (get_cookie_secure).
+func (si *Interface[S]) CookieSecure(*http.Request) bool { return si.cfg.secure }
+
+// CookieSameSite returns the SameSite attribute; http.SameSiteDefaultMode
+// means none is sent (get_cookie_samesite).
+func (si *Interface[S]) CookieSameSite(*http.Request) http.SameSite { return si.cfg.sameSite }
+
+// CookiePartitioned reports whether the cookie is Partitioned
+// (get_cookie_partitioned).
+func (si *Interface[S]) CookiePartitioned(*http.Request) bool { return si.cfg.Partitioned }
+
+// ExpirationTime returns when the session's cookie expires: now plus the
+// lifetime for a permanent session, the zero time (a browser-session cookie)
+// otherwise (get_expiration_time).
+func (si *Interface[S]) ExpirationTime(_ *http.Request, s *S) time.Time {
+	if si.codec.State(s).has(statusPermanent) {
+		return si.cfg.now().Add(si.cfg.Lifetime)
+	}
+	return time.Time{}
+}
+
+// ShouldSetCookie reports whether SaveSession sends the cookie: when the
+// session was modified, or when it is permanent and refreshed on every
+// request (should_set_cookie).
+func (si *Interface[S]) ShouldSetCookie(_ *http.Request, s *S) bool {
+	st := si.codec.State(s)
+	return st.has(statusModified) || (st.has(statusPermanent) && !si.cfg.DisableRefreshEachRequest)
+}
+
+// MakeNullSession returns a session that can be read (it is empty) but not
+// written: writes record ErrNullSession. It is never saved
+// (make_null_session).
+func (si *Interface[S]) MakeNullSession() *S {
+	s := new(S)
+	si.codec.State(s).status = statusNew | statusNull
+	return s
+}
+
+// IsNullSession reports whether s is a null session (is_null_session).
+func (si *Interface[S]) IsNullSession(s *S) bool { return si.codec.State(s).has(statusNull) }
+
+// OpenSession returns the session carried by the request's cookie, or a new
+// empty one when there is none or it does not verify (open_session). A
+// rejected cookie is reported to Config.OnError, not returned: the request
+// goes on with a fresh session, as in Flask.
+//
+// When several cookies have the session's name (a sibling subdomain can set
+// one), the first that verifies is used.
+func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
+	s := new(S)
+	st := si.codec.State(s)
+	name := si.CookieName(r)
+	for _, c := range r.CookiesNamed(name) {
+		if c.Value == "" {
+			continue
+		}
+		err := si.decode(r, s, name, c.Value)
+		if err == nil {
+			return s, nil
+		}
+		si.report(r, err)
+		*s = *new(S)
+	}
+	st.status |= statusNew
+	return s, nil
+}
+
+// decode verifies value and fills s from its payload.
+func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error {
+	// Length first: no base64 or crypto work on oversized input.
+	if len(name)+len(value) > si.cfg.MaxCookieSize {
+		return &CookieError{Name: name, Size: len(value), Err: ErrCookieTooLarge}
+	}
+	payload, _, err := si.signer.open(name, value)
+	if err != nil {
+		return err
+	}
+	if len(payload) < 2 || payload[0] != payloadVersion || payload[1]&^(flagPermanentSet|flagPermanent) != 0 {
+		return &CookieError{Name: name, Size: len(value), Err: ErrPayload, Cause: wire.ErrCorrupt}
+	}
+	st := si.codec.State(s)
+	if payload[1]&flagPermanentSet != 0 {
+		st.status |= statusPermanentSet
+	}
+	if payload[1]&flagPermanent != 0 {
+		st.status |= statusPermanent
+	}
+	var d wire.Decoder
+	d.Reset(payload[2:])
+	var dropped []error
+	for d.Next() {
+		if err := si.codec.DecodeEntry(s, d.Key(), &d); err != nil {
+			if d.Err() != nil {
+				break
+			}
+			dropped = append(dropped, &FieldError{Key: string(d.Key()), Err: err})
+		}
+	}
+	if err := d.Err(); err != nil {
+		return &CookieError{Name: name, Size: len(value), Err: ErrPayload, Cause: err}
+	}
+	for _, err := range dropped {
+		si.report(r, err)
+	}
+	return nil
+}
+
+func (si *Interface[S]) report(r *http.Request, err error) {
+	if si.cfg.OnError != nil {
+		si.cfg.OnError(r, err)
+	}
+}
+
+// encode returns the signed cookie value of s.
+func (si *Interface[S]) encode(name string, s *S) (string, error) {
+	e := si.pool.Get().(*wire.Encoder)
+	defer si.pool.Put(e)
+	e.Reset(e.Data())
+	st := si.codec.State(s)
+	var flags byte
+	if st.has(statusPermanentSet) {
+		flags |= flagPermanentSet
+	}
+	if st.has(statusPermanent) {
+		flags |= flagPermanent
+	}
+	e.Raw(payloadVersion, flags)
+	si.codec.Encode(s, e)
+	return si.signer.sign(name, e.Data())
+}
+
+// SaveSession writes the session's cookie to the response headers, or
+// deletes it, following Flask 3.1's save_session:
+//
+//  1. a session that was read or written adds "Vary: Cookie";
+//  2. an empty session deletes the cookie if this request emptied it, and
+//     is otherwise not sent;
+//  3. ShouldSetCookie decides whether the cookie is sent at all;
+//  4. the cookie carries every configured attribute and, for a permanent
+//     session, Expires = ExpirationTime.
+//
+// A cookie larger than MaxCookieSize is not sent: the error wraps
+// ErrCookieTooLarge. Null sessions are never saved.
+func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S) error {
+	st := si.codec.State(s)
+	if st.has(statusNull) {
+		return nil
+	}
+	h := w.Header()
+	if st.has(statusAccessed) {
+		addVaryCookie(h)
+	}
+	name := si.CookieName(r)
+	if si.codec.Empty(s) && st.empty() {
+		if st.has(statusModified) {
+			c := si.cookieFor(r, name, "")
+			c.MaxAge = -1 // Max-Age=0
+			c.Expires = time.Unix(0, 0)
+			http.SetCookie(w, c)
+			addVaryCookie(h)
+			noSharedCache(h)
+		}
+		return nil
+	}
+	if !si.ShouldSetCookie(r, s) {
+		return nil
+	}
+	value, err := si.encode(name, s)
+	if err != nil {
+		return fmt.Errorf("sessiongen: signing the session: %w", err)
+	}
+	if len(name)+len(value) > si.cfg.MaxCookieSize {
+		return &CookieError{Name: name, Size: len(value), Err: ErrCookieTooLarge,
+			Cause: fmt.Errorf("name and value take %d bytes, more than the %d a browser keeps: store less in the session", len(name)+len(value), si.cfg.MaxCookieSize)}
+	}
+	c := si.cookieFor(r, name, value)
+	if exp := si.ExpirationTime(r, s); !exp.IsZero() {
+		c.Expires = exp
+	}
+	http.SetCookie(w, c)
+	addVaryCookie(h)
+	noSharedCache(h)
+	return nil
+}
+
+// cookieFor builds the cookie with the attributes of this request.
+func (si *Interface[S]) cookieFor(r *http.Request, name, value string) *http.Cookie {
+	c := si.cfg.cookie(name, value, si.CookieDomain(r), si.CookiePath(r))
+	c.HttpOnly = si.CookieHTTPOnly(r)
+	c.Secure = si.CookieSecure(r) || si.CookiePartitioned(r)
+	c.SameSite = si.CookieSameSite(r)
+	c.Partitioned = si.CookiePartitioned(r)
+	return c
+}
+
+// addVaryCookie adds "Cookie" to the Vary header unless it is there already.
+func addVaryCookie(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			f = strings.TrimSpace(f)
+			if f == "*" || strings.EqualFold(f, "Cookie") {
+				return
+			}
+		}
+	}
+	h.Add("Vary", "Cookie")
+}
+
+// noSharedCache keeps a response that sets a cookie out of shared caches,
+// unless the handler chose a Cache-Control itself.
+func noSharedCache(h http.Header) {
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "private")
+	}
+}
+
+// contextKey is the context key of sessions of type S.
+type contextKey[S any] struct{}
+
+// From returns the session that [Interface.Middleware] opened for the
+// request carrying ctx, or nil if the request did not pass through it.
+func From[S any](ctx context.Context) *S {
+	s, _ := ctx.Value(contextKey[S]{}).(*S)
+	return s
+}
+
+// NewContext returns a copy of ctx carrying s, for handlers and tests that
+// open sessions without the middleware.
+func NewContext[S any](ctx context.Context, s *S) context.Context {
+	return context.WithValue(ctx, contextKey[S]{}, s)
+}
+
+// ErrSessionNotSaved is what writes to the response return after the
+// session could not be saved and the response was replaced by a 500.
+var ErrSessionNotSaved = errors.New("sessiongen: the session could not be saved; the response was replaced by a 500")
+
+// Middleware opens the session before next runs, puts it in the request's
+// context (read it with From, or the generated TFrom), and saves it just
+// before the first byte of the response: when next calls WriteHeader,
+// Write, Flush or ReadFrom, or when it returns without writing. So the
+// cookie is always set, and never after the headers are gone.
+//
+// If the session cannot be saved (a cookie over MaxCookieSize), the
+// response becomes a 500, the error goes to Config.OnError, and what next
+// writes afterwards is discarded: a browser would have dropped the cookie
+// silently.
+func (si *Interface[S]) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := si.OpenSession(r)
+		if err != nil {
+			si.report(r, err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		r = r.WithContext(NewContext(r.Context(), s))
+		rw := &responseWriter{ResponseWriter: w}
+		rw.save = func() error {
+			err := si.SaveSession(w, r, s)
+			if err != nil {
+				si.report(r, err)
+			}
+			return err
+		}
+		next.ServeHTTP(rw, r)
+		rw.commit()
+	})
+}

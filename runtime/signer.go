@@ -1,0 +1,123 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gorilla/securecookie"
+)
+
+// Errors for cookies that cannot be opened. Each makes the request go on
+// with a fresh, empty session; they reach Config.OnError wrapped in a
+// [*CookieError].
+var (
+	// ErrCookieInvalid: the value does not verify under any key (tampered,
+	// truncated, made for another cookie name, or by another application).
+	ErrCookieInvalid = errors.New("session cookie does not verify")
+	// ErrCookieExpired: the value verifies but is older than Lifetime, or
+	// dated in the future.
+	ErrCookieExpired = errors.New("session cookie expired")
+	// ErrCookieTooLarge: a value longer than MaxCookieSize, whether received
+	// (not even decoded) or about to be sent (not sent: browsers drop such
+	// cookies silently).
+	ErrCookieTooLarge = errors.New("session cookie too large")
+	// ErrPayload: the value verifies but its payload cannot be read (a
+	// format from a newer or much older release).
+	ErrPayload = errors.New("session payload unreadable")
+)
+
+// CookieError describes a session cookie that was rejected or could not be
+// written.
+type CookieError struct {
+	Name string // the cookie's name
+	Size int    // the value's length in bytes
+	Err  error  // one of the ErrCookie* values or ErrPayload
+	// Cause is the underlying error from securecookie or the decoder, if
+	// any.
+	Cause error
+}
+
+func (e *CookieError) Error() string {
+	msg := fmt.Sprintf("sessiongen: cookie %q (%d bytes): %v", e.Name, e.Size, e.Err)
+	if e.Cause != nil {
+		msg += ": " + e.Cause.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the sentinel and the cause, for errors.Is and errors.As.
+func (e *CookieError) Unwrap() []error { return []error{e.Err, e.Cause} }
+
+// futureSkew is how far in the future a cookie's timestamp may be, to
+// tolerate clocks that differ slightly between servers. Beyond it the cookie
+// is treated as expired, as itsdangerous does with any future timestamp.
+const futureSkew = 5
+
+// signer signs with the current key and verifies with it and the fallbacks,
+// through securecookie. Each securecookie instance binds the cookie name into
+// the MAC, so a value made for one cookie never opens as another.
+type signer struct {
+	codecs []*securecookie.SecureCookie // current key first
+}
+
+func newSigner(s *settings) (*signer, error) {
+	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
+	sg := &signer{}
+	for _, k := range keys {
+		sc := securecookie.New(k, s.EncryptionKey)
+		sc.SetSerializer(securecookie.NopEncoder{})
+		sc.MaxAge(s.maxAge)
+		// A negative minimum age turns securecookie's "too new" check into a
+		// bound on future timestamps.
+		sc.MinAge(-futureSkew)
+		// Lengths are checked by the caller, with matchable errors.
+		sc.MaxLength(0)
+		sg.codecs = append(sg.codecs, sc)
+	}
+	// securecookie reports bad keys only at the first Encode: probe now.
+	if _, err := sg.codecs[0].Encode("probe", []byte("probe")); err != nil {
+		return nil, &ConfigError{"SecretKey/EncryptionKey", ErrEncryptionKey, err.Error()}
+	}
+	return sg, nil
+}
+
+// sign returns the cookie value for payload.
+func (sg *signer) sign(name string, payload []byte) (string, error) {
+	return sg.codecs[0].Encode(name, payload)
+}
+
+// open verifies value and returns its payload and whether a fallback key
+// verified it.
+func (sg *signer) open(name, value string) (payload []byte, fallback bool, err error) {
+	var firstErr error
+	for i, sc := range sg.codecs {
+		var b []byte
+		err := sc.Decode(name, value, &b)
+		if err == nil {
+			return b, i > 0, nil
+		}
+		if firstErr == nil || isExpiry(err) {
+			// An expiry means the MAC verified: that is the error worth
+			// reporting, whichever key it came from.
+			firstErr = err
+		}
+		if isExpiry(err) {
+			break
+		}
+	}
+	if isExpiry(firstErr) {
+		return nil, false, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: firstErr}
+	}
+	return nil, false, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: firstErr}
+}
+
+// isExpiry tells securecookie's timestamp errors, which it raises only after
+// the MAC has verified, from the others. securecookie exports no values for
+// them, so its messages are the only handle.
+func isExpiry(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return msg == "securecookie: expired timestamp" || msg == "securecookie: timestamp is too new"
+}

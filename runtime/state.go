@@ -1,0 +1,95 @@
+package runtime
+
+import "errors"
+
+// ErrNullSession is recorded when a null session (see
+// [Interface.MakeNullSession]) is written to. The message is Flask's.
+var ErrNullSession = errors.New("The session is unavailable because no secret key was set.  Set the secret_key on the application to something unique and secret.")
+
+// status is what happened to a session during one request.
+type status uint8
+
+const (
+	statusNew          status = 1 << iota // no valid cookie came with the request
+	statusAccessed                        // read or written
+	statusModified                        // written
+	statusPermanentSet                    // the permanent flag is stored (even as false)
+	statusPermanent                       // the permanent flag's value
+	statusNull                            // a null session: reads only, never saved
+)
+
+// State is the part of a session that does not depend on the user's struct:
+// Flask's new, accessed, modified and permanent flags. Generated session
+// types hold one and report every read and write to it.
+type State struct {
+	status status
+	err    error
+}
+
+func (s *State) has(f status) bool { return s.status&f != 0 }
+
+// Access records a read.
+func (s *State) Access() { s.status |= statusAccessed }
+
+// Modify records a write. It returns false, and records ErrNullSession, when
+// the session is a null session and must not change.
+func (s *State) Modify() bool {
+	if s.has(statusNull) {
+		s.status |= statusAccessed
+		s.err = ErrNullSession
+		return false
+	}
+	s.status |= statusAccessed | statusModified
+	return true
+}
+
+// Accessed reports whether the session was read or written during this
+// request (Flask's session.accessed).
+func (s *State) Accessed() bool { return s.has(statusAccessed) }
+
+// Modified reports whether the session was written during this request
+// (Flask's session.modified).
+func (s *State) Modified() bool { return s.has(statusModified) }
+
+// IsNew reports whether the request brought no valid session cookie
+// (Flask's session.new).
+func (s *State) IsNew() bool { return s.has(statusNew) }
+
+// IsNull reports whether this is a null session.
+func (s *State) IsNull() bool { return s.has(statusNull) }
+
+// Err returns ErrNullSession if a write to a null session was attempted.
+func (s *State) Err() error { return s.err }
+
+// Permanent reports whether the session outlives the browser session.
+func (s *State) Permanent() bool {
+	s.Access()
+	return s.has(statusPermanent)
+}
+
+// SetPermanent makes the session's cookie persist for the configured
+// lifetime (true) or end with the browser session (false). Like Flask, both
+// values are stored, so setting either keeps an otherwise empty session.
+func (s *State) SetPermanent(permanent bool) {
+	if !s.Modify() {
+		return
+	}
+	s.status |= statusPermanentSet
+	if permanent {
+		s.status |= statusPermanent
+	} else {
+		s.status &^= statusPermanent
+	}
+}
+
+// Clear forgets the session's metadata, as Flask's session.clear() drops
+// "_permanent" with everything else.
+func (s *State) Clear() {
+	if !s.Modify() {
+		return
+	}
+	s.status &^= statusPermanentSet | statusPermanent
+}
+
+// empty reports whether the metadata alone would keep the session.
+func (s *State) empty() bool { return !s.has(statusPermanentSet) }
