@@ -1,0 +1,183 @@
+// Sessiongen generates typed HTTP sessions for a Go struct: accessors with
+// presence and modification tracking, a reflection-free cookie codec, and a
+// Flask-style SessionInterface with net/http middleware.
+//
+// Usage, from a go:generate line beside the struct:
+//
+//	//go:generate go tool sessiongen -type=Visitor
+//
+// or from a shell:
+//
+//	sessiongen -type=Visitor ./internal/auth
+//
+// Flags:
+//
+//	-type T[,U]   the structs to generate for (required)
+//	-output FILE  the file to write (default: <type>_session.go beside the struct; one type only)
+//	-tags TAGS    comma-separated build tags to load the package with
+//	-check        write nothing; exit 1 if a generated file is missing or stale
+//	-version      print the version and exit
+//
+// Exit status: 0 done (or fresh with -check), 1 stale files with -check or
+// a problem in the declarations, 2 a usage error.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/sessiongen/sessiongen/gen"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // stale output with -check, or declarations refused
+	exitUsage = 2
+)
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sessiongen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		typeNames = fs.String("type", "", "comma-separated struct names (required)")
+		output    = fs.String("output", "", "output file (default: <type>_session.go beside the struct)")
+		tags      = fs.String("tags", "", "comma-separated build tags")
+		check     = fs.Bool("check", false, "write nothing; exit 1 if a generated file is missing or stale")
+		version   = fs.Bool("version", false, "print the version and exit")
+	)
+	usage := func(msg string) int {
+		fmt.Fprintf(stderr, "sessiongen: %s (usage: sessiongen -type=T [-output file] [-tags t] [-check] [packages])\n", msg)
+		return exitUsage
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return exitUsage
+		}
+		return usage(err.Error())
+	}
+	if *version {
+		fmt.Fprintln(stdout, "sessiongen", buildVersion())
+		return exitOK
+	}
+	if *typeNames == "" {
+		return usage("-type is required")
+	}
+	cfg := gen.Config{
+		Types:    splitList(*typeNames),
+		Patterns: fs.Args(),
+		Output:   *output,
+	}
+	if *tags != "" {
+		cfg.Tags = splitList(*tags)
+	}
+	if cfg.Output != "" && len(cfg.Types) > 1 {
+		return usage("-output takes one type, not " + fmt.Sprint(len(cfg.Types)))
+	}
+	// From go:generate, $GOFILE names the file with the directive: load its
+	// directory's package, which is the current directory.
+	if len(cfg.Patterns) == 0 {
+		cfg.Patterns = []string{"."}
+	}
+
+	files, err := gen.Generate(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	stale := 0
+	for _, f := range files {
+		old, readErr := os.ReadFile(f.Path)
+		same := readErr == nil && bytes.Equal(old, f.Content)
+		if *check {
+			if !same {
+				stale++
+				fmt.Fprintf(stderr, "%s: %s\n", relative(f.Path), staleness(old, readErr, f.Content))
+			}
+			continue
+		}
+		if same {
+			continue // leave the file alone: mtimes and build caches stay put
+		}
+		if err := os.WriteFile(f.Path, f.Content, 0o644); err != nil {
+			fmt.Fprintln(stderr, "sessiongen:", err)
+			return exitFail
+		}
+	}
+	if stale > 0 {
+		fmt.Fprintf(stderr, "sessiongen: %d generated file(s) out of date: run \"go generate\"\n", stale)
+		return exitFail
+	}
+	return exitOK
+}
+
+// staleness says how the file on disk differs from what would be
+// generated: missing, or the first line that differs.
+func staleness(old []byte, readErr error, want []byte) string {
+	if readErr != nil {
+		if errors.Is(readErr, os.ErrNotExist) {
+			return "missing"
+		}
+		return readErr.Error()
+	}
+	a, b := strings.Split(string(old), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return fmt.Sprintf("stale at line %d:\n\t-%s\n\t+%s", i+1, x, y)
+		}
+	}
+	return "stale"
+}
+
+func relative(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// buildVersion is the module version the binary was built from.
+func buildVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}

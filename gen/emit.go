@@ -1,0 +1,180 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"go/types"
+
+	"github.com/dave/jennifer/jen"
+	"golang.org/x/tools/imports"
+)
+
+// Import paths of the runtime, and the names the generated file gives them:
+// longer than the packages' own so they cannot clash with a user's
+// package-level "runtime" or "wire".
+const (
+	runtimePath  = "github.com/sessiongen/sessiongen/runtime"
+	runtimeAlias = "sessionruntime"
+	wirePath     = "github.com/sessiongen/sessiongen/runtime/wire"
+	wireAlias    = "sessionwire"
+)
+
+// emit renders the model's file.
+func emit(m *Model) ([]byte, error) {
+	f := jen.NewFilePathName(m.PkgPath, m.PkgName)
+	f.HeaderComment(Header)
+	f.ImportAlias(runtimePath, runtimeAlias)
+	f.ImportAlias(wirePath, wireAlias)
+
+	emitAPI(f, m)
+	emitSessionType(f, m)
+	emitSessionMethods(f, m)
+	for _, fd := range m.Fields {
+		emitAccessors(f, m, fd)
+	}
+	emitCodec(f, m)
+	emitGuard(f, m)
+
+	var buf bytes.Buffer
+	if err := f.Render(&buf); err != nil {
+		return nil, err
+	}
+	// Group the imports as goimports does (standard library first); the
+	// result is gofmt'd.
+	out, err := imports.Process("", buf.Bytes(), &imports.Options{FormatOnly: true, Comments: true, TabIndent: true, TabWidth: 8})
+	if err != nil {
+		return nil, fmt.Errorf("formatting: %w", err)
+	}
+	return out, nil
+}
+
+// docWidth is where doc comments wrap.
+const docWidth = 80
+
+// doc emits a doc comment, wrapped, one // line per line of text.
+func doc(f *jen.File, format string, args ...any) {
+	for _, line := range wrap(fmt.Sprintf(format, args...), docWidth) {
+		f.Comment(line)
+	}
+}
+
+// wrap breaks text into lines of at most width bytes, at spaces; a word
+// longer than width gets a line of its own.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) > width:
+			lines = append(lines, line)
+			line = w
+		default:
+			line += " " + w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// emitAPI emits the package-level entry points: the config alias, the
+// interface alias, its constructor and the context accessor.
+func emitAPI(f *jen.File, m *Model) {
+	doc(f, "%s configures a %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults; see the sessiongen README for every field.", m.Config, m.Interface)
+	f.Type().Id(m.Config).Op("=").Qual(runtimePath, "Config")
+
+	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies. Install its Middleware and read each request's session with %s.", m.Interface, m.Name, m.From)
+	f.Type().Id(m.Interface).Op("=").Qual(runtimePath, "Interface").Index(jen.Id(m.Session))
+
+	doc(f, "%s validates cfg and returns the session interface for %s. Every configuration problem is reported here, at start-up.", m.New, m.Name)
+	f.Func().Id(m.New).Params(jen.Id("cfg").Id(m.Config)).Params(jen.Op("*").Id(m.Interface), jen.Error()).Block(
+		jen.Return(jen.Qual(runtimePath, "New").Call(jen.Id("cfg"), jen.Id(m.CodecVar))),
+	)
+
+	doc(f, "%s returns the %s session of the request that carries ctx, or nil if the request did not pass through a %s's Middleware.", m.From, m.Name, m.Interface)
+	f.Func().Id(m.From).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.Session).Block(
+		jen.Return(jen.Qual(runtimePath, "From").Index(jen.Id(m.Session)).Call(jen.Id("ctx"))),
+	)
+}
+
+// emitSessionType emits the per-request session handle.
+func emitSessionType(f *jen.File, m *Model) {
+	doc(f, "%s is the %s session of one request: typed access to each field, with presence and modification tracking. Getters return copies, so every change goes through a method and is seen.", m.Session, m.Name)
+	f.Type().Id(m.Session).Struct(
+		jen.Id("state").Qual(runtimePath, "State"),
+		jen.Id("data").Id(m.Name),
+		jen.Id("has").Index(jen.Lit(len(m.Fields))).Bool().Comment("has[i]: field i holds a value"),
+	)
+}
+
+// emitSessionMethods emits the methods that do not depend on one field.
+func emitSessionMethods(f *jen.File, m *Model) {
+	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.Session) }
+	delegate := func(name, text string, result jen.Code) {
+		doc(f, "%s", text)
+		f.Func().Params(recv()).Id(name).Params().Add(result).Block(
+			jen.Return(jen.Id("s").Dot("state").Dot(name).Call()),
+		)
+	}
+	delegate("Modified", "Modified reports whether the session was written during this request.", jen.Bool())
+	delegate("Accessed", "Accessed reports whether the session was read or written during this request.", jen.Bool())
+	delegate("IsNew", "IsNew reports whether the request brought no valid session cookie.", jen.Bool())
+	delegate("Permanent", "Permanent reports whether the session's cookie outlives the browser session.", jen.Bool())
+	delegate("Err", "Err returns the error of a write that could not happen: a write to a null session.", jen.Error())
+
+	doc(f, "SetPermanent makes the session's cookie last for the configured lifetime (true) or end with the browser session (false).")
+	f.Func().Params(recv()).Id("SetPermanent").Params(jen.Id("permanent").Bool()).Block(
+		jen.Id("s").Dot("state").Dot("SetPermanent").Call(jen.Id("permanent")),
+	)
+
+	doc(f, "Clear removes every field and the permanent flag. The cookie is deleted when the response is sent, unless something is stored again.")
+	f.Func().Params(recv()).Id("Clear").Params().Block(
+		jen.If(jen.Op("!").Id("s").Dot("state").Dot("Modify").Call()).Block(jen.Return()),
+		jen.Id("s").Dot("state").Dot("Clear").Call(),
+		jen.Id("s").Dot("data").Op("=").Id(m.Name).Values(),
+		jen.Id("s").Dot("has").Op("=").Index(jen.Lit(len(m.Fields))).Bool().Values(),
+	)
+}
+
+// typeCode renders a type as the user spells it, qualified where needed.
+func typeCode(t types.Type) *jen.Statement {
+	switch t := t.(type) {
+	case *types.Alias:
+		return qualified(t.Obj())
+	case *types.Named:
+		return qualified(t.Obj())
+	case *types.Basic:
+		return jen.Id(t.Name())
+	case *types.Slice:
+		return jen.Index().Add(typeCode(t.Elem()))
+	}
+	// The model admits only the types above; spell anything else as go/types does.
+	return jen.Id(types.TypeString(t, func(p *types.Package) string { return p.Name() }))
+}
+
+func qualified(obj *types.TypeName) *jen.Statement {
+	if obj.Pkg() == nil {
+		return jen.Id(obj.Name()) // predeclared: error, comparable
+	}
+	return jen.Qual(obj.Pkg().Path(), obj.Name())
+}
+
+// emitGuard emits a function that fails to compile when the struct's fields
+// no longer have the types this file was generated for.
+func emitGuard(f *jen.File, m *Model) {
+	body := []jen.Code{
+		jen.Comment(fmt.Sprintf("An error here means %s changed since this file was generated: run \"go generate\" again.", m.Name)),
+		jen.Var().Id("x").Id(m.Name),
+	}
+	for _, fd := range m.Fields {
+		body = append(body, jen.Var().Id("_").Add(typeCode(fd.Type)).Op("=").Id("x").Dot(fd.Name))
+	}
+	f.Func().Id("_").Params().Block(body...)
+}
+
+// typeString spells t fully qualified, for comparisons.
+func typeString(t types.Type) string { return types.TypeString(t, nil) }

@@ -1,0 +1,288 @@
+package gen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"reflect"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Model is what is generated for one struct: its fields with their keys and
+// how each is encoded, all names resolved.
+type Model struct {
+	Name    string // the struct's name, e.g. Visitor
+	PkgPath string // its package's import path
+	PkgName string // its package's name
+	Fields  []*Field
+
+	// Generated package-level names.
+	Session     string // VisitorSession
+	Config      string // VisitorConfig
+	Interface   string // VisitorInterface
+	New         string // NewVisitorInterface
+	From        string // VisitorFrom
+	CodecVar    string // visitorCodec
+	Declaration token.Position
+}
+
+// Kind is how a value is encoded on the wire.
+type Kind int
+
+// The kinds of value the generator knows.
+const (
+	KindBool Kind = iota + 1
+	KindInt
+	KindUint
+	KindFloat
+	KindString
+	KindBytes
+	KindTime
+)
+
+// Field is one stored field of the struct.
+type Field struct {
+	Name     string     // the Go field name
+	Accessor string     // the exported stem of its methods: Username, for SetUsername
+	Key      string     // the session key
+	Type     types.Type // the field's type
+	Kind     Kind       // how the value (or, for a slice, each element) is encoded
+	Slice    bool       // a slice of Kind values
+	Elem     types.Type // the element type, for a slice
+	Doc      string     // the user's comment on the field, if any
+	Pos      token.Position
+	Index    int // position among stored fields: the presence bit
+
+	pos token.Pos
+}
+
+// Methods returns the method names generated for the field.
+func (f *Field) Methods() []string {
+	names := []string{f.Accessor, "Set" + f.Accessor, "Has" + f.Accessor, "Delete" + f.Accessor, "Pop" + f.Accessor}
+	if f.Slice {
+		names = append(names, "Append"+f.Accessor)
+	}
+	return names
+}
+
+// sessionMethods are the session-wide methods of every generated type.
+var sessionMethods = []string{"Modified", "Accessed", "IsNew", "Clear", "Permanent", "SetPermanent", "Err"}
+
+// isNamed tells whether t is the named type pkg.name.
+func isNamed(t types.Type, pkg, name string) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == pkg && n.Obj().Name() == name
+}
+
+// scalarKind classifies a non-slice field type; ok is false when the type is
+// not supported.
+func scalarKind(t types.Type) (Kind, bool) {
+	if isNamed(t, "time", "Time") {
+		return KindTime, true
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		switch {
+		case u.Kind() == types.Bool:
+			return KindBool, true
+		case u.Kind() == types.String:
+			return KindString, true
+		case u.Info()&types.IsInteger != 0 && u.Info()&types.IsUnsigned != 0:
+			return KindUint, true
+		case u.Info()&types.IsInteger != 0:
+			return KindInt, true
+		case u.Info()&types.IsFloat != 0:
+			return KindFloat, true
+		}
+	case *types.Slice:
+		if b, ok := u.Elem().Underlying().(*types.Basic); ok && b.Kind() == types.Byte && types.Identical(u.Elem(), types.Typ[types.Byte]) {
+			return KindBytes, true
+		}
+	}
+	return 0, false
+}
+
+const supportedTypes = "supported: bool, string, int and uint of every size, float32, float64, []byte, time.Time, time.Duration, named types of those, and slices of all of them"
+
+// buildModel checks the struct declared by obj and builds its model.
+// Problems are collected into errs, positions made relative to dir.
+func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, dir string, errs *ErrorList) *Model {
+	pos := func(p token.Pos) token.Position { return relativePosition(fset.Position(p), dir) }
+	fail := func(p token.Pos, field, format string, args ...any) {
+		*errs = append(*errs, &Error{Pos: pos(p), Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	name := obj.Name()
+	m := &Model{
+		Name:        name,
+		PkgPath:     obj.Pkg().Path(),
+		PkgName:     obj.Pkg().Name(),
+		Session:     name + "Session",
+		Config:      name + "Config",
+		Interface:   name + "Interface",
+		New:         "New" + name + "Interface",
+		From:        name + "From",
+		CodecVar:    lowerFirst(name) + "Codec",
+		Declaration: pos(obj.Pos()),
+	}
+	named, _ := obj.Type().(*types.Named)
+	if named != nil && named.TypeParams().Len() > 0 {
+		fail(obj.Pos(), "", "type %s is generic: sessiongen needs a concrete struct; declare one with the type arguments filled in", name)
+		return nil
+	}
+	st, ok := obj.Type().Underlying().(*types.Struct)
+	if !ok {
+		fail(obj.Pos(), "", "type %s is %s, not a struct: sessiongen generates sessions for struct types", name, obj.Type().Underlying())
+		return nil
+	}
+	docs := fieldDocs(spec)
+	keys := map[string]*Field{}
+	before := len(*errs)
+	for i := 0; i < st.NumFields(); i++ {
+		v := st.Field(i)
+		tag, hasTag := reflect.StructTag(st.Tag(i)).Lookup("session")
+		if tag == "-" {
+			continue
+		}
+		if v.Embedded() {
+			fail(v.Pos(), v.Name(), "embedded fields are not supported yet; name the field (%s %s) or tag it `session:\"-\"`", v.Name(), types.TypeString(v.Type(), types.RelativeTo(obj.Pkg())))
+			continue
+		}
+		if !v.Exported() && !hasTag {
+			continue // unexported and untagged: private to the program, not stored
+		}
+		f := &Field{
+			Name:     v.Name(),
+			Accessor: upperFirst(v.Name()),
+			Key:      tag,
+			Type:     v.Type(),
+			Doc:      docs[v.Name()],
+			Pos:      pos(v.Pos()),
+			pos:      v.Pos(),
+		}
+		if f.Key == "" {
+			f.Key = snakeCase(v.Name())
+		}
+		if msg := checkKey(f.Key); msg != "" {
+			fail(v.Pos(), v.Name(), "session key %q %s; change the tag", f.Key, msg)
+			continue
+		}
+		kind, ok := scalarKind(v.Type())
+		if !ok {
+			if s, isSlice := v.Type().Underlying().(*types.Slice); isSlice {
+				if k, ok2 := scalarKind(s.Elem()); ok2 {
+					kind, ok, f.Slice, f.Elem = k, true, true, s.Elem()
+				}
+			}
+		}
+		if !ok {
+			fail(v.Pos(), v.Name(), "type %s is not supported (%s); change the type or tag the field `session:\"-\"`",
+				types.TypeString(v.Type(), types.RelativeTo(obj.Pkg())), supportedTypes)
+			continue
+		}
+		f.Kind = kind
+		if prev, dup := keys[f.Key]; dup {
+			fail(v.Pos(), v.Name(), "session key %q is already used by field %s at %s; give one of them another key with a `session:\"...\"` tag", f.Key, prev.Name, prev.Pos)
+			continue
+		}
+		keys[f.Key] = f
+		f.Index = len(m.Fields)
+		m.Fields = append(m.Fields, f)
+	}
+	checkMethodNames(m, fail)
+	if len(*errs) > before {
+		return nil
+	}
+	return m
+}
+
+// checkMethodNames refuses fields whose generated methods would collide
+// with each other or with the session-wide methods: a field Clear would give
+// the session two methods Clear, a field SetX and a field X two SetX.
+func checkMethodNames(m *Model, fail func(token.Pos, string, string, ...any)) {
+	owner := map[string]*Field{}
+	for _, f := range m.Fields {
+		for _, n := range f.Methods() {
+			if slices.Contains(sessionMethods, n) {
+				fail(f.pos, f.Name, "the generated method %s would collide with the session's own %s method; rename the field (the key can stay: tag it `session:%q`)", n, n, f.Key)
+				break
+			}
+			if prev := owner[n]; prev != nil {
+				fail(f.pos, f.Name, "the generated method %s would collide with the one generated for field %s; rename one of the fields (keys can stay, with a `session:\"...\"` tag)", n, prev.Name)
+				break
+			}
+			owner[n] = f
+		}
+	}
+}
+
+// checkKey returns what is wrong with a session key, or "".
+func checkKey(key string) string {
+	if !utf8.ValidString(key) {
+		return "is not valid UTF-8"
+	}
+	for _, r := range key {
+		if unicode.IsControl(r) {
+			return "contains a control character (those are reserved for sessiongen's metadata)"
+		}
+	}
+	if strings.TrimSpace(key) != key {
+		return "starts or ends with white space"
+	}
+	return ""
+}
+
+// fieldDocs maps field names to their doc or line comments.
+func fieldDocs(spec *ast.TypeSpec) map[string]string {
+	docs := map[string]string{}
+	st, ok := spec.Type.(*ast.StructType)
+	if !ok {
+		return docs
+	}
+	for _, f := range st.Fields.List {
+		text := ""
+		if f.Doc != nil {
+			text = f.Doc.Text()
+		} else if f.Comment != nil {
+			text = f.Comment.Text()
+		}
+		text = strings.TrimSpace(text)
+		for _, n := range f.Names {
+			docs[n.Name] = text
+		}
+	}
+	return docs
+}
+
+// snakeCase turns a Go field name into the default session key: LastSeen ->
+// last_seen, UserID -> user_id, HTTPServer -> http_server.
+func snakeCase(s string) string {
+	runes := []rune(s)
+	var b strings.Builder
+	for i, r := range runes {
+		if unicode.IsUpper(r) {
+			prevLower := i > 0 && (unicode.IsLower(runes[i-1]) || unicode.IsDigit(runes[i-1]))
+			nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
+			if i > 0 && (prevLower || (nextLower && unicode.IsUpper(runes[i-1]))) {
+				b.WriteByte('_')
+			}
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
+}
