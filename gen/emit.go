@@ -3,8 +3,8 @@ package gen
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"go/types"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 	"golang.org/x/tools/imports"

@@ -37,7 +37,7 @@ func emitAccessors(f *jen.File, m *Model, fd *Field) {
 
 	// Setter.
 	doc(f, "Set%s stores v in %s.", fd.Accessor, what)
-	f.Func().Params(recv()).Id("Set"+fd.Accessor).Params(jen.Id("v").Add(typ.Clone())).Block(
+	f.Func().Params(recv()).Id("Set" + fd.Accessor).Params(jen.Id("v").Add(typ.Clone())).Block(
 		jen.If(jen.Id("s").Dot("state").Dot("Modify").Call()).Block(
 			jen.List(field(), has()).Op("=").List(copyOf(fd, jen.Id("v")), jen.True()),
 		),
@@ -67,7 +67,7 @@ func emitAccessors(f *jen.File, m *Model, fd *Field) {
 
 	if fd.Slice {
 		doc(f, "Append%s appends to %s, creating it if absent.", fd.Accessor, what)
-		f.Func().Params(recv()).Id("Append"+fd.Accessor).Params(jen.Id("v").Op("...").Add(typeCode(fd.Elem))).Block(
+		f.Func().Params(recv()).Id("Append" + fd.Accessor).Params(jen.Id("v").Op("...").Add(typeCode(fd.Elem))).Block(
 			jen.If(jen.Id("s").Dot("state").Dot("Modify").Call()).Block(
 				jen.List(field(), has()).Op("=").List(appendCopy(fd, field()), jen.True()),
 			),
