@@ -173,6 +173,9 @@ func emitGuard(f *jen.File, m *Model) {
 	for _, fd := range m.Fields {
 		body = append(body, jen.Var().Id("_").Add(typeCode(fd.Type)).Op("=").Id("x").Dot(fd.Name))
 	}
+	if len(m.Fields) == 0 {
+		body = append(body, jen.Id("_").Op("=").Id("x"))
+	}
 	f.Func().Id("_").Params().Block(body...)
 }
 

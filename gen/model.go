@@ -106,7 +106,7 @@ func scalarKind(t types.Type) (Kind, bool) {
 	return 0, false
 }
 
-const supportedTypes = "supported: bool, string, int and uint of every size, float32, float64, []byte, time.Time, time.Duration, named types of those, and slices of all of them"
+const supportedTypes = "supported: bool, string, integers, floats, []byte, time.Time, time.Duration, named types of those, slices of them"
 
 // buildModel checks the struct declared by obj and builds its model.
 // Problems are collected into errs, positions made relative to dir.

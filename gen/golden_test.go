@@ -1,0 +1,156 @@
+package gen_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sessiongen/sessiongen/gen"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata from the generator's output")
+
+// Each folder under testdata is one case: a package whose go:generate line
+// names the types. A case whose name starts with "err_" must be refused, with
+// the message in want.err; any other must generate exactly the
+// <type>_session.go files committed beside its input, which must build and
+// pass go vet.
+func TestGolden(t *testing.T) {
+	root, err := filepath.Abs("../testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var built []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, e.Name())
+		types := generateTypes(t, dir)
+		wantErr := strings.HasPrefix(e.Name(), "err_")
+		if !wantErr {
+			built = append(built, "./testdata/"+e.Name())
+		}
+		t.Run(e.Name(), func(t *testing.T) {
+			files, err := gen.Generate(context.Background(), gen.Config{Dir: dir, Types: types})
+			if wantErr {
+				if err == nil {
+					t.Fatalf("generated %d files; want an error", len(files))
+				}
+				golden(t, filepath.Join(dir, "want.err"), []byte(err.Error()+"\n"))
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(files) != len(types) {
+				t.Fatalf("got %d files for types %v", len(files), types)
+			}
+			for _, f := range files {
+				if filepath.Dir(f.Path) != dir {
+					t.Errorf("%s: written outside the package's folder", f.Path)
+				}
+				golden(t, f.Path, f.Content)
+				again, err := gen.Generate(context.Background(), gen.Config{Dir: dir, Types: []string{f.Type}})
+				if err != nil || string(again[0].Content) != string(f.Content) {
+					t.Errorf("%s: a second run gives different output (err %v): generation must be deterministic", f.Type, err)
+				}
+			}
+		})
+	}
+	// The generated code must compile against the runtime and pass vet.
+	if !*update && len(built) > 0 {
+		cmd := exec.Command("go", append([]string{"vet"}, built...)...)
+		cmd.Dir = filepath.Dir(root)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("go vet on the golden packages: %v\n%s", err, out)
+		}
+	}
+}
+
+// generateTypes reads the -type flag of the case's go:generate line.
+func generateTypes(t *testing.T, dir string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			line := sc.Text()
+			if !strings.HasPrefix(line, "//go:generate go tool sessiongen ") {
+				continue
+			}
+			for _, arg := range strings.Fields(line) {
+				if v, ok := strings.CutPrefix(arg, "-type="); ok {
+					f.Close()
+					return strings.Split(v, ",")
+				}
+			}
+		}
+		f.Close()
+	}
+	t.Fatalf("%s: no //go:generate go tool sessiongen -type=... line", dir)
+	return nil
+}
+
+// golden compares got with the file at path, or rewrites it with -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./gen -run TestGolden -update to create it)", err)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s differs from the generator's output (go test ./gen -run TestGolden -update rewrites it):\n%s", path, firstDiff(string(want), string(got)))
+	}
+}
+
+func firstDiff(want, got string) string {
+	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return "line " + strconv.Itoa(i+1) + ":\n-" + x + "\n+" + y
+		}
+	}
+	return ""
+}
+
+// Every refusal is an ErrorList of *gen.Error, matchable with errors.Is.
+func TestErrorsAreMatchable(t *testing.T) {
+	dir, _ := filepath.Abs("../testdata/err_unsupported")
+	_, err := gen.Generate(context.Background(), gen.Config{Dir: dir, Types: []string{"Bad"}})
+	if !errors.Is(err, gen.ErrUnsupported) {
+		t.Fatalf("err = %v; want errors.Is ErrUnsupported", err)
+	}
+	var ge *gen.Error
+	if !errors.As(err, &ge) || ge.Pos.Line == 0 || ge.Pos.Column == 0 || ge.Field == "" {
+		t.Fatalf("errors.As(*gen.Error) = %+v; want a position and a field", ge)
+	}
+}
