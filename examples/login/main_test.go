@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var testSecret = []byte("0123456789abcdef0123456789abcdef-login-example-test")
+
+func newTestServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	h, err := newHandler(testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func newClient(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar}
+}
+
+// get fetches path and returns the response (body read) and the body.
+func get(t *testing.T, c *http.Client, rawURL string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+func TestCounterCountsPerBrowser(t *testing.T) {
+	srv := newTestServer(t)
+	a, b := newClient(t), newClient(t)
+	for i, want := range []string{"1", "2", "3"} {
+		if _, body := get(t, a, srv.URL+"/counter"); body != "Number of visits: "+want+"\n" {
+			t.Fatalf("visit %d of browser a: %q", i+1, body)
+		}
+	}
+	if _, body := get(t, b, srv.URL+"/counter"); body != "Number of visits: 1\n" {
+		t.Fatalf("browser b shares a's counter: %q", body)
+	}
+}
+
+func TestLoginLogout(t *testing.T) {
+	srv := newTestServer(t)
+	c := newClient(t)
+	if _, body := get(t, c, srv.URL+"/"); !strings.HasPrefix(body, "You are not logged in") {
+		t.Fatalf("before login: %q", body)
+	}
+	if _, body := get(t, c, srv.URL+"/login"); !strings.Contains(body, `name="username"`) {
+		t.Fatalf("login form: %q", body)
+	}
+	resp, err := c.PostForm(srv.URL+"/login", url.Values{"username": {"alice <admin>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/" || !strings.HasPrefix(string(body), "Logged in as alice &lt;admin&gt;") {
+		t.Fatalf("after login: redirected to %s, %q", resp.Request.URL.Path, body)
+	}
+	if _, body := get(t, c, srv.URL+"/"); !strings.HasPrefix(body, "Logged in as alice") {
+		t.Fatalf("login not remembered: %q", body)
+	}
+	resp, body2 := get(t, c, srv.URL+"/logout")
+	if resp.Request.URL.Path != "/" || !strings.HasPrefix(body2, "You are not logged in") {
+		t.Fatalf("after logout: %s %q", resp.Request.URL.Path, body2)
+	}
+	if _, body := get(t, c, srv.URL+"/"); !strings.HasPrefix(body, "You are not logged in") {
+		t.Fatalf("logout forgotten: %q", body)
+	}
+}
+
+func TestCookieAttributes(t *testing.T) {
+	srv := newTestServer(t)
+	resp, _ := get(t, http.DefaultClient, srv.URL+"/counter")
+	sc := resp.Header.Values("Set-Cookie")
+	if len(sc) != 1 {
+		t.Fatalf("Set-Cookie %q; want one", sc)
+	}
+	for _, attr := range []string{"session=", "; HttpOnly", "; SameSite=Lax", "; Path=/"} {
+		if !strings.Contains(sc[0], attr) {
+			t.Errorf("Set-Cookie %q lacks %q", sc[0], attr)
+		}
+	}
+	if strings.Contains(sc[0], "Expires") || strings.Contains(sc[0], "Max-Age") {
+		t.Errorf("a non-permanent session got a persistent cookie: %q", sc[0])
+	}
+	if v := resp.Header.Get("Vary"); v != "Cookie" {
+		t.Errorf("Vary = %q; want Cookie", v)
+	}
+}
+
+// A request that only reads the session gets Vary: Cookie and no
+// Set-Cookie; one that does not touch it gets neither.
+func TestReadOnlyRequest(t *testing.T) {
+	srv := newTestServer(t)
+	c := newClient(t)
+	get(t, c, srv.URL+"/counter")
+	resp, body := get(t, c, srv.URL+"/")
+	if sc := resp.Header.Values("Set-Cookie"); len(sc) != 0 {
+		t.Errorf("read-only request got Set-Cookie %q", sc)
+	}
+	if v := resp.Header.Get("Vary"); v != "Cookie" {
+		t.Errorf("read-only request: Vary = %q; want Cookie", v)
+	}
+	if !strings.HasPrefix(body, "You are not logged in") {
+		t.Errorf("body %q", body)
+	}
+	resp, _ = get(t, c, srv.URL+"/login")
+	if len(resp.Header.Values("Set-Cookie")) != 0 || resp.Header.Get("Vary") != "" {
+		t.Errorf("untouched session: Set-Cookie %q, Vary %q", resp.Header.Values("Set-Cookie"), resp.Header.Get("Vary"))
+	}
+}
+
+// A tampered, truncated, or foreign cookie yields a fresh session and a 200.
+func TestBadCookiesGiveFreshSession(t *testing.T) {
+	srv := newTestServer(t)
+	c := newClient(t)
+	get(t, c, srv.URL+"/counter")
+	get(t, c, srv.URL+"/counter")
+	u, _ := url.Parse(srv.URL)
+	good := c.Jar.Cookies(u)[0].Value
+
+	flip := []byte(good)
+	flip[len(flip)/2] ^= 1
+	other, err := newHandler([]byte("another-secret-key-of-thirty-two-bytes!!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	other.ServeHTTP(rec, httptest.NewRequest("GET", "/counter", nil))
+	foreign := rec.Result().Cookies()[0].Value
+
+	for name, value := range map[string]string{
+		"tampered":  string(flip),
+		"truncated": good[:len(good)-5],
+		"half":      good[:len(good)/2],
+		"foreign":   foreign,
+		"garbage":   "not-a-session",
+		"huge":      strings.Repeat("A", 5000),
+	} {
+		t.Run(name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", srv.URL+"/counter", nil)
+			req.AddCookie(&http.Cookie{Name: "session", Value: value})
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || string(body) != "Number of visits: 1\n" {
+				t.Fatalf("status %d, body %q; want 200 and a fresh count", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
+// The example as a user runs it: built, started with -addr, and answering.
+func TestRunsAsAProgram(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the example")
+	}
+	bin := filepath.Join(t.TempDir(), "login")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "SESSION_SECRET_KEY=")
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the listening line: %v", err)
+	}
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if !ok {
+		t.Fatalf("first line %q", line)
+	}
+	warn, _ := bufio.NewReader(stderr).ReadString('\n')
+	if !strings.Contains(warn, "SESSION_SECRET_KEY is not set") {
+		t.Errorf("no warning about the random key: %q", warn)
+	}
+	c := newClient(t)
+	for _, want := range []string{"1", "2", "3"} {
+		if _, body := get(t, c, base+"/counter"); body != "Number of visits: "+want+"\n" {
+			t.Fatalf("got %q; want %s visits", body, want)
+		}
+	}
+}
