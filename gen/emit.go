@@ -95,6 +95,11 @@ func emitAPI(f *jen.File, m *Model) {
 		jen.Return(jen.Qual(runtimePath, "New").Call(jen.Id("cfg"), jen.Id(m.CodecVar))),
 	)
 
+	doc(f, "%sFromEnv reads a %s from the SESSION_* environment variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to %s, which validates it.", m.Config, m.Config, m.New)
+	f.Func().Id(m.Config+"FromEnv").Params().Params(jen.Id(m.Config), jen.Error()).Block(
+		jen.Return(jen.Qual(runtimePath, "ConfigFromEnv").Call()),
+	)
+
 	doc(f, "%s returns the %s session of the request that carries ctx, or nil if the request did not pass through a %s's Middleware.", m.From, m.Name, m.Interface)
 	f.Func().Id(m.From).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.Session).Block(
 		jen.Return(jen.Qual(runtimePath, "From").Index(jen.Id(m.Session)).Call(jen.Id("ctx"))),

@@ -35,17 +35,25 @@ func main() {
 
 // run serves the app on addr until ctx is done.
 func run(ctx context.Context, addr string, stdout, stderr io.Writer) error {
-	secret := []byte(os.Getenv("SESSION_SECRET_KEY"))
-	if len(secret) == 0 {
+	cfg, err := VisitorConfigFromEnv()
+	if err != nil {
+		return err
+	}
+	if len(cfg.SecretKey) == 0 {
 		// The library refuses to run without a key; the example makes one
 		// up so that it runs with no setup at all.
-		secret = make([]byte, 32)
-		if _, err := rand.Read(secret); err != nil {
+		cfg.SecretKey = make([]byte, 32)
+		if _, err := rand.Read(cfg.SecretKey); err != nil {
 			return err
 		}
 		fmt.Fprintln(stderr, "warning: SESSION_SECRET_KEY is not set; using a random key, so sessions will not survive a restart")
 	}
-	handler, err := newHandler(secret)
+	if _, set := os.LookupEnv("SESSION_COOKIE_SECURE"); !set {
+		// This example serves plain HTTP, where a browser would not send a
+		// Secure cookie back. Behind TLS, leave Secure on: it is the default.
+		cfg.DisableSecure = true
+	}
+	handler, err := newHandler(cfg)
 	if err != nil {
 		return err
 	}
@@ -68,16 +76,11 @@ func run(ctx context.Context, addr string, stdout, stderr io.Writer) error {
 }
 
 // newHandler returns the app with its session middleware installed.
-func newHandler(secret []byte) (http.Handler, error) {
-	sessions, err := NewVisitorInterface(VisitorConfig{
-		SecretKey: secret,
-		// This example serves plain HTTP, where a browser would not send a
-		// Secure cookie back. Behind TLS, leave Secure on: it is the default.
-		DisableSecure: true,
-		OnError: func(r *http.Request, err error) {
-			log.Printf("session: %s %s: %v", r.Method, r.URL.Path, err)
-		},
-	})
+func newHandler(cfg VisitorConfig) (http.Handler, error) {
+	cfg.OnError = func(r *http.Request, err error) {
+		log.Printf("session: %s %s: %v", r.Method, r.URL.Path, err)
+	}
+	sessions, err := NewVisitorInterface(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef-login-example-test")
 
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	h, err := newHandler(testSecret)
+	h, err := newHandler(VisitorConfig{SecretKey: testSecret, DisableSecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestBadCookiesGiveFreshSession(t *testing.T) {
 
 	flip := []byte(good)
 	flip[len(flip)/2] ^= 1
-	other, err := newHandler([]byte("another-secret-key-of-thirty-two-bytes!!"))
+	other, err := newHandler(VisitorConfig{SecretKey: []byte("another-secret-key-of-thirty-two-bytes!!"), DisableSecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,13 @@ func NewScalarsInterface(cfg ScalarsConfig) (*ScalarsInterface, error) {
 	return sessionruntime.New(cfg, scalarsCodec)
 }
 
+// ScalarsConfigFromEnv reads a ScalarsConfig from the SESSION_* environment
+// variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
+// it to NewScalarsInterface, which validates it.
+func ScalarsConfigFromEnv() (ScalarsConfig, error) {
+	return sessionruntime.ConfigFromEnv()
+}
+
 // ScalarsFrom returns the Scalars session of the request that carries ctx, or nil
 // if the request did not pass through a ScalarsInterface's Middleware.
 func ScalarsFrom(ctx context.Context) *ScalarsSession {

@@ -25,6 +25,13 @@ func NewCartInterface(cfg CartConfig) (*CartInterface, error) {
 	return sessionruntime.New(cfg, cartCodec)
 }
 
+// CartConfigFromEnv reads a CartConfig from the SESSION_* environment variables
+// (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
+// NewCartInterface, which validates it.
+func CartConfigFromEnv() (CartConfig, error) {
+	return sessionruntime.ConfigFromEnv()
+}
+
 // CartFrom returns the Cart session of the request that carries ctx, or nil if the
 // request did not pass through a CartInterface's Middleware.
 func CartFrom(ctx context.Context) *CartSession {

@@ -25,6 +25,13 @@ func NewNothingInterface(cfg NothingConfig) (*NothingInterface, error) {
 	return sessionruntime.New(cfg, nothingCodec)
 }
 
+// NothingConfigFromEnv reads a NothingConfig from the SESSION_* environment
+// variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
+// it to NewNothingInterface, which validates it.
+func NothingConfigFromEnv() (NothingConfig, error) {
+	return sessionruntime.ConfigFromEnv()
+}
+
 // NothingFrom returns the Nothing session of the request that carries ctx, or nil
 // if the request did not pass through a NothingInterface's Middleware.
 func NothingFrom(ctx context.Context) *NothingSession {

@@ -24,6 +24,13 @@ func NewAdminInterface(cfg AdminConfig) (*AdminInterface, error) {
 	return sessionruntime.New(cfg, adminCodec)
 }
 
+// AdminConfigFromEnv reads a AdminConfig from the SESSION_* environment variables
+// (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
+// NewAdminInterface, which validates it.
+func AdminConfigFromEnv() (AdminConfig, error) {
+	return sessionruntime.ConfigFromEnv()
+}
+
 // AdminFrom returns the Admin session of the request that carries ctx, or nil if
 // the request did not pass through a AdminInterface's Middleware.
 func AdminFrom(ctx context.Context) *AdminSession {

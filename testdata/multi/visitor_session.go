@@ -26,6 +26,13 @@ func NewVisitorInterface(cfg VisitorConfig) (*VisitorInterface, error) {
 	return sessionruntime.New(cfg, visitorCodec)
 }
 
+// VisitorConfigFromEnv reads a VisitorConfig from the SESSION_* environment
+// variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
+// it to NewVisitorInterface, which validates it.
+func VisitorConfigFromEnv() (VisitorConfig, error) {
+	return sessionruntime.ConfigFromEnv()
+}
+
 // VisitorFrom returns the Visitor session of the request that carries ctx, or nil
 // if the request did not pass through a VisitorInterface's Middleware.
 func VisitorFrom(ctx context.Context) *VisitorSession {

@@ -27,6 +27,13 @@ func NewAccountInterface(cfg AccountConfig) (*AccountInterface, error) {
 	return sessionruntime.New(cfg, accountCodec)
 }
 
+// AccountConfigFromEnv reads a AccountConfig from the SESSION_* environment
+// variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
+// it to NewAccountInterface, which validates it.
+func AccountConfigFromEnv() (AccountConfig, error) {
+	return sessionruntime.ConfigFromEnv()
+}
+
 // AccountFrom returns the Account session of the request that carries ctx, or nil
 // if the request did not pass through a AccountInterface's Middleware.
 func AccountFrom(ctx context.Context) *AccountSession {

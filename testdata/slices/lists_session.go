@@ -26,6 +26,13 @@ func NewListsInterface(cfg ListsConfig) (*ListsInterface, error) {
 	return sessionruntime.New(cfg, listsCodec)
 }
 
+// ListsConfigFromEnv reads a ListsConfig from the SESSION_* environment variables
+// (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
+// NewListsInterface, which validates it.
+func ListsConfigFromEnv() (ListsConfig, error) {
+	return sessionruntime.ConfigFromEnv()
+}
+
 // ListsFrom returns the Lists session of the request that carries ctx, or nil if
 // the request did not pass through a ListsInterface's Middleware.
 func ListsFrom(ctx context.Context) *ListsSession {

@@ -24,6 +24,13 @@ func NewPrefsInterface(cfg PrefsConfig) (*PrefsInterface, error) {
 	return sessionruntime.New(cfg, prefsCodec)
 }
 
+// PrefsConfigFromEnv reads a PrefsConfig from the SESSION_* environment variables
+// (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
+// NewPrefsInterface, which validates it.
+func PrefsConfigFromEnv() (PrefsConfig, error) {
+	return sessionruntime.ConfigFromEnv()
+}
+
 // PrefsFrom returns the Prefs session of the request that carries ctx, or nil if
 // the request did not pass through a PrefsInterface's Middleware.
 func PrefsFrom(ctx context.Context) *PrefsSession {

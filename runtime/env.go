@@ -1,0 +1,128 @@
+package runtime
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The environment variables ConfigFromEnv reads, named after the Flask
+// settings they stand for.
+const (
+	EnvSecretKey          = "SESSION_SECRET_KEY"           // SECRET_KEY
+	EnvSecretKeyFallbacks = "SESSION_SECRET_KEY_FALLBACKS" // SECRET_KEY_FALLBACKS, comma-separated, newest first
+	EnvEncryptionKey      = "SESSION_ENCRYPTION_KEY"       // 16, 24 or 32 bytes
+	EnvCookieName         = "SESSION_COOKIE_NAME"          // SESSION_COOKIE_NAME
+	EnvCookieDomain       = "SESSION_COOKIE_DOMAIN"        // SESSION_COOKIE_DOMAIN
+	EnvCookiePath         = "SESSION_COOKIE_PATH"          // SESSION_COOKIE_PATH
+	EnvApplicationRoot    = "SESSION_APPLICATION_ROOT"     // APPLICATION_ROOT
+	EnvCookieHTTPOnly     = "SESSION_COOKIE_HTTPONLY"      // SESSION_COOKIE_HTTPONLY
+	EnvCookieSecure       = "SESSION_COOKIE_SECURE"        // SESSION_COOKIE_SECURE
+	EnvCookieSameSite     = "SESSION_COOKIE_SAMESITE"      // SESSION_COOKIE_SAMESITE: Lax, Strict, None or Unset
+	EnvCookiePartitioned  = "SESSION_COOKIE_PARTITIONED"   // SESSION_COOKIE_PARTITIONED
+	EnvLifetime           = "SESSION_LIFETIME"             // PERMANENT_SESSION_LIFETIME: seconds, or a Go duration such as 720h
+	EnvRefreshEachRequest = "SESSION_REFRESH_EACH_REQUEST" // SESSION_REFRESH_EACH_REQUEST
+	EnvDevelopment        = "SESSION_DEVELOPMENT"          // Config.Development
+)
+
+// ConfigFromEnv builds a Config from the SESSION_* environment variables
+// (the Env* constants). Unset variables keep the defaults. A malformed value
+// is an error naming the variable; the Config itself is validated later, by
+// New.
+func ConfigFromEnv() (Config, error) {
+	return configFrom(os.LookupEnv)
+}
+
+func configFrom(lookup func(string) (string, bool)) (Config, error) {
+	var c Config
+	var errs []error
+	str := func(name string, dst *string) {
+		if v, ok := lookup(name); ok {
+			*dst = v
+		}
+	}
+	flag := func(name string, dst *bool, invert bool) {
+		v, ok := lookup(name)
+		if !ok || v == "" {
+			return
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, &ConfigError{name, ErrCookieConfig, fmt.Sprintf("%q is not a boolean (true, false, 1, 0)", v)})
+			return
+		}
+		*dst = b != invert
+	}
+	if v, ok := lookup(EnvSecretKey); ok {
+		c.SecretKey = []byte(v)
+	}
+	if v, ok := lookup(EnvSecretKeyFallbacks); ok && v != "" {
+		for _, k := range strings.Split(v, ",") {
+			c.SecretKeyFallbacks = append(c.SecretKeyFallbacks, []byte(strings.TrimSpace(k)))
+		}
+	}
+	if v, ok := lookup(EnvEncryptionKey); ok {
+		c.EncryptionKey = []byte(v)
+	}
+	str(EnvCookieName, &c.CookieName)
+	str(EnvCookieDomain, &c.CookieDomain)
+	str(EnvCookiePath, &c.CookiePath)
+	str(EnvApplicationRoot, &c.ApplicationRoot)
+	flag(EnvCookieHTTPOnly, &c.DisableHTTPOnly, true)
+	flag(EnvCookieSecure, &c.DisableSecure, true)
+	flag(EnvCookiePartitioned, &c.Partitioned, false)
+	flag(EnvRefreshEachRequest, &c.DisableRefreshEachRequest, true)
+	flag(EnvDevelopment, &c.Development, false)
+	if v, ok := lookup(EnvCookieSameSite); ok && v != "" {
+		ss, err := ParseSameSite(v)
+		if err != nil {
+			errs = append(errs, &ConfigError{EnvCookieSameSite, ErrCookieConfig, err.Error()})
+		}
+		c.SameSite = ss
+	}
+	if v, ok := lookup(EnvLifetime); ok && v != "" {
+		d, err := parseLifetime(v)
+		if err != nil {
+			errs = append(errs, &ConfigError{EnvLifetime, ErrCookieConfig, err.Error()})
+		}
+		c.Lifetime = d
+	}
+	if len(errs) > 0 {
+		return Config{}, errs[0]
+	}
+	return c, nil
+}
+
+// ParseSameSite reads a SameSite setting as Flask spells it: "Lax",
+// "Strict", "None", or "Unset" for no attribute (case-insensitive).
+// Anything else is an error, as in Flask.
+func ParseSameSite(s string) (http.SameSite, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "lax":
+		return http.SameSiteLaxMode, nil
+	case "strict":
+		return http.SameSiteStrictMode, nil
+	case "none":
+		return http.SameSiteNoneMode, nil
+	case "unset":
+		return http.SameSiteDefaultMode, nil
+	}
+	return 0, fmt.Errorf("%q is not a SameSite value: use Lax, Strict, None or Unset", s)
+}
+
+func parseLifetime(v string) (time.Duration, error) {
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 || secs > int64(MaxLifetime/time.Second) {
+			return 0, fmt.Errorf("%d seconds is outside 1..%d", secs, int64(MaxLifetime/time.Second))
+		}
+		return time.Duration(secs) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is neither seconds nor a duration such as 720h", v)
+	}
+	return d, nil
+}
