@@ -1,0 +1,22 @@
+module github.com/sessiongen/sessiongen/bench
+
+go 1.25.0
+
+replace github.com/sessiongen/sessiongen => ../
+
+require github.com/sessiongen/sessiongen v0.0.0
+
+require (
+	github.com/alexedwards/scs/v2 v2.9.0
+	github.com/gorilla/securecookie v1.1.2
+	github.com/gorilla/sessions v1.4.0
+)
+
+require (
+	github.com/dave/jennifer v1.7.1 // indirect
+	golang.org/x/mod v0.40.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+	golang.org/x/tools v0.49.0 // indirect
+)
+
+tool github.com/sessiongen/sessiongen/cmd/sessiongen

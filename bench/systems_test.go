@@ -1,0 +1,236 @@
+package bench
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/gob"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+)
+
+// The data every system starts from in the "existing session" scenarios.
+var (
+	seedName  = "alice"
+	seedVisit = 41
+	seedCart  = []string{"sku-1001", "sku-2002", "sku-3003"}
+	seedSeen  = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
+)
+
+var (
+	hashKey  = []byte("bench-hash-key-0123456789abcdef-0123456789")
+	blockKey = []byte("bench-block-key-0123456789abcdef")[:32]
+)
+
+// A system is one session library set up for the benchmarks. Each returns
+// handlers already wrapped in its real middleware (or, for libraries without
+// one, calling its Get/Save as their docs show).
+type system struct {
+	name string
+	// handler returns the app for a scenario.
+	handler func(s scenario) http.Handler
+}
+
+// A scenario is what the handler does with the session.
+type scenario int
+
+const (
+	modify   scenario = iota // read everything, increment the counter, save
+	readOnly                 // read everything, change nothing
+	fresh                    // a first visit: no cookie; set the counter to 1
+	seed                     // store the seed data, to make the starting cookie
+)
+
+func (s scenario) String() string {
+	return [...]string{"modify", "read-only", "fresh", "seed"}[s]
+}
+
+// sink keeps reads from being optimised away.
+var sink int
+
+func use(name string, visits int, cart []string, seen time.Time) {
+	sink += len(name) + visits + len(cart) + seen.Second()
+}
+
+func sessiongenSystem(name string, encrypt bool) system {
+	cfg := VisitorConfig{SecretKey: hashKey, DisableSecure: true}
+	if encrypt {
+		cfg.EncryptionKey = blockKey
+	}
+	si, err := NewVisitorInterface(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return system{name: name, handler: func(sc scenario) http.Handler {
+		return si.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s := VisitorFrom(r.Context())
+			switch sc {
+			case seed:
+				s.SetUsername(seedName)
+				s.SetVisits(seedVisit)
+				s.SetCart(seedCart)
+				s.SetLastSeen(seedSeen)
+			case modify:
+				use(s.Username(), s.Visits(), s.Cart(), s.LastSeen())
+				s.SetVisits(s.Visits() + 1)
+			case readOnly:
+				use(s.Username(), s.Visits(), s.Cart(), s.LastSeen())
+			case fresh:
+				s.SetVisits(s.Visits() + 1)
+			}
+			w.WriteHeader(http.StatusOK)
+		}))
+	}}
+}
+
+func init() {
+	// gorilla/sessions and scs store values with encoding/gob, which needs
+	// the concrete types of interface values registered.
+	gob.Register([]string(nil))
+	gob.Register(time.Time{})
+}
+
+func gorillaSystem(name string, encrypt bool) system {
+	keys := [][]byte{hashKey}
+	if encrypt {
+		keys = append(keys, blockKey)
+	}
+	store := sessions.NewCookieStore(keys...)
+	store.Options.Secure = false
+	return system{name: name, handler: func(sc scenario) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := store.Get(r, "session")
+			switch sc {
+			case seed:
+				s.Values["username"] = seedName
+				s.Values["visits"] = seedVisit
+				s.Values["cart"] = seedCart
+				s.Values["last_seen"] = seedSeen
+			case modify, readOnly:
+				name, _ := s.Values["username"].(string)
+				visits, _ := s.Values["visits"].(int)
+				cart, _ := s.Values["cart"].([]string)
+				seen, _ := s.Values["last_seen"].(time.Time)
+				use(name, visits, cart, seen)
+				if sc == modify {
+					s.Values["visits"] = visits + 1
+				}
+			case fresh:
+				visits, _ := s.Values["visits"].(int)
+				s.Values["visits"] = visits + 1
+			}
+			if sc != readOnly {
+				if err := s.Save(r, w); err != nil {
+					panic(err)
+				}
+			}
+			w.WriteHeader(http.StatusOK)
+		})
+	}}
+}
+
+func scsSystem(name string) system {
+	sm := scs.New() // the default store: in memory
+	sm.Cookie.Secure = false
+	return system{name: name, handler: func(sc scenario) http.Handler {
+		return sm.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			switch sc {
+			case seed:
+				sm.Put(ctx, "username", seedName)
+				sm.Put(ctx, "visits", seedVisit)
+				sm.Put(ctx, "cart", seedCart)
+				sm.Put(ctx, "last_seen", seedSeen)
+			case modify, readOnly:
+				cart, _ := sm.Get(ctx, "cart").([]string)
+				visits := sm.GetInt(ctx, "visits")
+				use(sm.GetString(ctx, "username"), visits, cart, sm.GetTime(ctx, "last_seen"))
+				if sc == modify {
+					sm.Put(ctx, "visits", visits+1)
+				}
+			case fresh:
+				sm.Put(ctx, "visits", sm.GetInt(ctx, "visits")+1)
+			}
+			w.WriteHeader(http.StatusOK)
+		}))
+	}}
+}
+
+// floorPayload is a hand-written payload of the seed data: what a session
+// layer must at least sign.
+var floorPayload = []byte(`{"username":"alice","visits":42,"cart":["sku-1001","sku-2002","sku-3003"],"last_seen":1795339800}`)
+
+// securecookieFloor verifies the incoming cookie and signs a fixed payload
+// with securecookie: the cost of signing, with no session layer at all.
+func securecookieFloor() system {
+	sc := securecookie.New(hashKey, nil)
+	sc.SetSerializer(securecookie.NopEncoder{})
+	return system{name: "floor: securecookie", handler: func(s scenario) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if c, err := r.Cookie("session"); err == nil {
+				var b []byte
+				if sc.Decode("session", c.Value, &b) == nil {
+					sink += len(b)
+				}
+			}
+			if s != readOnly {
+				v, err := sc.Encode("session", floorPayload)
+				if err != nil {
+					panic(err)
+				}
+				http.SetCookie(w, &http.Cookie{Name: "session", Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			}
+			w.WriteHeader(http.StatusOK)
+		})
+	}}
+}
+
+// hmacFloor verifies and signs base64(payload).base64(HMAC-SHA256) by hand:
+// the least any signed cookie costs.
+func hmacFloor() system {
+	enc := base64.RawURLEncoding
+	sign := func(payload []byte) string {
+		m := hmac.New(sha256.New, hashKey)
+		m.Write(payload)
+		return enc.EncodeToString(payload) + "." + enc.EncodeToString(m.Sum(nil))
+	}
+	return system{name: "floor: bare HMAC", handler: func(s scenario) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if c, err := r.Cookie("session"); err == nil {
+				if p, m, ok := strings.Cut(c.Value, "."); ok {
+					payload, err1 := enc.DecodeString(p)
+					mac, err2 := enc.DecodeString(m)
+					h := hmac.New(sha256.New, hashKey)
+					h.Write(payload)
+					if err1 == nil && err2 == nil && subtle.ConstantTimeCompare(mac, h.Sum(nil)) == 1 {
+						sink += len(payload)
+					}
+				}
+			}
+			if s != readOnly {
+				http.SetCookie(w, &http.Cookie{Name: "session", Value: sign(floorPayload), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			}
+			w.WriteHeader(http.StatusOK)
+		})
+	}}
+}
+
+// systems lists every row of the comparison. Server-side stores add rows
+// here.
+func systems() []system {
+	return []system{
+		sessiongenSystem("sessiongen: signed", false),
+		sessiongenSystem("sessiongen: signed+encrypted", true),
+		gorillaSystem("gorilla/sessions: cookie", false),
+		gorillaSystem("gorilla/sessions: cookie encrypted", true),
+		scsSystem("scs: memstore"),
+		securecookieFloor(),
+		hmacFloor(),
+	}
+}
