@@ -243,6 +243,12 @@ func (s *settings) validateKeys() error {
 		if len(k) == 0 {
 			return &ConfigError{field, ErrNoSecretKey, "an empty key signs nothing: remove it"}
 		}
+		// Equal keys are refused in development too: EncryptionKey "must
+		// differ from every signing key", and Development only relaxes the
+		// length and example-value checks.
+		if len(s.EncryptionKey) > 0 && bytes.Equal(k, s.EncryptionKey) {
+			return &ConfigError{field, ErrWeakSecretKey, "the signing key equals EncryptionKey: use two independent random keys"}
+		}
 		if s.Development {
 			continue
 		}
@@ -251,9 +257,6 @@ func (s *settings) validateKeys() error {
 		}
 		if len(k) < MinSecretKeyLen {
 			return &ConfigError{field, ErrWeakSecretKey, fmt.Sprintf("%d bytes is shorter than %d: generate a random one (head -c 32 /dev/urandom | base64)", len(k), MinSecretKeyLen)}
-		}
-		if len(s.EncryptionKey) > 0 && bytes.Equal(k, s.EncryptionKey) {
-			return &ConfigError{field, ErrWeakSecretKey, "the signing key equals EncryptionKey: use two independent random keys"}
 		}
 	}
 	switch len(s.EncryptionKey) {

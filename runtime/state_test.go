@@ -1,0 +1,188 @@
+package runtime_test
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/sessiongen/sessiongen/runtime"
+)
+
+const flaskNullMessage = "The session is unavailable because no secret key was set.  Set the secret_key on the application to something unique and secret."
+
+// Flask's test_missing_session: a null session reads as empty, refuses
+// writes with Flask's message, and is never saved.
+func TestNullSession(t *testing.T) {
+	si := newIface(t, runtime.Config{})
+	s := si.MakeNullSession()
+	if !si.IsNullSession(s) || !s.state.IsNull() || !s.state.IsNew() {
+		t.Fatalf("MakeNullSession: null %v new %v", s.state.IsNull(), s.state.IsNew())
+	}
+	if s.state.Accessed() || s.state.Modified() || s.state.Err() != nil {
+		t.Errorf("fresh null session: accessed %v modified %v err %v", s.state.Accessed(), s.state.Modified(), s.state.Err())
+	}
+	if s.Name() != "" || s.Count() != 0 || s.HasCount() || s.state.Permanent() {
+		t.Error("a null session does not read as empty")
+	}
+	if s.state.Err() != nil {
+		t.Errorf("reads recorded %v", s.state.Err())
+	}
+
+	for name, write := range map[string]func(*testSession){
+		"set":          func(s *testSession) { s.SetName("x") },
+		"clear":        func(s *testSession) { s.Clear() },
+		"setpermanent": func(s *testSession) { s.state.SetPermanent(true) },
+		"modify":       func(s *testSession) { s.state.Modify() },
+	} {
+		s := si.MakeNullSession()
+		write(s)
+		if !errors.Is(s.state.Err(), runtime.ErrNullSession) || s.state.Err().Error() != flaskNullMessage {
+			t.Errorf("%s: Err = %v; want Flask's message", name, s.state.Err())
+		}
+		if s.state.Modified() || s.name != "" || s.has != [2]bool{} || s.state.Permanent() {
+			t.Errorf("%s: the null session changed", name)
+		}
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		if err := si.SaveSession(w, r, s); err != nil {
+			t.Errorf("%s: SaveSession = %v", name, err)
+		}
+		if len(w.Header()) != 0 {
+			t.Errorf("%s: SaveSession of a null session wrote headers %v", name, w.Header())
+		}
+	}
+	if si.IsNullSession(new(testSession)) {
+		t.Error("IsNullSession of an ordinary session")
+	}
+	if runtime.ErrNullSession.Error() != flaskNullMessage {
+		t.Errorf("ErrNullSession = %q", runtime.ErrNullSession)
+	}
+}
+
+// Flask's test_session_accessed, on the State flags.
+func TestStateFlags(t *testing.T) {
+	type flags struct{ accessed, modified, permanent bool }
+	tests := []struct {
+		name string
+		do   func(s *testSession)
+		want flags
+	}{
+		{"nothing", func(*testSession) {}, flags{}},
+		{"read", func(s *testSession) { s.Name() }, flags{accessed: true}},
+		{"has", func(s *testSession) { s.HasCount() }, flags{accessed: true}},
+		{"write", func(s *testSession) { s.SetName("a") }, flags{accessed: true, modified: true}},
+		{"delete absent", func(s *testSession) { s.DeleteCount() }, flags{accessed: true}},
+		{"clear empty", func(s *testSession) { s.Clear() }, flags{accessed: true, modified: true}},
+		{"read Permanent", func(s *testSession) { s.state.Permanent() }, flags{accessed: true}},
+		{"SetPermanent(true)", func(s *testSession) { s.state.SetPermanent(true) }, flags{true, true, true}},
+		{"SetPermanent(false)", func(s *testSession) { s.state.SetPermanent(false) }, flags{accessed: true, modified: true}},
+		{"SetPermanent true then false", func(s *testSession) { s.state.SetPermanent(true); s.state.SetPermanent(false) }, flags{accessed: true, modified: true}},
+		{"permanent then Clear", func(s *testSession) { s.state.SetPermanent(true); s.Clear() }, flags{accessed: true, modified: true}},
+		{"Access", func(s *testSession) { s.state.Access() }, flags{accessed: true}},
+	}
+	for _, tt := range tests {
+		s := new(testSession)
+		tt.do(s)
+		// Flags are read without Permanent(), which itself counts as access.
+		got := flags{s.state.Accessed(), s.state.Modified(), false}
+		got.permanent = s.state.Permanent()
+		if got != tt.want {
+			t.Errorf("%s: %+v; want %+v", tt.name, got, tt.want)
+		}
+		if s.state.IsNew() || s.state.IsNull() || s.state.Err() != nil {
+			t.Errorf("%s: IsNew %v IsNull %v Err %v on a zero State", tt.name, s.state.IsNew(), s.state.IsNull(), s.state.Err())
+		}
+	}
+
+	var st runtime.State
+	if st.Accessed() || st.Modified() {
+		t.Error("zero State is accessed or modified")
+	}
+	st.Permanent()
+	if !st.Accessed() || st.Modified() {
+		t.Error("Permanent() does not count as an access, or counts as a write")
+	}
+	if !st.Modify() || !st.Modified() {
+		t.Error("Modify on an ordinary State")
+	}
+}
+
+// The flags of sessions opened by the Interface: new without a cookie,
+// not new with one; none accessed or modified until used. SetPermanent(false)
+// alone keeps an otherwise empty session (Flask stores "_permanent": false).
+func TestOpenedSessionFlags(t *testing.T) {
+	si := newIface(t, runtime.Config{})
+	open := func(cookie string) *testSession {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		if cookie != "" {
+			r.AddCookie(&http.Cookie{Name: "session", Value: cookie})
+		}
+		s, err := si.OpenSession(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open("")
+	if !s.state.IsNew() || s.state.Accessed() || s.state.Modified() || s.state.IsNull() {
+		t.Errorf("no cookie: new %v accessed %v modified %v", s.state.IsNew(), s.state.Accessed(), s.state.Modified())
+	}
+	s = open(issue(t, si, "alice"))
+	if s.state.IsNew() || s.state.Accessed() || s.state.Modified() {
+		t.Errorf("cookie: new %v accessed %v modified %v", s.state.IsNew(), s.state.Accessed(), s.state.Modified())
+	}
+	if s.Name() != "alice" || !s.state.Accessed() || s.state.Modified() {
+		t.Error("read of an opened session")
+	}
+
+	s = open("")
+	s.state.SetPermanent(false)
+	w := httptest.NewRecorder()
+	if err := si.SaveSession(w, httptest.NewRequest(http.MethodGet, "/", nil), s); err != nil {
+		t.Fatal(err)
+	}
+	c := sessionCookie(t, w.Header(), "session")
+	if c == nil {
+		t.Fatal("a session holding only permanent=false was not saved")
+	}
+	s = open(c.Value)
+	if s.state.IsNew() || s.state.Permanent() {
+		t.Errorf("reopened: new %v permanent %v", s.state.IsNew(), s.state.Permanent())
+	}
+}
+
+func TestCloneByteSlices(t *testing.T) {
+	type blob []byte
+	if runtime.CloneByteSlices[[]byte](nil) != nil {
+		t.Error("nil does not stay nil")
+	}
+	if got := runtime.CloneByteSlices([][]byte{}); got == nil || len(got) != 0 {
+		t.Errorf("empty: %v", got)
+	}
+	in := []blob{blob("abc"), nil, blob("de")}
+	out := runtime.CloneByteSlices(in)
+	if len(out) != 3 || !bytes.Equal(out[0], in[0]) || out[1] != nil || !bytes.Equal(out[2], in[2]) {
+		t.Fatalf("clone %q of %q", out, in)
+	}
+	in[0][0] = 'X'
+	in[2] = append(in[2][:1], 'Z')
+	in[1] = blob("new")
+	if string(out[0]) != "abc" || string(out[2]) != "de" || out[1] != nil {
+		t.Errorf("clone shares memory with the original: %q", out)
+	}
+	out[0][1] = 'Y'
+	if string(in[0]) != "Xbc" {
+		t.Errorf("original changed through the clone: %q", in[0])
+	}
+	// Appending to the clone must not write into the original's backing
+	// array either.
+	backing := make([]blob, 2, 10)
+	backing[0], backing[1] = blob("a"), blob("b")
+	c := runtime.CloneByteSlices(backing)
+	_ = append(c, blob("c"))
+	if full := backing[:3]; full[2] != nil {
+		t.Errorf("append to the clone wrote into the original: %q", full)
+	}
+}
