@@ -90,6 +90,19 @@ func emitAPI(f *jen.File, m *Model) {
 	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies. Install its Middleware and read each request's session with %s.", m.Interface, m.Name, m.From)
 	f.Type().Id(m.Interface).Op("=").Qual(runtimePath, "Interface").Index(jen.Id(m.Session))
 
+	doc(f, "%s is Flask's SessionInterface, every method of it, for %s sessions. %s implements it; to change one method (the cookie's domain, say), embed a *%s in a type of your own, override the method, and serve through %s.", m.SessionIfc, m.Name, m.Interface, m.Interface, m.Middleware)
+	f.Type().Id(m.SessionIfc).Op("=").Qual(runtimePath, "SessionInterface").Index(jen.Id(m.Session))
+
+	doc(f, "%s is a hook run after the handler and before the session is saved, like Flask's after_request: it may still change the session and the response headers.", m.AfterReq)
+	f.Type().Id(m.AfterReq).Op("=").Qual(runtimePath, "AfterRequest").Index(jen.Id(m.Session))
+
+	doc(f, "%s serves next with sessions opened and saved by si: the session is opened before next runs and saved just before the first byte of the response, after the hooks. si's overrides are honoured.", m.Middleware)
+	f.Func().Id(m.Middleware).Params(
+		jen.Id("si").Id(m.SessionIfc), jen.Id("next").Qual("net/http", "Handler"), jen.Id("hooks").Op("...").Id(m.AfterReq),
+	).Qual("net/http", "Handler").Block(
+		jen.Return(jen.Qual(runtimePath, "Middleware").Call(jen.Id("si"), jen.Id("next"), jen.Id("hooks").Op("..."))),
+	)
+
 	doc(f, "%s validates cfg and returns the session interface for %s. Every configuration problem is reported here, at start-up.", m.New, m.Name)
 	f.Func().Id(m.New).Params(jen.Id("cfg").Id(m.Config)).Params(jen.Op("*").Id(m.Interface), jen.Error()).Block(
 		jen.Return(jen.Qual(runtimePath, "New").Call(jen.Id("cfg"), jen.Id(m.CodecVar))),
@@ -130,6 +143,21 @@ func emitSessionMethods(f *jen.File, m *Model) {
 	delegate("IsNew", "IsNew reports whether the request brought no valid session cookie.", jen.Bool())
 	delegate("Permanent", "Permanent reports whether the session's cookie outlives the browser session.", jen.Bool())
 	delegate("Err", "Err returns the error of a write that could not happen: a write to a null session.", jen.Error())
+
+	doc(f, "Flash stores a message, in the category \"message\", for a later request to show with Flashes.")
+	f.Func().Params(recv()).Id("Flash").Params(jen.Id("message").String()).Block(
+		jen.Id("s").Dot("state").Dot("Flash").Call(jen.Qual(runtimePath, "DefaultFlashCategory"), jen.Id("message")),
+	)
+
+	doc(f, "FlashCategory stores a message under a category for a later request to show with Flashes.")
+	f.Func().Params(recv()).Id("FlashCategory").Params(jen.List(jen.Id("category"), jen.Id("message")).String()).Block(
+		jen.Id("s").Dot("state").Dot("Flash").Call(jen.Id("category"), jen.Id("message")),
+	)
+
+	doc(f, "Flashes returns the stored messages in the given categories (all when none is given) and removes them all from the session, like Flask's get_flashed_messages: later calls in the same request return the same messages.")
+	f.Func().Params(recv()).Id("Flashes").Params(jen.Id("categories").Op("...").String()).Index().Qual(runtimePath, "Flash").Block(
+		jen.Return(jen.Id("s").Dot("state").Dot("Flashes").Call(jen.Id("categories").Op("..."))),
+	)
 
 	doc(f, "SetPermanent makes the session's cookie last for the configured lifetime (true) or end with the browser session (false).")
 	f.Func().Params(recv()).Id("SetPermanent").Params(jen.Id("permanent").Bool()).Block(

@@ -180,7 +180,7 @@ func checkPackageNames(pkg *packages.Package, m *Model, dir string, errs *ErrorL
 			generated[pkg.Fset.File(f.Pos()).Name()] = true
 		}
 	}
-	for _, n := range []string{m.Session, m.Config, m.Config + "FromEnv", m.Interface, m.New, m.From, m.CodecVar} {
+	for _, n := range m.packageNames() {
 		obj := pkg.Types.Scope().Lookup(n)
 		if obj == nil {
 			continue

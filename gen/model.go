@@ -24,6 +24,9 @@ type Model struct {
 	Session     string // VisitorSession
 	Config      string // VisitorConfig
 	Interface   string // VisitorInterface
+	SessionIfc  string // VisitorSessionInterface
+	Middleware  string // VisitorMiddleware
+	AfterReq    string // VisitorAfterRequest
 	New         string // NewVisitorInterface
 	From        string // VisitorFrom
 	CodecVar    string // visitorCodec
@@ -70,7 +73,12 @@ func (f *Field) Methods() []string {
 }
 
 // sessionMethods are the session-wide methods of every generated type.
-var sessionMethods = []string{"Modified", "Accessed", "IsNew", "Clear", "Permanent", "SetPermanent", "Err"}
+var sessionMethods = []string{"Modified", "Accessed", "IsNew", "Clear", "Permanent", "SetPermanent", "Err", "Flash", "FlashCategory", "Flashes"}
+
+// packageNames returns the package-level names generated for the model.
+func (m *Model) packageNames() []string {
+	return []string{m.Session, m.Config, m.Config + "FromEnv", m.Interface, m.SessionIfc, m.Middleware, m.AfterReq, m.New, m.From, m.CodecVar}
+}
 
 // isNamed tells whether t is the named type pkg.name.
 func isNamed(t types.Type, pkg, name string) bool {
@@ -123,6 +131,9 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 		Session:     name + "Session",
 		Config:      name + "Config",
 		Interface:   name + "Interface",
+		SessionIfc:  name + "SessionInterface",
+		Middleware:  name + "Middleware",
+		AfterReq:    name + "AfterRequest",
 		New:         "New" + name + "Interface",
 		From:        name + "From",
 		CodecVar:    lowerFirst(name) + "Codec",

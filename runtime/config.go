@@ -93,6 +93,12 @@ type Config struct {
 	// the browsers' limit, which is also the most it may be.
 	MaxCookieSize int
 
+	// AllowNullSession accepts a Config with no SecretKey: every session is
+	// then a null session (Flask's behaviour without SECRET_KEY) that reads
+	// as empty, records ErrNullSession on any write, and is never saved.
+	// Without it a missing key is an error at start-up.
+	AllowNullSession bool
+
 	// Development relaxes the checks meant for production: Secure is off and
 	// short or well-known secret keys are accepted. Never set it in
 	// production.
@@ -231,6 +237,9 @@ func (c Config) validate() (*settings, error) {
 }
 
 func (s *settings) validateKeys() error {
+	if len(s.SecretKey) == 0 && s.AllowNullSession && len(s.SecretKeyFallbacks) == 0 && len(s.EncryptionKey) == 0 {
+		return nil // null sessions: nothing to sign with
+	}
 	if len(s.SecretKey) == 0 {
 		return &ConfigError{"SecretKey", ErrNoSecretKey, "set it from the environment, e.g. SESSION_SECRET_KEY=$(head -c 32 /dev/urandom | base64)"}
 	}

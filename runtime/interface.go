@@ -59,8 +59,30 @@ const (
 type Interface[S any] struct {
 	cfg    *settings
 	codec  Codec[S]
-	signer *signer
+	signer *signer // nil for null sessions: no secret key
 	pool   sync.Pool
+}
+
+// SessionInterface is Flask's SessionInterface: every method that decides
+// how a session is opened, saved and sent. *Interface[S] implements it; to
+// change one method, embed an *Interface[S] in a type of your own, override
+// the method, and serve through [Middleware] with your type: the embedded
+// Interface's OpenSession and SaveSession then call your override, as a
+// Flask subclass of SecureCookieSessionInterface would.
+type SessionInterface[S any] interface {
+	CookieName(r *http.Request) string
+	CookieDomain(r *http.Request) string
+	CookiePath(r *http.Request) string
+	CookieHTTPOnly(r *http.Request) bool
+	CookieSecure(r *http.Request) bool
+	CookieSameSite(r *http.Request) http.SameSite
+	CookiePartitioned(r *http.Request) bool
+	ExpirationTime(r *http.Request, s *S) time.Time
+	ShouldSetCookie(r *http.Request, s *S) bool
+	OpenSession(r *http.Request) (*S, error)
+	SaveSession(w http.ResponseWriter, r *http.Request, s *S) error
+	MakeNullSession() *S
+	IsNullSession(s *S) bool
 }
 
 // New validates cfg and returns an Interface for S. Every problem a request
@@ -70,11 +92,12 @@ func New[S any](cfg Config, codec Codec[S]) (*Interface[S], error) {
 	if err != nil {
 		return nil, err
 	}
-	sg, err := newSigner(s)
-	if err != nil {
-		return nil, err
+	si := &Interface[S]{cfg: s, codec: codec}
+	if len(s.SecretKey) > 0 {
+		if si.signer, err = newSigner(s); err != nil {
+			return nil, err
+		}
 	}
-	si := &Interface[S]{cfg: s, codec: codec, signer: sg}
 	si.pool.New = func() any { return new(wire.Encoder) }
 	return si, nil
 }
@@ -142,10 +165,16 @@ func (si *Interface[S]) IsNullSession(s *S) bool { return si.codec.State(s).has(
 //
 // When several cookies have the session's name (a sibling subdomain can set
 // one), the first that verifies is used.
+//
+// With no secret key (Config.AllowNullSession) it returns a null session,
+// as Flask does.
 func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
+	if si.signer == nil {
+		return si.outer(r).MakeNullSession(), nil
+	}
 	s := new(S)
 	st := si.codec.State(s)
-	name := si.CookieName(r)
+	name := si.outer(r).CookieName(r)
 	for _, c := range r.CookiesNamed(name) {
 		if c.Value == "" {
 			continue
@@ -185,6 +214,10 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	d.Reset(payload[2:])
 	var dropped []error
 	for d.Next() {
+		if key := d.Key(); len(key) > 0 && key[0] == metaPrefix {
+			si.decodeMeta(st, key, &d)
+			continue
+		}
 		if err := si.codec.DecodeEntry(s, d.Key(), &d); err != nil {
 			if d.Err() != nil {
 				break
@@ -200,6 +233,42 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	}
 	return nil
 }
+
+// Metadata entries have keys that start with a NUL byte, which the
+// generator refuses in session keys: they cannot collide with user fields.
+const (
+	metaPrefix  = 0
+	metaFlashes = "\x00flashes" // a list of strings: category, message, category, message...
+)
+
+// decodeMeta reads a metadata entry; unknown ones, from a later release, are
+// skipped.
+func (si *Interface[S]) decodeMeta(st *State, key []byte, d *wire.Decoder) {
+	if string(key) != metaFlashes {
+		return
+	}
+	v, err := wire.Slice(d, wire.TypeBytes, wire.ReadString[string])
+	if err != nil || len(v)%2 != 0 {
+		return
+	}
+	for i := 0; i < len(v); i += 2 {
+		st.flashes = append(st.flashes, Flash{Category: v[i], Message: v[i+1]})
+	}
+}
+
+func encodeMeta(e *wire.Encoder, st *State) {
+	if len(st.flashes) == 0 {
+		return
+	}
+	mark := e.BeginList(metaFlashes, wire.TypeBytes, 2*len(st.flashes))
+	for _, f := range st.flashes {
+		e.StringValue(f.Category)
+		e.StringValue(f.Message)
+	}
+	e.EndList(mark)
+}
+
+func (si *Interface[S]) stateOf(s *S) *State { return si.codec.State(s) }
 
 func (si *Interface[S]) report(r *http.Request, err error) {
 	if si.cfg.OnError != nil {
@@ -221,6 +290,7 @@ func (si *Interface[S]) encode(name string, s *S) (string, error) {
 		flags |= flagPermanent
 	}
 	e.Raw(payloadVersion, flags)
+	encodeMeta(e, st)
 	si.codec.Encode(s, e)
 	return si.signer.sign(name, e.Data())
 }
@@ -238,18 +308,19 @@ func (si *Interface[S]) encode(name string, s *S) (string, error) {
 // A cookie larger than MaxCookieSize is not sent: the error wraps
 // ErrCookieTooLarge. Null sessions are never saved.
 func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S) error {
-	st := si.codec.State(s)
-	if st.has(statusNull) {
+	o := si.outer(r)
+	if o.IsNullSession(s) {
 		return nil
 	}
+	st := si.codec.State(s)
 	h := w.Header()
 	if st.has(statusAccessed) {
 		addVaryCookie(h)
 	}
-	name := si.CookieName(r)
+	name := o.CookieName(r)
 	if si.codec.Empty(s) && st.empty() {
 		if st.has(statusModified) {
-			c := si.cookieFor(r, name, "")
+			c := cookieFor(o, r, name, "")
 			c.MaxAge = -1 // Max-Age=0
 			c.Expires = time.Unix(0, 0)
 			http.SetCookie(w, c)
@@ -258,7 +329,7 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 		}
 		return nil
 	}
-	if !si.ShouldSetCookie(r, s) {
+	if !o.ShouldSetCookie(r, s) {
 		return nil
 	}
 	value, err := si.encode(name, s)
@@ -269,8 +340,8 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 		return &CookieError{Name: name, Size: len(value), Err: ErrCookieTooLarge,
 			Cause: fmt.Errorf("name and value take %d bytes, more than the %d a browser keeps: store less in the session", len(name)+len(value), si.cfg.MaxCookieSize)}
 	}
-	c := si.cookieFor(r, name, value)
-	if exp := si.ExpirationTime(r, s); !exp.IsZero() {
+	c := cookieFor(o, r, name, value)
+	if exp := o.ExpirationTime(r, s); !exp.IsZero() {
 		c.Expires = exp
 	}
 	http.SetCookie(w, c)
@@ -279,14 +350,20 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	return nil
 }
 
-// cookieFor builds the cookie with the attributes of this request.
-func (si *Interface[S]) cookieFor(r *http.Request, name, value string) *http.Cookie {
-	c := si.cfg.cookie(name, value, si.CookieDomain(r), si.CookiePath(r))
-	c.HttpOnly = si.CookieHTTPOnly(r)
-	c.Secure = si.CookieSecure(r) || si.CookiePartitioned(r)
-	c.SameSite = si.CookieSameSite(r)
-	c.Partitioned = si.CookiePartitioned(r)
-	return c
+// cookieFor builds the cookie with the attributes o gives this request.
+// Partitioned forces Secure, as in Flask.
+func cookieFor[S any](o SessionInterface[S], r *http.Request, name, value string) *http.Cookie {
+	partitioned := o.CookiePartitioned(r)
+	return &http.Cookie{
+		Name:        name,
+		Value:       value,
+		Domain:      o.CookieDomain(r),
+		Path:        o.CookiePath(r),
+		HttpOnly:    o.CookieHTTPOnly(r),
+		Secure:      o.CookieSecure(r) || partitioned,
+		SameSite:    o.CookieSameSite(r),
+		Partitioned: partitioned,
+	}
 }
 
 // addVaryCookie adds "Cookie" to the Vary header unless it is there already.
@@ -310,50 +387,107 @@ func noSharedCache(h http.Header) {
 	}
 }
 
+// requestState is what the middleware keeps in a request's context: the
+// interface serving it (so that overrides are honoured by the embedded
+// Interface's methods) and the session.
+type requestState[S any] struct {
+	si SessionInterface[S]
+	s  *S
+}
+
 // contextKey is the context key of sessions of type S.
 type contextKey[S any] struct{}
 
-// From returns the session that [Interface.Middleware] opened for the
-// request carrying ctx, or nil if the request did not pass through it.
+// outer returns the interface serving r: the value given to Middleware,
+// which may override some of si's methods, or si itself.
+func (si *Interface[S]) outer(r *http.Request) SessionInterface[S] {
+	if rs, ok := r.Context().Value(contextKey[S]{}).(*requestState[S]); ok && rs.si != nil {
+		return rs.si
+	}
+	return si
+}
+
+// From returns the session that [Middleware] opened for the request
+// carrying ctx, or nil if the request did not pass through it.
 func From[S any](ctx context.Context) *S {
-	s, _ := ctx.Value(contextKey[S]{}).(*S)
-	return s
+	rs, _ := ctx.Value(contextKey[S]{}).(*requestState[S])
+	if rs == nil {
+		return nil
+	}
+	return rs.s
 }
 
 // NewContext returns a copy of ctx carrying s, for handlers and tests that
 // open sessions without the middleware.
 func NewContext[S any](ctx context.Context, s *S) context.Context {
-	return context.WithValue(ctx, contextKey[S]{}, s)
+	return context.WithValue(ctx, contextKey[S]{}, &requestState[S]{s: s})
 }
 
 // ErrSessionNotSaved is what writes to the response return after the
 // session could not be saved and the response was replaced by a 500.
 var ErrSessionNotSaved = errors.New("sessiongen: the session could not be saved; the response was replaced by a 500")
 
-// Middleware opens the session before next runs, puts it in the request's
-// context (read it with From, or the generated TFrom), and saves it just
-// before the first byte of the response: when next calls WriteHeader,
-// Write, Flush or ReadFrom, or when it returns without writing. So the
-// cookie is always set, and never after the headers are gone.
+// AfterRequest is a hook that runs after the handler and before the
+// session is saved, like a Flask after_request function: it may read and
+// change the session and the response headers. It runs when the response
+// is about to be sent (the first byte, or the handler's return), which is
+// the last moment a change can still reach the cookie.
+type AfterRequest[S any] func(h http.Header, r *http.Request, s *S)
+
+// Middleware is [Middleware] with si serving every request.
+func (si *Interface[S]) Middleware(next http.Handler, hooks ...AfterRequest[S]) http.Handler {
+	return Middleware[S](si, next, hooks...)
+}
+
+// Middleware opens the session with si before next runs, puts it in the
+// request's context (read it with From, or the generated TFrom), runs the
+// hooks, and saves the session with si just before the first byte of the
+// response: when next calls WriteHeader, Write, Flush or ReadFrom, or when
+// it returns without writing. So the cookie is always set, and never after
+// the headers are gone.
+//
+// si is an *Interface[S], or a type that embeds one and overrides some of
+// its methods (see [SessionInterface]).
 //
 // If the session cannot be saved (a cookie over MaxCookieSize), the
 // response becomes a 500, the error goes to Config.OnError, and what next
 // writes afterwards is discarded: a browser would have dropped the cookie
-// silently.
-func (si *Interface[S]) Middleware(next http.Handler) http.Handler {
+// silently. A write to a null session is reported to Config.OnError too.
+func Middleware[S any](si SessionInterface[S], next http.Handler, hooks ...AfterRequest[S]) http.Handler {
+	// An *Interface[S], embedded or not, reports errors to OnError; a
+	// SessionInterface written from scratch has nowhere to report them.
+	in, _ := si.(interface {
+		report(*http.Request, error)
+		stateOf(*S) *State
+	})
+	report := func(r *http.Request, err error) {
+		if in != nil {
+			in.report(r, err)
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rs := &requestState[S]{si: si}
+		r = r.WithContext(context.WithValue(r.Context(), contextKey[S]{}, rs))
 		s, err := si.OpenSession(r)
 		if err != nil {
-			si.report(r, err)
+			report(r, err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
 		}
-		r = r.WithContext(NewContext(r.Context(), s))
+		rs.s = s
 		rw := &responseWriter{ResponseWriter: w}
 		rw.save = func() error {
+			for _, h := range hooks {
+				h(w.Header(), r, s)
+			}
+			if in != nil {
+				if err := in.stateOf(s).Err(); err != nil {
+					report(r, err)
+				}
+			}
 			err := si.SaveSession(w, r, s)
 			if err != nil {
-				si.report(r, err)
+				report(r, err)
 			}
 			return err
 		}

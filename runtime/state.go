@@ -22,9 +22,22 @@ const (
 // Flask's new, accessed, modified and permanent flags. Generated session
 // types hold one and report every read and write to it.
 type State struct {
-	status status
-	err    error
+	status  status
+	err     error
+	flashes []Flash // stored, not yet shown
+	shown   []Flash // popped by the first Flashes call of this request
+	popped  bool    // Flashes was called during this request
 }
+
+// Flash is a message stored for the next request that shows it, with its
+// category (Flask's flash and get_flashed_messages).
+type Flash struct {
+	Category string // "message" unless given
+	Message  string
+}
+
+// DefaultFlashCategory is the category of a flash given none, as in Flask.
+const DefaultFlashCategory = "message"
 
 func (s *State) has(f status) bool { return s.status&f != 0 }
 
@@ -83,13 +96,49 @@ func (s *State) SetPermanent(permanent bool) {
 }
 
 // Clear forgets the session's metadata, as Flask's session.clear() drops
-// "_permanent" with everything else.
+// "_permanent" and "_flashes" with everything else.
 func (s *State) Clear() {
 	if !s.Modify() {
 		return
 	}
 	s.status &^= statusPermanentSet | statusPermanent
+	s.flashes = nil
 }
 
 // empty reports whether the metadata alone would keep the session.
-func (s *State) empty() bool { return !s.has(statusPermanentSet) }
+func (s *State) empty() bool { return !s.has(statusPermanentSet) && len(s.flashes) == 0 }
+
+// Flash stores a message under a category for a later request to show.
+func (s *State) Flash(category, message string) {
+	if !s.Modify() {
+		return
+	}
+	s.flashes = append(s.flashes, Flash{Category: category, Message: message})
+}
+
+// Flashes returns the stored messages whose category is one of categories
+// (all of them when none is given) and removes every stored message from the
+// session, like Flask's get_flashed_messages: the first call of a request
+// takes them all, and later calls in the same request see the same list.
+func (s *State) Flashes(categories ...string) []Flash {
+	s.Access()
+	if !s.popped {
+		s.popped = true
+		if len(s.flashes) > 0 && s.Modify() {
+			s.shown, s.flashes = s.flashes, nil
+		}
+	}
+	if len(categories) == 0 {
+		return append([]Flash(nil), s.shown...)
+	}
+	var out []Flash
+	for _, f := range s.shown {
+		for _, c := range categories {
+			if f.Category == c {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}

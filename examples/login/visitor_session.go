@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
@@ -18,6 +19,24 @@ type VisitorConfig = sessionruntime.Config
 // signed cookies. Install its Middleware and read each request's session with
 // VisitorFrom.
 type VisitorInterface = sessionruntime.Interface[VisitorSession]
+
+// VisitorSessionInterface is Flask's SessionInterface, every method of it, for
+// Visitor sessions. VisitorInterface implements it; to change one method (the
+// cookie's domain, say), embed a *VisitorInterface in a type of your own, override
+// the method, and serve through VisitorMiddleware.
+type VisitorSessionInterface = sessionruntime.SessionInterface[VisitorSession]
+
+// VisitorAfterRequest is a hook run after the handler and before the session is
+// saved, like Flask's after_request: it may still change the session and the
+// response headers.
+type VisitorAfterRequest = sessionruntime.AfterRequest[VisitorSession]
+
+// VisitorMiddleware serves next with sessions opened and saved by si: the session
+// is opened before next runs and saved just before the first byte of the response,
+// after the hooks. si's overrides are honoured.
+func VisitorMiddleware(si VisitorSessionInterface, next http.Handler, hooks ...VisitorAfterRequest) http.Handler {
+	return sessionruntime.Middleware(si, next, hooks...)
+}
 
 // NewVisitorInterface validates cfg and returns the session interface for Visitor.
 // Every configuration problem is reported here, at start-up.
@@ -71,6 +90,25 @@ func (s *VisitorSession) Permanent() bool {
 // session.
 func (s *VisitorSession) Err() error {
 	return s.state.Err()
+}
+
+// Flash stores a message, in the category "message", for a later request to show
+// with Flashes.
+func (s *VisitorSession) Flash(message string) {
+	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+}
+
+// FlashCategory stores a message under a category for a later request to show with
+// Flashes.
+func (s *VisitorSession) FlashCategory(category, message string) {
+	s.state.Flash(category, message)
+}
+
+// Flashes returns the stored messages in the given categories (all when none is
+// given) and removes them all from the session, like Flask's get_flashed_messages:
+// later calls in the same request return the same messages.
+func (s *VisitorSession) Flashes(categories ...string) []sessionruntime.Flash {
+	return s.state.Flashes(categories...)
 }
 
 // SetPermanent makes the session's cookie last for the configured lifetime (true)

@@ -4,6 +4,7 @@ package basic
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"time"
 
@@ -20,6 +21,24 @@ type ScalarsConfig = sessionruntime.Config
 // signed cookies. Install its Middleware and read each request's session with
 // ScalarsFrom.
 type ScalarsInterface = sessionruntime.Interface[ScalarsSession]
+
+// ScalarsSessionInterface is Flask's SessionInterface, every method of it, for
+// Scalars sessions. ScalarsInterface implements it; to change one method (the
+// cookie's domain, say), embed a *ScalarsInterface in a type of your own, override
+// the method, and serve through ScalarsMiddleware.
+type ScalarsSessionInterface = sessionruntime.SessionInterface[ScalarsSession]
+
+// ScalarsAfterRequest is a hook run after the handler and before the session is
+// saved, like Flask's after_request: it may still change the session and the
+// response headers.
+type ScalarsAfterRequest = sessionruntime.AfterRequest[ScalarsSession]
+
+// ScalarsMiddleware serves next with sessions opened and saved by si: the session
+// is opened before next runs and saved just before the first byte of the response,
+// after the hooks. si's overrides are honoured.
+func ScalarsMiddleware(si ScalarsSessionInterface, next http.Handler, hooks ...ScalarsAfterRequest) http.Handler {
+	return sessionruntime.Middleware(si, next, hooks...)
+}
 
 // NewScalarsInterface validates cfg and returns the session interface for Scalars.
 // Every configuration problem is reported here, at start-up.
@@ -73,6 +92,25 @@ func (s *ScalarsSession) Permanent() bool {
 // session.
 func (s *ScalarsSession) Err() error {
 	return s.state.Err()
+}
+
+// Flash stores a message, in the category "message", for a later request to show
+// with Flashes.
+func (s *ScalarsSession) Flash(message string) {
+	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+}
+
+// FlashCategory stores a message under a category for a later request to show with
+// Flashes.
+func (s *ScalarsSession) FlashCategory(category, message string) {
+	s.state.Flash(category, message)
+}
+
+// Flashes returns the stored messages in the given categories (all when none is
+// given) and removes them all from the session, like Flask's get_flashed_messages:
+// later calls in the same request return the same messages.
+func (s *ScalarsSession) Flashes(categories ...string) []sessionruntime.Flash {
+	return s.state.Flashes(categories...)
 }
 
 // SetPermanent makes the session's cookie last for the configured lifetime (true)

@@ -4,6 +4,7 @@ package docs
 
 import (
 	"context"
+	"net/http"
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
@@ -18,6 +19,24 @@ type CartConfig = sessionruntime.Config
 // CartInterface is Flask's SessionInterface for Cart sessions, kept in signed
 // cookies. Install its Middleware and read each request's session with CartFrom.
 type CartInterface = sessionruntime.Interface[CartSession]
+
+// CartSessionInterface is Flask's SessionInterface, every method of it, for Cart
+// sessions. CartInterface implements it; to change one method (the cookie's
+// domain, say), embed a *CartInterface in a type of your own, override the method,
+// and serve through CartMiddleware.
+type CartSessionInterface = sessionruntime.SessionInterface[CartSession]
+
+// CartAfterRequest is a hook run after the handler and before the session is
+// saved, like Flask's after_request: it may still change the session and the
+// response headers.
+type CartAfterRequest = sessionruntime.AfterRequest[CartSession]
+
+// CartMiddleware serves next with sessions opened and saved by si: the session is
+// opened before next runs and saved just before the first byte of the response,
+// after the hooks. si's overrides are honoured.
+func CartMiddleware(si CartSessionInterface, next http.Handler, hooks ...CartAfterRequest) http.Handler {
+	return sessionruntime.Middleware(si, next, hooks...)
+}
 
 // NewCartInterface validates cfg and returns the session interface for Cart. Every
 // configuration problem is reported here, at start-up.
@@ -71,6 +90,25 @@ func (s *CartSession) Permanent() bool {
 // session.
 func (s *CartSession) Err() error {
 	return s.state.Err()
+}
+
+// Flash stores a message, in the category "message", for a later request to show
+// with Flashes.
+func (s *CartSession) Flash(message string) {
+	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+}
+
+// FlashCategory stores a message under a category for a later request to show with
+// Flashes.
+func (s *CartSession) FlashCategory(category, message string) {
+	s.state.Flash(category, message)
+}
+
+// Flashes returns the stored messages in the given categories (all when none is
+// given) and removes them all from the session, like Flask's get_flashed_messages:
+// later calls in the same request return the same messages.
+func (s *CartSession) Flashes(categories ...string) []sessionruntime.Flash {
+	return s.state.Flashes(categories...)
 }
 
 // SetPermanent makes the session's cookie last for the configured lifetime (true)

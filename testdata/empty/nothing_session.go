@@ -4,6 +4,7 @@ package empty
 
 import (
 	"context"
+	"net/http"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
@@ -18,6 +19,24 @@ type NothingConfig = sessionruntime.Config
 // signed cookies. Install its Middleware and read each request's session with
 // NothingFrom.
 type NothingInterface = sessionruntime.Interface[NothingSession]
+
+// NothingSessionInterface is Flask's SessionInterface, every method of it, for
+// Nothing sessions. NothingInterface implements it; to change one method (the
+// cookie's domain, say), embed a *NothingInterface in a type of your own, override
+// the method, and serve through NothingMiddleware.
+type NothingSessionInterface = sessionruntime.SessionInterface[NothingSession]
+
+// NothingAfterRequest is a hook run after the handler and before the session is
+// saved, like Flask's after_request: it may still change the session and the
+// response headers.
+type NothingAfterRequest = sessionruntime.AfterRequest[NothingSession]
+
+// NothingMiddleware serves next with sessions opened and saved by si: the session
+// is opened before next runs and saved just before the first byte of the response,
+// after the hooks. si's overrides are honoured.
+func NothingMiddleware(si NothingSessionInterface, next http.Handler, hooks ...NothingAfterRequest) http.Handler {
+	return sessionruntime.Middleware(si, next, hooks...)
+}
 
 // NewNothingInterface validates cfg and returns the session interface for Nothing.
 // Every configuration problem is reported here, at start-up.
@@ -71,6 +90,25 @@ func (s *NothingSession) Permanent() bool {
 // session.
 func (s *NothingSession) Err() error {
 	return s.state.Err()
+}
+
+// Flash stores a message, in the category "message", for a later request to show
+// with Flashes.
+func (s *NothingSession) Flash(message string) {
+	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+}
+
+// FlashCategory stores a message under a category for a later request to show with
+// Flashes.
+func (s *NothingSession) FlashCategory(category, message string) {
+	s.state.Flash(category, message)
+}
+
+// Flashes returns the stored messages in the given categories (all when none is
+// given) and removes them all from the session, like Flask's get_flashed_messages:
+// later calls in the same request return the same messages.
+func (s *NothingSession) Flashes(categories ...string) []sessionruntime.Flash {
+	return s.state.Flashes(categories...)
 }
 
 // SetPermanent makes the session's cookie last for the configured lifetime (true)

@@ -4,6 +4,7 @@ package multi
 
 import (
 	"context"
+	"net/http"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
@@ -17,6 +18,24 @@ type AdminConfig = sessionruntime.Config
 // AdminInterface is Flask's SessionInterface for Admin sessions, kept in signed
 // cookies. Install its Middleware and read each request's session with AdminFrom.
 type AdminInterface = sessionruntime.Interface[AdminSession]
+
+// AdminSessionInterface is Flask's SessionInterface, every method of it, for Admin
+// sessions. AdminInterface implements it; to change one method (the cookie's
+// domain, say), embed a *AdminInterface in a type of your own, override the
+// method, and serve through AdminMiddleware.
+type AdminSessionInterface = sessionruntime.SessionInterface[AdminSession]
+
+// AdminAfterRequest is a hook run after the handler and before the session is
+// saved, like Flask's after_request: it may still change the session and the
+// response headers.
+type AdminAfterRequest = sessionruntime.AfterRequest[AdminSession]
+
+// AdminMiddleware serves next with sessions opened and saved by si: the session is
+// opened before next runs and saved just before the first byte of the response,
+// after the hooks. si's overrides are honoured.
+func AdminMiddleware(si AdminSessionInterface, next http.Handler, hooks ...AdminAfterRequest) http.Handler {
+	return sessionruntime.Middleware(si, next, hooks...)
+}
 
 // NewAdminInterface validates cfg and returns the session interface for Admin.
 // Every configuration problem is reported here, at start-up.
@@ -70,6 +89,25 @@ func (s *AdminSession) Permanent() bool {
 // session.
 func (s *AdminSession) Err() error {
 	return s.state.Err()
+}
+
+// Flash stores a message, in the category "message", for a later request to show
+// with Flashes.
+func (s *AdminSession) Flash(message string) {
+	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+}
+
+// FlashCategory stores a message under a category for a later request to show with
+// Flashes.
+func (s *AdminSession) FlashCategory(category, message string) {
+	s.state.Flash(category, message)
+}
+
+// Flashes returns the stored messages in the given categories (all when none is
+// given) and removes them all from the session, like Flask's get_flashed_messages:
+// later calls in the same request return the same messages.
+func (s *AdminSession) Flashes(categories ...string) []sessionruntime.Flash {
+	return s.state.Flashes(categories...)
 }
 
 // SetPermanent makes the session's cookie last for the configured lifetime (true)

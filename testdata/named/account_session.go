@@ -4,6 +4,7 @@ package named
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"time"
 
@@ -20,6 +21,24 @@ type AccountConfig = sessionruntime.Config
 // signed cookies. Install its Middleware and read each request's session with
 // AccountFrom.
 type AccountInterface = sessionruntime.Interface[AccountSession]
+
+// AccountSessionInterface is Flask's SessionInterface, every method of it, for
+// Account sessions. AccountInterface implements it; to change one method (the
+// cookie's domain, say), embed a *AccountInterface in a type of your own, override
+// the method, and serve through AccountMiddleware.
+type AccountSessionInterface = sessionruntime.SessionInterface[AccountSession]
+
+// AccountAfterRequest is a hook run after the handler and before the session is
+// saved, like Flask's after_request: it may still change the session and the
+// response headers.
+type AccountAfterRequest = sessionruntime.AfterRequest[AccountSession]
+
+// AccountMiddleware serves next with sessions opened and saved by si: the session
+// is opened before next runs and saved just before the first byte of the response,
+// after the hooks. si's overrides are honoured.
+func AccountMiddleware(si AccountSessionInterface, next http.Handler, hooks ...AccountAfterRequest) http.Handler {
+	return sessionruntime.Middleware(si, next, hooks...)
+}
 
 // NewAccountInterface validates cfg and returns the session interface for Account.
 // Every configuration problem is reported here, at start-up.
@@ -73,6 +92,25 @@ func (s *AccountSession) Permanent() bool {
 // session.
 func (s *AccountSession) Err() error {
 	return s.state.Err()
+}
+
+// Flash stores a message, in the category "message", for a later request to show
+// with Flashes.
+func (s *AccountSession) Flash(message string) {
+	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+}
+
+// FlashCategory stores a message under a category for a later request to show with
+// Flashes.
+func (s *AccountSession) FlashCategory(category, message string) {
+	s.state.Flash(category, message)
+}
+
+// Flashes returns the stored messages in the given categories (all when none is
+// given) and removes them all from the session, like Flask's get_flashed_messages:
+// later calls in the same request return the same messages.
+func (s *AccountSession) Flashes(categories ...string) []sessionruntime.Flash {
+	return s.state.Flashes(categories...)
 }
 
 // SetPermanent makes the session's cookie last for the configured lifetime (true)

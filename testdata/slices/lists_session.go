@@ -4,6 +4,7 @@ package slices
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"time"
 
@@ -19,6 +20,24 @@ type ListsConfig = sessionruntime.Config
 // ListsInterface is Flask's SessionInterface for Lists sessions, kept in signed
 // cookies. Install its Middleware and read each request's session with ListsFrom.
 type ListsInterface = sessionruntime.Interface[ListsSession]
+
+// ListsSessionInterface is Flask's SessionInterface, every method of it, for Lists
+// sessions. ListsInterface implements it; to change one method (the cookie's
+// domain, say), embed a *ListsInterface in a type of your own, override the
+// method, and serve through ListsMiddleware.
+type ListsSessionInterface = sessionruntime.SessionInterface[ListsSession]
+
+// ListsAfterRequest is a hook run after the handler and before the session is
+// saved, like Flask's after_request: it may still change the session and the
+// response headers.
+type ListsAfterRequest = sessionruntime.AfterRequest[ListsSession]
+
+// ListsMiddleware serves next with sessions opened and saved by si: the session is
+// opened before next runs and saved just before the first byte of the response,
+// after the hooks. si's overrides are honoured.
+func ListsMiddleware(si ListsSessionInterface, next http.Handler, hooks ...ListsAfterRequest) http.Handler {
+	return sessionruntime.Middleware(si, next, hooks...)
+}
 
 // NewListsInterface validates cfg and returns the session interface for Lists.
 // Every configuration problem is reported here, at start-up.
@@ -72,6 +91,25 @@ func (s *ListsSession) Permanent() bool {
 // session.
 func (s *ListsSession) Err() error {
 	return s.state.Err()
+}
+
+// Flash stores a message, in the category "message", for a later request to show
+// with Flashes.
+func (s *ListsSession) Flash(message string) {
+	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+}
+
+// FlashCategory stores a message under a category for a later request to show with
+// Flashes.
+func (s *ListsSession) FlashCategory(category, message string) {
+	s.state.Flash(category, message)
+}
+
+// Flashes returns the stored messages in the given categories (all when none is
+// given) and removes them all from the session, like Flask's get_flashed_messages:
+// later calls in the same request return the same messages.
+func (s *ListsSession) Flashes(categories ...string) []sessionruntime.Flash {
+	return s.state.Flashes(categories...)
 }
 
 // SetPermanent makes the session's cookie last for the configured lifetime (true)
