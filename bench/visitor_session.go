@@ -153,8 +153,7 @@ func (s *VisitorSession) HasUsername() bool {
 // DeleteUsername removes the Username field (key "username"). Removing an absent
 // field changes nothing.
 func (s *VisitorSession) DeleteUsername() {
-	s.state.Access()
-	if s.has[0] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[0]) {
 		s.data.Username, s.has[0] = "", false
 	}
 }
@@ -189,8 +188,7 @@ func (s *VisitorSession) HasVisits() bool {
 // DeleteVisits removes the Visits field (key "visits"). Removing an absent field
 // changes nothing.
 func (s *VisitorSession) DeleteVisits() {
-	s.state.Access()
-	if s.has[1] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[1]) {
 		s.data.Visits, s.has[1] = 0, false
 	}
 }
@@ -226,8 +224,7 @@ func (s *VisitorSession) HasCart() bool {
 // DeleteCart removes the Cart field (key "cart"). Removing an absent field changes
 // nothing.
 func (s *VisitorSession) DeleteCart() {
-	s.state.Access()
-	if s.has[2] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[2]) {
 		s.data.Cart, s.has[2] = nil, false
 	}
 }
@@ -270,8 +267,7 @@ func (s *VisitorSession) HasLastSeen() bool {
 // DeleteLastSeen removes the LastSeen field (key "last_seen"). Removing an absent
 // field changes nothing.
 func (s *VisitorSession) DeleteLastSeen() {
-	s.state.Access()
-	if s.has[3] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[3]) {
 		s.data.LastSeen, s.has[3] = time.Time{}, false
 	}
 }

@@ -366,9 +366,12 @@ func cookieFor[S any](o SessionInterface[S], r *http.Request, name, value string
 	}
 }
 
-// addVaryCookie adds "Cookie" to the Vary header unless it is there already.
+// addVaryCookie adds "Cookie" to the Vary header unless it is there
+// already, appending to the last Vary line so that the header stays one
+// line ("Accept-Encoding, Cookie"), as Flask writes it.
 func addVaryCookie(h http.Header) {
-	for _, v := range h.Values("Vary") {
+	vary := h["Vary"]
+	for _, v := range vary {
 		for _, f := range strings.Split(v, ",") {
 			f = strings.TrimSpace(f)
 			if f == "*" || strings.EqualFold(f, "Cookie") {
@@ -376,7 +379,11 @@ func addVaryCookie(h http.Header) {
 			}
 		}
 	}
-	h.Add("Vary", "Cookie")
+	if n := len(vary); n > 0 && strings.TrimSpace(vary[n-1]) != "" {
+		vary[n-1] += ", Cookie"
+		return
+	}
+	h.Set("Vary", "Cookie")
 }
 
 // noSharedCache keeps a response that sets a cookie out of shared caches,

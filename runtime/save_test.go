@@ -313,8 +313,10 @@ func TestSaveVary(t *testing.T) {
 			want   []string
 		}{
 			{nil, []string{"Cookie"}},
-			{[]string{"Accept-Encoding"}, []string{"Accept-Encoding", "Cookie"}},
-			{[]string{"Accept-Encoding, Accept-Language"}, []string{"Accept-Encoding, Accept-Language", "Cookie"}},
+			// Appended to the last line, as Flask does: one Vary header.
+			{[]string{"Accept-Encoding"}, []string{"Accept-Encoding, Cookie"}},
+			{[]string{"Accept-Encoding, Accept-Language"}, []string{"Accept-Encoding, Accept-Language, Cookie"}},
+			{[]string{"Accept-Encoding", "Accept-Language"}, []string{"Accept-Encoding", "Accept-Language, Cookie"}},
 			{[]string{"Accept-Encoding, cookie"}, []string{"Accept-Encoding, cookie"}},
 			{[]string{"Accept-Encoding", "Cookie"}, []string{"Accept-Encoding", "Cookie"}},
 			{[]string{"*"}, []string{"*"}},

@@ -56,6 +56,18 @@ func (s *State) Modify() bool {
 	return true
 }
 
+// ModifyIf records the removal of a value that is present (a write) or
+// absent (a read only), and reports whether the removal may go ahead. On a
+// null session it records ErrNullSession either way, as Flask raises on
+// any removal.
+func (s *State) ModifyIf(present bool) bool {
+	if !present && !s.has(statusNull) {
+		s.Access()
+		return false
+	}
+	return s.Modify()
+}
+
 // Accessed reports whether the session was read or written during this
 // request (Flask's session.accessed).
 func (s *State) Accessed() bool { return s.has(statusAccessed) }

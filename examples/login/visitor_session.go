@@ -152,8 +152,7 @@ func (s *VisitorSession) HasUsername() bool {
 // DeleteUsername removes the Username field (key "username"). Removing an absent
 // field changes nothing.
 func (s *VisitorSession) DeleteUsername() {
-	s.state.Access()
-	if s.has[0] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[0]) {
 		s.data.Username, s.has[0] = "", false
 	}
 }
@@ -189,8 +188,7 @@ func (s *VisitorSession) HasVisits() bool {
 // DeleteVisits removes the Visits field (key "visits"). Removing an absent field
 // changes nothing.
 func (s *VisitorSession) DeleteVisits() {
-	s.state.Access()
-	if s.has[1] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[1]) {
 		s.data.Visits, s.has[1] = 0, false
 	}
 }

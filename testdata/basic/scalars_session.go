@@ -151,8 +151,7 @@ func (s *ScalarsSession) HasS() bool {
 
 // DeleteS removes the S field (key "s"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteS() {
-	s.state.Access()
-	if s.has[0] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[0]) {
 		s.data.S, s.has[0] = "", false
 	}
 }
@@ -186,8 +185,7 @@ func (s *ScalarsSession) HasB() bool {
 
 // DeleteB removes the B field (key "b"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteB() {
-	s.state.Access()
-	if s.has[1] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[1]) {
 		s.data.B, s.has[1] = false, false
 	}
 }
@@ -221,8 +219,7 @@ func (s *ScalarsSession) HasI() bool {
 
 // DeleteI removes the I field (key "i"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteI() {
-	s.state.Access()
-	if s.has[2] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[2]) {
 		s.data.I, s.has[2] = 0, false
 	}
 }
@@ -257,8 +254,7 @@ func (s *ScalarsSession) HasI8() bool {
 // DeleteI8 removes the I8 field (key "i8"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteI8() {
-	s.state.Access()
-	if s.has[3] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[3]) {
 		s.data.I8, s.has[3] = 0, false
 	}
 }
@@ -293,8 +289,7 @@ func (s *ScalarsSession) HasI16() bool {
 // DeleteI16 removes the I16 field (key "i16"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteI16() {
-	s.state.Access()
-	if s.has[4] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[4]) {
 		s.data.I16, s.has[4] = 0, false
 	}
 }
@@ -329,8 +324,7 @@ func (s *ScalarsSession) HasI32() bool {
 // DeleteI32 removes the I32 field (key "i32"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteI32() {
-	s.state.Access()
-	if s.has[5] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[5]) {
 		s.data.I32, s.has[5] = 0, false
 	}
 }
@@ -365,8 +359,7 @@ func (s *ScalarsSession) HasI64() bool {
 // DeleteI64 removes the I64 field (key "i64"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteI64() {
-	s.state.Access()
-	if s.has[6] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[6]) {
 		s.data.I64, s.has[6] = 0, false
 	}
 }
@@ -400,8 +393,7 @@ func (s *ScalarsSession) HasU() bool {
 
 // DeleteU removes the U field (key "u"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteU() {
-	s.state.Access()
-	if s.has[7] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[7]) {
 		s.data.U, s.has[7] = 0, false
 	}
 }
@@ -436,8 +428,7 @@ func (s *ScalarsSession) HasU8() bool {
 // DeleteU8 removes the U8 field (key "u8"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteU8() {
-	s.state.Access()
-	if s.has[8] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[8]) {
 		s.data.U8, s.has[8] = 0, false
 	}
 }
@@ -472,8 +463,7 @@ func (s *ScalarsSession) HasU16() bool {
 // DeleteU16 removes the U16 field (key "u16"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteU16() {
-	s.state.Access()
-	if s.has[9] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[9]) {
 		s.data.U16, s.has[9] = 0, false
 	}
 }
@@ -508,8 +498,7 @@ func (s *ScalarsSession) HasU32() bool {
 // DeleteU32 removes the U32 field (key "u32"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteU32() {
-	s.state.Access()
-	if s.has[10] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[10]) {
 		s.data.U32, s.has[10] = 0, false
 	}
 }
@@ -544,8 +533,7 @@ func (s *ScalarsSession) HasU64() bool {
 // DeleteU64 removes the U64 field (key "u64"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteU64() {
-	s.state.Access()
-	if s.has[11] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[11]) {
 		s.data.U64, s.has[11] = 0, false
 	}
 }
@@ -580,8 +568,7 @@ func (s *ScalarsSession) HasUP() bool {
 // DeleteUP removes the UP field (key "up"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteUP() {
-	s.state.Access()
-	if s.has[12] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[12]) {
 		s.data.UP, s.has[12] = 0, false
 	}
 }
@@ -616,8 +603,7 @@ func (s *ScalarsSession) HasF32() bool {
 // DeleteF32 removes the F32 field (key "f32"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteF32() {
-	s.state.Access()
-	if s.has[13] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[13]) {
 		s.data.F32, s.has[13] = 0, false
 	}
 }
@@ -652,8 +638,7 @@ func (s *ScalarsSession) HasF64() bool {
 // DeleteF64 removes the F64 field (key "f64"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteF64() {
-	s.state.Access()
-	if s.has[14] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[14]) {
 		s.data.F64, s.has[14] = 0, false
 	}
 }
@@ -689,8 +674,7 @@ func (s *ScalarsSession) HasRaw() bool {
 // DeleteRaw removes the Raw field (key "raw"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteRaw() {
-	s.state.Access()
-	if s.has[15] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[15]) {
 		s.data.Raw, s.has[15] = nil, false
 	}
 }
@@ -725,8 +709,7 @@ func (s *ScalarsSession) HasAt() bool {
 // DeleteAt removes the At field (key "at"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteAt() {
-	s.state.Access()
-	if s.has[16] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[16]) {
 		s.data.At, s.has[16] = time.Time{}, false
 	}
 }
@@ -761,8 +744,7 @@ func (s *ScalarsSession) HasTTL() bool {
 // DeleteTTL removes the TTL field (key "ttl"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteTTL() {
-	s.state.Access()
-	if s.has[17] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[17]) {
 		s.data.TTL, s.has[17] = 0, false
 	}
 }

@@ -153,8 +153,7 @@ func (s *CartSession) HasItems() bool {
 // DeleteItems removes the Items field (key "items"). Removing an absent field
 // changes nothing.
 func (s *CartSession) DeleteItems() {
-	s.state.Access()
-	if s.has[0] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[0]) {
 		s.data.Items, s.has[0] = nil, false
 	}
 }
@@ -197,8 +196,7 @@ func (s *CartSession) HasCoupon() bool {
 // DeleteCoupon removes the Coupon field (key "coupon"). Removing an absent field
 // changes nothing.
 func (s *CartSession) DeleteCoupon() {
-	s.state.Access()
-	if s.has[1] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[1]) {
 		s.data.Coupon, s.has[1] = "", false
 	}
 }
@@ -233,8 +231,7 @@ func (s *CartSession) HasTotal() bool {
 // DeleteTotal removes the Total field (key "total"). Removing an absent field
 // changes nothing.
 func (s *CartSession) DeleteTotal() {
-	s.state.Access()
-	if s.has[2] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[2]) {
 		s.data.Total, s.has[2] = 0, false
 	}
 }

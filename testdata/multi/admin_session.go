@@ -149,8 +149,7 @@ func (s *AdminSession) HasEmail() bool {
 // DeleteEmail removes the Email field (key "email"). Removing an absent field
 // changes nothing.
 func (s *AdminSession) DeleteEmail() {
-	s.state.Access()
-	if s.has[0] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[0]) {
 		s.data.Email, s.has[0] = "", false
 	}
 }

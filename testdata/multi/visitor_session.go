@@ -152,8 +152,7 @@ func (s *VisitorSession) HasCart() bool {
 // DeleteCart removes the Cart field (key "cart"). Removing an absent field changes
 // nothing.
 func (s *VisitorSession) DeleteCart() {
-	s.state.Access()
-	if s.has[0] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[0]) {
 		s.data.Cart, s.has[0] = nil, false
 	}
 }

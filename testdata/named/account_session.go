@@ -152,8 +152,7 @@ func (s *AccountSession) HasID() bool {
 // DeleteID removes the ID field (key "id"). Removing an absent field changes
 // nothing.
 func (s *AccountSession) DeleteID() {
-	s.state.Access()
-	if s.has[0] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[0]) {
 		s.data.ID, s.has[0] = 0, false
 	}
 }
@@ -188,8 +187,7 @@ func (s *AccountSession) HasRole() bool {
 // DeleteRole removes the Role field (key "role"). Removing an absent field changes
 // nothing.
 func (s *AccountSession) DeleteRole() {
-	s.state.Access()
-	if s.has[1] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[1]) {
 		s.data.Role, s.has[1] = "", false
 	}
 }
@@ -225,8 +223,7 @@ func (s *AccountSession) HasRoles() bool {
 // DeleteRoles removes the Roles field (key "roles"). Removing an absent field
 // changes nothing.
 func (s *AccountSession) DeleteRoles() {
-	s.state.Access()
-	if s.has[2] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[2]) {
 		s.data.Roles, s.has[2] = nil, false
 	}
 }
@@ -268,8 +265,7 @@ func (s *AccountSession) HasAdmin() bool {
 // DeleteAdmin removes the Admin field (key "admin"). Removing an absent field
 // changes nothing.
 func (s *AccountSession) DeleteAdmin() {
-	s.state.Access()
-	if s.has[3] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[3]) {
 		s.data.Admin, s.has[3] = false, false
 	}
 }
@@ -305,8 +301,7 @@ func (s *AccountSession) HasAvatar() bool {
 // DeleteAvatar removes the Avatar field (key "avatar"). Removing an absent field
 // changes nothing.
 func (s *AccountSession) DeleteAvatar() {
-	s.state.Access()
-	if s.has[4] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[4]) {
 		s.data.Avatar, s.has[4] = nil, false
 	}
 }
@@ -342,8 +337,7 @@ func (s *AccountSession) HasScores() bool {
 // DeleteScores removes the Scores field (key "scores"). Removing an absent field
 // changes nothing.
 func (s *AccountSession) DeleteScores() {
-	s.state.Access()
-	if s.has[5] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[5]) {
 		s.data.Scores, s.has[5] = nil, false
 	}
 }
@@ -386,8 +380,7 @@ func (s *AccountSession) HasDisplay() bool {
 // DeleteDisplay removes the Display field (key "display"). Removing an absent
 // field changes nothing.
 func (s *AccountSession) DeleteDisplay() {
-	s.state.Access()
-	if s.has[6] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[6]) {
 		s.data.Display, s.has[6] = "", false
 	}
 }
@@ -423,8 +416,7 @@ func (s *AccountSession) HasTimeout() bool {
 // DeleteTimeout removes the Timeout field (key "timeout"). Removing an absent
 // field changes nothing.
 func (s *AccountSession) DeleteTimeout() {
-	s.state.Access()
-	if s.has[7] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[7]) {
 		s.data.Timeout, s.has[7] = 0, false
 	}
 }
@@ -460,8 +452,7 @@ func (s *AccountSession) HasFriends() bool {
 // DeleteFriends removes the Friends field (key "friends"). Removing an absent
 // field changes nothing.
 func (s *AccountSession) DeleteFriends() {
-	s.state.Access()
-	if s.has[8] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[8]) {
 		s.data.Friends, s.has[8] = nil, false
 	}
 }

@@ -152,8 +152,7 @@ func (s *ListsSession) HasStrings() bool {
 // DeleteStrings removes the Strings field (key "strings"). Removing an absent
 // field changes nothing.
 func (s *ListsSession) DeleteStrings() {
-	s.state.Access()
-	if s.has[0] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[0]) {
 		s.data.Strings, s.has[0] = nil, false
 	}
 }
@@ -197,8 +196,7 @@ func (s *ListsSession) HasBools() bool {
 // DeleteBools removes the Bools field (key "bools"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteBools() {
-	s.state.Access()
-	if s.has[1] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[1]) {
 		s.data.Bools, s.has[1] = nil, false
 	}
 }
@@ -241,8 +239,7 @@ func (s *ListsSession) HasInts() bool {
 // DeleteInts removes the Ints field (key "ints"). Removing an absent field changes
 // nothing.
 func (s *ListsSession) DeleteInts() {
-	s.state.Access()
-	if s.has[2] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[2]) {
 		s.data.Ints, s.has[2] = nil, false
 	}
 }
@@ -285,8 +282,7 @@ func (s *ListsSession) HasInt8s() bool {
 // DeleteInt8s removes the Int8s field (key "int8s"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteInt8s() {
-	s.state.Access()
-	if s.has[3] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[3]) {
 		s.data.Int8s, s.has[3] = nil, false
 	}
 }
@@ -329,8 +325,7 @@ func (s *ListsSession) HasUint64s() bool {
 // DeleteUint64s removes the Uint64s field (key "uint64s"). Removing an absent
 // field changes nothing.
 func (s *ListsSession) DeleteUint64s() {
-	s.state.Access()
-	if s.has[4] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[4]) {
 		s.data.Uint64s, s.has[4] = nil, false
 	}
 }
@@ -374,8 +369,7 @@ func (s *ListsSession) HasFloats() bool {
 // DeleteFloats removes the Floats field (key "floats"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteFloats() {
-	s.state.Access()
-	if s.has[5] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[5]) {
 		s.data.Floats, s.has[5] = nil, false
 	}
 }
@@ -419,8 +413,7 @@ func (s *ListsSession) HasFloat32s() bool {
 // DeleteFloat32s removes the Float32s field (key "float32s"). Removing an absent
 // field changes nothing.
 func (s *ListsSession) DeleteFloat32s() {
-	s.state.Access()
-	if s.has[6] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[6]) {
 		s.data.Float32s, s.has[6] = nil, false
 	}
 }
@@ -464,8 +457,7 @@ func (s *ListsSession) HasBlobs() bool {
 // DeleteBlobs removes the Blobs field (key "blobs"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteBlobs() {
-	s.state.Access()
-	if s.has[7] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[7]) {
 		s.data.Blobs, s.has[7] = nil, false
 	}
 }
@@ -508,8 +500,7 @@ func (s *ListsSession) HasTimes() bool {
 // DeleteTimes removes the Times field (key "times"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteTimes() {
-	s.state.Access()
-	if s.has[8] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[8]) {
 		s.data.Times, s.has[8] = nil, false
 	}
 }
@@ -554,8 +545,7 @@ func (s *ListsSession) HasDurations() bool {
 // DeleteDurations removes the Durations field (key "durations"). Removing an
 // absent field changes nothing.
 func (s *ListsSession) DeleteDurations() {
-	s.state.Access()
-	if s.has[9] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[9]) {
 		s.data.Durations, s.has[9] = nil, false
 	}
 }

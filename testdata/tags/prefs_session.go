@@ -150,8 +150,7 @@ func (s *PrefsSession) HasUserID() bool {
 // DeleteUserID removes the UserID field (key "user_id"). Removing an absent field
 // changes nothing.
 func (s *PrefsSession) DeleteUserID() {
-	s.state.Access()
-	if s.has[0] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[0]) {
 		s.data.UserID, s.has[0] = 0, false
 	}
 }
@@ -189,8 +188,7 @@ func (s *PrefsSession) HasHTTPServer() bool {
 // DeleteHTTPServer removes the HTTPServer field (key "http_server"). Removing an
 // absent field changes nothing.
 func (s *PrefsSession) DeleteHTTPServer() {
-	s.state.Access()
-	if s.has[1] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[1]) {
 		s.data.HTTPServer, s.has[1] = "", false
 	}
 }
@@ -225,8 +223,7 @@ func (s *PrefsSession) HasTheme() bool {
 // DeleteTheme removes the Theme field (key "t"). Removing an absent field changes
 // nothing.
 func (s *PrefsSession) DeleteTheme() {
-	s.state.Access()
-	if s.has[2] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[2]) {
 		s.data.Theme, s.has[2] = "", false
 	}
 }
@@ -261,8 +258,7 @@ func (s *PrefsSession) HasLang() bool {
 // DeleteLang removes the Lang field (key "language"). Removing an absent field
 // changes nothing.
 func (s *PrefsSession) DeleteLang() {
-	s.state.Access()
-	if s.has[3] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[3]) {
 		s.data.Lang, s.has[3] = "", false
 	}
 }
@@ -298,8 +294,7 @@ func (s *PrefsSession) HasCsrfToken() bool {
 // DeleteCsrfToken removes the csrfToken field (key "csrf"). Removing an absent
 // field changes nothing.
 func (s *PrefsSession) DeleteCsrfToken() {
-	s.state.Access()
-	if s.has[4] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[4]) {
 		s.data.csrfToken, s.has[4] = "", false
 	}
 }
@@ -335,8 +330,7 @@ func (s *PrefsSession) HasVersion2() bool {
 // DeleteVersion2 removes the Version2 field (key "version2"). Removing an absent
 // field changes nothing.
 func (s *PrefsSession) DeleteVersion2() {
-	s.state.Access()
-	if s.has[5] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[5]) {
 		s.data.Version2, s.has[5] = 0, false
 	}
 }
@@ -373,8 +367,7 @@ func (s *PrefsSession) HasÜberMode() bool {
 // DeleteÜberMode removes the ÜberMode field (key "über_mode"). Removing an
 // absent field changes nothing.
 func (s *PrefsSession) DeleteÜberMode() {
-	s.state.Access()
-	if s.has[6] && s.state.Modify() {
+	if s.state.ModifyIf(s.has[6]) {
 		s.data.ÜberMode, s.has[6] = false, false
 	}
 }
