@@ -487,18 +487,24 @@ func Middleware[S any](si SessionInterface[S], next http.Handler, hooks ...After
 			for _, h := range hooks {
 				h(w.Header(), r, s)
 			}
-			if in != nil {
-				if err := in.stateOf(s).Err(); err != nil {
-					report(r, err)
-				}
-			}
 			err := si.SaveSession(w, r, s)
 			if err != nil {
 				report(r, err)
+			}
+			if in != nil {
+				in.stateOf(s).status |= statusSaved
 			}
 			return err
 		}
 		next.ServeHTTP(rw, r)
 		rw.commit()
+		if in != nil {
+			st := in.stateOf(s)
+			if err := st.Err(); err != nil {
+				report(r, err) // a write to a null session
+			} else if st.has(statusLate) {
+				report(r, ErrWriteAfterSave)
+			}
+		}
 	})
 }

@@ -16,7 +16,15 @@ const (
 	statusPermanentSet                    // the permanent flag is stored (even as false)
 	statusPermanent                       // the permanent flag's value
 	statusNull                            // a null session: reads only, never saved
+	statusSaved                           // the middleware has saved it: the response has begun
+	statusLate                            // written after it was saved: the change is lost
 )
+
+// ErrWriteAfterSave is reported to Config.OnError when a handler changes the
+// session after the response began (after its first byte): the cookie had
+// already been sent, so the change is lost. Change the session before
+// writing the body.
+var ErrWriteAfterSave = errors.New("sessiongen: the session was changed after the response began; the change is lost: change the session before writing the body")
 
 // State is the part of a session that does not depend on the user's struct:
 // Flask's new, accessed, modified and permanent flags. Generated session
@@ -51,6 +59,9 @@ func (s *State) Modify() bool {
 		s.status |= statusAccessed
 		s.err = ErrNullSession
 		return false
+	}
+	if s.has(statusSaved) {
+		s.status |= statusLate
 	}
 	s.status |= statusAccessed | statusModified
 	return true
