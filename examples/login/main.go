@@ -90,12 +90,18 @@ func newHandler(cfg VisitorConfig) (http.Handler, error) {
 	mux.HandleFunc("POST /login", login)
 	mux.HandleFunc("GET /logout", logout)
 	mux.HandleFunc("GET /counter", counter)
+	mux.HandleFunc("GET /remember", remember)
 	return sessions.Middleware(mux), nil
 }
 
 func index(w http.ResponseWriter, r *http.Request) {
 	sess := VisitorFrom(r.Context())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// Each flash message is shown once: Flashes removes them from the
+	// session.
+	for _, f := range sess.Flashes() {
+		fmt.Fprintf(w, "<p class=\"flash %s\">%s</p>\n", html.EscapeString(f.Category), html.EscapeString(f.Message))
+	}
 	if sess.HasUsername() {
 		fmt.Fprintf(w, "Logged in as %s <a href=\"/logout\">log out</a>\n", html.EscapeString(sess.Username()))
 		return
@@ -118,12 +124,25 @@ func login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "a username of 1 to 100 bytes is required", http.StatusBadRequest)
 		return
 	}
-	VisitorFrom(r.Context()).SetUsername(name)
+	sess := VisitorFrom(r.Context())
+	sess.SetUsername(name)
+	sess.Flash("You were logged in")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 func logout(w http.ResponseWriter, r *http.Request) {
-	VisitorFrom(r.Context()).DeleteUsername()
+	sess := VisitorFrom(r.Context())
+	sess.DeleteUsername()
+	sess.Flash("You were logged out")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// remember makes the session permanent: its cookie now outlives the
+// browser session, for the configured lifetime (31 days by default).
+func remember(w http.ResponseWriter, r *http.Request) {
+	sess := VisitorFrom(r.Context())
+	sess.SetPermanent(true)
+	sess.Flash("This browser will be remembered")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 

@@ -81,18 +81,20 @@ func TestLoginLogout(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.Request.URL.Path != "/" || !strings.HasPrefix(string(body), "Logged in as alice &lt;admin&gt;") {
+	const loggedIn = `<p class="flash message">You were logged in</p>` + "\n"
+	if resp.Request.URL.Path != "/" || string(body) != loggedIn+"Logged in as alice &lt;admin&gt; <a href=\"/logout\">log out</a>\n" {
 		t.Fatalf("after login: redirected to %s, %q", resp.Request.URL.Path, body)
 	}
+	// The flash was shown once; the login stays.
 	if _, body := get(t, c, srv.URL+"/"); !strings.HasPrefix(body, "Logged in as alice") {
-		t.Fatalf("login not remembered: %q", body)
+		t.Fatalf("login not remembered, or the flash shown twice: %q", body)
 	}
 	resp, body2 := get(t, c, srv.URL+"/logout")
-	if resp.Request.URL.Path != "/" || !strings.HasPrefix(body2, "You are not logged in") {
+	if resp.Request.URL.Path != "/" || body2 != `<p class="flash message">You were logged out</p>`+"\nYou are not logged in <a href=\"/login\">log in</a>\n" {
 		t.Fatalf("after logout: %s %q", resp.Request.URL.Path, body2)
 	}
 	if _, body := get(t, c, srv.URL+"/"); !strings.HasPrefix(body, "You are not logged in") {
-		t.Fatalf("logout forgotten: %q", body)
+		t.Fatalf("logout forgotten, or the flash shown twice: %q", body)
 	}
 }
 
@@ -113,6 +115,30 @@ func TestCookieAttributes(t *testing.T) {
 	}
 	if v := resp.Header.Get("Vary"); v != "Cookie" {
 		t.Errorf("Vary = %q; want Cookie", v)
+	}
+}
+
+// /remember makes the session permanent: the cookie gets an Expires 31
+// days out, and is refreshed on later requests.
+func TestRemember(t *testing.T) {
+	srv := newTestServer(t)
+	c := newClient(t)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, _ := get(t, c, srv.URL+"/remember")
+	set := resp.Cookies()
+	if len(set) != 1 || set[0].Expires.IsZero() {
+		t.Fatalf("Set-Cookie %v; want a cookie with Expires", resp.Header.Values("Set-Cookie"))
+	}
+	if d := time.Until(set[0].Expires); d < 30*24*time.Hour || d > 31*24*time.Hour+time.Minute {
+		t.Errorf("Expires in %v; want 31 days", d)
+	}
+	_, body := get(t, c, srv.URL+"/")
+	if !strings.Contains(body, "This browser will be remembered") {
+		t.Errorf("no flash after /remember: %q", body)
+	}
+	resp, _ = get(t, c, srv.URL+"/login")
+	if len(resp.Cookies()) != 1 || resp.Cookies()[0].Expires.IsZero() {
+		t.Errorf("a permanent session is not refreshed on a request that does not touch it: %q", resp.Header.Values("Set-Cookie"))
 	}
 }
 
