@@ -59,8 +59,8 @@ const (
 type Interface[S any] struct {
 	cfg    *settings
 	codec  Codec[S]
-	signer *signer // nil for null sessions: no secret key
-	pool   sync.Pool
+	signer cookieSigner // nil for null sessions: no secret key
+	pool   sync.Pool    // of *scratch
 }
 
 // SessionInterface is Flask's SessionInterface: every method that decides
@@ -98,7 +98,7 @@ func New[S any](cfg Config, codec Codec[S]) (*Interface[S], error) {
 			return nil, err
 		}
 	}
-	si.pool.New = func() any { return new(wire.Encoder) }
+	si.pool.New = func() any { return new(scratch) }
 	return si, nil
 }
 
@@ -196,7 +196,9 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	if len(name)+len(value) > si.cfg.MaxCookieSize {
 		return &CookieError{Name: name, Size: len(value), Err: ErrCookieTooLarge}
 	}
-	payload, _, err := si.signer.open(name, value)
+	sc := si.pool.Get().(*scratch)
+	defer si.pool.Put(sc)
+	payload, err := si.signer.open(sc, name, value, si.cfg.now())
 	if err != nil {
 		return err
 	}
@@ -278,8 +280,9 @@ func (si *Interface[S]) report(r *http.Request, err error) {
 
 // encode returns the signed cookie value of s.
 func (si *Interface[S]) encode(name string, s *S) (string, error) {
-	e := si.pool.Get().(*wire.Encoder)
-	defer si.pool.Put(e)
+	sc := si.pool.Get().(*scratch)
+	defer si.pool.Put(sc)
+	e := &sc.enc
 	e.Reset(e.Data())
 	st := si.codec.State(s)
 	var flags byte
@@ -292,7 +295,7 @@ func (si *Interface[S]) encode(name string, s *S) (string, error) {
 	e.Raw(payloadVersion, flags)
 	encodeMeta(e, st)
 	si.codec.Encode(s, e)
-	return si.signer.sign(name, e.Data())
+	return si.signer.sign(sc, name, e.Data(), si.cfg.now())
 }
 
 // SaveSession writes the session's cookie to the response headers, or

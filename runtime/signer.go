@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gorilla/securecookie"
 )
@@ -53,16 +54,26 @@ func (e *CookieError) Unwrap() []error { return []error{e.Err, e.Cause} }
 // is treated as expired, as itsdangerous does with any future timestamp.
 const futureSkew = 5
 
-// signer signs with the current key and verifies with it and the fallbacks,
-// through securecookie. Each securecookie instance binds the cookie name into
-// the MAC, so a value made for one cookie never opens as another.
-type signer struct {
+// newSigner returns the signer for the settings: securecookie itself when
+// cookies are encrypted, its format without the allocations otherwise.
+func newSigner(s *settings) (cookieSigner, error) {
+	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
+	if len(s.EncryptionKey) == 0 {
+		return &macSigner{keys: keys, maxAge: int64(s.maxAge)}, nil
+	}
+	return newSecureCookieSigner(s, keys)
+}
+
+// secureCookieSigner signs with the current key and verifies with it and the
+// fallbacks, through securecookie, encrypting under the MAC. Each
+// securecookie instance binds the cookie name into the MAC, so a value made
+// for one cookie never opens as another.
+type secureCookieSigner struct {
 	codecs []*securecookie.SecureCookie // current key first
 }
 
-func newSigner(s *settings) (*signer, error) {
-	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
-	sg := &signer{}
+func newSecureCookieSigner(s *settings, keys [][]byte) (*secureCookieSigner, error) {
+	sg := &secureCookieSigner{}
 	for _, k := range keys {
 		sc := securecookie.New(k, s.EncryptionKey)
 		sc.SetSerializer(securecookie.NopEncoder{})
@@ -81,20 +92,21 @@ func newSigner(s *settings) (*signer, error) {
 	return sg, nil
 }
 
-// sign returns the cookie value for payload.
-func (sg *signer) sign(name string, payload []byte) (string, error) {
+// sign returns the cookie value for payload. securecookie reads its own
+// clock.
+func (sg *secureCookieSigner) sign(_ *scratch, name string, payload []byte, _ time.Time) (string, error) {
 	return sg.codecs[0].Encode(name, payload)
 }
 
-// open verifies value and returns its payload and whether a fallback key
-// verified it.
-func (sg *signer) open(name, value string) (payload []byte, fallback bool, err error) {
+// open verifies value and returns its payload. securecookie reads its own
+// clock.
+func (sg *secureCookieSigner) open(_ *scratch, name, value string, _ time.Time) ([]byte, error) {
 	var firstErr error
-	for i, sc := range sg.codecs {
+	for _, sc := range sg.codecs {
 		var b []byte
 		err := sc.Decode(name, value, &b)
 		if err == nil {
-			return b, i > 0, nil
+			return b, nil
 		}
 		if firstErr == nil || isExpiry(err) {
 			// An expiry means the MAC verified: that is the error worth
@@ -106,9 +118,9 @@ func (sg *signer) open(name, value string) (payload []byte, fallback bool, err e
 		}
 	}
 	if isExpiry(firstErr) {
-		return nil, false, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: firstErr}
+		return nil, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: firstErr}
 	}
-	return nil, false, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: firstErr}
+	return nil, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: firstErr}
 }
 
 // isExpiry tells securecookie's timestamp errors, which it raises only after

@@ -1,0 +1,136 @@
+package runtime
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/securecookie"
+)
+
+var macKeys = [][]byte{[]byte("mac-key-current-0123456789abcdef0123"), []byte("mac-key-fallback-0123456789abcdef01")}
+
+// reference returns securecookie configured as macSigner must behave.
+func reference(key []byte) *securecookie.SecureCookie {
+	sc := securecookie.New(key, nil)
+	sc.SetSerializer(securecookie.NopEncoder{})
+	sc.MaxAge(3600)
+	sc.MinAge(-futureSkew)
+	sc.MaxLength(0)
+	return sc
+}
+
+// macSigner and securecookie read each other's values: the formats are the
+// same, byte for byte.
+func TestMacSignerMatchesSecureCookie(t *testing.T) {
+	m := &macSigner{keys: macKeys, maxAge: 3600}
+	var sc scratch
+	for _, payload := range [][]byte{{}, {0}, []byte("x"), []byte("hello|world|"), bytes.Repeat([]byte{0xff, '|', 0}, 700)} {
+		for _, name := range []string{"session", "__Host-s", "a"} {
+			now := time.Now()
+			ours, err := m.sign(&sc, name, payload, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []byte
+			if err := reference(macKeys[0]).Decode(name, ours, &got); err != nil || !bytes.Equal(got, payload) {
+				t.Fatalf("securecookie cannot read ours (%d bytes, %q): %v", len(payload), name, err)
+			}
+			theirs, err := reference(macKeys[0]).Encode(name, payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if theirs != ours {
+				t.Errorf("values differ for the same second:\n ours   %s\n theirs %s", ours, theirs)
+			}
+			opened, err := m.open(&sc, name, theirs, now)
+			if err != nil || !bytes.Equal(opened, payload) {
+				t.Fatalf("cannot read securecookie's value: %v", err)
+			}
+			// A fallback key still opens.
+			old, _ := reference(macKeys[1]).Encode(name, payload)
+			if opened, err := m.open(&sc, name, old, now); err != nil || !bytes.Equal(opened, payload) {
+				t.Errorf("fallback key: %v", err)
+			}
+			// Another name does not.
+			if _, err := m.open(&sc, name+"x", theirs, now); !errors.Is(err, ErrCookieInvalid) {
+				t.Errorf("another name: err %v; want ErrCookieInvalid", err)
+			}
+		}
+	}
+}
+
+func TestMacSignerAge(t *testing.T) {
+	m := &macSigner{keys: macKeys[:1], maxAge: 3600}
+	var sc scratch
+	base := time.Unix(1_800_000_000, 0)
+	v, _ := m.sign(&sc, "s", []byte("p"), base)
+	for _, tt := range []struct {
+		at   time.Duration
+		want error
+	}{
+		{0, nil},
+		{3600 * time.Second, nil},
+		{3601 * time.Second, ErrCookieExpired},
+		{-futureSkew * time.Second, nil},
+		{-(futureSkew + 1) * time.Second, ErrCookieExpired},
+	} {
+		_, err := m.open(&sc, "s", v, base.Add(tt.at))
+		if (tt.want == nil) != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+			t.Errorf("opened %v after signing: err %v; want %v", tt.at, err, tt.want)
+		}
+	}
+}
+
+func TestParseUnix(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "+17": 17, "-5": -5, "9223372036854775807": 1<<63 - 1, "-9223372036854775808": -1 << 63} {
+		if got, ok := parseUnix([]byte(in)); !ok || got != want {
+			t.Errorf("parseUnix(%q) = %d, %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{"", "+", "-", "1a", " 1", "9223372036854775808", "99999999999999999999", "1_0", "0x10"} {
+		if _, ok := parseUnix([]byte(in)); ok {
+			t.Errorf("parseUnix(%q) accepted", in)
+		}
+	}
+}
+
+// FuzzMacSigner feeds arbitrary values to macSigner and to securecookie:
+// they must agree on whether a value opens, and on its payload, and
+// macSigner must never panic.
+func FuzzMacSigner(f *testing.F) {
+	m := &macSigner{keys: macKeys, maxAge: 3600}
+	ref := securecookie.New(macKeys[0], nil)
+	ref.SetSerializer(securecookie.NopEncoder{})
+	ref.MaxAge(3600)
+	ref.MinAge(-futureSkew)
+	ref.MaxLength(0)
+	var sc scratch
+	for _, p := range []string{"", "a", "payload|with|bars"} {
+		v, _ := m.sign(&sc, "session", []byte(p), time.Now())
+		f.Add(v)
+		f.Add(v[:len(v)/2])
+		f.Add(strings.ToUpper(v))
+	}
+	f.Add("MTc5NTM4MTMyN3x8")
+	f.Add("====")
+	f.Fuzz(func(t *testing.T, value string) {
+		now := time.Now()
+		ours, err := m.open(&sc, "session", value, now)
+		var theirs []byte
+		refErr := ref.Decode("session", value, &theirs)
+		if (err == nil) != (refErr == nil) {
+			// securecookie reads the clock itself: a value dated right at
+			// a limit may straddle a second between the two calls.
+			if errors.Is(err, ErrCookieExpired) || (refErr != nil && strings.Contains(refErr.Error(), "timestamp")) {
+				return
+			}
+			t.Fatalf("disagree on %q: ours %v, securecookie %v", value, err, refErr)
+		}
+		if err == nil && !bytes.Equal(ours, theirs) {
+			t.Fatalf("payloads differ for %q", value)
+		}
+	})
+}
