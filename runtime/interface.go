@@ -175,11 +175,16 @@ func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
 	s := new(S)
 	st := si.codec.State(s)
 	name := si.outer(r).CookieName(r)
-	for _, c := range r.CookiesNamed(name) {
-		if c.Value == "" {
+	cookies := newCookieScanner(r.Header, name)
+	for {
+		value, ok := cookies.next()
+		if !ok {
+			break
+		}
+		if value == "" {
 			continue
 		}
-		err := si.decode(r, s, name, c.Value)
+		err := si.decode(r, s, name, value)
 		if err == nil {
 			return s, nil
 		}
@@ -437,6 +442,38 @@ func NewContext[S any](ctx context.Context, s *S) context.Context {
 // session could not be saved and the response was replaced by a 500.
 var ErrSessionNotSaved = errors.New("sessiongen: the session could not be saved; the response was replaced by a 500")
 
+// internals are the unexported methods of *Interface[S], also promoted to
+// the types that embed one.
+type internals[S any] interface {
+	report(*http.Request, error)
+	stateOf(*S) *State
+}
+
+// serving is the middleware's state for one request.
+type serving[S any] struct {
+	responseWriter
+	requestState[S]
+	r     *http.Request
+	hooks []AfterRequest[S]
+	in    internals[S] // nil for a SessionInterface that embeds no *Interface[S]
+}
+
+// save runs the hooks and saves the session, just before the first byte.
+func (sv *serving[S]) save() error {
+	w, r, s := sv.ResponseWriter, sv.r, sv.s
+	for _, h := range sv.hooks {
+		h(w.Header(), r, s)
+	}
+	err := sv.si.SaveSession(w, r, s)
+	if sv.in != nil {
+		if err != nil {
+			sv.in.report(r, err)
+		}
+		sv.in.stateOf(s).status |= statusSaved
+	}
+	return err
+}
+
 // AfterRequest is a hook that runs after the handler and before the
 // session is saved, like a Flask after_request function: it may read and
 // change the session and the response headers. It runs when the response
@@ -466,41 +503,29 @@ func (si *Interface[S]) Middleware(next http.Handler, hooks ...AfterRequest[S]) 
 func Middleware[S any](si SessionInterface[S], next http.Handler, hooks ...AfterRequest[S]) http.Handler {
 	// An *Interface[S], embedded or not, reports errors to OnError; a
 	// SessionInterface written from scratch has nowhere to report them.
-	in, _ := si.(interface {
-		report(*http.Request, error)
-		stateOf(*S) *State
-	})
+	in, _ := si.(internals[S])
 	report := func(r *http.Request, err error) {
 		if in != nil {
 			in.report(r, err)
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rs := &requestState[S]{si: si}
-		r = r.WithContext(context.WithValue(r.Context(), contextKey[S]{}, rs))
+		// One allocation holds everything this request needs from the
+		// middleware: the writer, the context's state, the save callback.
+		sv := &serving[S]{hooks: hooks, in: in}
+		sv.requestState.si = si
+		sv.responseWriter = responseWriter{ResponseWriter: w, saver: sv}
+		r = r.WithContext(context.WithValue(r.Context(), contextKey[S]{}, &sv.requestState))
+		sv.r = r
 		s, err := si.OpenSession(r)
 		if err != nil {
 			report(r, err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
 		}
-		rs.s = s
-		rw := &responseWriter{ResponseWriter: w}
-		rw.save = func() error {
-			for _, h := range hooks {
-				h(w.Header(), r, s)
-			}
-			err := si.SaveSession(w, r, s)
-			if err != nil {
-				report(r, err)
-			}
-			if in != nil {
-				in.stateOf(s).status |= statusSaved
-			}
-			return err
-		}
-		next.ServeHTTP(rw, r)
-		rw.commit()
+		sv.s = s
+		next.ServeHTTP(&sv.responseWriter, r)
+		sv.commit()
 		if in != nil {
 			st := in.stateOf(s)
 			if err := st.Err(); err != nil {

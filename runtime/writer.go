@@ -13,7 +13,7 @@ import (
 // http.ResponseController working through it.
 type responseWriter struct {
 	http.ResponseWriter
-	save      func() error
+	saver     interface{ save() error } // the request being served
 	committed bool
 	failed    bool // save failed: the response is a 500 and the handler's output is dropped
 }
@@ -25,7 +25,7 @@ func (w *responseWriter) commit() {
 		return
 	}
 	w.committed = true
-	if err := w.save(); err != nil {
+	if err := w.saver.save(); err != nil {
 		w.failed = true
 		h := w.ResponseWriter.Header()
 		for k := range h {
