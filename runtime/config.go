@@ -168,6 +168,19 @@ type settings struct {
 	secure   bool
 	sameSite http.SameSite
 	maxAge   int // Lifetime in whole seconds
+
+	// The configured cookie's attributes as net/http writes them, around
+	// where Expires goes: "; Path=/; Domain=d" and "; HttpOnly; Secure;
+	// SameSite=Lax". Precomputed, since every save writes them.
+	attrHead, attrTail string
+}
+
+// plainAttributes reports whether c has the configured attributes (none
+// was overridden for this request), so that the precomputed ones apply.
+func (s *settings) plainAttributes(c *http.Cookie) bool {
+	return c.Name == s.CookieName && c.Domain == s.CookieDomain && c.Path == s.CookiePath &&
+		c.HttpOnly == !s.DisableHTTPOnly && c.Secure == s.secure && c.SameSite == s.sameSite &&
+		c.Partitioned == s.Partitioned && c.MaxAge == 0 && (c.Expires.IsZero() || c.Expires.Year() >= 1601)
 }
 
 func (c Config) validate() (*settings, error) {
@@ -230,6 +243,10 @@ func (c Config) validate() (*settings, error) {
 	if err := probe.Valid(); err != nil {
 		return nil, &ConfigError{"CookieName/CookieDomain/CookiePath", ErrCookieConfig, err.Error()}
 	}
+	head := &http.Cookie{Name: "n", Value: "v", Path: s.CookiePath, Domain: s.CookieDomain}
+	tail := s.cookie("n", "v", "", "")
+	s.attrHead = strings.TrimPrefix(head.String(), "n=v")
+	s.attrTail = strings.TrimPrefix(tail.String(), "n=v")
 	if len(s.CookieName) > s.MaxCookieSize/2 {
 		return nil, &ConfigError{"CookieName", ErrCookieConfig, "the name leaves no room for the value"}
 	}

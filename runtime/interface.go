@@ -283,10 +283,8 @@ func (si *Interface[S]) report(r *http.Request, err error) {
 	}
 }
 
-// encode returns the signed cookie value of s.
-func (si *Interface[S]) encode(name string, s *S) (string, error) {
-	sc := si.pool.Get().(*scratch)
-	defer si.pool.Put(sc)
+// appendValue appends the signed cookie value of s to dst.
+func (si *Interface[S]) appendValue(sc *scratch, dst []byte, name string, s *S) ([]byte, error) {
 	e := &sc.enc
 	e.Reset(e.Data())
 	st := si.codec.State(s)
@@ -300,7 +298,7 @@ func (si *Interface[S]) encode(name string, s *S) (string, error) {
 	e.Raw(payloadVersion, flags)
 	encodeMeta(e, st)
 	si.codec.Encode(s, e)
-	return si.signer.sign(sc, name, e.Data(), si.cfg.now())
+	return si.signer.appendValue(sc, dst, name, e.Data(), si.cfg.now())
 }
 
 // SaveSession writes the session's cookie to the response headers, or
@@ -331,7 +329,7 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 			c := cookieFor(o, r, name, "")
 			c.MaxAge = -1 // Max-Age=0
 			c.Expires = time.Unix(0, 0)
-			http.SetCookie(w, c)
+			http.SetCookie(w, &c)
 			addVaryCookie(h)
 			noSharedCache(h)
 		}
@@ -340,19 +338,39 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	if !o.ShouldSetCookie(r, s) {
 		return nil
 	}
-	value, err := si.encode(name, s)
-	if err != nil {
-		return fmt.Errorf("sessiongen: signing the session: %w", err)
-	}
-	if len(name)+len(value) > si.cfg.MaxCookieSize {
-		return &CookieError{Name: name, Size: len(value), Err: ErrCookieTooLarge,
-			Cause: fmt.Errorf("name and value take %d bytes, more than the %d a browser keeps: store less in the session", len(name)+len(value), si.cfg.MaxCookieSize)}
-	}
-	c := cookieFor(o, r, name, value)
+	c := cookieFor(o, r, name, "")
 	if exp := o.ExpirationTime(r, s); !exp.IsZero() {
 		c.Expires = exp
 	}
-	http.SetCookie(w, c)
+	sc := si.pool.Get().(*scratch)
+	defer si.pool.Put(sc)
+	// The Set-Cookie line is written in one buffer: name=value, then the
+	// attributes, precomputed when they are the configured ones.
+	line := append(sc.line[:0], name...)
+	line = append(line, '=')
+	valueAt := len(line)
+	line, err := si.appendValue(sc, line, name, s)
+	sc.line = line
+	if err != nil {
+		return fmt.Errorf("sessiongen: signing the session: %w", err)
+	}
+	if size := len(line) - 1; size > si.cfg.MaxCookieSize { // name and value, without the "="
+		return &CookieError{Name: name, Size: len(line) - valueAt, Err: ErrCookieTooLarge,
+			Cause: fmt.Errorf("name and value take %d bytes, more than the %d a browser keeps: store less in the session", size, si.cfg.MaxCookieSize)}
+	}
+	if si.cfg.plainAttributes(&c) {
+		line = append(line, si.cfg.attrHead...)
+		if !c.Expires.IsZero() {
+			line = append(line, "; Expires="...)
+			line = c.Expires.UTC().AppendFormat(line, http.TimeFormat)
+		}
+		line = append(line, si.cfg.attrTail...)
+		sc.line = line
+		h["Set-Cookie"] = append(h["Set-Cookie"], string(line))
+	} else {
+		c.Value = string(line[valueAt:])
+		http.SetCookie(w, &c)
+	}
 	addVaryCookie(h)
 	noSharedCache(h)
 	return nil
@@ -360,9 +378,9 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 
 // cookieFor builds the cookie with the attributes o gives this request.
 // Partitioned forces Secure, as in Flask.
-func cookieFor[S any](o SessionInterface[S], r *http.Request, name, value string) *http.Cookie {
+func cookieFor[S any](o SessionInterface[S], r *http.Request, name, value string) http.Cookie {
 	partitioned := o.CookiePartitioned(r)
-	return &http.Cookie{
+	return http.Cookie{
 		Name:        name,
 		Value:       value,
 		Domain:      o.CookieDomain(r),

@@ -17,8 +17,9 @@ import (
 // implementations write and read gorilla/securecookie's format, so a cookie
 // made by either opens with the other, and with securecookie itself.
 type cookieSigner interface {
-	// sign returns the cookie value of payload for the cookie name.
-	sign(sc *scratch, name string, payload []byte, now time.Time) (string, error)
+	// appendValue appends the cookie value of payload for the cookie name
+	// to dst, which must not be sc.buf.
+	appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error)
 	// open verifies value and returns its payload, which may alias sc.
 	open(sc *scratch, name, value string, now time.Time) ([]byte, error)
 }
@@ -27,7 +28,8 @@ type cookieSigner interface {
 // Interface so that a request allocates as little as possible.
 type scratch struct {
 	enc  wire.Encoder
-	buf  []byte
+	buf  []byte // the signer's
+	line []byte // the Set-Cookie line
 	macs []hash.Hash // one HMAC-SHA256 per key, for macSigner
 	sum  [sha256.Size]byte
 }
@@ -61,7 +63,7 @@ func (m *macSigner) hashes(sc *scratch) []hash.Hash {
 	return sc.macs
 }
 
-func (m *macSigner) sign(sc *scratch, name string, payload []byte, now time.Time) (string, error) {
+func (m *macSigner) appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error) {
 	// name|date|b64(payload) is what the MAC covers; the value drops name|.
 	b := append(sc.buf[:0], name...)
 	b = append(b, '|')
@@ -74,10 +76,8 @@ func (m *macSigner) sign(sc *scratch, name string, payload []byte, now time.Time
 	h.Write(b)
 	b = append(b, '|')
 	b = h.Sum(b)
-	msgEnd := len(b)
-	b = b64.AppendEncode(b, b[dateAt:msgEnd])
 	sc.buf = b
-	return string(b[msgEnd:]), nil
+	return b64.AppendEncode(dst, b[dateAt:]), nil
 }
 
 func (m *macSigner) open(sc *scratch, name, value string, now time.Time) ([]byte, error) {

@@ -92,10 +92,11 @@ func newSecureCookieSigner(s *settings, keys [][]byte) (*secureCookieSigner, err
 	return sg, nil
 }
 
-// sign returns the cookie value for payload. securecookie reads its own
+// appendValue appends the cookie value for payload to dst. securecookie reads its own
 // clock.
-func (sg *secureCookieSigner) sign(_ *scratch, name string, payload []byte, _ time.Time) (string, error) {
-	return sg.codecs[0].Encode(name, payload)
+func (sg *secureCookieSigner) appendValue(_ *scratch, dst []byte, name string, payload []byte, _ time.Time) ([]byte, error) {
+	v, err := sg.codecs[0].Encode(name, payload)
+	return append(dst, v...), err
 }
 
 // open verifies value and returns its payload. securecookie reads its own
