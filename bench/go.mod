@@ -19,4 +19,7 @@ require (
 	golang.org/x/tools v0.49.0 // indirect
 )
 
-tool github.com/sessiongen/sessiongen/cmd/sessiongen
+tool (
+	github.com/sessiongen/sessiongen/cmd/sessiongen
+	golang.org/x/tools/cmd/stringer
+)

@@ -60,9 +60,17 @@ func (c *cookieScanner) next() (string, bool) {
 // validCookieValue applies net/http's rule for cookie-value bytes.
 func validCookieValue(v string) bool {
 	for i := 0; i < len(v); i++ {
-		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+		if !cookieValueByte[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// cookieValueByte[b] tells whether net/http accepts b in a cookie value.
+var cookieValueByte = func() (t [256]bool) {
+	for b := 0x20; b < 0x7f; b++ {
+		t[b] = b != '"' && b != ';' && b != '\\'
+	}
+	return t
+}()

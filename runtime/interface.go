@@ -173,7 +173,12 @@ func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
 		return si.outer(r).MakeNullSession(), nil
 	}
 	s := new(S)
-	st := si.codec.State(s)
+	si.openInto(r, s)
+	return s, nil
+}
+
+// openInto fills the zero session s from the request's cookie.
+func (si *Interface[S]) openInto(r *http.Request, s *S) {
 	name := si.outer(r).CookieName(r)
 	cookies := newCookieScanner(r.Header, name)
 	for {
@@ -186,13 +191,13 @@ func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
 		}
 		err := si.decode(r, s, name, value)
 		if err == nil {
-			return s, nil
+			return
 		}
 		si.report(r, err)
-		*s = *new(S)
+		var zero S
+		*s = zero
 	}
-	st.status |= statusNew
-	return s, nil
+	si.codec.State(s).status |= statusNew
 }
 
 // decode verifies value and fills s from its payload.
@@ -217,15 +222,17 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	if payload[1]&flagPermanent != 0 {
 		st.status |= statusPermanent
 	}
-	var d wire.Decoder
-	d.Reset(payload[2:])
+	d := &sc.dec
+	// One string holds every string the payload carries.
+	d.ResetText(payload[2:], string(payload[2:]))
+	defer d.Reset(nil) // the pool must not keep the strings alive
 	var dropped []error
 	for d.Next() {
 		if key := d.Key(); len(key) > 0 && key[0] == metaPrefix {
-			si.decodeMeta(st, key, &d)
+			si.decodeMeta(st, key, d)
 			continue
 		}
-		if err := si.codec.DecodeEntry(s, d.Key(), &d); err != nil {
+		if err := si.codec.DecodeEntry(s, d.Key(), d); err != nil {
 			if d.Err() != nil {
 				break
 			}
@@ -471,6 +478,7 @@ type internals[S any] interface {
 type serving[S any] struct {
 	responseWriter
 	requestState[S]
+	session S // the session, when the default interface opens it
 	r     *http.Request
 	hooks []AfterRequest[S]
 	in    internals[S] // nil for a SessionInterface that embeds no *Interface[S]
@@ -535,7 +543,16 @@ func Middleware[S any](si SessionInterface[S], next http.Handler, hooks ...After
 		sv.responseWriter = responseWriter{ResponseWriter: w, saver: sv}
 		r = r.WithContext(context.WithValue(r.Context(), contextKey[S]{}, &sv.requestState))
 		sv.r = r
-		s, err := si.OpenSession(r)
+		var s *S
+		var err error
+		if base, ok := si.(*Interface[S]); ok && base.signer != nil {
+			// The default interface, not wrapped: the session lives in
+			// sv, saving an allocation.
+			s = &sv.session
+			base.openInto(r, s)
+		} else {
+			s, err = si.OpenSession(r)
+		}
 		if err != nil {
 			report(r, err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)

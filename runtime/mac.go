@@ -28,6 +28,7 @@ type cookieSigner interface {
 // Interface so that a request allocates as little as possible.
 type scratch struct {
 	enc  wire.Encoder
+	dec  wire.Decoder
 	buf  []byte // the signer's
 	line []byte // the Set-Cookie line
 	macs []hash.Hash // one HMAC-SHA256 per key, for macSigner

@@ -14,6 +14,7 @@ import (
 // payload stops Next and is reported by [Decoder.Err].
 type Decoder struct {
 	buf     []byte
+	text    string // the same bytes as buf, when given: strings are cut from it
 	pos     int
 	key     []byte
 	typ     Type // type of the value at pos
@@ -24,6 +25,16 @@ type Decoder struct {
 // Reset makes the decoder read payload from its start.
 func (d *Decoder) Reset(payload []byte) {
 	*d = Decoder{buf: payload}
+}
+
+// ResetText is Reset with text holding the same bytes as payload: strings
+// read are then cut from text instead of each being copied, one allocation
+// for all of them. The strings keep text alive.
+func (d *Decoder) ResetText(payload []byte, text string) {
+	*d = Decoder{buf: payload}
+	if len(text) == len(payload) {
+		d.text = text
+	}
 }
 
 // Err returns the error that stopped [Decoder.Next], if any; it matches
@@ -220,6 +231,9 @@ func (d *Decoder) String() (string, error) {
 	b, err := d.bytes()
 	if err != nil {
 		return "", err
+	}
+	if d.text != "" {
+		return d.text[d.pos-len(b) : d.pos], nil
 	}
 	return string(b), nil
 }

@@ -1,0 +1,213 @@
+// Benchtable runs the session benchmarks and the two generators, and prints
+// one table: per scenario, each system's median ns/op, B/op, allocs/op and
+// cookie size, with its ratio to sessiongen's signed cookie; then
+// sessiongen's wall time next to stringer's on the same package, both run as
+// whole processes; then the targets, met or not.
+//
+//	cd bench && go run ./cmd/benchtable            # 5 counts, 1s each
+//	go run ./cmd/benchtable -count 10 -benchtime 2s
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	count := flag.Int("count", 5, "benchmark runs per row; the table shows medians")
+	benchtime := flag.String("benchtime", "1s", "go test -benchtime per run")
+	genRuns := flag.Int("genruns", 10, "runs of each generator")
+	flag.Parse()
+	log.SetFlags(0)
+
+	fmt.Printf("Measured %s on %s, %s, %d CPUs, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), goVersion())
+	rows := runBenchmarks(*count, *benchtime)
+	printTable(rows)
+	sg, st := timeGenerators(*genRuns)
+	fmt.Printf("\nGenerators on this package (median of %d runs, whole processes): sessiongen %v, stringer %v: %.2fx.\n", *genRuns, sg.Round(time.Millisecond), st.Round(time.Millisecond), float64(sg)/float64(st))
+	printTargets(rows, sg, st)
+}
+
+// row is one benchmark's medians.
+type row struct {
+	scenario, system         string
+	ns, bytes, allocs, cookie float64
+}
+
+func runBenchmarks(count int, benchtime string) []row {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkRequest$", "-benchmem",
+		"-count", strconv.Itoa(count), "-benchtime", benchtime, ".")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		log.Fatalf("go test -bench: %v\n%s", err, out)
+	}
+	samples := map[[2]string][][4]float64{}
+	var order [][2]string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "BenchmarkRequest/") {
+			continue
+		}
+		name := strings.TrimPrefix(f[0], "BenchmarkRequest/")
+		if i := strings.LastIndex(name, "-"); i > 0 {
+			name = name[:i] // the GOMAXPROCS suffix
+		}
+		scenario, system, _ := strings.Cut(name, "/")
+		system = strings.ReplaceAll(system, "_", " ")
+		var v [4]float64 // ns, B, allocs, cookie
+		for i := 2; i+1 < len(f); i += 2 {
+			x, _ := strconv.ParseFloat(f[i], 64)
+			switch f[i+1] {
+			case "ns/op":
+				v[0] = x
+			case "B/op":
+				v[1] = x
+			case "allocs/op":
+				v[2] = x
+			case "cookie-B":
+				v[3] = x
+			}
+		}
+		key := [2]string{scenario, system}
+		if _, seen := samples[key]; !seen {
+			order = append(order, key)
+		}
+		samples[key] = append(samples[key], v)
+	}
+	var rows []row
+	for _, k := range order {
+		s := samples[k]
+		rows = append(rows, row{k[0], k[1], median(s, 0), median(s, 1), median(s, 2), median(s, 3)})
+	}
+	return rows
+}
+
+func median(s [][4]float64, i int) float64 {
+	v := make([]float64, len(s))
+	for j := range s {
+		v[j] = s[j][i]
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+const reference = "sessiongen: signed"
+
+func find(rows []row, scenario, system string) row {
+	for _, r := range rows {
+		if r.scenario == scenario && r.system == system {
+			return r
+		}
+	}
+	return row{}
+}
+
+func printTable(rows []row) {
+	fmt.Println("| scenario | system | ns/op | B/op | allocs/op | cookie bytes | time vs sessiongen |")
+	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+	for _, r := range rows {
+		ref := find(rows, r.scenario, reference)
+		cookie := "–"
+		if r.cookie > 0 {
+			cookie = fmt.Sprintf("%.0f", r.cookie)
+		}
+		fmt.Printf("| %s | %s | %.0f | %.0f | %.0f | %s | %.2fx |\n", r.scenario, r.system, r.ns, r.bytes, r.allocs, cookie, r.ns/ref.ns)
+	}
+}
+
+// timeGenerators builds both generators and times each on this package,
+// writing to a temporary file so that the committed output is not touched.
+func timeGenerators(runs int) (sessiongen, stringer time.Duration) {
+	dir, err := os.MkdirTemp("", "benchtable")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	build := func(name, pkg string) string {
+		bin := filepath.Join(dir, name)
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			log.Fatalf("building %s: %v\n%s", pkg, err, out)
+		}
+		return bin
+	}
+	sgBin := build("sessiongen", "github.com/sessiongen/sessiongen/cmd/sessiongen")
+	stBin := build("stringer", "golang.org/x/tools/cmd/stringer")
+	timeIt := func(bin string, args ...string) time.Duration {
+		var d []time.Duration
+		for range runs {
+			start := time.Now()
+			if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+				log.Fatalf("%s: %v\n%s", bin, err, out)
+			}
+			d = append(d, time.Since(start))
+		}
+		slices.Sort(d)
+		return d[len(d)/2]
+	}
+	// One unmeasured run each warms the build and module caches alike.
+	timeIt(sgBin, "-type=Visitor", "-output", filepath.Join(dir, "visitor_session.go"))
+	timeIt(stBin, "-type=Plan", "-output", filepath.Join(dir, "plan_string.go"))
+	sessiongen = timeIt(sgBin, "-type=Visitor", "-output", filepath.Join(dir, "visitor_session.go"))
+	stringer = timeIt(stBin, "-type=Plan", "-output", filepath.Join(dir, "plan_string.go"))
+	return sessiongen, stringer
+}
+
+// printTargets checks the performance issue's targets against this run.
+func printTargets(rows []row, sg, st time.Duration) {
+	sgm := find(rows, "modify", reference)
+	check := func(what string, ok bool, got string) {
+		mark := "met"
+		if !ok {
+			mark = "MISSED"
+		}
+		fmt.Printf("- %s: %s (%s)\n", what, mark, got)
+	}
+	fmt.Println("\nTargets:")
+	g := find(rows, "modify", "gorilla/sessions: cookie")
+	s := find(rows, "modify", "scs: memstore")
+	f := find(rows, "modify", "floor: securecookie")
+	ro := find(rows, "read-only", reference)
+	check("at least 6x faster than gorilla/sessions", g.ns >= 6*sgm.ns, fmt.Sprintf("%.1fx", g.ns/sgm.ns))
+	check("at least 4x faster than scs memstore", s.ns >= 4*sgm.ns, fmt.Sprintf("%.1fx", s.ns/sgm.ns))
+	check("at most 1.3x the securecookie floor", sgm.ns <= 1.3*f.ns, fmt.Sprintf("%.2fx", sgm.ns/f.ns))
+	check("at most 30 allocations", sgm.allocs <= 30, fmt.Sprintf("%.0f", sgm.allocs))
+	check("read-only at most 0.6x a modifying request", ro.ns <= 0.6*sgm.ns, fmt.Sprintf("%.2fx", ro.ns/sgm.ns))
+	check("cookie at most 0.6x gorilla's", sgm.cookie <= 0.6*g.cookie, fmt.Sprintf("%.2fx", sgm.cookie/g.cookie))
+	check("generator at most 1.5x stringer", float64(sg) <= 1.5*float64(st), fmt.Sprintf("%.2fx", float64(sg)/float64(st)))
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return "unknown CPU"
+}
+
+func goVersion() string {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		return runtime.Version()
+	}
+	return strings.TrimSpace(string(out))
+}
