@@ -479,9 +479,9 @@ type serving[S any] struct {
 	responseWriter
 	requestState[S]
 	session S // the session, when the default interface opens it
-	r     *http.Request
-	hooks []AfterRequest[S]
-	in    internals[S] // nil for a SessionInterface that embeds no *Interface[S]
+	r       *http.Request
+	hooks   []AfterRequest[S]
+	in      internals[S] // nil for a SessionInterface that embeds no *Interface[S]
 }
 
 // save runs the hooks and saves the session, just before the first byte.

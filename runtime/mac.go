@@ -29,8 +29,8 @@ type cookieSigner interface {
 type scratch struct {
 	enc  wire.Encoder
 	dec  wire.Decoder
-	buf  []byte // the signer's
-	line []byte // the Set-Cookie line
+	buf  []byte      // the signer's
+	line []byte      // the Set-Cookie line
 	macs []hash.Hash // one HMAC-SHA256 per key, for macSigner
 	sum  [sha256.Size]byte
 }

@@ -41,7 +41,7 @@ func main() {
 
 // row is one benchmark's medians.
 type row struct {
-	scenario, system         string
+	scenario, system          string
 	ns, bytes, allocs, cookie float64
 }
 
