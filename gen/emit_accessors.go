@@ -51,7 +51,7 @@ func emitAccessors(f *jen.File, m *Model, fd *Field) {
 	)
 
 	doc(f, "Delete%s removes %s. Removing an absent field changes nothing.", fd.Accessor, what)
-	f.Func().Params(recv()).Id("Delete"+fd.Accessor).Params().Block(
+	f.Func().Params(recv()).Id("Delete" + fd.Accessor).Params().Block(
 		jen.If(jen.Id("s").Dot("state").Dot("ModifyIf").Call(has())).Block(
 			jen.List(field(), has()).Op("=").List(zeroOf(fd), jen.False()),
 		),

@@ -7,7 +7,7 @@ package docs
 type Cart struct {
 	// Items are the SKUs in the cart, in the order they were added.
 	// The same SKU may appear more than once.
-	Items []string `session:"items"`
-	Coupon string // a code entered at checkout; empty if none
+	Items  []string `session:"items"`
+	Coupon string   // a code entered at checkout; empty if none
 	Total  int64
 }

@@ -4,9 +4,9 @@ package collide
 
 // Collide has fields whose generated methods clash.
 type Collide struct {
-	Modified bool
-	Clear    string
-	X        int
-	SetX     int
+	Modified  bool
+	Clear     string
+	X         int
+	SetX      int
 	Permanent bool `session:"perm"`
 }
