@@ -35,9 +35,11 @@ func sessiongen(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-const userV1 = `package m
+// userV1 is a user's file. (Its go:generate line is built so that go generate
+// does not take it for one of this repository's own.)
+var userV1 = `package m
 
-//go:generate go tool sessiongen -type=User
+//go` + `:generate go tool sessiongen -type=User
 
 // User is the session.
 type User struct {
