@@ -15,6 +15,7 @@ import (
 type Decoder struct {
 	buf     []byte
 	text    string // the same bytes as buf, when given: strings are cut from it
+	depth   int    // how many groups and lists enclose buf
 	pos     int
 	key     []byte
 	typ     Type // type of the value at pos
@@ -71,7 +72,7 @@ func (d *Decoder) Next() bool {
 	}
 	d.typ = Type(d.buf[d.pos])
 	d.pos++
-	if d.typ < TypeBool || d.typ > TypeList {
+	if d.typ < TypeBool || d.typ > lastType {
 		return d.corrupt()
 	}
 	d.pending = true
@@ -130,6 +131,13 @@ func (d *Decoder) skip() bool {
 		_, _, end, hok := d.listHeader()
 		ok = hok
 		d.pos = end
+	case TypeGroup:
+		var n uint64
+		if n, ok = d.uvarint(); ok && n <= uint64(len(d.buf)-d.pos) {
+			d.pos += int(n)
+		} else {
+			ok = false
+		}
 	}
 	if !ok {
 		return d.corrupt()
@@ -284,6 +292,34 @@ func (d *Decoder) Time() (time.Time, error) {
 	return t, nil
 }
 
+// maxDepth bounds how deeply groups and lists may nest, so that a hostile
+// payload cannot drive a recursive reader into the stack's limit.
+const maxDepth = 32
+
+// Group reads a group value and returns a decoder over its entries; the
+// receiver moves past the group. Strings read from the group share the
+// receiver's text.
+func (d *Decoder) Group() (Decoder, error) {
+	if err := d.want(TypeGroup); err != nil {
+		return Decoder{}, err
+	}
+	if d.depth >= maxDepth {
+		return Decoder{}, d.fail()
+	}
+	n, ok := d.uvarint()
+	if !ok || n > uint64(len(d.buf)-d.pos) {
+		return Decoder{}, d.fail()
+	}
+	start, end := d.pos, d.pos+int(n)
+	sub := Decoder{buf: d.buf[start:end], depth: d.depth + 1}
+	if d.text != "" {
+		sub.text = d.text[start:end]
+	}
+	d.pos = end
+	d.pending = false
+	return sub, nil
+}
+
 // listHeader parses the list at pos without consuming it: the element type,
 // the element count, and where the elements start and the list ends.
 func (d *Decoder) listHeader() (elem Type, count int, end int, ok bool) {
@@ -300,7 +336,7 @@ func (d *Decoder) listHeader() (elem Type, count int, end int, ok bool) {
 	n, ok := d.uvarint()
 	// Every element takes at least one byte, which bounds the count (and so
 	// any allocation made from it) by the bytes actually present.
-	if !ok || d.pos > end || n > uint64(end-d.pos) || elem < TypeBool || elem > TypeList {
+	if !ok || d.pos > end || n > uint64(end-d.pos) || elem < TypeBool || elem > lastType {
 		return 0, 0, 0, false
 	}
 	return elem, int(n), end, true
@@ -322,6 +358,11 @@ func Slice[T any](d *Decoder, elem Type, read func(*Decoder) (T, error)) ([]T, e
 		d.pos = start // left pending: Next skips the whole list
 		return nil, &MismatchError{Want: elem, Got: got}
 	}
+	if d.depth >= maxDepth {
+		return nil, d.fail()
+	}
+	d.depth++
+	defer func() { d.depth-- }()
 	var out []T
 	if n > 0 {
 		out = make([]T, 0, n)

@@ -94,6 +94,12 @@ func (e *Encoder) Time(key string, v time.Time) { e.Key(key, TypeTime); e.TimeVa
 // exactly n values, then call [Encoder.EndList] with the returned mark.
 func (e *Encoder) BeginList(key string, elem Type, n int) (mark int) {
 	e.Key(key, TypeList)
+	return e.ListValue(elem, n)
+}
+
+// ListValue starts a list value of n values of type elem, as an element of
+// an enclosing list. Append exactly n values, then call [Encoder.EndList].
+func (e *Encoder) ListValue(elem Type, n int) (mark int) {
 	e.buf = append(e.buf, byte(elem))
 	mark = len(e.buf)
 	e.buf = binary.AppendUvarint(e.buf, uint64(n))
@@ -102,7 +108,23 @@ func (e *Encoder) BeginList(key string, elem Type, n int) (mark int) {
 
 // EndList closes the list begun at mark by inserting its byte length, so a
 // reader can skip the list without decoding it.
-func (e *Encoder) EndList(mark int) {
+func (e *Encoder) EndList(mark int) { e.insertLength(mark) }
+
+// BeginGroup starts an entry holding a group: entries of a nested struct or
+// a map. Write the entries, then call [Encoder.EndGroup] with the mark.
+func (e *Encoder) BeginGroup(key string) (mark int) {
+	e.Key(key, TypeGroup)
+	return len(e.buf)
+}
+
+// GroupValue starts a group as an element of an enclosing list.
+func (e *Encoder) GroupValue() (mark int) { return len(e.buf) }
+
+// EndGroup closes the group begun at mark by inserting its byte length.
+func (e *Encoder) EndGroup(mark int) { e.insertLength(mark) }
+
+// insertLength inserts, at mark, the uvarint length of what follows it.
+func (e *Encoder) insertLength(mark int) {
 	n := len(e.buf) - mark
 	var lenBuf [binary.MaxVarintLen64]byte
 	l := binary.PutUvarint(lenBuf[:], uint64(n))

@@ -17,6 +17,7 @@
 //	TypeBytes  uvarint length, then the bytes (strings and byte slices)
 //	TypeTime   zigzag varint Unix seconds, uvarint nanoseconds, zigzag varint zone offset in seconds
 //	TypeList   element type byte, uvarint byte length of the rest, uvarint count, then the elements
+//	TypeGroup  uvarint byte length, then entries (a nested struct, keyed by field keys, or a map, keyed by map keys)
 //
 // Keys make the format robust to schema changes: a reader skips entries it
 // does not know, and a value whose type no longer fits its field is reported
@@ -42,6 +43,9 @@ const (
 	TypeBytes Type = 5
 	TypeTime  Type = 6
 	TypeList  Type = 7
+	TypeGroup Type = 8
+
+	lastType = TypeGroup
 )
 
 // String returns the type's name as used in error messages.
@@ -61,6 +65,8 @@ func (t Type) String() string {
 		return "time"
 	case TypeList:
 		return "list"
+	case TypeGroup:
+		return "group"
 	}
 	return fmt.Sprintf("type(%d)", byte(t))
 }
