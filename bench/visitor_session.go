@@ -201,8 +201,9 @@ func (s *VisitorSession) PopVisits() (int, bool) {
 	return v, ok
 }
 
-// Cart returns the Cart field (key "cart"), or its zero value when absent. The
-// slice is a copy: change the field with SetCart or AppendCart.
+// Cart returns the Cart field (key "cart"), or its zero value when absent. It is a
+// deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *VisitorSession) Cart() []string {
 	s.state.Access()
 	return slices.Clone(s.data.Cart)
@@ -237,10 +238,21 @@ func (s *VisitorSession) PopCart() ([]string, bool) {
 	return v, ok
 }
 
+// UpdateCart calls fn with the Cart field (key "cart") to change it in place, and
+// records the change. fn must not keep the pointer: later changes through it would
+// not be saved.
+func (s *VisitorSession) UpdateCart(fn func(*[]string)) {
+	if s.state.Modify() {
+		fn(&s.data.Cart)
+		s.has[2] = true
+	}
+}
+
 // AppendCart appends to the Cart field (key "cart"), creating it if absent.
 func (s *VisitorSession) AppendCart(v ...string) {
 	if s.state.Modify() {
-		s.data.Cart, s.has[2] = append(s.data.Cart, v...), true
+		s.data.Cart = append(s.data.Cart, v...)
+		s.has[2] = true
 	}
 }
 
@@ -281,7 +293,7 @@ func (s *VisitorSession) PopLastSeen() (time.Time, bool) {
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *VisitorSession) encode(e *sessionwire.Encoder) {
+func (s *VisitorSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		e.String("username", s.data.Username)
 	}
@@ -294,6 +306,7 @@ func (s *VisitorSession) encode(e *sessionwire.Encoder) {
 	if s.has[3] {
 		e.Time("last_seen", s.data.LastSeen)
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -302,29 +315,29 @@ func (s *VisitorSession) encode(e *sessionwire.Encoder) {
 func (s *VisitorSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "username":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Username, s.has[0] = v, true
+		s.data.Username, s.has[0] = x, true
 	case "visits":
-		v, err := sessionwire.ReadInt[int](d)
+		x, err := sessionwire.ReadInt[int](d)
 		if err != nil {
 			return err
 		}
-		s.data.Visits, s.has[1] = v, true
+		s.data.Visits, s.has[1] = x, true
 	case "cart":
-		v, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
+		x, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
 		if err != nil {
 			return err
 		}
-		s.data.Cart, s.has[2] = v, true
+		s.data.Cart, s.has[2] = x, true
 	case "last_seen":
-		v, err := sessionwire.ReadTime(d)
+		x, err := sessionwire.ReadTime(d)
 		if err != nil {
 			return err
 		}
-		s.data.LastSeen, s.has[3] = v, true
+		s.data.LastSeen, s.has[3] = x, true
 	}
 	return nil
 }

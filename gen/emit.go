@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"go/types"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -27,13 +29,14 @@ func emit(m *Model) ([]byte, error) {
 	f.ImportAlias(runtimePath, runtimeAlias)
 	f.ImportAlias(wirePath, wireAlias)
 
+	c := newCodec(f, m)
 	emitAPI(f, m)
 	emitSessionType(f, m)
 	emitSessionMethods(f, m)
 	for _, fd := range m.Fields {
-		emitAccessors(f, m, fd)
+		emitAccessors(f, m, c, fd)
 	}
-	emitCodec(f, m)
+	emitCodec(f, m, c)
 	emitGuard(f, m)
 
 	var buf bytes.Buffer
@@ -179,14 +182,102 @@ func typeCode(t types.Type) *jen.Statement {
 	case *types.Alias:
 		return qualified(t.Obj())
 	case *types.Named:
-		return qualified(t.Obj())
+		code := qualified(t.Obj())
+		if args := t.TypeArgs(); args.Len() > 0 {
+			var list []jen.Code
+			for i := 0; i < args.Len(); i++ {
+				list = append(list, typeCode(args.At(i)))
+			}
+			code = code.Index(list...)
+		}
+		return code
 	case *types.Basic:
 		return jen.Id(t.Name())
 	case *types.Slice:
 		return jen.Index().Add(typeCode(t.Elem()))
+	case *types.Array:
+		return jen.Index(jen.Lit(int(t.Len()))).Add(typeCode(t.Elem()))
+	case *types.Map:
+		return jen.Map(typeCode(t.Key())).Add(typeCode(t.Elem()))
+	case *types.Pointer:
+		return jen.Op("*").Add(typeCode(t.Elem()))
+	case *types.Struct:
+		var fields []jen.Code
+		for i := 0; i < t.NumFields(); i++ {
+			v := t.Field(i)
+			var field *jen.Statement
+			if v.Embedded() {
+				field = typeCode(v.Type())
+			} else {
+				field = jen.Id(v.Name()).Add(typeCode(v.Type()))
+			}
+			if tag := t.Tag(i); tag != "" {
+				field = field.Tag(tagMap(tag))
+			}
+			fields = append(fields, field)
+		}
+		return jen.Struct(fields...)
 	}
 	// The model admits only the types above; spell anything else as go/types does.
 	return jen.Id(types.TypeString(t, func(p *types.Package) string { return p.Name() }))
+}
+
+// tagMap splits a canonical struct tag (key:"value" pairs) for jennifer,
+// which writes them back sorted by key.
+func tagMap(tag string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range tagPairs(tag) {
+		m[kv[0]] = kv[1]
+	}
+	return m
+}
+
+// tagPairs parses a struct tag into its key:"value" pairs, in order, as
+// reflect.StructTag.Lookup reads them.
+func tagPairs(tag string) [][2]string {
+	var out [][2]string
+	for tag != "" {
+		tag = strings.TrimLeft(tag, " ")
+		i := strings.Index(tag, ":\"")
+		if i <= 0 {
+			break
+		}
+		key := tag[:i]
+		rest := tag[i+1:]
+		j := 1
+		for j < len(rest) && rest[j] != '"' {
+			if rest[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(rest) {
+			break
+		}
+		value, err := strconv.Unquote(rest[:j+1])
+		if err != nil {
+			break
+		}
+		out = append(out, [2]string{key, value})
+		tag = rest[j+1:]
+	}
+	return out
+}
+
+// canonicalTag reports whether jennifer writes tag back unchanged, which an
+// anonymous struct type needs to stay the same type.
+func canonicalTag(tag string) bool {
+	m := tagMap(tag)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s:%q", k, m[k]))
+	}
+	return strings.Join(parts, " ") == tag
 }
 
 func qualified(obj *types.TypeName) *jen.Statement {

@@ -2,109 +2,127 @@ package gen
 
 import (
 	"fmt"
+	"go/types"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
 )
 
 // emitAccessors emits the typed methods of one field: the getter, SetF,
-// HasF, DeleteF, PopF, and AppendF for slices.
-func emitAccessors(f *jen.File, m *Model, fd *Field) {
+// HasF, DeleteF, PopF; UpdateF for composite values, AppendF for slices,
+// SetFKey and DeleteFKey for maps.
+func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
 	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.Session) }
-	field := func() *jen.Statement { return jen.Id("s").Dot("data").Dot(fd.Name) }
+	field := func() *jen.Statement { return jen.Id("s").Dot("data").Dot(fd.Path) }
 	has := func() *jen.Statement { return jen.Id("s").Dot("has").Index(jen.Lit(fd.Index)) }
-	what := fmt.Sprintf("the %s field (key %q)", fd.Name, fd.Key)
+	modify := func() *jen.Statement { return jen.Id("s").Dot("state").Dot("Modify").Call() }
+	what := fmt.Sprintf("the %s field (key %q)", fd.Path, fd.Key)
 	typ := typeCode(fd.Type)
+	sh := fd.Shape
+	a := fd.Accessor
 
 	// Getter.
-	getterDoc := fmt.Sprintf("%s returns %s, or its zero value when absent.", fd.Accessor, what)
-	if fd.Slice {
-		getterDoc += fmt.Sprintf(" The slice is a copy: change the field with Set%s or Append%s.", fd.Accessor, fd.Accessor)
-	} else if fd.Kind == KindBytes {
-		getterDoc += fmt.Sprintf(" The slice is a copy: change the field with Set%s.", fd.Accessor)
+	getterDoc := fmt.Sprintf("%s returns %s, or its zero value when absent.", a, what)
+	if sh.hasRefs() {
+		getterDoc += " It is a deep copy: change the field with the methods below, so that the change is tracked."
 	}
 	doc(f, "%s", getterDoc)
 	if fd.Doc != "" {
-		doc(f, "")
+		f.Comment("")
 		for _, line := range strings.Split(fd.Doc, "\n") {
 			f.Comment(line)
 		}
 	}
-	f.Func().Params(recv()).Id(fd.Accessor).Params().Add(typ.Clone()).Block(
+	f.Func().Params(recv()).Id(a).Params().Add(typ.Clone()).Block(
 		jen.Id("s").Dot("state").Dot("Access").Call(),
-		jen.Return(copyOf(fd, field())),
+		jen.Return(c.cloneExpr(sh, field())),
 	)
 
-	// Setter.
-	doc(f, "Set%s stores v in %s.", fd.Accessor, what)
-	f.Func().Params(recv()).Id("Set" + fd.Accessor).Params(jen.Id("v").Add(typ.Clone())).Block(
-		jen.If(jen.Id("s").Dot("state").Dot("Modify").Call()).Block(
-			jen.List(field(), has()).Op("=").List(copyOf(fd, jen.Id("v")), jen.True()),
+	doc(f, "Set%s stores v in %s.", a, what)
+	f.Func().Params(recv()).Id("Set"+a).Params(jen.Id("v").Add(typ.Clone())).Block(
+		jen.If(modify()).Block(
+			jen.List(field(), has()).Op("=").List(c.cloneExpr(sh, jen.Id("v")), jen.True()),
 		),
 	)
 
-	// Presence.
-	doc(f, "Has%s reports whether %s holds a value.", fd.Accessor, what)
-	f.Func().Params(recv()).Id("Has"+fd.Accessor).Params().Bool().Block(
+	doc(f, "Has%s reports whether %s holds a value.", a, what)
+	f.Func().Params(recv()).Id("Has"+a).Params().Bool().Block(
 		jen.Id("s").Dot("state").Dot("Access").Call(),
 		jen.Return(has()),
 	)
 
-	doc(f, "Delete%s removes %s. Removing an absent field changes nothing.", fd.Accessor, what)
-	f.Func().Params(recv()).Id("Delete" + fd.Accessor).Params().Block(
+	doc(f, "Delete%s removes %s. Removing an absent field changes nothing.", a, what)
+	f.Func().Params(recv()).Id("Delete"+a).Params().Block(
 		jen.If(jen.Id("s").Dot("state").Dot("ModifyIf").Call(has())).Block(
-			jen.List(field(), has()).Op("=").List(zeroOf(fd), jen.False()),
+			jen.List(field(), has()).Op("=").List(zeroOf(fd.Type), jen.False()),
 		),
 	)
 
-	doc(f, "Pop%s removes %s and returns the value it held, and whether it held one.", fd.Accessor, what)
-	f.Func().Params(recv()).Id("Pop"+fd.Accessor).Params().Params(typ.Clone(), jen.Bool()).Block(
+	doc(f, "Pop%s removes %s and returns the value it held, and whether it held one.", a, what)
+	f.Func().Params(recv()).Id("Pop"+a).Params().Params(typ.Clone(), jen.Bool()).Block(
 		jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").List(field(), has()),
-		jen.Id("s").Dot("Delete"+fd.Accessor).Call(),
+		jen.Id("s").Dot("Delete"+a).Call(),
 		jen.Return(jen.Id("v"), jen.Id("ok")),
 	)
 
-	if fd.Slice {
-		doc(f, "Append%s appends to %s, creating it if absent.", fd.Accessor, what)
-		f.Func().Params(recv()).Id("Append" + fd.Accessor).Params(jen.Id("v").Op("...").Add(typeCode(fd.Elem))).Block(
-			jen.If(jen.Id("s").Dot("state").Dot("Modify").Call()).Block(
-				jen.List(field(), has()).Op("=").List(appendCopy(fd, field()), jen.True()),
+	if fd.composite() {
+		doc(f, "Update%s calls fn with %s to change it in place, and records the change. fn must not keep the pointer: later changes through it would not be saved.", a, what)
+		f.Func().Params(recv()).Id("Update"+a).Params(jen.Id("fn").Func().Params(jen.Op("*").Add(typ.Clone()))).Block(
+			jen.If(modify()).Block(
+				jen.Id("fn").Call(jen.Op("&").Add(field())),
+				has().Op("=").True(),
+			),
+		)
+	}
+
+	switch sh.Kind {
+	case ShapeSlice:
+		elem := typeCode(sh.Type.Underlying().(*types.Slice).Elem())
+		var appendCode jen.Code
+		if sh.Elem.hasRefs() {
+			appendCode = jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("v")).Block(
+				field().Op("=").Append(field(), c.cloneExpr(sh.Elem, jen.Id("x"))),
+			)
+		} else {
+			appendCode = field().Op("=").Append(field(), jen.Id("v").Op("..."))
+		}
+		doc(f, "Append%s appends to %s, creating it if absent.", a, what)
+		f.Func().Params(recv()).Id("Append"+a).Params(jen.Id("v").Op("...").Add(elem)).Block(
+			jen.If(modify()).Block(appendCode, has().Op("=").True()),
+		)
+	case ShapeMap:
+		mt := sh.Type.Underlying().(*types.Map)
+		doc(f, "Set%sKey stores v under k in %s, creating the map if absent.", a, what)
+		f.Func().Params(recv()).Id("Set"+a+"Key").Params(jen.Id("k").Add(typeCode(mt.Key())), jen.Id("v").Add(typeCode(mt.Elem()))).Block(
+			jen.If(modify()).Block(
+				jen.If(field().Op("==").Nil()).Block(field().Op("=").Make(typ.Clone())),
+				field().Index(jen.Id("k")).Op("=").Add(c.cloneExpr(sh.Elem, jen.Id("v"))),
+				has().Op("=").True(),
+			),
+		)
+		doc(f, "Delete%sKey removes k from %s. Removing an absent key changes nothing.", a, what)
+		f.Func().Params(recv()).Id("Delete"+a+"Key").Params(jen.Id("k").Add(typeCode(mt.Key()))).Block(
+			jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Add(field()).Index(jen.Id("k")),
+			jen.If(jen.Id("s").Dot("state").Dot("ModifyIf").Call(jen.Id("ok"))).Block(
+				jen.Delete(field(), jen.Id("k")),
 			),
 		)
 	}
 }
 
-// copyOf returns an expression copying v deeply enough that the session and
-// the caller never share memory a change could go through.
-func copyOf(fd *Field, v *jen.Statement) jen.Code {
-	switch {
-	case fd.Slice && fd.Kind == KindBytes:
-		return jen.Qual(runtimePath, "CloneByteSlices").Call(v)
-	case fd.Slice || fd.Kind == KindBytes:
-		return jen.Qual("slices", "Clone").Call(v)
+// zeroOf returns the zero value of t as a literal.
+func zeroOf(t types.Type) jen.Code {
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		switch {
+		case u.Info()&types.IsBoolean != 0:
+			return jen.False()
+		case u.Info()&types.IsString != 0:
+			return jen.Lit("")
+		}
+		return jen.Lit(0)
+	case *types.Struct, *types.Array:
+		return typeCode(t).Values()
 	}
-	return v
-}
-
-// appendCopy appends v... to the field, copying byte slices.
-func appendCopy(fd *Field, field *jen.Statement) jen.Code {
-	if fd.Kind == KindBytes {
-		return jen.Append(field, jen.Qual(runtimePath, "CloneByteSlices").Call(jen.Id("v")).Op("..."))
-	}
-	return jen.Append(field, jen.Id("v").Op("..."))
-}
-
-// zeroOf returns the zero value of the field's type as a literal.
-func zeroOf(fd *Field) jen.Code {
-	switch {
-	case fd.Slice || fd.Kind == KindBytes:
-		return jen.Nil()
-	case fd.Kind == KindBool:
-		return jen.False()
-	case fd.Kind == KindString:
-		return jen.Lit("")
-	case fd.Kind == KindTime:
-		return jen.Qual("time", "Time").Values()
-	}
-	return jen.Lit(0)
+	return jen.Nil()
 }

@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"reflect"
 	"slices"
 	"strings"
 	"unicode"
@@ -19,6 +18,8 @@ type Model struct {
 	PkgPath string // its package's import path
 	PkgName string // its package's name
 	Fields  []*Field
+
+	pkg *types.Package
 
 	// Generated package-level names.
 	Session     string // VisitorSession
@@ -47,27 +48,44 @@ const (
 	KindTime
 )
 
-// Field is one stored field of the struct.
+// Field is one stored field of a struct: of the session struct itself, or
+// of a struct nested in it.
 type Field struct {
-	Name     string     // the Go field name
-	Accessor string     // the exported stem of its methods: Username, for SetUsername
-	Key      string     // the session key
-	Type     types.Type // the field's type
-	Kind     Kind       // how the value (or, for a slice, each element) is encoded
-	Slice    bool       // a slice of Kind values
-	Elem     types.Type // the element type, for a slice
-	Doc      string     // the user's comment on the field, if any
+	Name     string // the Go field name
+	Path     string // the selector from the struct value: Name, or Inner.Name when promoted
+	Accessor string // the exported stem of its methods: Username, for SetUsername
+	Key      string // the session key
+	Type     types.Type
+	Shape    *Shape
+	Doc      string // the user's comment on the field, if any
 	Pos      token.Position
-	Index    int // position among stored fields: the presence bit
+	Index    int // position among the session's fields: the presence bit
 
 	pos token.Pos
 }
 
+// composite reports whether the field gets an UpdateF method: a value
+// with parts that can change in place.
+func (f *Field) composite() bool {
+	switch f.Shape.Kind {
+	case ShapeSlice, ShapeArray, ShapeMap, ShapeStruct, ShapePointer:
+		return true
+	}
+	return false
+}
+
 // Methods returns the method names generated for the field.
 func (f *Field) Methods() []string {
-	names := []string{f.Accessor, "Set" + f.Accessor, "Has" + f.Accessor, "Delete" + f.Accessor, "Pop" + f.Accessor}
-	if f.Slice {
-		names = append(names, "Append"+f.Accessor)
+	a := f.Accessor
+	names := []string{a, "Set" + a, "Has" + a, "Delete" + a, "Pop" + a}
+	if f.composite() {
+		names = append(names, "Update"+a)
+	}
+	switch f.Shape.Kind {
+	case ShapeSlice:
+		names = append(names, "Append"+a)
+	case ShapeMap:
+		names = append(names, "Set"+a+"Key", "Delete"+a+"Key")
 	}
 	return names
 }
@@ -85,36 +103,6 @@ func isNamed(t types.Type, pkg, name string) bool {
 	n, ok := types.Unalias(t).(*types.Named)
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == pkg && n.Obj().Name() == name
 }
-
-// scalarKind classifies a non-slice field type; ok is false when the type is
-// not supported.
-func scalarKind(t types.Type) (Kind, bool) {
-	if isNamed(t, "time", "Time") {
-		return KindTime, true
-	}
-	switch u := t.Underlying().(type) {
-	case *types.Basic:
-		switch {
-		case u.Kind() == types.Bool:
-			return KindBool, true
-		case u.Kind() == types.String:
-			return KindString, true
-		case u.Info()&types.IsInteger != 0 && u.Info()&types.IsUnsigned != 0:
-			return KindUint, true
-		case u.Info()&types.IsInteger != 0:
-			return KindInt, true
-		case u.Info()&types.IsFloat != 0:
-			return KindFloat, true
-		}
-	case *types.Slice:
-		if b, ok := u.Elem().Underlying().(*types.Basic); ok && b.Kind() == types.Byte && types.Identical(u.Elem(), types.Typ[types.Byte]) {
-			return KindBytes, true
-		}
-	}
-	return 0, false
-}
-
-const supportedTypes = "supported: bool, string, integers, floats, []byte, time.Time, time.Duration, named types of those, slices of them"
 
 // buildModel checks the struct declared by obj and builds its model.
 // Problems are collected into errs, positions made relative to dir.
@@ -138,6 +126,7 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 		From:        name + "From",
 		CodecVar:    lowerFirst(name) + "Codec",
 		Declaration: pos(obj.Pos()),
+		pkg:         obj.Pkg(),
 	}
 	named, _ := obj.Type().(*types.Named)
 	if named != nil && named.TypeParams().Len() > 0 {
@@ -150,59 +139,16 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 		return nil
 	}
 	docs := fieldDocs(spec)
-	keys := map[string]*Field{}
 	before := len(*errs)
-	for i := 0; i < st.NumFields(); i++ {
-		v := st.Field(i)
-		tag, hasTag := reflect.StructTag(st.Tag(i)).Lookup("session")
-		if tag == "-" {
-			continue
+	sh := &shaper{pkg: obj.Pkg(), fset: fset, dir: dir, errs: errs, visible: map[*types.TypeName]bool{obj: true}}
+	fields, _ := sh.fieldsOf(st)
+	for i, f := range fields {
+		f.Index = i
+		if !strings.Contains(f.Path, ".") {
+			f.Doc = docs[f.Name]
 		}
-		if v.Embedded() {
-			fail(v.Pos(), v.Name(), "embedded fields are not supported yet; name the field (%s %s) or tag it `session:\"-\"`", v.Name(), types.TypeString(v.Type(), types.RelativeTo(obj.Pkg())))
-			continue
-		}
-		if !v.Exported() && !hasTag {
-			continue // unexported and untagged: private to the program, not stored
-		}
-		f := &Field{
-			Name:     v.Name(),
-			Accessor: upperFirst(v.Name()),
-			Key:      tag,
-			Type:     v.Type(),
-			Doc:      docs[v.Name()],
-			Pos:      pos(v.Pos()),
-			pos:      v.Pos(),
-		}
-		if f.Key == "" {
-			f.Key = snakeCase(v.Name())
-		}
-		if msg := checkKey(f.Key); msg != "" {
-			fail(v.Pos(), v.Name(), "session key %q %s; change the tag", f.Key, msg)
-			continue
-		}
-		kind, ok := scalarKind(v.Type())
-		if !ok {
-			if s, isSlice := v.Type().Underlying().(*types.Slice); isSlice {
-				if k, ok2 := scalarKind(s.Elem()); ok2 {
-					kind, ok, f.Slice, f.Elem = k, true, true, s.Elem()
-				}
-			}
-		}
-		if !ok {
-			fail(v.Pos(), v.Name(), "type %s is not supported (%s); change the type or tag the field `session:\"-\"`",
-				types.TypeString(v.Type(), types.RelativeTo(obj.Pkg())), supportedTypes)
-			continue
-		}
-		f.Kind = kind
-		if prev, dup := keys[f.Key]; dup {
-			fail(v.Pos(), v.Name(), "session key %q is already used by field %s at %s; give one of them another key with a `session:\"...\"` tag", f.Key, prev.Name, prev.Pos)
-			continue
-		}
-		keys[f.Key] = f
-		f.Index = len(m.Fields)
-		m.Fields = append(m.Fields, f)
 	}
+	m.Fields = fields
 	checkMethodNames(m, fail)
 	if len(*errs) > before {
 		return nil

@@ -19,8 +19,9 @@ type Codec[S any] struct {
 	State func(*S) *State
 	// Empty reports whether no field of the session holds a value.
 	Empty func(*S) bool
-	// Encode writes every present field as an entry.
-	Encode func(*S, *wire.Encoder)
+	// Encode writes every present field as an entry. It fails only when a
+	// field's own MarshalText or MarshalJSON does.
+	Encode func(*S, *wire.Encoder) error
 	// DecodeEntry reads the entry at d into the field with that key, if
 	// any. It returns an error matching wire.ErrMismatch when the stored
 	// value no longer fits the field; the field stays absent.
@@ -304,7 +305,9 @@ func (si *Interface[S]) appendValue(sc *scratch, dst []byte, name string, s *S) 
 	}
 	e.Raw(payloadVersion, flags)
 	encodeMeta(e, st)
-	si.codec.Encode(s, e)
+	if err := si.codec.Encode(s, e); err != nil {
+		return dst, err
+	}
 	return si.signer.appendValue(sc, dst, name, e.Data(), si.cfg.now())
 }
 

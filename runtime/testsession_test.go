@@ -74,13 +74,14 @@ func (s *testSession) Clear() {
 	s.name, s.count, s.has = "", 0, [2]bool{}
 }
 
-func (s *testSession) encode(e *wire.Encoder) {
+func (s *testSession) encode(e *wire.Encoder) error {
 	if s.has[0] {
 		e.String("name", s.name)
 	}
 	if s.has[1] {
 		e.Int("count", int64(s.count))
 	}
+	return nil
 }
 
 func (s *testSession) decodeEntry(key []byte, d *wire.Decoder) error {

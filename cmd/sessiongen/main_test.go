@@ -146,14 +146,14 @@ func TestUnsupportedFieldPosition(t *testing.T) {
 
 type User struct {
 	Name  string
-	Prefs map[string]int
+	Prefs map[int]string
 }
 `)
 	code, _, stderr := sessiongen("-type=User", ".")
 	if code != exitFail {
 		t.Fatalf("exit %d; want %d", code, exitFail)
 	}
-	want := "user.go:5:2: field Prefs: type map[string]int is not supported"
+	want := "user.go:5:2: field Prefs: type map[int]string is not supported"
 	if !strings.Contains(stderr, want) {
 		t.Fatalf("stderr %q; want it to contain %q", stderr, want)
 	}

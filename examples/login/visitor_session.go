@@ -130,6 +130,7 @@ func (s *VisitorSession) Clear() {
 
 // Username returns the Username field (key "username"), or its zero value when
 // absent.
+//
 // Username is set at login and removed at logout.
 func (s *VisitorSession) Username() string {
 	s.state.Access()
@@ -166,6 +167,7 @@ func (s *VisitorSession) PopUsername() (string, bool) {
 }
 
 // Visits returns the Visits field (key "visits"), or its zero value when absent.
+//
 // Visits counts the browser's visits to /counter.
 func (s *VisitorSession) Visits() int {
 	s.state.Access()
@@ -202,13 +204,14 @@ func (s *VisitorSession) PopVisits() (int, bool) {
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *VisitorSession) encode(e *sessionwire.Encoder) {
+func (s *VisitorSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		e.String("username", s.data.Username)
 	}
 	if s.has[1] {
 		e.Int("visits", int64(s.data.Visits))
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -217,17 +220,17 @@ func (s *VisitorSession) encode(e *sessionwire.Encoder) {
 func (s *VisitorSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "username":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Username, s.has[0] = v, true
+		s.data.Username, s.has[0] = x, true
 	case "visits":
-		v, err := sessionwire.ReadInt[int](d)
+		x, err := sessionwire.ReadInt[int](d)
 		if err != nil {
 			return err
 		}
-		s.data.Visits, s.has[1] = v, true
+		s.data.Visits, s.has[1] = x, true
 	}
 	return nil
 }

@@ -199,13 +199,14 @@ func (s *AccountSession) PopName() (string, bool) {
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *AccountSession) encode(e *sessionwire.Encoder) {
+func (s *AccountSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		e.Int("user_id", s.data.UserID)
 	}
 	if s.has[1] {
 		e.String("name", s.data.Name)
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -214,17 +215,17 @@ func (s *AccountSession) encode(e *sessionwire.Encoder) {
 func (s *AccountSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "user_id":
-		v, err := sessionwire.ReadInt[int64](d)
+		x, err := sessionwire.ReadInt[int64](d)
 		if err != nil {
 			return err
 		}
-		s.data.UserID, s.has[0] = v, true
+		s.data.UserID, s.has[0] = x, true
 	case "name":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Name, s.has[1] = v, true
+		s.data.Name, s.has[1] = x, true
 	}
 	return nil
 }

@@ -96,5 +96,11 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("wire: field wants %v, payload holds %v", e.Want, e.Got)
 }
 
+// Mismatch returns an error matching [ErrMismatch] that says why a value
+// does not fit, for readers written outside this package (generated code).
+func Mismatch(format string, args ...any) error {
+	return &MismatchError{Why: fmt.Sprintf(format, args...)}
+}
+
 // Is makes errors.Is(err, ErrMismatch) hold.
 func (e *MismatchError) Is(target error) bool { return target == ErrMismatch }

@@ -651,8 +651,9 @@ func (s *ScalarsSession) PopF64() (float64, bool) {
 	return v, ok
 }
 
-// Raw returns the Raw field (key "raw"), or its zero value when absent. The slice
-// is a copy: change the field with SetRaw.
+// Raw returns the Raw field (key "raw"), or its zero value when absent. It is a
+// deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *ScalarsSession) Raw() []byte {
 	s.state.Access()
 	return slices.Clone(s.data.Raw)
@@ -758,7 +759,7 @@ func (s *ScalarsSession) PopTTL() (time.Duration, bool) {
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *ScalarsSession) encode(e *sessionwire.Encoder) {
+func (s *ScalarsSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		e.String("s", s.data.S)
 	}
@@ -813,6 +814,7 @@ func (s *ScalarsSession) encode(e *sessionwire.Encoder) {
 	if s.has[17] {
 		e.Int("ttl", int64(s.data.TTL))
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -821,113 +823,113 @@ func (s *ScalarsSession) encode(e *sessionwire.Encoder) {
 func (s *ScalarsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "s":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.S, s.has[0] = v, true
+		s.data.S, s.has[0] = x, true
 	case "b":
-		v, err := sessionwire.ReadBool[bool](d)
+		x, err := sessionwire.ReadBool[bool](d)
 		if err != nil {
 			return err
 		}
-		s.data.B, s.has[1] = v, true
+		s.data.B, s.has[1] = x, true
 	case "i":
-		v, err := sessionwire.ReadInt[int](d)
+		x, err := sessionwire.ReadInt[int](d)
 		if err != nil {
 			return err
 		}
-		s.data.I, s.has[2] = v, true
+		s.data.I, s.has[2] = x, true
 	case "i8":
-		v, err := sessionwire.ReadInt[int8](d)
+		x, err := sessionwire.ReadInt[int8](d)
 		if err != nil {
 			return err
 		}
-		s.data.I8, s.has[3] = v, true
+		s.data.I8, s.has[3] = x, true
 	case "i16":
-		v, err := sessionwire.ReadInt[int16](d)
+		x, err := sessionwire.ReadInt[int16](d)
 		if err != nil {
 			return err
 		}
-		s.data.I16, s.has[4] = v, true
+		s.data.I16, s.has[4] = x, true
 	case "i32":
-		v, err := sessionwire.ReadInt[int32](d)
+		x, err := sessionwire.ReadInt[int32](d)
 		if err != nil {
 			return err
 		}
-		s.data.I32, s.has[5] = v, true
+		s.data.I32, s.has[5] = x, true
 	case "i64":
-		v, err := sessionwire.ReadInt[int64](d)
+		x, err := sessionwire.ReadInt[int64](d)
 		if err != nil {
 			return err
 		}
-		s.data.I64, s.has[6] = v, true
+		s.data.I64, s.has[6] = x, true
 	case "u":
-		v, err := sessionwire.ReadUint[uint](d)
+		x, err := sessionwire.ReadUint[uint](d)
 		if err != nil {
 			return err
 		}
-		s.data.U, s.has[7] = v, true
+		s.data.U, s.has[7] = x, true
 	case "u8":
-		v, err := sessionwire.ReadUint[uint8](d)
+		x, err := sessionwire.ReadUint[uint8](d)
 		if err != nil {
 			return err
 		}
-		s.data.U8, s.has[8] = v, true
+		s.data.U8, s.has[8] = x, true
 	case "u16":
-		v, err := sessionwire.ReadUint[uint16](d)
+		x, err := sessionwire.ReadUint[uint16](d)
 		if err != nil {
 			return err
 		}
-		s.data.U16, s.has[9] = v, true
+		s.data.U16, s.has[9] = x, true
 	case "u32":
-		v, err := sessionwire.ReadUint[uint32](d)
+		x, err := sessionwire.ReadUint[uint32](d)
 		if err != nil {
 			return err
 		}
-		s.data.U32, s.has[10] = v, true
+		s.data.U32, s.has[10] = x, true
 	case "u64":
-		v, err := sessionwire.ReadUint[uint64](d)
+		x, err := sessionwire.ReadUint[uint64](d)
 		if err != nil {
 			return err
 		}
-		s.data.U64, s.has[11] = v, true
+		s.data.U64, s.has[11] = x, true
 	case "up":
-		v, err := sessionwire.ReadUint[uintptr](d)
+		x, err := sessionwire.ReadUint[uintptr](d)
 		if err != nil {
 			return err
 		}
-		s.data.UP, s.has[12] = v, true
+		s.data.UP, s.has[12] = x, true
 	case "f32":
-		v, err := sessionwire.ReadFloat[float32](d)
+		x, err := sessionwire.ReadFloat[float32](d)
 		if err != nil {
 			return err
 		}
-		s.data.F32, s.has[13] = v, true
+		s.data.F32, s.has[13] = x, true
 	case "f64":
-		v, err := sessionwire.ReadFloat[float64](d)
+		x, err := sessionwire.ReadFloat[float64](d)
 		if err != nil {
 			return err
 		}
-		s.data.F64, s.has[14] = v, true
+		s.data.F64, s.has[14] = x, true
 	case "raw":
-		v, err := sessionwire.ReadBytes[[]byte](d)
+		x, err := sessionwire.ReadBytes[[]byte](d)
 		if err != nil {
 			return err
 		}
-		s.data.Raw, s.has[15] = v, true
+		s.data.Raw, s.has[15] = x, true
 	case "at":
-		v, err := sessionwire.ReadTime(d)
+		x, err := sessionwire.ReadTime(d)
 		if err != nil {
 			return err
 		}
-		s.data.At, s.has[16] = v, true
+		s.data.At, s.has[16] = x, true
 	case "ttl":
-		v, err := sessionwire.ReadInt[time.Duration](d)
+		x, err := sessionwire.ReadInt[time.Duration](d)
 		if err != nil {
 			return err
 		}
-		s.data.TTL, s.has[17] = v, true
+		s.data.TTL, s.has[17] = x, true
 	}
 	return nil
 }

@@ -128,8 +128,10 @@ func (s *CartSession) Clear() {
 	s.has = [3]bool{}
 }
 
-// Items returns the Items field (key "items"), or its zero value when absent. The
-// slice is a copy: change the field with SetItems or AppendItems.
+// Items returns the Items field (key "items"), or its zero value when absent. It
+// is a deep copy: change the field with the methods below, so that the change is
+// tracked.
+//
 // Items are the SKUs in the cart, in the order they were added.
 // The same SKU may appear more than once.
 func (s *CartSession) Items() []string {
@@ -166,14 +168,26 @@ func (s *CartSession) PopItems() ([]string, bool) {
 	return v, ok
 }
 
+// UpdateItems calls fn with the Items field (key "items") to change it in place,
+// and records the change. fn must not keep the pointer: later changes through it
+// would not be saved.
+func (s *CartSession) UpdateItems(fn func(*[]string)) {
+	if s.state.Modify() {
+		fn(&s.data.Items)
+		s.has[0] = true
+	}
+}
+
 // AppendItems appends to the Items field (key "items"), creating it if absent.
 func (s *CartSession) AppendItems(v ...string) {
 	if s.state.Modify() {
-		s.data.Items, s.has[0] = append(s.data.Items, v...), true
+		s.data.Items = append(s.data.Items, v...)
+		s.has[0] = true
 	}
 }
 
 // Coupon returns the Coupon field (key "coupon"), or its zero value when absent.
+//
 // a code entered at checkout; empty if none
 func (s *CartSession) Coupon() string {
 	s.state.Access()
@@ -245,7 +259,7 @@ func (s *CartSession) PopTotal() (int64, bool) {
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *CartSession) encode(e *sessionwire.Encoder) {
+func (s *CartSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		sessionwire.Strings(e, "items", s.data.Items)
 	}
@@ -255,6 +269,7 @@ func (s *CartSession) encode(e *sessionwire.Encoder) {
 	if s.has[2] {
 		e.Int("total", s.data.Total)
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -263,23 +278,23 @@ func (s *CartSession) encode(e *sessionwire.Encoder) {
 func (s *CartSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "items":
-		v, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
+		x, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
 		if err != nil {
 			return err
 		}
-		s.data.Items, s.has[0] = v, true
+		s.data.Items, s.has[0] = x, true
 	case "coupon":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Coupon, s.has[1] = v, true
+		s.data.Coupon, s.has[1] = x, true
 	case "total":
-		v, err := sessionwire.ReadInt[int64](d)
+		x, err := sessionwire.ReadInt[int64](d)
 		if err != nil {
 			return err
 		}
-		s.data.Total, s.has[2] = v, true
+		s.data.Total, s.has[2] = x, true
 	}
 	return nil
 }

@@ -129,7 +129,9 @@ func (s *NothingSession) Clear() {
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *NothingSession) encode(e *sessionwire.Encoder) {}
+func (s *NothingSession) encode(e *sessionwire.Encoder) error {
+	return nil
+}
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
 // left for the decoder to skip: they belong to fields removed since the cookie was

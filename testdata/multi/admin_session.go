@@ -163,10 +163,11 @@ func (s *AdminSession) PopEmail() (string, bool) {
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *AdminSession) encode(e *sessionwire.Encoder) {
+func (s *AdminSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		e.String("email", s.data.Email)
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -175,11 +176,11 @@ func (s *AdminSession) encode(e *sessionwire.Encoder) {
 func (s *AdminSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "email":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Email, s.has[0] = v, true
+		s.data.Email, s.has[0] = x, true
 	}
 	return nil
 }

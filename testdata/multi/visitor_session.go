@@ -129,8 +129,9 @@ func (s *VisitorSession) Clear() {
 	s.has = [1]bool{}
 }
 
-// Cart returns the Cart field (key "cart"), or its zero value when absent. The
-// slice is a copy: change the field with SetCart or AppendCart.
+// Cart returns the Cart field (key "cart"), or its zero value when absent. It is a
+// deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *VisitorSession) Cart() []string {
 	s.state.Access()
 	return slices.Clone(s.data.Cart)
@@ -165,18 +166,30 @@ func (s *VisitorSession) PopCart() ([]string, bool) {
 	return v, ok
 }
 
+// UpdateCart calls fn with the Cart field (key "cart") to change it in place, and
+// records the change. fn must not keep the pointer: later changes through it would
+// not be saved.
+func (s *VisitorSession) UpdateCart(fn func(*[]string)) {
+	if s.state.Modify() {
+		fn(&s.data.Cart)
+		s.has[0] = true
+	}
+}
+
 // AppendCart appends to the Cart field (key "cart"), creating it if absent.
 func (s *VisitorSession) AppendCart(v ...string) {
 	if s.state.Modify() {
-		s.data.Cart, s.has[0] = append(s.data.Cart, v...), true
+		s.data.Cart = append(s.data.Cart, v...)
+		s.has[0] = true
 	}
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *VisitorSession) encode(e *sessionwire.Encoder) {
+func (s *VisitorSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		sessionwire.Strings(e, "cart", s.data.Cart)
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -185,11 +198,11 @@ func (s *VisitorSession) encode(e *sessionwire.Encoder) {
 func (s *VisitorSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "cart":
-		v, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
+		x, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
 		if err != nil {
 			return err
 		}
-		s.data.Cart, s.has[0] = v, true
+		s.data.Cart, s.has[0] = x, true
 	}
 	return nil
 }

@@ -200,8 +200,9 @@ func (s *AccountSession) PopRole() (Role, bool) {
 	return v, ok
 }
 
-// Roles returns the Roles field (key "roles"), or its zero value when absent. The
-// slice is a copy: change the field with SetRoles or AppendRoles.
+// Roles returns the Roles field (key "roles"), or its zero value when absent. It
+// is a deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *AccountSession) Roles() []Role {
 	s.state.Access()
 	return slices.Clone(s.data.Roles)
@@ -236,10 +237,21 @@ func (s *AccountSession) PopRoles() ([]Role, bool) {
 	return v, ok
 }
 
+// UpdateRoles calls fn with the Roles field (key "roles") to change it in place,
+// and records the change. fn must not keep the pointer: later changes through it
+// would not be saved.
+func (s *AccountSession) UpdateRoles(fn func(*[]Role)) {
+	if s.state.Modify() {
+		fn(&s.data.Roles)
+		s.has[2] = true
+	}
+}
+
 // AppendRoles appends to the Roles field (key "roles"), creating it if absent.
 func (s *AccountSession) AppendRoles(v ...Role) {
 	if s.state.Modify() {
-		s.data.Roles, s.has[2] = append(s.data.Roles, v...), true
+		s.data.Roles = append(s.data.Roles, v...)
+		s.has[2] = true
 	}
 }
 
@@ -279,7 +291,8 @@ func (s *AccountSession) PopAdmin() (Flag, bool) {
 }
 
 // Avatar returns the Avatar field (key "avatar"), or its zero value when absent.
-// The slice is a copy: change the field with SetAvatar.
+// It is a deep copy: change the field with the methods below, so that the change
+// is tracked.
 func (s *AccountSession) Avatar() Blob {
 	s.state.Access()
 	return slices.Clone(s.data.Avatar)
@@ -315,7 +328,8 @@ func (s *AccountSession) PopAvatar() (Blob, bool) {
 }
 
 // Scores returns the Scores field (key "scores"), or its zero value when absent.
-// The slice is a copy: change the field with SetScores or AppendScores.
+// It is a deep copy: change the field with the methods below, so that the change
+// is tracked.
 func (s *AccountSession) Scores() []Score {
 	s.state.Access()
 	return slices.Clone(s.data.Scores)
@@ -350,10 +364,21 @@ func (s *AccountSession) PopScores() ([]Score, bool) {
 	return v, ok
 }
 
+// UpdateScores calls fn with the Scores field (key "scores") to change it in
+// place, and records the change. fn must not keep the pointer: later changes
+// through it would not be saved.
+func (s *AccountSession) UpdateScores(fn func(*[]Score)) {
+	if s.state.Modify() {
+		fn(&s.data.Scores)
+		s.has[5] = true
+	}
+}
+
 // AppendScores appends to the Scores field (key "scores"), creating it if absent.
 func (s *AccountSession) AppendScores(v ...Score) {
 	if s.state.Modify() {
-		s.data.Scores, s.has[5] = append(s.data.Scores, v...), true
+		s.data.Scores = append(s.data.Scores, v...)
+		s.has[5] = true
 	}
 }
 
@@ -430,7 +455,8 @@ func (s *AccountSession) PopTimeout() (time.Duration, bool) {
 }
 
 // Friends returns the Friends field (key "friends"), or its zero value when
-// absent. The slice is a copy: change the field with SetFriends or AppendFriends.
+// absent. It is a deep copy: change the field with the methods below, so that the
+// change is tracked.
 func (s *AccountSession) Friends() []UserID {
 	s.state.Access()
 	return slices.Clone(s.data.Friends)
@@ -465,16 +491,27 @@ func (s *AccountSession) PopFriends() ([]UserID, bool) {
 	return v, ok
 }
 
+// UpdateFriends calls fn with the Friends field (key "friends") to change it in
+// place, and records the change. fn must not keep the pointer: later changes
+// through it would not be saved.
+func (s *AccountSession) UpdateFriends(fn func(*[]UserID)) {
+	if s.state.Modify() {
+		fn(&s.data.Friends)
+		s.has[8] = true
+	}
+}
+
 // AppendFriends appends to the Friends field (key "friends"), creating it if
 // absent.
 func (s *AccountSession) AppendFriends(v ...UserID) {
 	if s.state.Modify() {
-		s.data.Friends, s.has[8] = append(s.data.Friends, v...), true
+		s.data.Friends = append(s.data.Friends, v...)
+		s.has[8] = true
 	}
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *AccountSession) encode(e *sessionwire.Encoder) {
+func (s *AccountSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		e.Int("id", int64(s.data.ID))
 	}
@@ -502,6 +539,7 @@ func (s *AccountSession) encode(e *sessionwire.Encoder) {
 	if s.has[8] {
 		sessionwire.Ints(e, "friends", s.data.Friends)
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -510,59 +548,59 @@ func (s *AccountSession) encode(e *sessionwire.Encoder) {
 func (s *AccountSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "id":
-		v, err := sessionwire.ReadInt[UserID](d)
+		x, err := sessionwire.ReadInt[UserID](d)
 		if err != nil {
 			return err
 		}
-		s.data.ID, s.has[0] = v, true
+		s.data.ID, s.has[0] = x, true
 	case "role":
-		v, err := sessionwire.ReadString[Role](d)
+		x, err := sessionwire.ReadString[Role](d)
 		if err != nil {
 			return err
 		}
-		s.data.Role, s.has[1] = v, true
+		s.data.Role, s.has[1] = x, true
 	case "roles":
-		v, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[Role])
+		x, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[Role])
 		if err != nil {
 			return err
 		}
-		s.data.Roles, s.has[2] = v, true
+		s.data.Roles, s.has[2] = x, true
 	case "admin":
-		v, err := sessionwire.ReadBool[Flag](d)
+		x, err := sessionwire.ReadBool[Flag](d)
 		if err != nil {
 			return err
 		}
-		s.data.Admin, s.has[3] = v, true
+		s.data.Admin, s.has[3] = x, true
 	case "avatar":
-		v, err := sessionwire.ReadBytes[Blob](d)
+		x, err := sessionwire.ReadBytes[Blob](d)
 		if err != nil {
 			return err
 		}
-		s.data.Avatar, s.has[4] = v, true
+		s.data.Avatar, s.has[4] = x, true
 	case "scores":
-		v, err := sessionwire.Slice(d, sessionwire.TypeFloat, sessionwire.ReadFloat[Score])
+		x, err := sessionwire.Slice(d, sessionwire.TypeFloat, sessionwire.ReadFloat[Score])
 		if err != nil {
 			return err
 		}
-		s.data.Scores, s.has[5] = v, true
+		s.data.Scores, s.has[5] = x, true
 	case "display":
-		v, err := sessionwire.ReadString[Name](d)
+		x, err := sessionwire.ReadString[Name](d)
 		if err != nil {
 			return err
 		}
-		s.data.Display, s.has[6] = v, true
+		s.data.Display, s.has[6] = x, true
 	case "timeout":
-		v, err := sessionwire.ReadInt[time.Duration](d)
+		x, err := sessionwire.ReadInt[time.Duration](d)
 		if err != nil {
 			return err
 		}
-		s.data.Timeout, s.has[7] = v, true
+		s.data.Timeout, s.has[7] = x, true
 	case "friends":
-		v, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[UserID])
+		x, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[UserID])
 		if err != nil {
 			return err
 		}
-		s.data.Friends, s.has[8] = v, true
+		s.data.Friends, s.has[8] = x, true
 	}
 	return nil
 }

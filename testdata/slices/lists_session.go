@@ -130,7 +130,8 @@ func (s *ListsSession) Clear() {
 }
 
 // Strings returns the Strings field (key "strings"), or its zero value when
-// absent. The slice is a copy: change the field with SetStrings or AppendStrings.
+// absent. It is a deep copy: change the field with the methods below, so that the
+// change is tracked.
 func (s *ListsSession) Strings() []string {
 	s.state.Access()
 	return slices.Clone(s.data.Strings)
@@ -165,16 +166,28 @@ func (s *ListsSession) PopStrings() ([]string, bool) {
 	return v, ok
 }
 
+// UpdateStrings calls fn with the Strings field (key "strings") to change it in
+// place, and records the change. fn must not keep the pointer: later changes
+// through it would not be saved.
+func (s *ListsSession) UpdateStrings(fn func(*[]string)) {
+	if s.state.Modify() {
+		fn(&s.data.Strings)
+		s.has[0] = true
+	}
+}
+
 // AppendStrings appends to the Strings field (key "strings"), creating it if
 // absent.
 func (s *ListsSession) AppendStrings(v ...string) {
 	if s.state.Modify() {
-		s.data.Strings, s.has[0] = append(s.data.Strings, v...), true
+		s.data.Strings = append(s.data.Strings, v...)
+		s.has[0] = true
 	}
 }
 
-// Bools returns the Bools field (key "bools"), or its zero value when absent. The
-// slice is a copy: change the field with SetBools or AppendBools.
+// Bools returns the Bools field (key "bools"), or its zero value when absent. It
+// is a deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *ListsSession) Bools() []bool {
 	s.state.Access()
 	return slices.Clone(s.data.Bools)
@@ -209,15 +222,27 @@ func (s *ListsSession) PopBools() ([]bool, bool) {
 	return v, ok
 }
 
-// AppendBools appends to the Bools field (key "bools"), creating it if absent.
-func (s *ListsSession) AppendBools(v ...bool) {
+// UpdateBools calls fn with the Bools field (key "bools") to change it in place,
+// and records the change. fn must not keep the pointer: later changes through it
+// would not be saved.
+func (s *ListsSession) UpdateBools(fn func(*[]bool)) {
 	if s.state.Modify() {
-		s.data.Bools, s.has[1] = append(s.data.Bools, v...), true
+		fn(&s.data.Bools)
+		s.has[1] = true
 	}
 }
 
-// Ints returns the Ints field (key "ints"), or its zero value when absent. The
-// slice is a copy: change the field with SetInts or AppendInts.
+// AppendBools appends to the Bools field (key "bools"), creating it if absent.
+func (s *ListsSession) AppendBools(v ...bool) {
+	if s.state.Modify() {
+		s.data.Bools = append(s.data.Bools, v...)
+		s.has[1] = true
+	}
+}
+
+// Ints returns the Ints field (key "ints"), or its zero value when absent. It is a
+// deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *ListsSession) Ints() []int {
 	s.state.Access()
 	return slices.Clone(s.data.Ints)
@@ -252,15 +277,27 @@ func (s *ListsSession) PopInts() ([]int, bool) {
 	return v, ok
 }
 
-// AppendInts appends to the Ints field (key "ints"), creating it if absent.
-func (s *ListsSession) AppendInts(v ...int) {
+// UpdateInts calls fn with the Ints field (key "ints") to change it in place, and
+// records the change. fn must not keep the pointer: later changes through it would
+// not be saved.
+func (s *ListsSession) UpdateInts(fn func(*[]int)) {
 	if s.state.Modify() {
-		s.data.Ints, s.has[2] = append(s.data.Ints, v...), true
+		fn(&s.data.Ints)
+		s.has[2] = true
 	}
 }
 
-// Int8s returns the Int8s field (key "int8s"), or its zero value when absent. The
-// slice is a copy: change the field with SetInt8s or AppendInt8s.
+// AppendInts appends to the Ints field (key "ints"), creating it if absent.
+func (s *ListsSession) AppendInts(v ...int) {
+	if s.state.Modify() {
+		s.data.Ints = append(s.data.Ints, v...)
+		s.has[2] = true
+	}
+}
+
+// Int8s returns the Int8s field (key "int8s"), or its zero value when absent. It
+// is a deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *ListsSession) Int8s() []int8 {
 	s.state.Access()
 	return slices.Clone(s.data.Int8s)
@@ -295,15 +332,27 @@ func (s *ListsSession) PopInt8s() ([]int8, bool) {
 	return v, ok
 }
 
+// UpdateInt8s calls fn with the Int8s field (key "int8s") to change it in place,
+// and records the change. fn must not keep the pointer: later changes through it
+// would not be saved.
+func (s *ListsSession) UpdateInt8s(fn func(*[]int8)) {
+	if s.state.Modify() {
+		fn(&s.data.Int8s)
+		s.has[3] = true
+	}
+}
+
 // AppendInt8s appends to the Int8s field (key "int8s"), creating it if absent.
 func (s *ListsSession) AppendInt8s(v ...int8) {
 	if s.state.Modify() {
-		s.data.Int8s, s.has[3] = append(s.data.Int8s, v...), true
+		s.data.Int8s = append(s.data.Int8s, v...)
+		s.has[3] = true
 	}
 }
 
 // Uint64s returns the Uint64s field (key "uint64s"), or its zero value when
-// absent. The slice is a copy: change the field with SetUint64s or AppendUint64s.
+// absent. It is a deep copy: change the field with the methods below, so that the
+// change is tracked.
 func (s *ListsSession) Uint64s() []uint64 {
 	s.state.Access()
 	return slices.Clone(s.data.Uint64s)
@@ -338,16 +387,28 @@ func (s *ListsSession) PopUint64s() ([]uint64, bool) {
 	return v, ok
 }
 
+// UpdateUint64s calls fn with the Uint64s field (key "uint64s") to change it in
+// place, and records the change. fn must not keep the pointer: later changes
+// through it would not be saved.
+func (s *ListsSession) UpdateUint64s(fn func(*[]uint64)) {
+	if s.state.Modify() {
+		fn(&s.data.Uint64s)
+		s.has[4] = true
+	}
+}
+
 // AppendUint64s appends to the Uint64s field (key "uint64s"), creating it if
 // absent.
 func (s *ListsSession) AppendUint64s(v ...uint64) {
 	if s.state.Modify() {
-		s.data.Uint64s, s.has[4] = append(s.data.Uint64s, v...), true
+		s.data.Uint64s = append(s.data.Uint64s, v...)
+		s.has[4] = true
 	}
 }
 
 // Floats returns the Floats field (key "floats"), or its zero value when absent.
-// The slice is a copy: change the field with SetFloats or AppendFloats.
+// It is a deep copy: change the field with the methods below, so that the change
+// is tracked.
 func (s *ListsSession) Floats() []float64 {
 	s.state.Access()
 	return slices.Clone(s.data.Floats)
@@ -382,16 +443,27 @@ func (s *ListsSession) PopFloats() ([]float64, bool) {
 	return v, ok
 }
 
+// UpdateFloats calls fn with the Floats field (key "floats") to change it in
+// place, and records the change. fn must not keep the pointer: later changes
+// through it would not be saved.
+func (s *ListsSession) UpdateFloats(fn func(*[]float64)) {
+	if s.state.Modify() {
+		fn(&s.data.Floats)
+		s.has[5] = true
+	}
+}
+
 // AppendFloats appends to the Floats field (key "floats"), creating it if absent.
 func (s *ListsSession) AppendFloats(v ...float64) {
 	if s.state.Modify() {
-		s.data.Floats, s.has[5] = append(s.data.Floats, v...), true
+		s.data.Floats = append(s.data.Floats, v...)
+		s.has[5] = true
 	}
 }
 
 // Float32s returns the Float32s field (key "float32s"), or its zero value when
-// absent. The slice is a copy: change the field with SetFloat32s or
-// AppendFloat32s.
+// absent. It is a deep copy: change the field with the methods below, so that the
+// change is tracked.
 func (s *ListsSession) Float32s() []float32 {
 	s.state.Access()
 	return slices.Clone(s.data.Float32s)
@@ -426,25 +498,49 @@ func (s *ListsSession) PopFloat32s() ([]float32, bool) {
 	return v, ok
 }
 
+// UpdateFloat32s calls fn with the Float32s field (key "float32s") to change it in
+// place, and records the change. fn must not keep the pointer: later changes
+// through it would not be saved.
+func (s *ListsSession) UpdateFloat32s(fn func(*[]float32)) {
+	if s.state.Modify() {
+		fn(&s.data.Float32s)
+		s.has[6] = true
+	}
+}
+
 // AppendFloat32s appends to the Float32s field (key "float32s"), creating it if
 // absent.
 func (s *ListsSession) AppendFloat32s(v ...float32) {
 	if s.state.Modify() {
-		s.data.Float32s, s.has[6] = append(s.data.Float32s, v...), true
+		s.data.Float32s = append(s.data.Float32s, v...)
+		s.has[6] = true
 	}
 }
 
-// Blobs returns the Blobs field (key "blobs"), or its zero value when absent. The
-// slice is a copy: change the field with SetBlobs or AppendBlobs.
+// Blobs returns the Blobs field (key "blobs"), or its zero value when absent. It
+// is a deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *ListsSession) Blobs() [][]byte {
 	s.state.Access()
-	return sessionruntime.CloneByteSlices(s.data.Blobs)
+	return listsCloneSliceOfSliceOfByte(s.data.Blobs)
+}
+
+// listsCloneSliceOfSliceOfByte returns a deep copy of v.
+func listsCloneSliceOfSliceOfByte(v [][]byte) [][]byte {
+	if v == nil {
+		return nil
+	}
+	out := make([][]byte, len(v))
+	for i, x := range v {
+		out[i] = slices.Clone(x)
+	}
+	return out
 }
 
 // SetBlobs stores v in the Blobs field (key "blobs").
 func (s *ListsSession) SetBlobs(v [][]byte) {
 	if s.state.Modify() {
-		s.data.Blobs, s.has[7] = sessionruntime.CloneByteSlices(v), true
+		s.data.Blobs, s.has[7] = listsCloneSliceOfSliceOfByte(v), true
 	}
 }
 
@@ -470,15 +566,29 @@ func (s *ListsSession) PopBlobs() ([][]byte, bool) {
 	return v, ok
 }
 
-// AppendBlobs appends to the Blobs field (key "blobs"), creating it if absent.
-func (s *ListsSession) AppendBlobs(v ...[]byte) {
+// UpdateBlobs calls fn with the Blobs field (key "blobs") to change it in place,
+// and records the change. fn must not keep the pointer: later changes through it
+// would not be saved.
+func (s *ListsSession) UpdateBlobs(fn func(*[][]byte)) {
 	if s.state.Modify() {
-		s.data.Blobs, s.has[7] = append(s.data.Blobs, sessionruntime.CloneByteSlices(v)...), true
+		fn(&s.data.Blobs)
+		s.has[7] = true
 	}
 }
 
-// Times returns the Times field (key "times"), or its zero value when absent. The
-// slice is a copy: change the field with SetTimes or AppendTimes.
+// AppendBlobs appends to the Blobs field (key "blobs"), creating it if absent.
+func (s *ListsSession) AppendBlobs(v ...[]byte) {
+	if s.state.Modify() {
+		for _, x := range v {
+			s.data.Blobs = append(s.data.Blobs, slices.Clone(x))
+		}
+		s.has[7] = true
+	}
+}
+
+// Times returns the Times field (key "times"), or its zero value when absent. It
+// is a deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *ListsSession) Times() []time.Time {
 	s.state.Access()
 	return slices.Clone(s.data.Times)
@@ -513,16 +623,27 @@ func (s *ListsSession) PopTimes() ([]time.Time, bool) {
 	return v, ok
 }
 
+// UpdateTimes calls fn with the Times field (key "times") to change it in place,
+// and records the change. fn must not keep the pointer: later changes through it
+// would not be saved.
+func (s *ListsSession) UpdateTimes(fn func(*[]time.Time)) {
+	if s.state.Modify() {
+		fn(&s.data.Times)
+		s.has[8] = true
+	}
+}
+
 // AppendTimes appends to the Times field (key "times"), creating it if absent.
 func (s *ListsSession) AppendTimes(v ...time.Time) {
 	if s.state.Modify() {
-		s.data.Times, s.has[8] = append(s.data.Times, v...), true
+		s.data.Times = append(s.data.Times, v...)
+		s.has[8] = true
 	}
 }
 
 // Durations returns the Durations field (key "durations"), or its zero value when
-// absent. The slice is a copy: change the field with SetDurations or
-// AppendDurations.
+// absent. It is a deep copy: change the field with the methods below, so that the
+// change is tracked.
 func (s *ListsSession) Durations() []time.Duration {
 	s.state.Access()
 	return slices.Clone(s.data.Durations)
@@ -558,16 +679,27 @@ func (s *ListsSession) PopDurations() ([]time.Duration, bool) {
 	return v, ok
 }
 
+// UpdateDurations calls fn with the Durations field (key "durations") to change it
+// in place, and records the change. fn must not keep the pointer: later changes
+// through it would not be saved.
+func (s *ListsSession) UpdateDurations(fn func(*[]time.Duration)) {
+	if s.state.Modify() {
+		fn(&s.data.Durations)
+		s.has[9] = true
+	}
+}
+
 // AppendDurations appends to the Durations field (key "durations"), creating it if
 // absent.
 func (s *ListsSession) AppendDurations(v ...time.Duration) {
 	if s.state.Modify() {
-		s.data.Durations, s.has[9] = append(s.data.Durations, v...), true
+		s.data.Durations = append(s.data.Durations, v...)
+		s.has[9] = true
 	}
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *ListsSession) encode(e *sessionwire.Encoder) {
+func (s *ListsSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		sessionwire.Strings(e, "strings", s.data.Strings)
 	}
@@ -598,6 +730,7 @@ func (s *ListsSession) encode(e *sessionwire.Encoder) {
 	if s.has[9] {
 		sessionwire.Ints(e, "durations", s.data.Durations)
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -606,65 +739,65 @@ func (s *ListsSession) encode(e *sessionwire.Encoder) {
 func (s *ListsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "strings":
-		v, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
+		x, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
 		if err != nil {
 			return err
 		}
-		s.data.Strings, s.has[0] = v, true
+		s.data.Strings, s.has[0] = x, true
 	case "bools":
-		v, err := sessionwire.Slice(d, sessionwire.TypeBool, sessionwire.ReadBool[bool])
+		x, err := sessionwire.Slice(d, sessionwire.TypeBool, sessionwire.ReadBool[bool])
 		if err != nil {
 			return err
 		}
-		s.data.Bools, s.has[1] = v, true
+		s.data.Bools, s.has[1] = x, true
 	case "ints":
-		v, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
+		x, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
 		if err != nil {
 			return err
 		}
-		s.data.Ints, s.has[2] = v, true
+		s.data.Ints, s.has[2] = x, true
 	case "int8s":
-		v, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int8])
+		x, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int8])
 		if err != nil {
 			return err
 		}
-		s.data.Int8s, s.has[3] = v, true
+		s.data.Int8s, s.has[3] = x, true
 	case "uint64s":
-		v, err := sessionwire.Slice(d, sessionwire.TypeUint, sessionwire.ReadUint[uint64])
+		x, err := sessionwire.Slice(d, sessionwire.TypeUint, sessionwire.ReadUint[uint64])
 		if err != nil {
 			return err
 		}
-		s.data.Uint64s, s.has[4] = v, true
+		s.data.Uint64s, s.has[4] = x, true
 	case "floats":
-		v, err := sessionwire.Slice(d, sessionwire.TypeFloat, sessionwire.ReadFloat[float64])
+		x, err := sessionwire.Slice(d, sessionwire.TypeFloat, sessionwire.ReadFloat[float64])
 		if err != nil {
 			return err
 		}
-		s.data.Floats, s.has[5] = v, true
+		s.data.Floats, s.has[5] = x, true
 	case "float32s":
-		v, err := sessionwire.Slice(d, sessionwire.TypeFloat, sessionwire.ReadFloat[float32])
+		x, err := sessionwire.Slice(d, sessionwire.TypeFloat, sessionwire.ReadFloat[float32])
 		if err != nil {
 			return err
 		}
-		s.data.Float32s, s.has[6] = v, true
+		s.data.Float32s, s.has[6] = x, true
 	case "blobs":
-		v, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadBytes[[]byte])
+		x, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadBytes[[]byte])
 		if err != nil {
 			return err
 		}
-		s.data.Blobs, s.has[7] = v, true
+		s.data.Blobs, s.has[7] = x, true
 	case "times":
-		v, err := sessionwire.Slice(d, sessionwire.TypeTime, sessionwire.ReadTime)
+		x, err := sessionwire.Slice(d, sessionwire.TypeTime, sessionwire.ReadTime)
 		if err != nil {
 			return err
 		}
-		s.data.Times, s.has[8] = v, true
+		s.data.Times, s.has[8] = x, true
 	case "durations":
-		v, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[time.Duration])
+		x, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[time.Duration])
 		if err != nil {
 			return err
 		}
-		s.data.Durations, s.has[9] = v, true
+		s.data.Durations, s.has[9] = x, true
 	}
 	return nil
 }

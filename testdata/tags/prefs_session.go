@@ -128,6 +128,7 @@ func (s *PrefsSession) Clear() {
 }
 
 // UserID returns the UserID field (key "user_id"), or its zero value when absent.
+//
 // default key: user_id
 func (s *PrefsSession) UserID() int64 {
 	s.state.Access()
@@ -165,6 +166,7 @@ func (s *PrefsSession) PopUserID() (int64, bool) {
 
 // HTTPServer returns the HTTPServer field (key "http_server"), or its zero value
 // when absent.
+//
 // default key: http_server
 func (s *PrefsSession) HTTPServer() string {
 	s.state.Access()
@@ -381,7 +383,7 @@ func (s *PrefsSession) PopÜberMode() (bool, bool) {
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *PrefsSession) encode(e *sessionwire.Encoder) {
+func (s *PrefsSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		e.Int("user_id", s.data.UserID)
 	}
@@ -403,6 +405,7 @@ func (s *PrefsSession) encode(e *sessionwire.Encoder) {
 	if s.has[6] {
 		e.Bool("über_mode", s.data.ÜberMode)
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -411,47 +414,47 @@ func (s *PrefsSession) encode(e *sessionwire.Encoder) {
 func (s *PrefsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "user_id":
-		v, err := sessionwire.ReadInt[int64](d)
+		x, err := sessionwire.ReadInt[int64](d)
 		if err != nil {
 			return err
 		}
-		s.data.UserID, s.has[0] = v, true
+		s.data.UserID, s.has[0] = x, true
 	case "http_server":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.HTTPServer, s.has[1] = v, true
+		s.data.HTTPServer, s.has[1] = x, true
 	case "t":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Theme, s.has[2] = v, true
+		s.data.Theme, s.has[2] = x, true
 	case "language":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Lang, s.has[3] = v, true
+		s.data.Lang, s.has[3] = x, true
 	case "csrf":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.csrfToken, s.has[4] = v, true
+		s.data.csrfToken, s.has[4] = x, true
 	case "version2":
-		v, err := sessionwire.ReadInt[int](d)
+		x, err := sessionwire.ReadInt[int](d)
 		if err != nil {
 			return err
 		}
-		s.data.Version2, s.has[5] = v, true
+		s.data.Version2, s.has[5] = x, true
 	case "über_mode":
-		v, err := sessionwire.ReadBool[bool](d)
+		x, err := sessionwire.ReadBool[bool](d)
 		if err != nil {
 			return err
 		}
-		s.data.ÜberMode, s.has[6] = v, true
+		s.data.ÜberMode, s.has[6] = x, true
 	}
 	return nil
 }

@@ -339,8 +339,10 @@ func (s *FlaskSession) PopUserID() (int, bool) {
 	return v, ok
 }
 
-// Tuple returns the Tuple field (key "t"), or its zero value when absent. The
-// slice is a copy: change the field with SetTuple or AppendTuple.
+// Tuple returns the Tuple field (key "t"), or its zero value when absent. It is a
+// deep copy: change the field with the methods below, so that the change is
+// tracked.
+//
 // test_session_special_types
 func (s *FlaskSession) Tuple() []int {
 	s.state.Access()
@@ -376,15 +378,27 @@ func (s *FlaskSession) PopTuple() ([]int, bool) {
 	return v, ok
 }
 
-// AppendTuple appends to the Tuple field (key "t"), creating it if absent.
-func (s *FlaskSession) AppendTuple(v ...int) {
+// UpdateTuple calls fn with the Tuple field (key "t") to change it in place, and
+// records the change. fn must not keep the pointer: later changes through it would
+// not be saved.
+func (s *FlaskSession) UpdateTuple(fn func(*[]int)) {
 	if s.state.Modify() {
-		s.data.Tuple, s.has[6] = append(s.data.Tuple, v...), true
+		fn(&s.data.Tuple)
+		s.has[6] = true
 	}
 }
 
-// Bytes returns the Bytes field (key "b"), or its zero value when absent. The
-// slice is a copy: change the field with SetBytes.
+// AppendTuple appends to the Tuple field (key "t"), creating it if absent.
+func (s *FlaskSession) AppendTuple(v ...int) {
+	if s.state.Modify() {
+		s.data.Tuple = append(s.data.Tuple, v...)
+		s.has[6] = true
+	}
+}
+
+// Bytes returns the Bytes field (key "b"), or its zero value when absent. It is a
+// deep copy: change the field with the methods below, so that the change is
+// tracked.
 func (s *FlaskSession) Bytes() []byte {
 	s.state.Access()
 	return slices.Clone(s.data.Bytes)
@@ -666,7 +680,7 @@ func (s *FlaskSession) PopCounter() (int, bool) {
 }
 
 // encode writes each present field as an entry keyed by its session key.
-func (s *FlaskSession) encode(e *sessionwire.Encoder) {
+func (s *FlaskSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
 		e.String("value", s.data.Value)
 	}
@@ -712,6 +726,7 @@ func (s *FlaskSession) encode(e *sessionwire.Encoder) {
 	if s.has[14] {
 		e.Int("test_int", int64(s.data.Counter))
 	}
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -720,95 +735,95 @@ func (s *FlaskSession) encode(e *sessionwire.Encoder) {
 func (s *FlaskSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	switch string(key) {
 	case "value":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Value, s.has[0] = v, true
+		s.data.Value, s.has[0] = x, true
 	case "testing":
-		v, err := sessionwire.ReadInt[int](d)
+		x, err := sessionwire.ReadInt[int](d)
 		if err != nil {
 			return err
 		}
-		s.data.Testing, s.has[1] = v, true
+		s.data.Testing, s.has[1] = x, true
 	case "a":
-		v, err := sessionwire.ReadInt[int](d)
+		x, err := sessionwire.ReadInt[int](d)
 		if err != nil {
 			return err
 		}
-		s.data.A, s.has[2] = v, true
+		s.data.A, s.has[2] = x, true
 	case "test":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Test, s.has[3] = v, true
+		s.data.Test, s.has[3] = x, true
 	case "foo":
-		v, err := sessionwire.ReadInt[int](d)
+		x, err := sessionwire.ReadInt[int](d)
 		if err != nil {
 			return err
 		}
-		s.data.Foo, s.has[4] = v, true
+		s.data.Foo, s.has[4] = x, true
 	case "user_id":
-		v, err := sessionwire.ReadInt[int](d)
+		x, err := sessionwire.ReadInt[int](d)
 		if err != nil {
 			return err
 		}
-		s.data.UserID, s.has[5] = v, true
+		s.data.UserID, s.has[5] = x, true
 	case "t":
-		v, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
+		x, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
 		if err != nil {
 			return err
 		}
-		s.data.Tuple, s.has[6] = v, true
+		s.data.Tuple, s.has[6] = x, true
 	case "b":
-		v, err := sessionwire.ReadBytes[[]byte](d)
+		x, err := sessionwire.ReadBytes[[]byte](d)
 		if err != nil {
 			return err
 		}
-		s.data.Bytes, s.has[7] = v, true
+		s.data.Bytes, s.has[7] = x, true
 	case "m":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Markup, s.has[8] = v, true
+		s.data.Markup, s.has[8] = x, true
 	case "u":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.UUID, s.has[9] = v, true
+		s.data.UUID, s.has[9] = x, true
 	case "d":
-		v, err := sessionwire.ReadTime(d)
+		x, err := sessionwire.ReadTime(d)
 		if err != nil {
 			return err
 		}
-		s.data.Date, s.has[10] = v, true
+		s.data.Date, s.has[10] = x, true
 	case "t_tag":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.TTag, s.has[11] = v, true
+		s.data.TTag, s.has[11] = x, true
 	case "di_t_tag":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.DiTTag, s.has[12] = v, true
+		s.data.DiTTag, s.has[12] = x, true
 	case "di_tag":
-		v, err := sessionwire.ReadString[string](d)
+		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.DiTag, s.has[13] = v, true
+		s.data.DiTag, s.has[13] = x, true
 	case "test_int":
-		v, err := sessionwire.ReadInt[int](d)
+		x, err := sessionwire.ReadInt[int](d)
 		if err != nil {
 			return err
 		}
-		s.data.Counter, s.has[14] = v, true
+		s.data.Counter, s.has[14] = x, true
 	}
 	return nil
 }

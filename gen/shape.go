@@ -1,0 +1,348 @@
+package gen
+
+import (
+	"fmt"
+	"go/token"
+	"go/types"
+	"reflect"
+)
+
+// ShapeKind is how a Go type is stored: the structure the encoder, decoder
+// and deep copy follow.
+type ShapeKind int
+
+// The shapes.
+const (
+	ShapeScalar    ShapeKind = iota + 1 // bool, string, numbers, []byte, time.Time
+	ShapeByteArray                      // [N]byte, stored as bytes
+	ShapeText                           // encoding.TextMarshaler and TextUnmarshaler
+	ShapeJSON                           // json.Marshaler and json.Unmarshaler
+	ShapeSlice
+	ShapeArray
+	ShapeMap // string-kinded keys
+	ShapeStruct
+	ShapePointer
+)
+
+// Shape describes how values of one Go type are stored.
+type Shape struct {
+	Kind   ShapeKind
+	Scalar Kind       // for ShapeScalar
+	Type   types.Type // the Go type, as declared
+	Elem   *Shape     // slice, array, map value, pointer target
+	Len    int64      // array and byte-array length
+	Fields []*Field   // struct fields, embedded ones flattened as Go promotes them
+}
+
+// hasRefs reports whether a value of the shape can share memory with a
+// copy of it, so that handing it out needs a deep copy.
+func (s *Shape) hasRefs() bool {
+	switch s.Kind {
+	case ShapeScalar:
+		return s.Scalar == KindBytes
+	case ShapeSlice, ShapeMap, ShapePointer:
+		return true
+	case ShapeArray:
+		return s.Elem.hasRefs()
+	case ShapeStruct:
+		for _, f := range s.Fields {
+			if f.Shape.hasRefs() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// shaper builds shapes, remembering the named types it is inside of so
+// that recursive types are refused instead of looping.
+type shaper struct {
+	pkg     *types.Package // the package being generated into
+	fset    *token.FileSet
+	dir     string
+	errs    *ErrorList
+	visible map[*types.TypeName]bool // named types being shaped, outermost first
+}
+
+// shapeOf returns the shape of t, or a message saying why t cannot be
+// stored.
+func (sh *shaper) shapeOf(t types.Type) (*Shape, string) {
+	if isNamed(t, "time", "Time") {
+		return &Shape{Kind: ShapeScalar, Scalar: KindTime, Type: t}, ""
+	}
+	if k, ok := basicKind(t); ok {
+		return &Shape{Kind: ShapeScalar, Scalar: k, Type: t}, ""
+	}
+	if b, ok := t.Underlying().(*types.Basic); ok {
+		switch {
+		case b.Info()&types.IsComplex != 0:
+			return nil, "complex numbers are not supported; store the real and imaginary parts as two float64 fields"
+		case b.Kind() == types.UnsafePointer:
+			return nil, "unsafe.Pointer cannot be stored"
+		}
+		return nil, fmt.Sprintf("%s is not supported", b)
+	}
+	if isBytes(t) {
+		return &Shape{Kind: ShapeScalar, Scalar: KindBytes, Type: t}, ""
+	}
+	if implementsText(t) {
+		return &Shape{Kind: ShapeText, Type: t}, ""
+	}
+	if implementsJSON(t) {
+		return &Shape{Kind: ShapeJSON, Type: t}, ""
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok {
+		if sh.visible[n.Obj()] {
+			return nil, fmt.Sprintf("%s is recursive (it contains itself): sessions store trees, not graphs; store an ID instead", n.Obj().Name())
+		}
+		sh.visible[n.Obj()] = true
+		defer delete(sh.visible, n.Obj())
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Pointer:
+		elem, why := sh.shapeOf(u.Elem())
+		if elem == nil {
+			return nil, why
+		}
+		return &Shape{Kind: ShapePointer, Type: t, Elem: elem}, ""
+	case *types.Slice:
+		elem, why := sh.shapeOf(u.Elem())
+		if elem == nil {
+			return nil, why
+		}
+		return &Shape{Kind: ShapeSlice, Type: t, Elem: elem}, ""
+	case *types.Array:
+		if b, ok := u.Elem().Underlying().(*types.Basic); ok && b.Kind() == types.Uint8 {
+			return &Shape{Kind: ShapeByteArray, Type: t, Len: u.Len()}, ""
+		}
+		elem, why := sh.shapeOf(u.Elem())
+		if elem == nil {
+			return nil, why
+		}
+		return &Shape{Kind: ShapeArray, Type: t, Elem: elem, Len: u.Len()}, ""
+	case *types.Map:
+		if b, ok := u.Key().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
+			return nil, fmt.Sprintf("map keys must be strings (or a string type), not %s; convert the keys with strconv, or use a slice of pairs", types.TypeString(u.Key(), types.RelativeTo(sh.pkg)))
+		}
+		elem, why := sh.shapeOf(u.Elem())
+		if elem == nil {
+			return nil, why
+		}
+		return &Shape{Kind: ShapeMap, Type: t, Elem: elem}, ""
+	case *types.Struct:
+		if _, named := types.Unalias(t).(*types.Named); !named {
+			for i := 0; i < u.NumFields(); i++ {
+				if tag := u.Tag(i); tag != "" && !canonicalTag(tag) {
+					return nil, fmt.Sprintf("the tag of field %s is not in the form key:\"value\" with keys sorted, which generated code must reproduce exactly; give the struct type a name", u.Field(i).Name())
+				}
+			}
+		}
+		if !sh.settable(t, u) {
+			return nil, fmt.Sprintf("%s has unexported fields that sessiongen cannot set from this package; give the type MarshalText and UnmarshalText methods", types.TypeString(t, types.RelativeTo(sh.pkg)))
+		}
+		fields, why := sh.fieldsOf(u)
+		if fields == nil && why != "" {
+			return nil, why
+		}
+		return &Shape{Kind: ShapeStruct, Type: t, Fields: fields}, ""
+	case *types.Interface:
+		return nil, "interfaces (any included) cannot be decoded without knowing the concrete type; use a concrete type"
+	case *types.Chan:
+		return nil, "channels cannot be stored"
+	case *types.Signature:
+		return nil, "functions cannot be stored"
+	}
+	return nil, "this type is not supported"
+}
+
+// settable reports whether code in the generated package can set every
+// field of st that would be stored.
+func (sh *shaper) settable(t types.Type, st *types.Struct) bool {
+	for i := 0; i < st.NumFields(); i++ {
+		f := st.Field(i)
+		if tag, _ := reflect.StructTag(st.Tag(i)).Lookup("session"); tag == "-" {
+			continue
+		}
+		if !f.Exported() && f.Pkg() != sh.pkg {
+			return false
+		}
+	}
+	return true
+}
+
+// candidate is a field found while flattening embedded structs.
+type candidate struct {
+	field *Field
+	depth int
+	ok    bool
+}
+
+// fieldsOf returns the stored fields of a struct, flattening embedded
+// structs as Go promotes their fields: the shallowest field of a name wins,
+// and two at the same depth hide each other. It reports problems with
+// positions and returns nil if there were any.
+func (sh *shaper) fieldsOf(st *types.Struct) ([]*Field, string) {
+	before := len(*sh.errs)
+	var cands []candidate
+	sh.collect(st, "", 0, &cands)
+	if len(*sh.errs) > before {
+		return nil, "its fields have errors (above)"
+	}
+	// Go's promotion: keep the shallowest field of each name.
+	best := map[string]int{}
+	count := map[string]int{}
+	for _, c := range cands {
+		d, seen := best[c.field.Name]
+		switch {
+		case !seen || c.depth < d:
+			best[c.field.Name], count[c.field.Name] = c.depth, 1
+		case c.depth == d:
+			count[c.field.Name]++
+		}
+	}
+	var out []*Field
+	keys := map[string]*Field{}
+	for _, c := range cands {
+		if c.depth != best[c.field.Name] {
+			continue // hidden by a shallower field
+		}
+		if count[c.field.Name] > 1 {
+			sh.fail(c.field.pos, c.field.Name, "field %s is promoted from two embedded structs at the same depth, so Go hides both; rename one or tag one with another name", c.field.Name)
+			continue
+		}
+		if prev, dup := keys[c.field.Key]; dup {
+			sh.fail(c.field.pos, c.field.Name, "session key %q is already used by field %s at %s; give one of them another key with a `session:\"...\"` tag", c.field.Key, prev.Name, prev.Pos)
+			continue
+		}
+		keys[c.field.Key] = c.field
+		out = append(out, c.field)
+	}
+	if len(*sh.errs) > before {
+		return nil, "its fields have errors (above)"
+	}
+	if out == nil {
+		out = []*Field{}
+	}
+	return out, ""
+}
+
+// collect appends the fields of st, and of the structs it embeds, with the
+// selector path from the outer value.
+func (sh *shaper) collect(st *types.Struct, path string, depth int, out *[]candidate) {
+	for i := 0; i < st.NumFields(); i++ {
+		v := st.Field(i)
+		tag, hasTag := reflect.StructTag(st.Tag(i)).Lookup("session")
+		if tag == "-" {
+			continue
+		}
+		sel := path + v.Name()
+		if v.Embedded() && tag == "" {
+			if _, isPtr := v.Type().Underlying().(*types.Pointer); isPtr {
+				sh.fail(v.Pos(), v.Name(), "embedded pointer %s: a nil pointer would hide its fields; embed the struct by value, or tag the field `session:\"-\"`", types.TypeString(v.Type(), types.RelativeTo(sh.pkg)))
+				continue
+			}
+			if inner, ok := v.Type().Underlying().(*types.Struct); ok && !implementsText(v.Type()) && !implementsJSON(v.Type()) {
+				if n, named := types.Unalias(v.Type()).(*types.Named); named {
+					if sh.visible[n.Obj()] {
+						sh.fail(v.Pos(), v.Name(), "%s embeds itself", n.Obj().Name())
+						continue
+					}
+					sh.visible[n.Obj()] = true
+					sh.collect(inner, sel+".", depth+1, out)
+					delete(sh.visible, n.Obj())
+				} else {
+					sh.collect(inner, sel+".", depth+1, out)
+				}
+				continue
+			}
+		}
+		if !v.Exported() && !hasTag {
+			continue // unexported and untagged: private to the program, not stored
+		}
+		if !v.Exported() && v.Pkg() != sh.pkg {
+			continue
+		}
+		f := &Field{
+			Name:     v.Name(),
+			Path:     sel,
+			Accessor: upperFirst(v.Name()),
+			Key:      tag,
+			Type:     v.Type(),
+			Pos:      relativePosition(sh.fset.Position(v.Pos()), sh.dir),
+			pos:      v.Pos(),
+		}
+		if f.Key == "" {
+			f.Key = snakeCase(v.Name())
+		}
+		if msg := checkKey(f.Key); msg != "" {
+			sh.fail(v.Pos(), v.Name(), "session key %q %s; change the tag", f.Key, msg)
+			continue
+		}
+		shape, why := sh.shapeOf(v.Type())
+		if shape == nil {
+			sh.fail(v.Pos(), v.Name(), "type %s is not supported: %s (or tag the field `session:\"-\"`)", types.TypeString(v.Type(), types.RelativeTo(sh.pkg)), why)
+			continue
+		}
+		f.Shape = shape
+		*out = append(*out, candidate{field: f, depth: depth})
+	}
+}
+
+func (sh *shaper) fail(p token.Pos, field, format string, args ...any) {
+	*sh.errs = append(*sh.errs, &Error{Pos: relativePosition(sh.fset.Position(p), sh.dir), Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// basicKind classifies booleans, strings and real numbers, named or not.
+func basicKind(t types.Type) (Kind, bool) {
+	b, ok := t.Underlying().(*types.Basic)
+	if !ok {
+		return 0, false
+	}
+	switch {
+	case b.Kind() == types.Bool:
+		return KindBool, true
+	case b.Kind() == types.String:
+		return KindString, true
+	case b.Info()&types.IsInteger != 0 && b.Info()&types.IsUnsigned != 0:
+		return KindUint, true
+	case b.Info()&types.IsInteger != 0:
+		return KindInt, true
+	case b.Info()&types.IsFloat != 0:
+		return KindFloat, true
+	}
+	return 0, false
+}
+
+// isBytes tells whether t is []byte or a named type of it.
+func isBytes(t types.Type) bool {
+	s, ok := t.Underlying().(*types.Slice)
+	if !ok {
+		return false
+	}
+	b, ok := s.Elem().Underlying().(*types.Basic)
+	return ok && b.Kind() == types.Uint8 && types.Identical(s.Elem(), types.Typ[types.Uint8])
+}
+
+// implementsText tells whether t marshals itself to text and back: the
+// escape hatch for types sessiongen cannot see into.
+func implementsText(t types.Type) bool {
+	return hasMethod(t, "MarshalText", "func() ([]byte, error)") && hasMethod(t, "UnmarshalText", "func([]byte) error")
+}
+
+// implementsJSON tells whether t marshals itself to JSON and back.
+func implementsJSON(t types.Type) bool {
+	return hasMethod(t, "MarshalJSON", "func() ([]byte, error)") && hasMethod(t, "UnmarshalJSON", "func([]byte) error")
+}
+
+// hasMethod tells whether *t has the exported method name with the
+// signature sig (written as go/types writes it). Generated code calls
+// methods on addressable values, so pointer receivers count.
+func hasMethod(t types.Type, name, sig string) bool {
+	ms := types.NewMethodSet(types.NewPointer(t))
+	for i := 0; i < ms.Len(); i++ {
+		if f := ms.At(i).Obj(); f.Name() == name && types.TypeString(f.Type(), nil) == sig {
+			return true
+		}
+	}
+	return false
+}
