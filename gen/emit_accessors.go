@@ -39,7 +39,7 @@ func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
 	)
 
 	doc(f, "Set%s stores v in %s.", a, what)
-	f.Func().Params(recv()).Id("Set"+a).Params(jen.Id("v").Add(typ.Clone())).Block(
+	f.Func().Params(recv()).Id("Set" + a).Params(jen.Id("v").Add(typ.Clone())).Block(
 		jen.If(modify()).Block(
 			jen.List(field(), has()).Op("=").List(c.cloneExpr(sh, jen.Id("v")), jen.True()),
 		),
@@ -52,7 +52,7 @@ func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
 	)
 
 	doc(f, "Delete%s removes %s. Removing an absent field changes nothing.", a, what)
-	f.Func().Params(recv()).Id("Delete"+a).Params().Block(
+	f.Func().Params(recv()).Id("Delete" + a).Params().Block(
 		jen.If(jen.Id("s").Dot("state").Dot("ModifyIf").Call(has())).Block(
 			jen.List(field(), has()).Op("=").List(zeroOf(fd.Type), jen.False()),
 		),
@@ -67,7 +67,7 @@ func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
 
 	if fd.composite() {
 		doc(f, "Update%s calls fn with %s to change it in place, and records the change. fn must not keep the pointer: later changes through it would not be saved.", a, what)
-		f.Func().Params(recv()).Id("Update"+a).Params(jen.Id("fn").Func().Params(jen.Op("*").Add(typ.Clone()))).Block(
+		f.Func().Params(recv()).Id("Update" + a).Params(jen.Id("fn").Func().Params(jen.Op("*").Add(typ.Clone()))).Block(
 			jen.If(modify()).Block(
 				jen.Id("fn").Call(jen.Op("&").Add(field())),
 				has().Op("=").True(),
@@ -87,7 +87,7 @@ func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
 			appendCode = field().Op("=").Append(field(), jen.Id("v").Op("..."))
 		}
 		doc(f, "Append%s appends to %s, creating it if absent.", a, what)
-		f.Func().Params(recv()).Id("Append"+a).Params(jen.Id("v").Op("...").Add(elem)).Block(
+		f.Func().Params(recv()).Id("Append" + a).Params(jen.Id("v").Op("...").Add(elem)).Block(
 			jen.If(modify()).Block(appendCode, has().Op("=").True()),
 		)
 	case ShapeMap:
