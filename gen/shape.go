@@ -326,23 +326,42 @@ func isBytes(t types.Type) bool {
 // implementsText tells whether t marshals itself to text and back: the
 // escape hatch for types sessiongen cannot see into.
 func implementsText(t types.Type) bool {
-	return hasMethod(t, "MarshalText", "func() ([]byte, error)") && hasMethod(t, "UnmarshalText", "func([]byte) error")
+	return hasMethod(t, "MarshalText", nil, byteSlice, errorType) && hasMethod(t, "UnmarshalText", byteSlice, errorType)
 }
 
 // implementsJSON tells whether t marshals itself to JSON and back.
 func implementsJSON(t types.Type) bool {
-	return hasMethod(t, "MarshalJSON", "func() ([]byte, error)") && hasMethod(t, "UnmarshalJSON", "func([]byte) error")
+	return hasMethod(t, "MarshalJSON", nil, byteSlice, errorType) && hasMethod(t, "UnmarshalJSON", byteSlice, errorType)
 }
 
-// hasMethod tells whether *t has the exported method name with the
-// signature sig (written as go/types writes it). Generated code calls
-// methods on addressable values, so pointer receivers count.
-func hasMethod(t types.Type, name, sig string) bool {
+// hasMethod tells whether *t has the method name taking in (nil: nothing)
+// and returning out. Generated code calls methods on addressable values, so
+// pointer receivers count.
+func hasMethod(t types.Type, name string, in types.Type, out ...types.Type) bool {
 	ms := types.NewMethodSet(types.NewPointer(t))
 	for i := 0; i < ms.Len(); i++ {
-		if f := ms.At(i).Obj(); f.Name() == name && types.TypeString(f.Type(), nil) == sig {
-			return true
+		f := ms.At(i).Obj()
+		if f.Name() != name {
+			continue
 		}
+		sig, ok := f.Type().(*types.Signature)
+		if !ok || sig.Results().Len() != len(out) {
+			return false
+		}
+		if in == nil && sig.Params().Len() != 0 || in != nil && (sig.Params().Len() != 1 || !types.Identical(sig.Params().At(0).Type(), in)) {
+			return false
+		}
+		for j, o := range out {
+			if !types.Identical(sig.Results().At(j).Type(), o) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }
+
+var (
+	byteSlice = types.NewSlice(types.Typ[types.Byte])
+	errorType = types.Universe.Lookup("error").Type()
+)

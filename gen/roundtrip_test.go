@@ -1,0 +1,211 @@
+package gen_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/gorilla/securecookie"
+
+	"github.com/sessiongen/sessiongen/testdata/basic"
+	"github.com/sessiongen/sessiongen/testdata/embedded"
+	"github.com/sessiongen/sessiongen/testdata/named"
+	"github.com/sessiongen/sessiongen/testdata/nested"
+	"github.com/sessiongen/sessiongen/testdata/slices"
+	"github.com/sessiongen/sessiongen/testdata/tags"
+)
+
+var roundTripKey = []byte("golden-round-trip-key-0123456789abcdef")
+
+// roundTrip saves s with si and opens the cookie it made.
+func roundTrip[S any](t *testing.T, si interface {
+	SaveSession(http.ResponseWriter, *http.Request, *S) error
+	OpenSession(*http.Request) (*S, error)
+}, s *S) *S {
+	t.Helper()
+	r := httptest.NewRequest("GET", "https://example.com/", nil)
+	w := httptest.NewRecorder()
+	if err := si.SaveSession(w, r, s); err != nil {
+		t.Fatal(err)
+	}
+	cookies := w.Result().Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("Set-Cookie %q", w.Header().Values("Set-Cookie"))
+	}
+	r = httptest.NewRequest("GET", "https://example.com/", nil)
+	r.AddCookie(cookies[0])
+	got, err := si.OpenSession(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// Every composite kind survives a save and an open, and getters hand out
+// deep copies that cannot change the session behind its back.
+func TestNestedRoundTrip(t *testing.T) {
+	si, err := nested.NewProfileInterface(nested.ProfileConfig{SecretKey: roundTripKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := si.OpenSession(httptest.NewRequest("GET", "/", nil))
+	geo := [2]float64{52.5, 13.4}
+	five, name := 5, "x"
+	home := nested.Address{Street: "Main 1", City: "Berlin", Geo: &geo}
+	s.SetHome(home)
+	s.SetWork(&nested.Address{Street: "Work 2"})
+	s.SetCart([]nested.Item{{SKU: "a", Qty: 2, Price: 1.5, Tags: []string{"x", "y"}}})
+	s.AppendCart(nested.Item{SKU: "b"})
+	s.SetGrantsKey("admin", true)
+	s.SetScoresKey("math", []int{1, 2, 3})
+	s.SetID([16]byte{1, 2, 3, 15: 16})
+	s.SetLast4([4]int{4, 3, 2, 1})
+	s.SetIP(netip.MustParseAddr("2001:db8::1"))
+	s.SetSeenKey("home", time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC))
+	s.UpdatePrefs(func(p *struct {
+		Theme string
+		Font  int
+	}) {
+		p.Theme, p.Font = "dark", 12
+	})
+	s.SetMaybe(&five)
+	s.SetPtrs([]*string{&name, nil})
+	s.SetMatrix([][]int{{1}, {2, 3}, nil})
+	s.SetFriends([]nested.Address{{City: "Paris"}})
+
+	got := roundTrip[nested.ProfileSession](t, si, s)
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"Home", got.Home(), s.Home()},
+		{"Work", got.Work(), s.Work()},
+		{"Cart", got.Cart(), s.Cart()},
+		{"Grants", got.Grants(), s.Grants()},
+		{"Scores", got.Scores(), s.Scores()},
+		{"ID", got.ID(), s.ID()},
+		{"Last4", got.Last4(), s.Last4()},
+		{"IP", got.IP(), s.IP()},
+		{"Seen", got.Seen(), s.Seen()},
+		{"Prefs", got.Prefs(), s.Prefs()},
+		{"Maybe", got.Maybe(), s.Maybe()},
+		{"Ptrs", got.Ptrs(), s.Ptrs()},
+		{"Matrix", got.Matrix(), []([]int){{1}, {2, 3}, nil}},
+		{"Friends", got.Friends(), s.Friends()},
+	} {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s: got %#v; want %#v", c.name, c.got, c.want)
+		}
+	}
+	if got.HasExtra() {
+		t.Error("Extra was never set but reads back present")
+	}
+
+	// Deep copies: changing what a getter returned changes nothing.
+	h := got.Home()
+	*h.Geo = [2]float64{0, 0}
+	cart := got.Cart()
+	cart[0].Tags[0] = "changed"
+	scores := got.Scores()
+	scores["math"][0] = 99
+	if got.Home().Geo[0] != 52.5 || got.Cart()[0].Tags[0] != "x" || got.Scores()["math"][0] != 1 || got.Modified() {
+		t.Error("a change through a getter's result reached the session")
+	}
+	got.DeleteScoresKey("math")
+	if !got.Modified() || len(got.Scores()) != 0 {
+		t.Error("DeleteScoresKey did not remove the key and mark the session modified")
+	}
+}
+
+// Flat structs keep working alongside the new kinds.
+func TestFlatRoundTrip(t *testing.T) {
+	si, err := basic.NewScalarsInterface(basic.ScalarsConfig{SecretKey: roundTripKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := si.OpenSession(httptest.NewRequest("GET", "/", nil))
+	s.SetS("héllo")
+	s.SetI8(-128)
+	s.SetU64(1<<64 - 1)
+	s.SetF32(0.5)
+	s.SetRaw([]byte{0, 1})
+	s.SetAt(time.Unix(1700000000, 5).UTC())
+	s.SetTTL(time.Minute)
+	got := roundTrip[basic.ScalarsSession](t, si, s)
+	if got.S() != "héllo" || got.I8() != -128 || got.U64() != 1<<64-1 || got.F32() != 0.5 ||
+		!reflect.DeepEqual(got.Raw(), []byte{0, 1}) || !got.At().Equal(s.At()) || got.TTL() != time.Minute || got.HasB() {
+		t.Errorf("flat round trip lost values")
+	}
+}
+
+// FuzzGeneratedDecoders signs arbitrary payloads with the right key, so
+// that they reach every generated decoder in testdata, and opens them: no
+// panic, ever, and a payload that does not decode gives a fresh session.
+func FuzzGeneratedDecoders(f *testing.F) {
+	sc := securecookie.New(roundTripKey, nil)
+	sc.SetSerializer(securecookie.NopEncoder{})
+	type opener func(*http.Request)
+	mustNew := func(_ any, err error) {
+		if err != nil {
+			f.Fatal(err)
+		}
+	}
+	var openers []opener
+	{
+		si, err := nested.NewProfileInterface(nested.ProfileConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { s, _ := si.OpenSession(r); s.Home(); s.Cart(); s.Scores() })
+		seed, _ := si.OpenSession(httptest.NewRequest("GET", "/", nil))
+		seed.SetCart([]nested.Item{{SKU: "a", Tags: []string{"t"}}})
+		seed.SetScoresKey("k", []int{1})
+		seed.SetWork(&nested.Address{City: "c"})
+		w := httptest.NewRecorder()
+		si.SaveSession(w, httptest.NewRequest("GET", "/", nil), seed)
+		var payload []byte
+		if err := sc.Decode("session", w.Result().Cookies()[0].Value, &payload); err == nil {
+			f.Add(payload)
+		}
+	}
+	{
+		si, err := basic.NewScalarsInterface(basic.ScalarsConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := named.NewAccountInterface(named.AccountConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := tags.NewPrefsInterface(tags.PrefsConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := embedded.NewOuterInterface(embedded.OuterConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	f.Add([]byte{1, 0})
+	f.Add([]byte{1, 0, 4, 'h', 'o', 'm', 'e', 8, 0})
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		v, err := sc.Encode("session", payload)
+		if err != nil {
+			t.Skip()
+		}
+		for _, open := range openers {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.AddCookie(&http.Cookie{Name: "session", Value: v})
+			open(r)
+		}
+	})
+}
+
