@@ -208,4 +208,3 @@ func FuzzGeneratedDecoders(f *testing.F) {
 		}
 	})
 }
-
