@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"go/parser"
+	"go/token"
 	"go/types"
 	"os"
 	"path/filepath"
@@ -120,6 +122,10 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 			files = append(files, File{Path: path, Type: name, Content: content})
 		}
 		if !found {
+			if e := declaredInTest(name, pkgs, dir); e != nil {
+				errs = append(errs, e)
+				continue
+			}
 			return nil, notFound(name, patterns, pkgs)
 		}
 	}
@@ -148,6 +154,39 @@ func notFound(name string, patterns []string, pkgs []*packages.Package) error {
 		msg += " (it must be a struct declared at package level in a non-test file)"
 	}
 	return fmt.Errorf("%s", msg)
+}
+
+// declaredInTest finds a struct the user declared in a _test.go file,
+// which the generated file (not a test file) could never see.
+func declaredInTest(name string, pkgs []*packages.Package, dir string) *Error {
+	for _, pkg := range pkgs {
+		if len(pkg.GoFiles) == 0 {
+			continue
+		}
+		tests, _ := filepath.Glob(filepath.Join(filepath.Dir(pkg.GoFiles[0]), "*_test.go"))
+		for _, file := range tests {
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
+			if err != nil {
+				continue
+			}
+			for _, d := range f.Decls {
+				gd, ok := d.(*ast.GenDecl)
+				if !ok {
+					continue
+				}
+				for _, sp := range gd.Specs {
+					if ts, ok := sp.(*ast.TypeSpec); ok && ts.Name.Name == name {
+						return &Error{
+							Pos: relativePosition(fset.Position(ts.Name.Pos()), dir),
+							Msg: fmt.Sprintf("type %s is declared in a _test.go file, which the generated file cannot see; move it to a non-test file", name),
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // findSpec returns the declaration of obj in the package's syntax.

@@ -1,6 +1,7 @@
 package gen_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -10,8 +11,13 @@ import (
 
 	"github.com/gorilla/securecookie"
 
+	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+
 	"github.com/sessiongen/sessiongen/testdata/basic"
 	"github.com/sessiongen/sessiongen/testdata/embedded"
+	"github.com/sessiongen/sessiongen/testdata/evolve_v1"
+	"github.com/sessiongen/sessiongen/testdata/evolve_v2"
 	"github.com/sessiongen/sessiongen/testdata/named"
 	"github.com/sessiongen/sessiongen/testdata/nested"
 	"github.com/sessiongen/sessiongen/testdata/slices"
@@ -207,4 +213,44 @@ func FuzzGeneratedDecoders(f *testing.F) {
 			open(r)
 		}
 	})
+}
+
+// A cookie written by one release of a struct opens under the next: added,
+// removed, renamed-with-key-kept, reordered and widened fields keep working;
+// a field whose type changed incompatibly is dropped alone, and reported.
+func TestSchemaEvolution(t *testing.T) {
+	v1, err := evolve_v1.NewVisitorInterface(evolve_v1.VisitorConfig{SecretKey: roundTripKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reported []error
+	v2, err := evolve_v2.NewVisitorInterface(evolve_v2.VisitorConfig{SecretKey: roundTripKey,
+		OnError: func(_ *http.Request, err error) { reported = append(reported, err) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := v1.OpenSession(httptest.NewRequest("GET", "/", nil))
+	old.SetName("Ada")
+	old.SetAge(36)
+	old.SetRemoved("gone")
+	old.SetScore("high")
+	old.SetNick("ada")
+	w := httptest.NewRecorder()
+	if err := v1.SaveSession(w, httptest.NewRequest("GET", "/", nil), old); err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(w.Result().Cookies()[0])
+	s, err := v2.OpenSession(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.IsNew() || s.FullName() != "Ada" || s.Age() != 36 || s.Nick() != "ada" || s.HasScore() || s.HasAdded() {
+		t.Errorf("v2 read: new %v, name %q, age %d, nick %q, score present %v, added present %v",
+			s.IsNew(), s.FullName(), s.Age(), s.Nick(), s.HasScore(), s.HasAdded())
+	}
+	var fe *sessionruntime.FieldError
+	if len(reported) != 1 || !errors.As(reported[0], &fe) || fe.Key != "score" || !errors.Is(reported[0], sessionwire.ErrMismatch) {
+		t.Errorf("reported %v; want one FieldError for key score", reported)
+	}
 }

@@ -1,0 +1,4 @@
+package testfile
+
+// OnlyInTests lives in a test file.
+type OnlyInTests struct{ A int }
