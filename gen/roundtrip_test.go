@@ -14,14 +14,22 @@ import (
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 
+	"github.com/sessiongen/sessiongen/testdata/anonymous"
+	"github.com/sessiongen/sessiongen/testdata/arrays"
 	"github.com/sessiongen/sessiongen/testdata/basic"
+	"github.com/sessiongen/sessiongen/testdata/docs"
 	"github.com/sessiongen/sessiongen/testdata/embedded"
+	"github.com/sessiongen/sessiongen/testdata/empty"
 	"github.com/sessiongen/sessiongen/testdata/evolve_v1"
 	"github.com/sessiongen/sessiongen/testdata/evolve_v2"
+	mapspkg "github.com/sessiongen/sessiongen/testdata/maps"
+	"github.com/sessiongen/sessiongen/testdata/multi"
 	"github.com/sessiongen/sessiongen/testdata/named"
 	"github.com/sessiongen/sessiongen/testdata/nested"
+	"github.com/sessiongen/sessiongen/testdata/pointers"
 	"github.com/sessiongen/sessiongen/testdata/slices"
 	"github.com/sessiongen/sessiongen/testdata/tags"
+	"github.com/sessiongen/sessiongen/testdata/textmarshal"
 )
 
 var roundTripKey = []byte("golden-round-trip-key-0123456789abcdef")
@@ -150,6 +158,8 @@ func TestFlatRoundTrip(t *testing.T) {
 // FuzzGeneratedDecoders signs arbitrary payloads with the right key, so
 // that they reach every generated decoder in testdata, and opens them: no
 // panic, ever, and a payload that does not decode gives a fresh session.
+//
+// Every package of testdata with generated code has an opener here.
 func FuzzGeneratedDecoders(f *testing.F) {
 	sc := securecookie.New(roundTripKey, nil)
 	sc.SetSerializer(securecookie.NopEncoder{})
@@ -197,6 +207,61 @@ func FuzzGeneratedDecoders(f *testing.F) {
 	}
 	{
 		si, err := embedded.NewOuterInterface(embedded.OuterConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := pointers.NewOptInterface(pointers.OptConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := arrays.NewFixedInterface(arrays.FixedConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := anonymous.NewSettingsInterface(anonymous.SettingsConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := textmarshal.NewConnInterface(textmarshal.ConnConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := evolve_v2.NewVisitorInterface(evolve_v2.VisitorConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := docs.NewCartInterface(docs.CartConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := empty.NewNothingInterface(empty.NothingConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := multi.NewAdminInterface(multi.AdminConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := multi.NewVisitorInterface(multi.VisitorConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := evolve_v1.NewVisitorInterface(evolve_v1.VisitorConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
 	}
