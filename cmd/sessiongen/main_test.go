@@ -186,3 +186,30 @@ func TestTypeNotFound(t *testing.T) {
 		t.Fatalf("exit %d, %q", code, stderr)
 	}
 }
+
+// -check with no -type checks every generated file of the tree and lists
+// each stale one.
+func TestCheckTree(t *testing.T) {
+	dir := module(t, userV1)
+	sub := filepath.Join(dir, "admin")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(sub, "admin.go"), "package admin\n\n// Admin is a second session.\ntype Admin struct{ Email string }\n")
+	if code, _, stderr := sessiongen("-type=User"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := sessiongen("-type=Admin", "./admin"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := sessiongen("-check"); code != exitOK {
+		t.Fatalf("fresh tree: exit %d, %s", code, stderr)
+	}
+	write(t, filepath.Join(sub, "admin.go"), "package admin\n\n// Admin is a second session.\ntype Admin struct{ Email, Name string }\n")
+	write(t, filepath.Join(dir, "user.go"), strings.Replace(userV1, "Name string", "Name string\n\tAge  int", 1))
+	code, _, stderr := sessiongen("-check", "./...")
+	if code != exitFail || !strings.Contains(stderr, filepath.Join("admin", "admin_session.go")+": stale") ||
+		!strings.Contains(stderr, "user_session.go: stale") || !strings.Contains(stderr, "2 generated file(s) out of date") {
+		t.Fatalf("stale tree: exit %d, %q", code, stderr)
+	}
+}
