@@ -2,6 +2,7 @@ package gen_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -317,5 +318,67 @@ func TestSchemaEvolution(t *testing.T) {
 	var fe *sessionruntime.FieldError
 	if len(reported) != 1 || !errors.As(reported[0], &fe) || fe.Key != "score" || !errors.Is(reported[0], sessionwire.ErrMismatch) {
 		t.Errorf("reported %v; want one FieldError for key score", reported)
+	}
+}
+
+// A property test: random values of every scalar kind, in slices and maps,
+// come back equal after a save and an open.
+func TestRandomRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	str := func() string {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		return string(b)
+	}
+	lists, err := slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	index, err := mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		n := 1 + rng.IntN(5)
+		l, _ := lists.OpenSession(httptest.NewRequest("GET", "/", nil))
+		for j := 0; j < n; j++ {
+			l.AppendStrings(str())
+			l.AppendBools(rng.IntN(2) == 1)
+			l.AppendInts(int(rng.Int64()))
+			l.AppendInt8s(int8(rng.Int32()))
+			l.AppendUint64s(rng.Uint64())
+			l.AppendFloats(rng.NormFloat64() * 1e6)
+			l.AppendFloat32s(float32(rng.NormFloat64()))
+			l.AppendBlobs([]byte(str() + "x"))
+			l.AppendTimes(time.Unix(rng.Int64N(1<<40)-1<<39, rng.Int64N(1e9)).UTC())
+			l.AppendDurations(time.Duration(rng.Int64()))
+		}
+		got := roundTrip[slices.ListsSession](t, lists, l)
+		if !reflect.DeepEqual(got.Strings(), l.Strings()) || !reflect.DeepEqual(got.Bools(), l.Bools()) ||
+			!reflect.DeepEqual(got.Ints(), l.Ints()) || !reflect.DeepEqual(got.Int8s(), l.Int8s()) ||
+			!reflect.DeepEqual(got.Uint64s(), l.Uint64s()) || !reflect.DeepEqual(got.Floats(), l.Floats()) ||
+			!reflect.DeepEqual(got.Float32s(), l.Float32s()) || !reflect.DeepEqual(got.Blobs(), l.Blobs()) ||
+			!reflect.DeepEqual(got.Times(), l.Times()) || !reflect.DeepEqual(got.Durations(), l.Durations()) {
+			t.Fatalf("round %d: lists differ", i)
+		}
+
+		x, _ := index.OpenSession(httptest.NewRequest("GET", "/", nil))
+		for j := 0; j < n; j++ {
+			k := str()
+			x.SetCountsKey(k, int(rng.Int32()))
+			x.SetTitlesKey(mapspkg.Lang(k), str())
+			x.SetTagsKey(k, []string{str(), str()})
+			x.SetEntriesKey(k, mapspkg.Entry{Title: str(), Hits: rng.Uint32()})
+			x.SetOptionalKey(k, &mapspkg.Entry{Title: str()})
+			x.SetNestedKey(k, map[string]bool{str(): true})
+		}
+		y := roundTrip[mapspkg.IndexSession](t, index, x)
+		if !reflect.DeepEqual(y.Counts(), x.Counts()) || !reflect.DeepEqual(y.Titles(), x.Titles()) ||
+			!reflect.DeepEqual(y.Tags(), x.Tags()) || !reflect.DeepEqual(y.Entries(), x.Entries()) ||
+			!reflect.DeepEqual(y.Optional(), x.Optional()) || !reflect.DeepEqual(y.Nested(), x.Nested()) {
+			t.Fatalf("round %d: maps differ", i)
+		}
 	}
 }
