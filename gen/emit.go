@@ -25,7 +25,13 @@ const (
 // emit renders the model's file.
 func emit(m *Model) ([]byte, error) {
 	f := jen.NewFilePathName(m.PkgPath, m.PkgName)
-	f.HeaderComment(Header)
+	if m.BuildConstraint != "" {
+		// Written as is (it starts with //): the constraint needs its own
+		// paragraph above the package clause.
+		f.HeaderComment(Header + "\n\n" + m.BuildConstraint)
+	} else {
+		f.HeaderComment(Header)
+	}
 	f.ImportAlias(runtimePath, runtimeAlias)
 	f.ImportAlias(wirePath, wireAlias)
 

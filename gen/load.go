@@ -104,6 +104,7 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 			if m == nil {
 				continue
 			}
+			m.BuildConstraint = buildConstraint(pkg, obj)
 			checkPackageNames(pkg, m, dir, &errs)
 			if len(errs) > 0 {
 				continue
@@ -187,6 +188,26 @@ func declaredInTest(name string, pkgs []*packages.Package, dir string) *Error {
 		}
 	}
 	return nil
+}
+
+// buildConstraint returns the //go:build line of the file declaring obj.
+func buildConstraint(pkg *packages.Package, obj *types.TypeName) string {
+	for _, f := range pkg.Syntax {
+		if f.Pos() > obj.Pos() || obj.Pos() > f.End() {
+			continue
+		}
+		for _, g := range f.Comments {
+			if g.Pos() > f.Package {
+				break
+			}
+			for _, c := range g.List {
+				if strings.HasPrefix(c.Text, "//go:build ") {
+					return c.Text
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // findSpec returns the declaration of obj in the package's syntax.

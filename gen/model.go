@@ -18,6 +18,9 @@ type Model struct {
 	PkgPath string // its package's import path
 	PkgName string // its package's name
 	Fields  []*Field
+	// BuildConstraint is the //go:build line of the file declaring the
+	// struct, if any: the generated file must be built exactly when it is.
+	BuildConstraint string
 
 	pkg *types.Package
 
