@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -379,6 +380,69 @@ func TestRandomRoundTrip(t *testing.T) {
 			!reflect.DeepEqual(y.Tags(), x.Tags()) || !reflect.DeepEqual(y.Entries(), x.Entries()) ||
 			!reflect.DeepEqual(y.Optional(), x.Optional()) || !reflect.DeepEqual(y.Nested(), x.Nested()) {
 			t.Fatalf("round %d: maps differ", i)
+		}
+	}
+}
+
+// The same property over composite kinds: nested structs, pointers (nil
+// included), arrays, byte arrays, anonymous structs, lists of lists.
+func TestRandomCompositeRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	si, err := nested.NewProfileInterface(nested.ProfileConfig{SecretKey: roundTripKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	word := func() string { return strconv.Itoa(rng.IntN(1000)) }
+	addr := func() nested.Address {
+		a := nested.Address{Street: word(), City: word()}
+		if rng.IntN(2) == 0 {
+			a.Geo = &[2]float64{rng.Float64(), rng.Float64()}
+		}
+		return a
+	}
+	for i := 0; i < 200; i++ {
+		s, _ := si.OpenSession(httptest.NewRequest("GET", "/", nil))
+		s.SetHome(addr())
+		if rng.IntN(2) == 0 {
+			a := addr()
+			s.SetWork(&a)
+		}
+		var id [16]byte
+		for j := range id {
+			id[j] = byte(rng.IntN(256))
+		}
+		s.SetID(id)
+		s.SetLast4([4]int{rng.IntN(10), rng.IntN(10), rng.IntN(10), rng.IntN(10)})
+		var ptrs []*string
+		var matrix [][]int
+		for j := rng.IntN(4); j > 0; j-- {
+			if rng.IntN(3) == 0 {
+				ptrs = append(ptrs, nil)
+			} else {
+				w := word()
+				ptrs = append(ptrs, &w)
+			}
+			matrix = append(matrix, []int{rng.IntN(100), rng.IntN(100)})
+			s.AppendFriends(addr())
+			s.AppendCart(nested.Item{SKU: word(), Qty: rng.IntN(9), Price: rng.Float64(), Tags: []string{word()}})
+		}
+		s.SetPtrs(ptrs)
+		s.SetMatrix(matrix)
+		s.UpdatePrefs(func(p *struct {
+			Theme string
+			Font  int
+		}) {
+			p.Theme, p.Font = word(), rng.IntN(30)
+		})
+		got := roundTrip[nested.ProfileSession](t, si, s)
+		for name, pair := range map[string][2]any{
+			"Home": {got.Home(), s.Home()}, "Work": {got.Work(), s.Work()}, "ID": {got.ID(), s.ID()},
+			"Last4": {got.Last4(), s.Last4()}, "Ptrs": {got.Ptrs(), s.Ptrs()}, "Matrix": {got.Matrix(), s.Matrix()},
+			"Friends": {got.Friends(), s.Friends()}, "Cart": {got.Cart(), s.Cart()}, "Prefs": {got.Prefs(), s.Prefs()},
+		} {
+			if !reflect.DeepEqual(pair[0], pair[1]) {
+				t.Fatalf("round %d: %s: got %#v; want %#v", i, name, pair[0], pair[1])
+			}
 		}
 	}
 }
