@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -121,25 +120,8 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Fatalf("%v (run go test ./gen -run TestGolden -update to create it)", err)
 	}
 	if string(want) != string(got) {
-		t.Errorf("%s differs from the generator's output (go test ./gen -run TestGolden -update rewrites it):\n%s", path, firstDiff(string(want), string(got)))
+		t.Errorf("%s differs from the generator's output (go test ./gen -run TestGolden -update rewrites it):\n%s", path, gen.FirstDifference(want, got))
 	}
-}
-
-func firstDiff(want, got string) string {
-	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(a) || i < len(b); i++ {
-		var x, y string
-		if i < len(a) {
-			x = a[i]
-		}
-		if i < len(b) {
-			y = b[i]
-		}
-		if x != y {
-			return "line " + strconv.Itoa(i+1) + ":\n-" + x + "\n+" + y
-		}
-	}
-	return ""
 }
 
 // Every refusal is an ErrorList of *gen.Error, matchable with errors.Is.

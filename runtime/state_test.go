@@ -1,7 +1,6 @@
 package runtime_test
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -150,39 +149,5 @@ func TestOpenedSessionFlags(t *testing.T) {
 	s = open(c.Value)
 	if s.state.IsNew() || s.state.Permanent() {
 		t.Errorf("reopened: new %v permanent %v", s.state.IsNew(), s.state.Permanent())
-	}
-}
-
-func TestCloneByteSlices(t *testing.T) {
-	type blob []byte
-	if runtime.CloneByteSlices[[]byte](nil) != nil {
-		t.Error("nil does not stay nil")
-	}
-	if got := runtime.CloneByteSlices([][]byte{}); got == nil || len(got) != 0 {
-		t.Errorf("empty: %v", got)
-	}
-	in := []blob{blob("abc"), nil, blob("de")}
-	out := runtime.CloneByteSlices(in)
-	if len(out) != 3 || !bytes.Equal(out[0], in[0]) || out[1] != nil || !bytes.Equal(out[2], in[2]) {
-		t.Fatalf("clone %q of %q", out, in)
-	}
-	in[0][0] = 'X'
-	in[2] = append(in[2][:1], 'Z')
-	in[1] = blob("new")
-	if string(out[0]) != "abc" || string(out[2]) != "de" || out[1] != nil {
-		t.Errorf("clone shares memory with the original: %q", out)
-	}
-	out[0][1] = 'Y'
-	if string(in[0]) != "Xbc" {
-		t.Errorf("original changed through the clone: %q", in[0])
-	}
-	// Appending to the clone must not write into the original's backing
-	// array either.
-	backing := make([]blob, 2, 10)
-	backing[0], backing[1] = blob("a"), blob("b")
-	c := runtime.CloneByteSlices(backing)
-	_ = append(c, blob("c"))
-	if full := backing[:3]; full[2] != nil {
-		t.Errorf("append to the clone wrote into the original: %q", full)
 	}
 }

@@ -265,18 +265,8 @@ func staleness(old []byte, readErr error, want []byte) string {
 		}
 		return readErr.Error()
 	}
-	a, b := strings.Split(string(old), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(a) || i < len(b); i++ {
-		var x, y string
-		if i < len(a) {
-			x = a[i]
-		}
-		if i < len(b) {
-			y = b[i]
-		}
-		if x != y {
-			return fmt.Sprintf("stale at line %d:\n\t-%s\n\t+%s", i+1, x, y)
-		}
+	if d := gen.FirstDifference(old, want); d != "" {
+		return "stale at " + d
 	}
 	return "stale"
 }
