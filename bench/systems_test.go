@@ -63,6 +63,17 @@ func sessiongenSystem(name string, encrypt bool) system {
 	if encrypt {
 		cfg.EncryptionKey = blockKey
 	}
+	return sessiongenWith(name, cfg)
+}
+
+// sessiongenUncached is the signed row with the verified-cookie cache off:
+// what every request costs when the cookie was never seen before (the
+// first request after each change, or another instance's cookie).
+func sessiongenUncached() system {
+	return sessiongenWith("sessiongen: signed, cache off", VisitorConfig{SecretKey: hashKey, DisableSecure: true, VerifiedCacheSize: -1})
+}
+
+func sessiongenWith(name string, cfg VisitorConfig) system {
 	si, err := NewVisitorInterface(cfg)
 	if err != nil {
 		panic(err)
@@ -226,6 +237,7 @@ func hmacFloor() system {
 func systems() []system {
 	return []system{
 		sessiongenSystem("sessiongen: signed", false),
+		sessiongenUncached(),
 		sessiongenSystem("sessiongen: signed+encrypted", true),
 		gorillaSystem("gorilla/sessions: cookie", false),
 		gorillaSystem("gorilla/sessions: cookie encrypted", true),

@@ -93,6 +93,14 @@ type Config struct {
 	// the browsers' limit, which is also the most it may be.
 	MaxCookieSize int
 
+	// VerifiedCacheSize is how many signed cookie values the Interface
+	// remembers as verified, so that a cookie sent again unchanged (as it is
+	// on every request that does not modify the session) is not decoded
+	// and verified again; its age is still checked every time. Zero means
+	// DefaultVerifiedCacheSize; negative turns the cache off. Encrypted
+	// cookies are not cached.
+	VerifiedCacheSize int
+
 	// AllowNullSession accepts a Config with no SecretKey: every session is
 	// then a null session (Flask's behaviour without SECRET_KEY) that reads
 	// as empty, records ErrNullSession on any write, and is never saved.
@@ -199,6 +207,9 @@ func (c Config) validate() (*settings, error) {
 	}
 	if s.MaxCookieSize == 0 {
 		s.MaxCookieSize = MaxCookieSize
+	}
+	if s.VerifiedCacheSize == 0 {
+		s.VerifiedCacheSize = DefaultVerifiedCacheSize
 	}
 	s.secure = !(s.Development || s.DisableSecure) || s.Partitioned
 	s.sameSite = s.SameSite

@@ -194,7 +194,9 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 		if err == nil {
 			return
 		}
-		si.report(r, err)
+		if err != errNotCookieValue {
+			si.report(r, err)
+		}
 		var zero S
 		*s = zero
 	}
@@ -209,7 +211,7 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	}
 	sc := si.pool.Get().(*scratch)
 	defer si.pool.Put(sc)
-	payload, err := si.signer.open(sc, name, value, si.cfg.now())
+	payload, text, err := si.signer.open(sc, name, value, si.cfg.now())
 	if err != nil {
 		return err
 	}
@@ -225,7 +227,10 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	}
 	d := &sc.dec
 	// One string holds every string the payload carries.
-	d.ResetText(payload[2:], string(payload[2:]))
+	if text == "" {
+		text = string(payload)
+	}
+	d.ResetText(payload[2:], text[2:])
 	defer d.Reset(nil) // the pool must not keep the strings alive
 	var dropped []error
 	for d.Next() {
@@ -477,10 +482,33 @@ type internals[S any] interface {
 	stateOf(*S) *State
 }
 
+// sessionContext is the request's context under the middleware: its
+// parent plus the request's state, answered to contextKey[S]. It saves the
+// allocation of a context.WithValue on every request.
+type sessionContext[S any] struct {
+	context.Context
+	rs *requestState[S]
+}
+
+// Value returns the request's state for contextKey[S], and asks the parent
+// for every other key.
+func (c *sessionContext[S]) Value(key any) any {
+	if _, ok := key.(contextKey[S]); ok {
+		return c.rs
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context as the context package's own do.
+func (c *sessionContext[S]) String() string {
+	return fmt.Sprintf("%v.WithValue(sessiongen session)", c.Context)
+}
+
 // serving is the middleware's state for one request.
 type serving[S any] struct {
 	responseWriter
 	requestState[S]
+	ctx     sessionContext[S]
 	session S // the session, when the default interface opens it
 	r       *http.Request
 	hooks   []AfterRequest[S]
@@ -544,7 +572,8 @@ func Middleware[S any](si SessionInterface[S], next http.Handler, hooks ...After
 		sv := &serving[S]{hooks: hooks, in: in}
 		sv.requestState.si = si
 		sv.responseWriter = responseWriter{ResponseWriter: w, saver: sv}
-		r = r.WithContext(context.WithValue(r.Context(), contextKey[S]{}, &sv.requestState))
+		sv.ctx = sessionContext[S]{Context: r.Context(), rs: &sv.requestState}
+		r = r.WithContext(&sv.ctx)
 		sv.r = r
 		var s *S
 		var err error

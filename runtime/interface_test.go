@@ -534,3 +534,62 @@ func TestConcurrentClients(t *testing.T) {
 		t.Errorf("OnError: %v", errs)
 	}
 }
+
+// A cookie remembered as verified still expires: the cache saves the
+// verification, never the age check. The same holds with the cache off.
+func TestVerifiedCookieExpires(t *testing.T) {
+	for _, size := range []int{0, -1} {
+		t.Run(fmt.Sprintf("VerifiedCacheSize=%d", size), func(t *testing.T) {
+			var log errLog
+			now := time.Now()
+			si := newIface(t, runtime.Config{
+				Lifetime: time.Hour, VerifiedCacheSize: size, OnError: log.onError,
+				Now: func() time.Time { return now },
+			})
+			value := issue(t, si, "alice")
+			for range 3 { // remembered at the second, read from memory at the third
+				if got := serve(si, testApp(), "/get", "session="+value).Body.String(); got != "name=alice count=0 new=false" {
+					t.Fatalf("fresh cookie: %q", got)
+				}
+			}
+			now = now.Add(time.Hour + time.Second)
+			if got := serve(si, testApp(), "/get", "session="+value).Body.String(); got != "name= count=0 new=true" {
+				t.Errorf("expired cookie: %q; want a fresh session", got)
+			}
+			if errs := log.take(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrCookieExpired) {
+				t.Errorf("OnError %v; want ErrCookieExpired", errs)
+			}
+		})
+	}
+}
+
+// A value with a byte net/http refuses in cookies is ignored as net/http
+// ignores it, even when base64 would skip that byte and the MAC would
+// verify; and even after the clean value was remembered.
+func TestOpenIgnoresInvalidCookieBytes(t *testing.T) {
+	var log errLog
+	si := newIface(t, runtime.Config{Development: true, OnError: log.onError})
+	value := issue(t, si, "alice")
+	if got := serve(si, testApp(), "/get", "session="+value).Body.String(); got != "name=alice count=0 new=false" {
+		t.Fatalf("clean cookie: %q", got)
+	}
+	for _, bad := range []string{
+		value[:10] + "\r" + value[10:],
+		value[:10] + "\n" + value[10:],
+		value + "\x7f",
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/get", nil)
+		r.Header.Set("Cookie", "session="+bad)
+		if len(r.Cookies()) != 0 {
+			t.Fatalf("net/http parses %q", bad)
+		}
+		w := httptest.NewRecorder()
+		si.Middleware(testApp()).ServeHTTP(w, r)
+		if got := w.Body.String(); got != "name= count=0 new=true" {
+			t.Errorf("%q: body %q; want a fresh session", bad, got)
+		}
+		if errs := log.take(); len(errs) != 0 {
+			t.Errorf("%q: OnError %v; net/http would not have seen the cookie", bad, errs)
+		}
+	}
+}

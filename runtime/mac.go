@@ -20,8 +20,12 @@ type cookieSigner interface {
 	// appendValue appends the cookie value of payload for the cookie name
 	// to dst, which must not be sc.buf.
 	appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error)
-	// open verifies value and returns its payload, which may alias sc.
-	open(sc *scratch, name, value string, now time.Time) ([]byte, error)
+	// open verifies value and returns its payload, which may alias sc and
+	// must not be written to. text is the same bytes as a string when the
+	// signer keeps one (a remembered value), and empty otherwise. A value
+	// with bytes net/http refuses in a cookie (see validCookieValue) gets
+	// errNotCookieValue: such a cookie is ignored, as net/http ignores it.
+	open(sc *scratch, name, value string, now time.Time) (payload []byte, text string, err error)
 }
 
 // scratch is the memory one request's save or open works in, pooled by the
@@ -47,8 +51,9 @@ type scratch struct {
 //
 // (base64url with padding). Tests check it both ways against securecookie.
 type macSigner struct {
-	keys   [][]byte // current key first, then the fallbacks
-	maxAge int64    // seconds
+	keys   [][]byte       // current key first, then the fallbacks
+	maxAge int64          // seconds
+	cache  *verifiedCache // nil when Config.VerifiedCacheSize < 0
 }
 
 var b64 = base64.URLEncoding
@@ -81,9 +86,33 @@ func (m *macSigner) appendValue(sc *scratch, dst []byte, name string, payload []
 	return b64.AppendEncode(dst, b[dateAt:]), nil
 }
 
-func (m *macSigner) open(sc *scratch, name, value string, now time.Time) ([]byte, error) {
-	fail := func(err, cause error) ([]byte, error) {
-		return nil, &CookieError{Name: name, Size: len(value), Err: err, Cause: cause}
+func (m *macSigner) open(sc *scratch, name, value string, now time.Time) (payload []byte, text string, err error) {
+	var date int64
+	if e, ok := m.cache.get(name, value); ok {
+		date, payload, text = e.date, e.payload, e.text
+	} else {
+		if !validCookieValue(value) {
+			return nil, "", errNotCookieValue
+		}
+		if date, payload, err = m.verify(sc, name, value); err != nil {
+			return nil, "", err
+		}
+		if m.cache != nil && m.cache.admit(value) {
+			m.cache.put(name, value, date, payload)
+		}
+	}
+	t := now.Unix()
+	if date > t+futureSkew || (m.maxAge != 0 && date < t-m.maxAge) {
+		return nil, "", &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+	}
+	return payload, text, nil
+}
+
+// verify checks value's MAC under each key and returns its date and
+// payload, which aliases sc.
+func (m *macSigner) verify(sc *scratch, name, value string) (int64, []byte, error) {
+	fail := func(err, cause error) (int64, []byte, error) {
+		return 0, nil, &CookieError{Name: name, Size: len(value), Err: err, Cause: cause}
 	}
 	// Layout of sc.buf: [value copy][decoded value][name|date|b64][payload].
 	n := len(value)
@@ -129,17 +158,13 @@ func (m *macSigner) open(sc *scratch, name, value string, now time.Time) ([]byte
 	if !ok {
 		return fail(ErrCookieInvalid, errMalformed)
 	}
-	t := now.Unix()
-	if date > t+futureSkew || (m.maxAge != 0 && date < t-m.maxAge) {
-		return fail(ErrCookieExpired, nil)
-	}
 	payloadAt := len(b)
 	b, err = b64.AppendDecode(b, msg[i+1:i+1+j])
 	sc.buf = b
 	if err != nil {
 		return fail(ErrPayload, err)
 	}
-	return b[payloadAt:], nil
+	return date, b[payloadAt:], nil
 }
 
 // parseUnix parses a signed decimal as strconv.ParseInt(s, 10, 64) does,
@@ -171,8 +196,9 @@ func parseUnix(b []byte) (int64, bool) {
 
 // cookieSigner errors' causes, for CookieError.Cause.
 var (
-	errMalformed = errorString("malformed value")
-	errBadMAC    = errorString("the MAC does not verify under any key")
+	errNotCookieValue = errorString("not a cookie value net/http accepts")
+	errMalformed      = errorString("malformed value")
+	errBadMAC         = errorString("the MAC does not verify under any key")
 )
 
 type errorString string

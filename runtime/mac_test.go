@@ -51,25 +51,33 @@ func TestMacSignerMatchesSecureCookie(t *testing.T) {
 			if theirs != ours {
 				t.Errorf("values differ for the same second:\n ours   %s\n theirs %s", ours, theirs)
 			}
-			opened, err := m.open(&sc, name, theirs, now)
+			opened, _, err := m.open(&sc, name, theirs, now)
 			if err != nil || !bytes.Equal(opened, payload) {
 				t.Fatalf("cannot read securecookie's value: %v", err)
 			}
 			// A fallback key still opens.
 			old, _ := reference(macKeys[1]).Encode(name, payload)
-			if opened, err := m.open(&sc, name, old, now); err != nil || !bytes.Equal(opened, payload) {
+			if opened, _, err := m.open(&sc, name, old, now); err != nil || !bytes.Equal(opened, payload) {
 				t.Errorf("fallback key: %v", err)
 			}
 			// Another name does not.
-			if _, err := m.open(&sc, name+"x", theirs, now); !errors.Is(err, ErrCookieInvalid) {
+			if _, _, err := m.open(&sc, name+"x", theirs, now); !errors.Is(err, ErrCookieInvalid) {
 				t.Errorf("another name: err %v; want ErrCookieInvalid", err)
 			}
 		}
 	}
 }
 
+// The age check holds whether the value is verified afresh or remembered
+// from an earlier verification: every open below after the first is a
+// cache hit when the cache is on.
 func TestMacSignerAge(t *testing.T) {
-	m := &macSigner{keys: macKeys[:1], maxAge: 3600}
+	for _, cache := range []*verifiedCache{nil, newVerifiedCache(16)} {
+		testMacSignerAge(t, &macSigner{keys: macKeys[:1], maxAge: 3600, cache: cache})
+	}
+}
+
+func testMacSignerAge(t *testing.T, m *macSigner) {
 	var sc scratch
 	base := time.Unix(1_800_000_000, 0)
 	v, _ := sign(m, &sc, "s", []byte("p"), base)
@@ -83,9 +91,9 @@ func TestMacSignerAge(t *testing.T) {
 		{-futureSkew * time.Second, nil},
 		{-(futureSkew + 1) * time.Second, ErrCookieExpired},
 	} {
-		_, err := m.open(&sc, "s", v, base.Add(tt.at))
+		_, _, err := m.open(&sc, "s", v, base.Add(tt.at))
 		if (tt.want == nil) != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
-			t.Errorf("opened %v after signing: err %v; want %v", tt.at, err, tt.want)
+			t.Errorf("cache %v: opened %v after signing: err %v; want %v", m.cache != nil, tt.at, err, tt.want)
 		}
 	}
 }
@@ -124,7 +132,7 @@ func FuzzMacSigner(f *testing.F) {
 	f.Add("====")
 	f.Fuzz(func(t *testing.T, value string) {
 		now := time.Now()
-		ours, err := m.open(&sc, "session", value, now)
+		ours, _, err := m.open(&sc, "session", value, now)
 		var theirs []byte
 		refErr := ref.Decode("session", value, &theirs)
 		if (err == nil) != (refErr == nil) {
@@ -138,5 +146,40 @@ func FuzzMacSigner(f *testing.F) {
 		if err == nil && !bytes.Equal(ours, theirs) {
 			t.Fatalf("payloads differ for %q", value)
 		}
+	})
+}
+
+// BenchmarkMacSignerOpen prices the ways a value opens: verified with the
+// cache off, remembered from an earlier verification, and seen for the
+// first time with the cache on (verified, then remembered). The first and
+// last cycle through more values than the cache holds, so that they compare
+// the same memory traffic.
+func BenchmarkMacSignerOpen(b *testing.B) {
+	now := time.Unix(1_800_000_000, 0)
+	payload := bytes.Repeat([]byte("p"), 85) // the bench/ Visitor's size
+	values := make([]string, 4*DefaultVerifiedCacheSize)
+	var sc scratch
+	for i := range values {
+		m := &macSigner{keys: macKeys[:1]}
+		values[i], _ = sign(m, &sc, "session", append(payload[:len(payload):len(payload)], byte(i), byte(i>>8)), now)
+	}
+	run := func(b *testing.B, m *macSigner, values []string) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, _, err := m.open(&sc, "session", values[i%len(values)], now); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	}
+	b.Run("cache off", func(b *testing.B) {
+		run(b, &macSigner{keys: macKeys[:1], maxAge: 3600}, values)
+	})
+	b.Run("remembered", func(b *testing.B) {
+		run(b, &macSigner{keys: macKeys[:1], maxAge: 3600, cache: newVerifiedCache(DefaultVerifiedCacheSize)}, values[:1])
+	})
+	b.Run("first sight", func(b *testing.B) {
+		run(b, &macSigner{keys: macKeys[:1], maxAge: 3600, cache: newVerifiedCache(DefaultVerifiedCacheSize)}, values)
 	})
 }
