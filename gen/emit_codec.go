@@ -453,20 +453,45 @@ func emitCodec(f *jen.File, m *Model, c *codec) {
 		jen.Id("key").Index().Byte(), jen.Id("d").Op("*").Qual(wirePath, "Decoder"),
 	).Error().Block(body...)
 
+	// copyFrom lets the runtime keep verified cookies decoded; it is left
+	// out when a field could share memory through a copy.
+	copyable := true
+	for _, fd := range m.Fields {
+		copyable = copyable && !fd.Shape.opaqueRefs()
+	}
+	if copyable {
+		copyBody := []jen.Code{
+			jen.List(jen.Id("s").Dot("data"), jen.Id("s").Dot("has")).Op("=").List(jen.Id("src").Dot("data"), jen.Id("src").Dot("has")),
+		}
+		for _, fd := range m.Fields {
+			if fd.Shape.hasRefs() {
+				copyBody = append(copyBody, jen.Id("s").Dot("data").Dot(fd.Path).Op("=").Add(c.cloneExpr(fd.Shape, jen.Id("src").Dot("data").Dot(fd.Path))))
+			}
+		}
+		doc(f, "copyFrom sets the fields and their presence to src's, sharing no memory with it. The state is left alone.")
+		f.Func().Params(recv()).Id("copyFrom").Params(jen.Id("src").Op("*").Id(m.Session)).Block(copyBody...)
+	}
+
 	doc(f, "empty reports whether no field holds a value.")
 	f.Func().Params(recv()).Id("empty").Params().Bool().Block(
 		jen.Return(jen.Id("s").Dot("has").Op("==").Index(jen.Lit(len(m.Fields))).Bool().Values()),
 	)
 
-	doc(f, "%s binds %s to the runtime.", m.CodecVar, m.Session)
-	f.Var().Id(m.CodecVar).Op("=").Qual(runtimePath, "Codec").Index(jen.Id(m.Session)).Values(jen.Dict{
+	fields := jen.Dict{
 		jen.Id("State"): jen.Func().Params(recv()).Op("*").Qual(runtimePath, "State").Block(
 			jen.Return(jen.Op("&").Id("s").Dot("state")),
 		),
 		jen.Id("Empty"):       jen.Parens(jen.Op("*").Id(m.Session)).Dot("empty"),
 		jen.Id("Encode"):      jen.Parens(jen.Op("*").Id(m.Session)).Dot("encode"),
 		jen.Id("DecodeEntry"): jen.Parens(jen.Op("*").Id(m.Session)).Dot("decodeEntry"),
-	})
+	}
+	if copyable {
+		fields[jen.Id("Copy")] = jen.Parens(jen.Op("*").Id(m.Session)).Dot("copyFrom")
+		doc(f, "%s binds %s to the runtime.", m.CodecVar, m.Session)
+	} else {
+		doc(f, "%s binds %s to the runtime. It has no Copy: a field's type marshals itself and may share memory with a copy, so the runtime verifies and decodes the cookie on every request instead of remembering it.", m.CodecVar, m.Session)
+	}
+	f.Var().Id(m.CodecVar).Op("=").Qual(runtimePath, "Codec").Index(jen.Id(m.Session)).Values(fields)
 }
 
 func convertTo(basic string, v jen.Code) *jen.Statement {

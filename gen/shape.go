@@ -54,6 +54,61 @@ func (s *Shape) hasRefs() bool {
 	return false
 }
 
+// opaqueRefs reports whether the shape holds, somewhere, a TextMarshaler or
+// json.Marshaler value whose type has pointers, slices or maps inside:
+// such a value is copied as a whole, so a copy may share memory with the
+// original, and the generator cannot know whether the type ever changes
+// that memory in place.
+func (s *Shape) opaqueRefs() bool {
+	switch s.Kind {
+	case ShapeText, ShapeJSON:
+		return typeHasRefs(s.Type, map[types.Type]bool{})
+	case ShapeSlice, ShapeArray, ShapeMap, ShapePointer:
+		return s.Elem.opaqueRefs()
+	case ShapeStruct:
+		for _, f := range s.Fields {
+			if f.Shape.opaqueRefs() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// immutableTypes are types whose values hold pointers but are documented
+// as immutable: sharing them is safe.
+var immutableTypes = map[string]bool{
+	"net/netip.Addr":     true,
+	"net/netip.AddrPort": true,
+	"net/netip.Prefix":   true,
+}
+
+// typeHasRefs reports whether values of t can point to memory outside
+// themselves.
+func typeHasRefs(t types.Type, seen map[types.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	if n, ok := t.(*types.Named); ok && n.Obj().Pkg() != nil && immutableTypes[n.Obj().Pkg().Path()+"."+n.Obj().Name()] {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Kind() == types.UnsafePointer
+	case *types.Array:
+		return typeHasRefs(u.Elem(), seen)
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if typeHasRefs(u.Field(i).Type(), seen) {
+				return true
+			}
+		}
+		return false
+	}
+	return true // pointers, slices, maps, channels, functions, interfaces
+}
+
 // shaper builds shapes, remembering the named types it is inside of so
 // that recursive types are refused instead of looping.
 type shaper struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,10 @@ type Codec[S any] struct {
 	// any. It returns an error matching wire.ErrMismatch when the stored
 	// value no longer fits the field; the field stays absent.
 	DecodeEntry func(s *S, key []byte, d *wire.Decoder) error
+	// Copy copies the fields of src and their presence to dst, deeply: the
+	// two share no memory afterwards. The State is not copied. With Copy
+	// nil, verified cookies are not remembered (Config.VerifiedCacheSize).
+	Copy func(dst, src *S)
 }
 
 // FieldError reports a field dropped while opening a session because its
@@ -58,10 +63,19 @@ const (
 // session in a signed (optionally encrypted) cookie. Its methods are safe
 // for concurrent use; the sessions it opens belong to one request each.
 type Interface[S any] struct {
-	cfg    *settings
-	codec  Codec[S]
-	signer cookieSigner // nil for null sessions: no secret key
-	pool   sync.Pool    // of *scratch
+	cfg      *settings
+	codec    Codec[S]
+	signer   cookieSigner              // nil for null sessions: no secret key
+	pool     sync.Pool                 // of *scratch
+	verified *verifiedCache[opened[S]] // nil: every cookie is verified afresh
+}
+
+// opened is a session as a verified cookie decoded to it, kept by the
+// verified cache and copied into each request that sends the cookie again.
+type opened[S any] struct {
+	session *S     // fields and presence; its State is unused
+	status  status // the permanent flags
+	flashes []Flash
 }
 
 // SessionInterface is Flask's SessionInterface: every method that decides
@@ -100,6 +114,11 @@ func New[S any](cfg Config, codec Codec[S]) (*Interface[S], error) {
 		}
 	}
 	si.pool.New = func() any { return new(scratch) }
+	// Only signed cookies are remembered: securecookie keeps an encrypted
+	// cookie's timestamp to itself, and the age check must run every time.
+	if _, signed := si.signer.(*macSigner); signed && s.VerifiedCacheSize > 0 && codec.Copy != nil {
+		si.verified = newVerifiedCache[opened[S]](s.VerifiedCacheSize)
+	}
 	return si, nil
 }
 
@@ -203,15 +222,24 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 	si.codec.State(s).status |= statusNew
 }
 
-// decode verifies value and fills s from its payload.
+// decode verifies value and fills s from its payload, or from what the
+// same value decoded to before.
 func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error {
 	// Length first: no base64 or crypto work on oversized input.
 	if len(name)+len(value) > si.cfg.MaxCookieSize {
 		return &CookieError{Name: name, Size: len(value), Err: ErrCookieTooLarge}
 	}
+	now := si.cfg.now()
+	if e, ok := si.verified.get(name, value); ok {
+		if expired(e.date, now, int64(si.cfg.maxAge)) {
+			return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+		}
+		si.restore(s, &e.v)
+		return nil
+	}
 	sc := si.pool.Get().(*scratch)
 	defer si.pool.Put(sc)
-	payload, text, err := si.signer.open(sc, name, value, si.cfg.now())
+	payload, date, err := si.signer.open(sc, name, value, now)
 	if err != nil {
 		return err
 	}
@@ -227,10 +255,7 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	}
 	d := &sc.dec
 	// One string holds every string the payload carries.
-	if text == "" {
-		text = string(payload)
-	}
-	d.ResetText(payload[2:], text[2:])
+	d.ResetText(payload[2:], string(payload[2:]))
 	defer d.Reset(nil) // the pool must not keep the strings alive
 	var dropped []error
 	for d.Next() {
@@ -251,7 +276,28 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	for _, err := range dropped {
 		si.report(r, err)
 	}
+	// A cookie that lost fields is not remembered, so that every request
+	// sending it reports the loss.
+	if si.verified != nil && len(dropped) == 0 && si.verified.admit(value) {
+		si.verified.put(name, value, date, si.snapshot(s))
+	}
 	return nil
+}
+
+// snapshot copies what decoding gave s, for the verified cache.
+func (si *Interface[S]) snapshot(s *S) opened[S] {
+	st := si.codec.State(s)
+	o := opened[S]{session: new(S), status: st.status & (statusPermanentSet | statusPermanent), flashes: slices.Clone(st.flashes)}
+	si.codec.Copy(o.session, s)
+	return o
+}
+
+// restore fills the zero session s from a snapshot.
+func (si *Interface[S]) restore(s *S, o *opened[S]) {
+	si.codec.Copy(s, o.session)
+	st := si.codec.State(s)
+	st.status |= o.status
+	st.flashes = slices.Clone(o.flashes)
 }
 
 // Metadata entries have keys that start with a NUL byte, which the

@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -590,6 +591,129 @@ func TestOpenIgnoresInvalidCookieBytes(t *testing.T) {
 		}
 		if errs := log.take(); len(errs) != 0 {
 			t.Errorf("%q: OnError %v; net/http would not have seen the cookie", bad, errs)
+		}
+	}
+}
+
+// The middleware's context is the request's context plus the session: the
+// parent's values, deadline and cancellation pass through it, and contexts
+// derived from it still carry the session.
+func TestMiddlewareContext(t *testing.T) {
+	si := newIface(t, runtime.Config{Development: true})
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "parent value"))
+	deadline := time.Now().Add(time.Hour)
+	parent, cancelDeadline := context.WithDeadline(parent, deadline)
+	defer cancelDeadline()
+
+	var checked bool
+	h := si.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		s := runtime.From[testSession](ctx)
+		if s == nil {
+			t.Fatal("no session in the request's context")
+		}
+		derived, stop := context.WithTimeout(ctx, time.Minute)
+		defer stop()
+		if runtime.From[testSession](derived) != s {
+			t.Error("a derived context lost the session")
+		}
+		if got := derived.Value(key{}); got != "parent value" {
+			t.Errorf("parent's value: %v", got)
+		}
+		if d, ok := ctx.Deadline(); !ok || !d.Equal(deadline) {
+			t.Errorf("deadline %v %v; want the parent's", d, ok)
+		}
+		if !strings.Contains(fmt.Sprint(ctx), "sessiongen") {
+			t.Errorf("context prints as %v", ctx)
+		}
+		cancel()
+		select {
+		case <-derived.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("cancelling the parent did not reach a derived context")
+		}
+		if !errors.Is(ctx.Err(), context.Canceled) || !errors.Is(context.Cause(derived), context.Canceled) {
+			t.Errorf("Err %v, Cause %v; want context.Canceled", ctx.Err(), context.Cause(derived))
+		}
+		checked = true
+	}))
+	r := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(parent)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if !checked {
+		t.Fatal("handler did not run")
+	}
+}
+
+// A cookie opened from the verified cache gives the same session as when
+// it was verified: fields, presence, the permanent flag and flashes; and
+// the request that opens it owns its copy.
+func TestVerifiedCookieOpensTheSame(t *testing.T) {
+	var log errLog
+	si := newIface(t, runtime.Config{OnError: log.onError})
+	w := serve(si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := runtime.From[testSession](r.Context())
+		s.SetName("alice")
+		s.state.SetPermanent(true)
+		s.state.Flash("warning", "check your email")
+	}), "/")
+	c := sessionCookie(t, w.Header(), "session")
+	type seen struct {
+		name          string
+		has           [2]bool
+		permanent     bool
+		isNew, access bool
+		flashes       string
+	}
+	var first seen
+	for i := range 5 { // verified, verified and remembered, then from memory
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.AddCookie(c)
+		s, err := si.OpenSession(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := seen{name: s.name, has: s.has, permanent: s.state.Permanent(), isNew: s.state.IsNew(), access: s.state.Accessed()}
+		flashes := s.state.Flashes()
+		got.flashes = fmt.Sprint(flashes)
+		// Scribble over what this request got: no later request may see it.
+		for j := range flashes {
+			flashes[j].Message = "scribbled"
+		}
+		s.SetName("mallory")
+		s.Clear()
+		if i == 0 {
+			first = got
+			if got.name != "alice" || !got.permanent || got.isNew || got.flashes != "[{warning check your email}]" {
+				t.Fatalf("opened %+v", got)
+			}
+			continue
+		}
+		if got != first {
+			t.Errorf("open %d: %+v; the first gave %+v", i+1, got, first)
+		}
+	}
+	if errs := log.take(); len(errs) != 0 {
+		t.Errorf("OnError %v", errs)
+	}
+}
+
+// A cookie that lost a field is not remembered: every request sending it
+// reports the loss.
+func TestDroppedFieldReportedEveryTime(t *testing.T) {
+	var log errLog
+	si := newIface(t, runtime.Config{OnError: log.onError})
+	value := forge(keyA, "session", strconv.FormatInt(time.Now().Unix(), 10), payload(0, func(e *wire.Encoder) {
+		e.String("count", "seven")
+		e.String("name", "alice")
+	}))
+	for i := range 4 {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.AddCookie(&http.Cookie{Name: "session", Value: value})
+		s, _ := si.OpenSession(r)
+		var fe *runtime.FieldError
+		if errs := log.take(); s.Name() != "alice" || len(errs) != 1 || !errors.As(errs[0], &fe) {
+			t.Errorf("open %d: name %q, OnError %v; want alice and one *FieldError", i+1, s.Name(), errs)
 		}
 	}
 }

@@ -20,12 +20,12 @@ type cookieSigner interface {
 	// appendValue appends the cookie value of payload for the cookie name
 	// to dst, which must not be sc.buf.
 	appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error)
-	// open verifies value and returns its payload, which may alias sc and
-	// must not be written to. text is the same bytes as a string when the
-	// signer keeps one (a remembered value), and empty otherwise. A value
-	// with bytes net/http refuses in a cookie (see validCookieValue) gets
-	// errNotCookieValue: such a cookie is ignored, as net/http ignores it.
-	open(sc *scratch, name, value string, now time.Time) (payload []byte, text string, err error)
+	// open verifies value and returns its payload, which may alias sc, and
+	// its timestamp (Unix seconds) when the signer can see it, -1 when not.
+	// A value with bytes net/http refuses in a cookie (see
+	// validCookieValue) gets errNotCookieValue: such a cookie is ignored,
+	// as net/http ignores it.
+	open(sc *scratch, name, value string, now time.Time) (payload []byte, date int64, err error)
 }
 
 // scratch is the memory one request's save or open works in, pooled by the
@@ -51,9 +51,8 @@ type scratch struct {
 //
 // (base64url with padding). Tests check it both ways against securecookie.
 type macSigner struct {
-	keys   [][]byte       // current key first, then the fallbacks
-	maxAge int64          // seconds
-	cache  *verifiedCache // nil when Config.VerifiedCacheSize < 0
+	keys   [][]byte // current key first, then the fallbacks
+	maxAge int64    // seconds
 }
 
 var b64 = base64.URLEncoding
@@ -86,26 +85,25 @@ func (m *macSigner) appendValue(sc *scratch, dst []byte, name string, payload []
 	return b64.AppendEncode(dst, b[dateAt:]), nil
 }
 
-func (m *macSigner) open(sc *scratch, name, value string, now time.Time) (payload []byte, text string, err error) {
-	var date int64
-	if e, ok := m.cache.get(name, value); ok {
-		date, payload, text = e.date, e.payload, e.text
-	} else {
-		if !validCookieValue(value) {
-			return nil, "", errNotCookieValue
-		}
-		if date, payload, err = m.verify(sc, name, value); err != nil {
-			return nil, "", err
-		}
-		if m.cache != nil && m.cache.admit(value) {
-			m.cache.put(name, value, date, payload)
-		}
+func (m *macSigner) open(sc *scratch, name, value string, now time.Time) ([]byte, int64, error) {
+	if !validCookieValue(value) {
+		return nil, -1, errNotCookieValue
 	}
+	date, payload, err := m.verify(sc, name, value)
+	if err != nil {
+		return nil, -1, err
+	}
+	if expired(date, now, m.maxAge) {
+		return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+	}
+	return payload, date, nil
+}
+
+// expired tells whether a value dated date (Unix seconds) is too old at
+// now for maxAge seconds (0: no limit), or dated too far in the future.
+func expired(date int64, now time.Time, maxAge int64) bool {
 	t := now.Unix()
-	if date > t+futureSkew || (m.maxAge != 0 && date < t-m.maxAge) {
-		return nil, "", &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
-	}
-	return payload, text, nil
+	return date > t+futureSkew || (maxAge != 0 && date < t-maxAge)
 }
 
 // verify checks value's MAC under each key and returns its date and

@@ -59,11 +59,7 @@ const futureSkew = 5
 func newSigner(s *settings) (cookieSigner, error) {
 	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
 	if len(s.EncryptionKey) == 0 {
-		m := &macSigner{keys: keys, maxAge: int64(s.maxAge)}
-		if s.VerifiedCacheSize >= 0 {
-			m.cache = newVerifiedCache(s.VerifiedCacheSize)
-		}
-		return m, nil
+		return &macSigner{keys: keys, maxAge: int64(s.maxAge)}, nil
 	}
 	return newSecureCookieSigner(s, keys)
 }
@@ -105,16 +101,16 @@ func (sg *secureCookieSigner) appendValue(_ *scratch, dst []byte, name string, p
 
 // open verifies value and returns its payload. securecookie reads its own
 // clock.
-func (sg *secureCookieSigner) open(_ *scratch, name, value string, _ time.Time) ([]byte, string, error) {
+func (sg *secureCookieSigner) open(_ *scratch, name, value string, _ time.Time) ([]byte, int64, error) {
 	if !validCookieValue(value) {
-		return nil, "", errNotCookieValue
+		return nil, -1, errNotCookieValue
 	}
 	var firstErr error
 	for _, sc := range sg.codecs {
 		var b []byte
 		err := sc.Decode(name, value, &b)
 		if err == nil {
-			return b, "", nil
+			return b, -1, nil // the timestamp stays inside securecookie
 		}
 		if firstErr == nil || isExpiry(err) {
 			// An expiry means the MAC verified: that is the error worth
@@ -126,9 +122,9 @@ func (sg *secureCookieSigner) open(_ *scratch, name, value string, _ time.Time) 
 		}
 	}
 	if isExpiry(firstErr) {
-		return nil, "", &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: firstErr}
+		return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: firstErr}
 	}
-	return nil, "", &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: firstErr}
+	return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: firstErr}
 }
 
 // isExpiry tells securecookie's timestamp errors, which it raises only after

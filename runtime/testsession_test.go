@@ -104,11 +104,16 @@ func (s *testSession) decodeEntry(key []byte, d *wire.Decoder) error {
 
 func (s *testSession) empty() bool { return s.has == [2]bool{} }
 
+func (s *testSession) copyFrom(src *testSession) {
+	s.name, s.count, s.has = src.name, src.count, src.has
+}
+
 var testCodec = runtime.Codec[testSession]{
 	State:       func(s *testSession) *runtime.State { return &s.state },
 	Empty:       (*testSession).empty,
 	Encode:      (*testSession).encode,
 	DecodeEntry: (*testSession).decodeEntry,
+	Copy:        (*testSession).copyFrom,
 }
 
 // Keys of at least 32 bytes, none a well-known example.

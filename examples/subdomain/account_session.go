@@ -230,6 +230,12 @@ func (s *AccountSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *AccountSession) copyFrom(src *AccountSession) {
+	s.data, s.has = src.data, src.has
+}
+
 // empty reports whether no field holds a value.
 func (s *AccountSession) empty() bool {
 	return s.has == [2]bool{}
@@ -237,6 +243,7 @@ func (s *AccountSession) empty() bool {
 
 // accountCodec binds AccountSession to the runtime.
 var accountCodec = sessionruntime.Codec[AccountSession]{
+	Copy:        (*AccountSession).copyFrom,
 	DecodeEntry: (*AccountSession).decodeEntry,
 	Empty:       (*AccountSession).empty,
 	Encode:      (*AccountSession).encode,

@@ -410,6 +410,13 @@ func (s *SettingsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error 
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *SettingsSession) copyFrom(src *SettingsSession) {
+	s.data, s.has = src.data, src.has
+	s.data.Alerts = slices.Clone(src.data.Alerts)
+}
+
 // empty reports whether no field holds a value.
 func (s *SettingsSession) empty() bool {
 	return s.has == [2]bool{}
@@ -417,6 +424,7 @@ func (s *SettingsSession) empty() bool {
 
 // settingsCodec binds SettingsSession to the runtime.
 var settingsCodec = sessionruntime.Codec[SettingsSession]{
+	Copy:        (*SettingsSession).copyFrom,
 	DecodeEntry: (*SettingsSession).decodeEntry,
 	Empty:       (*SettingsSession).empty,
 	Encode:      (*SettingsSession).encode,

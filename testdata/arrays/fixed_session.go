@@ -698,6 +698,13 @@ func (s *FixedSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *FixedSession) copyFrom(src *FixedSession) {
+	s.data, s.has = src.data, src.has
+	s.data.IDs = slices.Clone(src.data.IDs)
+}
+
 // empty reports whether no field holds a value.
 func (s *FixedSession) empty() bool {
 	return s.has == [7]bool{}
@@ -705,6 +712,7 @@ func (s *FixedSession) empty() bool {
 
 // fixedCodec binds FixedSession to the runtime.
 var fixedCodec = sessionruntime.Codec[FixedSession]{
+	Copy:        (*FixedSession).copyFrom,
 	DecodeEntry: (*FixedSession).decodeEntry,
 	Empty:       (*FixedSession).empty,
 	Encode:      (*FixedSession).encode,

@@ -934,6 +934,13 @@ func (s *ScalarsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *ScalarsSession) copyFrom(src *ScalarsSession) {
+	s.data, s.has = src.data, src.has
+	s.data.Raw = slices.Clone(src.data.Raw)
+}
+
 // empty reports whether no field holds a value.
 func (s *ScalarsSession) empty() bool {
 	return s.has == [18]bool{}
@@ -941,6 +948,7 @@ func (s *ScalarsSession) empty() bool {
 
 // scalarsCodec binds ScalarsSession to the runtime.
 var scalarsCodec = sessionruntime.Codec[ScalarsSession]{
+	Copy:        (*ScalarsSession).copyFrom,
 	DecodeEntry: (*ScalarsSession).decodeEntry,
 	Empty:       (*ScalarsSession).empty,
 	Encode:      (*ScalarsSession).encode,

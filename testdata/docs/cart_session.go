@@ -299,6 +299,13 @@ func (s *CartSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *CartSession) copyFrom(src *CartSession) {
+	s.data, s.has = src.data, src.has
+	s.data.Items = slices.Clone(src.data.Items)
+}
+
 // empty reports whether no field holds a value.
 func (s *CartSession) empty() bool {
 	return s.has == [3]bool{}
@@ -306,6 +313,7 @@ func (s *CartSession) empty() bool {
 
 // cartCodec binds CartSession to the runtime.
 var cartCodec = sessionruntime.Codec[CartSession]{
+	Copy:        (*CartSession).copyFrom,
 	DecodeEntry: (*CartSession).decodeEntry,
 	Empty:       (*CartSession).empty,
 	Encode:      (*CartSession).encode,

@@ -274,6 +274,12 @@ func (s *OuterSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *OuterSession) copyFrom(src *OuterSession) {
+	s.data, s.has = src.data, src.has
+}
+
 // empty reports whether no field holds a value.
 func (s *OuterSession) empty() bool {
 	return s.has == [3]bool{}
@@ -281,6 +287,7 @@ func (s *OuterSession) empty() bool {
 
 // outerCodec binds OuterSession to the runtime.
 var outerCodec = sessionruntime.Codec[OuterSession]{
+	Copy:        (*OuterSession).copyFrom,
 	DecodeEntry: (*OuterSession).decodeEntry,
 	Empty:       (*OuterSession).empty,
 	Encode:      (*OuterSession).encode,

@@ -140,6 +140,12 @@ func (s *NothingSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *NothingSession) copyFrom(src *NothingSession) {
+	s.data, s.has = src.data, src.has
+}
+
 // empty reports whether no field holds a value.
 func (s *NothingSession) empty() bool {
 	return s.has == [0]bool{}
@@ -147,6 +153,7 @@ func (s *NothingSession) empty() bool {
 
 // nothingCodec binds NothingSession to the runtime.
 var nothingCodec = sessionruntime.Codec[NothingSession]{
+	Copy:        (*NothingSession).copyFrom,
 	DecodeEntry: (*NothingSession).decodeEntry,
 	Empty:       (*NothingSession).empty,
 	Encode:      (*NothingSession).encode,

@@ -363,6 +363,12 @@ func (s *VisitorSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *VisitorSession) copyFrom(src *VisitorSession) {
+	s.data, s.has = src.data, src.has
+}
+
 // empty reports whether no field holds a value.
 func (s *VisitorSession) empty() bool {
 	return s.has == [5]bool{}
@@ -370,6 +376,7 @@ func (s *VisitorSession) empty() bool {
 
 // visitorCodec binds VisitorSession to the runtime.
 var visitorCodec = sessionruntime.Codec[VisitorSession]{
+	Copy:        (*VisitorSession).copyFrom,
 	DecodeEntry: (*VisitorSession).decodeEntry,
 	Empty:       (*VisitorSession).empty,
 	Encode:      (*VisitorSession).encode,

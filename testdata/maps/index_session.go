@@ -1098,6 +1098,19 @@ func (s *IndexSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *IndexSession) copyFrom(src *IndexSession) {
+	s.data, s.has = src.data, src.has
+	s.data.Counts = maps.Clone(src.data.Counts)
+	s.data.Titles = maps.Clone(src.data.Titles)
+	s.data.Tags = indexCloneMapOfStringToSliceOfString(src.data.Tags)
+	s.data.Seen = maps.Clone(src.data.Seen)
+	s.data.Nested = indexCloneMapOfStringToMapOfStringToBool(src.data.Nested)
+	s.data.Entries = maps.Clone(src.data.Entries)
+	s.data.Optional = indexCloneMapOfStringToPtrToEntry(src.data.Optional)
+}
+
 // empty reports whether no field holds a value.
 func (s *IndexSession) empty() bool {
 	return s.has == [7]bool{}
@@ -1105,6 +1118,7 @@ func (s *IndexSession) empty() bool {
 
 // indexCodec binds IndexSession to the runtime.
 var indexCodec = sessionruntime.Codec[IndexSession]{
+	Copy:        (*IndexSession).copyFrom,
 	DecodeEntry: (*IndexSession).decodeEntry,
 	Empty:       (*IndexSession).empty,
 	Encode:      (*IndexSession).encode,

@@ -185,6 +185,12 @@ func (s *AdminSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *AdminSession) copyFrom(src *AdminSession) {
+	s.data, s.has = src.data, src.has
+}
+
 // empty reports whether no field holds a value.
 func (s *AdminSession) empty() bool {
 	return s.has == [1]bool{}
@@ -192,6 +198,7 @@ func (s *AdminSession) empty() bool {
 
 // adminCodec binds AdminSession to the runtime.
 var adminCodec = sessionruntime.Codec[AdminSession]{
+	Copy:        (*AdminSession).copyFrom,
 	DecodeEntry: (*AdminSession).decodeEntry,
 	Empty:       (*AdminSession).empty,
 	Encode:      (*AdminSession).encode,

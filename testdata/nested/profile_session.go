@@ -1693,7 +1693,9 @@ func (s *ProfileSession) empty() bool {
 	return s.has == [15]bool{}
 }
 
-// profileCodec binds ProfileSession to the runtime.
+// profileCodec binds ProfileSession to the runtime. It has no Copy: a field's type
+// marshals itself and may share memory with a copy, so the runtime verifies and
+// decodes the cookie on every request instead of remembering it.
 var profileCodec = sessionruntime.Codec[ProfileSession]{
 	DecodeEntry: (*ProfileSession).decodeEntry,
 	Empty:       (*ProfileSession).empty,

@@ -768,6 +768,18 @@ func (s *OptSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *OptSession) copyFrom(src *OptSession) {
+	s.data, s.has = src.data, src.has
+	s.data.Count = optClonePtrToInt(src.data.Count)
+	s.data.Name = optClonePtrToString(src.data.Name)
+	s.data.Where = optClonePtrToPoint(src.data.Where)
+	s.data.Many = optCloneSliceOfPtrToPoint(src.data.Many)
+	s.data.Nested = optClonePtrToPtrToBool(src.data.Nested)
+	s.data.ByKey = optCloneMapOfStringToPtrToInt(src.data.ByKey)
+}
+
 // empty reports whether no field holds a value.
 func (s *OptSession) empty() bool {
 	return s.has == [6]bool{}
@@ -775,6 +787,7 @@ func (s *OptSession) empty() bool {
 
 // optCodec binds OptSession to the runtime.
 var optCodec = sessionruntime.Codec[OptSession]{
+	Copy:        (*OptSession).copyFrom,
 	DecodeEntry: (*OptSession).decodeEntry,
 	Empty:       (*OptSession).empty,
 	Encode:      (*OptSession).encode,

@@ -802,6 +802,22 @@ func (s *ListsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *ListsSession) copyFrom(src *ListsSession) {
+	s.data, s.has = src.data, src.has
+	s.data.Strings = slices.Clone(src.data.Strings)
+	s.data.Bools = slices.Clone(src.data.Bools)
+	s.data.Ints = slices.Clone(src.data.Ints)
+	s.data.Int8s = slices.Clone(src.data.Int8s)
+	s.data.Uint64s = slices.Clone(src.data.Uint64s)
+	s.data.Floats = slices.Clone(src.data.Floats)
+	s.data.Float32s = slices.Clone(src.data.Float32s)
+	s.data.Blobs = listsCloneSliceOfSliceOfByte(src.data.Blobs)
+	s.data.Times = slices.Clone(src.data.Times)
+	s.data.Durations = slices.Clone(src.data.Durations)
+}
+
 // empty reports whether no field holds a value.
 func (s *ListsSession) empty() bool {
 	return s.has == [10]bool{}
@@ -809,6 +825,7 @@ func (s *ListsSession) empty() bool {
 
 // listsCodec binds ListsSession to the runtime.
 var listsCodec = sessionruntime.Codec[ListsSession]{
+	Copy:        (*ListsSession).copyFrom,
 	DecodeEntry: (*ListsSession).decodeEntry,
 	Empty:       (*ListsSession).empty,
 	Encode:      (*ListsSession).encode,

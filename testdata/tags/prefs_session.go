@@ -459,6 +459,12 @@ func (s *PrefsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *PrefsSession) copyFrom(src *PrefsSession) {
+	s.data, s.has = src.data, src.has
+}
+
 // empty reports whether no field holds a value.
 func (s *PrefsSession) empty() bool {
 	return s.has == [7]bool{}
@@ -466,6 +472,7 @@ func (s *PrefsSession) empty() bool {
 
 // prefsCodec binds PrefsSession to the runtime.
 var prefsCodec = sessionruntime.Codec[PrefsSession]{
+	Copy:        (*PrefsSession).copyFrom,
 	DecodeEntry: (*PrefsSession).decodeEntry,
 	Empty:       (*PrefsSession).empty,
 	Encode:      (*PrefsSession).encode,

@@ -585,7 +585,9 @@ func (s *ConnSession) empty() bool {
 	return s.has == [6]bool{}
 }
 
-// connCodec binds ConnSession to the runtime.
+// connCodec binds ConnSession to the runtime. It has no Copy: a field's type
+// marshals itself and may share memory with a copy, so the runtime verifies and
+// decodes the cookie on every request instead of remembering it.
 var connCodec = sessionruntime.Codec[ConnSession]{
 	DecodeEntry: (*ConnSession).decodeEntry,
 	Empty:       (*ConnSession).empty,

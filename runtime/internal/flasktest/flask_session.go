@@ -828,6 +828,14 @@ func (s *FlaskSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// copyFrom sets the fields and their presence to src's, sharing no memory with it.
+// The state is left alone.
+func (s *FlaskSession) copyFrom(src *FlaskSession) {
+	s.data, s.has = src.data, src.has
+	s.data.Tuple = slices.Clone(src.data.Tuple)
+	s.data.Bytes = slices.Clone(src.data.Bytes)
+}
+
 // empty reports whether no field holds a value.
 func (s *FlaskSession) empty() bool {
 	return s.has == [15]bool{}
@@ -835,6 +843,7 @@ func (s *FlaskSession) empty() bool {
 
 // flaskCodec binds FlaskSession to the runtime.
 var flaskCodec = sessionruntime.Codec[FlaskSession]{
+	Copy:        (*FlaskSession).copyFrom,
 	DecodeEntry: (*FlaskSession).decodeEntry,
 	Empty:       (*FlaskSession).empty,
 	Encode:      (*FlaskSession).encode,

@@ -1,0 +1,145 @@
+package gen_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+
+	mapspkg "github.com/sessiongen/sessiongen/testdata/maps"
+	"github.com/sessiongen/sessiongen/testdata/pointers"
+	"github.com/sessiongen/sessiongen/testdata/sharable"
+	"github.com/sessiongen/sessiongen/testdata/slices"
+)
+
+// opener is what reopen needs of a generated Interface.
+type opener[S any] interface {
+	OpenSession(*http.Request) (*S, error)
+	SaveSession(http.ResponseWriter, *http.Request, *S) error
+}
+
+// reopen saves the session fill makes, then opens its cookie five times:
+// verified, verified and remembered, then three times from the runtime's
+// verified cache. After reading each session it changes it in place with
+// scribble; every open must still read the same.
+func reopen[S any](t *testing.T, si opener[S], fill func(*S), read func(*S) string, scribble func(*S)) {
+	t.Helper()
+	s, err := si.OpenSession(httptest.NewRequest("GET", "https://example.com/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(s)
+	w := httptest.NewRecorder()
+	if err := si.SaveSession(w, httptest.NewRequest("GET", "https://example.com/", nil), s); err != nil {
+		t.Fatal(err)
+	}
+	cookies := w.Result().Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("Set-Cookie %q", w.Header().Values("Set-Cookie"))
+	}
+	var want string
+	for i := range 5 {
+		r := httptest.NewRequest("GET", "https://example.com/", nil)
+		r.AddCookie(cookies[0])
+		s, err := si.OpenSession(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := read(s)
+		if i == 0 {
+			want = got
+		} else if got != want {
+			t.Fatalf("open %d reads %s; the first read %s", i+1, got, want)
+		}
+		scribble(s)
+		if read(s) == want {
+			t.Fatalf("scribble changed nothing: the test proves nothing")
+		}
+	}
+}
+
+// A session opened from memory is the request's own: changing its slices,
+// maps and pointers in place reaches neither the cache nor the next
+// request.
+func TestRememberedSessionsShareNothing(t *testing.T) {
+	t.Run("slices", func(t *testing.T) {
+		si, err := slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reopen(t, si,
+			func(s *slices.ListsSession) {
+				s.SetStrings([]string{"a", "b"})
+				s.SetBlobs([][]byte{[]byte("xy")})
+			},
+			func(s *slices.ListsSession) string { return fmt.Sprintf("%q %q", s.Strings(), s.Blobs()) },
+			func(s *slices.ListsSession) {
+				s.UpdateStrings(func(p *[]string) { (*p)[0] = "scribbled" })
+				s.UpdateBlobs(func(p *[][]byte) { (*p)[0][0] = '!' })
+			})
+	})
+	t.Run("maps", func(t *testing.T) {
+		si, err := mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reopen(t, si,
+			func(s *mapspkg.IndexSession) {
+				s.SetCountsKey("a", 1)
+				s.SetTagsKey("k", []string{"x"})
+				s.SetNestedKey("n", map[string]bool{"b": true})
+			},
+			func(s *mapspkg.IndexSession) string {
+				return fmt.Sprint(s.Counts(), s.Tags(), s.Nested())
+			},
+			func(s *mapspkg.IndexSession) {
+				s.UpdateCounts(func(p *map[string]int) { (*p)["a"] = 99 })
+				s.UpdateTags(func(p *map[string][]string) { (*p)["k"][0] = "!" })
+				s.UpdateNested(func(p *map[string]map[string]bool) { (*p)["n"]["b"] = false })
+			})
+	})
+	t.Run("pointers", func(t *testing.T) {
+		si, err := pointers.NewOptInterface(pointers.OptConfig{SecretKey: roundTripKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, yes := 1, true
+		pyes := &yes
+		reopen(t, si,
+			func(s *pointers.OptSession) {
+				s.SetCount(&one)
+				s.SetWhere(&pointers.Point{X: 1, Y: 2})
+				s.SetMany([]*pointers.Point{{X: 3, Y: 4}})
+				s.SetNested(&pyes)
+				s.SetByKeyKey("k", &one)
+			},
+			func(s *pointers.OptSession) string {
+				return fmt.Sprint(*s.Count(), *s.Where(), *s.Many()[0], **s.Nested(), *s.ByKey()["k"])
+			},
+			func(s *pointers.OptSession) {
+				s.UpdateCount(func(p **int) { **p = 99 })
+				s.UpdateWhere(func(p **pointers.Point) { (*p).X = 99 })
+				s.UpdateMany(func(p *[]*pointers.Point) { (*p)[0].Y = 99 })
+				s.UpdateNested(func(p ***bool) { ***p = false })
+				s.UpdateByKey(func(p *map[string]*int) { *(*p)["k"] = 99 })
+			})
+	})
+	t.Run("immutable marshalers", func(t *testing.T) {
+		si, err := sharable.NewPeerInterface(sharable.PeerConfig{SecretKey: roundTripKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reopen(t, si,
+			func(s *sharable.PeerSession) {
+				s.SetAddr(netip.MustParseAddr("192.0.2.1"))
+				s.SetPrefix(netip.MustParsePrefix("2001:db8::/32"))
+				s.SetVia([]netip.AddrPort{netip.MustParseAddrPort("[2001:db8::1]:443")})
+			},
+			func(s *sharable.PeerSession) string { return fmt.Sprint(s.Addr(), s.Prefix(), s.Via()) },
+			func(s *sharable.PeerSession) {
+				s.UpdateVia(func(p *[]netip.AddrPort) { (*p)[0] = netip.MustParseAddrPort("198.51.100.7:80") })
+				s.SetAddr(netip.IPv6Loopback())
+			})
+	})
+}
