@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"reflect"
 	"testing"
+
+	"github.com/gorilla/securecookie"
 
 	mapspkg "github.com/sessiongen/sessiongen/testdata/maps"
 	"github.com/sessiongen/sessiongen/testdata/pointers"
@@ -142,4 +145,64 @@ func TestRememberedSessionsShareNothing(t *testing.T) {
 				s.SetAddr(netip.IPv6Loopback())
 			})
 	})
+}
+
+// FuzzRememberedMatchesFresh signs arbitrary payloads and opens each one
+// three times with the verified cache on (the third open comes from
+// memory) and once with it off: the sessions must be the same.
+func FuzzRememberedMatchesFresh(f *testing.F) {
+	sc := securecookie.New(roundTripKey, nil)
+	sc.SetSerializer(securecookie.NopEncoder{})
+	var checks []func(t *testing.T, r func() *http.Request)
+	add := func(check func(t *testing.T, r func() *http.Request)) { checks = append(checks, check) }
+	add(compareOpens(f, func(cache int) (opener[slices.ListsSession], error) {
+		return slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
+	}))
+	add(compareOpens(f, func(cache int) (opener[mapspkg.IndexSession], error) {
+		return mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
+	}))
+	add(compareOpens(f, func(cache int) (opener[pointers.OptSession], error) {
+		return pointers.NewOptInterface(pointers.OptConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
+	}))
+	add(compareOpens(f, func(cache int) (opener[sharable.PeerSession], error) {
+		return sharable.NewPeerInterface(sharable.PeerConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
+	}))
+	f.Add([]byte{1, 0})
+	f.Add([]byte{1, 3, 0, 7, 's', 't', 'r', 'i', 'n', 'g', 's'})
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		v, err := sc.Encode("session", payload)
+		if err != nil {
+			t.Skip()
+		}
+		req := func() *http.Request {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.AddCookie(&http.Cookie{Name: "session", Value: v})
+			return r
+		}
+		for _, check := range checks {
+			check(t, req)
+		}
+	})
+}
+
+// compareOpens returns a check that opens a request's cookie three times
+// with the cache and once without, and compares the sessions.
+func compareOpens[S any](f *testing.F, make func(cache int) (opener[S], error)) func(*testing.T, func() *http.Request) {
+	cached, err := make(0)
+	if err != nil {
+		f.Fatal(err)
+	}
+	fresh, err := make(-1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return func(t *testing.T, req func() *http.Request) {
+		want, _ := fresh.OpenSession(req())
+		for i := range 3 {
+			got, _ := cached.OpenSession(req())
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%T, open %d with the cache:\n%+v\nwithout:\n%+v", got, i+1, got, want)
+			}
+		}
+	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/sessiongen/sessiongen/testdata/named"
 	"github.com/sessiongen/sessiongen/testdata/nested"
 	"github.com/sessiongen/sessiongen/testdata/pointers"
+	"github.com/sessiongen/sessiongen/testdata/sharable"
 	"github.com/sessiongen/sessiongen/testdata/slices"
 	"github.com/sessiongen/sessiongen/testdata/tags"
 	"github.com/sessiongen/sessiongen/testdata/textmarshal"
@@ -264,6 +265,11 @@ func FuzzGeneratedDecoders(f *testing.F) {
 	}
 	{
 		si, err := evolve_v1.NewVisitorInterface(evolve_v1.VisitorConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := sharable.NewPeerInterface(sharable.PeerConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
 	}
