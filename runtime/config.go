@@ -225,6 +225,8 @@ func (c Config) validate() (*settings, error) {
 		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is shorter than a second; leave it zero for 31 days", s.Lifetime)}
 	case s.Lifetime > MaxLifetime:
 		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is longer than the 400 days browsers honour", s.Lifetime)}
+	case s.VerifiedCacheSize > MaxVerifiedCacheSize:
+		return nil, &ConfigError{"VerifiedCacheSize", ErrCookieConfig, fmt.Sprintf("%d is over %d: every entry may hold a whole cookie", s.VerifiedCacheSize, MaxVerifiedCacheSize)}
 	case s.MaxCookieSize < 0 || s.MaxCookieSize > MaxCookieSize:
 		return nil, &ConfigError{"MaxCookieSize", ErrCookieConfig, fmt.Sprintf("%d is outside 1..%d: browsers drop larger cookies silently", s.MaxCookieSize, MaxCookieSize)}
 	}

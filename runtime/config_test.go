@@ -51,6 +51,10 @@ func TestConfigValidation(t *testing.T) {
 		{"SameSite Strict", runtime.Config{SecretKey: keyA, SameSite: http.SameSiteStrictMode}, nil, ""},
 		{"SameSite unset", runtime.Config{SecretKey: keyA, SameSite: http.SameSiteDefaultMode}, nil, ""},
 
+		{"verified cache off", runtime.Config{SecretKey: keyA, VerifiedCacheSize: -1}, nil, ""},
+		{"verified cache at its bound", runtime.Config{SecretKey: keyA, VerifiedCacheSize: runtime.MaxVerifiedCacheSize}, nil, ""},
+		{"verified cache too large", runtime.Config{SecretKey: keyA, VerifiedCacheSize: runtime.MaxVerifiedCacheSize + 1}, runtime.ErrCookieConfig, "VerifiedCacheSize"},
+
 		{"__Host- fine", runtime.Config{SecretKey: keyA, CookieName: "__Host-sid"}, nil, ""},
 		{"__Host- with Domain", runtime.Config{SecretKey: keyA, CookieName: "__Host-sid", CookieDomain: "example.com"}, runtime.ErrCookieConfig, "CookieName"},
 		{"__Host- with path /app", runtime.Config{SecretKey: keyA, CookieName: "__Host-sid", CookiePath: "/app"}, runtime.ErrCookieConfig, "CookieName"},

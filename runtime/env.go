@@ -26,6 +26,7 @@ const (
 	EnvLifetime           = "SESSION_LIFETIME"             // PERMANENT_SESSION_LIFETIME: seconds, or a Go duration such as 720h
 	EnvRefreshEachRequest = "SESSION_REFRESH_EACH_REQUEST" // SESSION_REFRESH_EACH_REQUEST
 	EnvDevelopment        = "SESSION_DEVELOPMENT"          // Config.Development
+	EnvVerifiedCacheSize  = "SESSION_VERIFIED_CACHE_SIZE"  // Config.VerifiedCacheSize: an integer, -1 turns the cache off
 )
 
 // ConfigFromEnv builds a Config from the SESSION_* environment variables
@@ -89,6 +90,13 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 			errs = append(errs, &ConfigError{EnvLifetime, ErrCookieConfig, err.Error()})
 		}
 		c.Lifetime = d
+	}
+	if v, ok := lookup(EnvVerifiedCacheSize); ok && v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, &ConfigError{EnvVerifiedCacheSize, ErrCookieConfig, fmt.Sprintf("%q is not an integer (-1 turns the cache off)", v)})
+		}
+		c.VerifiedCacheSize = n
 	}
 	if len(errs) > 0 {
 		return Config{}, errs[0]

@@ -18,6 +18,7 @@ func TestConfigFromEnv(t *testing.T) {
 		EnvLifetime:           "3600",
 		EnvRefreshEachRequest: "0",
 		EnvDevelopment:        "false",
+		EnvVerifiedCacheSize:  "-1",
 	}
 	c, err := configFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
@@ -27,7 +28,7 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Errorf("keys: %q %q", c.SecretKey, c.SecretKeyFallbacks)
 	}
 	if c.CookieName != "__Host-sid" || !c.DisableHTTPOnly || c.DisableSecure || c.SameSite != http.SameSiteStrictMode ||
-		c.Lifetime != time.Hour || !c.DisableRefreshEachRequest || c.Development {
+		c.Lifetime != time.Hour || !c.DisableRefreshEachRequest || c.Development || c.VerifiedCacheSize != -1 {
 		t.Errorf("config %+v", c)
 	}
 
@@ -37,9 +38,10 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 
 	for name, value := range map[string]string{
-		EnvCookieSameSite: "sometimes",
-		EnvLifetime:       "forever",
-		EnvCookieSecure:   "yes please",
+		EnvCookieSameSite:    "sometimes",
+		EnvLifetime:          "forever",
+		EnvCookieSecure:      "yes please",
+		EnvVerifiedCacheSize: "lots",
 	} {
 		_, err := configFrom(func(k string) (string, bool) {
 			if k == name {

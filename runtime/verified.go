@@ -10,6 +10,10 @@ import (
 // as verified when Config.VerifiedCacheSize is zero.
 const DefaultVerifiedCacheSize = 1024
 
+// MaxVerifiedCacheSize bounds Config.VerifiedCacheSize: at 4 KB a cookie,
+// a full cache of this many holds a few GB.
+const MaxVerifiedCacheSize = 1 << 20
+
 // verifiedCache remembers signed cookie values that verified, with their
 // date and what they decoded to (an E), so that a browser sending the same
 // cookie again (every request that leaves the session unchanged does)
