@@ -19,7 +19,8 @@ type responseWriter struct {
 }
 
 // commit saves the session unless that already happened. If saving fails,
-// it sends a 500 in place of the handler's response.
+// it sends a 500 in place of the handler's response, with none of the
+// handler's headers and Cache-Control: no-store.
 func (w *responseWriter) commit() {
 	if w.committed {
 		return
@@ -31,6 +32,8 @@ func (w *responseWriter) commit() {
 		for k := range h {
 			delete(h, k)
 		}
+		// The error depends on this request's session: no cache may keep it.
+		h.Set("Cache-Control", "no-store")
 		http.Error(w.ResponseWriter, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	}
 }

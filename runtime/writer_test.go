@@ -289,6 +289,9 @@ func TestWriterFailedSave(t *testing.T) {
 	if resp.Header.Values("Set-Cookie") != nil || resp.Header.Get("X-Handler") != "" {
 		t.Errorf("headers %v; want the handler's headers and any cookie dropped", resp.Header)
 	}
+	if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control %q; want no-store: the 500 depends on the session", got)
+	}
 	if !errors.Is(res.write, runtime.ErrSessionNotSaved) || res.n != 0 {
 		t.Errorf("Write = %d, %v; want 0, ErrSessionNotSaved", res.n, res.write)
 	}
