@@ -206,3 +206,49 @@ func compareOpens[S any](f *testing.F, make func(cache int) (opener[S], error)) 
 		}
 	}
 }
+
+// Many requests open the same remembered cookie at once and change their
+// sessions in place: under -race, any memory shared with the cache or
+// with each other is a reported race, and every request reads the stored
+// values.
+func TestRememberedSessionsConcurrent(t *testing.T) {
+	si, err := mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := si.OpenSession(httptest.NewRequest("GET", "https://example.com/", nil))
+	s.SetTagsKey("k", []string{"x", "y"})
+	s.SetNestedKey("n", map[string]bool{"b": true})
+	w := httptest.NewRecorder()
+	if err := si.SaveSession(w, httptest.NewRequest("GET", "https://example.com/", nil), s); err != nil {
+		t.Fatal(err)
+	}
+	cookie := w.Result().Cookies()[0]
+	const want = "map[k:[x y]] map[n:map[b:true]]"
+	done := make(chan string, 8)
+	for range 8 {
+		go func() {
+			for range 200 {
+				r := httptest.NewRequest("GET", "https://example.com/", nil)
+				r.AddCookie(cookie)
+				s, err := si.OpenSession(r)
+				if err != nil {
+					done <- err.Error()
+					return
+				}
+				if got := fmt.Sprint(s.Tags(), s.Nested()); got != want {
+					done <- got
+					return
+				}
+				s.UpdateTags(func(p *map[string][]string) { (*p)["k"][0] = "scribbled" })
+				s.UpdateNested(func(p *map[string]map[string]bool) { (*p)["n"]["b"] = false })
+			}
+			done <- ""
+		}()
+	}
+	for range 8 {
+		if got := <-done; got != "" {
+			t.Errorf("a request read %s; want %s", got, want)
+		}
+	}
+}
