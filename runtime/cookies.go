@@ -58,8 +58,8 @@ func (c *cookieScanner) next() (string, bool) {
 }
 
 // validCookieValue applies net/http's rule for cookie-value bytes: 0x20
-// to 0x7e except '"', ';' and '\\'. Eight bytes at a time, since every
-// request's session cookie goes through it.
+// to 0x7e except '"', ';' and '\\'. Eight bytes at a time: every cookie
+// value the verified cache does not hold goes through it.
 func validCookieValue(v string) bool {
 	// bad collects, in the high bit of each byte, "this byte was out of
 	// range or one of the three": the usual has-zero-byte and
