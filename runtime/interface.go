@@ -16,6 +16,10 @@ import (
 // Codec binds a generated session type S to the runtime. The generated file
 // fills one in; nothing else needs to.
 type Codec[S any] struct {
+	// Name is the session type's name. It is bound into every cookie's
+	// MAC, beside the cookie name, so that a cookie minted for one session
+	// type never opens as another that shares its cookie name and keys.
+	Name string
 	// State returns the session's metadata.
 	State func(*S) *State
 	// Empty reports whether no field of the session holds a value.
