@@ -5,25 +5,36 @@ import (
 	"strings"
 )
 
-// maxCookies is how many cookies a request may carry before the rest are
-// ignored: net/http's own cap since Go 1.24 (CVE-2025-58186).
+// maxCookies is how many cookies a request may carry: with more, net/http
+// reads none of them (its cap since Go 1.24, CVE-2025-58186), and neither
+// does the scanner.
 const maxCookies = 3000
 
 // cookieScanner yields the values of the request's cookies with one name,
-// in order, as r.CookiesNamed would (same splitting, quotes stripped) but
-// without allocating: the values are substrings of the header. It does not
-// apply net/http's rule on the bytes of a value: the signers do, with
-// validCookieValue, only for values they have not verified before, since
-// that check costs as much as a cache lookup.
+// in order, exactly as r.CookiesNamed would (same splitting, same trimming
+// of ASCII space and tab only, names matched byte for byte, quotes
+// stripped) but without allocating: the values are substrings of the
+// header. A name with any other white space around it ("\u2000__Host-x")
+// is another cookie, as it is to browsers, which apply no prefix rule to
+// it. It does not apply net/http's rule on the bytes of a value: the
+// signers do, with validCookieValue, only for values they have not
+// verified before, since that check costs as much as a cache lookup.
 type cookieScanner struct {
 	lines []string // the Cookie header lines not yet read
 	rest  string   // what remains of the current line
 	name  string
-	seen  int
 }
 
 func newCookieScanner(h http.Header, name string) cookieScanner {
-	return cookieScanner{lines: h["Cookie"], name: name}
+	lines := h["Cookie"]
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxCookies {
+		lines = nil
+	}
+	return cookieScanner{lines: lines, name: name}
 }
 
 // next returns the next value of a cookie with the scanner's name.
@@ -33,21 +44,17 @@ func (c *cookieScanner) next() (string, bool) {
 			if len(c.lines) == 0 {
 				return "", false
 			}
-			c.rest = strings.TrimSpace(c.lines[0])
+			c.rest = trimHTTPSpace(c.lines[0])
 			c.lines = c.lines[1:]
 		}
 		var part string
 		part, c.rest, _ = strings.Cut(c.rest, ";")
-		part = strings.TrimSpace(part)
+		part = trimHTTPSpace(part)
 		if part == "" {
 			continue
 		}
-		if c.seen++; c.seen > maxCookies {
-			c.lines, c.rest = nil, ""
-			return "", false
-		}
 		name, value, _ := strings.Cut(part, "=")
-		if name != c.name {
+		if trimHTTPSpace(name) != c.name {
 			continue
 		}
 		if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
@@ -56,6 +63,20 @@ func (c *cookieScanner) next() (string, bool) {
 		return value, true
 	}
 }
+
+// trimHTTPSpace trims what net/textproto.TrimString trims (space, tab, CR,
+// LF) and nothing else: strings.TrimSpace would also trim Unicode spaces.
+func trimHTTPSpace(s string) string {
+	for len(s) > 0 && isHTTPSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isHTTPSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isHTTPSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
 
 // validCookieValue applies net/http's rule for cookie-value bytes: 0x20
 // to 0x7e except '"', ';' and '\\'. Eight bytes at a time: every cookie
