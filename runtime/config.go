@@ -13,9 +13,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // Defaults, as in Flask where Flask has one.
@@ -85,6 +88,13 @@ type Config struct {
 	// last save (PERMANENT_SESSION_LIFETIME). Zero means 31 days; at most
 	// 400 days.
 	Lifetime time.Duration
+	// AbsoluteLifetime, when set, ends every session that long after it was
+	// created, however often it is saved since (Flask has no such limit;
+	// scs calls Lifetime what this is and IdleTimeout what Lifetime is
+	// here). The creation time is signed into the payload, so it survives
+	// re-saves and key rotation; a permanent session's Expires never goes
+	// past it. Zero means no limit; at least a second, at most 400 days.
+	AbsoluteLifetime time.Duration
 	// DisableRefreshEachRequest stops re-sending the cookie of a permanent
 	// session on requests that did not change it
 	// (SESSION_REFRESH_EACH_REQUEST = False).
@@ -92,6 +102,15 @@ type Config struct {
 	// MaxCookieSize bounds the cookie's name plus value; zero means 4096,
 	// the browsers' limit, which is also the most it may be.
 	MaxCookieSize int
+
+	// Salt is bound into every cookie's MAC beside the cookie name, as
+	// itsdangerous binds its salt, so that a cookie minted for one purpose
+	// never opens as another. Empty means the session type's name (the
+	// generated Codec's Name): two session types that share a cookie name
+	// and keys never read each other's cookies. Set it to the old name to
+	// keep cookies valid across a rename of the type. It may not contain
+	// "." or "|".
+	Salt string
 
 	// VerifiedCacheSize is how many signed cookie values the Interface
 	// remembers as verified, so that a cookie sent again unchanged (as it is
@@ -225,6 +244,10 @@ func (c Config) validate() (*settings, error) {
 		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is shorter than a second; leave it zero for 31 days", s.Lifetime)}
 	case s.Lifetime > MaxLifetime:
 		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is longer than the 400 days browsers honour", s.Lifetime)}
+	case s.AbsoluteLifetime != 0 && (s.AbsoluteLifetime < time.Second || s.AbsoluteLifetime > MaxLifetime):
+		return nil, &ConfigError{"AbsoluteLifetime", ErrCookieConfig, fmt.Sprintf("%v is outside one second to 400 days; leave it zero for no absolute limit", s.AbsoluteLifetime)}
+	case strings.ContainsAny(s.Salt, ".|"):
+		return nil, &ConfigError{"Salt", ErrCookieConfig, fmt.Sprintf("%q holds \".\" or \"|\", which separate what the MAC covers: use letters, digits, \"-\" or \"_\"", s.Salt)}
 	case s.VerifiedCacheSize > MaxVerifiedCacheSize:
 		return nil, &ConfigError{"VerifiedCacheSize", ErrCookieConfig, fmt.Sprintf("%d is over %d: every entry may hold a whole cookie", s.VerifiedCacheSize, MaxVerifiedCacheSize)}
 	case s.MaxCookieSize < 0 || s.MaxCookieSize > MaxCookieSize:
@@ -255,6 +278,9 @@ func (c Config) validate() (*settings, error) {
 	probe := s.cookie(s.CookieName, "v", s.CookieDomain, s.CookiePath)
 	if err := probe.Valid(); err != nil {
 		return nil, &ConfigError{"CookieName/CookieDomain/CookiePath", ErrCookieConfig, err.Error()}
+	}
+	if isPublicSuffix(s.CookieDomain) {
+		return nil, &ConfigError{"CookieDomain", ErrCookieConfig, fmt.Sprintf("%q is a public suffix: browsers refuse a cookie for it; use your own domain under it (example.%s), or leave it empty for a host-only cookie", s.CookieDomain, strings.TrimPrefix(s.CookieDomain, "."))}
 	}
 	head := &http.Cookie{Name: "n", Value: "v", Path: s.CookiePath, Domain: s.CookieDomain}
 	tail := s.cookie("n", "v", "", "")
@@ -297,13 +323,68 @@ func (s *settings) validateKeys() error {
 		if len(k) < MinSecretKeyLen {
 			return &ConfigError{field, ErrWeakSecretKey, fmt.Sprintf("%d bytes is shorter than %d: generate a random one (head -c 32 /dev/urandom | base64)", len(k), MinSecretKeyLen)}
 		}
+		if why := lowEntropy(k); why != "" {
+			return &ConfigError{field, ErrWeakSecretKey, why + ": it is guessable whatever its length; generate a random one (head -c 32 /dev/urandom | base64)"}
+		}
 	}
 	switch len(s.EncryptionKey) {
 	case 0, 16, 24, 32:
 	default:
 		return &ConfigError{"EncryptionKey", ErrEncryptionKey, fmt.Sprintf("%d bytes: AES takes 16, 24 or 32", len(s.EncryptionKey))}
 	}
+	if len(s.EncryptionKey) > 0 && !s.Development {
+		if why := lowEntropy(s.EncryptionKey); why != "" {
+			return &ConfigError{"EncryptionKey", ErrEncryptionKey, why + ": generate 32 random bytes (head -c 32 /dev/urandom)"}
+		}
+	}
 	return nil
+}
+
+// minDistinctKeyBytes is the fewest distinct byte values a key may hold.
+// 16 random bytes hold fewer than 8 distinct values with a probability
+// below 1e-12; a hex or base64 text key holds far more.
+const minDistinctKeyBytes = 8
+
+// lowEntropy says why key carries almost no secret despite its length
+// (zero bytes, one byte repeated, a short pattern repeated, a handful of
+// byte values), or returns "".
+func lowEntropy(key []byte) string {
+	var seen [256]bool
+	distinct := 0
+	for _, b := range key {
+		if !seen[b] {
+			seen[b] = true
+			distinct++
+		}
+	}
+	if distinct < minDistinctKeyBytes {
+		return fmt.Sprintf("it holds only %d distinct byte values", distinct)
+	}
+	for p := 1; p <= len(key)/2; p++ {
+		if bytes.Equal(key[p:], key[:len(key)-p]) {
+			return fmt.Sprintf("it repeats a %d-byte pattern", p)
+		}
+	}
+	return ""
+}
+
+// isPublicSuffix tells whether domain is one under which anyone may
+// register names (com, co.uk, github.io), which browsers refuse as a
+// cookie's Domain. A single label the list does not know (localhost, an
+// intranet name) is allowed.
+func isPublicSuffix(domain string) bool {
+	d := strings.ToLower(strings.TrimPrefix(domain, "."))
+	if d == "" || net.ParseIP(d) != nil {
+		return false
+	}
+	suffix, icann := publicsuffix.PublicSuffix(d)
+	return suffix == d && (icann || strings.Contains(d, "."))
+}
+
+// validCookieName returns net/http's error for a name it would refuse to
+// send (Set-Cookie lines with such names are dropped silently), or nil.
+func validCookieName(name string) error {
+	return (&http.Cookie{Name: name, Value: "v"}).Valid()
 }
 
 // cookie builds the session cookie with every configured attribute.

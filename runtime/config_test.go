@@ -11,7 +11,7 @@ import (
 )
 
 func TestConfigValidation(t *testing.T) {
-	key32 := []byte(strings.Repeat("k", 32))
+	key32 := []byte("k3Xq9vL2mP7wR4tY8uB1nC6zD0aE5fGh") // 32 bytes, no pattern
 	enc16 := []byte("0123456789abcdef")
 	tests := []struct {
 		name  string
@@ -30,8 +30,8 @@ func TestConfigValidation(t *testing.T) {
 		{"AES 15", runtime.Config{SecretKey: keyA, EncryptionKey: enc16[:15]}, runtime.ErrEncryptionKey, "EncryptionKey"},
 		{"AES 15 in development", runtime.Config{SecretKey: []byte("dev"), EncryptionKey: enc16[:15], Development: true}, runtime.ErrEncryptionKey, "EncryptionKey"},
 		{"AES 16", runtime.Config{SecretKey: keyA, EncryptionKey: enc16}, nil, ""},
-		{"AES 24", runtime.Config{SecretKey: keyA, EncryptionKey: []byte(strings.Repeat("e", 24))}, nil, ""},
-		{"AES 32", runtime.Config{SecretKey: keyA, EncryptionKey: []byte(strings.Repeat("e", 32))}, nil, ""},
+		{"AES 24", runtime.Config{SecretKey: keyA, EncryptionKey: []byte("e24-0123456789abcdefghij")}, nil, ""},
+		{"AES 32", runtime.Config{SecretKey: keyA, EncryptionKey: []byte("e32-0123456789abcdefghijklmnopqr")}, nil, ""},
 		{"AES 33", runtime.Config{SecretKey: keyA, EncryptionKey: []byte(strings.Repeat("e", 33))}, runtime.ErrEncryptionKey, "EncryptionKey"},
 		{"encryption key equals secret", runtime.Config{SecretKey: key32, EncryptionKey: key32}, runtime.ErrWeakSecretKey, "SecretKey"},
 		{"encryption key equals a fallback", runtime.Config{SecretKey: keyA, SecretKeyFallbacks: [][]byte{key32}, EncryptionKey: key32}, runtime.ErrWeakSecretKey, "SecretKeyFallbacks[0]"},
@@ -139,7 +139,7 @@ func TestConfigExampleSecrets(t *testing.T) {
 		}
 		// Padded to 32 bytes with other text it is no longer the example:
 		// accepted on length alone.
-		padded := ex + "-" + strings.Repeat("x", 32)
+		padded := ex + "-Qm4Zt8Wc1Rv6Ky3Hn0Pb5Jd9Xf2Lg7Es"
 		if _, err := runtime.New(runtime.Config{SecretKey: []byte(padded)}, testCodec); err != nil {
 			t.Errorf("SecretKey %q: %v; only exact example values are refused", padded, err)
 		}

@@ -80,6 +80,7 @@ type opened[S any] struct {
 	session *S     // fields and presence; its State is unused
 	status  status // the permanent flags
 	flashes []Flash
+	created int64
 }
 
 // SessionInterface is Flask's SessionInterface: every method that decides
@@ -113,7 +114,11 @@ func New[S any](cfg Config, codec Codec[S]) (*Interface[S], error) {
 	}
 	si := &Interface[S]{cfg: s, codec: codec}
 	if len(s.SecretKey) > 0 {
-		if si.signer, err = newSigner(s); err != nil {
+		salt := s.Salt
+		if salt == "" {
+			salt = codec.Name
+		}
+		if si.signer, err = newSigner(s, salt); err != nil {
 			return nil, err
 		}
 	}
@@ -156,10 +161,17 @@ func (si *Interface[S]) CookiePartitioned(*http.Request) bool { return si.cfg.Pa
 // lifetime for a permanent session, the zero time (a browser-session cookie)
 // otherwise (get_expiration_time).
 func (si *Interface[S]) ExpirationTime(_ *http.Request, s *S) time.Time {
-	if si.codec.State(s).has(statusPermanent) {
-		return si.cfg.now().Add(si.cfg.Lifetime)
+	st := si.codec.State(s)
+	if !st.has(statusPermanent) {
+		return time.Time{}
 	}
-	return time.Time{}
+	exp := si.cfg.now().Add(si.cfg.Lifetime)
+	if si.cfg.AbsoluteLifetime > 0 && st.created != 0 {
+		if end := time.Unix(st.created, 0).Add(si.cfg.AbsoluteLifetime); end.Before(exp) {
+			return end
+		}
+	}
+	return exp
 }
 
 // ShouldSetCookie reports whether SaveSession sends the cookie: when the
@@ -201,10 +213,50 @@ func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
 	return s, nil
 }
 
+// MaxCookieCandidates is how many cookies of the session's name one request
+// may make the Interface verify. A sibling subdomain can plant cookies of
+// the same name, and a path more specific than the session's puts them
+// first, so a few are tried in order and the first that verifies wins; the
+// rest are not read, so that thousands of planted cookies cost a few MAC
+// checks, not thousands. Empty values, and values with bytes net/http
+// refuses in a cookie, are ignored as net/http ignores them and do not
+// count.
+const MaxCookieCandidates = 4
+
+// RejectedCookiesError reports, in one error per request, the cookies of
+// the session's name that the request carried and that could not be
+// opened, when there was more than one or some were not read at all. A
+// single rejected cookie is reported as its own [*CookieError].
+type RejectedCookiesError struct {
+	Errs    []error // one per cookie tried, in the order they came
+	Skipped int     // cookies of the name after MaxCookieCandidates, not read
+}
+
+func (e *RejectedCookiesError) Error() string {
+	msg := fmt.Sprintf("sessiongen: %d session cookies rejected", len(e.Errs))
+	if e.Skipped > 0 {
+		msg += fmt.Sprintf(", %d more not read (at most %d are tried)", e.Skipped, MaxCookieCandidates)
+	}
+	if len(e.Errs) > 0 {
+		msg += "; the first: " + e.Errs[0].Error()
+	}
+	return msg
+}
+
+// Unwrap returns each cookie's error, for errors.Is and errors.As.
+func (e *RejectedCookiesError) Unwrap() []error { return e.Errs }
+
 // openInto fills the zero session s from the request's cookie.
 func (si *Interface[S]) openInto(r *http.Request, s *S) {
 	name := si.outer(r).CookieName(r)
+	if name != si.cfg.CookieName && validCookieName(name) != nil {
+		// Reported when the session is saved; no cookie can carry it.
+		si.codec.State(s).status |= statusNew
+		return
+	}
 	cookies := newCookieScanner(r.Header, name)
+	var rejected []error
+	skipped, opened := 0, false
 	for {
 		value, ok := cookies.next()
 		if !ok {
@@ -213,17 +265,29 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 		if value == "" {
 			continue
 		}
-		err := si.decode(r, s, name, value)
-		if err == nil {
-			return
+		if len(rejected) == MaxCookieCandidates {
+			skipped++
+			continue
 		}
-		if err != errNotCookieValue {
-			si.report(r, err)
+		err := si.decode(r, s, name, value)
+		if opened = err == nil; opened {
+			break
 		}
 		var zero S
 		*s = zero
+		if err != errNotCookieValue {
+			rejected = append(rejected, err)
+		}
 	}
-	si.codec.State(s).status |= statusNew
+	switch {
+	case len(rejected) == 1 && skipped == 0:
+		si.report(r, rejected[0])
+	case len(rejected) > 0:
+		si.report(r, &RejectedCookiesError{Errs: rejected, Skipped: skipped})
+	}
+	if !opened {
+		si.codec.State(s).status |= statusNew
+	}
 }
 
 // decode verifies value and fills s from its payload, or from what the
@@ -237,6 +301,9 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	if e, ok := si.verified.get(name, value); ok {
 		if expired(e.date, now, int64(si.cfg.maxAge)) {
 			return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+		}
+		if si.pastAbsoluteEnd(e.v.created, now) {
+			return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: errAbsoluteLifetime}
 		}
 		si.restore(s, &e.v)
 		return nil
@@ -277,6 +344,17 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	if err := d.Err(); err != nil {
 		return &CookieError{Name: name, Size: len(value), Err: ErrPayload, Cause: err}
 	}
+	if si.cfg.AbsoluteLifetime > 0 && st.created == 0 {
+		// Written before AbsoluteLifetime was set: created no later than
+		// its signature.
+		st.created = date
+		if date < 0 { // securecookie keeps the date to itself
+			st.created = now.Unix()
+		}
+	}
+	if si.pastAbsoluteEnd(st.created, now) {
+		return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: errAbsoluteLifetime}
+	}
 	for _, err := range dropped {
 		si.report(r, err)
 	}
@@ -291,7 +369,7 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 // snapshot copies what decoding gave s, for the verified cache.
 func (si *Interface[S]) snapshot(s *S) opened[S] {
 	st := si.codec.State(s)
-	o := opened[S]{session: new(S), status: st.status & (statusPermanentSet | statusPermanent), flashes: slices.Clone(st.flashes)}
+	o := opened[S]{session: new(S), status: st.status & (statusPermanentSet | statusPermanent), flashes: slices.Clone(st.flashes), created: st.created}
 	si.codec.Copy(o.session, s)
 	return o
 }
@@ -302,18 +380,36 @@ func (si *Interface[S]) restore(s *S, o *opened[S]) {
 	st := si.codec.State(s)
 	st.status |= o.status
 	st.flashes = slices.Clone(o.flashes)
+	st.created = o.created
 }
+
+// pastAbsoluteEnd tells whether a session created at created (Unix
+// seconds) has outlived AbsoluteLifetime at now.
+func (si *Interface[S]) pastAbsoluteEnd(created int64, now time.Time) bool {
+	return si.cfg.AbsoluteLifetime > 0 && now.Unix()-created >= int64(si.cfg.AbsoluteLifetime/time.Second)
+}
+
+// errAbsoluteLifetime is the cause of an ErrCookieExpired for a session
+// older than AbsoluteLifetime.
+var errAbsoluteLifetime = errorString("the session is older than AbsoluteLifetime")
 
 // Metadata entries have keys that start with a NUL byte, which the
 // generator refuses in session keys: they cannot collide with user fields.
 const (
 	metaPrefix  = 0
 	metaFlashes = "\x00flashes" // a list of strings: category, message, category, message...
+	metaCreated = "\x00created" // Unix seconds; written only with Config.AbsoluteLifetime
 )
 
 // decodeMeta reads a metadata entry; unknown ones, from a later release, are
 // skipped.
 func (si *Interface[S]) decodeMeta(st *State, key []byte, d *wire.Decoder) {
+	if string(key) == metaCreated {
+		if v, err := d.Int(); err == nil && v > 0 {
+			st.created = v
+		}
+		return
+	}
 	if string(key) != metaFlashes {
 		return
 	}
@@ -327,6 +423,9 @@ func (si *Interface[S]) decodeMeta(st *State, key []byte, d *wire.Decoder) {
 }
 
 func encodeMeta(e *wire.Encoder, st *State) {
+	if st.created != 0 {
+		e.Int(metaCreated, st.created)
+	}
 	if len(st.flashes) == 0 {
 		return
 	}
@@ -394,6 +493,9 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 			c := cookieFor(o, r, name, "")
 			c.MaxAge = -1 // Max-Age=0
 			c.Expires = time.Unix(0, 0)
+			if err := sendable(&c); err != nil {
+				return err
+			}
 			http.SetCookie(w, &c)
 			addVaryCookie(h)
 			noSharedCache(h)
@@ -402,6 +504,9 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	}
 	if !o.ShouldSetCookie(r, s) {
 		return nil
+	}
+	if si.cfg.AbsoluteLifetime > 0 && st.created == 0 {
+		st.created = si.cfg.now().Unix()
 	}
 	c := cookieFor(o, r, name, "")
 	if exp := o.ExpirationTime(r, s); !exp.IsZero() {
@@ -434,6 +539,9 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 		h["Set-Cookie"] = append(h["Set-Cookie"], string(line))
 	} else {
 		c.Value = string(line[valueAt:])
+		if err := sendable(&c); err != nil {
+			return err
+		}
 		http.SetCookie(w, &c)
 	}
 	addVaryCookie(h)
@@ -455,6 +563,16 @@ func cookieFor[S any](o SessionInterface[S], r *http.Request, name, value string
 		SameSite:    o.CookieSameSite(r),
 		Partitioned: partitioned,
 	}
+}
+
+// sendable returns an error matching ErrCookieConfig if net/http would drop
+// c (it drops invalid cookies silently): an override returned a name,
+// domain or path no cookie can have.
+func sendable(c *http.Cookie) error {
+	if err := c.Valid(); err != nil {
+		return fmt.Errorf("sessiongen: the session cookie cannot be sent: %w: %w", ErrCookieConfig, err)
+	}
+	return nil
 }
 
 // addVaryCookie adds "Cookie" to the Vary header unless it is there

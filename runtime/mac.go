@@ -46,16 +46,20 @@ type scratch struct {
 // securecookie writes it:
 //
 //	value   = base64url(date "|" base64url(payload) "|" mac)
-//	mac     = HMAC-SHA256(key, name "|" date "|" base64url(payload))
+//	mac     = HMAC-SHA256(key, prefix name "|" date "|" base64url(payload))
 //	date    = Unix seconds, decimal
 //
-// (base64url with padding). Tests check it both ways against securecookie.
+// (base64url with padding; prefix is the salt and a dot, see newSigner).
+// Tests check it both ways against securecookie. Both base64 layers are
+// decoded strictly: securecookie ignores the unused bits of the last
+// character, so several values would verify to the same content.
 type macSigner struct {
 	keys   [][]byte // current key first, then the fallbacks
 	maxAge int64    // seconds
+	prefix string
 }
 
-var b64 = base64.URLEncoding
+var b64 = base64.URLEncoding.Strict()
 
 // hashes returns sc's HMAC states, made on first use.
 func (m *macSigner) hashes(sc *scratch) []hash.Hash {
@@ -69,8 +73,10 @@ func (m *macSigner) hashes(sc *scratch) []hash.Hash {
 }
 
 func (m *macSigner) appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error) {
-	// name|date|b64(payload) is what the MAC covers; the value drops name|.
-	b := append(sc.buf[:0], name...)
+	// prefix name|date|b64(payload) is what the MAC covers; the value
+	// drops prefix name|.
+	b := append(sc.buf[:0], m.prefix...)
+	b = append(b, name...)
 	b = append(b, '|')
 	dateAt := len(b)
 	b = strconv.AppendInt(b, now.Unix(), 10)
@@ -133,6 +139,7 @@ func (m *macSigner) verify(sc *scratch, name, value string) (int64, []byte, erro
 	}
 	signed, mac := msg[:i+1+j], msg[i+2+j:]
 	macAt := len(b)
+	b = append(b, m.prefix...)
 	b = append(b, name...)
 	b = append(b, '|')
 	b = append(b, signed...)

@@ -56,12 +56,22 @@ const futureSkew = 5
 
 // newSigner returns the signer for the settings: securecookie itself when
 // cookies are encrypted, its format without the allocations otherwise.
-func newSigner(s *settings) (cookieSigner, error) {
+//
+// What the MAC covers as the cookie's name is salt "." name (the name
+// alone without a salt): the salt is the session type's name, so that a
+// cookie minted for one type never opens as another. A securecookie
+// codec made with the same keys reads the value as the cookie named
+// salt "." name, e.g. "Visitor.session".
+func newSigner(s *settings, salt string) (cookieSigner, error) {
 	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
-	if len(s.EncryptionKey) == 0 {
-		return &macSigner{keys: keys, maxAge: int64(s.maxAge)}, nil
+	prefix := ""
+	if salt != "" {
+		prefix = salt + "."
 	}
-	return newSecureCookieSigner(s, keys)
+	if len(s.EncryptionKey) == 0 {
+		return &macSigner{keys: keys, maxAge: int64(s.maxAge), prefix: prefix}, nil
+	}
+	return newSecureCookieSigner(s, keys, prefix)
 }
 
 // secureCookieSigner signs with the current key and verifies with it and the
@@ -70,10 +80,11 @@ func newSigner(s *settings) (cookieSigner, error) {
 // for one cookie never opens as another.
 type secureCookieSigner struct {
 	codecs []*securecookie.SecureCookie // current key first
+	prefix string                       // the salt and a dot, or nothing
 }
 
-func newSecureCookieSigner(s *settings, keys [][]byte) (*secureCookieSigner, error) {
-	sg := &secureCookieSigner{}
+func newSecureCookieSigner(s *settings, keys [][]byte, prefix string) (*secureCookieSigner, error) {
+	sg := &secureCookieSigner{prefix: prefix}
 	for _, k := range keys {
 		sc := securecookie.New(k, s.EncryptionKey)
 		sc.SetSerializer(securecookie.NopEncoder{})
@@ -95,7 +106,7 @@ func newSecureCookieSigner(s *settings, keys [][]byte) (*secureCookieSigner, err
 // appendValue appends the cookie value for payload to dst. securecookie reads its own
 // clock.
 func (sg *secureCookieSigner) appendValue(_ *scratch, dst []byte, name string, payload []byte, _ time.Time) ([]byte, error) {
-	v, err := sg.codecs[0].Encode(name, payload)
+	v, err := sg.codecs[0].Encode(sg.prefix+name, payload)
 	return append(dst, v...), err
 }
 
@@ -108,7 +119,7 @@ func (sg *secureCookieSigner) open(_ *scratch, name, value string, _ time.Time) 
 	var firstErr error
 	for _, sc := range sg.codecs {
 		var b []byte
-		err := sc.Decode(name, value, &b)
+		err := sc.Decode(sg.prefix+name, value, &b)
 		if err == nil {
 			return b, -1, nil // the timestamp stays inside securecookie
 		}

@@ -35,6 +35,7 @@ type State struct {
 	flashes []Flash // stored, not yet shown
 	shown   []Flash // popped by the first Flashes call of this request
 	popped  bool    // Flashes was called during this request
+	created int64   // Unix seconds the session began, with Config.AbsoluteLifetime; 0: not yet saved
 }
 
 // Flash is a message stored for the next request that shows it, with its
@@ -126,6 +127,7 @@ func (s *State) Clear() {
 	}
 	s.status &^= statusPermanentSet | statusPermanent
 	s.flashes = nil
+	s.created = 0 // what is stored next is a new session
 }
 
 // empty reports whether the metadata alone would keep the session.
