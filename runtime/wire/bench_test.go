@@ -218,3 +218,30 @@ func nestedIntLists(n int, inner []int64) []byte {
 		e.EndList(l)
 	})
 }
+
+// BenchmarkHostile reads the payloads of the allocation tests: counts that
+// the bytes present do not back.
+func BenchmarkHostile(b *testing.B) {
+	b.Run("3000emptyStringsAsPages", func(b *testing.B) {
+		p := emptyStrings(3000)
+		b.SetBytes(int64(len(p)))
+		b.ReportAllocs()
+		for b.Loop() {
+			readEntries(b, p, func(d *wire.Decoder) error {
+				_, err := wire.Slice(d, wire.TypeBytes, readPage)
+				return err
+			})
+		}
+	})
+	b.Run("400smallListsAsPages", func(b *testing.B) {
+		p := smallLists(400)
+		b.SetBytes(int64(len(p)))
+		b.ReportAllocs()
+		for b.Loop() {
+			readEntries(b, p, func(d *wire.Decoder) error {
+				_, err := wire.Slice(d, wire.TypeBytes, readPage)
+				return err
+			})
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Decoder reads the entries of a payload. Call [Decoder.Next] to advance to
@@ -334,17 +335,54 @@ func (d *Decoder) listHeader() (elem Type, count int, end int, ok bool) {
 	}
 	end = d.pos + int(size)
 	n, ok := d.uvarint()
-	// Every element takes at least one byte, which bounds the count (and so
-	// any allocation made from it) by the bytes actually present.
+	// Every element takes at least one byte, which bounds the count by the
+	// bytes actually present. (Not what the count may allocate: an element
+	// of one byte may be large in memory. See preallocCap.)
 	if !ok || d.pos > end || n > uint64(end-d.pos) || elem < TypeBool || elem > lastType {
 		return 0, 0, 0, false
 	}
 	return elem, int(n), end, true
 }
 
+// What Slice reserves before reading a list's elements is bounded by the
+// list's bytes, not only by its count: the count is the payload's word, and a
+// payload read into a field whose type has changed (a []string of 3000 empty
+// strings, 3 KB, read into a [][4096]byte) would otherwise reserve 12 MB for
+// elements that are not there. The first element that does not fit ends the
+// read; elements that do fit grow the slice by append as they are read.
+const (
+	// preallocPerByte is how many bytes of memory each byte of a list's
+	// elements may reserve: 24, a slice header for an element of one byte
+	// (an empty []byte). Lists of any element type but structs (and arrays
+	// of them) thus reserve their exact count, in one allocation; so do
+	// structs that take fewer than 24 bytes for each byte they are written in.
+	preallocPerByte = 24
+	// maxPrealloc bounds what one list reserves, whatever its length: 32 KiB,
+	// ten times a cookie's payload, enough for 4096 ints or 2048 strings in
+	// one allocation. A longer list grows by append.
+	maxPrealloc = 32 << 10
+)
+
+// preallocCap is the capacity Slice reserves for a list of n elements of
+// type T written in size bytes: n, unless that is more memory than the
+// bytes justify (preallocPerByte for each, and maxPrealloc in all).
+func preallocCap[T any](n, size int) int {
+	var zero T
+	elem := int(unsafe.Sizeof(zero))
+	if elem == 0 {
+		return n
+	}
+	budget := maxPrealloc
+	if size < maxPrealloc/preallocPerByte {
+		budget = preallocPerByte * size
+	}
+	return min(n, budget/elem)
+}
+
 // Slice reads a list value whose elements have type elem, reading each with
 // read. An element that does not fit loses the whole list, which is then
-// skipped. An empty list reads as nil.
+// skipped. An empty list reads as nil. The memory reserved before the
+// elements are read is bounded by the list's bytes, whatever count it states.
 func Slice[T any](d *Decoder, elem Type, read func(*Decoder) (T, error)) ([]T, error) {
 	if err := d.want(TypeList); err != nil {
 		return nil, err
@@ -364,10 +402,10 @@ func Slice[T any](d *Decoder, elem Type, read func(*Decoder) (T, error)) ([]T, e
 	d.depth++
 	defer func() { d.depth-- }()
 	var out []T
-	if n > 0 {
-		out = make([]T, 0, n)
+	if c := preallocCap[T](n, end-d.pos); c > 0 {
+		out = make([]T, 0, c)
 	}
-	for range n {
+	for range n { // past the capacity reserved, append grows out by what was read
 		d.typ, d.pending = elem, true
 		v, err := read(d)
 		if err != nil {
