@@ -294,3 +294,46 @@ func TestAbsoluteLifetimeCapsExpires(t *testing.T) {
 		t.Errorf("Expires %v; want the absolute end %v", c.Expires, want)
 	}
 }
+
+// The verified cache holds what VerifiedCacheSize says: N distinct cookies
+// sent round-robin, N = 90% of the size, are found at least 90% of the
+// time, whatever the cookies' length (the review found values ending in
+// "X==" crowding 2 of 16 shards, and two generations of LRU losing most
+// hits on a round-robin).
+func TestVerifiedCacheCapacityRoundRobin(t *testing.T) {
+	for _, size := range []int{runtime.DefaultVerifiedCacheSize, 300, 64} {
+		for _, pad := range []int{0, 1, 2, 40} { // every length mod 3, and a long one
+			t.Run(fmt.Sprintf("size %d pad %d", size, pad), func(t *testing.T) {
+				si := newIface(t, runtime.Config{VerifiedCacheSize: size})
+				n := size * 9 / 10
+				cookies := make([]string, n)
+				for i := range cookies {
+					cookies[i] = "session=" + issue(t, si, fmt.Sprintf("u%05d%s", i, strings.Repeat("p", pad)))
+				}
+				h := si.Middleware(testApp())
+				round := func() {
+					for _, c := range cookies {
+						r := httptest.NewRequest("GET", "/get", nil)
+						r.Header.Set("Cookie", c)
+						h.ServeHTTP(httptest.NewRecorder(), r)
+					}
+				}
+				round() // first sight: fingerprints
+				round() // second: remembered
+				before := si.VerifiedCacheStats()
+				round()
+				round()
+				after := si.VerifiedCacheStats()
+				hits, misses := after.Hits-before.Hits, after.Misses-before.Misses
+				rate := float64(hits) / float64(hits+misses)
+				t.Logf("%d cookies, cache of %d: %.1f%% hits, %d entries", n, size, 100*rate, after.Entries)
+				if rate < 0.9 {
+					t.Errorf("hit rate %.1f%% for %d cookies in a cache of %d; want at least 90%%", 100*rate, n, size)
+				}
+				if after.Entries > size || after.Capacity != size {
+					t.Errorf("%d entries, capacity %d; want at most %d", after.Entries, after.Capacity, size)
+				}
+			})
+		}
+	}
+}

@@ -131,6 +131,10 @@ func New[S any](cfg Config, codec Codec[S]) (*Interface[S], error) {
 	return si, nil
 }
 
+// VerifiedCacheStats reports how the verified-cookie cache is doing (see
+// Config.VerifiedCacheSize); all zero when it is off.
+func (si *Interface[S]) VerifiedCacheStats() VerifiedCacheStats { return si.verified.stats() }
+
 // CookieName returns the session cookie's name (Flask's
 // get_cookie_name).
 func (si *Interface[S]) CookieName(*http.Request) string { return si.cfg.CookieName }
@@ -298,7 +302,11 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 		return &CookieError{Name: name, Size: len(value), Err: ErrCookieTooLarge}
 	}
 	now := si.cfg.now()
-	if e, ok := si.verified.get(name, value); ok {
+	var h uint64
+	if si.verified != nil {
+		h = si.verified.hash(value)
+	}
+	if e, ok := si.verified.get(h, name, value); ok {
 		if expired(e.date, now, int64(si.cfg.maxAge)) {
 			return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
 		}
@@ -360,8 +368,8 @@ func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error 
 	}
 	// A cookie that lost fields is not remembered, so that every request
 	// sending it reports the loss.
-	if si.verified != nil && len(dropped) == 0 && si.verified.admit(value) {
-		si.verified.put(name, value, date, si.snapshot(s))
+	if si.verified != nil && len(dropped) == 0 && si.verified.admit(h) {
+		si.verified.put(h, name, value, date, si.snapshot(s))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -32,22 +33,40 @@ const MaxVerifiedCacheSize = 1 << 20
 // table with no allocation; the second, finding it, stores the entry. Seen
 // is only an admission filter: a fingerprint never skips a verification.
 //
-// It holds at most size entries in two generations per shard: when the
-// current one is full it becomes the old one, and the previous old one is
-// dropped. An entry found in the old generation moves to the current one,
-// so the cookies in use stay.
+// It holds at most size entries, spread over shards by a seeded hash of
+// the value (so no choice of values crowds one shard). A full shard evicts
+// one of two slots picked at random, sparing one that was read since it was
+// last considered: entries in use stay, and a working set a little larger
+// than a shard loses a share of its hits in proportion, rather than all of
+// them as least-recently-used eviction does on a round-robin of clients.
 type verifiedCache[E any] struct {
-	shards   [verifiedShards]verifiedShard[E]
-	perShard int // entries per generation in a shard
+	shards   []verifiedShard[E]
 	seed     maphash.Seed
 	seen     []atomic.Uint64 // fingerprints of values verified once
 }
 
-const verifiedShards = 16
+// entriesPerShard is how many entries a shard aims for: enough that the
+// shards' loads, drawn at random, stay close to their average.
+const entriesPerShard = 128
+
+// maxVerifiedShards bounds the shards, and so the lock contention, for
+// large caches.
+const maxVerifiedShards = 16
 
 type verifiedShard[E any] struct {
-	mu       sync.RWMutex
-	cur, old map[string]verifiedEntry[E]
+	size   int // entries it holds at most
+	mu     sync.RWMutex
+	index  map[string]int32 // value -> its slot
+	slots  []verifiedSlot[E]
+	rand   uint64        // xorshift state for picking victims; under mu
+	hits   atomic.Uint64 // for Interface.VerifiedCacheStats
+	misses atomic.Uint64
+}
+
+type verifiedSlot[E any] struct {
+	value string
+	entry verifiedEntry[E]
+	used  atomic.Bool // read since the eviction last passed it over
 }
 
 // verifiedEntry is what a verification established. v is never written
@@ -59,84 +78,184 @@ type verifiedEntry[E any] struct {
 }
 
 func newVerifiedCache[E any](size int) *verifiedCache[E] {
-	per := size / (2 * verifiedShards)
-	if per < 1 {
-		per = 1
+	n := min(max(size/entriesPerShard, 1), maxVerifiedShards)
+	c := &verifiedCache[E]{
+		shards: make([]verifiedShard[E], n),
+		seed:   maphash.MakeSeed(),
+		seen:   make([]atomic.Uint64, seenWays*max(size, seenWays)),
 	}
-	return &verifiedCache[E]{perShard: per, seed: maphash.MakeSeed(), seen: make([]atomic.Uint64, 2*size)}
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.size = size / n
+		if i < size%n {
+			s.size++
+		}
+		s.rand = maphash.Comparable(c.seed, i) | 1
+	}
+	return c
 }
 
-// shard picks value's shard from a character near its end. A signed value
-// ends with the base64 of its HMAC (then at most two '=' of padding), so
-// that character is as good as random; values that did not verify are
-// never stored, so choosing it cannot crowd a shard.
-func (c *verifiedCache[E]) shard(value string) *verifiedShard[E] {
-	var b byte
-	if len(value) >= 3 {
-		b = value[len(value)-3]
-	}
-	return &c.shards[b%verifiedShards]
+// hash returns value's hash, which picks its shard and its fingerprint.
+func (c *verifiedCache[E]) hash(value string) uint64 {
+	return maphash.String(c.seed, value)
 }
 
-// get returns what verifying value as cookie name established, if it is
-// remembered. A nil cache remembers nothing.
-func (c *verifiedCache[E]) get(name, value string) (verifiedEntry[E], bool) {
+func (c *verifiedCache[E]) shard(h uint64) *verifiedShard[E] {
+	return &c.shards[h%uint64(len(c.shards))]
+}
+
+// get returns what verifying value (whose hash is h) as cookie name
+// established, if it is remembered. A nil cache remembers nothing.
+func (c *verifiedCache[E]) get(h uint64, name, value string) (verifiedEntry[E], bool) {
 	if c == nil {
 		return verifiedEntry[E]{}, false
 	}
-	s := c.shard(value)
+	s := c.shard(h)
 	s.mu.RLock()
-	e, ok := s.cur[value]
-	old := false
-	if !ok {
-		e, ok = s.old[value]
-		old = ok
+	i, ok := s.index[value]
+	var e verifiedEntry[E]
+	if ok {
+		slot := &s.slots[i]
+		e = slot.entry
+		if !slot.used.Load() {
+			slot.used.Store(true)
+		}
 	}
 	s.mu.RUnlock()
 	if !ok || e.name != name {
+		s.misses.Add(1)
 		return verifiedEntry[E]{}, false
 	}
-	if old {
-		s.mu.Lock()
-		s.insert(c.perShard, value, e)
-		s.mu.Unlock()
-	}
+	s.hits.Add(1)
 	return e, true
 }
 
-// admit tells whether value, which just verified, has verified before and
-// should now be remembered. The first time it only leaves its fingerprint.
-// Fingerprints that share a slot evict each other, which only delays
-// remembering a value.
-func (c *verifiedCache[E]) admit(value string) bool {
-	h := maphash.String(c.seed, value) | 1 // zero is an empty slot
-	slot := &c.seen[h%uint64(len(c.seen))]
-	if slot.Load() == h {
-		return true
+// admit tells whether value (whose hash is h), which just verified, has
+// verified before and should now be remembered. The first time it only
+// leaves its fingerprint, in a free way of its bucket (or one picked by the
+// hash when none is free); admitting frees it again. A fingerprint pushed
+// out by others only delays remembering its value.
+func (c *verifiedCache[E]) admit(h uint64) bool {
+	fp := h | 1 // zero is a free way
+	n := uint64(len(c.seen) / seenWays)
+	bucket := c.seen[(h>>1)%n*seenWays:][:seenWays]
+	free := -1
+	for i := range bucket {
+		switch bucket[i].Load() {
+		case fp:
+			bucket[i].CompareAndSwap(fp, 0)
+			return true
+		case 0:
+			if free < 0 {
+				free = i
+			}
+		}
 	}
-	slot.Store(h)
+	if free < 0 {
+		free = int(h>>60) % seenWays
+	}
+	bucket[free].Store(fp)
 	return false
 }
 
-// put remembers that value verified as cookie name, dated date, and
-// decoded to v, which the cache owns from now on. value is copied: it is
-// usually a piece of a request header.
-func (c *verifiedCache[E]) put(name, value string, date int64, v E) {
-	key := string([]byte(value))
-	s := c.shard(value)
+// seenWays is how many fingerprints share a bucket of the admission
+// table, which has seenWays slots per entry the cache holds: with about
+// one fingerprint per bucket on average, values rarely push each other
+// out.
+const seenWays = 4
+
+// put remembers that value (whose hash is h) verified as cookie name,
+// dated date, and decoded to v, which the cache owns from now on. value is
+// copied: it is usually a piece of a request header.
+func (c *verifiedCache[E]) put(h uint64, name, value string, date int64, v E) {
+	s := c.shard(h)
+	e := verifiedEntry[E]{name: name, date: date, v: v}
 	s.mu.Lock()
-	s.insert(c.perShard, key, verifiedEntry[E]{name: name, date: date, v: v})
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if i, ok := s.index[value]; ok {
+		s.slots[i].entry = e
+		return
+	}
+	key := string([]byte(value))
+	if s.index == nil {
+		s.index = make(map[string]int32)
+	}
+	if len(s.slots) < s.size {
+		s.index[key] = int32(len(s.slots))
+		s.slots = append(s.slots, verifiedSlot[E]{value: key, entry: e})
+		return
+	}
+	i := s.victim()
+	delete(s.index, s.slots[i].value)
+	s.index[key] = int32(i)
+	s.slots[i].value, s.slots[i].entry = key, e
+	s.slots[i].used.Store(false)
 }
 
-// insert adds e under key, starting a new generation when the current one
-// is full. The caller holds s.mu.
-func (s *verifiedShard[E]) insert(per int, key string, e verifiedEntry[E]) {
-	if _, ok := s.cur[key]; !ok && len(s.cur) >= per {
-		s.old, s.cur = s.cur, nil
+// victim picks the slot to evict from a full shard: a slot chosen at
+// random that was not read since it was last considered. A slot that was
+// read loses that mark and is passed over, for a few tries; reading it
+// again gives it a new chance. The caller holds s.mu.
+func (s *verifiedShard[E]) victim() int {
+	var spared [victimTries]uint64 // passed over by this call
+	var i uint64
+	for n := range victimTries {
+		i = s.next() % uint64(len(s.slots))
+		if !slices.Contains(spared[:n], i) && !s.slots[i].used.Load() {
+			return int(i)
+		}
+		s.slots[i].used.Store(false)
+		spared[n] = i
 	}
-	if s.cur == nil {
-		s.cur = make(map[string]verifiedEntry[E], per)
+	return int(i)
+}
+
+// victimTries is how many slots victim looks at before it evicts one that
+// was read.
+const victimTries = 4
+
+// next steps the shard's xorshift64 generator: victims need spreading,
+// not secrecy.
+func (s *verifiedShard[E]) next() uint64 {
+	x := s.rand
+	x ^= x << 13
+	x ^= x >> 7
+	x ^= x << 17
+	s.rand = x
+	return x
+}
+
+// len returns how many entries the cache holds.
+func (c *verifiedCache[E]) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += len(s.slots)
+		s.mu.RUnlock()
 	}
-	s.cur[key] = e
+	return n
+}
+
+// VerifiedCacheStats tells how the verified-cookie cache is doing (see
+// Config.VerifiedCacheSize): a hit ratio well below what the traffic
+// suggests means more sessions are active at once than it holds.
+type VerifiedCacheStats struct {
+	Hits     uint64 // cookies found remembered
+	Misses   uint64 // cookies looked up and verified afresh
+	Entries  int    // values remembered now
+	Capacity int    // the most it holds; 0 when it is off
+}
+
+func (c *verifiedCache[E]) stats() VerifiedCacheStats {
+	if c == nil {
+		return VerifiedCacheStats{}
+	}
+	st := VerifiedCacheStats{Entries: c.len()}
+	for i := range c.shards {
+		st.Capacity += c.shards[i].size
+		st.Hits += c.shards[i].hits.Load()
+		st.Misses += c.shards[i].misses.Load()
+	}
+	return st
 }
