@@ -40,9 +40,9 @@ const MaxVerifiedCacheSize = 1 << 20
 // than a shard loses a share of its hits in proportion, rather than all of
 // them as least-recently-used eviction does on a round-robin of clients.
 type verifiedCache[E any] struct {
-	shards   []verifiedShard[E]
-	seed     maphash.Seed
-	seen     []atomic.Uint64 // fingerprints of values verified once
+	shards []verifiedShard[E]
+	seed   maphash.Seed
+	seen   []atomic.Uint64 // fingerprints of values verified once
 }
 
 // entriesPerShard is how many entries a shard aims for: enough that the
