@@ -707,6 +707,26 @@ func (sv *serving[S]) save() error {
 	return err
 }
 
+// hijacked reports a session changed before its connection was hijacked,
+// and makes later changes count as late.
+func (sv *serving[S]) hijacked() {
+	if sv.in == nil {
+		return
+	}
+	st := sv.in.stateOf(sv.s)
+	if st.has(statusModified) {
+		sv.in.report(sv.r, ErrSessionHijacked)
+	}
+	st.status |= statusSaved
+}
+
+// ErrSessionHijacked is reported to Config.OnError when a handler changed
+// the session and then hijacked the connection (a WebSocket upgrade, say):
+// no response of the server's follows, so the cookie cannot be sent and
+// the change is lost. Change the session in a request that returns a
+// normal response.
+var ErrSessionHijacked = errors.New("sessiongen: the session was changed and then the connection was hijacked; the change is lost: no response carries the cookie")
+
 // AfterRequest is a hook that runs after the handler and before the
 // session is saved, like a Flask after_request function: it may read and
 // change the session and the response headers. It runs when the response
@@ -767,7 +787,7 @@ func Middleware[S any](si SessionInterface[S], next http.Handler, hooks ...After
 			return
 		}
 		sv.s = s
-		next.ServeHTTP(&sv.responseWriter, r)
+		next.ServeHTTP(sv.responseWriter.forHandler(), r)
 		sv.commit()
 		if in != nil {
 			st := in.stateOf(s)

@@ -11,12 +11,55 @@ import (
 // leaves: on WriteHeader (other than 1xx), Write, Flush or ReadFrom, or from
 // the middleware when the handler returns without writing. Unwrap keeps
 // http.ResponseController working through it.
+//
+// Handlers get it through [responseWriter.forHandler], which claims
+// http.Flusher and http.Hijacker only when the writer under it has them.
+// It always has ReadFrom: copying through it is io.Copy into the writer
+// under it, which takes that writer's own fast path if it has one.
 type responseWriter struct {
 	http.ResponseWriter
-	saver     interface{ save() error } // the request being served
+	saver interface {
+		save() error // runs the hooks and saves the session
+		hijacked()   // the connection was taken over
+	}
 	committed bool
 	failed    bool // save failed: the response is a 500 and the handler's output is dropped
 }
+
+// forHandler returns w as the handler sees it, with the optional
+// interfaces of the writer under it. The wrappers hold one pointer, so
+// making them allocates nothing.
+func (w *responseWriter) forHandler() http.ResponseWriter {
+	_, flusher := w.ResponseWriter.(http.Flusher)
+	_, hijacker := w.ResponseWriter.(http.Hijacker)
+	switch {
+	case flusher && hijacker:
+		return flushHijackWriter{w}
+	case flusher:
+		return flushWriter{w}
+	case hijacker:
+		return hijackWriter{w}
+	}
+	return w
+}
+
+type flushWriter struct{ *responseWriter }
+
+// Flush saves the session, then flushes what was written.
+func (w flushWriter) Flush() { w.flush() }
+
+type hijackWriter struct{ *responseWriter }
+
+// Hijack hands the connection over (see responseWriter.hijack).
+func (w hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) { return w.hijack() }
+
+type flushHijackWriter struct{ *responseWriter }
+
+// Flush saves the session, then flushes what was written.
+func (w flushHijackWriter) Flush() { w.flush() }
+
+// Hijack hands the connection over (see responseWriter.hijack).
+func (w flushHijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) { return w.hijack() }
 
 // commit saves the session unless that already happened. If saving fails,
 // it sends a 500 in place of the handler's response, with none of the
@@ -72,20 +115,36 @@ func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 	return io.Copy(w.ResponseWriter, src)
 }
 
-// Flush saves the session, then flushes what was written, if the underlying
-// writer can.
-func (w *responseWriter) Flush() {
+func (w *responseWriter) flush() {
 	w.commit()
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
+	w.ResponseWriter.(http.Flusher).Flush()
 }
 
-// Hijack hands the connection over; no response follows, so there is
-// nothing to save the session into.
-func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.committed = true
-	return http.NewResponseController(w.ResponseWriter).Hijack()
+// FlushError saves the session, then flushes what was written, returning
+// the writer's error: http.ErrNotSupported when it cannot flush.
+// http.ResponseController.Flush calls it.
+func (w *responseWriter) FlushError() error {
+	w.commit()
+	if w.failed {
+		return ErrSessionNotSaved
+	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// hijack hands the connection over. No response follows, so the session
+// cannot be saved: a change made to it before is reported as lost
+// (ErrSessionHijacked), and so is one made after. A Hijack that fails
+// leaves the response, and the session's save, to come as usual.
+func (w *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return conn, rw, err
+	}
+	if !w.committed {
+		w.committed = true
+		w.saver.hijacked()
+	}
+	return conn, rw, nil
 }
 
 // Unwrap returns the wrapped writer, for http.ResponseController.

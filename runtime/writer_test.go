@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
 	"os"
@@ -303,9 +304,9 @@ func TestWriterFailedSave(t *testing.T) {
 	}
 }
 
-// Hijacking hands the connection over: nothing is saved and nothing
-// breaks.
-func TestWriterHijack(t *testing.T) {
+// Hijacking hands the connection over: nothing can be saved, and a change
+// made to the session before it is reported as lost, not dropped silently.
+func TestWriterHijackDropsChangesSilently(t *testing.T) {
 	var log errLog
 	si := newIface(t, runtime.Config{Development: true, OnError: log.onError})
 	srv := newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -323,7 +324,112 @@ func TestWriterHijack(t *testing.T) {
 	if body != "raw ok" || resp.Header.Values("Set-Cookie") != nil {
 		t.Errorf("%q, Set-Cookie %q", body, resp.Header.Values("Set-Cookie"))
 	}
+	if errs := log.take(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrSessionHijacked) {
+		t.Errorf("OnError %v; want one ErrSessionHijacked", errs)
+	}
+	// A hijack that leaves the session alone reports nothing.
+	srv = newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nraw ok")
+		buf.Flush()
+	}))
+	fetch(t, srv.URL, "/")
 	if errs := log.take(); len(errs) != 0 {
 		t.Errorf("OnError %v", errs)
 	}
+}
+
+// plainWriter is a ResponseWriter with no optional interface at all.
+type plainWriter struct {
+	h    http.Header
+	code int
+	body strings.Builder
+}
+
+func (w *plainWriter) Header() http.Header { return w.h }
+func (w *plainWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = 200
+	}
+	return w.body.Write(b)
+}
+func (w *plainWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+
+// flushWriter adds http.Flusher to plainWriter.
+type flushWriter struct{ *plainWriter }
+
+func (flushWriter) Flush() {}
+
+// A Hijack that fails (HTTP/2, or a writer without it) leaves the response
+// to the handler, and the session is still saved.
+func TestWriterFailedHijackStillSaves(t *testing.T) {
+	var log errLog
+	si := newIface(t, runtime.Config{OnError: log.onError})
+	h := si.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		runtime.From[testSession](r.Context()).SetName("alice")
+		if _, _, err := http.NewResponseController(w).Hijack(); !errors.Is(err, http.ErrNotSupported) {
+			t.Errorf("Hijack: %v; want ErrNotSupported", err)
+		}
+		io.WriteString(w, "not hijacked")
+	}))
+	w := &plainWriter{h: http.Header{}}
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if w.body.String() != "not hijacked" || !strings.HasPrefix(w.h.Get("Set-Cookie"), "session=") {
+		t.Errorf("body %q, Set-Cookie %q: the session was not saved after a failed Hijack", w.body.String(), w.h.Get("Set-Cookie"))
+	}
+	if errs := log.take(); len(errs) != 0 {
+		t.Errorf("OnError %v", errs)
+	}
+}
+
+// The writer the handler gets claims Flusher and Hijacker only when the
+// writer under it has them, and ResponseController's errors come through.
+func TestWriterCapabilitiesPassThrough(t *testing.T) {
+	si := newIface(t, runtime.Config{})
+	for _, tc := range []struct {
+		name          string
+		w             http.ResponseWriter
+		flush, hijack bool
+	}{
+		{"plain", &plainWriter{h: http.Header{}}, false, false},
+		{"flusher", flushWriter{&plainWriter{h: http.Header{}}}, true, false},
+		{"recorder", httptest.NewRecorder(), true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := si.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if _, ok := w.(http.Flusher); ok != tc.flush {
+					t.Errorf("http.Flusher: %v; the writer under it: %v", ok, tc.flush)
+				}
+				if _, ok := w.(http.Hijacker); ok != tc.hijack {
+					t.Errorf("http.Hijacker: %v; the writer under it: %v", ok, tc.hijack)
+				}
+				err := http.NewResponseController(w).Flush()
+				if tc.flush && err != nil {
+					t.Errorf("ResponseController.Flush: %v", err)
+				}
+				if !tc.flush && !errors.Is(err, http.ErrNotSupported) {
+					t.Errorf("ResponseController.Flush: %v; want ErrNotSupported", err)
+				}
+			}))
+			h.ServeHTTP(tc.w, httptest.NewRequest("GET", "/", nil))
+		})
+	}
+	// A real HTTP/1 server's writer has both.
+	srv := newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, f := w.(http.Flusher)
+		_, hj := w.(http.Hijacker)
+		if !f || !hj {
+			t.Errorf("over HTTP/1: Flusher %v, Hijacker %v; want both", f, hj)
+		}
+	}))
+	fetch(t, srv.URL, "/")
 }
