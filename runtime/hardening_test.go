@@ -337,3 +337,74 @@ func TestVerifiedCacheCapacityRoundRobin(t *testing.T) {
 		}
 	}
 }
+
+// Cookie sessions have no server-side record, so what one browser's
+// concurrent requests write races: the response that arrives last sets the
+// cookie. This test shows the two consequences the README's security
+// section warns of (every cookie-session library shares them), so that a
+// change that hides or fixes them is noticed: a slow request that read the
+// session before a logout brings the login back when it answers, and of
+// two concurrent increments one is lost. The server-side mode is the fix.
+func TestCookieSessionsConcurrentRequestsRace(t *testing.T) {
+	si := newIface(t, runtime.Config{Development: true})
+	release := make(chan struct{})
+	loaded := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.Handle("/", testApp())
+	mux.HandleFunc("/slow-inc", func(w http.ResponseWriter, r *http.Request) {
+		s := runtime.From[testSession](r.Context())
+		n := s.Count()
+		loaded <- struct{}{}
+		<-release
+		s.SetCount(n + 1)
+		fmt.Fprintf(w, "count=%d", n+1)
+	})
+	c := newClient(t, newServer(t, si, mux))
+	c.get("/set?name=alice&count=0")
+
+	// A slow request starts, then the user logs out.
+	done := make(chan string)
+	go func() {
+		resp, err := c.c.Get(c.srv.URL + "/slow-inc")
+		if err != nil {
+			t.Error(err)
+			done <- ""
+			return
+		}
+		resp.Body.Close()
+		done <- ""
+	}()
+	<-loaded
+	if _, body := c.get("/clear"); !strings.Contains(body, "name= ") {
+		t.Fatalf("logout: %s", body)
+	}
+	if _, body := c.get("/get"); !strings.Contains(body, "name= ") {
+		t.Fatalf("after logout: %s", body)
+	}
+	close(release)
+	<-done
+	if _, body := c.get("/get"); !strings.Contains(body, "name=alice") {
+		t.Errorf("after the slow request answered: %s; the known race is gone: update the README's security section", body)
+	}
+
+	// Two concurrent increments from 0: both read 0, both write 1.
+	release, loaded = make(chan struct{}), make(chan struct{})
+	c.get("/set?count=0")
+	for range 2 {
+		go func() {
+			resp, err := c.c.Get(c.srv.URL + "/slow-inc")
+			if err == nil {
+				resp.Body.Close()
+			}
+			done <- ""
+		}()
+	}
+	<-loaded
+	<-loaded
+	close(release)
+	<-done
+	<-done
+	if _, body := c.get("/get"); !strings.Contains(body, "count=1") {
+		t.Errorf("after two concurrent increments: %s; want count=1 (one lost), the documented race", body)
+	}
+}
