@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -88,5 +89,61 @@ func BenchmarkRequest(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// cacheSize is the verified cache's size in BenchmarkVerifiedCache: the
+// default.
+const cacheSize = 1024
+
+// BenchmarkVerifiedCache sends read-only requests round-robin over a number
+// of distinct sessions, as many browsers do, and reports the share of
+// cookies the verified cache found (hit-%) next to the cost per request.
+// Below the cache's size nearly every cookie should be found; above it the
+// hit rate falls in proportion, never to zero.
+func BenchmarkVerifiedCache(b *testing.B) {
+	for _, n := range []int{cacheSize / 2, cacheSize * 9 / 10, cacheSize * 2} {
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			si, err := NewVisitorInterface(VisitorConfig{SecretKey: hashKey, DisableSecure: true, VerifiedCacheSize: cacheSize})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := si.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				s := VisitorFrom(r.Context())
+				if r.URL.Path == "/seed" {
+					s.SetUsername(r.URL.Query().Get("u"))
+					s.SetVisits(seedVisit)
+					s.SetCart(seedCart)
+					s.SetLastSeen(seedSeen)
+					return
+				}
+				use(s.Username(), s.Visits(), s.Cart(), s.LastSeen())
+			}))
+			reqs := make([]*http.Request, n)
+			for i := range reqs {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", fmt.Sprintf("/seed?u=user-%d", i), nil))
+				reqs[i] = httptest.NewRequest("GET", "/", nil)
+				reqs[i].Header.Set("Cookie", strings.SplitN(rec.Header().Get("Set-Cookie"), ";", 2)[0])
+			}
+			serve := func(i int) {
+				req := new(http.Request)
+				*req = *reqs[i%n]
+				h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			for i := range 2 * n { // first sight, then remembered
+				serve(i)
+			}
+			before := si.VerifiedCacheStats()
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(i)
+				i++
+			}
+			after := si.VerifiedCacheStats()
+			hits, misses := after.Hits-before.Hits, after.Misses-before.Misses
+			b.ReportMetric(100*float64(hits)/float64(hits+misses), "hit-%")
+		})
 	}
 }

@@ -15,6 +15,7 @@ require (
 require (
 	github.com/dave/jennifer v1.7.1 // indirect
 	golang.org/x/mod v0.40.0 // indirect
+	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/tools v0.49.0 // indirect
 )

@@ -34,6 +34,7 @@ func main() {
 	fmt.Printf("Measured %s on %s, %s, %d CPUs, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), goVersion())
 	rows := runBenchmarks(*count, *benchtime)
 	printTable(rows)
+	printCacheTable(*benchtime)
 	sg, st := timeGenerators(*genRuns)
 	fmt.Printf("\nGenerators on this package (median of %d runs, whole processes): sessiongen %v, stringer %v: %.2fx.\n", *genRuns, sg.Round(time.Millisecond), st.Round(time.Millisecond), float64(sg)/float64(st))
 	printTargets(rows, sg, st)
@@ -128,6 +129,45 @@ func printTable(rows []row) {
 			cookie = fmt.Sprintf("%.0f", r.cookie)
 		}
 		fmt.Printf("| %s | %s | %.0f | %.0f | %.0f | %s | %.2fx |\n", r.scenario, r.system, r.ns, r.bytes, r.allocs, cookie, r.ns/ref.ns)
+	}
+}
+
+// printCacheTable runs BenchmarkVerifiedCache once and prints the verified
+// cache's hit rate for read-only requests sent round-robin over more and
+// more sessions.
+func printCacheTable(benchtime string) {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkVerifiedCache$", "-benchmem", "-benchtime", benchtime, ".")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		log.Fatalf("go test -bench: %v\n%s", err, out)
+	}
+	fmt.Println("\nVerified cache (1024 entries), read-only requests sent round-robin over N sessions:")
+	fmt.Println()
+	fmt.Println("| sessions | hit rate | ns/op | allocs/op |")
+	fmt.Println("| ---: | ---: | ---: | ---: |")
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "BenchmarkVerifiedCache/sessions=") {
+			continue
+		}
+		n := strings.TrimPrefix(f[0], "BenchmarkVerifiedCache/sessions=")
+		if i := strings.LastIndex(n, "-"); i > 0 {
+			n = n[:i]
+		}
+		var ns, hit, allocs string
+		for i := 2; i+1 < len(f); i += 2 {
+			switch f[i+1] {
+			case "ns/op":
+				ns = f[i]
+			case "hit-%":
+				hit = f[i] + "%"
+			case "allocs/op":
+				allocs = f[i]
+			}
+		}
+		fmt.Printf("| %s | %s | %s | %s |\n", n, hit, ns, allocs)
 	}
 }
 
