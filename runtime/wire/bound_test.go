@@ -15,16 +15,16 @@ import (
 // elements are large, and check that what decoding allocates is bounded by
 // the bytes of the payload, not by the counts it states.
 
-// bytesAllocated returns the fewest bytes a call of f allocates over a few
+// bytesAllocated returns the fewest bytes a call of f allocates over runs
 // calls, after one to warm up. As in testing.AllocsPerRun, one P runs, so
 // that nothing else allocates meanwhile; taking the fewest keeps anything
 // that still does from failing a test.
-func bytesAllocated(f func()) uint64 {
+func bytesAllocated(runs int, f func()) uint64 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	f()
 	least := uint64(math.MaxUint64)
 	var before, after runtime.MemStats
-	for range 5 {
+	for range runs {
 		runtime.ReadMemStats(&before)
 		f()
 		runtime.ReadMemStats(&after)
@@ -164,7 +164,7 @@ func TestAllocationBoundedByPayload(t *testing.T) {
 	if n := readEntries(t, p, read); n != 1 {
 		t.Fatalf("%d mismatches; want 1", n)
 	}
-	got := bytesAllocated(func() { readEntries(t, p, read) })
+	got := bytesAllocated(5, func() { readEntries(t, p, read) })
 	if got >= 64<<10 {
 		t.Errorf("reading %d bytes into [][4096]byte allocates %d bytes; want under 64 KiB", len(p), got)
 	}
@@ -183,7 +183,7 @@ func TestHugeElementListAmplification(t *testing.T) {
 		t.Fatalf("%d mismatches; want 400", n)
 	}
 	// The mismatch errors themselves take some 60 bytes an entry.
-	got := bytesAllocated(func() { readEntries(t, p, read) })
+	got := bytesAllocated(5, func() { readEntries(t, p, read) })
 	if limit := 32 * uint64(len(p)); got > limit {
 		t.Errorf("reading %d lists of one empty string (%d bytes) into [][4096]byte allocates %d bytes; want at most %d", 400, len(p), got, limit)
 	}
@@ -206,7 +206,7 @@ func TestNestedListAmplification(t *testing.T) {
 		if n := readEntries(t, p, read); n != 1 {
 			t.Fatalf("%s: %d mismatches; want 1", shape.name, n)
 		}
-		got := bytesAllocated(func() { readEntries(t, p, read) })
+		got := bytesAllocated(5, func() { readEntries(t, p, read) })
 		if limit := 32*uint64(len(p)) + 1024; got > limit {
 			t.Errorf("%s: reading %d bytes into [][][4096]byte allocates %d bytes; want at most %d", shape.name, len(p), got, limit)
 		}
@@ -226,7 +226,7 @@ func TestGroupListAmplification(t *testing.T) {
 	if n := readEntries(t, p, read); n != 1 {
 		t.Fatalf("%d mismatches; want 1", n)
 	}
-	got := bytesAllocated(func() { readEntries(t, p, read) })
+	got := bytesAllocated(5, func() { readEntries(t, p, read) })
 	if got >= 64<<10 {
 		t.Errorf("reading %d bytes into []record (4 KiB each) allocates %d bytes; want under 64 KiB", len(p), got)
 	}

@@ -184,7 +184,7 @@ func fuzzSeeds() [][]byte {
 	for _, c := range corruptPayloads() {
 		seeds = append(seeds, c.p)
 	}
-	return seeds
+	return append(seeds, hostilePayloads()...)
 }
 
 func FuzzDecoder(f *testing.F) {
@@ -212,6 +212,41 @@ func FuzzDecoder(f *testing.F) {
 		}
 		if p2 := writeEntries(again); !bytes.Equal(p, p2) {
 			t.Fatalf("writing the values read back gives other bytes:\n% x\n% x", p, p2)
+		}
+	})
+}
+
+// FuzzAllocationBound reads every entry of a payload into fields of large
+// elements, []page and [][]page, as a cookie written before its fields'
+// types changed is read, and checks that this allocates no more than the
+// payload's size justifies, whatever counts it states. The bound is loose,
+// 128 bytes for each byte: what it catches is a count driving an
+// allocation, 4 KiB for each byte before Slice bounded what it reserves.
+// ([]record is left out: an empty group is a valid zero record, so a list
+// of them is 4 KiB of result for each byte, as its type says.)
+func FuzzAllocationBound(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var d wire.Decoder
+		read := func() {
+			for _, read := range []func(*wire.Decoder){
+				func(d *wire.Decoder) { _, _ = wire.Slice(d, wire.TypeBytes, readPage) },
+				func(d *wire.Decoder) {
+					_, _ = wire.Slice(d, wire.TypeList, func(d *wire.Decoder) ([]page, error) {
+						return wire.Slice(d, wire.TypeBytes, readPage)
+					})
+				},
+			} {
+				d.Reset(data)
+				for d.Next() {
+					read(&d)
+				}
+			}
+		}
+		if got, limit := bytesAllocated(2, read), 128*uint64(len(data))+1024; got > limit {
+			t.Fatalf("reading %d bytes into []page and [][]page allocates %d bytes; want at most %d", len(data), got, limit)
 		}
 	})
 }
