@@ -24,6 +24,7 @@ const (
 	EnvCookieSameSite     = "SESSION_COOKIE_SAMESITE"      // SESSION_COOKIE_SAMESITE: Lax, Strict, None or Unset
 	EnvCookiePartitioned  = "SESSION_COOKIE_PARTITIONED"   // SESSION_COOKIE_PARTITIONED
 	EnvLifetime           = "SESSION_LIFETIME"             // PERMANENT_SESSION_LIFETIME: seconds, or a Go duration such as 720h
+	EnvAbsoluteLifetime   = "SESSION_ABSOLUTE_LIFETIME"    // Config.AbsoluteLifetime: seconds, or a Go duration such as 12h
 	EnvRefreshEachRequest = "SESSION_REFRESH_EACH_REQUEST" // SESSION_REFRESH_EACH_REQUEST
 	EnvDevelopment        = "SESSION_DEVELOPMENT"          // Config.Development
 	EnvVerifiedCacheSize  = "SESSION_VERIFIED_CACHE_SIZE"  // Config.VerifiedCacheSize: an integer, -1 turns the cache off
@@ -90,6 +91,13 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 			errs = append(errs, &ConfigError{EnvLifetime, ErrCookieConfig, err.Error()})
 		}
 		c.Lifetime = d
+	}
+	if v, ok := lookup(EnvAbsoluteLifetime); ok && v != "" {
+		d, err := parseLifetime(v)
+		if err != nil {
+			errs = append(errs, &ConfigError{EnvAbsoluteLifetime, ErrCookieConfig, err.Error()})
+		}
+		c.AbsoluteLifetime = d
 	}
 	if v, ok := lookup(EnvVerifiedCacheSize); ok && v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))

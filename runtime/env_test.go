@@ -16,6 +16,7 @@ func TestConfigFromEnv(t *testing.T) {
 		EnvCookieSecure:       "true",
 		EnvCookieSameSite:     "strict",
 		EnvLifetime:           "3600",
+		EnvAbsoluteLifetime:   "12h",
 		EnvRefreshEachRequest: "0",
 		EnvDevelopment:        "false",
 		EnvVerifiedCacheSize:  "-1",
@@ -28,7 +29,7 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Errorf("keys: %q %q", c.SecretKey, c.SecretKeyFallbacks)
 	}
 	if c.CookieName != "__Host-sid" || !c.DisableHTTPOnly || c.DisableSecure || c.SameSite != http.SameSiteStrictMode ||
-		c.Lifetime != time.Hour || !c.DisableRefreshEachRequest || c.Development || c.VerifiedCacheSize != -1 {
+		c.Lifetime != time.Hour || c.AbsoluteLifetime != 12*time.Hour || !c.DisableRefreshEachRequest || c.Development || c.VerifiedCacheSize != -1 {
 		t.Errorf("config %+v", c)
 	}
 
@@ -40,6 +41,7 @@ func TestConfigFromEnv(t *testing.T) {
 	for name, value := range map[string]string{
 		EnvCookieSameSite:    "sometimes",
 		EnvLifetime:          "forever",
+		EnvAbsoluteLifetime:  "-5",
 		EnvCookieSecure:      "yes please",
 		EnvVerifiedCacheSize: "lots",
 	} {
