@@ -360,6 +360,7 @@ var visitorCodec = sessionruntime.Codec[VisitorSession]{
 	DecodeEntry: (*VisitorSession).decodeEntry,
 	Empty:       (*VisitorSession).empty,
 	Encode:      (*VisitorSession).encode,
+	Name:        "Visitor",
 	State: func(s *VisitorSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -478,6 +478,7 @@ func emitCodec(f *jen.File, m *Model, c *codec) {
 	)
 
 	fields := jen.Dict{
+		jen.Id("Name"): jen.Lit(m.Name),
 		jen.Id("State"): jen.Func().Params(recv()).Op("*").Qual(runtimePath, "State").Block(
 			jen.Return(jen.Op("&").Id("s").Dot("state")),
 		),

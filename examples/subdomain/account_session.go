@@ -247,6 +247,7 @@ var accountCodec = sessionruntime.Codec[AccountSession]{
 	DecodeEntry: (*AccountSession).decodeEntry,
 	Empty:       (*AccountSession).empty,
 	Encode:      (*AccountSession).encode,
+	Name:        "Account",
 	State: func(s *AccountSession) *sessionruntime.State {
 		return &s.state
 	},

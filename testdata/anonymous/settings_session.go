@@ -428,6 +428,7 @@ var settingsCodec = sessionruntime.Codec[SettingsSession]{
 	DecodeEntry: (*SettingsSession).decodeEntry,
 	Empty:       (*SettingsSession).empty,
 	Encode:      (*SettingsSession).encode,
+	Name:        "Settings",
 	State: func(s *SettingsSession) *sessionruntime.State {
 		return &s.state
 	},

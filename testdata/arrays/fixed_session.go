@@ -716,6 +716,7 @@ var fixedCodec = sessionruntime.Codec[FixedSession]{
 	DecodeEntry: (*FixedSession).decodeEntry,
 	Empty:       (*FixedSession).empty,
 	Encode:      (*FixedSession).encode,
+	Name:        "Fixed",
 	State: func(s *FixedSession) *sessionruntime.State {
 		return &s.state
 	},

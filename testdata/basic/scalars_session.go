@@ -952,6 +952,7 @@ var scalarsCodec = sessionruntime.Codec[ScalarsSession]{
 	DecodeEntry: (*ScalarsSession).decodeEntry,
 	Empty:       (*ScalarsSession).empty,
 	Encode:      (*ScalarsSession).encode,
+	Name:        "Scalars",
 	State: func(s *ScalarsSession) *sessionruntime.State {
 		return &s.state
 	},

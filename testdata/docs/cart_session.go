@@ -317,6 +317,7 @@ var cartCodec = sessionruntime.Codec[CartSession]{
 	DecodeEntry: (*CartSession).decodeEntry,
 	Empty:       (*CartSession).empty,
 	Encode:      (*CartSession).encode,
+	Name:        "Cart",
 	State: func(s *CartSession) *sessionruntime.State {
 		return &s.state
 	},

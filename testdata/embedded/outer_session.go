@@ -291,6 +291,7 @@ var outerCodec = sessionruntime.Codec[OuterSession]{
 	DecodeEntry: (*OuterSession).decodeEntry,
 	Empty:       (*OuterSession).empty,
 	Encode:      (*OuterSession).encode,
+	Name:        "Outer",
 	State: func(s *OuterSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -157,6 +157,7 @@ var nothingCodec = sessionruntime.Codec[NothingSession]{
 	DecodeEntry: (*NothingSession).decodeEntry,
 	Empty:       (*NothingSession).empty,
 	Encode:      (*NothingSession).encode,
+	Name:        "Nothing",
 	State: func(s *NothingSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -1122,6 +1122,7 @@ var indexCodec = sessionruntime.Codec[IndexSession]{
 	DecodeEntry: (*IndexSession).decodeEntry,
 	Empty:       (*IndexSession).empty,
 	Encode:      (*IndexSession).encode,
+	Name:        "Index",
 	State: func(s *IndexSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -202,6 +202,7 @@ var adminCodec = sessionruntime.Codec[AdminSession]{
 	DecodeEntry: (*AdminSession).decodeEntry,
 	Empty:       (*AdminSession).empty,
 	Encode:      (*AdminSession).encode,
+	Name:        "Admin",
 	State: func(s *AdminSession) *sessionruntime.State {
 		return &s.state
 	},

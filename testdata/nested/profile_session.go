@@ -1700,6 +1700,7 @@ var profileCodec = sessionruntime.Codec[ProfileSession]{
 	DecodeEntry: (*ProfileSession).decodeEntry,
 	Empty:       (*ProfileSession).empty,
 	Encode:      (*ProfileSession).encode,
+	Name:        "Profile",
 	State: func(s *ProfileSession) *sessionruntime.State {
 		return &s.state
 	},

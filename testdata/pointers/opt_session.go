@@ -791,6 +791,7 @@ var optCodec = sessionruntime.Codec[OptSession]{
 	DecodeEntry: (*OptSession).decodeEntry,
 	Empty:       (*OptSession).empty,
 	Encode:      (*OptSession).encode,
+	Name:        "Opt",
 	State: func(s *OptSession) *sessionruntime.State {
 		return &s.state
 	},

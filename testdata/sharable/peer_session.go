@@ -478,6 +478,7 @@ var peerCodec = sessionruntime.Codec[PeerSession]{
 	DecodeEntry: (*PeerSession).decodeEntry,
 	Empty:       (*PeerSession).empty,
 	Encode:      (*PeerSession).encode,
+	Name:        "Peer",
 	State: func(s *PeerSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -829,6 +829,7 @@ var listsCodec = sessionruntime.Codec[ListsSession]{
 	DecodeEntry: (*ListsSession).decodeEntry,
 	Empty:       (*ListsSession).empty,
 	Encode:      (*ListsSession).encode,
+	Name:        "Lists",
 	State: func(s *ListsSession) *sessionruntime.State {
 		return &s.state
 	},

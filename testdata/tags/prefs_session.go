@@ -476,6 +476,7 @@ var prefsCodec = sessionruntime.Codec[PrefsSession]{
 	DecodeEntry: (*PrefsSession).decodeEntry,
 	Empty:       (*PrefsSession).empty,
 	Encode:      (*PrefsSession).encode,
+	Name:        "Prefs",
 	State: func(s *PrefsSession) *sessionruntime.State {
 		return &s.state
 	},

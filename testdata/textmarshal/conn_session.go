@@ -592,6 +592,7 @@ var connCodec = sessionruntime.Codec[ConnSession]{
 	DecodeEntry: (*ConnSession).decodeEntry,
 	Empty:       (*ConnSession).empty,
 	Encode:      (*ConnSession).encode,
+	Name:        "Conn",
 	State: func(s *ConnSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -847,6 +847,7 @@ var flaskCodec = sessionruntime.Codec[FlaskSession]{
 	DecodeEntry: (*FlaskSession).decodeEntry,
 	Empty:       (*FlaskSession).empty,
 	Encode:      (*FlaskSession).encode,
+	Name:        "Flask",
 	State: func(s *FlaskSession) *sessionruntime.State {
 		return &s.state
 	},
