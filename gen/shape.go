@@ -290,6 +290,13 @@ func (sh *shaper) collect(st *types.Struct, path string, depth int, out *[]candi
 		if tag == "-" {
 			continue
 		}
+		if v.Name() == "_" {
+			// Generated code would have to name the field to store it.
+			if hasTag {
+				sh.fail(v.Pos(), v.Name(), "a blank field cannot be stored, but it is tagged `session:%q`; name it or drop the tag", tag)
+			}
+			continue
+		}
 		sel := path + v.Name()
 		if v.Embedded() && tag == "" {
 			if _, isPtr := v.Type().Underlying().(*types.Pointer); isPtr {
