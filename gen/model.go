@@ -152,6 +152,11 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 		}
 	}
 	m.Fields = fields
+	for _, f := range fields {
+		if d := f.Shape.entryDepth(); d > maxWireDepth {
+			fail(f.pos, f.Name, "type %s is stored %d levels deep (one for each struct, map, slice and array, and for each pointer held in a slice, array, map or pointer), but the session decoder accepts at most %d; flatten it, or give a type inside it MarshalText and UnmarshalText methods so that it is stored as one value", types.TypeString(f.Type, types.RelativeTo(m.pkg)), d, maxWireDepth)
+		}
+	}
 	checkMethodNames(m, fail)
 	if len(*errs) > before {
 		return nil

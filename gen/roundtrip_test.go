@@ -19,6 +19,7 @@ import (
 	"github.com/sessiongen/sessiongen/testdata/anonymous"
 	"github.com/sessiongen/sessiongen/testdata/arrays"
 	"github.com/sessiongen/sessiongen/testdata/basic"
+	"github.com/sessiongen/sessiongen/testdata/deep"
 	"github.com/sessiongen/sessiongen/testdata/docs"
 	"github.com/sessiongen/sessiongen/testdata/embedded"
 	"github.com/sessiongen/sessiongen/testdata/empty"
@@ -158,6 +159,68 @@ func TestFlatRoundTrip(t *testing.T) {
 	}
 }
 
+// Fields nested exactly as deep as the decoder accepts (32 levels, counted
+// as the generator counts them when it refuses deeper ones) survive a save
+// and an open, each filled down to its innermost value.
+func TestDeepRoundTrip(t *testing.T) {
+	si, err := deep.NewDeepInterface(deep.DeepConfig{SecretKey: roundTripKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := si.OpenSession(httptest.NewRequest("GET", "/", nil))
+	var v deep.Deep
+	fillDeep(reflect.ValueOf(&v).Elem())
+	s.SetChain(v.Chain)
+	s.SetLists(v.Lists)
+	s.SetPtr(v.Ptr)
+	s.SetUnboxed(v.Unboxed)
+	s.SetBoxed(v.Boxed)
+	s.SetMaps(v.Maps)
+	got := roundTrip[deep.DeepSession](t, si, s)
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"Chain", got.Chain(), v.Chain},
+		{"Lists", got.Lists(), v.Lists},
+		{"Ptr", got.Ptr(), v.Ptr},
+		{"Unboxed", got.Unboxed(), v.Unboxed},
+		{"Boxed", got.Boxed(), v.Boxed},
+		{"Maps", got.Maps(), v.Maps},
+	} {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s did not survive the round trip", c.name)
+		}
+	}
+}
+
+// fillDeep sets v, and everything inside it, to a value reaching its
+// innermost level: one element per slice, one key per map, non-nil
+// pointers, 7 and "deep" at the bottom.
+func fillDeep(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fillDeep(v.Field(i))
+		}
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fillDeep(v.Index(0))
+	case reflect.Map:
+		x := reflect.New(v.Type().Elem()).Elem()
+		fillDeep(x)
+		v.Set(reflect.MakeMap(v.Type()))
+		v.SetMapIndex(reflect.ValueOf("k").Convert(v.Type().Key()), x)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fillDeep(v.Elem())
+	case reflect.Int:
+		v.SetInt(7)
+	case reflect.String:
+		v.SetString("deep")
+	}
+}
+
 // FuzzGeneratedDecoders signs arbitrary payloads with the right key, so
 // that they reach every generated decoder in testdata, and opens them: no
 // panic, ever, and a payload that does not decode gives a fresh session.
@@ -270,6 +333,11 @@ func FuzzGeneratedDecoders(f *testing.F) {
 	}
 	{
 		si, err := sharable.NewPeerInterface(sharable.PeerConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := deep.NewDeepInterface(deep.DeepConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
 	}

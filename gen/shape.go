@@ -54,6 +54,40 @@ func (s *Shape) hasRefs() bool {
 	return false
 }
 
+// maxWireDepth is how deeply groups and lists may nest in a payload the
+// session decoder accepts: maxDepth in runtime/wire/decode.go, which gen
+// does not import. TestMaxWireDepth checks the two agree.
+const maxWireDepth = 32
+
+// valueDepth is how many groups and lists nest in a value of the shape as
+// the generated encoder writes it bare: as a list element, a map value, or
+// a pointer's target. Structs, maps, slices and arrays are one level each; so
+// is a pointer, whose target goes in a group of one entry (none for nil).
+// Scalars, byte arrays and marshalers are bytes: no level.
+func (s *Shape) valueDepth() int {
+	switch s.Kind {
+	case ShapeSlice, ShapeArray, ShapeMap, ShapePointer:
+		return 1 + s.Elem.valueDepth()
+	case ShapeStruct:
+		d := 0
+		for _, f := range s.Fields {
+			d = max(d, f.Shape.entryDepth())
+		}
+		return 1 + d
+	}
+	return 0
+}
+
+// entryDepth is valueDepth for the value of an entry (a session field, a
+// field of a nested struct): a pointer entry holds its target itself, and
+// is absent for nil.
+func (s *Shape) entryDepth() int {
+	if s.Kind == ShapePointer {
+		return s.Elem.valueDepth()
+	}
+	return s.valueDepth()
+}
+
 // opaqueRefs reports whether the shape holds, somewhere, a TextMarshaler or
 // json.Marshaler value whose type has pointers, slices or maps inside:
 // such a value is copied as a whole, so a copy may share memory with the
