@@ -12,9 +12,9 @@ import (
 	"golang.org/x/tools/imports"
 )
 
-// Import paths of the runtime, and the names the generated file gives them:
-// longer than the packages' own so they cannot clash with a user's
-// package-level "runtime" or "wire".
+// Import paths of the runtime, and the names the generated file gives them
+// unless the user's package declares those (see importNames): longer than
+// the packages' own so that they seldom have to change.
 const (
 	runtimePath  = "github.com/sessiongen/sessiongen/runtime"
 	runtimeAlias = "sessionruntime"
@@ -32,8 +32,13 @@ func emit(m *Model) ([]byte, error) {
 	} else {
 		f.HeaderComment(Header)
 	}
-	f.ImportAlias(runtimePath, runtimeAlias)
-	f.ImportAlias(wirePath, wireAlias)
+	for _, im := range importNames(m) {
+		if im.name == im.pkg {
+			f.ImportName(im.path, im.name)
+		} else {
+			f.ImportAlias(im.path, im.name)
+		}
+	}
 
 	c := newCodec(f, m)
 	emitAPI(f, m)

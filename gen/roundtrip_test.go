@@ -25,6 +25,7 @@ import (
 	"github.com/sessiongen/sessiongen/testdata/empty"
 	"github.com/sessiongen/sessiongen/testdata/evolve_v1"
 	"github.com/sessiongen/sessiongen/testdata/evolve_v2"
+	importclash "github.com/sessiongen/sessiongen/testdata/import_clash"
 	mapspkg "github.com/sessiongen/sessiongen/testdata/maps"
 	"github.com/sessiongen/sessiongen/testdata/multi"
 	"github.com/sessiongen/sessiongen/testdata/named"
@@ -338,6 +339,11 @@ func FuzzGeneratedDecoders(f *testing.F) {
 	}
 	{
 		si, err := deep.NewDeepInterface(deep.DeepConfig{SecretKey: roundTripKey})
+		mustNew(si, err)
+		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+	}
+	{
+		si, err := importclash.NewGuestInterface(importclash.GuestConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
 	}
