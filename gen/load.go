@@ -105,13 +105,19 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 				continue
 			}
 			m.BuildConstraint = buildConstraint(pkg, obj)
-			checkPackageNames(pkg, m, dir, &errs)
+			checkTypeNames(m, pkg.Fset, dir, &errs)
 			if len(errs) > 0 {
 				continue
 			}
 			content, err := emit(m)
 			if err != nil {
 				return nil, fmt.Errorf("sessiongen: generating %s: %w", name, err)
+			}
+			if err := checkPackageNames(pkg, m, content, dir, &errs); err != nil {
+				return nil, fmt.Errorf("sessiongen: generating %s: %w", name, err)
+			}
+			if len(errs) > 0 {
+				continue
 			}
 			path := filepath.Join(filepath.Dir(pkg.Fset.Position(obj.Pos()).Filename), strings.ToLower(name)+"_session.go")
 			if cfg.Output != "" {
@@ -229,29 +235,4 @@ func findSpec(pkg *packages.Package, obj *types.TypeName) *ast.TypeSpec {
 		}
 	}
 	return nil
-}
-
-// checkPackageNames refuses to generate a package-level name that the
-// user's own code (not a file sessiongen generated) already declares.
-func checkPackageNames(pkg *packages.Package, m *Model, dir string, errs *ErrorList) {
-	generated := map[string]bool{}
-	for _, f := range pkg.Syntax {
-		if len(f.Comments) > 0 && len(f.Comments[0].List) > 0 && f.Comments[0].List[0].Text == Header {
-			generated[pkg.Fset.File(f.Pos()).Name()] = true
-		}
-	}
-	for _, n := range m.packageNames() {
-		obj := pkg.Types.Scope().Lookup(n)
-		if obj == nil {
-			continue
-		}
-		p := pkg.Fset.Position(obj.Pos())
-		if generated[p.Filename] {
-			continue
-		}
-		*errs = append(*errs, &Error{
-			Pos: relativePosition(p, dir),
-			Msg: fmt.Sprintf("%s is declared here, but sessiongen generates %s for type %s; rename this declaration", n, n, m.Name),
-		})
-	}
 }

@@ -1,11 +1,18 @@
 package gen
 
 import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"go/types"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"golang.org/x/tools/go/packages"
 )
 
 // Names in the generated file, and the user's package-level names they
@@ -145,4 +152,158 @@ func visitTypeNames(t types.Type, visit func(*types.TypeName)) {
 			visitTypeNames(t.Field(i).Type(), visit)
 		}
 	}
+}
+
+// checkTypeNames refuses a type of the user's package that the generated
+// code spells where one of its local variables of the same name would
+// hide it.
+func checkTypeNames(m *Model, fset *token.FileSet, dir string, errs *ErrorList) {
+	done := map[*types.TypeName]bool{}
+	m.visitTypeNames(func(obj *types.TypeName) {
+		if done[obj] || obj.Pkg() != m.pkg || !slices.Contains(typeLocals, obj.Name()) {
+			return
+		}
+		done[obj] = true
+		*errs = append(*errs, &Error{
+			Pos: relativePosition(fset.Position(obj.Pos()), dir),
+			Msg: fmt.Sprintf("type %s is declared here, but the code sessiongen generates for type %s has a local variable %s that would hide it; rename the type", obj.Name(), m.Name, obj.Name()),
+		})
+	})
+}
+
+// checkPackageNames refuses a package-level declaration of the user's own
+// code (not of a file sessiongen generated) that is named like a
+// package-level name of the generated file, or like a predeclared
+// identifier the generated file uses.
+func checkPackageNames(pkg *packages.Package, m *Model, content []byte, dir string, errs *ErrorList) error {
+	f, err := parser.ParseFile(token.NewFileSet(), "", content, parser.SkipObjectResolution)
+	if err != nil {
+		return fmt.Errorf("parsing the generated code: %w", err)
+	}
+	generated := map[string]bool{}
+	for _, f := range pkg.Syntax {
+		if len(f.Comments) > 0 && len(f.Comments[0].List) > 0 && f.Comments[0].List[0].Text == Header {
+			generated[pkg.Fset.File(f.Pos()).Name()] = true
+		}
+	}
+	users := func(name string) (token.Position, bool) {
+		obj := pkg.Types.Scope().Lookup(name)
+		if obj == nil {
+			return token.Position{}, false
+		}
+		p := pkg.Fset.Position(obj.Pos())
+		return relativePosition(p, dir), !generated[p.Filename]
+	}
+	for _, n := range declaredNames(f) {
+		if p, ok := users(n); ok {
+			*errs = append(*errs, &Error{
+				Pos: p,
+				Msg: fmt.Sprintf("%s is declared here, but sessiongen generates %s for type %s; rename this declaration", n, n, m.Name),
+			})
+		}
+	}
+	for _, n := range predeclaredUses(f) {
+		if p, ok := users(n); ok {
+			*errs = append(*errs, &Error{
+				Pos: p,
+				Msg: fmt.Sprintf("%s is declared here, which hides Go's predeclared %s from the file sessiongen generates for type %s, and that file uses it; rename this declaration", n, n, m.Name),
+			})
+		}
+	}
+	return nil
+}
+
+// declaredNames returns the package-level names a file declares, in order.
+func declaredNames(f *ast.File) []string {
+	var names []string
+	add := func(id *ast.Ident) {
+		if id.Name != "_" {
+			names = append(names, id.Name)
+		}
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				add(d.Name)
+			}
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					add(s.Name)
+				case *ast.ValueSpec:
+					for _, id := range s.Names {
+						add(id)
+					}
+				}
+			}
+		}
+	}
+	return names
+}
+
+// predeclaredUses returns, sorted, the predeclared identifiers (len,
+// delete, string, nil, ...) a generated file refers to. Generated code
+// declares nothing named like one, so every identifier so named that is
+// not a field or method name, nor a declaration, refers to the
+// predeclared one.
+func predeclaredUses(f *ast.File) []string {
+	uses := map[string]bool{}
+	var visit func(n ast.Node) bool
+	walk := func(nodes ...ast.Node) {
+		for _, n := range nodes {
+			if n != nil && !isNilNode(n) {
+				ast.Inspect(n, visit)
+			}
+		}
+	}
+	visit = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ImportSpec:
+			return false
+		case *ast.SelectorExpr: // x.Sel: Sel is a field, a method or a package member
+			walk(n.X)
+			return false
+		case *ast.Field: // names of parameters, results and struct fields
+			walk(n.Type)
+			return false
+		case *ast.KeyValueExpr: // generated composite literals are keyed by field names
+			walk(n.Value)
+			return false
+		case *ast.FuncDecl:
+			walk(n.Recv, n.Type, n.Body)
+			return false
+		case *ast.TypeSpec:
+			walk(n.TypeParams, n.Type)
+			return false
+		case *ast.ValueSpec:
+			walk(n.Type)
+			for _, v := range n.Values {
+				walk(v)
+			}
+			return false
+		case *ast.Ident:
+			if types.Universe.Lookup(n.Name) != nil {
+				uses[n.Name] = true
+			}
+		}
+		return true
+	}
+	for _, d := range f.Decls {
+		walk(d)
+	}
+	out := make([]string, 0, len(uses))
+	for n := range uses {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// isNilNode reports whether n is a nil pointer, which ast.Inspect cannot
+// walk.
+func isNilNode(n ast.Node) bool {
+	v := reflect.ValueOf(n)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
