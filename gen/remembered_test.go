@@ -149,38 +149,60 @@ func TestRememberedSessionsShareNothing(t *testing.T) {
 
 // FuzzRememberedMatchesFresh signs arbitrary payloads and opens each one
 // three times with the verified cache on (the third open comes from
-// memory) and once with it off: the sessions must be the same.
+// memory) and once with it off: the sessions must be the same. The runtime
+// binds the session type's name into the MAC (Codec.Name is the default
+// salt), so each payload is signed for each type, as the cookie
+// "<Type>.session".
 func FuzzRememberedMatchesFresh(f *testing.F) {
 	sc := securecookie.New(roundTripKey, nil)
 	sc.SetSerializer(securecookie.NopEncoder{})
 	var checks []func(t *testing.T, r func() *http.Request)
-	add := func(check func(t *testing.T, r func() *http.Request)) { checks = append(checks, check) }
-	add(compareOpens(f, func(cache int) (opener[slices.ListsSession], error) {
+	var types []string
+	add := func(typ string, check func(t *testing.T, r func() *http.Request)) {
+		checks, types = append(checks, check), append(types, typ)
+	}
+	add("Lists", compareOpens(f, func(cache int) (opener[slices.ListsSession], error) {
 		return slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
 	}))
-	add(compareOpens(f, func(cache int) (opener[mapspkg.IndexSession], error) {
+	add("Index", compareOpens(f, func(cache int) (opener[mapspkg.IndexSession], error) {
 		return mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
 	}))
-	add(compareOpens(f, func(cache int) (opener[pointers.OptSession], error) {
+	add("Opt", compareOpens(f, func(cache int) (opener[pointers.OptSession], error) {
 		return pointers.NewOptInterface(pointers.OptConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
 	}))
-	add(compareOpens(f, func(cache int) (opener[sharable.PeerSession], error) {
+	add("Peer", compareOpens(f, func(cache int) (opener[sharable.PeerSession], error) {
 		return sharable.NewPeerInterface(sharable.PeerConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
 	}))
+	// The runtime's own cookie must verify as the fuzzer signs, or no
+	// payload would reach a decoder.
+	lists, err := slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey})
+	if err != nil {
+		f.Fatal(err)
+	}
+	s, _ := lists.OpenSession(httptest.NewRequest("GET", "/", nil))
+	s.SetStrings([]string{"x"})
+	w := httptest.NewRecorder()
+	if err := lists.SaveSession(w, httptest.NewRequest("GET", "/", nil), s); err != nil {
+		f.Fatal(err)
+	}
+	var seed []byte
+	if err := sc.Decode("Lists.session", w.Result().Cookies()[0].Value, &seed); err != nil {
+		f.Fatalf("the runtime's cookie does not verify as the fuzzer signs: %v", err)
+	}
+	f.Add(seed)
 	f.Add([]byte{1, 0})
 	f.Add([]byte{1, 3, 0, 7, 's', 't', 'r', 'i', 'n', 'g', 's'})
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		v, err := sc.Encode("session", payload)
-		if err != nil {
-			t.Skip()
-		}
-		req := func() *http.Request {
-			r := httptest.NewRequest("GET", "/", nil)
-			r.AddCookie(&http.Cookie{Name: "session", Value: v})
-			return r
-		}
-		for _, check := range checks {
-			check(t, req)
+		for i, check := range checks {
+			v, err := sc.Encode(types[i]+".session", payload)
+			if err != nil {
+				t.Skip()
+			}
+			check(t, func() *http.Request {
+				r := httptest.NewRequest("GET", "/", nil)
+				r.AddCookie(&http.Cookie{Name: "session", Value: v})
+				return r
+			})
 		}
 	})
 }

@@ -226,11 +226,17 @@ func fillDeep(v reflect.Value) {
 // that they reach every generated decoder in testdata, and opens them: no
 // panic, ever, and a payload that does not decode gives a fresh session.
 //
-// Every package of testdata with generated code has an opener here.
+// Every package of testdata with generated code has an opener here. The
+// runtime binds the session type's name into the MAC (Codec.Name is the
+// default salt), so each payload is signed for each type, as the cookie
+// "<Type>.session".
 func FuzzGeneratedDecoders(f *testing.F) {
 	sc := securecookie.New(roundTripKey, nil)
 	sc.SetSerializer(securecookie.NopEncoder{})
-	type opener func(*http.Request)
+	type opener struct {
+		typ  string // the session type: the salt the runtime signs with
+		open func(*http.Request)
+	}
 	mustNew := func(_ any, err error) {
 		if err != nil {
 			f.Fatal(err)
@@ -240,7 +246,7 @@ func FuzzGeneratedDecoders(f *testing.F) {
 	{
 		si, err := nested.NewProfileInterface(nested.ProfileConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { s, _ := si.OpenSession(r); s.Home(); s.Cart(); s.Scores() })
+		openers = append(openers, opener{"Profile", func(r *http.Request) { s, _ := si.OpenSession(r); s.Home(); s.Cart(); s.Scores() }})
 		seed, _ := si.OpenSession(httptest.NewRequest("GET", "/", nil))
 		seed.SetCart([]nested.Item{{SKU: "a", Tags: []string{"t"}}})
 		seed.SetScoresKey("k", []int{1})
@@ -248,116 +254,117 @@ func FuzzGeneratedDecoders(f *testing.F) {
 		w := httptest.NewRecorder()
 		si.SaveSession(w, httptest.NewRequest("GET", "/", nil), seed)
 		var payload []byte
-		if err := sc.Decode("session", w.Result().Cookies()[0].Value, &payload); err == nil {
-			f.Add(payload)
+		if err := sc.Decode("Profile.session", w.Result().Cookies()[0].Value, &payload); err != nil {
+			f.Fatalf("the runtime's cookie does not verify as the fuzzer signs: %v; the fuzzer would reach no decoder", err)
 		}
+		f.Add(payload)
 	}
 	{
 		si, err := basic.NewScalarsInterface(basic.ScalarsConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Scalars", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Lists", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := named.NewAccountInterface(named.AccountConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Account", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := tags.NewPrefsInterface(tags.PrefsConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Prefs", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := embedded.NewOuterInterface(embedded.OuterConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Outer", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := pointers.NewOptInterface(pointers.OptConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Opt", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Index", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := arrays.NewFixedInterface(arrays.FixedConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Fixed", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := anonymous.NewSettingsInterface(anonymous.SettingsConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Settings", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := textmarshal.NewConnInterface(textmarshal.ConnConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Conn", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := evolve_v2.NewVisitorInterface(evolve_v2.VisitorConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Visitor", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := docs.NewCartInterface(docs.CartConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Cart", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := empty.NewNothingInterface(empty.NothingConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Nothing", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := multi.NewAdminInterface(multi.AdminConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Admin", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := multi.NewVisitorInterface(multi.VisitorConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Visitor", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := evolve_v1.NewVisitorInterface(evolve_v1.VisitorConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Visitor", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := sharable.NewPeerInterface(sharable.PeerConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Peer", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := deep.NewDeepInterface(deep.DeepConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Deep", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
 		si, err := importclash.NewGuestInterface(importclash.GuestConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
-		openers = append(openers, func(r *http.Request) { si.OpenSession(r) })
+		openers = append(openers, opener{"Guest", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	f.Add([]byte{1, 0})
 	f.Add([]byte{1, 0, 4, 'h', 'o', 'm', 'e', 8, 0})
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		v, err := sc.Encode("session", payload)
-		if err != nil {
-			t.Skip()
-		}
-		for _, open := range openers {
+		for _, o := range openers {
+			v, err := sc.Encode(o.typ+".session", payload)
+			if err != nil {
+				t.Skip()
+			}
 			r := httptest.NewRequest("GET", "/", nil)
 			r.AddCookie(&http.Cookie{Name: "session", Value: v})
-			open(r)
+			o.open(r)
 		}
 	})
 }
