@@ -1,12 +1,3 @@
-// Package runtime is what sessiongen's generated code calls: configuration and
-// its validation, signing and encryption of cookie values (through
-// github.com/gorilla/securecookie), cookie attributes, Flask's
-// SessionInterface semantics, and the middleware that saves the session
-// before the first byte of the response.
-//
-// Nothing here depends on the user's session struct; the generated file binds
-// a struct to an [Interface] through a [Codec]. Users rarely import this
-// package: the generated file re-exports what they configure.
 package runtime
 
 import (

@@ -206,22 +206,15 @@ func TestWeakConfigurationRefused(t *testing.T) {
 	}
 }
 
-// domainOverride serves the cookie under a name chosen per request, as
-// Flask's get_cookie_name can.
-type nameOverride struct {
-	*runtime.Interface[testSession]
-	name string
-}
-
-func (o nameOverride) CookieName(*http.Request) string { return o.name }
-
 // An override that returns a name net/http would silently drop is a save
 // error, reported, not a cookie that vanishes.
 func TestInvalidOverriddenCookieNameReported(t *testing.T) {
 	var log errLog
-	base := newIface(t, runtime.Config{OnError: log.onError})
 	for _, name := range []string{"bad name", "sess;ion", "", "s\u00e9ssion"} {
-		h := runtime.Middleware[testSession](nameOverride{base, name}, testApp())
+		si := newIface(t, runtime.Config{OnError: log.onError}, runtime.WithPolicy(runtime.Policy[testSession]{
+			CookieName: func(*http.Request, string) string { return name },
+		}))
+		h := si.Middleware(testApp())
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("GET", "/set?name=x", nil))
 		if w.Code != http.StatusInternalServerError {

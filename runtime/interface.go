@@ -1,12 +1,11 @@
 package runtime
 
 import (
-	"context"
-	"errors"
+	"crypto/sha256"
 	"fmt"
+	"hash"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -52,26 +51,33 @@ func (e *FieldError) Error() string {
 // Unwrap returns the decoding error.
 func (e *FieldError) Unwrap() error { return e.Err }
 
-// payloadVersion is the first byte of every payload. A payload with another
-// first byte is refused as a whole (ErrPayload) and the request gets a
-// fresh session.
-const payloadVersion = 1
-
-// Flag bits, the payload's second byte.
-const (
-	flagPermanentSet = 1 << iota
-	flagPermanent
-)
-
-// Interface is Flask's SessionInterface for the session type S, storing the
-// session in a signed (optionally encrypted) cookie. Its methods are safe
-// for concurrent use; the sessions it opens belong to one request each.
+// Interface is Flask's SessionInterface for the session type S: the policy
+// that opens a request's session and saves it into the response, written
+// once, over two seams: where the session's bytes are kept (storage.go: a
+// signed cookie) and how a session becomes bytes (payload.go: the wire
+// format). The methods that decide a request's cookie (policy.go) and the
+// middleware (middleware.go) complete it. Its methods are safe for
+// concurrent use; the sessions it opens belong to one request each.
 type Interface[S any] struct {
 	cfg      *settings
 	codec    Codec[S]
-	signer   cookieSigner              // nil for null sessions: no secret key
+	policy   Policy[S]
+	hooks    []AfterRequest[S]
+	payload  encoding[S]
+	storage  storage                   // nil for null sessions: no secret key
 	pool     sync.Pool                 // of *scratch
-	verified *verifiedCache[opened[S]] // nil: every cookie is verified afresh
+	verified *verifiedCache[opened[S]] // nil: every cookie is loaded afresh
+}
+
+// scratch is the memory one request's save or open works in, pooled by the
+// Interface so that a request allocates as little as possible.
+type scratch struct {
+	enc  wire.Encoder
+	dec  wire.Decoder
+	buf  []byte      // the signer's
+	line []byte      // the Set-Cookie line
+	macs []hash.Hash // one HMAC-SHA256 per key, for macSigner
+	sum  [sha256.Size]byte
 }
 
 // opened is a session as a verified cookie decoded to it, kept by the
@@ -83,49 +89,45 @@ type opened[S any] struct {
 	created int64
 }
 
-// SessionInterface is Flask's SessionInterface: every method that decides
-// how a session is opened, saved and sent. *Interface[S] implements it; to
-// change one method, embed an *Interface[S] in a type of your own, override
-// the method, and serve through [Middleware] with your type: the embedded
-// Interface's OpenSession and SaveSession then call your override, as a
-// Flask subclass of SecureCookieSessionInterface would.
-type SessionInterface[S any] interface {
-	CookieName(r *http.Request) string
-	CookieDomain(r *http.Request) string
-	CookiePath(r *http.Request) string
-	CookieHTTPOnly(r *http.Request) bool
-	CookieSecure(r *http.Request) bool
-	CookieSameSite(r *http.Request) http.SameSite
-	CookiePartitioned(r *http.Request) bool
-	ExpirationTime(r *http.Request, s *S) time.Time
-	ShouldSetCookie(r *http.Request, s *S) bool
-	OpenSession(r *http.Request) (*S, error)
-	SaveSession(w http.ResponseWriter, r *http.Request, s *S) error
-	MakeNullSession() *S
-	IsNullSession(s *S) bool
+// An Option configures an Interface beyond its Config: what depends on the
+// session type S.
+type Option[S any] func(*Interface[S])
+
+// WithPolicy overrides some of the methods of Flask's SessionInterface (see
+// [Policy]). The policy is part of the Interface from then on: every way of
+// serving a request with it honours the overrides.
+func WithPolicy[S any](p Policy[S]) Option[S] {
+	return func(si *Interface[S]) { si.policy = p }
+}
+
+// WithAfterRequest adds hooks that run after the handler and before the
+// session is saved, in order (see [AfterRequest]).
+func WithAfterRequest[S any](hooks ...AfterRequest[S]) Option[S] {
+	return func(si *Interface[S]) { si.hooks = append(si.hooks, hooks...) }
 }
 
 // New validates cfg and returns an Interface for S. Every problem a request
 // could hit because of the configuration is reported here, at start-up.
-func New[S any](cfg Config, codec Codec[S]) (*Interface[S], error) {
+func New[S any](cfg Config, codec Codec[S], opts ...Option[S]) (*Interface[S], error) {
 	s, err := cfg.validate()
 	if err != nil {
 		return nil, err
 	}
-	si := &Interface[S]{cfg: s, codec: codec}
+	si := &Interface[S]{cfg: s, codec: codec, payload: wireEncoding[S]{codec}}
+	for _, o := range opts {
+		o(si)
+	}
 	if len(s.SecretKey) > 0 {
 		salt := s.Salt
 		if salt == "" {
 			salt = codec.Name
 		}
-		if si.signer, err = newSigner(s, salt); err != nil {
+		if si.storage, err = newCookieStorage(s, salt); err != nil {
 			return nil, err
 		}
 	}
 	si.pool.New = func() any { return new(scratch) }
-	// Only signed cookies are remembered: securecookie keeps an encrypted
-	// cookie's timestamp to itself, and the age check must run every time.
-	if _, signed := si.signer.(*macSigner); signed && s.VerifiedCacheSize > 0 && codec.Copy != nil {
+	if si.storage != nil && s.VerifiedCacheSize > 0 && codec.Copy != nil {
 		si.verified = newVerifiedCache[opened[S]](s.VerifiedCacheSize)
 	}
 	return si, nil
@@ -135,83 +137,17 @@ func New[S any](cfg Config, codec Codec[S]) (*Interface[S], error) {
 // Config.VerifiedCacheSize); all zero when it is off.
 func (si *Interface[S]) VerifiedCacheStats() VerifiedCacheStats { return si.verified.stats() }
 
-// CookieName returns the session cookie's name (Flask's
-// get_cookie_name).
-func (si *Interface[S]) CookieName(*http.Request) string { return si.cfg.CookieName }
-
-// CookieDomain returns the Domain attribute, empty for a host-only cookie
-// (get_cookie_domain).
-func (si *Interface[S]) CookieDomain(*http.Request) string { return si.cfg.CookieDomain }
-
-// CookiePath returns the Path attribute (get_cookie_path).
-func (si *Interface[S]) CookiePath(*http.Request) string { return si.cfg.CookiePath }
-
-// CookieHTTPOnly reports whether the cookie is HttpOnly
-// (get_cookie_httponly).
-func (si *Interface[S]) CookieHTTPOnly(*http.Request) bool { return !si.cfg.DisableHTTPOnly }
-
-// CookieSecure reports whether the cookie is Secure (get_cookie_secure).
-func (si *Interface[S]) CookieSecure(*http.Request) bool { return si.cfg.secure }
-
-// CookieSameSite returns the SameSite attribute; http.SameSiteDefaultMode
-// means none is sent (get_cookie_samesite).
-func (si *Interface[S]) CookieSameSite(*http.Request) http.SameSite { return si.cfg.sameSite }
-
-// CookiePartitioned reports whether the cookie is Partitioned
-// (get_cookie_partitioned).
-func (si *Interface[S]) CookiePartitioned(*http.Request) bool { return si.cfg.Partitioned }
-
-// ExpirationTime returns when the session's cookie expires: now plus the
-// lifetime for a permanent session, the zero time (a browser-session cookie)
-// otherwise (get_expiration_time).
-func (si *Interface[S]) ExpirationTime(_ *http.Request, s *S) time.Time {
-	st := si.codec.State(s)
-	if !st.has(statusPermanent) {
-		return time.Time{}
-	}
-	exp := si.cfg.now().Add(si.cfg.Lifetime)
-	if si.cfg.AbsoluteLifetime > 0 && st.created != 0 {
-		if end := time.Unix(st.created, 0).Add(si.cfg.AbsoluteLifetime); end.Before(exp) {
-			return end
-		}
-	}
-	return exp
-}
-
-// ShouldSetCookie reports whether SaveSession sends the cookie: when the
-// session was modified, or when it is permanent and refreshed on every
-// request (should_set_cookie).
-func (si *Interface[S]) ShouldSetCookie(_ *http.Request, s *S) bool {
-	st := si.codec.State(s)
-	return st.has(statusModified) || (st.has(statusPermanent) && !si.cfg.DisableRefreshEachRequest)
-}
-
-// MakeNullSession returns a session that can be read (it is empty) but not
-// written: writes record ErrNullSession. It is never saved
-// (make_null_session).
-func (si *Interface[S]) MakeNullSession() *S {
-	s := new(S)
-	si.codec.State(s).status = statusNew | statusNull
-	return s
-}
-
-// IsNullSession reports whether s is a null session (is_null_session).
-func (si *Interface[S]) IsNullSession(s *S) bool { return si.codec.State(s).has(statusNull) }
-
 // OpenSession returns the session carried by the request's cookie, or a new
 // empty one when there is none or it does not verify (open_session). A
 // rejected cookie is reported to Config.OnError, not returned: the request
 // goes on with a fresh session, as in Flask.
 //
 // When several cookies have the session's name (a sibling subdomain can set
-// one), the first that verifies is used.
+// one), the first that verifies is used, of at most MaxCookieCandidates.
 //
 // With no secret key (Config.AllowNullSession) it returns a null session,
 // as Flask does.
 func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
-	if si.signer == nil {
-		return si.outer(r).MakeNullSession(), nil
-	}
 	s := new(S)
 	si.openInto(r, s)
 	return s, nil
@@ -252,10 +188,15 @@ func (e *RejectedCookiesError) Unwrap() []error { return e.Errs }
 
 // openInto fills the zero session s from the request's cookie.
 func (si *Interface[S]) openInto(r *http.Request, s *S) {
-	name := si.outer(r).CookieName(r)
+	st := si.codec.State(s)
+	if si.storage == nil {
+		st.status = statusNew | statusNull
+		return
+	}
+	name := si.CookieName(r)
 	if name != si.cfg.CookieName && validCookieName(name) != nil {
 		// Reported when the session is saved; no cookie can carry it.
-		si.codec.State(s).status |= statusNew
+		st.status |= statusNew
 		return
 	}
 	cookies := newCookieScanner(r.Header, name)
@@ -273,8 +214,9 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 			skipped++
 			continue
 		}
-		err := si.decode(r, s, name, value)
+		err := si.load(r, s, name, value)
 		if opened = err == nil; opened {
+			si.codec.State(s).origin = value
 			break
 		}
 		var zero S
@@ -294,85 +236,77 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 	}
 }
 
-// decode verifies value and fills s from its payload, or from what the
-// same value decoded to before.
-func (si *Interface[S]) decode(r *http.Request, s *S, name, value string) error {
+// load fills s from what the cookie value stands for: from the verified
+// cache if it holds the value, else from storage, decoded.
+func (si *Interface[S]) load(r *http.Request, s *S, name, value string) error {
 	// Length first: no base64 or crypto work on oversized input.
 	if len(name)+len(value) > si.cfg.MaxCookieSize {
 		return &CookieError{Name: name, Size: len(value), Err: ErrCookieTooLarge}
 	}
 	now := si.cfg.now()
 	var h uint64
+	key := ""
 	if si.verified != nil {
-		h = si.verified.hash(value)
-	}
-	if e, ok := si.verified.get(h, name, value); ok {
-		if expired(e.date, now, int64(si.cfg.maxAge)) {
-			return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+		if key = si.storage.identify(value); key != "" {
+			h = si.verified.hash(key)
+			if e, ok := si.verified.get(h, name, key); ok {
+				if err := si.checkAge(name, value, e.date, e.v.created, now); err != nil {
+					return err
+				}
+				si.restore(s, &e.v)
+				return nil
+			}
 		}
-		if si.pastAbsoluteEnd(e.v.created, now) {
-			return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: errAbsoluteLifetime}
-		}
-		si.restore(s, &e.v)
-		return nil
 	}
 	sc := si.pool.Get().(*scratch)
 	defer si.pool.Put(sc)
-	payload, date, err := si.signer.open(sc, name, value, now)
+	payload, date, err := si.storage.load(r.Context(), sc, name, value, now)
 	if err != nil {
 		return err
 	}
-	if len(payload) < 2 || payload[0] != payloadVersion || payload[1]&^(flagPermanentSet|flagPermanent) != 0 {
-		return &CookieError{Name: name, Size: len(value), Err: ErrPayload, Cause: wire.ErrCorrupt}
-	}
-	st := si.codec.State(s)
-	if payload[1]&flagPermanentSet != 0 {
-		st.status |= statusPermanentSet
-	}
-	if payload[1]&flagPermanent != 0 {
-		st.status |= statusPermanent
-	}
-	d := &sc.dec
-	// One string holds every string the payload carries.
-	d.ResetText(payload[2:], string(payload[2:]))
-	defer d.Reset(nil) // the pool must not keep the strings alive
-	var dropped []error
-	for d.Next() {
-		if key := d.Key(); len(key) > 0 && key[0] == metaPrefix {
-			si.decodeMeta(st, key, d)
-			continue
-		}
-		if err := si.codec.DecodeEntry(s, d.Key(), d); err != nil {
-			if d.Err() != nil {
-				break
-			}
-			dropped = append(dropped, &FieldError{Key: string(d.Key()), Err: err})
-		}
-	}
-	if err := d.Err(); err != nil {
+	dropped, err := si.payload.unmarshal(sc, s, payload)
+	if err != nil {
 		return &CookieError{Name: name, Size: len(value), Err: ErrPayload, Cause: err}
 	}
+	st := si.codec.State(s)
 	if si.cfg.AbsoluteLifetime > 0 && st.created == 0 {
-		// Written before AbsoluteLifetime was set: created no later than
-		// its signature.
+		// Saved before AbsoluteLifetime was set: created no later than
+		// its last save.
 		st.created = date
-		if date < 0 { // securecookie keeps the date to itself
+		if date < 0 {
 			st.created = now.Unix()
 		}
 	}
-	if si.pastAbsoluteEnd(st.created, now) {
-		return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: errAbsoluteLifetime}
+	if err := si.checkAge(name, value, -1, st.created, now); err != nil {
+		return err
 	}
 	for _, err := range dropped {
 		si.report(r, err)
 	}
 	// A cookie that lost fields is not remembered, so that every request
 	// sending it reports the loss.
-	if si.verified != nil && len(dropped) == 0 && si.verified.admit(h) {
-		si.verified.put(h, name, value, date, si.snapshot(s))
+	if key != "" && len(dropped) == 0 && si.verified.admit(h) {
+		si.verified.put(h, name, key, date, si.snapshot(s))
 	}
 	return nil
 }
+
+// checkAge refuses a session last saved at date (Unix seconds; -1: checked
+// by storage already) too long ago for Lifetime, or created too long ago
+// for AbsoluteLifetime.
+func (si *Interface[S]) checkAge(name, value string, date, created int64, now time.Time) error {
+	if date >= 0 && expired(date, now, int64(si.cfg.maxAge)) {
+		return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+	}
+	if si.cfg.AbsoluteLifetime > 0 && now.Unix()-created >= int64(si.cfg.AbsoluteLifetime/time.Second) {
+		return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: errAbsoluteLifetime}
+	}
+	return nil
+}
+
+// errAbsoluteLifetime is the cause of an ErrCookieExpired for a session
+// older than AbsoluteLifetime.
+var errAbsoluteLifetime = errorString("the session is older than AbsoluteLifetime")
 
 // snapshot copies what decoding gave s, for the verified cache.
 func (si *Interface[S]) snapshot(s *S) opened[S] {
@@ -391,86 +325,10 @@ func (si *Interface[S]) restore(s *S, o *opened[S]) {
 	st.created = o.created
 }
 
-// pastAbsoluteEnd tells whether a session created at created (Unix
-// seconds) has outlived AbsoluteLifetime at now.
-func (si *Interface[S]) pastAbsoluteEnd(created int64, now time.Time) bool {
-	return si.cfg.AbsoluteLifetime > 0 && now.Unix()-created >= int64(si.cfg.AbsoluteLifetime/time.Second)
-}
-
-// errAbsoluteLifetime is the cause of an ErrCookieExpired for a session
-// older than AbsoluteLifetime.
-var errAbsoluteLifetime = errorString("the session is older than AbsoluteLifetime")
-
-// Metadata entries have keys that start with a NUL byte, which the
-// generator refuses in session keys: they cannot collide with user fields.
-const (
-	metaPrefix  = 0
-	metaFlashes = "\x00flashes" // a list of strings: category, message, category, message...
-	metaCreated = "\x00created" // Unix seconds; written only with Config.AbsoluteLifetime
-)
-
-// decodeMeta reads a metadata entry; unknown ones, from a later release, are
-// skipped.
-func (si *Interface[S]) decodeMeta(st *State, key []byte, d *wire.Decoder) {
-	if string(key) == metaCreated {
-		if v, err := d.Int(); err == nil && v > 0 {
-			st.created = v
-		}
-		return
-	}
-	if string(key) != metaFlashes {
-		return
-	}
-	v, err := wire.Slice(d, wire.TypeBytes, wire.ReadString[string])
-	if err != nil || len(v)%2 != 0 {
-		return
-	}
-	for i := 0; i < len(v); i += 2 {
-		st.flashes = append(st.flashes, Flash{Category: v[i], Message: v[i+1]})
-	}
-}
-
-func encodeMeta(e *wire.Encoder, st *State) {
-	if st.created != 0 {
-		e.Int(metaCreated, st.created)
-	}
-	if len(st.flashes) == 0 {
-		return
-	}
-	mark := e.BeginList(metaFlashes, wire.TypeBytes, 2*len(st.flashes))
-	for _, f := range st.flashes {
-		e.StringValue(f.Category)
-		e.StringValue(f.Message)
-	}
-	e.EndList(mark)
-}
-
-func (si *Interface[S]) stateOf(s *S) *State { return si.codec.State(s) }
-
 func (si *Interface[S]) report(r *http.Request, err error) {
 	if si.cfg.OnError != nil {
 		si.cfg.OnError(r, err)
 	}
-}
-
-// appendValue appends the signed cookie value of s to dst.
-func (si *Interface[S]) appendValue(sc *scratch, dst []byte, name string, s *S) ([]byte, error) {
-	e := &sc.enc
-	e.Reset(e.Data())
-	st := si.codec.State(s)
-	var flags byte
-	if st.has(statusPermanentSet) {
-		flags |= flagPermanentSet
-	}
-	if st.has(statusPermanent) {
-		flags |= flagPermanent
-	}
-	e.Raw(payloadVersion, flags)
-	encodeMeta(e, st)
-	if err := si.codec.Encode(s, e); err != nil {
-		return dst, err
-	}
-	return si.signer.appendValue(sc, dst, name, e.Data(), si.cfg.now())
 }
 
 // SaveSession writes the session's cookie to the response headers, or
@@ -480,14 +338,13 @@ func (si *Interface[S]) appendValue(sc *scratch, dst []byte, name string, s *S) 
 //  2. an empty session deletes the cookie if this request emptied it, and
 //     is otherwise not sent;
 //  3. ShouldSetCookie decides whether the cookie is sent at all;
-//  4. the cookie carries every configured attribute and, for a permanent
-//     session, Expires = ExpirationTime.
+//  4. the cookie carries every attribute the policy gives and, for a
+//     permanent session, Expires = ExpirationTime.
 //
 // A cookie larger than MaxCookieSize is not sent: the error wraps
 // ErrCookieTooLarge. Null sessions are never saved.
 func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S) error {
-	o := si.outer(r)
-	if o.IsNullSession(s) {
+	if si.IsNullSession(s) {
 		return nil
 	}
 	st := si.codec.State(s)
@@ -495,10 +352,13 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	if st.has(statusAccessed) {
 		addVaryCookie(h)
 	}
-	name := o.CookieName(r)
+	name := si.CookieName(r)
 	if si.codec.Empty(s) && st.empty() {
 		if st.has(statusModified) {
-			c := cookieFor(o, r, name, "")
+			if err := si.storage.remove(r.Context(), name, st.origin); err != nil {
+				return err
+			}
+			c := si.cookieFor(r, name)
 			c.MaxAge = -1 // Max-Age=0
 			c.Expires = time.Unix(0, 0)
 			if err := sendable(&c); err != nil {
@@ -510,27 +370,32 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 		}
 		return nil
 	}
-	if !o.ShouldSetCookie(r, s) {
+	if !si.ShouldSetCookie(r, s) {
 		return nil
 	}
+	now := si.cfg.now()
 	if si.cfg.AbsoluteLifetime > 0 && st.created == 0 {
-		st.created = si.cfg.now().Unix()
+		st.created = now.Unix()
 	}
-	c := cookieFor(o, r, name, "")
-	if exp := o.ExpirationTime(r, s); !exp.IsZero() {
+	c := si.cookieFor(r, name)
+	if exp := si.ExpirationTime(r, s); !exp.IsZero() {
 		c.Expires = exp
 	}
 	sc := si.pool.Get().(*scratch)
 	defer si.pool.Put(sc)
+	payload, err := si.payload.marshal(sc, s)
+	if err != nil {
+		return fmt.Errorf("sessiongen: encoding the session: %w", err)
+	}
 	// The Set-Cookie line is written in one buffer: name=value, then the
 	// attributes, precomputed when they are the configured ones.
 	line := append(sc.line[:0], name...)
 	line = append(line, '=')
 	valueAt := len(line)
-	line, err := si.appendValue(sc, line, name, s)
+	line, err = si.storage.save(r.Context(), sc, line, name, st.origin, payload, now)
 	sc.line = line
 	if err != nil {
-		return fmt.Errorf("sessiongen: signing the session: %w", err)
+		return fmt.Errorf("sessiongen: saving the session: %w", err)
 	}
 	if size := len(line) - 1; size > si.cfg.MaxCookieSize { // name and value, without the "="
 		return &CookieError{Name: name, Size: len(line) - valueAt, Err: ErrCookieTooLarge,
@@ -555,247 +420,4 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	addVaryCookie(h)
 	noSharedCache(h)
 	return nil
-}
-
-// cookieFor builds the cookie with the attributes o gives this request.
-// Partitioned forces Secure, as in Flask.
-func cookieFor[S any](o SessionInterface[S], r *http.Request, name, value string) http.Cookie {
-	partitioned := o.CookiePartitioned(r)
-	return http.Cookie{
-		Name:        name,
-		Value:       value,
-		Domain:      o.CookieDomain(r),
-		Path:        o.CookiePath(r),
-		HttpOnly:    o.CookieHTTPOnly(r),
-		Secure:      o.CookieSecure(r) || partitioned,
-		SameSite:    o.CookieSameSite(r),
-		Partitioned: partitioned,
-	}
-}
-
-// sendable returns an error matching ErrCookieConfig if net/http would drop
-// c (it drops invalid cookies silently): an override returned a name,
-// domain or path no cookie can have.
-func sendable(c *http.Cookie) error {
-	if err := c.Valid(); err != nil {
-		return fmt.Errorf("sessiongen: the session cookie cannot be sent: %w: %w", ErrCookieConfig, err)
-	}
-	return nil
-}
-
-// addVaryCookie adds "Cookie" to the Vary header unless it is there
-// already, appending to the last Vary line so that the header stays one
-// line ("Accept-Encoding, Cookie"), as Flask writes it.
-func addVaryCookie(h http.Header) {
-	vary := h["Vary"]
-	for _, v := range vary {
-		for _, f := range strings.Split(v, ",") {
-			f = strings.TrimSpace(f)
-			if f == "*" || strings.EqualFold(f, "Cookie") {
-				return
-			}
-		}
-	}
-	if n := len(vary); n > 0 && strings.TrimSpace(vary[n-1]) != "" {
-		vary[n-1] += ", Cookie"
-		return
-	}
-	h.Set("Vary", "Cookie")
-}
-
-// noSharedCache keeps a response that sets a cookie out of shared caches,
-// unless the handler chose a Cache-Control itself.
-func noSharedCache(h http.Header) {
-	if h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", "private")
-	}
-}
-
-// requestState is what the middleware keeps in a request's context: the
-// interface serving it (so that overrides are honoured by the embedded
-// Interface's methods) and the session.
-type requestState[S any] struct {
-	si SessionInterface[S]
-	s  *S
-}
-
-// contextKey is the context key of sessions of type S.
-type contextKey[S any] struct{}
-
-// outer returns the interface serving r: the value given to Middleware,
-// which may override some of si's methods, or si itself.
-func (si *Interface[S]) outer(r *http.Request) SessionInterface[S] {
-	if rs, ok := r.Context().Value(contextKey[S]{}).(*requestState[S]); ok && rs.si != nil {
-		return rs.si
-	}
-	return si
-}
-
-// From returns the session that [Middleware] opened for the request
-// carrying ctx, or nil if the request did not pass through it.
-func From[S any](ctx context.Context) *S {
-	rs, _ := ctx.Value(contextKey[S]{}).(*requestState[S])
-	if rs == nil {
-		return nil
-	}
-	return rs.s
-}
-
-// NewContext returns a copy of ctx carrying s, for handlers and tests that
-// open sessions without the middleware.
-func NewContext[S any](ctx context.Context, s *S) context.Context {
-	return context.WithValue(ctx, contextKey[S]{}, &requestState[S]{s: s})
-}
-
-// ErrSessionNotSaved is what writes to the response return after the
-// session could not be saved and the response was replaced by a 500.
-var ErrSessionNotSaved = errors.New("sessiongen: the session could not be saved; the response was replaced by a 500")
-
-// internals are the unexported methods of *Interface[S], also promoted to
-// the types that embed one.
-type internals[S any] interface {
-	report(*http.Request, error)
-	stateOf(*S) *State
-}
-
-// sessionContext is the request's context under the middleware: its
-// parent plus the request's state, answered to contextKey[S]. It saves the
-// allocation of a context.WithValue on every request.
-type sessionContext[S any] struct {
-	context.Context
-	rs *requestState[S]
-}
-
-// Value returns the request's state for contextKey[S], and asks the parent
-// for every other key.
-func (c *sessionContext[S]) Value(key any) any {
-	if _, ok := key.(contextKey[S]); ok {
-		return c.rs
-	}
-	return c.Context.Value(key)
-}
-
-// String names the context as the context package's own do.
-func (c *sessionContext[S]) String() string {
-	return fmt.Sprintf("%v.WithValue(sessiongen session)", c.Context)
-}
-
-// serving is the middleware's state for one request.
-type serving[S any] struct {
-	responseWriter
-	requestState[S]
-	ctx     sessionContext[S]
-	session S // the session, when the default interface opens it
-	r       *http.Request
-	hooks   []AfterRequest[S]
-	in      internals[S] // nil for a SessionInterface that embeds no *Interface[S]
-}
-
-// save runs the hooks and saves the session, just before the first byte.
-func (sv *serving[S]) save() error {
-	w, r, s := sv.ResponseWriter, sv.r, sv.s
-	for _, h := range sv.hooks {
-		h(w.Header(), r, s)
-	}
-	err := sv.si.SaveSession(w, r, s)
-	if sv.in != nil {
-		if err != nil {
-			sv.in.report(r, err)
-		}
-		sv.in.stateOf(s).status |= statusSaved
-	}
-	return err
-}
-
-// hijacked reports a session changed before its connection was hijacked,
-// and makes later changes count as late.
-func (sv *serving[S]) hijacked() {
-	if sv.in == nil {
-		return
-	}
-	st := sv.in.stateOf(sv.s)
-	if st.has(statusModified) {
-		sv.in.report(sv.r, ErrSessionHijacked)
-	}
-	st.status |= statusSaved
-}
-
-// ErrSessionHijacked is reported to Config.OnError when a handler changed
-// the session and then hijacked the connection (a WebSocket upgrade, say):
-// no response of the server's follows, so the cookie cannot be sent and
-// the change is lost. Change the session in a request that returns a
-// normal response.
-var ErrSessionHijacked = errors.New("sessiongen: the session was changed and then the connection was hijacked; the change is lost: no response carries the cookie")
-
-// AfterRequest is a hook that runs after the handler and before the
-// session is saved, like a Flask after_request function: it may read and
-// change the session and the response headers. It runs when the response
-// is about to be sent (the first byte, or the handler's return), which is
-// the last moment a change can still reach the cookie.
-type AfterRequest[S any] func(h http.Header, r *http.Request, s *S)
-
-// Middleware is [Middleware] with si serving every request.
-func (si *Interface[S]) Middleware(next http.Handler, hooks ...AfterRequest[S]) http.Handler {
-	return Middleware[S](si, next, hooks...)
-}
-
-// Middleware opens the session with si before next runs, puts it in the
-// request's context (read it with From, or the generated TFrom), runs the
-// hooks, and saves the session with si just before the first byte of the
-// response: when next calls WriteHeader, Write, Flush or ReadFrom, or when
-// it returns without writing. So the cookie is always set, and never after
-// the headers are gone.
-//
-// si is an *Interface[S], or a type that embeds one and overrides some of
-// its methods (see [SessionInterface]).
-//
-// If the session cannot be saved (a cookie over MaxCookieSize), the
-// response becomes a 500, the error goes to Config.OnError, and what next
-// writes afterwards is discarded: a browser would have dropped the cookie
-// silently. A write to a null session is reported to Config.OnError too.
-func Middleware[S any](si SessionInterface[S], next http.Handler, hooks ...AfterRequest[S]) http.Handler {
-	// An *Interface[S], embedded or not, reports errors to OnError; a
-	// SessionInterface written from scratch has nowhere to report them.
-	in, _ := si.(internals[S])
-	report := func(r *http.Request, err error) {
-		if in != nil {
-			in.report(r, err)
-		}
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// One allocation holds everything this request needs from the
-		// middleware: the writer, the context's state, the save callback.
-		sv := &serving[S]{hooks: hooks, in: in}
-		sv.requestState.si = si
-		sv.responseWriter = responseWriter{ResponseWriter: w, saver: sv}
-		sv.ctx = sessionContext[S]{Context: r.Context(), rs: &sv.requestState}
-		r = r.WithContext(&sv.ctx)
-		sv.r = r
-		var s *S
-		var err error
-		if base, ok := si.(*Interface[S]); ok && base.signer != nil {
-			// The default interface, not wrapped: the session lives in
-			// sv, saving an allocation.
-			s = &sv.session
-			base.openInto(r, s)
-		} else {
-			s, err = si.OpenSession(r)
-		}
-		if err != nil {
-			report(r, err)
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-			return
-		}
-		sv.s = s
-		next.ServeHTTP(sv.responseWriter.forHandler(), r)
-		sv.commit()
-		if in != nil {
-			st := in.stateOf(s)
-			if err := st.Err(); err != nil {
-				report(r, err) // a write to a null session
-			} else if st.has(statusLate) {
-				report(r, ErrWriteAfterSave)
-			}
-		}
-	})
 }

@@ -9,35 +9,7 @@ import (
 	"hash"
 	"strconv"
 	"time"
-
-	"github.com/sessiongen/sessiongen/runtime/wire"
 )
-
-// cookieSigner turns a payload into a cookie value and back. Both
-// implementations write and read gorilla/securecookie's format, so a cookie
-// made by either opens with the other, and with securecookie itself.
-type cookieSigner interface {
-	// appendValue appends the cookie value of payload for the cookie name
-	// to dst, which must not be sc.buf.
-	appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error)
-	// open verifies value and returns its payload, which may alias sc, and
-	// its timestamp (Unix seconds) when the signer can see it, -1 when not.
-	// A value with bytes net/http refuses in a cookie (see
-	// validCookieValue) gets errNotCookieValue: such a cookie is ignored,
-	// as net/http ignores it.
-	open(sc *scratch, name, value string, now time.Time) (payload []byte, date int64, err error)
-}
-
-// scratch is the memory one request's save or open works in, pooled by the
-// Interface so that a request allocates as little as possible.
-type scratch struct {
-	enc  wire.Encoder
-	dec  wire.Decoder
-	buf  []byte      // the signer's
-	line []byte      // the Set-Cookie line
-	macs []hash.Hash // one HMAC-SHA256 per key, for macSigner
-	sum  [sha256.Size]byte
-}
 
 // macSigner is securecookie's format without encryption, written for the hot
 // path: securecookie's own Encode and Decode take 28 allocations a round

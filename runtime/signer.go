@@ -54,6 +54,21 @@ func (e *CookieError) Unwrap() []error { return []error{e.Err, e.Cause} }
 // is treated as expired, as itsdangerous does with any future timestamp.
 const futureSkew = 5
 
+// cookieSigner turns a payload into a cookie value and back. Both
+// implementations write and read gorilla/securecookie's format, so a cookie
+// made by either opens with the other, and with securecookie itself.
+type cookieSigner interface {
+	// appendValue appends the cookie value of payload for the cookie name
+	// to dst, which must not be sc.buf.
+	appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error)
+	// open verifies value and returns its payload, which may alias sc, and
+	// its timestamp (Unix seconds) when the signer can see it, -1 when not.
+	// A value with bytes net/http refuses in a cookie (see
+	// validCookieValue) gets errNotCookieValue: such a cookie is ignored,
+	// as net/http ignores it.
+	open(sc *scratch, name, value string, now time.Time) (payload []byte, date int64, err error)
+}
+
 // newSigner returns the signer for the settings: securecookie itself when
 // cookies are encrypted, its format without the allocations otherwise.
 //

@@ -36,6 +36,7 @@ type State struct {
 	shown   []Flash // popped by the first Flashes call of this request
 	popped  bool    // Flashes was called during this request
 	created int64   // Unix seconds the session began, with Config.AbsoluteLifetime; 0: not yet saved
+	origin  string  // the cookie value the session was opened from; "" for a new session
 }
 
 // Flash is a message stored for the next request that shows it, with its

@@ -124,12 +124,12 @@ var (
 )
 
 // newIface builds an Interface for testSession; a nil SecretKey becomes keyA.
-func newIface(t testing.TB, cfg runtime.Config) *runtime.Interface[testSession] {
+func newIface(t testing.TB, cfg runtime.Config, opts ...runtime.Option[testSession]) *runtime.Interface[testSession] {
 	t.Helper()
 	if cfg.SecretKey == nil {
 		cfg.SecretKey = keyA
 	}
-	si, err := runtime.New(cfg, testCodec)
+	si, err := runtime.New(cfg, testCodec, opts...)
 	if err != nil {
 		t.Fatalf("runtime.New: %v", err)
 	}

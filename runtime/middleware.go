@@ -1,0 +1,191 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// AfterRequest is a hook that runs after the handler and before the
+// session is saved, like a Flask after_request function: it may read and
+// change the session and the response headers. It runs when the response
+// is about to be sent (the first byte, or the handler's return), which is
+// the last moment a change can still reach the cookie. Give hooks to the
+// Interface when it is built ([WithAfterRequest]).
+type AfterRequest[S any] func(h http.Header, r *http.Request, s *S)
+
+// ErrSessionNotSaved is what writes to the response return after the
+// session could not be saved and the response was replaced by a 500.
+var ErrSessionNotSaved = errors.New("sessiongen: the session could not be saved; the response was replaced by a 500")
+
+// ErrSessionHijacked is reported to Config.OnError when a handler changed
+// the session and then hijacked the connection (a WebSocket upgrade, say):
+// no response of the server's follows, so the cookie cannot be sent and
+// the change is lost. Change the session in a request that returns a
+// normal response.
+var ErrSessionHijacked = errors.New("sessiongen: the session was changed and then the connection was hijacked; the change is lost: no response carries the cookie")
+
+// Middleware serves next with the request's session: it opens the session
+// before next runs, puts it in the request's context (read it with the
+// generated TFrom), runs the hooks, and saves the session just before the
+// first byte of the response: when next calls WriteHeader, Write, Flush or
+// ReadFrom, or when it returns without writing. So the cookie is always
+// set, and never after the headers are gone.
+//
+// Its shape is func(http.Handler) http.Handler: mux wrapping in net/http,
+// r.Use(si.Middleware) in chi.
+//
+// If the session cannot be saved (a cookie over MaxCookieSize), the
+// response becomes a 500, the error goes to Config.OnError, and what next
+// writes afterwards is discarded: a browser would have dropped the cookie
+// silently. A write to a null session is reported to Config.OnError too.
+func (si *Interface[S]) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lc, err := si.Begin(w, r)
+		if err != nil {
+			si.report(r, err)
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		next.ServeHTTP(lc.ResponseWriter(), lc.Request())
+		lc.End()
+	})
+}
+
+// Lifecycle is one request's session under an Interface, in the three
+// steps Middleware takes, for adapters to frameworks that drive a request
+// through their own writer (gin, echo):
+//
+//	lc, err := si.Begin(w, r)      // opens the session
+//	// hand lc.Request() and lc.ResponseWriter() to the rest of the chain
+//	lc.End()                       // after the handler returned
+//
+// Every byte of the response must go through lc.ResponseWriter(), which
+// saves the session just before the first one; a framework whose context
+// holds its own writer wraps that writer around it. A Lifecycle belongs to
+// its request: it is not safe for concurrent use.
+type Lifecycle[S any] struct {
+	responseWriter
+	si      *Interface[S]
+	ctx     sessionContext[S]
+	session S
+	r       *http.Request
+}
+
+// Begin opens the session of r and returns its Lifecycle. The error, if
+// any, means the session could not be opened; answer the request without
+// it (Middleware sends a 500 and tells Config.OnError).
+func (si *Interface[S]) Begin(w http.ResponseWriter, r *http.Request) (*Lifecycle[S], error) {
+	// One allocation holds everything this request needs from the
+	// middleware: the writer, the context, the session.
+	lc := &Lifecycle[S]{si: si}
+	lc.responseWriter = responseWriter{ResponseWriter: w, saver: lc}
+	lc.ctx = sessionContext[S]{Context: r.Context(), s: &lc.session}
+	lc.r = r.WithContext(&lc.ctx)
+	si.openInto(lc.r, &lc.session)
+	return lc, nil
+}
+
+// Request returns the request with the session in its context.
+func (lc *Lifecycle[S]) Request() *http.Request { return lc.r }
+
+// ResponseWriter returns the writer that saves the session just before the
+// first byte of the response. It is an http.Flusher or an http.Hijacker
+// only when the writer given to Begin is, and it unwraps to it for
+// http.ResponseController.
+func (lc *Lifecycle[S]) ResponseWriter() http.ResponseWriter { return lc.forHandler() }
+
+// Session returns the request's session.
+func (lc *Lifecycle[S]) Session() *S { return &lc.session }
+
+// End finishes the request: it saves the session if nothing was written
+// yet, and reports to Config.OnError a write to a null session or a change
+// made after the response began.
+func (lc *Lifecycle[S]) End() {
+	lc.commit()
+	st := lc.si.codec.State(&lc.session)
+	if err := st.Err(); err != nil {
+		lc.si.report(lc.r, err) // a write to a null session
+	} else if st.has(statusLate) {
+		lc.si.report(lc.r, ErrWriteAfterSave)
+	}
+}
+
+// save runs the hooks and saves the session, just before the first byte.
+func (lc *Lifecycle[S]) save() error {
+	w, r, s := lc.responseWriter.ResponseWriter, lc.r, &lc.session
+	for _, h := range lc.si.hooks {
+		h(w.Header(), r, s)
+	}
+	err := lc.si.SaveSession(w, r, s)
+	if err != nil {
+		lc.si.report(r, err)
+	}
+	lc.si.codec.State(s).status |= statusSaved
+	return err
+}
+
+// hijacked reports a session changed before its connection was hijacked,
+// and makes later changes count as late.
+func (lc *Lifecycle[S]) hijacked() {
+	st := lc.si.codec.State(&lc.session)
+	if st.has(statusModified) {
+		lc.si.report(lc.r, ErrSessionHijacked)
+	}
+	st.status |= statusSaved
+}
+
+// contextKey is the context key of sessions of type S.
+type contextKey[S any] struct{}
+
+// From returns the session of type S in ctx: the one Middleware (or
+// Begin) opened for the request, or one put there by NewContext; nil if
+// there is none.
+func From[S any](ctx context.Context) *S {
+	s, _ := ctx.Value(contextKey[S]{}).(*S)
+	return s
+}
+
+// MustFrom is From for the generated TFrom: a request without a session
+// is a handler served without the middleware, a programming error that
+// would otherwise surface as a nil pointer dereference deep in generated
+// code, so it panics with a message that says what to do. name is the
+// session type's name.
+func MustFrom[S any](ctx context.Context, name string) *S {
+	if s := From[S](ctx); s != nil {
+		return s
+	}
+	panic(fmt.Sprintf("sessiongen: %[1]sFrom: this request has no %[1]s session: serve the handler through the %[1]sInterface's Middleware "+
+		"(handler = sessions.Middleware(handler); in chi, r.Use(sessions.Middleware)); "+
+		"a framework adapter calls Begin (see examples/frameworks)", name))
+}
+
+// NewContext returns a copy of ctx carrying s, for handlers and tests that
+// open sessions without the middleware.
+func NewContext[S any](ctx context.Context, s *S) context.Context {
+	return context.WithValue(ctx, contextKey[S]{}, s)
+}
+
+// sessionContext is the request's context under the middleware: its
+// parent plus the session, answered to contextKey[S]. It saves the
+// allocation of a context.WithValue on every request.
+type sessionContext[S any] struct {
+	context.Context
+	s *S
+}
+
+// Value returns the session for contextKey[S], and asks the parent for
+// every other key.
+func (c *sessionContext[S]) Value(key any) any {
+	if _, ok := key.(contextKey[S]); ok {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context as the context package's own do.
+func (c *sessionContext[S]) String() string {
+	return fmt.Sprintf("%v.WithValue(sessiongen session)", c.Context)
+}

@@ -1,0 +1,175 @@
+package runtime_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/sessiongen/sessiongen/runtime"
+)
+
+// Middleware has the shape routers take: r.Use(si.Middleware) in chi,
+// e.Use(echo.WrapMiddleware(si.Middleware)) in echo. (It took hooks as a
+// second parameter, which chi's Use does not accept.)
+func TestMiddlewareIsStandardShape(t *testing.T) {
+	si := newIface(t, runtime.Config{})
+	use := func(mw ...func(http.Handler) http.Handler) {} // chi.Router.Use's signature
+	use(si.Middleware)
+	var mw func(http.Handler) http.Handler = si.Middleware
+	w := httptest.NewRecorder()
+	mw(testApp()).ServeHTTP(w, httptest.NewRequest("GET", "/set?name=a", nil))
+	if sessionCookie(t, w.Header(), "session") == nil {
+		t.Error("no cookie through the method value")
+	}
+}
+
+// An override is part of the Interface: every way of serving a request
+// honours it. (An override made by embedding *Interface and redefining
+// CookieDomain was ignored by the promoted Middleware method.)
+func TestPolicyHonouredByEveryServingPath(t *testing.T) {
+	si := newIface(t, runtime.Config{}, runtime.WithPolicy(runtime.Policy[testSession]{
+		CookieDomain: func(r *http.Request, configured string) string {
+			if strings.HasSuffix(r.Host, "example.test") {
+				return "example.test"
+			}
+			return configured
+		},
+	}))
+	paths := map[string]func(w http.ResponseWriter, r *http.Request){
+		"Middleware": func(w http.ResponseWriter, r *http.Request) {
+			si.Middleware(testApp()).ServeHTTP(w, r)
+		},
+		"Begin/End": func(w http.ResponseWriter, r *http.Request) {
+			lc, err := si.Begin(w, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			testApp().ServeHTTP(lc.ResponseWriter(), lc.Request())
+			lc.End()
+		},
+		"OpenSession/SaveSession": func(w http.ResponseWriter, r *http.Request) {
+			s, err := si.OpenSession(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.SetName("a")
+			if err := si.SaveSession(w, r, s); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, serve := range paths {
+		for host, want := range map[string]string{"shop.example.test": "example.test", "other.test": ""} {
+			w := httptest.NewRecorder()
+			r := httptest.NewRequest("GET", "/set?name=a", nil)
+			r.Host = host
+			serve(w, r)
+			c := sessionCookie(t, w.Header(), "session")
+			if c == nil {
+				t.Fatalf("%s on %s: no cookie", name, host)
+			}
+			if c.Domain != want {
+				t.Errorf("%s on %s: Domain %q; want %q", name, host, c.Domain, want)
+			}
+		}
+	}
+}
+
+// Every method of Flask's SessionInterface answers with the policy, so what
+// a handler asks is what the cookie gets.
+func TestPolicyMethods(t *testing.T) {
+	si := newIface(t, runtime.Config{}, runtime.WithPolicy(runtime.Policy[testSession]{
+		CookieName:        func(*http.Request, string) string { return "sid" },
+		CookiePath:        func(*http.Request, string) string { return "/app" },
+		CookieHTTPOnly:    func(*http.Request, bool) bool { return false },
+		CookieSecure:      func(*http.Request, bool) bool { return false },
+		CookieSameSite:    func(*http.Request, http.SameSite) http.SameSite { return http.SameSiteStrictMode },
+		CookiePartitioned: func(*http.Request, bool) bool { return false },
+		ShouldSetCookie:   func(_ *http.Request, _ *testSession, computed bool) bool { return true },
+	}))
+	r := httptest.NewRequest("GET", "/", nil)
+	if si.CookieName(r) != "sid" || si.CookiePath(r) != "/app" || si.CookieHTTPOnly(r) || si.CookieSecure(r) ||
+		si.CookieSameSite(r) != http.SameSiteStrictMode || si.CookiePartitioned(r) {
+		t.Fatal("the methods do not answer with the policy")
+	}
+	// ShouldSetCookie forced on: even a read-only request sends the cookie.
+	w := httptest.NewRecorder()
+	si.Middleware(testApp()).ServeHTTP(w, httptest.NewRequest("GET", "/set?name=a", nil))
+	c := sessionCookie(t, w.Header(), "sid")
+	if c == nil || c.Path != "/app" || c.HttpOnly || c.Secure || c.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("cookie %+v", c)
+	}
+	w = httptest.NewRecorder()
+	r = httptest.NewRequest("GET", "/get", nil)
+	r.Header.Set("Cookie", "sid="+c.Value)
+	si.Middleware(testApp()).ServeHTTP(w, r)
+	if !strings.Contains(w.Body.String(), "name=a") || sessionCookie(t, w.Header(), "sid") == nil {
+		t.Errorf("read-only request: %s, Set-Cookie %q", w.Body.String(), w.Header().Values("Set-Cookie"))
+	}
+}
+
+// Hooks are given when the Interface is built and run before every save.
+func TestWithAfterRequest(t *testing.T) {
+	var order []string
+	si := newIface(t, runtime.Config{},
+		runtime.WithAfterRequest(func(h http.Header, r *http.Request, s *testSession) {
+			order = append(order, "first")
+			s.SetCount(s.Count() + 10)
+		}),
+		runtime.WithAfterRequest(func(h http.Header, r *http.Request, s *testSession) {
+			order = append(order, "second")
+			h.Set("X-Hooked", "yes")
+		}))
+	w := serve(si, testApp(), "/set?name=a&count=1")
+	if fmt.Sprint(order) != "[first second]" || w.Header().Get("X-Hooked") != "yes" {
+		t.Errorf("hooks ran %v, header %q", order, w.Header().Get("X-Hooked"))
+	}
+	c := sessionCookie(t, w.Header(), "session")
+	w = serve(si, testApp(), "/nothing", "session="+c.Value)
+	if !strings.Contains(w.Body.String(), "count=11") {
+		t.Errorf("the hook's change was not saved: %s", w.Body.String())
+	}
+}
+
+// A session used on a route without the middleware panics with a message
+// that says what to do, not a nil pointer dereference in generated code.
+func TestMustFromWithoutMiddleware(t *testing.T) {
+	defer func() {
+		msg := fmt.Sprint(recover())
+		for _, want := range []string{"VisitorFrom", "no Visitor session", "VisitorInterface's Middleware", "r.Use(sessions.Middleware)"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("panic %q does not say %q", msg, want)
+			}
+		}
+	}()
+	runtime.MustFrom[testSession](httptest.NewRequest("GET", "/", nil).Context(), "Visitor")
+	t.Error("no panic")
+}
+
+// Begin's lifecycle is what Middleware does: a framework that writes
+// through its own writer wraps lc.ResponseWriter(), and the cookie is set
+// before its first byte.
+func TestLifecycleForFrameworks(t *testing.T) {
+	var log errLog
+	si := newIface(t, runtime.Config{OnError: log.onError})
+	w := httptest.NewRecorder()
+	lc, err := si.Begin(w, httptest.NewRequest("GET", "/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.From[testSession](lc.Request().Context()) != lc.Session() {
+		t.Fatal("the request's context does not carry the lifecycle's session")
+	}
+	lc.Session().SetName("bob")
+	lc.ResponseWriter().WriteHeader(http.StatusTeapot) // the framework's first write
+	lc.Session().SetName("late")
+	lc.End()
+	if w.Code != http.StatusTeapot || sessionCookie(t, w.Header(), "session") == nil {
+		t.Errorf("status %d, Set-Cookie %q", w.Code, w.Header().Values("Set-Cookie"))
+	}
+	if errs := log.take(); len(errs) != 1 || errs[0] != runtime.ErrWriteAfterSave {
+		t.Errorf("OnError %v; want the late write", errs)
+	}
+}
