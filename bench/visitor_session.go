@@ -4,7 +4,6 @@ package bench
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -13,37 +12,55 @@ import (
 )
 
 // VisitorConfig configures a VisitorInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults; see the sessiongen
-// README for every field.
+// Its zero value, given a SecretKey, has secure defaults. It is the runtime
+// package's Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type VisitorConfig = sessionruntime.Config
 
 // VisitorInterface is Flask's SessionInterface for Visitor sessions, kept in
-// signed cookies. Install its Middleware and read each request's session with
-// VisitorFrom.
+// signed cookies: serve handlers through its Middleware and read each request's
+// session with VisitorFrom. Its methods are the runtime package's Interface's: go
+// doc github.com/sessiongen/sessiongen/runtime Interface.
 type VisitorInterface = sessionruntime.Interface[VisitorSession]
 
-// VisitorSessionInterface is Flask's SessionInterface, every method of it, for
-// Visitor sessions. VisitorInterface implements it; to change one method (the
-// cookie's domain, say), embed a *VisitorInterface in a type of your own, override
-// the method, and serve through VisitorMiddleware.
-type VisitorSessionInterface = sessionruntime.SessionInterface[VisitorSession]
+// VisitorOption configures a VisitorInterface beyond its VisitorConfig: give
+// WithVisitorPolicy and WithVisitorAfterRequest to NewVisitorInterface.
+type VisitorOption = sessionruntime.Option[VisitorSession]
+
+// VisitorPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the VisitorInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type VisitorPolicy = sessionruntime.Policy[VisitorSession]
 
 // VisitorAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type VisitorAfterRequest = sessionruntime.AfterRequest[VisitorSession]
 
-// VisitorMiddleware serves next with sessions opened and saved by si: the session
-// is opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func VisitorMiddleware(si VisitorSessionInterface, next http.Handler, hooks ...VisitorAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// VisitorLifecycle is one request's session as a VisitorInterface's Middleware
+// drives it, for adapters to frameworks with writers of their own (Begin,
+// ResponseWriter, Request, End). See go doc
+// github.com/sessiongen/sessiongen/runtime Lifecycle.
+type VisitorLifecycle = sessionruntime.Lifecycle[VisitorSession]
 
 // NewVisitorInterface validates cfg and returns the session interface for Visitor.
 // Every configuration problem is reported here, at start-up.
-func NewVisitorInterface(cfg VisitorConfig) (*VisitorInterface, error) {
-	return sessionruntime.New(cfg, visitorCodec)
+func NewVisitorInterface(cfg VisitorConfig, opts ...VisitorOption) (*VisitorInterface, error) {
+	return sessionruntime.New(cfg, visitorCodec, opts...)
+}
+
+// WithVisitorPolicy makes the VisitorInterface built with it answer with p's
+// overrides.
+func WithVisitorPolicy(p VisitorPolicy) VisitorOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithVisitorAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithVisitorAfterRequest(hooks ...VisitorAfterRequest) VisitorOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // VisitorConfigFromEnv reads a VisitorConfig from the SESSION_* environment
@@ -53,10 +70,11 @@ func VisitorConfigFromEnv() (VisitorConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// VisitorFrom returns the Visitor session of the request that carries ctx, or nil
-// if the request did not pass through a VisitorInterface's Middleware.
+// VisitorFrom returns the Visitor session of the request that carries ctx. It
+// panics, saying what to do, if the request did not pass through a
+// VisitorInterface's Middleware: a handler served without it.
 func VisitorFrom(ctx context.Context) *VisitorSession {
-	return sessionruntime.From[VisitorSession](ctx)
+	return sessionruntime.MustFrom[VisitorSession](ctx, "Visitor")
 }
 
 // VisitorSession is the Visitor session of one request: typed access to each

@@ -95,41 +95,53 @@ func wrap(text string, width int) []string {
 	return lines
 }
 
-// emitAPI emits the package-level entry points: the config alias, the
-// interface alias, its constructor and the context accessor.
+// emitAPI emits the package-level entry points: the aliases of what users
+// configure, the constructor and its options, and the context accessor.
 func emitAPI(f *jen.File, m *Model) {
-	doc(f, "%s configures a %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults; see the sessiongen README for every field.", m.Config, m.Interface)
-	f.Type().Id(m.Config).Op("=").Qual(runtimePath, "Config")
+	rt := func(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
+	ofSession := func(name string) *jen.Statement { return rt(name).Index(jen.Id(m.Session)) }
 
-	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies. Install its Middleware and read each request's session with %s.", m.Interface, m.Name, m.From)
-	f.Type().Id(m.Interface).Op("=").Qual(runtimePath, "Interface").Index(jen.Id(m.Session))
+	doc(f, "%s configures a %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is the runtime package's Config: see the sessiongen README, or go doc %s Config, for every field.", m.Config, m.Interface, runtimePath)
+	f.Type().Id(m.Config).Op("=").Add(rt("Config"))
 
-	doc(f, "%s is Flask's SessionInterface, every method of it, for %s sessions. %s implements it; to change one method (the cookie's domain, say), embed a *%s in a type of your own, override the method, and serve through %s.", m.SessionIfc, m.Name, m.Interface, m.Interface, m.Middleware)
-	f.Type().Id(m.SessionIfc).Op("=").Qual(runtimePath, "SessionInterface").Index(jen.Id(m.Session))
+	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies: serve handlers through its Middleware and read each request's session with %s. Its methods are the runtime package's Interface's: go doc %s Interface.", m.Interface, m.Name, m.From, runtimePath)
+	f.Type().Id(m.Interface).Op("=").Add(ofSession("Interface"))
+
+	doc(f, "%s configures a %s beyond its %s: give %s and %s to %s.", m.Option, m.Interface, m.Config, m.WithPolicy, m.WithHooks, m.New)
+	f.Type().Id(m.Option).Op("=").Add(ofSession("Option"))
+
+	doc(f, "%s overrides some of the methods of Flask's SessionInterface per request (the cookie's domain, say): each function gets the configured answer and returns the one to use. Fixed when the %s is built, it is honoured however requests are served. See go doc %s Policy.", m.Policy, m.Interface, runtimePath)
+	f.Type().Id(m.Policy).Op("=").Add(ofSession("Policy"))
 
 	doc(f, "%s is a hook run after the handler and before the session is saved, like Flask's after_request: it may still change the session and the response headers.", m.AfterReq)
-	f.Type().Id(m.AfterReq).Op("=").Qual(runtimePath, "AfterRequest").Index(jen.Id(m.Session))
+	f.Type().Id(m.AfterReq).Op("=").Add(ofSession("AfterRequest"))
 
-	doc(f, "%s serves next with sessions opened and saved by si: the session is opened before next runs and saved just before the first byte of the response, after the hooks. si's overrides are honoured.", m.Middleware)
-	f.Func().Id(m.Middleware).Params(
-		jen.Id("si").Id(m.SessionIfc), jen.Id("next").Qual("net/http", "Handler"), jen.Id("hooks").Op("...").Id(m.AfterReq),
-	).Qual("net/http", "Handler").Block(
-		jen.Return(jen.Qual(runtimePath, "Middleware").Call(jen.Id("si"), jen.Id("next"), jen.Id("hooks").Op("..."))),
-	)
+	doc(f, "%s is one request's session as a %s's Middleware drives it, for adapters to frameworks with writers of their own (Begin, ResponseWriter, Request, End). See go doc %s Lifecycle.", m.Lifecycle, m.Interface, runtimePath)
+	f.Type().Id(m.Lifecycle).Op("=").Add(ofSession("Lifecycle"))
 
 	doc(f, "%s validates cfg and returns the session interface for %s. Every configuration problem is reported here, at start-up.", m.New, m.Name)
-	f.Func().Id(m.New).Params(jen.Id("cfg").Id(m.Config)).Params(jen.Op("*").Id(m.Interface), jen.Error()).Block(
-		jen.Return(jen.Qual(runtimePath, "New").Call(jen.Id("cfg"), jen.Id(m.CodecVar))),
+	f.Func().Id(m.New).Params(jen.Id("cfg").Id(m.Config), jen.Id("opts").Op("...").Id(m.Option)).Params(jen.Op("*").Id(m.Interface), jen.Error()).Block(
+		jen.Return(rt("New").Call(jen.Id("cfg"), jen.Id(m.CodecVar), jen.Id("opts").Op("..."))),
+	)
+
+	doc(f, "%s makes the %s built with it answer with p's overrides.", m.WithPolicy, m.Interface)
+	f.Func().Id(m.WithPolicy).Params(jen.Id("p").Id(m.Policy)).Id(m.Option).Block(
+		jen.Return(rt("WithPolicy").Call(jen.Id("p"))),
+	)
+
+	doc(f, "%s adds hooks that run, in order, after the handler and before the session is saved.", m.WithHooks)
+	f.Func().Id(m.WithHooks).Params(jen.Id("hooks").Op("...").Id(m.AfterReq)).Id(m.Option).Block(
+		jen.Return(rt("WithAfterRequest").Call(jen.Id("hooks").Op("..."))),
 	)
 
 	doc(f, "%sFromEnv reads a %s from the SESSION_* environment variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to %s, which validates it.", m.Config, m.Config, m.New)
 	f.Func().Id(m.Config+"FromEnv").Params().Params(jen.Id(m.Config), jen.Error()).Block(
-		jen.Return(jen.Qual(runtimePath, "ConfigFromEnv").Call()),
+		jen.Return(rt("ConfigFromEnv").Call()),
 	)
 
-	doc(f, "%s returns the %s session of the request that carries ctx, or nil if the request did not pass through a %s's Middleware.", m.From, m.Name, m.Interface)
+	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through a %s's Middleware: a handler served without it.", m.From, m.Name, m.Interface)
 	f.Func().Id(m.From).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.Session).Block(
-		jen.Return(jen.Qual(runtimePath, "From").Index(jen.Id(m.Session)).Call(jen.Id("ctx"))),
+		jen.Return(rt("MustFrom").Index(jen.Id(m.Session)).Call(jen.Id("ctx"), jen.Lit(m.Name))),
 	)
 }
 

@@ -28,9 +28,12 @@ type Model struct {
 	Session     string // VisitorSession
 	Config      string // VisitorConfig
 	Interface   string // VisitorInterface
-	SessionIfc  string // VisitorSessionInterface
-	Middleware  string // VisitorMiddleware
+	Option      string // VisitorOption
+	Policy      string // VisitorPolicy
+	Lifecycle   string // VisitorLifecycle
 	AfterReq    string // VisitorAfterRequest
+	WithPolicy  string // WithVisitorPolicy
+	WithHooks   string // WithVisitorAfterRequest
 	New         string // NewVisitorInterface
 	From        string // VisitorFrom
 	CodecVar    string // visitorCodec
@@ -98,7 +101,7 @@ var sessionMethods = []string{"Modified", "Accessed", "IsNew", "Clear", "Permane
 
 // packageNames returns the package-level names generated for the model.
 func (m *Model) packageNames() []string {
-	return []string{m.Session, m.Config, m.Config + "FromEnv", m.Interface, m.SessionIfc, m.Middleware, m.AfterReq, m.New, m.From, m.CodecVar}
+	return []string{m.Session, m.Config, m.Config + "FromEnv", m.Interface, m.Option, m.Policy, m.Lifecycle, m.AfterReq, m.WithPolicy, m.WithHooks, m.New, m.From, m.CodecVar}
 }
 
 // isNamed tells whether t is the named type pkg.name.
@@ -122,9 +125,12 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 		Session:     name + "Session",
 		Config:      name + "Config",
 		Interface:   name + "Interface",
-		SessionIfc:  name + "SessionInterface",
-		Middleware:  name + "Middleware",
+		Option:      name + "Option",
+		Policy:      name + "Policy",
+		Lifecycle:   name + "Lifecycle",
 		AfterReq:    name + "AfterRequest",
+		WithPolicy:  "With" + name + "Policy",
+		WithHooks:   "With" + name + "AfterRequest",
 		New:         "New" + name + "Interface",
 		From:        name + "From",
 		CodecVar:    lowerFirst(name) + "Codec",

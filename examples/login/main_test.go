@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -247,4 +248,18 @@ func TestRunsAsAProgram(t *testing.T) {
 			t.Fatalf("got %q; want %s visits", body, want)
 		}
 	}
+}
+
+// A handler served without the middleware that uses the session panics
+// with a message naming the middleware, not a nil pointer dereference
+// inside visitor_session.go.
+func TestSessionWithoutMiddleware(t *testing.T) {
+	defer func() {
+		msg := fmt.Sprint(recover())
+		if !strings.Contains(msg, "VisitorFrom") || !strings.Contains(msg, "VisitorInterface's Middleware") {
+			t.Errorf("panic %q does not say which middleware to install", msg)
+		}
+	}()
+	VisitorFrom(httptest.NewRequest("GET", "/", nil).Context()).SetVisits(1)
+	t.Error("no panic")
 }

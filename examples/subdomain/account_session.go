@@ -4,44 +4,61 @@ package main
 
 import (
 	"context"
-	"net/http"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
 // AccountConfig configures a AccountInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults; see the sessiongen
-// README for every field.
+// Its zero value, given a SecretKey, has secure defaults. It is the runtime
+// package's Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type AccountConfig = sessionruntime.Config
 
 // AccountInterface is Flask's SessionInterface for Account sessions, kept in
-// signed cookies. Install its Middleware and read each request's session with
-// AccountFrom.
+// signed cookies: serve handlers through its Middleware and read each request's
+// session with AccountFrom. Its methods are the runtime package's Interface's: go
+// doc github.com/sessiongen/sessiongen/runtime Interface.
 type AccountInterface = sessionruntime.Interface[AccountSession]
 
-// AccountSessionInterface is Flask's SessionInterface, every method of it, for
-// Account sessions. AccountInterface implements it; to change one method (the
-// cookie's domain, say), embed a *AccountInterface in a type of your own, override
-// the method, and serve through AccountMiddleware.
-type AccountSessionInterface = sessionruntime.SessionInterface[AccountSession]
+// AccountOption configures a AccountInterface beyond its AccountConfig: give
+// WithAccountPolicy and WithAccountAfterRequest to NewAccountInterface.
+type AccountOption = sessionruntime.Option[AccountSession]
+
+// AccountPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the AccountInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type AccountPolicy = sessionruntime.Policy[AccountSession]
 
 // AccountAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type AccountAfterRequest = sessionruntime.AfterRequest[AccountSession]
 
-// AccountMiddleware serves next with sessions opened and saved by si: the session
-// is opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func AccountMiddleware(si AccountSessionInterface, next http.Handler, hooks ...AccountAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// AccountLifecycle is one request's session as a AccountInterface's Middleware
+// drives it, for adapters to frameworks with writers of their own (Begin,
+// ResponseWriter, Request, End). See go doc
+// github.com/sessiongen/sessiongen/runtime Lifecycle.
+type AccountLifecycle = sessionruntime.Lifecycle[AccountSession]
 
 // NewAccountInterface validates cfg and returns the session interface for Account.
 // Every configuration problem is reported here, at start-up.
-func NewAccountInterface(cfg AccountConfig) (*AccountInterface, error) {
-	return sessionruntime.New(cfg, accountCodec)
+func NewAccountInterface(cfg AccountConfig, opts ...AccountOption) (*AccountInterface, error) {
+	return sessionruntime.New(cfg, accountCodec, opts...)
+}
+
+// WithAccountPolicy makes the AccountInterface built with it answer with p's
+// overrides.
+func WithAccountPolicy(p AccountPolicy) AccountOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithAccountAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithAccountAfterRequest(hooks ...AccountAfterRequest) AccountOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // AccountConfigFromEnv reads a AccountConfig from the SESSION_* environment
@@ -51,10 +68,11 @@ func AccountConfigFromEnv() (AccountConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// AccountFrom returns the Account session of the request that carries ctx, or nil
-// if the request did not pass through a AccountInterface's Middleware.
+// AccountFrom returns the Account session of the request that carries ctx. It
+// panics, saying what to do, if the request did not pass through a
+// AccountInterface's Middleware: a handler served without it.
 func AccountFrom(ctx context.Context) *AccountSession {
-	return sessionruntime.From[AccountSession](ctx)
+	return sessionruntime.MustFrom[AccountSession](ctx, "Account")
 }
 
 // AccountSession is the Account session of one request: typed access to each

@@ -1,7 +1,9 @@
 // Subdomain shares one login across the subdomains of a site, the
-// customisation Flask's docs show for get_cookie_domain: the generated
-// session interface is wrapped, one method (CookieDomain) is overridden,
-// and everything else is inherited.
+// customisation Flask's docs show for get_cookie_domain: one decision of
+// the session interface (CookieDomain) is overridden by an AccountPolicy
+// given when the interface is built, and everything else is the default.
+// However the interface then serves requests (its Middleware, Begin, or
+// OpenSession and SaveSession called directly), the override holds.
 //
 //	go run ./examples/subdomain -domain example.test
 //
@@ -26,29 +28,25 @@ import (
 	"time"
 )
 
-// siteSessions is the default cookie session interface with one method
-// overridden.
-type siteSessions struct {
-	*AccountInterface
-	site string // e.g. "example.test"
-}
-
-// CookieDomain shares the cookie with every subdomain of the site when the
-// request is for one of them, and keeps it host-only otherwise.
-func (s siteSessions) CookieDomain(r *http.Request) string {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+// sharedDomain returns the cookie-domain override that shares the cookie
+// with every subdomain of site when the request is for one of them, and
+// keeps the configured domain (host-only by default) otherwise.
+func sharedDomain(site string) func(r *http.Request, configured string) string {
+	return func(r *http.Request, configured string) string {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if host == site || strings.HasSuffix(host, "."+site) {
+			return site
+		}
+		return configured
 	}
-	if host == s.site || strings.HasSuffix(host, "."+s.site) {
-		return s.site
-	}
-	return s.AccountInterface.CookieDomain(r)
 }
 
 // newHandler returns the app, with sessions shared across site's subdomains.
 func newHandler(cfg AccountConfig, site string) (http.Handler, error) {
-	base, err := NewAccountInterface(cfg)
+	sessions, err := NewAccountInterface(cfg, WithAccountPolicy(AccountPolicy{CookieDomain: sharedDomain(site)}))
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +70,7 @@ func newHandler(cfg AccountConfig, site string) (http.Handler, error) {
 		s.SetName(name)
 		io.WriteString(w, "logged in\n")
 	})
-	return AccountMiddleware(siteSessions{AccountInterface: base, site: site}, mux), nil
+	return sessions.Middleware(mux), nil
 }
 
 func main() {

@@ -17,8 +17,8 @@ func login(t *testing.T, h http.Handler, host string) *httptest.ResponseRecorder
 	return w
 }
 
-// The overridden CookieDomain is used for the cookie the embedded
-// interface sets; the other attributes are the defaults, inherited.
+// The overridden CookieDomain is used for the cookie the middleware sets;
+// the other attributes are the defaults.
 func TestCookieDomainOverride(t *testing.T) {
 	h, err := newHandler(AccountConfig{SecretKey: []byte("subdomain-example-test-key-0123456789")}, "example.test")
 	if err != nil {
@@ -53,5 +53,33 @@ func TestCookieDomainOverride(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if got := w.Body.String(); got != "accounts.example.test: logged in as ada (#3)\n" {
 		t.Errorf("on the other subdomain: %q", got)
+	}
+}
+
+// The override holds however the interface serves the request: through its
+// Middleware (above), or OpenSession and SaveSession called by hand. (An
+// override made by embedding *AccountInterface and redefining CookieDomain
+// was ignored by the promoted Middleware method.)
+func TestCookieDomainOverrideEveryPath(t *testing.T) {
+	sessions, err := NewAccountInterface(AccountConfig{SecretKey: []byte("subdomain-example-test-key-0123456789")},
+		WithAccountPolicy(AccountPolicy{CookieDomain: sharedDomain("example.test")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "http://shop.example.test/", nil)
+	if got := sessions.CookieDomain(r); got != "example.test" {
+		t.Errorf("CookieDomain: %q", got)
+	}
+	s, err := sessions.OpenSession(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetName("ada")
+	w := httptest.NewRecorder()
+	if err := sessions.SaveSession(w, r, s); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.Result().Cookies(); len(c) != 1 || c[0].Domain != "example.test" {
+		t.Errorf("SaveSession: %q", w.Header().Values("Set-Cookie"))
 	}
 }

@@ -4,7 +4,6 @@ package anonymous
 
 import (
 	"context"
-	"net/http"
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
@@ -12,37 +11,55 @@ import (
 )
 
 // SettingsConfig configures a SettingsInterface: keys, cookie attributes,
-// lifetime. Its zero value, given a SecretKey, has secure defaults; see the
-// sessiongen README for every field.
+// lifetime. Its zero value, given a SecretKey, has secure defaults. It is the
+// runtime package's Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type SettingsConfig = sessionruntime.Config
 
 // SettingsInterface is Flask's SessionInterface for Settings sessions, kept in
-// signed cookies. Install its Middleware and read each request's session with
-// SettingsFrom.
+// signed cookies: serve handlers through its Middleware and read each request's
+// session with SettingsFrom. Its methods are the runtime package's Interface's: go
+// doc github.com/sessiongen/sessiongen/runtime Interface.
 type SettingsInterface = sessionruntime.Interface[SettingsSession]
 
-// SettingsSessionInterface is Flask's SessionInterface, every method of it, for
-// Settings sessions. SettingsInterface implements it; to change one method (the
-// cookie's domain, say), embed a *SettingsInterface in a type of your own,
-// override the method, and serve through SettingsMiddleware.
-type SettingsSessionInterface = sessionruntime.SessionInterface[SettingsSession]
+// SettingsOption configures a SettingsInterface beyond its SettingsConfig: give
+// WithSettingsPolicy and WithSettingsAfterRequest to NewSettingsInterface.
+type SettingsOption = sessionruntime.Option[SettingsSession]
+
+// SettingsPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the SettingsInterface is built, it is
+// honoured however requests are served. See go doc
+// github.com/sessiongen/sessiongen/runtime Policy.
+type SettingsPolicy = sessionruntime.Policy[SettingsSession]
 
 // SettingsAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type SettingsAfterRequest = sessionruntime.AfterRequest[SettingsSession]
 
-// SettingsMiddleware serves next with sessions opened and saved by si: the session
-// is opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func SettingsMiddleware(si SettingsSessionInterface, next http.Handler, hooks ...SettingsAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// SettingsLifecycle is one request's session as a SettingsInterface's Middleware
+// drives it, for adapters to frameworks with writers of their own (Begin,
+// ResponseWriter, Request, End). See go doc
+// github.com/sessiongen/sessiongen/runtime Lifecycle.
+type SettingsLifecycle = sessionruntime.Lifecycle[SettingsSession]
 
 // NewSettingsInterface validates cfg and returns the session interface for
 // Settings. Every configuration problem is reported here, at start-up.
-func NewSettingsInterface(cfg SettingsConfig) (*SettingsInterface, error) {
-	return sessionruntime.New(cfg, settingsCodec)
+func NewSettingsInterface(cfg SettingsConfig, opts ...SettingsOption) (*SettingsInterface, error) {
+	return sessionruntime.New(cfg, settingsCodec, opts...)
+}
+
+// WithSettingsPolicy makes the SettingsInterface built with it answer with p's
+// overrides.
+func WithSettingsPolicy(p SettingsPolicy) SettingsOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithSettingsAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithSettingsAfterRequest(hooks ...SettingsAfterRequest) SettingsOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // SettingsConfigFromEnv reads a SettingsConfig from the SESSION_* environment
@@ -52,10 +69,11 @@ func SettingsConfigFromEnv() (SettingsConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// SettingsFrom returns the Settings session of the request that carries ctx, or
-// nil if the request did not pass through a SettingsInterface's Middleware.
+// SettingsFrom returns the Settings session of the request that carries ctx. It
+// panics, saying what to do, if the request did not pass through a
+// SettingsInterface's Middleware: a handler served without it.
 func SettingsFrom(ctx context.Context) *SettingsSession {
-	return sessionruntime.From[SettingsSession](ctx)
+	return sessionruntime.MustFrom[SettingsSession](ctx, "Settings")
 }
 
 // SettingsSession is the Settings session of one request: typed access to each

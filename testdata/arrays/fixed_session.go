@@ -4,7 +4,6 @@ package arrays
 
 import (
 	"context"
-	"net/http"
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
@@ -12,36 +11,54 @@ import (
 )
 
 // FixedConfig configures a FixedInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type FixedConfig = sessionruntime.Config
 
 // FixedInterface is Flask's SessionInterface for Fixed sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with FixedFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with FixedFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type FixedInterface = sessionruntime.Interface[FixedSession]
 
-// FixedSessionInterface is Flask's SessionInterface, every method of it, for Fixed
-// sessions. FixedInterface implements it; to change one method (the cookie's
-// domain, say), embed a *FixedInterface in a type of your own, override the
-// method, and serve through FixedMiddleware.
-type FixedSessionInterface = sessionruntime.SessionInterface[FixedSession]
+// FixedOption configures a FixedInterface beyond its FixedConfig: give
+// WithFixedPolicy and WithFixedAfterRequest to NewFixedInterface.
+type FixedOption = sessionruntime.Option[FixedSession]
+
+// FixedPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the FixedInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type FixedPolicy = sessionruntime.Policy[FixedSession]
 
 // FixedAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type FixedAfterRequest = sessionruntime.AfterRequest[FixedSession]
 
-// FixedMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func FixedMiddleware(si FixedSessionInterface, next http.Handler, hooks ...FixedAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// FixedLifecycle is one request's session as a FixedInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type FixedLifecycle = sessionruntime.Lifecycle[FixedSession]
 
 // NewFixedInterface validates cfg and returns the session interface for Fixed.
 // Every configuration problem is reported here, at start-up.
-func NewFixedInterface(cfg FixedConfig) (*FixedInterface, error) {
-	return sessionruntime.New(cfg, fixedCodec)
+func NewFixedInterface(cfg FixedConfig, opts ...FixedOption) (*FixedInterface, error) {
+	return sessionruntime.New(cfg, fixedCodec, opts...)
+}
+
+// WithFixedPolicy makes the FixedInterface built with it answer with p's
+// overrides.
+func WithFixedPolicy(p FixedPolicy) FixedOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithFixedAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithFixedAfterRequest(hooks ...FixedAfterRequest) FixedOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // FixedConfigFromEnv reads a FixedConfig from the SESSION_* environment variables
@@ -51,10 +68,11 @@ func FixedConfigFromEnv() (FixedConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// FixedFrom returns the Fixed session of the request that carries ctx, or nil if
-// the request did not pass through a FixedInterface's Middleware.
+// FixedFrom returns the Fixed session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a FixedInterface's
+// Middleware: a handler served without it.
 func FixedFrom(ctx context.Context) *FixedSession {
-	return sessionruntime.From[FixedSession](ctx)
+	return sessionruntime.MustFrom[FixedSession](ctx, "Fixed")
 }
 
 // FixedSession is the Fixed session of one request: typed access to each field,

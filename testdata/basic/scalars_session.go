@@ -4,7 +4,6 @@ package basic
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -13,37 +12,55 @@ import (
 )
 
 // ScalarsConfig configures a ScalarsInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults; see the sessiongen
-// README for every field.
+// Its zero value, given a SecretKey, has secure defaults. It is the runtime
+// package's Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type ScalarsConfig = sessionruntime.Config
 
 // ScalarsInterface is Flask's SessionInterface for Scalars sessions, kept in
-// signed cookies. Install its Middleware and read each request's session with
-// ScalarsFrom.
+// signed cookies: serve handlers through its Middleware and read each request's
+// session with ScalarsFrom. Its methods are the runtime package's Interface's: go
+// doc github.com/sessiongen/sessiongen/runtime Interface.
 type ScalarsInterface = sessionruntime.Interface[ScalarsSession]
 
-// ScalarsSessionInterface is Flask's SessionInterface, every method of it, for
-// Scalars sessions. ScalarsInterface implements it; to change one method (the
-// cookie's domain, say), embed a *ScalarsInterface in a type of your own, override
-// the method, and serve through ScalarsMiddleware.
-type ScalarsSessionInterface = sessionruntime.SessionInterface[ScalarsSession]
+// ScalarsOption configures a ScalarsInterface beyond its ScalarsConfig: give
+// WithScalarsPolicy and WithScalarsAfterRequest to NewScalarsInterface.
+type ScalarsOption = sessionruntime.Option[ScalarsSession]
+
+// ScalarsPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the ScalarsInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type ScalarsPolicy = sessionruntime.Policy[ScalarsSession]
 
 // ScalarsAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type ScalarsAfterRequest = sessionruntime.AfterRequest[ScalarsSession]
 
-// ScalarsMiddleware serves next with sessions opened and saved by si: the session
-// is opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func ScalarsMiddleware(si ScalarsSessionInterface, next http.Handler, hooks ...ScalarsAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// ScalarsLifecycle is one request's session as a ScalarsInterface's Middleware
+// drives it, for adapters to frameworks with writers of their own (Begin,
+// ResponseWriter, Request, End). See go doc
+// github.com/sessiongen/sessiongen/runtime Lifecycle.
+type ScalarsLifecycle = sessionruntime.Lifecycle[ScalarsSession]
 
 // NewScalarsInterface validates cfg and returns the session interface for Scalars.
 // Every configuration problem is reported here, at start-up.
-func NewScalarsInterface(cfg ScalarsConfig) (*ScalarsInterface, error) {
-	return sessionruntime.New(cfg, scalarsCodec)
+func NewScalarsInterface(cfg ScalarsConfig, opts ...ScalarsOption) (*ScalarsInterface, error) {
+	return sessionruntime.New(cfg, scalarsCodec, opts...)
+}
+
+// WithScalarsPolicy makes the ScalarsInterface built with it answer with p's
+// overrides.
+func WithScalarsPolicy(p ScalarsPolicy) ScalarsOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithScalarsAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithScalarsAfterRequest(hooks ...ScalarsAfterRequest) ScalarsOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // ScalarsConfigFromEnv reads a ScalarsConfig from the SESSION_* environment
@@ -53,10 +70,11 @@ func ScalarsConfigFromEnv() (ScalarsConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// ScalarsFrom returns the Scalars session of the request that carries ctx, or nil
-// if the request did not pass through a ScalarsInterface's Middleware.
+// ScalarsFrom returns the Scalars session of the request that carries ctx. It
+// panics, saying what to do, if the request did not pass through a
+// ScalarsInterface's Middleware: a handler served without it.
 func ScalarsFrom(ctx context.Context) *ScalarsSession {
-	return sessionruntime.From[ScalarsSession](ctx)
+	return sessionruntime.MustFrom[ScalarsSession](ctx, "Scalars")
 }
 
 // ScalarsSession is the Scalars session of one request: typed access to each

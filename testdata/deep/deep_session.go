@@ -5,7 +5,6 @@ package deep
 import (
 	"context"
 	"maps"
-	"net/http"
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
@@ -13,36 +12,52 @@ import (
 )
 
 // DeepConfig configures a DeepInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type DeepConfig = sessionruntime.Config
 
 // DeepInterface is Flask's SessionInterface for Deep sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with DeepFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with DeepFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type DeepInterface = sessionruntime.Interface[DeepSession]
 
-// DeepSessionInterface is Flask's SessionInterface, every method of it, for Deep
-// sessions. DeepInterface implements it; to change one method (the cookie's
-// domain, say), embed a *DeepInterface in a type of your own, override the method,
-// and serve through DeepMiddleware.
-type DeepSessionInterface = sessionruntime.SessionInterface[DeepSession]
+// DeepOption configures a DeepInterface beyond its DeepConfig: give WithDeepPolicy
+// and WithDeepAfterRequest to NewDeepInterface.
+type DeepOption = sessionruntime.Option[DeepSession]
+
+// DeepPolicy overrides some of the methods of Flask's SessionInterface per request
+// (the cookie's domain, say): each function gets the configured answer and returns
+// the one to use. Fixed when the DeepInterface is built, it is honoured however
+// requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
+type DeepPolicy = sessionruntime.Policy[DeepSession]
 
 // DeepAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type DeepAfterRequest = sessionruntime.AfterRequest[DeepSession]
 
-// DeepMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func DeepMiddleware(si DeepSessionInterface, next http.Handler, hooks ...DeepAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// DeepLifecycle is one request's session as a DeepInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type DeepLifecycle = sessionruntime.Lifecycle[DeepSession]
 
 // NewDeepInterface validates cfg and returns the session interface for Deep. Every
 // configuration problem is reported here, at start-up.
-func NewDeepInterface(cfg DeepConfig) (*DeepInterface, error) {
-	return sessionruntime.New(cfg, deepCodec)
+func NewDeepInterface(cfg DeepConfig, opts ...DeepOption) (*DeepInterface, error) {
+	return sessionruntime.New(cfg, deepCodec, opts...)
+}
+
+// WithDeepPolicy makes the DeepInterface built with it answer with p's overrides.
+func WithDeepPolicy(p DeepPolicy) DeepOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithDeepAfterRequest adds hooks that run, in order, after the handler and before
+// the session is saved.
+func WithDeepAfterRequest(hooks ...DeepAfterRequest) DeepOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // DeepConfigFromEnv reads a DeepConfig from the SESSION_* environment variables
@@ -52,10 +67,11 @@ func DeepConfigFromEnv() (DeepConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// DeepFrom returns the Deep session of the request that carries ctx, or nil if the
-// request did not pass through a DeepInterface's Middleware.
+// DeepFrom returns the Deep session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a DeepInterface's
+// Middleware: a handler served without it.
 func DeepFrom(ctx context.Context) *DeepSession {
-	return sessionruntime.From[DeepSession](ctx)
+	return sessionruntime.MustFrom[DeepSession](ctx, "Deep")
 }
 
 // DeepSession is the Deep session of one request: typed access to each field, with

@@ -4,7 +4,6 @@ package docs
 
 import (
 	"context"
-	"net/http"
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
@@ -12,36 +11,52 @@ import (
 )
 
 // CartConfig configures a CartInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type CartConfig = sessionruntime.Config
 
 // CartInterface is Flask's SessionInterface for Cart sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with CartFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with CartFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type CartInterface = sessionruntime.Interface[CartSession]
 
-// CartSessionInterface is Flask's SessionInterface, every method of it, for Cart
-// sessions. CartInterface implements it; to change one method (the cookie's
-// domain, say), embed a *CartInterface in a type of your own, override the method,
-// and serve through CartMiddleware.
-type CartSessionInterface = sessionruntime.SessionInterface[CartSession]
+// CartOption configures a CartInterface beyond its CartConfig: give WithCartPolicy
+// and WithCartAfterRequest to NewCartInterface.
+type CartOption = sessionruntime.Option[CartSession]
+
+// CartPolicy overrides some of the methods of Flask's SessionInterface per request
+// (the cookie's domain, say): each function gets the configured answer and returns
+// the one to use. Fixed when the CartInterface is built, it is honoured however
+// requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
+type CartPolicy = sessionruntime.Policy[CartSession]
 
 // CartAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type CartAfterRequest = sessionruntime.AfterRequest[CartSession]
 
-// CartMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func CartMiddleware(si CartSessionInterface, next http.Handler, hooks ...CartAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// CartLifecycle is one request's session as a CartInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type CartLifecycle = sessionruntime.Lifecycle[CartSession]
 
 // NewCartInterface validates cfg and returns the session interface for Cart. Every
 // configuration problem is reported here, at start-up.
-func NewCartInterface(cfg CartConfig) (*CartInterface, error) {
-	return sessionruntime.New(cfg, cartCodec)
+func NewCartInterface(cfg CartConfig, opts ...CartOption) (*CartInterface, error) {
+	return sessionruntime.New(cfg, cartCodec, opts...)
+}
+
+// WithCartPolicy makes the CartInterface built with it answer with p's overrides.
+func WithCartPolicy(p CartPolicy) CartOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithCartAfterRequest adds hooks that run, in order, after the handler and before
+// the session is saved.
+func WithCartAfterRequest(hooks ...CartAfterRequest) CartOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // CartConfigFromEnv reads a CartConfig from the SESSION_* environment variables
@@ -51,10 +66,11 @@ func CartConfigFromEnv() (CartConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// CartFrom returns the Cart session of the request that carries ctx, or nil if the
-// request did not pass through a CartInterface's Middleware.
+// CartFrom returns the Cart session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a CartInterface's
+// Middleware: a handler served without it.
 func CartFrom(ctx context.Context) *CartSession {
-	return sessionruntime.From[CartSession](ctx)
+	return sessionruntime.MustFrom[CartSession](ctx, "Cart")
 }
 
 // CartSession is the Cart session of one request: typed access to each field, with

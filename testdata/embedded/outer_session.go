@@ -4,7 +4,6 @@ package embedded
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
@@ -12,36 +11,54 @@ import (
 )
 
 // OuterConfig configures a OuterInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type OuterConfig = sessionruntime.Config
 
 // OuterInterface is Flask's SessionInterface for Outer sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with OuterFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with OuterFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type OuterInterface = sessionruntime.Interface[OuterSession]
 
-// OuterSessionInterface is Flask's SessionInterface, every method of it, for Outer
-// sessions. OuterInterface implements it; to change one method (the cookie's
-// domain, say), embed a *OuterInterface in a type of your own, override the
-// method, and serve through OuterMiddleware.
-type OuterSessionInterface = sessionruntime.SessionInterface[OuterSession]
+// OuterOption configures a OuterInterface beyond its OuterConfig: give
+// WithOuterPolicy and WithOuterAfterRequest to NewOuterInterface.
+type OuterOption = sessionruntime.Option[OuterSession]
+
+// OuterPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the OuterInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type OuterPolicy = sessionruntime.Policy[OuterSession]
 
 // OuterAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type OuterAfterRequest = sessionruntime.AfterRequest[OuterSession]
 
-// OuterMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func OuterMiddleware(si OuterSessionInterface, next http.Handler, hooks ...OuterAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// OuterLifecycle is one request's session as a OuterInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type OuterLifecycle = sessionruntime.Lifecycle[OuterSession]
 
 // NewOuterInterface validates cfg and returns the session interface for Outer.
 // Every configuration problem is reported here, at start-up.
-func NewOuterInterface(cfg OuterConfig) (*OuterInterface, error) {
-	return sessionruntime.New(cfg, outerCodec)
+func NewOuterInterface(cfg OuterConfig, opts ...OuterOption) (*OuterInterface, error) {
+	return sessionruntime.New(cfg, outerCodec, opts...)
+}
+
+// WithOuterPolicy makes the OuterInterface built with it answer with p's
+// overrides.
+func WithOuterPolicy(p OuterPolicy) OuterOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithOuterAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithOuterAfterRequest(hooks ...OuterAfterRequest) OuterOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // OuterConfigFromEnv reads a OuterConfig from the SESSION_* environment variables
@@ -51,10 +68,11 @@ func OuterConfigFromEnv() (OuterConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// OuterFrom returns the Outer session of the request that carries ctx, or nil if
-// the request did not pass through a OuterInterface's Middleware.
+// OuterFrom returns the Outer session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a OuterInterface's
+// Middleware: a handler served without it.
 func OuterFrom(ctx context.Context) *OuterSession {
-	return sessionruntime.From[OuterSession](ctx)
+	return sessionruntime.MustFrom[OuterSession](ctx, "Outer")
 }
 
 // OuterSession is the Outer session of one request: typed access to each field,

@@ -4,44 +4,61 @@ package empty
 
 import (
 	"context"
-	"net/http"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
 // NothingConfig configures a NothingInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults; see the sessiongen
-// README for every field.
+// Its zero value, given a SecretKey, has secure defaults. It is the runtime
+// package's Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type NothingConfig = sessionruntime.Config
 
 // NothingInterface is Flask's SessionInterface for Nothing sessions, kept in
-// signed cookies. Install its Middleware and read each request's session with
-// NothingFrom.
+// signed cookies: serve handlers through its Middleware and read each request's
+// session with NothingFrom. Its methods are the runtime package's Interface's: go
+// doc github.com/sessiongen/sessiongen/runtime Interface.
 type NothingInterface = sessionruntime.Interface[NothingSession]
 
-// NothingSessionInterface is Flask's SessionInterface, every method of it, for
-// Nothing sessions. NothingInterface implements it; to change one method (the
-// cookie's domain, say), embed a *NothingInterface in a type of your own, override
-// the method, and serve through NothingMiddleware.
-type NothingSessionInterface = sessionruntime.SessionInterface[NothingSession]
+// NothingOption configures a NothingInterface beyond its NothingConfig: give
+// WithNothingPolicy and WithNothingAfterRequest to NewNothingInterface.
+type NothingOption = sessionruntime.Option[NothingSession]
+
+// NothingPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the NothingInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type NothingPolicy = sessionruntime.Policy[NothingSession]
 
 // NothingAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type NothingAfterRequest = sessionruntime.AfterRequest[NothingSession]
 
-// NothingMiddleware serves next with sessions opened and saved by si: the session
-// is opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func NothingMiddleware(si NothingSessionInterface, next http.Handler, hooks ...NothingAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// NothingLifecycle is one request's session as a NothingInterface's Middleware
+// drives it, for adapters to frameworks with writers of their own (Begin,
+// ResponseWriter, Request, End). See go doc
+// github.com/sessiongen/sessiongen/runtime Lifecycle.
+type NothingLifecycle = sessionruntime.Lifecycle[NothingSession]
 
 // NewNothingInterface validates cfg and returns the session interface for Nothing.
 // Every configuration problem is reported here, at start-up.
-func NewNothingInterface(cfg NothingConfig) (*NothingInterface, error) {
-	return sessionruntime.New(cfg, nothingCodec)
+func NewNothingInterface(cfg NothingConfig, opts ...NothingOption) (*NothingInterface, error) {
+	return sessionruntime.New(cfg, nothingCodec, opts...)
+}
+
+// WithNothingPolicy makes the NothingInterface built with it answer with p's
+// overrides.
+func WithNothingPolicy(p NothingPolicy) NothingOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithNothingAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithNothingAfterRequest(hooks ...NothingAfterRequest) NothingOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // NothingConfigFromEnv reads a NothingConfig from the SESSION_* environment
@@ -51,10 +68,11 @@ func NothingConfigFromEnv() (NothingConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// NothingFrom returns the Nothing session of the request that carries ctx, or nil
-// if the request did not pass through a NothingInterface's Middleware.
+// NothingFrom returns the Nothing session of the request that carries ctx. It
+// panics, saying what to do, if the request did not pass through a
+// NothingInterface's Middleware: a handler served without it.
 func NothingFrom(ctx context.Context) *NothingSession {
-	return sessionruntime.From[NothingSession](ctx)
+	return sessionruntime.MustFrom[NothingSession](ctx, "Nothing")
 }
 
 // NothingSession is the Nothing session of one request: typed access to each

@@ -5,7 +5,6 @@ package importclash
 import (
 	sessioncontext2 "context"
 	sessionmaps "maps"
-	sessionhttp2 "net/http"
 	sessionnetip "net/netip"
 	sessionslices "slices"
 	sessiontime "time"
@@ -15,36 +14,54 @@ import (
 )
 
 // GuestConfig configures a GuestInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type GuestConfig = sessionruntime2.Config
 
 // GuestInterface is Flask's SessionInterface for Guest sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with GuestFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with GuestFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type GuestInterface = sessionruntime2.Interface[GuestSession]
 
-// GuestSessionInterface is Flask's SessionInterface, every method of it, for Guest
-// sessions. GuestInterface implements it; to change one method (the cookie's
-// domain, say), embed a *GuestInterface in a type of your own, override the
-// method, and serve through GuestMiddleware.
-type GuestSessionInterface = sessionruntime2.SessionInterface[GuestSession]
+// GuestOption configures a GuestInterface beyond its GuestConfig: give
+// WithGuestPolicy and WithGuestAfterRequest to NewGuestInterface.
+type GuestOption = sessionruntime2.Option[GuestSession]
+
+// GuestPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the GuestInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type GuestPolicy = sessionruntime2.Policy[GuestSession]
 
 // GuestAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type GuestAfterRequest = sessionruntime2.AfterRequest[GuestSession]
 
-// GuestMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func GuestMiddleware(si GuestSessionInterface, next sessionhttp2.Handler, hooks ...GuestAfterRequest) sessionhttp2.Handler {
-	return sessionruntime2.Middleware(si, next, hooks...)
-}
+// GuestLifecycle is one request's session as a GuestInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type GuestLifecycle = sessionruntime2.Lifecycle[GuestSession]
 
 // NewGuestInterface validates cfg and returns the session interface for Guest.
 // Every configuration problem is reported here, at start-up.
-func NewGuestInterface(cfg GuestConfig) (*GuestInterface, error) {
-	return sessionruntime2.New(cfg, guestCodec)
+func NewGuestInterface(cfg GuestConfig, opts ...GuestOption) (*GuestInterface, error) {
+	return sessionruntime2.New(cfg, guestCodec, opts...)
+}
+
+// WithGuestPolicy makes the GuestInterface built with it answer with p's
+// overrides.
+func WithGuestPolicy(p GuestPolicy) GuestOption {
+	return sessionruntime2.WithPolicy(p)
+}
+
+// WithGuestAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithGuestAfterRequest(hooks ...GuestAfterRequest) GuestOption {
+	return sessionruntime2.WithAfterRequest(hooks...)
 }
 
 // GuestConfigFromEnv reads a GuestConfig from the SESSION_* environment variables
@@ -54,10 +71,11 @@ func GuestConfigFromEnv() (GuestConfig, error) {
 	return sessionruntime2.ConfigFromEnv()
 }
 
-// GuestFrom returns the Guest session of the request that carries ctx, or nil if
-// the request did not pass through a GuestInterface's Middleware.
+// GuestFrom returns the Guest session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a GuestInterface's
+// Middleware: a handler served without it.
 func GuestFrom(ctx sessioncontext2.Context) *GuestSession {
-	return sessionruntime2.From[GuestSession](ctx)
+	return sessionruntime2.MustFrom[GuestSession](ctx, "Guest")
 }
 
 // GuestSession is the Guest session of one request: typed access to each field,

@@ -5,7 +5,6 @@ package maps
 import (
 	"context"
 	"maps"
-	"net/http"
 	"slices"
 	"time"
 
@@ -14,36 +13,54 @@ import (
 )
 
 // IndexConfig configures a IndexInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type IndexConfig = sessionruntime.Config
 
 // IndexInterface is Flask's SessionInterface for Index sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with IndexFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with IndexFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type IndexInterface = sessionruntime.Interface[IndexSession]
 
-// IndexSessionInterface is Flask's SessionInterface, every method of it, for Index
-// sessions. IndexInterface implements it; to change one method (the cookie's
-// domain, say), embed a *IndexInterface in a type of your own, override the
-// method, and serve through IndexMiddleware.
-type IndexSessionInterface = sessionruntime.SessionInterface[IndexSession]
+// IndexOption configures a IndexInterface beyond its IndexConfig: give
+// WithIndexPolicy and WithIndexAfterRequest to NewIndexInterface.
+type IndexOption = sessionruntime.Option[IndexSession]
+
+// IndexPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the IndexInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type IndexPolicy = sessionruntime.Policy[IndexSession]
 
 // IndexAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type IndexAfterRequest = sessionruntime.AfterRequest[IndexSession]
 
-// IndexMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func IndexMiddleware(si IndexSessionInterface, next http.Handler, hooks ...IndexAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// IndexLifecycle is one request's session as a IndexInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type IndexLifecycle = sessionruntime.Lifecycle[IndexSession]
 
 // NewIndexInterface validates cfg and returns the session interface for Index.
 // Every configuration problem is reported here, at start-up.
-func NewIndexInterface(cfg IndexConfig) (*IndexInterface, error) {
-	return sessionruntime.New(cfg, indexCodec)
+func NewIndexInterface(cfg IndexConfig, opts ...IndexOption) (*IndexInterface, error) {
+	return sessionruntime.New(cfg, indexCodec, opts...)
+}
+
+// WithIndexPolicy makes the IndexInterface built with it answer with p's
+// overrides.
+func WithIndexPolicy(p IndexPolicy) IndexOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithIndexAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithIndexAfterRequest(hooks ...IndexAfterRequest) IndexOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // IndexConfigFromEnv reads a IndexConfig from the SESSION_* environment variables
@@ -53,10 +70,11 @@ func IndexConfigFromEnv() (IndexConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// IndexFrom returns the Index session of the request that carries ctx, or nil if
-// the request did not pass through a IndexInterface's Middleware.
+// IndexFrom returns the Index session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a IndexInterface's
+// Middleware: a handler served without it.
 func IndexFrom(ctx context.Context) *IndexSession {
-	return sessionruntime.From[IndexSession](ctx)
+	return sessionruntime.MustFrom[IndexSession](ctx, "Index")
 }
 
 // IndexSession is the Index session of one request: typed access to each field,

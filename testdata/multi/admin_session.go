@@ -4,43 +4,60 @@ package multi
 
 import (
 	"context"
-	"net/http"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
 // AdminConfig configures a AdminInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type AdminConfig = sessionruntime.Config
 
 // AdminInterface is Flask's SessionInterface for Admin sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with AdminFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with AdminFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type AdminInterface = sessionruntime.Interface[AdminSession]
 
-// AdminSessionInterface is Flask's SessionInterface, every method of it, for Admin
-// sessions. AdminInterface implements it; to change one method (the cookie's
-// domain, say), embed a *AdminInterface in a type of your own, override the
-// method, and serve through AdminMiddleware.
-type AdminSessionInterface = sessionruntime.SessionInterface[AdminSession]
+// AdminOption configures a AdminInterface beyond its AdminConfig: give
+// WithAdminPolicy and WithAdminAfterRequest to NewAdminInterface.
+type AdminOption = sessionruntime.Option[AdminSession]
+
+// AdminPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the AdminInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type AdminPolicy = sessionruntime.Policy[AdminSession]
 
 // AdminAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type AdminAfterRequest = sessionruntime.AfterRequest[AdminSession]
 
-// AdminMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func AdminMiddleware(si AdminSessionInterface, next http.Handler, hooks ...AdminAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// AdminLifecycle is one request's session as a AdminInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type AdminLifecycle = sessionruntime.Lifecycle[AdminSession]
 
 // NewAdminInterface validates cfg and returns the session interface for Admin.
 // Every configuration problem is reported here, at start-up.
-func NewAdminInterface(cfg AdminConfig) (*AdminInterface, error) {
-	return sessionruntime.New(cfg, adminCodec)
+func NewAdminInterface(cfg AdminConfig, opts ...AdminOption) (*AdminInterface, error) {
+	return sessionruntime.New(cfg, adminCodec, opts...)
+}
+
+// WithAdminPolicy makes the AdminInterface built with it answer with p's
+// overrides.
+func WithAdminPolicy(p AdminPolicy) AdminOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithAdminAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithAdminAfterRequest(hooks ...AdminAfterRequest) AdminOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // AdminConfigFromEnv reads a AdminConfig from the SESSION_* environment variables
@@ -50,10 +67,11 @@ func AdminConfigFromEnv() (AdminConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// AdminFrom returns the Admin session of the request that carries ctx, or nil if
-// the request did not pass through a AdminInterface's Middleware.
+// AdminFrom returns the Admin session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a AdminInterface's
+// Middleware: a handler served without it.
 func AdminFrom(ctx context.Context) *AdminSession {
-	return sessionruntime.From[AdminSession](ctx)
+	return sessionruntime.MustFrom[AdminSession](ctx, "Admin")
 }
 
 // AdminSession is the Admin session of one request: typed access to each field,

@@ -5,7 +5,6 @@ package nested
 import (
 	"context"
 	"maps"
-	"net/http"
 	"net/netip"
 	"slices"
 	"time"
@@ -15,37 +14,55 @@ import (
 )
 
 // ProfileConfig configures a ProfileInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults; see the sessiongen
-// README for every field.
+// Its zero value, given a SecretKey, has secure defaults. It is the runtime
+// package's Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type ProfileConfig = sessionruntime.Config
 
 // ProfileInterface is Flask's SessionInterface for Profile sessions, kept in
-// signed cookies. Install its Middleware and read each request's session with
-// ProfileFrom.
+// signed cookies: serve handlers through its Middleware and read each request's
+// session with ProfileFrom. Its methods are the runtime package's Interface's: go
+// doc github.com/sessiongen/sessiongen/runtime Interface.
 type ProfileInterface = sessionruntime.Interface[ProfileSession]
 
-// ProfileSessionInterface is Flask's SessionInterface, every method of it, for
-// Profile sessions. ProfileInterface implements it; to change one method (the
-// cookie's domain, say), embed a *ProfileInterface in a type of your own, override
-// the method, and serve through ProfileMiddleware.
-type ProfileSessionInterface = sessionruntime.SessionInterface[ProfileSession]
+// ProfileOption configures a ProfileInterface beyond its ProfileConfig: give
+// WithProfilePolicy and WithProfileAfterRequest to NewProfileInterface.
+type ProfileOption = sessionruntime.Option[ProfileSession]
+
+// ProfilePolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the ProfileInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type ProfilePolicy = sessionruntime.Policy[ProfileSession]
 
 // ProfileAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type ProfileAfterRequest = sessionruntime.AfterRequest[ProfileSession]
 
-// ProfileMiddleware serves next with sessions opened and saved by si: the session
-// is opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func ProfileMiddleware(si ProfileSessionInterface, next http.Handler, hooks ...ProfileAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// ProfileLifecycle is one request's session as a ProfileInterface's Middleware
+// drives it, for adapters to frameworks with writers of their own (Begin,
+// ResponseWriter, Request, End). See go doc
+// github.com/sessiongen/sessiongen/runtime Lifecycle.
+type ProfileLifecycle = sessionruntime.Lifecycle[ProfileSession]
 
 // NewProfileInterface validates cfg and returns the session interface for Profile.
 // Every configuration problem is reported here, at start-up.
-func NewProfileInterface(cfg ProfileConfig) (*ProfileInterface, error) {
-	return sessionruntime.New(cfg, profileCodec)
+func NewProfileInterface(cfg ProfileConfig, opts ...ProfileOption) (*ProfileInterface, error) {
+	return sessionruntime.New(cfg, profileCodec, opts...)
+}
+
+// WithProfilePolicy makes the ProfileInterface built with it answer with p's
+// overrides.
+func WithProfilePolicy(p ProfilePolicy) ProfileOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithProfileAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithProfileAfterRequest(hooks ...ProfileAfterRequest) ProfileOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // ProfileConfigFromEnv reads a ProfileConfig from the SESSION_* environment
@@ -55,10 +72,11 @@ func ProfileConfigFromEnv() (ProfileConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// ProfileFrom returns the Profile session of the request that carries ctx, or nil
-// if the request did not pass through a ProfileInterface's Middleware.
+// ProfileFrom returns the Profile session of the request that carries ctx. It
+// panics, saying what to do, if the request did not pass through a
+// ProfileInterface's Middleware: a handler served without it.
 func ProfileFrom(ctx context.Context) *ProfileSession {
-	return sessionruntime.From[ProfileSession](ctx)
+	return sessionruntime.MustFrom[ProfileSession](ctx, "Profile")
 }
 
 // ProfileSession is the Profile session of one request: typed access to each

@@ -5,7 +5,6 @@ package pointers
 import (
 	"context"
 	"maps"
-	"net/http"
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
@@ -13,36 +12,52 @@ import (
 )
 
 // OptConfig configures a OptInterface: keys, cookie attributes, lifetime. Its zero
-// value, given a SecretKey, has secure defaults; see the sessiongen README for
-// every field.
+// value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type OptConfig = sessionruntime.Config
 
 // OptInterface is Flask's SessionInterface for Opt sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with OptFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with OptFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type OptInterface = sessionruntime.Interface[OptSession]
 
-// OptSessionInterface is Flask's SessionInterface, every method of it, for Opt
-// sessions. OptInterface implements it; to change one method (the cookie's domain,
-// say), embed a *OptInterface in a type of your own, override the method, and
-// serve through OptMiddleware.
-type OptSessionInterface = sessionruntime.SessionInterface[OptSession]
+// OptOption configures a OptInterface beyond its OptConfig: give WithOptPolicy and
+// WithOptAfterRequest to NewOptInterface.
+type OptOption = sessionruntime.Option[OptSession]
+
+// OptPolicy overrides some of the methods of Flask's SessionInterface per request
+// (the cookie's domain, say): each function gets the configured answer and returns
+// the one to use. Fixed when the OptInterface is built, it is honoured however
+// requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
+type OptPolicy = sessionruntime.Policy[OptSession]
 
 // OptAfterRequest is a hook run after the handler and before the session is saved,
 // like Flask's after_request: it may still change the session and the response
 // headers.
 type OptAfterRequest = sessionruntime.AfterRequest[OptSession]
 
-// OptMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func OptMiddleware(si OptSessionInterface, next http.Handler, hooks ...OptAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// OptLifecycle is one request's session as a OptInterface's Middleware drives it,
+// for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type OptLifecycle = sessionruntime.Lifecycle[OptSession]
 
 // NewOptInterface validates cfg and returns the session interface for Opt. Every
 // configuration problem is reported here, at start-up.
-func NewOptInterface(cfg OptConfig) (*OptInterface, error) {
-	return sessionruntime.New(cfg, optCodec)
+func NewOptInterface(cfg OptConfig, opts ...OptOption) (*OptInterface, error) {
+	return sessionruntime.New(cfg, optCodec, opts...)
+}
+
+// WithOptPolicy makes the OptInterface built with it answer with p's overrides.
+func WithOptPolicy(p OptPolicy) OptOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithOptAfterRequest adds hooks that run, in order, after the handler and before
+// the session is saved.
+func WithOptAfterRequest(hooks ...OptAfterRequest) OptOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // OptConfigFromEnv reads a OptConfig from the SESSION_* environment variables
@@ -52,10 +67,11 @@ func OptConfigFromEnv() (OptConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// OptFrom returns the Opt session of the request that carries ctx, or nil if the
-// request did not pass through a OptInterface's Middleware.
+// OptFrom returns the Opt session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a OptInterface's
+// Middleware: a handler served without it.
 func OptFrom(ctx context.Context) *OptSession {
-	return sessionruntime.From[OptSession](ctx)
+	return sessionruntime.MustFrom[OptSession](ctx, "Opt")
 }
 
 // OptSession is the Opt session of one request: typed access to each field, with

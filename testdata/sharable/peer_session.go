@@ -4,7 +4,6 @@ package sharable
 
 import (
 	"context"
-	"net/http"
 	"net/netip"
 	"slices"
 
@@ -13,36 +12,52 @@ import (
 )
 
 // PeerConfig configures a PeerInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type PeerConfig = sessionruntime.Config
 
 // PeerInterface is Flask's SessionInterface for Peer sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with PeerFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with PeerFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type PeerInterface = sessionruntime.Interface[PeerSession]
 
-// PeerSessionInterface is Flask's SessionInterface, every method of it, for Peer
-// sessions. PeerInterface implements it; to change one method (the cookie's
-// domain, say), embed a *PeerInterface in a type of your own, override the method,
-// and serve through PeerMiddleware.
-type PeerSessionInterface = sessionruntime.SessionInterface[PeerSession]
+// PeerOption configures a PeerInterface beyond its PeerConfig: give WithPeerPolicy
+// and WithPeerAfterRequest to NewPeerInterface.
+type PeerOption = sessionruntime.Option[PeerSession]
+
+// PeerPolicy overrides some of the methods of Flask's SessionInterface per request
+// (the cookie's domain, say): each function gets the configured answer and returns
+// the one to use. Fixed when the PeerInterface is built, it is honoured however
+// requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
+type PeerPolicy = sessionruntime.Policy[PeerSession]
 
 // PeerAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type PeerAfterRequest = sessionruntime.AfterRequest[PeerSession]
 
-// PeerMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func PeerMiddleware(si PeerSessionInterface, next http.Handler, hooks ...PeerAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// PeerLifecycle is one request's session as a PeerInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type PeerLifecycle = sessionruntime.Lifecycle[PeerSession]
 
 // NewPeerInterface validates cfg and returns the session interface for Peer. Every
 // configuration problem is reported here, at start-up.
-func NewPeerInterface(cfg PeerConfig) (*PeerInterface, error) {
-	return sessionruntime.New(cfg, peerCodec)
+func NewPeerInterface(cfg PeerConfig, opts ...PeerOption) (*PeerInterface, error) {
+	return sessionruntime.New(cfg, peerCodec, opts...)
+}
+
+// WithPeerPolicy makes the PeerInterface built with it answer with p's overrides.
+func WithPeerPolicy(p PeerPolicy) PeerOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithPeerAfterRequest adds hooks that run, in order, after the handler and before
+// the session is saved.
+func WithPeerAfterRequest(hooks ...PeerAfterRequest) PeerOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // PeerConfigFromEnv reads a PeerConfig from the SESSION_* environment variables
@@ -52,10 +67,11 @@ func PeerConfigFromEnv() (PeerConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// PeerFrom returns the Peer session of the request that carries ctx, or nil if the
-// request did not pass through a PeerInterface's Middleware.
+// PeerFrom returns the Peer session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a PeerInterface's
+// Middleware: a handler served without it.
 func PeerFrom(ctx context.Context) *PeerSession {
-	return sessionruntime.From[PeerSession](ctx)
+	return sessionruntime.MustFrom[PeerSession](ctx, "Peer")
 }
 
 // PeerSession is the Peer session of one request: typed access to each field, with

@@ -4,7 +4,6 @@ package slices
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -13,36 +12,54 @@ import (
 )
 
 // ListsConfig configures a ListsInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type ListsConfig = sessionruntime.Config
 
 // ListsInterface is Flask's SessionInterface for Lists sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with ListsFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with ListsFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type ListsInterface = sessionruntime.Interface[ListsSession]
 
-// ListsSessionInterface is Flask's SessionInterface, every method of it, for Lists
-// sessions. ListsInterface implements it; to change one method (the cookie's
-// domain, say), embed a *ListsInterface in a type of your own, override the
-// method, and serve through ListsMiddleware.
-type ListsSessionInterface = sessionruntime.SessionInterface[ListsSession]
+// ListsOption configures a ListsInterface beyond its ListsConfig: give
+// WithListsPolicy and WithListsAfterRequest to NewListsInterface.
+type ListsOption = sessionruntime.Option[ListsSession]
+
+// ListsPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the ListsInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type ListsPolicy = sessionruntime.Policy[ListsSession]
 
 // ListsAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type ListsAfterRequest = sessionruntime.AfterRequest[ListsSession]
 
-// ListsMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func ListsMiddleware(si ListsSessionInterface, next http.Handler, hooks ...ListsAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// ListsLifecycle is one request's session as a ListsInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type ListsLifecycle = sessionruntime.Lifecycle[ListsSession]
 
 // NewListsInterface validates cfg and returns the session interface for Lists.
 // Every configuration problem is reported here, at start-up.
-func NewListsInterface(cfg ListsConfig) (*ListsInterface, error) {
-	return sessionruntime.New(cfg, listsCodec)
+func NewListsInterface(cfg ListsConfig, opts ...ListsOption) (*ListsInterface, error) {
+	return sessionruntime.New(cfg, listsCodec, opts...)
+}
+
+// WithListsPolicy makes the ListsInterface built with it answer with p's
+// overrides.
+func WithListsPolicy(p ListsPolicy) ListsOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithListsAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithListsAfterRequest(hooks ...ListsAfterRequest) ListsOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // ListsConfigFromEnv reads a ListsConfig from the SESSION_* environment variables
@@ -52,10 +69,11 @@ func ListsConfigFromEnv() (ListsConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// ListsFrom returns the Lists session of the request that carries ctx, or nil if
-// the request did not pass through a ListsInterface's Middleware.
+// ListsFrom returns the Lists session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a ListsInterface's
+// Middleware: a handler served without it.
 func ListsFrom(ctx context.Context) *ListsSession {
-	return sessionruntime.From[ListsSession](ctx)
+	return sessionruntime.MustFrom[ListsSession](ctx, "Lists")
 }
 
 // ListsSession is the Lists session of one request: typed access to each field,

@@ -4,43 +4,60 @@ package tags
 
 import (
 	"context"
-	"net/http"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
 // PrefsConfig configures a PrefsInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type PrefsConfig = sessionruntime.Config
 
 // PrefsInterface is Flask's SessionInterface for Prefs sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with PrefsFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with PrefsFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type PrefsInterface = sessionruntime.Interface[PrefsSession]
 
-// PrefsSessionInterface is Flask's SessionInterface, every method of it, for Prefs
-// sessions. PrefsInterface implements it; to change one method (the cookie's
-// domain, say), embed a *PrefsInterface in a type of your own, override the
-// method, and serve through PrefsMiddleware.
-type PrefsSessionInterface = sessionruntime.SessionInterface[PrefsSession]
+// PrefsOption configures a PrefsInterface beyond its PrefsConfig: give
+// WithPrefsPolicy and WithPrefsAfterRequest to NewPrefsInterface.
+type PrefsOption = sessionruntime.Option[PrefsSession]
+
+// PrefsPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the PrefsInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type PrefsPolicy = sessionruntime.Policy[PrefsSession]
 
 // PrefsAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type PrefsAfterRequest = sessionruntime.AfterRequest[PrefsSession]
 
-// PrefsMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func PrefsMiddleware(si PrefsSessionInterface, next http.Handler, hooks ...PrefsAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// PrefsLifecycle is one request's session as a PrefsInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type PrefsLifecycle = sessionruntime.Lifecycle[PrefsSession]
 
 // NewPrefsInterface validates cfg and returns the session interface for Prefs.
 // Every configuration problem is reported here, at start-up.
-func NewPrefsInterface(cfg PrefsConfig) (*PrefsInterface, error) {
-	return sessionruntime.New(cfg, prefsCodec)
+func NewPrefsInterface(cfg PrefsConfig, opts ...PrefsOption) (*PrefsInterface, error) {
+	return sessionruntime.New(cfg, prefsCodec, opts...)
+}
+
+// WithPrefsPolicy makes the PrefsInterface built with it answer with p's
+// overrides.
+func WithPrefsPolicy(p PrefsPolicy) PrefsOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithPrefsAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithPrefsAfterRequest(hooks ...PrefsAfterRequest) PrefsOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // PrefsConfigFromEnv reads a PrefsConfig from the SESSION_* environment variables
@@ -50,10 +67,11 @@ func PrefsConfigFromEnv() (PrefsConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// PrefsFrom returns the Prefs session of the request that carries ctx, or nil if
-// the request did not pass through a PrefsInterface's Middleware.
+// PrefsFrom returns the Prefs session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a PrefsInterface's
+// Middleware: a handler served without it.
 func PrefsFrom(ctx context.Context) *PrefsSession {
-	return sessionruntime.From[PrefsSession](ctx)
+	return sessionruntime.MustFrom[PrefsSession](ctx, "Prefs")
 }
 
 // PrefsSession is the Prefs session of one request: typed access to each field,

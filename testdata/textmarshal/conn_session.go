@@ -4,7 +4,6 @@ package textmarshal
 
 import (
 	"context"
-	"net/http"
 	"net/netip"
 	"slices"
 
@@ -13,36 +12,52 @@ import (
 )
 
 // ConnConfig configures a ConnInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type ConnConfig = sessionruntime.Config
 
 // ConnInterface is Flask's SessionInterface for Conn sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with ConnFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with ConnFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type ConnInterface = sessionruntime.Interface[ConnSession]
 
-// ConnSessionInterface is Flask's SessionInterface, every method of it, for Conn
-// sessions. ConnInterface implements it; to change one method (the cookie's
-// domain, say), embed a *ConnInterface in a type of your own, override the method,
-// and serve through ConnMiddleware.
-type ConnSessionInterface = sessionruntime.SessionInterface[ConnSession]
+// ConnOption configures a ConnInterface beyond its ConnConfig: give WithConnPolicy
+// and WithConnAfterRequest to NewConnInterface.
+type ConnOption = sessionruntime.Option[ConnSession]
+
+// ConnPolicy overrides some of the methods of Flask's SessionInterface per request
+// (the cookie's domain, say): each function gets the configured answer and returns
+// the one to use. Fixed when the ConnInterface is built, it is honoured however
+// requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
+type ConnPolicy = sessionruntime.Policy[ConnSession]
 
 // ConnAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type ConnAfterRequest = sessionruntime.AfterRequest[ConnSession]
 
-// ConnMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func ConnMiddleware(si ConnSessionInterface, next http.Handler, hooks ...ConnAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// ConnLifecycle is one request's session as a ConnInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type ConnLifecycle = sessionruntime.Lifecycle[ConnSession]
 
 // NewConnInterface validates cfg and returns the session interface for Conn. Every
 // configuration problem is reported here, at start-up.
-func NewConnInterface(cfg ConnConfig) (*ConnInterface, error) {
-	return sessionruntime.New(cfg, connCodec)
+func NewConnInterface(cfg ConnConfig, opts ...ConnOption) (*ConnInterface, error) {
+	return sessionruntime.New(cfg, connCodec, opts...)
+}
+
+// WithConnPolicy makes the ConnInterface built with it answer with p's overrides.
+func WithConnPolicy(p ConnPolicy) ConnOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithConnAfterRequest adds hooks that run, in order, after the handler and before
+// the session is saved.
+func WithConnAfterRequest(hooks ...ConnAfterRequest) ConnOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // ConnConfigFromEnv reads a ConnConfig from the SESSION_* environment variables
@@ -52,10 +67,11 @@ func ConnConfigFromEnv() (ConnConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// ConnFrom returns the Conn session of the request that carries ctx, or nil if the
-// request did not pass through a ConnInterface's Middleware.
+// ConnFrom returns the Conn session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a ConnInterface's
+// Middleware: a handler served without it.
 func ConnFrom(ctx context.Context) *ConnSession {
-	return sessionruntime.From[ConnSession](ctx)
+	return sessionruntime.MustFrom[ConnSession](ctx, "Conn")
 }
 
 // ConnSession is the Conn session of one request: typed access to each field, with

@@ -4,7 +4,6 @@ package flasktest
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -13,36 +12,54 @@ import (
 )
 
 // FlaskConfig configures a FlaskInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults; see the sessiongen README
-// for every field.
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
+// Config: see the sessiongen README, or go doc
+// github.com/sessiongen/sessiongen/runtime Config, for every field.
 type FlaskConfig = sessionruntime.Config
 
 // FlaskInterface is Flask's SessionInterface for Flask sessions, kept in signed
-// cookies. Install its Middleware and read each request's session with FlaskFrom.
+// cookies: serve handlers through its Middleware and read each request's session
+// with FlaskFrom. Its methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type FlaskInterface = sessionruntime.Interface[FlaskSession]
 
-// FlaskSessionInterface is Flask's SessionInterface, every method of it, for Flask
-// sessions. FlaskInterface implements it; to change one method (the cookie's
-// domain, say), embed a *FlaskInterface in a type of your own, override the
-// method, and serve through FlaskMiddleware.
-type FlaskSessionInterface = sessionruntime.SessionInterface[FlaskSession]
+// FlaskOption configures a FlaskInterface beyond its FlaskConfig: give
+// WithFlaskPolicy and WithFlaskAfterRequest to NewFlaskInterface.
+type FlaskOption = sessionruntime.Option[FlaskSession]
+
+// FlaskPolicy overrides some of the methods of Flask's SessionInterface per
+// request (the cookie's domain, say): each function gets the configured answer and
+// returns the one to use. Fixed when the FlaskInterface is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
+type FlaskPolicy = sessionruntime.Policy[FlaskSession]
 
 // FlaskAfterRequest is a hook run after the handler and before the session is
 // saved, like Flask's after_request: it may still change the session and the
 // response headers.
 type FlaskAfterRequest = sessionruntime.AfterRequest[FlaskSession]
 
-// FlaskMiddleware serves next with sessions opened and saved by si: the session is
-// opened before next runs and saved just before the first byte of the response,
-// after the hooks. si's overrides are honoured.
-func FlaskMiddleware(si FlaskSessionInterface, next http.Handler, hooks ...FlaskAfterRequest) http.Handler {
-	return sessionruntime.Middleware(si, next, hooks...)
-}
+// FlaskLifecycle is one request's session as a FlaskInterface's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
+type FlaskLifecycle = sessionruntime.Lifecycle[FlaskSession]
 
 // NewFlaskInterface validates cfg and returns the session interface for Flask.
 // Every configuration problem is reported here, at start-up.
-func NewFlaskInterface(cfg FlaskConfig) (*FlaskInterface, error) {
-	return sessionruntime.New(cfg, flaskCodec)
+func NewFlaskInterface(cfg FlaskConfig, opts ...FlaskOption) (*FlaskInterface, error) {
+	return sessionruntime.New(cfg, flaskCodec, opts...)
+}
+
+// WithFlaskPolicy makes the FlaskInterface built with it answer with p's
+// overrides.
+func WithFlaskPolicy(p FlaskPolicy) FlaskOption {
+	return sessionruntime.WithPolicy(p)
+}
+
+// WithFlaskAfterRequest adds hooks that run, in order, after the handler and
+// before the session is saved.
+func WithFlaskAfterRequest(hooks ...FlaskAfterRequest) FlaskOption {
+	return sessionruntime.WithAfterRequest(hooks...)
 }
 
 // FlaskConfigFromEnv reads a FlaskConfig from the SESSION_* environment variables
@@ -52,10 +69,11 @@ func FlaskConfigFromEnv() (FlaskConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
-// FlaskFrom returns the Flask session of the request that carries ctx, or nil if
-// the request did not pass through a FlaskInterface's Middleware.
+// FlaskFrom returns the Flask session of the request that carries ctx. It panics,
+// saying what to do, if the request did not pass through a FlaskInterface's
+// Middleware: a handler served without it.
 func FlaskFrom(ctx context.Context) *FlaskSession {
-	return sessionruntime.From[FlaskSession](ctx)
+	return sessionruntime.MustFrom[FlaskSession](ctx, "Flask")
 }
 
 // FlaskSession is the Flask session of one request: typed access to each field,

@@ -29,8 +29,8 @@ type app struct {
 	t     *testing.T
 	cfg   FlaskConfig
 	mux   *http.ServeMux
-	hooks []FlaskAfterRequest
-	si    FlaskSessionInterface // overrides the default, for dynamic names
+	hooks  []FlaskAfterRequest
+	policy FlaskPolicy // overrides the default, for dynamic names
 
 	mu   sync.Mutex
 	last *FlaskSession
@@ -57,13 +57,9 @@ func (a *app) route(pattern string, h func(w http.ResponseWriter, r *http.Reques
 // handler builds the app's handler with its current config.
 func (a *app) handler() http.Handler {
 	a.t.Helper()
-	si := a.si
-	if si == nil {
-		base, err := NewFlaskInterface(a.cfg)
-		if err != nil {
-			a.t.Fatal(err)
-		}
-		si = base
+	si, err := NewFlaskInterface(a.cfg, WithFlaskPolicy(a.policy), WithFlaskAfterRequest(a.hooks...))
+	if err != nil {
+		a.t.Fatal(err)
 	}
 	record := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
@@ -71,7 +67,7 @@ func (a *app) handler() http.Handler {
 		a.mu.Unlock()
 		a.mux.ServeHTTP(w, r)
 	})
-	return FlaskMiddleware(si, record, a.hooks...)
+	return si.Middleware(record)
 }
 
 // client is Flask's test client: a server and a cookie jar.
@@ -616,24 +612,16 @@ func TestFlask_max_cookie_size(t *testing.T) {
 
 // pathAware is Flask's PathAwareSessionInterface: the default interface
 // with one method overridden, the cookie name chosen per request.
-type pathAware struct {
-	*FlaskInterface
-}
-
-func (p pathAware) CookieName(r *http.Request) string {
+func pathAware(r *http.Request, configured string) string {
 	if strings.HasSuffix(r.URL.Path, "dynamic_cookie") {
 		return "dynamic_cookie_name"
 	}
-	return p.FlaskInterface.CookieName(r)
+	return configured
 }
 
 func TestFlask_session_dynamic_cookie_name(t *testing.T) {
 	a := newApp(t)
-	base, err := NewFlaskInterface(a.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.si = pathAware{base}
+	a.policy.CookieName = pathAware
 	set := func(w http.ResponseWriter, r *http.Request, s *FlaskSession) {
 		s.SetValue(r.FormValue("value"))
 		io.WriteString(w, "value set")
