@@ -26,9 +26,9 @@ var key = []byte("flask-tests-0123456789abcdef-0123456789")
 // app is one Flask app of a test: a mux, a config, hooks, and the session of
 // the last request, for the tests that inspect its flags afterwards.
 type app struct {
-	t     *testing.T
-	cfg   FlaskConfig
-	mux   *http.ServeMux
+	t      *testing.T
+	cfg    FlaskConfig
+	mux    *http.ServeMux
 	hooks  []FlaskAfterRequest
 	policy FlaskPolicy // overrides the default, for dynamic names
 
