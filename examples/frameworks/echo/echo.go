@@ -1,0 +1,54 @@
+// Package echoapp serves the app with echo. The session middleware is a
+// net/http middleware; echo.WrapMiddleware hands it echo's writer and puts
+// the writer it returns in the echo.Context, so every byte of the response
+// goes through the session's writer, installed on the whole server or on a
+// group.
+package echoapp
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sessiongen/sessiongen/examples/frameworks/app"
+)
+
+// New returns the app's server, with sessions installed.
+func New(sessions *app.VisitorInterface) http.Handler {
+	e := echo.New()
+	e.Use(echo.WrapMiddleware(sessions.Middleware))
+	routes(e.Group(""))
+	return e
+}
+
+// newGrouped is New with sessions installed on a group only.
+func newGrouped(sessions *app.VisitorInterface) http.Handler {
+	e := echo.New()
+	routes(e.Group("", echo.WrapMiddleware(sessions.Middleware)))
+	return e
+}
+
+func routes(g *echo.Group) {
+	g.GET("/", func(c echo.Context) error {
+		return c.String(http.StatusOK, app.Index(session(c)))
+	})
+	g.GET("/login", func(c echo.Context) error {
+		return c.HTML(http.StatusOK, app.LoginForm)
+	})
+	g.POST("/login", func(c echo.Context) error {
+		if err := app.Login(session(c), c.FormValue("username")); err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+		}
+		return c.Redirect(http.StatusSeeOther, "/")
+	})
+	g.POST("/logout", func(c echo.Context) error {
+		app.Logout(session(c))
+		return c.Redirect(http.StatusSeeOther, "/")
+	})
+	g.GET("/counter", func(c echo.Context) error {
+		return c.String(http.StatusOK, app.Count(session(c)))
+	})
+}
+
+// session returns the request's session.
+func session(c echo.Context) *app.VisitorSession { return app.VisitorFrom(c.Request().Context()) }
