@@ -36,11 +36,13 @@ func TestApp(t *testing.T) {
 }
 
 // naiveSessions is the obvious gin adapter: run the net/http middleware
-// with a handler that continues gin's chain. It compiles, serves, and
-// saves nothing that a handler writes a body after: gin's handlers write
-// through c.Writer, gin's writer over the one the server gave, never
-// through the middleware's writer w, so the headers leave without the
-// cookie, and the save that comes after them is lost without an error.
+// with a handler that continues gin's chain. It compiles and serves, but
+// gin's handlers write through c.Writer, gin's writer over the one the
+// server gave, never through the middleware's writer w: in a response
+// with a body the headers leave without the cookie, and the save that
+// comes after them is lost without an error. (A response without a body,
+// such as the redirect after a POST, keeps its changes: gin sends its
+// headers after the middleware has returned.)
 func naiveSessions(si *app.VisitorInterface) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		si.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {

@@ -20,9 +20,10 @@ import (
 // in gin leaves through c.Writer: Sessions opens the session with si.Begin
 // and, while the rest of the chain runs, puts in c.Writer a wrapper of
 // gin's writer that sends every byte through the Lifecycle's writer.
-// Wrapping the handler in si.Middleware instead would save nothing: gin
-// would write around the session's writer, the headers would leave without
-// the cookie, and no error would say so (TestNaiveGinAdapterLosesChanges).
+// Wrapping the handler in si.Middleware instead loses the changes of every
+// response with a body: gin writes around the session's writer, the
+// headers leave without the cookie, and no error says so
+// (TestNaiveGinAdapterLosesChanges).
 //
 // What it cannot serve it refuses with a panic that says why, rather than
 // lose the session's changes silently: a route that runs Sessions twice (on
