@@ -23,12 +23,12 @@ const (
 )
 
 // emit renders the model's file.
-func emit(m *Model) ([]byte, error) {
-	f := jen.NewFilePathName(m.PkgPath, m.PkgName)
-	if m.BuildConstraint != "" {
+func emit(m *model) ([]byte, error) {
+	f := jen.NewFilePathName(m.pkgPath, m.pkgName)
+	if m.buildConstraint != "" {
 		// Written as is (it starts with //): the constraint needs its own
 		// paragraph above the package clause.
-		f.HeaderComment(Header + "\n\n" + m.BuildConstraint)
+		f.HeaderComment(Header + "\n\n" + m.buildConstraint)
 	} else {
 		f.HeaderComment(Header)
 	}
@@ -44,7 +44,7 @@ func emit(m *Model) ([]byte, error) {
 	emitAPI(f, m)
 	emitSessionType(f, m)
 	emitSessionMethods(f, m)
-	for _, fd := range m.Fields {
+	for _, fd := range m.fields {
 		emitAccessors(f, m, c, fd)
 	}
 	emitCodec(f, m, c)
@@ -97,67 +97,67 @@ func wrap(text string, width int) []string {
 
 // emitAPI emits the package-level entry points: the aliases of what users
 // configure, the constructor and its options, and the context accessor.
-func emitAPI(f *jen.File, m *Model) {
+func emitAPI(f *jen.File, m *model) {
 	rt := func(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
-	ofSession := func(name string) *jen.Statement { return rt(name).Index(jen.Id(m.Session)) }
+	ofSession := func(name string) *jen.Statement { return rt(name).Index(jen.Id(m.sessionType)) }
 
-	doc(f, "%s configures a %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is the runtime package's Config: see the sessiongen README, or go doc %s Config, for every field.", m.Config, m.Interface, runtimePath)
-	f.Type().Id(m.Config).Op("=").Add(rt("Config"))
+	doc(f, "%s configures a %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is the runtime package's Config: see the sessiongen README, or go doc %s Config, for every field.", m.configType, m.interfaceType, runtimePath)
+	f.Type().Id(m.configType).Op("=").Add(rt("Config"))
 
-	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies: serve handlers through its Middleware and read each request's session with %s. Its methods are the runtime package's Interface's: go doc %s Interface.", m.Interface, m.Name, m.From, runtimePath)
-	f.Type().Id(m.Interface).Op("=").Add(ofSession("Interface"))
+	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies: serve handlers through its Middleware and read each request's session with %s. Its methods are the runtime package's Interface's: go doc %s Interface.", m.interfaceType, m.name, m.fromFunc, runtimePath)
+	f.Type().Id(m.interfaceType).Op("=").Add(ofSession("Interface"))
 
-	doc(f, "%s configures a %s beyond its %s: give %s and %s to %s.", m.Option, m.Interface, m.Config, m.WithPolicy, m.WithHooks, m.New)
-	f.Type().Id(m.Option).Op("=").Add(ofSession("Option"))
+	doc(f, "%s configures a %s beyond its %s: give %s and %s to %s.", m.optionType, m.interfaceType, m.configType, m.withPolicyFunc, m.withHooksFunc, m.newFunc)
+	f.Type().Id(m.optionType).Op("=").Add(ofSession("Option"))
 
-	doc(f, "%s overrides some of the methods of Flask's SessionInterface per request (the cookie's domain, say): each function gets the configured answer and returns the one to use. Fixed when the %s is built, it is honoured however requests are served. See go doc %s Policy.", m.Policy, m.Interface, runtimePath)
-	f.Type().Id(m.Policy).Op("=").Add(ofSession("Policy"))
+	doc(f, "%s overrides some of the methods of Flask's SessionInterface per request (the cookie's domain, say): each function gets the configured answer and returns the one to use. Fixed when the %s is built, it is honoured however requests are served. See go doc %s Policy.", m.policyType, m.interfaceType, runtimePath)
+	f.Type().Id(m.policyType).Op("=").Add(ofSession("Policy"))
 
-	doc(f, "%s is a hook run after the handler and before the session is saved, like Flask's after_request: it may still change the session and the response headers.", m.AfterReq)
-	f.Type().Id(m.AfterReq).Op("=").Add(ofSession("AfterRequest"))
+	doc(f, "%s is a hook run after the handler and before the session is saved, like Flask's after_request: it may still change the session and the response headers.", m.afterRequestType)
+	f.Type().Id(m.afterRequestType).Op("=").Add(ofSession("AfterRequest"))
 
-	doc(f, "%s is one request's session as a %s's Middleware drives it, for adapters to frameworks with writers of their own (Begin, ResponseWriter, Request, End). See go doc %s Lifecycle.", m.Lifecycle, m.Interface, runtimePath)
-	f.Type().Id(m.Lifecycle).Op("=").Add(ofSession("Lifecycle"))
+	doc(f, "%s is one request's session as a %s's Middleware drives it, for adapters to frameworks with writers of their own (Begin, ResponseWriter, Request, End). See go doc %s Lifecycle.", m.lifecycleType, m.interfaceType, runtimePath)
+	f.Type().Id(m.lifecycleType).Op("=").Add(ofSession("Lifecycle"))
 
-	doc(f, "%s validates cfg and returns the session interface for %s. Every configuration problem is reported here, at start-up.", m.New, m.Name)
-	f.Func().Id(m.New).Params(jen.Id("cfg").Id(m.Config), jen.Id("opts").Op("...").Id(m.Option)).Params(jen.Op("*").Id(m.Interface), jen.Error()).Block(
-		jen.Return(rt("New").Call(jen.Id("cfg"), jen.Id(m.CodecVar), jen.Id("opts").Op("..."))),
+	doc(f, "%s validates cfg and returns the session interface for %s. Every configuration problem is reported here, at start-up.", m.newFunc, m.name)
+	f.Func().Id(m.newFunc).Params(jen.Id("cfg").Id(m.configType), jen.Id("opts").Op("...").Id(m.optionType)).Params(jen.Op("*").Id(m.interfaceType), jen.Error()).Block(
+		jen.Return(rt("New").Call(jen.Id("cfg"), jen.Id(m.codecVar), jen.Id("opts").Op("..."))),
 	)
 
-	doc(f, "%s makes the %s built with it answer with p's overrides.", m.WithPolicy, m.Interface)
-	f.Func().Id(m.WithPolicy).Params(jen.Id("p").Id(m.Policy)).Id(m.Option).Block(
+	doc(f, "%s makes the %s built with it answer with p's overrides.", m.withPolicyFunc, m.interfaceType)
+	f.Func().Id(m.withPolicyFunc).Params(jen.Id("p").Id(m.policyType)).Id(m.optionType).Block(
 		jen.Return(rt("WithPolicy").Call(jen.Id("p"))),
 	)
 
-	doc(f, "%s adds hooks that run, in order, after the handler and before the session is saved.", m.WithHooks)
-	f.Func().Id(m.WithHooks).Params(jen.Id("hooks").Op("...").Id(m.AfterReq)).Id(m.Option).Block(
+	doc(f, "%s adds hooks that run, in order, after the handler and before the session is saved.", m.withHooksFunc)
+	f.Func().Id(m.withHooksFunc).Params(jen.Id("hooks").Op("...").Id(m.afterRequestType)).Id(m.optionType).Block(
 		jen.Return(rt("WithAfterRequest").Call(jen.Id("hooks").Op("..."))),
 	)
 
-	doc(f, "%sFromEnv reads a %s from the SESSION_* environment variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to %s, which validates it.", m.Config, m.Config, m.New)
-	f.Func().Id(m.Config+"FromEnv").Params().Params(jen.Id(m.Config), jen.Error()).Block(
+	doc(f, "%sFromEnv reads a %s from the SESSION_* environment variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to %s, which validates it.", m.configType, m.configType, m.newFunc)
+	f.Func().Id(m.configType+"FromEnv").Params().Params(jen.Id(m.configType), jen.Error()).Block(
 		jen.Return(rt("ConfigFromEnv").Call()),
 	)
 
-	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through a %s's Middleware: a handler served without it.", m.From, m.Name, m.Interface)
-	f.Func().Id(m.From).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.Session).Block(
-		jen.Return(rt("MustFrom").Index(jen.Id(m.Session)).Call(jen.Id("ctx"), jen.Lit(m.Name))),
+	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through a %s's Middleware: a handler served without it.", m.fromFunc, m.name, m.interfaceType)
+	f.Func().Id(m.fromFunc).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.sessionType).Block(
+		jen.Return(rt("MustFrom").Index(jen.Id(m.sessionType)).Call(jen.Id("ctx"), jen.Lit(m.name))),
 	)
 }
 
 // emitSessionType emits the per-request session handle.
-func emitSessionType(f *jen.File, m *Model) {
-	doc(f, "%s is the %s session of one request: typed access to each field, with presence and modification tracking. Getters return copies, so every change goes through a method and is seen.", m.Session, m.Name)
-	f.Type().Id(m.Session).Struct(
+func emitSessionType(f *jen.File, m *model) {
+	doc(f, "%s is the %s session of one request: typed access to each field, with presence and modification tracking. Getters return copies, so every change goes through a method and is seen.", m.sessionType, m.name)
+	f.Type().Id(m.sessionType).Struct(
 		jen.Id("state").Qual(runtimePath, "State"),
-		jen.Id("data").Id(m.Name),
-		jen.Id("has").Index(jen.Lit(len(m.Fields))).Bool().Comment("has[i]: field i holds a value"),
+		jen.Id("data").Id(m.name),
+		jen.Id("has").Index(jen.Lit(len(m.fields))).Bool().Comment("has[i]: field i holds a value"),
 	)
 }
 
 // emitSessionMethods emits the methods that do not depend on one field.
-func emitSessionMethods(f *jen.File, m *Model) {
-	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.Session) }
+func emitSessionMethods(f *jen.File, m *model) {
+	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.sessionType) }
 	delegate := func(name, text string, result jen.Code) {
 		doc(f, "%s", text)
 		f.Func().Params(recv()).Id(name).Params().Add(result).Block(
@@ -194,8 +194,8 @@ func emitSessionMethods(f *jen.File, m *Model) {
 	f.Func().Params(recv()).Id("Clear").Params().Block(
 		jen.If(jen.Op("!").Id("s").Dot("state").Dot("Modify").Call()).Block(jen.Return()),
 		jen.Id("s").Dot("state").Dot("Clear").Call(),
-		jen.Id("s").Dot("data").Op("=").Id(m.Name).Values(),
-		jen.Id("s").Dot("has").Op("=").Index(jen.Lit(len(m.Fields))).Bool().Values(),
+		jen.Id("s").Dot("data").Op("=").Id(m.name).Values(),
+		jen.Id("s").Dot("has").Op("=").Index(jen.Lit(len(m.fields))).Bool().Values(),
 	)
 }
 
@@ -312,15 +312,15 @@ func qualified(obj *types.TypeName) *jen.Statement {
 
 // emitGuard emits a function that fails to compile when the struct's fields
 // no longer have the types this file was generated for.
-func emitGuard(f *jen.File, m *Model) {
+func emitGuard(f *jen.File, m *model) {
 	body := []jen.Code{
-		jen.Comment(fmt.Sprintf("An error here means %s changed since this file was generated: run \"go generate\" again.", m.Name)),
-		jen.Var().Id("x").Id(m.Name),
+		jen.Comment(fmt.Sprintf("An error here means %s changed since this file was generated: run \"go generate\" again.", m.name)),
+		jen.Var().Id("x").Id(m.name),
 	}
-	for _, fd := range m.Fields {
-		body = append(body, jen.Var().Id("_").Add(typeCode(fd.Type)).Op("=").Id("x").Dot(fd.Name))
+	for _, fd := range m.fields {
+		body = append(body, jen.Var().Id("_").Add(typeCode(fd.typ)).Op("=").Id("x").Dot(fd.name))
 	}
-	if len(m.Fields) == 0 {
+	if len(m.fields) == 0 {
 		body = append(body, jen.Id("_").Op("=").Id("x"))
 	}
 	f.Func().Id("_").Params().Block(body...)

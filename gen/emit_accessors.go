@@ -11,15 +11,15 @@ import (
 // emitAccessors emits the typed methods of one field: the getter, SetF,
 // HasF, DeleteF, PopF; UpdateF for composite values, AppendF for slices,
 // SetFKey and DeleteFKey for maps.
-func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
-	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.Session) }
-	field := func() *jen.Statement { return jen.Id("s").Dot("data").Dot(fd.Path) }
-	has := func() *jen.Statement { return jen.Id("s").Dot("has").Index(jen.Lit(fd.Index)) }
+func emitAccessors(f *jen.File, m *model, c *codec, fd *field) {
+	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.sessionType) }
+	field := func() *jen.Statement { return jen.Id("s").Dot("data").Dot(fd.path) }
+	has := func() *jen.Statement { return jen.Id("s").Dot("has").Index(jen.Lit(fd.index)) }
 	modify := func() *jen.Statement { return jen.Id("s").Dot("state").Dot("Modify").Call() }
-	what := fmt.Sprintf("the %s field (key %q)", fd.Path, fd.Key)
-	typ := typeCode(fd.Type)
-	sh := fd.Shape
-	a := fd.Accessor
+	what := fmt.Sprintf("the %s field (key %q)", fd.path, fd.key)
+	typ := typeCode(fd.typ)
+	sh := fd.shape
+	a := fd.accessor
 
 	// Getter.
 	getterDoc := fmt.Sprintf("%s returns %s, or its zero value when absent.", a, what)
@@ -27,9 +27,9 @@ func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
 		getterDoc += " It is a deep copy: change the field with the methods below, so that the change is tracked."
 	}
 	doc(f, "%s", getterDoc)
-	if fd.Doc != "" {
+	if fd.doc != "" {
 		f.Comment("")
-		for _, line := range strings.Split(fd.Doc, "\n") {
+		for _, line := range strings.Split(fd.doc, "\n") {
 			f.Comment(line)
 		}
 	}
@@ -54,7 +54,7 @@ func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
 	doc(f, "Delete%s removes %s. Removing an absent field changes nothing.", a, what)
 	f.Func().Params(recv()).Id("Delete" + a).Params().Block(
 		jen.If(jen.Id("s").Dot("state").Dot("ModifyIf").Call(has())).Block(
-			jen.List(field(), has()).Op("=").List(zeroOf(fd.Type), jen.False()),
+			jen.List(field(), has()).Op("=").List(zeroOf(fd.typ), jen.False()),
 		),
 	)
 
@@ -75,13 +75,13 @@ func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
 		)
 	}
 
-	switch sh.Kind {
-	case ShapeSlice:
-		elem := typeCode(sh.Type.Underlying().(*types.Slice).Elem())
+	switch sh.kind {
+	case shapeSlice:
+		elem := typeCode(sh.typ.Underlying().(*types.Slice).Elem())
 		var appendCode jen.Code
-		if sh.Elem.hasRefs() {
+		if sh.elem.hasRefs() {
 			appendCode = jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("v")).Block(
-				field().Op("=").Append(field(), c.cloneExpr(sh.Elem, jen.Id("x"))),
+				field().Op("=").Append(field(), c.cloneExpr(sh.elem, jen.Id("x"))),
 			)
 		} else {
 			appendCode = field().Op("=").Append(field(), jen.Id("v").Op("..."))
@@ -90,13 +90,13 @@ func emitAccessors(f *jen.File, m *Model, c *codec, fd *Field) {
 		f.Func().Params(recv()).Id("Append" + a).Params(jen.Id("v").Op("...").Add(elem)).Block(
 			jen.If(modify()).Block(appendCode, has().Op("=").True()),
 		)
-	case ShapeMap:
-		mt := sh.Type.Underlying().(*types.Map)
+	case shapeMap:
+		mt := sh.typ.Underlying().(*types.Map)
 		doc(f, "Set%sKey stores v under k in %s, creating the map if absent.", a, what)
 		f.Func().Params(recv()).Id("Set"+a+"Key").Params(jen.Id("k").Add(typeCode(mt.Key())), jen.Id("v").Add(typeCode(mt.Elem()))).Block(
 			jen.If(modify()).Block(
 				jen.If(field().Op("==").Nil()).Block(field().Op("=").Make(typ.Clone())),
-				field().Index(jen.Id("k")).Op("=").Add(c.cloneExpr(sh.Elem, jen.Id("v"))),
+				field().Index(jen.Id("k")).Op("=").Add(c.cloneExpr(sh.elem, jen.Id("v"))),
 				has().Op("=").True(),
 			),
 		)

@@ -16,21 +16,21 @@ type scalarWire struct {
 	generic                                    bool // read takes the Go type as a type argument
 }
 
-var scalarWires = map[Kind]scalarWire{
-	KindBool:   {"Bool", "BoolValue", "Bools", "TypeBool", "bool", "ReadBool", true},
-	KindInt:    {"Int", "IntValue", "Ints", "TypeInt", "int64", "ReadInt", true},
-	KindUint:   {"Uint", "UintValue", "Uints", "TypeUint", "uint64", "ReadUint", true},
-	KindFloat:  {"Float", "FloatValue", "Floats", "TypeFloat", "float64", "ReadFloat", true},
-	KindString: {"String", "StringValue", "Strings", "TypeBytes", "string", "ReadString", true},
-	KindBytes:  {"Bytes", "BytesValue", "ByteSlices", "TypeBytes", "[]byte", "ReadBytes", true},
-	KindTime:   {"Time", "TimeValue", "Times", "TypeTime", "", "ReadTime", false},
+var scalarWires = map[scalarKind]scalarWire{
+	kindBool:   {"Bool", "BoolValue", "Bools", "TypeBool", "bool", "ReadBool", true},
+	kindInt:    {"Int", "IntValue", "Ints", "TypeInt", "int64", "ReadInt", true},
+	kindUint:   {"Uint", "UintValue", "Uints", "TypeUint", "uint64", "ReadUint", true},
+	kindFloat:  {"Float", "FloatValue", "Floats", "TypeFloat", "float64", "ReadFloat", true},
+	kindString: {"String", "StringValue", "Strings", "TypeBytes", "string", "ReadString", true},
+	kindBytes:  {"Bytes", "BytesValue", "ByteSlices", "TypeBytes", "[]byte", "ReadBytes", true},
+	kindTime:   {"Time", "TimeValue", "Times", "TypeTime", "", "ReadTime", false},
 }
 
 // codec emits the encoders, decoders and deep copies of one model, one
 // helper function per composite type, each emitted once.
 type codec struct {
 	f       *jen.File
-	m       *Model
+	m       *model
 	prefix  string            // visitor, for visitorWriteAddress
 	stems   map[string]string // type -> the stem of its helpers' names
 	used    map[string]bool   // stems taken
@@ -38,20 +38,20 @@ type codec struct {
 	anon    int
 }
 
-func newCodec(f *jen.File, m *Model) *codec {
-	return &codec{f: f, m: m, prefix: lowerFirst(m.Name), stems: map[string]string{}, used: map[string]bool{}, emitted: map[string]bool{}}
+func newCodec(f *jen.File, m *model) *codec {
+	return &codec{f: f, m: m, prefix: lowerFirst(m.name), stems: map[string]string{}, used: map[string]bool{}, emitted: map[string]bool{}}
 }
 
 func wireQual(name string) *jen.Statement { return jen.Qual(wirePath, name) }
 
 // valueType is the wire type a value writer writes for the shape.
-func valueType(sh *Shape) *jen.Statement {
-	switch sh.Kind {
-	case ShapeScalar:
-		return wireQual(scalarWires[sh.Scalar].wireType)
-	case ShapeByteArray, ShapeText, ShapeJSON:
+func valueType(sh *shape) *jen.Statement {
+	switch sh.kind {
+	case shapeScalar:
+		return wireQual(scalarWires[sh.scalar].wireType)
+	case shapeByteArray, shapeText, shapeJSON:
 		return wireQual("TypeBytes")
-	case ShapeSlice, ShapeArray:
+	case shapeSlice, shapeArray:
 		return wireQual("TypeList")
 	}
 	return wireQual("TypeGroup") // map, struct, pointer
@@ -59,12 +59,12 @@ func valueType(sh *Shape) *jen.Statement {
 
 // stem names the helpers of a shape's type: Address, SliceOfItem,
 // MapOfStringToInt. Distinct types get distinct stems.
-func (c *codec) stem(sh *Shape) string {
-	key := types.TypeString(sh.Type, nil)
+func (c *codec) stem(sh *shape) string {
+	key := types.TypeString(sh.typ, nil)
 	if s, ok := c.stems[key]; ok {
 		return s
 	}
-	s := c.describe(sh.Type)
+	s := c.describe(sh.typ)
 	base := s
 	for i := 2; c.used[s]; i++ {
 		s = base + strconv.Itoa(i)
@@ -107,7 +107,7 @@ func (c *codec) pkg() *types.Package { return c.m.pkg }
 
 // helper returns the name of a helper, and whether it still has to be
 // emitted (the caller emits it, once).
-func (c *codec) helper(kind string, sh *Shape) (string, bool) {
+func (c *codec) helper(kind string, sh *shape) (string, bool) {
 	name := c.prefix + kind + c.stem(sh)
 	if c.emitted[name] {
 		return name, false
@@ -118,10 +118,10 @@ func (c *codec) helper(kind string, sh *Shape) (string, bool) {
 
 // writeValue returns the statements writing v, a value of the shape, as a
 // bare value (a list element, a map value, a group entry's value).
-func (c *codec) writeValue(sh *Shape, v jen.Code) jen.Code {
-	if sh.Kind == ShapeScalar {
-		w := scalarWires[sh.Scalar]
-		if w.basic != "" && typeString(sh.Type) != w.basic {
+func (c *codec) writeValue(sh *shape, v jen.Code) jen.Code {
+	if sh.kind == shapeScalar {
+		w := scalarWires[sh.scalar]
+		if w.basic != "" && typeString(sh.typ) != w.basic {
 			v = convertTo(w.basic, v)
 		}
 		return jen.Id("e").Dot(w.value).Call(v)
@@ -132,23 +132,23 @@ func (c *codec) writeValue(sh *Shape, v jen.Code) jen.Code {
 
 // writeEntry returns the statements writing v as an entry under key. A nil
 // pointer writes nothing: the entry is absent.
-func (c *codec) writeEntry(sh *Shape, key string, v *jen.Statement) jen.Code {
-	switch sh.Kind {
-	case ShapeScalar:
-		w := scalarWires[sh.Scalar]
+func (c *codec) writeEntry(sh *shape, key string, v *jen.Statement) jen.Code {
+	switch sh.kind {
+	case shapeScalar:
+		w := scalarWires[sh.scalar]
 		var arg jen.Code = v.Clone()
-		if w.basic != "" && typeString(sh.Type) != w.basic {
+		if w.basic != "" && typeString(sh.typ) != w.basic {
 			arg = convertTo(w.basic, v.Clone())
 		}
 		return jen.Id("e").Dot(w.entry).Call(jen.Lit(key), arg)
-	case ShapeSlice:
-		if sh.Elem.Kind == ShapeScalar {
-			return wireQual(scalarWires[sh.Elem.Scalar].slice).Call(jen.Id("e"), jen.Lit(key), v.Clone())
+	case shapeSlice:
+		if sh.elem.kind == shapeScalar {
+			return wireQual(scalarWires[sh.elem.scalar].slice).Call(jen.Id("e"), jen.Lit(key), v.Clone())
 		}
-	case ShapePointer:
+	case shapePointer:
 		return jen.If(v.Clone().Op("!=").Nil()).Block(
-			jen.Id("e").Dot("Key").Call(jen.Lit(key), valueType(sh.Elem)),
-			c.writeValue(sh.Elem, jen.Op("*").Add(v.Clone())),
+			jen.Id("e").Dot("Key").Call(jen.Lit(key), valueType(sh.elem)),
+			c.writeValue(sh.elem, jen.Op("*").Add(v.Clone())),
 		)
 	}
 	return jen.Null().Add(
@@ -160,11 +160,11 @@ func (c *codec) writeEntry(sh *Shape, key string, v *jen.Statement) jen.Code {
 
 // readFunc returns a function value reading one value of the shape from a
 // decoder: a generic reader of the wire package, or a generated helper.
-func (c *codec) readFunc(sh *Shape) *jen.Statement {
-	if sh.Kind == ShapeScalar {
-		w := scalarWires[sh.Scalar]
+func (c *codec) readFunc(sh *shape) *jen.Statement {
+	if sh.kind == shapeScalar {
+		w := scalarWires[sh.scalar]
 		if w.generic {
-			return wireQual(w.read).Index(typeCode(sh.Type))
+			return wireQual(w.read).Index(typeCode(sh.typ))
 		}
 		return wireQual(w.read)
 	}
@@ -173,15 +173,15 @@ func (c *codec) readFunc(sh *Shape) *jen.Statement {
 
 // readEntry returns the statements reading the value at dec and handing
 // it to assign; on failure they run fail(err).
-func (c *codec) readEntry(sh *Shape, dec jen.Code, assign func(value jen.Code) jen.Code, fail func(err jen.Code) jen.Code) jen.Code {
+func (c *codec) readEntry(sh *shape, dec jen.Code, assign func(value jen.Code) jen.Code, fail func(err jen.Code) jen.Code) jen.Code {
 	var call jen.Code
 	var value jen.Code = jen.Id("x")
 	switch {
-	case sh.Kind == ShapePointer: // an entry holds the pointer's target; absent is nil
-		call = c.readFunc(sh.Elem).Call(dec)
+	case sh.kind == shapePointer: // an entry holds the pointer's target; absent is nil
+		call = c.readFunc(sh.elem).Call(dec)
 		value = jen.Op("&").Id("x")
-	case sh.Kind == ShapeSlice && sh.Elem.Kind == ShapeScalar && types.Identical(sh.Type.Underlying(), sh.Type):
-		call = wireQual("Slice").Call(dec, valueType(sh.Elem), c.readFunc(sh.Elem))
+	case sh.kind == shapeSlice && sh.elem.kind == shapeScalar && types.Identical(sh.typ.Underlying(), sh.typ):
+		call = wireQual("Slice").Call(dec, valueType(sh.elem), c.readFunc(sh.elem))
 	default:
 		call = c.readFunc(sh).Call(dec)
 	}
@@ -194,16 +194,16 @@ func (c *codec) readEntry(sh *Shape, dec jen.Code, assign func(value jen.Code) j
 
 // cloneExpr returns an expression copying v deeply enough that no memory
 // is shared with it.
-func (c *codec) cloneExpr(sh *Shape, v jen.Code) jen.Code {
+func (c *codec) cloneExpr(sh *shape, v jen.Code) jen.Code {
 	if !sh.hasRefs() {
 		return v
 	}
-	if sh.Kind == ShapeScalar { // []byte
+	if sh.kind == shapeScalar { // []byte
 		return jen.Qual("slices", "Clone").Call(v)
 	}
-	if (sh.Kind == ShapeSlice || sh.Kind == ShapeMap) && !sh.Elem.hasRefs() {
+	if (sh.kind == shapeSlice || sh.kind == shapeMap) && !sh.elem.hasRefs() {
 		pkg := "slices"
-		if sh.Kind == ShapeMap {
+		if sh.kind == shapeMap {
 			pkg = "maps"
 		}
 		return jen.Qual(pkg, "Clone").Call(v)
@@ -212,19 +212,19 @@ func (c *codec) cloneExpr(sh *Shape, v jen.Code) jen.Code {
 }
 
 // writer emits (once) and names the helper writing a composite value.
-func (c *codec) writer(sh *Shape) string {
+func (c *codec) writer(sh *shape) string {
 	name, todo := c.helper("Write", sh)
 	if !todo {
 		return name
 	}
 	var body []jen.Code
 	v := jen.Id("v")
-	switch sh.Kind {
-	case ShapeByteArray:
+	switch sh.kind {
+	case shapeByteArray:
 		body = append(body, jen.Id("e").Dot("BytesValue").Call(jen.Id("v").Index(jen.Op(":"))))
-	case ShapeText, ShapeJSON:
+	case shapeText, shapeJSON:
 		method := "MarshalText"
-		if sh.Kind == ShapeJSON {
+		if sh.kind == shapeJSON {
 			method = "MarshalJSON"
 		}
 		body = append(body,
@@ -232,42 +232,42 @@ func (c *codec) writer(sh *Shape) string {
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			jen.Id("e").Dot("BytesValue").Call(jen.Id("b")),
 		)
-	case ShapeSlice, ShapeArray:
+	case shapeSlice, shapeArray:
 		body = append(body,
-			jen.Id("mark").Op(":=").Id("e").Dot("ListValue").Call(valueType(sh.Elem), jen.Len(v)),
-			jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Add(v)).Block(c.writeValue(sh.Elem, jen.Id("x"))),
+			jen.Id("mark").Op(":=").Id("e").Dot("ListValue").Call(valueType(sh.elem), jen.Len(v)),
+			jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Add(v)).Block(c.writeValue(sh.elem, jen.Id("x"))),
 			jen.Id("e").Dot("EndList").Call(jen.Id("mark")),
 		)
-	case ShapeMap:
+	case shapeMap:
 		body = append(body,
 			jen.Comment("Keys in order: the same session always makes the same cookie."),
 			jen.Id("mark").Op(":=").Id("e").Dot("GroupValue").Call(),
 			jen.For(jen.List(jen.Id("_"), jen.Id("k")).Op(":=").Range().Qual("slices", "Sorted").Call(jen.Qual("maps", "Keys").Call(v))).Block(
-				jen.Id("e").Dot("Key").Call(jen.String().Parens(jen.Id("k")), valueType(sh.Elem)),
-				c.writeValue(sh.Elem, jen.Id("v").Index(jen.Id("k"))),
+				jen.Id("e").Dot("Key").Call(jen.String().Parens(jen.Id("k")), valueType(sh.elem)),
+				c.writeValue(sh.elem, jen.Id("v").Index(jen.Id("k"))),
 			),
 			jen.Id("e").Dot("EndGroup").Call(jen.Id("mark")),
 		)
-	case ShapeStruct:
+	case shapeStruct:
 		body = append(body, jen.Id("mark").Op(":=").Id("e").Dot("GroupValue").Call())
-		for _, fd := range sh.Fields {
-			body = append(body, c.writeEntry(fd.Shape, fd.Key, jen.Id("v").Dot(fd.Path)))
+		for _, fd := range sh.fields {
+			body = append(body, c.writeEntry(fd.shape, fd.key, jen.Id("v").Dot(fd.path)))
 		}
 		body = append(body, jen.Id("e").Dot("EndGroup").Call(jen.Id("mark")))
-	case ShapePointer:
+	case shapePointer:
 		body = append(body,
 			jen.Comment("A group holding one entry, or none for nil."),
 			jen.Id("mark").Op(":=").Id("e").Dot("GroupValue").Call(),
 			jen.If(jen.Id("v").Op("!=").Nil()).Block(
-				jen.Id("e").Dot("Key").Call(jen.Lit(""), valueType(sh.Elem)),
-				c.writeValue(sh.Elem, jen.Op("*").Id("v")),
+				jen.Id("e").Dot("Key").Call(jen.Lit(""), valueType(sh.elem)),
+				c.writeValue(sh.elem, jen.Op("*").Id("v")),
 			),
 			jen.Id("e").Dot("EndGroup").Call(jen.Id("mark")),
 		)
 	}
 	body = append(body, jen.Return(jen.Nil()))
-	doc(c.f, "%s writes a %s.", name, typeString(sh.Type))
-	c.f.Func().Id(name).Params(jen.Id("e").Op("*").Qual(wirePath, "Encoder"), jen.Id("v").Add(typeCode(sh.Type))).Error().Block(body...)
+	doc(c.f, "%s writes a %s.", name, typeString(sh.typ))
+	c.f.Func().Id(name).Params(jen.Id("e").Op("*").Qual(wirePath, "Encoder"), jen.Id("v").Add(typeCode(sh.typ))).Error().Block(body...)
 	return name
 }
 
@@ -277,17 +277,17 @@ func mismatch(format string, args ...jen.Code) jen.Code {
 }
 
 // reader emits (once) and names the helper reading a composite value.
-func (c *codec) reader(sh *Shape) string {
+func (c *codec) reader(sh *shape) string {
 	name, todo := c.helper("Read", sh)
 	if !todo {
 		return name
 	}
-	t := typeCode(sh.Type)
+	t := typeCode(sh.typ)
 	declare := jen.Var().Id("v").Add(t.Clone())
 	var body []jen.Code
 	failV := func(err jen.Code) jen.Code { return jen.Return(jen.Id("v"), err) }
-	switch sh.Kind {
-	case ShapeByteArray:
+	switch sh.kind {
+	case shapeByteArray:
 		body = append(body, declare,
 			jen.List(jen.Id("b"), jen.Err()).Op(":=").Id("d").Dot("Bytes").Call(),
 			jen.If(jen.Err().Op("!=").Nil()).Block(failV(jen.Err())),
@@ -295,9 +295,9 @@ func (c *codec) reader(sh *Shape) string {
 			jen.Copy(jen.Id("v").Index(jen.Op(":")), jen.Id("b")),
 			jen.Return(jen.Id("v"), jen.Nil()),
 		)
-	case ShapeText, ShapeJSON:
+	case shapeText, shapeJSON:
 		method := "UnmarshalText"
-		if sh.Kind == ShapeJSON {
+		if sh.kind == shapeJSON {
 			method = "UnmarshalJSON"
 		}
 		body = append(body, declare,
@@ -306,9 +306,9 @@ func (c *codec) reader(sh *Shape) string {
 			jen.If(jen.Err().Op(":=").Id("v").Dot(method).Call(jen.Id("b")), jen.Err().Op("!=").Nil()).Block(failV(mismatch("%v", jen.Err()))),
 			jen.Return(jen.Id("v"), jen.Nil()),
 		)
-	case ShapeSlice:
-		call := wireQual("Slice").Call(jen.Id("d"), valueType(sh.Elem), c.readFunc(sh.Elem))
-		if types.Identical(sh.Type.Underlying(), sh.Type) {
+	case shapeSlice:
+		call := wireQual("Slice").Call(jen.Id("d"), valueType(sh.elem), c.readFunc(sh.elem))
+		if types.Identical(sh.typ.Underlying(), sh.typ) {
 			body = append(body, jen.Return(call))
 		} else {
 			body = append(body,
@@ -316,32 +316,32 @@ func (c *codec) reader(sh *Shape) string {
 				jen.Return(t.Clone().Parens(jen.Id("x")), jen.Err()),
 			)
 		}
-	case ShapeArray:
+	case shapeArray:
 		body = append(body, declare,
-			jen.List(jen.Id("x"), jen.Err()).Op(":=").Add(wireQual("Slice").Call(jen.Id("d"), valueType(sh.Elem), c.readFunc(sh.Elem))),
+			jen.List(jen.Id("x"), jen.Err()).Op(":=").Add(wireQual("Slice").Call(jen.Id("d"), valueType(sh.elem), c.readFunc(sh.elem))),
 			jen.If(jen.Err().Op("!=").Nil()).Block(failV(jen.Err())),
 			jen.If(jen.Len(jen.Id("x")).Op("!=").Len(jen.Id("v"))).Block(failV(mismatch("%d values for an array of %d", jen.Len(jen.Id("x")), jen.Len(jen.Id("v"))))),
 			jen.Copy(jen.Id("v").Index(jen.Op(":")), jen.Id("x")),
 			jen.Return(jen.Id("v"), jen.Nil()),
 		)
-	case ShapeMap:
-		key := typeCode(sh.Type.Underlying().(*types.Map).Key())
+	case shapeMap:
+		key := typeCode(sh.typ.Underlying().(*types.Map).Key())
 		body = append(body, declare,
 			jen.List(jen.Id("g"), jen.Err()).Op(":=").Id("d").Dot("Group").Call(),
 			jen.If(jen.Err().Op("!=").Nil()).Block(failV(jen.Err())),
 			jen.For(jen.Id("g").Dot("Next").Call()).Block(
-				jen.List(jen.Id("x"), jen.Err()).Op(":=").Add(c.readFunc(sh.Elem)).Call(jen.Op("&").Id("g")),
+				jen.List(jen.Id("x"), jen.Err()).Op(":=").Add(c.readFunc(sh.elem)).Call(jen.Op("&").Id("g")),
 				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 				jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Id("v").Op("=").Make(t.Clone())),
 				jen.Id("v").Index(key.Parens(jen.Id("g").Dot("Key").Call())).Op("=").Id("x"),
 			),
 			jen.Return(jen.Id("v"), jen.Id("g").Dot("Err").Call()),
 		)
-	case ShapeStruct:
+	case shapeStruct:
 		var cases []jen.Code
-		for _, fd := range sh.Fields {
-			cases = append(cases, jen.Case(jen.Lit(fd.Key)).Block(
-				c.readEntry(fd.Shape, jen.Op("&").Id("g"), func(x jen.Code) jen.Code { return jen.Id("v").Dot(fd.Path).Op("=").Add(x) }, failV),
+		for _, fd := range sh.fields {
+			cases = append(cases, jen.Case(jen.Lit(fd.key)).Block(
+				c.readEntry(fd.shape, jen.Op("&").Id("g"), func(x jen.Code) jen.Code { return jen.Id("v").Dot(fd.path).Op("=").Add(x) }, failV),
 			))
 		}
 		body = append(body, declare,
@@ -354,64 +354,64 @@ func (c *codec) reader(sh *Shape) string {
 			))
 		}
 		body = append(body, jen.Return(jen.Id("v"), jen.Id("g").Dot("Err").Call()))
-	case ShapePointer:
+	case shapePointer:
 		body = append(body,
 			jen.List(jen.Id("g"), jen.Err()).Op(":=").Id("d").Dot("Group").Call(),
 			jen.If(jen.Err().Op("!=").Nil().Op("||").Op("!").Id("g").Dot("Next").Call()).Block(jen.Return(jen.Nil(), jen.Err())),
-			jen.List(jen.Id("x"), jen.Err()).Op(":=").Add(c.readFunc(sh.Elem)).Call(jen.Op("&").Id("g")),
+			jen.List(jen.Id("x"), jen.Err()).Op(":=").Add(c.readFunc(sh.elem)).Call(jen.Op("&").Id("g")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 			jen.Return(jen.Op("&").Id("x"), jen.Nil()),
 		)
 	}
-	doc(c.f, "%s reads a %s.", name, typeString(sh.Type))
+	doc(c.f, "%s reads a %s.", name, typeString(sh.typ))
 	c.f.Func().Id(name).Params(jen.Id("d").Op("*").Qual(wirePath, "Decoder")).Params(t.Clone(), jen.Error()).Block(body...)
 	return name
 }
 
 // cloner emits (once) and names the helper deep-copying a value.
-func (c *codec) cloner(sh *Shape) string {
+func (c *codec) cloner(sh *shape) string {
 	name, todo := c.helper("Clone", sh)
 	if !todo {
 		return name
 	}
-	t := typeCode(sh.Type)
+	t := typeCode(sh.typ)
 	var body []jen.Code
-	switch sh.Kind {
-	case ShapeSlice:
+	switch sh.kind {
+	case shapeSlice:
 		body = append(body,
 			jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())),
 			jen.Id("out").Op(":=").Make(t.Clone(), jen.Len(jen.Id("v"))),
 			jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("v")).Block(
-				jen.Id("out").Index(jen.Id("i")).Op("=").Add(c.cloneExpr(sh.Elem, jen.Id("x"))),
+				jen.Id("out").Index(jen.Id("i")).Op("=").Add(c.cloneExpr(sh.elem, jen.Id("x"))),
 			),
 			jen.Return(jen.Id("out")),
 		)
-	case ShapeMap:
+	case shapeMap:
 		body = append(body,
 			jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())),
 			jen.Id("out").Op(":=").Make(t.Clone(), jen.Len(jen.Id("v"))),
 			jen.For(jen.List(jen.Id("k"), jen.Id("x")).Op(":=").Range().Id("v")).Block(
-				jen.Id("out").Index(jen.Id("k")).Op("=").Add(c.cloneExpr(sh.Elem, jen.Id("x"))),
+				jen.Id("out").Index(jen.Id("k")).Op("=").Add(c.cloneExpr(sh.elem, jen.Id("x"))),
 			),
 			jen.Return(jen.Id("out")),
 		)
-	case ShapeArray:
+	case shapeArray:
 		body = append(body,
 			jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("v")).Block(
-				jen.Id("v").Index(jen.Id("i")).Op("=").Add(c.cloneExpr(sh.Elem, jen.Id("x"))),
+				jen.Id("v").Index(jen.Id("i")).Op("=").Add(c.cloneExpr(sh.elem, jen.Id("x"))),
 			),
 			jen.Return(jen.Id("v")),
 		)
-	case ShapePointer:
+	case shapePointer:
 		body = append(body,
 			jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())),
-			jen.Id("x").Op(":=").Add(c.cloneExpr(sh.Elem, jen.Op("*").Id("v"))),
+			jen.Id("x").Op(":=").Add(c.cloneExpr(sh.elem, jen.Op("*").Id("v"))),
 			jen.Return(jen.Op("&").Id("x")),
 		)
-	case ShapeStruct:
-		for _, fd := range sh.Fields {
-			if fd.Shape.hasRefs() {
-				body = append(body, jen.Id("v").Dot(fd.Path).Op("=").Add(c.cloneExpr(fd.Shape, jen.Id("v").Dot(fd.Path))))
+	case shapeStruct:
+		for _, fd := range sh.fields {
+			if fd.shape.hasRefs() {
+				body = append(body, jen.Id("v").Dot(fd.path).Op("=").Add(c.cloneExpr(fd.shape, jen.Id("v").Dot(fd.path))))
 			}
 		}
 		body = append(body, jen.Return(jen.Id("v")))
@@ -423,24 +423,24 @@ func (c *codec) cloner(sh *Shape) string {
 
 // emitCodec emits the session's encoder and decoder, the helpers they
 // call, and the Codec that hands them to the runtime.
-func emitCodec(f *jen.File, m *Model, c *codec) {
-	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.Session) }
+func emitCodec(f *jen.File, m *model, c *codec) {
+	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.sessionType) }
 
 	var enc []jen.Code
-	for _, fd := range m.Fields {
-		enc = append(enc, jen.If(jen.Id("s").Dot("has").Index(jen.Lit(fd.Index))).Block(c.writeEntry(fd.Shape, fd.Key, jen.Id("s").Dot("data").Dot(fd.Path))))
+	for _, fd := range m.fields {
+		enc = append(enc, jen.If(jen.Id("s").Dot("has").Index(jen.Lit(fd.index))).Block(c.writeEntry(fd.shape, fd.key, jen.Id("s").Dot("data").Dot(fd.path))))
 	}
 	enc = append(enc, jen.Return(jen.Nil()))
 	doc(f, "encode writes each present field as an entry keyed by its session key.")
 	f.Func().Params(recv()).Id("encode").Params(jen.Id("e").Op("*").Qual(wirePath, "Encoder")).Error().Block(enc...)
 
 	var cases []jen.Code
-	for _, fd := range m.Fields {
+	for _, fd := range m.fields {
 		assign := func(x jen.Code) jen.Code {
-			return jen.List(jen.Id("s").Dot("data").Dot(fd.Path), jen.Id("s").Dot("has").Index(jen.Lit(fd.Index))).Op("=").List(x, jen.True())
+			return jen.List(jen.Id("s").Dot("data").Dot(fd.path), jen.Id("s").Dot("has").Index(jen.Lit(fd.index))).Op("=").List(x, jen.True())
 		}
-		cases = append(cases, jen.Case(jen.Lit(fd.Key)).Block(
-			c.readEntry(fd.Shape, jen.Id("d"), assign, func(err jen.Code) jen.Code { return jen.Return(err) }),
+		cases = append(cases, jen.Case(jen.Lit(fd.key)).Block(
+			c.readEntry(fd.shape, jen.Id("d"), assign, func(err jen.Code) jen.Code { return jen.Return(err) }),
 		))
 	}
 	doc(f, "decodeEntry reads the entry at d into the field with that key. Unknown keys are left for the decoder to skip: they belong to fields removed since the cookie was written.")
@@ -456,43 +456,43 @@ func emitCodec(f *jen.File, m *Model, c *codec) {
 	// copyFrom lets the runtime keep verified cookies decoded; it is left
 	// out when a field could share memory through a copy.
 	copyable := true
-	for _, fd := range m.Fields {
-		copyable = copyable && !fd.Shape.opaqueRefs()
+	for _, fd := range m.fields {
+		copyable = copyable && !fd.shape.opaqueRefs()
 	}
 	if copyable {
 		copyBody := []jen.Code{
 			jen.List(jen.Id("s").Dot("data"), jen.Id("s").Dot("has")).Op("=").List(jen.Id("src").Dot("data"), jen.Id("src").Dot("has")),
 		}
-		for _, fd := range m.Fields {
-			if fd.Shape.hasRefs() {
-				copyBody = append(copyBody, jen.Id("s").Dot("data").Dot(fd.Path).Op("=").Add(c.cloneExpr(fd.Shape, jen.Id("src").Dot("data").Dot(fd.Path))))
+		for _, fd := range m.fields {
+			if fd.shape.hasRefs() {
+				copyBody = append(copyBody, jen.Id("s").Dot("data").Dot(fd.path).Op("=").Add(c.cloneExpr(fd.shape, jen.Id("src").Dot("data").Dot(fd.path))))
 			}
 		}
 		doc(f, "copyFrom sets the fields and their presence to src's, sharing no memory with it. The state is left alone.")
-		f.Func().Params(recv()).Id("copyFrom").Params(jen.Id("src").Op("*").Id(m.Session)).Block(copyBody...)
+		f.Func().Params(recv()).Id("copyFrom").Params(jen.Id("src").Op("*").Id(m.sessionType)).Block(copyBody...)
 	}
 
 	doc(f, "empty reports whether no field holds a value.")
 	f.Func().Params(recv()).Id("empty").Params().Bool().Block(
-		jen.Return(jen.Id("s").Dot("has").Op("==").Index(jen.Lit(len(m.Fields))).Bool().Values()),
+		jen.Return(jen.Id("s").Dot("has").Op("==").Index(jen.Lit(len(m.fields))).Bool().Values()),
 	)
 
 	fields := jen.Dict{
-		jen.Id("Name"): jen.Lit(m.Name),
+		jen.Id("Name"): jen.Lit(m.name),
 		jen.Id("State"): jen.Func().Params(recv()).Op("*").Qual(runtimePath, "State").Block(
 			jen.Return(jen.Op("&").Id("s").Dot("state")),
 		),
-		jen.Id("Empty"):       jen.Parens(jen.Op("*").Id(m.Session)).Dot("empty"),
-		jen.Id("Encode"):      jen.Parens(jen.Op("*").Id(m.Session)).Dot("encode"),
-		jen.Id("DecodeEntry"): jen.Parens(jen.Op("*").Id(m.Session)).Dot("decodeEntry"),
+		jen.Id("Empty"):       jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("empty"),
+		jen.Id("Encode"):      jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("encode"),
+		jen.Id("DecodeEntry"): jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("decodeEntry"),
 	}
 	if copyable {
-		fields[jen.Id("Copy")] = jen.Parens(jen.Op("*").Id(m.Session)).Dot("copyFrom")
-		doc(f, "%s binds %s to the runtime.", m.CodecVar, m.Session)
+		fields[jen.Id("Copy")] = jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("copyFrom")
+		doc(f, "%s binds %s to the runtime.", m.codecVar, m.sessionType)
 	} else {
-		doc(f, "%s binds %s to the runtime. It has no Copy: a field's type marshals itself and may share memory with a copy, so the runtime verifies and decodes the cookie on every request instead of remembering it.", m.CodecVar, m.Session)
+		doc(f, "%s binds %s to the runtime. It has no Copy: a field's type marshals itself and may share memory with a copy, so the runtime verifies and decodes the cookie on every request instead of remembering it.", m.codecVar, m.sessionType)
 	}
-	f.Var().Id(m.CodecVar).Op("=").Qual(runtimePath, "Codec").Index(jen.Id(m.Session)).Values(fields)
+	f.Var().Id(m.codecVar).Op("=").Qual(runtimePath, "Codec").Index(jen.Id(m.sessionType)).Values(fields)
 }
 
 func convertTo(basic string, v jen.Code) *jen.Statement {

@@ -104,7 +104,7 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 			if m == nil {
 				continue
 			}
-			m.BuildConstraint = buildConstraint(pkg, obj)
+			m.buildConstraint = buildConstraint(pkg, obj)
 			checkTypeNames(m, pkg.Fset, dir, &errs)
 			if len(errs) > 0 {
 				continue

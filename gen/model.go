@@ -11,86 +11,85 @@ import (
 	"unicode/utf8"
 )
 
-// Model is what is generated for one struct: its fields with their keys and
+// model is what is generated for one struct: its fields with their keys and
 // how each is encoded, all names resolved.
-type Model struct {
-	Name    string // the struct's name, e.g. Visitor
-	PkgPath string // its package's import path
-	PkgName string // its package's name
-	Fields  []*Field
-	// BuildConstraint is the //go:build line of the file declaring the
+type model struct {
+	name    string // the struct's name, e.g. Visitor
+	pkgPath string // its package's import path
+	pkgName string // its package's name
+	fields  []*field
+	// buildConstraint is the //go:build line of the file declaring the
 	// struct, if any: the generated file must be built exactly when it is.
-	BuildConstraint string
+	buildConstraint string
 
 	pkg *types.Package
 
 	// Generated package-level names.
-	Session     string // VisitorSession
-	Config      string // VisitorConfig
-	Interface   string // VisitorInterface
-	Option      string // VisitorOption
-	Policy      string // VisitorPolicy
-	Lifecycle   string // VisitorLifecycle
-	AfterReq    string // VisitorAfterRequest
-	WithPolicy  string // WithVisitorPolicy
-	WithHooks   string // WithVisitorAfterRequest
-	New         string // NewVisitorInterface
-	From        string // VisitorFrom
-	CodecVar    string // visitorCodec
-	Declaration token.Position
+	sessionType      string // VisitorSession
+	configType       string // VisitorConfig
+	interfaceType    string // VisitorInterface
+	optionType       string // VisitorOption
+	policyType       string // VisitorPolicy
+	lifecycleType    string // VisitorLifecycle
+	afterRequestType string // VisitorAfterRequest
+	withPolicyFunc   string // WithVisitorPolicy
+	withHooksFunc    string // WithVisitorAfterRequest
+	newFunc          string // NewVisitorInterface
+	fromFunc         string // VisitorFrom
+	codecVar         string // visitorCodec
 }
 
-// Kind is how a value is encoded on the wire.
-type Kind int
+// scalarKind is how a scalar value is encoded on the wire.
+type scalarKind int
 
 // The kinds of value the generator knows.
 const (
-	KindBool Kind = iota + 1
-	KindInt
-	KindUint
-	KindFloat
-	KindString
-	KindBytes
-	KindTime
+	kindBool scalarKind = iota + 1
+	kindInt
+	kindUint
+	kindFloat
+	kindString
+	kindBytes
+	kindTime
 )
 
-// Field is one stored field of a struct: of the session struct itself, or
+// field is one stored field of a struct: of the session struct itself, or
 // of a struct nested in it.
-type Field struct {
-	Name     string // the Go field name
-	Path     string // the selector from the struct value: Name, or Inner.Name when promoted
-	Accessor string // the exported stem of its methods: Username, for SetUsername
-	Key      string // the session key
-	Type     types.Type
-	Shape    *Shape
-	Doc      string // the user's comment on the field, if any
-	Pos      token.Position
-	Index    int // position among the session's fields: the presence bit
+type field struct {
+	name     string // the Go field name
+	path     string // the selector from the struct value: Name, or Inner.Name when promoted
+	accessor string // the exported stem of its methods: Username, for SetUsername
+	key      string // the session key
+	typ      types.Type
+	shape    *shape
+	doc      string // the user's comment on the field, if any
+	position token.Position
+	index    int // position among the session's fields: the presence bit
 
 	pos token.Pos
 }
 
 // composite reports whether the field gets an UpdateF method: a value
 // with parts that can change in place.
-func (f *Field) composite() bool {
-	switch f.Shape.Kind {
-	case ShapeSlice, ShapeArray, ShapeMap, ShapeStruct, ShapePointer:
+func (f *field) composite() bool {
+	switch f.shape.kind {
+	case shapeSlice, shapeArray, shapeMap, shapeStruct, shapePointer:
 		return true
 	}
 	return false
 }
 
-// Methods returns the method names generated for the field.
-func (f *Field) Methods() []string {
-	a := f.Accessor
+// methods returns the method names generated for the field.
+func (f *field) methods() []string {
+	a := f.accessor
 	names := []string{a, "Set" + a, "Has" + a, "Delete" + a, "Pop" + a}
 	if f.composite() {
 		names = append(names, "Update"+a)
 	}
-	switch f.Shape.Kind {
-	case ShapeSlice:
+	switch f.shape.kind {
+	case shapeSlice:
 		names = append(names, "Append"+a)
-	case ShapeMap:
+	case shapeMap:
 		names = append(names, "Set"+a+"Key", "Delete"+a+"Key")
 	}
 	return names
@@ -100,8 +99,8 @@ func (f *Field) Methods() []string {
 var sessionMethods = []string{"Modified", "Accessed", "IsNew", "Clear", "Permanent", "SetPermanent", "Err", "Flash", "FlashCategory", "Flashes"}
 
 // packageNames returns the package-level names generated for the model.
-func (m *Model) packageNames() []string {
-	return []string{m.Session, m.Config, m.Config + "FromEnv", m.Interface, m.Option, m.Policy, m.Lifecycle, m.AfterReq, m.WithPolicy, m.WithHooks, m.New, m.From, m.CodecVar}
+func (m *model) packageNames() []string {
+	return []string{m.sessionType, m.configType, m.configType + "FromEnv", m.interfaceType, m.optionType, m.policyType, m.lifecycleType, m.afterRequestType, m.withPolicyFunc, m.withHooksFunc, m.newFunc, m.fromFunc, m.codecVar}
 }
 
 // isNamed tells whether t is the named type pkg.name.
@@ -112,30 +111,29 @@ func isNamed(t types.Type, pkg, name string) bool {
 
 // buildModel checks the struct declared by obj and builds its model.
 // Problems are collected into errs, positions made relative to dir.
-func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, dir string, errs *ErrorList) *Model {
+func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, dir string, errs *ErrorList) *model {
 	pos := func(p token.Pos) token.Position { return relativePosition(fset.Position(p), dir) }
 	fail := func(p token.Pos, field, format string, args ...any) {
 		*errs = append(*errs, &Error{Pos: pos(p), Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	name := obj.Name()
-	m := &Model{
-		Name:        name,
-		PkgPath:     obj.Pkg().Path(),
-		PkgName:     obj.Pkg().Name(),
-		Session:     name + "Session",
-		Config:      name + "Config",
-		Interface:   name + "Interface",
-		Option:      name + "Option",
-		Policy:      name + "Policy",
-		Lifecycle:   name + "Lifecycle",
-		AfterReq:    name + "AfterRequest",
-		WithPolicy:  "With" + name + "Policy",
-		WithHooks:   "With" + name + "AfterRequest",
-		New:         "New" + name + "Interface",
-		From:        name + "From",
-		CodecVar:    lowerFirst(name) + "Codec",
-		Declaration: pos(obj.Pos()),
-		pkg:         obj.Pkg(),
+	m := &model{
+		name:             name,
+		pkgPath:          obj.Pkg().Path(),
+		pkgName:          obj.Pkg().Name(),
+		sessionType:      name + "Session",
+		configType:       name + "Config",
+		interfaceType:    name + "Interface",
+		optionType:       name + "Option",
+		policyType:       name + "Policy",
+		lifecycleType:    name + "Lifecycle",
+		afterRequestType: name + "AfterRequest",
+		withPolicyFunc:   "With" + name + "Policy",
+		withHooksFunc:    "With" + name + "AfterRequest",
+		newFunc:          "New" + name + "Interface",
+		fromFunc:         name + "From",
+		codecVar:         lowerFirst(name) + "Codec",
+		pkg:              obj.Pkg(),
 	}
 	named, _ := obj.Type().(*types.Named)
 	if named != nil && named.TypeParams().Len() > 0 {
@@ -152,15 +150,15 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 	sh := &shaper{pkg: obj.Pkg(), fset: fset, dir: dir, errs: errs, visible: map[*types.TypeName]bool{obj: true}}
 	fields, _ := sh.fieldsOf(st)
 	for i, f := range fields {
-		f.Index = i
-		if !strings.Contains(f.Path, ".") {
-			f.Doc = docs[f.Name]
+		f.index = i
+		if !strings.Contains(f.path, ".") {
+			f.doc = docs[f.name]
 		}
 	}
-	m.Fields = fields
+	m.fields = fields
 	for _, f := range fields {
-		if d := f.Shape.entryDepth(); d > maxWireDepth {
-			fail(f.pos, f.Name, "type %s is stored %d levels deep (one for each struct, map, slice and array, and for each pointer held in a slice, array, map or pointer), but the session decoder accepts at most %d; flatten it, or give a type inside it MarshalText and UnmarshalText methods so that it is stored as one value", types.TypeString(f.Type, types.RelativeTo(m.pkg)), d, maxWireDepth)
+		if d := f.shape.entryDepth(); d > maxWireDepth {
+			fail(f.pos, f.name, "type %s is stored %d levels deep (one for each struct, map, slice and array, and for each pointer held in a slice, array, map or pointer), but the session decoder accepts at most %d; flatten it, or give a type inside it MarshalText and UnmarshalText methods so that it is stored as one value", types.TypeString(f.typ, types.RelativeTo(m.pkg)), d, maxWireDepth)
 		}
 	}
 	checkMethodNames(m, fail)
@@ -173,16 +171,16 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 // checkMethodNames refuses fields whose generated methods would collide
 // with each other or with the session-wide methods: a field Clear would give
 // the session two methods Clear, a field SetX and a field X two SetX.
-func checkMethodNames(m *Model, fail func(token.Pos, string, string, ...any)) {
-	owner := map[string]*Field{}
-	for _, f := range m.Fields {
-		for _, n := range f.Methods() {
+func checkMethodNames(m *model, fail func(token.Pos, string, string, ...any)) {
+	owner := map[string]*field{}
+	for _, f := range m.fields {
+		for _, n := range f.methods() {
 			if slices.Contains(sessionMethods, n) {
-				fail(f.pos, f.Name, "the generated method %s would collide with the session's own %s method; rename the field (the key can stay: tag it `session:%q`)", n, n, f.Key)
+				fail(f.pos, f.name, "the generated method %s would collide with the session's own %s method; rename the field (the key can stay: tag it `session:%q`)", n, n, f.key)
 				break
 			}
 			if prev := owner[n]; prev != nil {
-				fail(f.pos, f.Name, "the generated method %s would collide with the one generated for field %s; rename one of the fields (keys can stay, with a `session:\"...\"` tag)", n, prev.Name)
+				fail(f.pos, f.name, "the generated method %s would collide with the one generated for field %s; rename one of the fields (keys can stay, with a `session:\"...\"` tag)", n, prev.name)
 				break
 			}
 			owner[n] = f

@@ -57,7 +57,7 @@ var otherLocals = []string{"categories", "category", "cfg", "ctx", "e", "fn", "h
 // no package-level declaration of the user's package, no predeclared
 // identifier and no local variable of the generated code has it, else the
 // first free one of session<name>, session<name>2, session<name>3, ...
-func importNames(m *Model) []imported {
+func importNames(m *model) []imported {
 	taken := map[string]bool{}
 	for _, names := range [][]string{m.pkg.Scope().Names(), types.Universe.Names(), typeLocals, otherLocals, m.packageNames()} {
 		for _, n := range names {
@@ -65,7 +65,7 @@ func importNames(m *Model) []imported {
 		}
 	}
 	imps := slices.Clone(fixedImports)
-	seen := map[string]bool{m.PkgPath: true}
+	seen := map[string]bool{m.pkgPath: true}
 	for _, im := range imps {
 		seen[im.path] = true
 	}
@@ -108,22 +108,22 @@ func freeName(name string, taken map[string]bool) string {
 // visitTypeNames calls visit for each named type and alias the generated
 // code spells: the struct, and every one typeCode writes for a field, a
 // part of one, or a field of a nested struct.
-func (m *Model) visitTypeNames(visit func(*types.TypeName)) {
-	var shape func(sh *Shape)
-	shape = func(sh *Shape) {
-		visitTypeNames(sh.Type, visit)
-		if sh.Elem != nil {
-			shape(sh.Elem)
+func (m *model) visitTypeNames(visit func(*types.TypeName)) {
+	var walk func(sh *shape)
+	walk = func(sh *shape) {
+		visitTypeNames(sh.typ, visit)
+		if sh.elem != nil {
+			walk(sh.elem)
 		}
-		for _, f := range sh.Fields {
-			shape(f.Shape)
+		for _, f := range sh.fields {
+			walk(f.shape)
 		}
 	}
-	if obj := m.pkg.Scope().Lookup(m.Name); obj != nil {
+	if obj := m.pkg.Scope().Lookup(m.name); obj != nil {
 		visit(obj.(*types.TypeName))
 	}
-	for _, f := range m.Fields {
-		shape(f.Shape)
+	for _, f := range m.fields {
+		walk(f.shape)
 	}
 }
 
@@ -157,7 +157,7 @@ func visitTypeNames(t types.Type, visit func(*types.TypeName)) {
 // checkTypeNames refuses a type of the user's package that the generated
 // code spells where one of its local variables of the same name would
 // hide it.
-func checkTypeNames(m *Model, fset *token.FileSet, dir string, errs *ErrorList) {
+func checkTypeNames(m *model, fset *token.FileSet, dir string, errs *ErrorList) {
 	done := map[*types.TypeName]bool{}
 	m.visitTypeNames(func(obj *types.TypeName) {
 		if done[obj] || obj.Pkg() != m.pkg || !slices.Contains(typeLocals, obj.Name()) {
@@ -166,7 +166,7 @@ func checkTypeNames(m *Model, fset *token.FileSet, dir string, errs *ErrorList) 
 		done[obj] = true
 		*errs = append(*errs, &Error{
 			Pos: relativePosition(fset.Position(obj.Pos()), dir),
-			Msg: fmt.Sprintf("type %s is declared here, but the code sessiongen generates for type %s has a local variable %s that would hide it; rename the type", obj.Name(), m.Name, obj.Name()),
+			Msg: fmt.Sprintf("type %s is declared here, but the code sessiongen generates for type %s has a local variable %s that would hide it; rename the type", obj.Name(), m.name, obj.Name()),
 		})
 	})
 }
@@ -175,7 +175,7 @@ func checkTypeNames(m *Model, fset *token.FileSet, dir string, errs *ErrorList) 
 // code (not of a file sessiongen generated) that is named like a
 // package-level name of the generated file, or like a predeclared
 // identifier the generated file uses.
-func checkPackageNames(pkg *packages.Package, m *Model, content []byte, dir string, errs *ErrorList) error {
+func checkPackageNames(pkg *packages.Package, m *model, content []byte, dir string, errs *ErrorList) error {
 	f, err := parser.ParseFile(token.NewFileSet(), "", content, parser.SkipObjectResolution)
 	if err != nil {
 		return fmt.Errorf("parsing the generated code: %w", err)
@@ -198,7 +198,7 @@ func checkPackageNames(pkg *packages.Package, m *Model, content []byte, dir stri
 		if p, ok := users(n); ok {
 			*errs = append(*errs, &Error{
 				Pos: p,
-				Msg: fmt.Sprintf("%s is declared here, but sessiongen generates %s for type %s; rename this declaration", n, n, m.Name),
+				Msg: fmt.Sprintf("%s is declared here, but sessiongen generates %s for type %s; rename this declaration", n, n, m.name),
 			})
 		}
 	}
@@ -206,7 +206,7 @@ func checkPackageNames(pkg *packages.Package, m *Model, content []byte, dir stri
 		if p, ok := users(n); ok {
 			*errs = append(*errs, &Error{
 				Pos: p,
-				Msg: fmt.Sprintf("%s is declared here, which hides Go's predeclared %s from the file sessiongen generates for type %s, and that file uses it; rename this declaration", n, n, m.Name),
+				Msg: fmt.Sprintf("%s is declared here, which hides Go's predeclared %s from the file sessiongen generates for type %s, and that file uses it; rename this declaration", n, n, m.name),
 			})
 		}
 	}

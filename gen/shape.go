@@ -7,46 +7,45 @@ import (
 	"reflect"
 )
 
-// ShapeKind is how a Go type is stored: the structure the encoder, decoder
+// shapeKind is how a Go type is stored: the structure the encoder, decoder
 // and deep copy follow.
-type ShapeKind int
+type shapeKind int
 
 // The shapes.
 const (
-	ShapeScalar    ShapeKind = iota + 1 // bool, string, numbers, []byte, time.Time
-	ShapeByteArray                      // [N]byte, stored as bytes
-	ShapeText                           // encoding.TextMarshaler and TextUnmarshaler
-	ShapeJSON                           // json.Marshaler and json.Unmarshaler
-	ShapeSlice
-	ShapeArray
-	ShapeMap // string-kinded keys
-	ShapeStruct
-	ShapePointer
+	shapeScalar    shapeKind = iota + 1 // bool, string, numbers, []byte, time.Time
+	shapeByteArray                      // [N]byte, stored as bytes
+	shapeText                           // encoding.TextMarshaler and TextUnmarshaler
+	shapeJSON                           // json.Marshaler and json.Unmarshaler
+	shapeSlice
+	shapeArray
+	shapeMap // string-kinded keys
+	shapeStruct
+	shapePointer
 )
 
-// Shape describes how values of one Go type are stored.
-type Shape struct {
-	Kind   ShapeKind
-	Scalar Kind       // for ShapeScalar
-	Type   types.Type // the Go type, as declared
-	Elem   *Shape     // slice, array, map value, pointer target
-	Len    int64      // array and byte-array length
-	Fields []*Field   // struct fields, embedded ones flattened as Go promotes them
+// shape describes how values of one Go type are stored.
+type shape struct {
+	kind   shapeKind
+	scalar scalarKind // for shapeScalar
+	typ    types.Type // the Go type, as declared
+	elem   *shape     // slice, array, map value, pointer target
+	fields []*field   // struct fields, embedded ones flattened as Go promotes them
 }
 
 // hasRefs reports whether a value of the shape can share memory with a
 // copy of it, so that handing it out needs a deep copy.
-func (s *Shape) hasRefs() bool {
-	switch s.Kind {
-	case ShapeScalar:
-		return s.Scalar == KindBytes
-	case ShapeSlice, ShapeMap, ShapePointer:
+func (s *shape) hasRefs() bool {
+	switch s.kind {
+	case shapeScalar:
+		return s.scalar == kindBytes
+	case shapeSlice, shapeMap, shapePointer:
 		return true
-	case ShapeArray:
-		return s.Elem.hasRefs()
-	case ShapeStruct:
-		for _, f := range s.Fields {
-			if f.Shape.hasRefs() {
+	case shapeArray:
+		return s.elem.hasRefs()
+	case shapeStruct:
+		for _, f := range s.fields {
+			if f.shape.hasRefs() {
 				return true
 			}
 		}
@@ -64,14 +63,14 @@ const maxWireDepth = 32
 // a pointer's target. Structs, maps, slices and arrays are one level each; so
 // is a pointer, whose target goes in a group of one entry (none for nil).
 // Scalars, byte arrays and marshalers are bytes: no level.
-func (s *Shape) valueDepth() int {
-	switch s.Kind {
-	case ShapeSlice, ShapeArray, ShapeMap, ShapePointer:
-		return 1 + s.Elem.valueDepth()
-	case ShapeStruct:
+func (s *shape) valueDepth() int {
+	switch s.kind {
+	case shapeSlice, shapeArray, shapeMap, shapePointer:
+		return 1 + s.elem.valueDepth()
+	case shapeStruct:
 		d := 0
-		for _, f := range s.Fields {
-			d = max(d, f.Shape.entryDepth())
+		for _, f := range s.fields {
+			d = max(d, f.shape.entryDepth())
 		}
 		return 1 + d
 	}
@@ -81,9 +80,9 @@ func (s *Shape) valueDepth() int {
 // entryDepth is valueDepth for the value of an entry (a session field, a
 // field of a nested struct): a pointer entry holds its target itself, and
 // is absent for nil.
-func (s *Shape) entryDepth() int {
-	if s.Kind == ShapePointer {
-		return s.Elem.valueDepth()
+func (s *shape) entryDepth() int {
+	if s.kind == shapePointer {
+		return s.elem.valueDepth()
 	}
 	return s.valueDepth()
 }
@@ -93,15 +92,15 @@ func (s *Shape) entryDepth() int {
 // such a value is copied as a whole, so a copy may share memory with the
 // original, and the generator cannot know whether the type ever changes
 // that memory in place.
-func (s *Shape) opaqueRefs() bool {
-	switch s.Kind {
-	case ShapeText, ShapeJSON:
-		return typeHasRefs(s.Type, map[types.Type]bool{})
-	case ShapeSlice, ShapeArray, ShapeMap, ShapePointer:
-		return s.Elem.opaqueRefs()
-	case ShapeStruct:
-		for _, f := range s.Fields {
-			if f.Shape.opaqueRefs() {
+func (s *shape) opaqueRefs() bool {
+	switch s.kind {
+	case shapeText, shapeJSON:
+		return typeHasRefs(s.typ, map[types.Type]bool{})
+	case shapeSlice, shapeArray, shapeMap, shapePointer:
+		return s.elem.opaqueRefs()
+	case shapeStruct:
+		for _, f := range s.fields {
+			if f.shape.opaqueRefs() {
 				return true
 			}
 		}
@@ -155,12 +154,12 @@ type shaper struct {
 
 // shapeOf returns the shape of t, or a message saying why t cannot be
 // stored.
-func (sh *shaper) shapeOf(t types.Type) (*Shape, string) {
+func (sh *shaper) shapeOf(t types.Type) (*shape, string) {
 	if isNamed(t, "time", "Time") {
-		return &Shape{Kind: ShapeScalar, Scalar: KindTime, Type: t}, ""
+		return &shape{kind: shapeScalar, scalar: kindTime, typ: t}, ""
 	}
 	if k, ok := basicKind(t); ok {
-		return &Shape{Kind: ShapeScalar, Scalar: k, Type: t}, ""
+		return &shape{kind: shapeScalar, scalar: k, typ: t}, ""
 	}
 	if b, ok := t.Underlying().(*types.Basic); ok {
 		switch {
@@ -172,13 +171,13 @@ func (sh *shaper) shapeOf(t types.Type) (*Shape, string) {
 		return nil, fmt.Sprintf("%s is not supported", b)
 	}
 	if isBytes(t) {
-		return &Shape{Kind: ShapeScalar, Scalar: KindBytes, Type: t}, ""
+		return &shape{kind: shapeScalar, scalar: kindBytes, typ: t}, ""
 	}
 	if implementsText(t) {
-		return &Shape{Kind: ShapeText, Type: t}, ""
+		return &shape{kind: shapeText, typ: t}, ""
 	}
 	if implementsJSON(t) {
-		return &Shape{Kind: ShapeJSON, Type: t}, ""
+		return &shape{kind: shapeJSON, typ: t}, ""
 	}
 	if n, ok := types.Unalias(t).(*types.Named); ok {
 		if sh.visible[n.Obj()] {
@@ -193,22 +192,22 @@ func (sh *shaper) shapeOf(t types.Type) (*Shape, string) {
 		if elem == nil {
 			return nil, why
 		}
-		return &Shape{Kind: ShapePointer, Type: t, Elem: elem}, ""
+		return &shape{kind: shapePointer, typ: t, elem: elem}, ""
 	case *types.Slice:
 		elem, why := sh.shapeOf(u.Elem())
 		if elem == nil {
 			return nil, why
 		}
-		return &Shape{Kind: ShapeSlice, Type: t, Elem: elem}, ""
+		return &shape{kind: shapeSlice, typ: t, elem: elem}, ""
 	case *types.Array:
 		if b, ok := u.Elem().Underlying().(*types.Basic); ok && b.Kind() == types.Uint8 {
-			return &Shape{Kind: ShapeByteArray, Type: t, Len: u.Len()}, ""
+			return &shape{kind: shapeByteArray, typ: t}, ""
 		}
 		elem, why := sh.shapeOf(u.Elem())
 		if elem == nil {
 			return nil, why
 		}
-		return &Shape{Kind: ShapeArray, Type: t, Elem: elem, Len: u.Len()}, ""
+		return &shape{kind: shapeArray, typ: t, elem: elem}, ""
 	case *types.Map:
 		if b, ok := u.Key().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
 			return nil, fmt.Sprintf("map keys must be strings (or a string type), not %s; convert the keys with strconv, or use a slice of pairs", types.TypeString(u.Key(), types.RelativeTo(sh.pkg)))
@@ -217,7 +216,7 @@ func (sh *shaper) shapeOf(t types.Type) (*Shape, string) {
 		if elem == nil {
 			return nil, why
 		}
-		return &Shape{Kind: ShapeMap, Type: t, Elem: elem}, ""
+		return &shape{kind: shapeMap, typ: t, elem: elem}, ""
 	case *types.Struct:
 		if _, named := types.Unalias(t).(*types.Named); !named {
 			for i := 0; i < u.NumFields(); i++ {
@@ -233,7 +232,7 @@ func (sh *shaper) shapeOf(t types.Type) (*Shape, string) {
 		if fields == nil && why != "" {
 			return nil, why
 		}
-		return &Shape{Kind: ShapeStruct, Type: t, Fields: fields}, ""
+		return &shape{kind: shapeStruct, typ: t, fields: fields}, ""
 	case *types.Interface:
 		return nil, "interfaces (any included) cannot be decoded without knowing the concrete type; use a concrete type"
 	case *types.Chan:
@@ -261,7 +260,7 @@ func (sh *shaper) settable(t types.Type, st *types.Struct) bool {
 
 // candidate is a field found while flattening embedded structs.
 type candidate struct {
-	field *Field
+	field *field
 	depth int
 	ok    bool
 }
@@ -270,7 +269,7 @@ type candidate struct {
 // structs as Go promotes their fields: the shallowest field of a name wins,
 // and two at the same depth hide each other. It reports problems with
 // positions and returns nil if there were any.
-func (sh *shaper) fieldsOf(st *types.Struct) ([]*Field, string) {
+func (sh *shaper) fieldsOf(st *types.Struct) ([]*field, string) {
 	before := len(*sh.errs)
 	var cands []candidate
 	sh.collect(st, "", 0, &cands)
@@ -281,36 +280,36 @@ func (sh *shaper) fieldsOf(st *types.Struct) ([]*Field, string) {
 	best := map[string]int{}
 	count := map[string]int{}
 	for _, c := range cands {
-		d, seen := best[c.field.Name]
+		d, seen := best[c.field.name]
 		switch {
 		case !seen || c.depth < d:
-			best[c.field.Name], count[c.field.Name] = c.depth, 1
+			best[c.field.name], count[c.field.name] = c.depth, 1
 		case c.depth == d:
-			count[c.field.Name]++
+			count[c.field.name]++
 		}
 	}
-	var out []*Field
-	keys := map[string]*Field{}
+	var out []*field
+	keys := map[string]*field{}
 	for _, c := range cands {
-		if c.depth != best[c.field.Name] {
+		if c.depth != best[c.field.name] {
 			continue // hidden by a shallower field
 		}
-		if count[c.field.Name] > 1 {
-			sh.fail(c.field.pos, c.field.Name, "field %s is promoted from two embedded structs at the same depth, so Go hides both; rename one or tag one with another name", c.field.Name)
+		if count[c.field.name] > 1 {
+			sh.fail(c.field.pos, c.field.name, "field %s is promoted from two embedded structs at the same depth, so Go hides both; rename one or tag one with another name", c.field.name)
 			continue
 		}
-		if prev, dup := keys[c.field.Key]; dup {
-			sh.fail(c.field.pos, c.field.Name, "session key %q is already used by field %s at %s; give one of them another key with a `session:\"...\"` tag", c.field.Key, prev.Name, prev.Pos)
+		if prev, dup := keys[c.field.key]; dup {
+			sh.fail(c.field.pos, c.field.name, "session key %q is already used by field %s at %s; give one of them another key with a `session:\"...\"` tag", c.field.key, prev.name, prev.position)
 			continue
 		}
-		keys[c.field.Key] = c.field
+		keys[c.field.key] = c.field
 		out = append(out, c.field)
 	}
 	if len(*sh.errs) > before {
 		return nil, "its fields have errors (above)"
 	}
 	if out == nil {
-		out = []*Field{}
+		out = []*field{}
 	}
 	return out, ""
 }
@@ -358,20 +357,20 @@ func (sh *shaper) collect(st *types.Struct, path string, depth int, out *[]candi
 		if !v.Exported() && v.Pkg() != sh.pkg {
 			continue
 		}
-		f := &Field{
-			Name:     v.Name(),
-			Path:     sel,
-			Accessor: upperFirst(v.Name()),
-			Key:      tag,
-			Type:     v.Type(),
-			Pos:      relativePosition(sh.fset.Position(v.Pos()), sh.dir),
+		f := &field{
+			name:     v.Name(),
+			path:     sel,
+			accessor: upperFirst(v.Name()),
+			key:      tag,
+			typ:      v.Type(),
+			position: relativePosition(sh.fset.Position(v.Pos()), sh.dir),
 			pos:      v.Pos(),
 		}
-		if f.Key == "" {
-			f.Key = snakeCase(v.Name())
+		if f.key == "" {
+			f.key = snakeCase(v.Name())
 		}
-		if msg := checkKey(f.Key); msg != "" {
-			sh.fail(v.Pos(), v.Name(), "session key %q %s; change the tag", f.Key, msg)
+		if msg := checkKey(f.key); msg != "" {
+			sh.fail(v.Pos(), v.Name(), "session key %q %s; change the tag", f.key, msg)
 			continue
 		}
 		shape, why := sh.shapeOf(v.Type())
@@ -379,7 +378,7 @@ func (sh *shaper) collect(st *types.Struct, path string, depth int, out *[]candi
 			sh.fail(v.Pos(), v.Name(), "type %s is not supported: %s (or tag the field `session:\"-\"`)", types.TypeString(v.Type(), types.RelativeTo(sh.pkg)), why)
 			continue
 		}
-		f.Shape = shape
+		f.shape = shape
 		*out = append(*out, candidate{field: f, depth: depth})
 	}
 }
@@ -389,22 +388,22 @@ func (sh *shaper) fail(p token.Pos, field, format string, args ...any) {
 }
 
 // basicKind classifies booleans, strings and real numbers, named or not.
-func basicKind(t types.Type) (Kind, bool) {
+func basicKind(t types.Type) (scalarKind, bool) {
 	b, ok := t.Underlying().(*types.Basic)
 	if !ok {
 		return 0, false
 	}
 	switch {
 	case b.Kind() == types.Bool:
-		return KindBool, true
+		return kindBool, true
 	case b.Kind() == types.String:
-		return KindString, true
+		return kindString, true
 	case b.Info()&types.IsInteger != 0 && b.Info()&types.IsUnsigned != 0:
-		return KindUint, true
+		return kindUint, true
 	case b.Info()&types.IsInteger != 0:
-		return KindInt, true
+		return kindInt, true
 	case b.Info()&types.IsFloat != 0:
-		return KindFloat, true
+		return kindFloat, true
 	}
 	return 0, false
 }

@@ -1,0 +1,16 @@
+// Package gen generates the typed session code of a Go struct; it is the
+// library behind the sessiongen command.
+//
+// Generate loads the user's packages with golang.org/x/tools/go/packages,
+// checks each named struct and builds a model of what to emit (model.go,
+// shape.go: the fields, their session keys, how each value is stored), then
+// renders one file per struct with jennifer: the API and the session type
+// (emit.go), each field's methods (emit_accessors.go), the encoder, decoder
+// and deep copies (emit_codec.go). names.go chooses the generated file's
+// import names and refuses user declarations it would clash with.
+//
+// gen writes nothing: Generate returns the Files, or the problems found in
+// the user's declarations as an ErrorList whose every Error names its
+// file:line:col. Writing, checking and exit codes belong to cmd/sessiongen.
+// Generated code calls the runtime package, which gen never imports.
+package gen
