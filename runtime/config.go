@@ -24,6 +24,9 @@ const (
 	// MaxCookieSize is the largest name plus value a browser stores; a
 	// larger cookie is dropped silently by the browser, so it is refused here.
 	MaxCookieSize = 4096
+	// DefaultStoreKeyPrefix prefixes the store keys of server-side
+	// sessions unless Config.StoreKeyPrefix says otherwise.
+	DefaultStoreKeyPrefix = "sessiongen:session:"
 	// MinSecretKeyLen is the shortest secret key accepted outside
 	// development mode: 32 bytes, the output size of HMAC-SHA256.
 	MinSecretKeyLen = 32
@@ -93,6 +96,41 @@ type Config struct {
 	// MaxCookieSize bounds the cookie's name plus value; zero means 4096,
 	// the browsers' limit, which is also the most it may be.
 	MaxCookieSize int
+
+	// Store, when set, keeps sessions on the server (Flask-Session's
+	// model; scs's stores): the cookie carries only a signed, random
+	// 256-bit session ID, the session's bytes live in the Store under the
+	// SHA-256 of that ID, and the Interface's Regenerate, Destroy and
+	// DestroyAll end sessions for good. nil keeps sessions in the cookie
+	// itself. Handlers do not change either way. See runtime/memstore
+	// (one process) and runtime/redisstore (many).
+	Store Store
+	// IdleTimeout ends a server-side session that long after its last
+	// save or refresh (default: Lifetime). Enforced by the store on every
+	// read.
+	IdleTimeout time.Duration
+	// TouchInterval is how often, at most, a request that reads a
+	// server-side session without changing it moves the record's expiry
+	// (one round trip, the data not rewritten). Default: a minute, or
+	// half of IdleTimeout if that is shorter.
+	TouchInterval time.Duration
+	// StoreKeyPrefix prefixes the store keys of server-side sessions;
+	// default "sessiongen:session:".
+	StoreKeyPrefix string
+	// UserKey names the session key (a field's `session:"..."` key, whose
+	// value is a string or an integer) that identifies the session's user:
+	// server-side sessions are then indexed by it, and
+	// Interface.DestroyAll ends every session of one user. Empty: no
+	// index.
+	UserKey string
+	// ErrorHandler answers a request whose session could not be opened or
+	// saved (the store is unreachable, the record changed under a
+	// concurrent request, the cookie is too large), in place of the
+	// handler's response: nothing of it was sent yet. The error was
+	// already given to OnError. nil means the default: 503 for
+	// ErrStoreUnavailable, 409 for ErrConflict, 500 otherwise, with the
+	// status text as the body and Cache-Control: no-store.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
 	// Salt is bound into every cookie's MAC beside the cookie name, as
 	// itsdangerous binds its salt, so that a cookie minted for one purpose
@@ -221,6 +259,15 @@ func (c Config) validate() (*settings, error) {
 	if s.VerifiedCacheSize == 0 {
 		s.VerifiedCacheSize = DefaultVerifiedCacheSize
 	}
+	if s.IdleTimeout == 0 {
+		s.IdleTimeout = s.Lifetime
+	}
+	if s.TouchInterval == 0 {
+		s.TouchInterval = min(time.Minute, s.IdleTimeout/2)
+	}
+	if s.StoreKeyPrefix == "" {
+		s.StoreKeyPrefix = DefaultStoreKeyPrefix
+	}
 	s.secure = !(s.Development || s.DisableSecure) || s.Partitioned
 	s.sameSite = s.SameSite
 	if s.sameSite == 0 {
@@ -237,6 +284,12 @@ func (c Config) validate() (*settings, error) {
 		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is longer than the 400 days browsers honour", s.Lifetime)}
 	case s.AbsoluteLifetime != 0 && (s.AbsoluteLifetime < time.Second || s.AbsoluteLifetime > MaxLifetime):
 		return nil, &ConfigError{"AbsoluteLifetime", ErrCookieConfig, fmt.Sprintf("%v is outside one second to 400 days; leave it zero for no absolute limit", s.AbsoluteLifetime)}
+	case s.IdleTimeout < time.Second || s.TouchInterval < 0 || s.TouchInterval > s.IdleTimeout:
+		return nil, &ConfigError{"IdleTimeout/TouchInterval", ErrCookieConfig, fmt.Sprintf("IdleTimeout %v must be at least a second and TouchInterval %v between zero and it", s.IdleTimeout, s.TouchInterval)}
+	case s.Store == nil && (s.UserKey != "" || c.IdleTimeout != 0):
+		return nil, &ConfigError{"UserKey/IdleTimeout", ErrCookieConfig, "they apply to server-side sessions: set Store too (runtime/memstore or runtime/redisstore), or remove them"}
+	case s.Store != nil && s.AllowNullSession && len(s.SecretKey) == 0:
+		return nil, &ConfigError{"Store", ErrNoSecretKey, "server-side sessions sign their ID cookie: set SecretKey"}
 	case strings.ContainsAny(s.Salt, ".|"):
 		return nil, &ConfigError{"Salt", ErrCookieConfig, fmt.Sprintf("%q holds \".\" or \"|\", which separate what the MAC covers: use letters, digits, \"-\" or \"_\"", s.Salt)}
 	case s.VerifiedCacheSize > MaxVerifiedCacheSize:

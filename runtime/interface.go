@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"hash"
 	"net/http"
@@ -122,7 +124,12 @@ func New[S any](cfg Config, codec Codec[S], opts ...Option[S]) (*Interface[S], e
 		if salt == "" {
 			salt = codec.Name
 		}
-		if si.storage, err = newCookieStorage(s, salt); err != nil {
+		if s.Store != nil {
+			si.storage, err = newStoreStorage(s, salt)
+		} else {
+			si.storage, err = newCookieStorage(s, salt)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -150,7 +157,7 @@ func (si *Interface[S]) VerifiedCacheStats() VerifiedCacheStats { return si.veri
 func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
 	s := new(S)
 	si.openInto(r, s)
-	return s, nil
+	return s, si.codec.State(s).loadErr
 }
 
 // MaxCookieCandidates is how many cookies of the session's name one request
@@ -221,6 +228,14 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 		}
 		var zero S
 		*s = zero
+		if !isCookieError(err) {
+			// The store failed: the session may well exist. The request
+			// must not go on as if it did not (a save would replace it).
+			st := si.codec.State(s)
+			st.loadErr = err
+			si.report(r, err)
+			break
+		}
 		if err != errNotCookieValue {
 			rejected = append(rejected, err)
 		}
@@ -260,7 +275,7 @@ func (si *Interface[S]) load(r *http.Request, s *S, name, value string) error {
 	}
 	sc := si.pool.Get().(*scratch)
 	defer si.pool.Put(sc)
-	payload, date, err := si.storage.load(r.Context(), sc, name, value, now)
+	payload, date, err := si.storage.load(r.Context(), sc, si.codec.State(s), name, value, now)
 	if err != nil {
 		return err
 	}
@@ -304,6 +319,14 @@ func (si *Interface[S]) checkAge(name, value string, date, created int64, now ti
 	return nil
 }
 
+// isCookieError tells the errors of a cookie that does not open (the
+// request goes on with a new session) from those of a store that could
+// not answer.
+func isCookieError(err error) bool {
+	var ce *CookieError
+	return err == errNotCookieValue || errors.As(err, &ce)
+}
+
 // errAbsoluteLifetime is the cause of an ErrCookieExpired for a session
 // older than AbsoluteLifetime.
 var errAbsoluteLifetime = errorString("the session is older than AbsoluteLifetime")
@@ -344,10 +367,16 @@ func (si *Interface[S]) report(r *http.Request, err error) {
 // A cookie larger than MaxCookieSize is not sent: the error wraps
 // ErrCookieTooLarge. Null sessions are never saved.
 func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S) error {
+	st := si.codec.State(s)
+	if st.loader != nil {
+		return nil // never used: not even loaded
+	}
+	if st.loadErr != nil {
+		return st.loadErr
+	}
 	if si.IsNullSession(s) {
 		return nil
 	}
-	st := si.codec.State(s)
 	h := w.Header()
 	if st.has(statusAccessed) {
 		addVaryCookie(h)
@@ -355,7 +384,7 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	name := si.CookieName(r)
 	if si.codec.Empty(s) && st.empty() {
 		if st.has(statusModified) {
-			if err := si.storage.remove(r.Context(), name, st.origin); err != nil {
+			if err := si.storage.remove(r.Context(), st); err != nil {
 				return err
 			}
 			c := si.cookieFor(r, name)
@@ -370,10 +399,10 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 		}
 		return nil
 	}
-	if !si.ShouldSetCookie(r, s) {
-		return nil
-	}
 	now := si.cfg.now()
+	if !si.ShouldSetCookie(r, s) {
+		return si.storage.keepAlive(r.Context(), st, now)
+	}
 	if si.cfg.AbsoluteLifetime > 0 && st.created == 0 {
 		st.created = now.Unix()
 	}
@@ -392,7 +421,7 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	line := append(sc.line[:0], name...)
 	line = append(line, '=')
 	valueAt := len(line)
-	line, err = si.storage.save(r.Context(), sc, line, name, st.origin, payload, now)
+	line, err = si.storage.save(r.Context(), sc, st, line, name, payload, now)
 	sc.line = line
 	if err != nil {
 		return fmt.Errorf("sessiongen: saving the session: %w", err)
@@ -420,4 +449,85 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	addVaryCookie(h)
 	noSharedCache(h)
 	return nil
+}
+
+// ErrNoSession is returned by Regenerate and Destroy for a context that
+// carries no session of the Interface's type.
+var ErrNoSession = errors.New("sessiongen: the context carries no session: call this with the request's context, under the middleware")
+
+// ErrNoStore is returned by DestroyAll for cookie sessions, which the server
+// keeps no record of: set Config.Store.
+var ErrNoStore = errors.New("sessiongen: sessions are kept in cookies, which the server cannot end: set Config.Store")
+
+// Regenerate gives the session of the request carrying ctx a new ID, keeping
+// its data, and deletes the record under the old ID now: call it at login
+// and at every change of privilege, so that an ID planted before (session
+// fixation) or seen before is worth nothing after. The new ID goes out with
+// the response. With cookie sessions there is no ID: the session is marked
+// modified, so a new cookie is minted, but a copy of the old cookie stays
+// valid until it expires.
+func (si *Interface[S]) Regenerate(ctx context.Context) error {
+	s := From[S](ctx)
+	if s == nil {
+		return ErrNoSession
+	}
+	st := si.codec.State(s)
+	if !st.Modify() {
+		return st.Err()
+	}
+	if si.storage == nil || st.loadErr != nil {
+		return st.loadErr
+	}
+	err := si.storage.remove(ctx, st) // a new ID is made at the save
+	if errors.Is(err, ErrNotFound) {
+		err = nil
+	}
+	return err
+}
+
+// Destroy ends the session of the request carrying ctx: its record is
+// deleted now (server-side sessions), its data cleared, and the response
+// deletes the cookie, so a copy of the cookie taken before opens nothing.
+// What the handler stores afterwards starts a new session with a new ID.
+// With cookie sessions it clears the session; a copy of the old cookie
+// stays valid until it expires.
+func (si *Interface[S]) Destroy(ctx context.Context) error {
+	s := From[S](ctx)
+	if s == nil {
+		return ErrNoSession
+	}
+	st := si.codec.State(s)
+	st.Load()
+	if st.loadErr != nil {
+		return st.loadErr
+	}
+	if st.has(statusNull) {
+		st.Modify() // records ErrNullSession
+		return st.Err()
+	}
+	err := si.storage.remove(ctx, st)
+	// Everything goes, fields and metadata: the session is new, and emptied
+	// by this request, so the save deletes the cookie.
+	kept := st.status & (statusSaved | statusLate)
+	var zero S
+	*s = zero
+	st = si.codec.State(s)
+	st.status = kept | statusNew
+	st.Modify()
+	return err
+}
+
+// DestroyAll ends every server-side session of user (the value of the
+// Config.UserKey field when they were saved), on every instance of the
+// application, and returns how many it ended. A request of that user that
+// is under way cannot bring its session back (see Store.Commit).
+func (si *Interface[S]) DestroyAll(ctx context.Context, user string) (int, error) {
+	ss, ok := si.storage.(*storeStorage)
+	if !ok {
+		return 0, ErrNoStore
+	}
+	if si.cfg.UserKey == "" {
+		return 0, &ConfigError{"UserKey", ErrCookieConfig, "DestroyAll needs sessions indexed by user: name the session key that holds the user in Config.UserKey"}
+	}
+	return ss.store.DeleteUser(ctx, user)
 }

@@ -36,17 +36,18 @@ var ErrSessionHijacked = errors.New("sessiongen: the session was changed and the
 // Its shape is func(http.Handler) http.Handler: mux wrapping in net/http,
 // r.Use(si.Middleware) in chi.
 //
-// If the session cannot be saved (a cookie over MaxCookieSize), the
-// response becomes a 500, the error goes to Config.OnError, and what next
-// writes afterwards is discarded: a browser would have dropped the cookie
-// silently. A write to a null session is reported to Config.OnError too.
+// If the session cannot be opened or saved (a cookie over MaxCookieSize, a
+// store that does not answer, a record changed by a concurrent request),
+// the error goes to Config.OnError, Config.ErrorHandler answers in place of
+// next (by default a 500, 503 or 409), and what next writes afterwards is
+// discarded: no 2xx goes out that the session did not earn. A write to a
+// null session is reported to Config.OnError too.
 func (si *Interface[S]) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lc, err := si.Begin(w, r)
 		if err != nil {
 			si.report(r, err)
-			w.Header().Set("Cache-Control", "no-store")
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			si.answerError(w, r, err)
 			return
 		}
 		next.ServeHTTP(lc.ResponseWriter(), lc.Request())
@@ -84,9 +85,18 @@ func (si *Interface[S]) Begin(w http.ResponseWriter, r *http.Request) (*Lifecycl
 	lc.responseWriter = responseWriter{ResponseWriter: w, saver: lc}
 	lc.ctx = sessionContext[S]{Context: r.Context(), s: &lc.session}
 	lc.r = r.WithContext(&lc.ctx)
-	si.openInto(lc.r, &lc.session)
+	if si.storage != nil && si.storage.lazy() {
+		// Opened on first use: a request that never touches its session
+		// costs the store nothing.
+		si.codec.State(&lc.session).loader = lc
+	} else {
+		si.openInto(lc.r, &lc.session)
+	}
 	return lc, nil
 }
+
+// loadNow opens the session on its first use.
+func (lc *Lifecycle[S]) loadNow() { lc.si.openInto(lc.r, &lc.session) }
 
 // Request returns the request with the session in its context.
 func (lc *Lifecycle[S]) Request() *http.Request { return lc.r }
@@ -125,6 +135,35 @@ func (lc *Lifecycle[S]) save() error {
 	}
 	lc.si.codec.State(s).status |= statusSaved
 	return err
+}
+
+// answerError answers in place of the handler, whose response could not
+// carry the session: with Config.ErrorHandler, or the default.
+func (lc *Lifecycle[S]) answerError(w http.ResponseWriter, err error) { lc.si.answerError(w, lc.r, err) }
+
+func (si *Interface[S]) answerError(w http.ResponseWriter, r *http.Request, err error) {
+	if h := si.cfg.ErrorHandler; h != nil {
+		h(w, r, err)
+		return
+	}
+	DefaultErrorHandler(w, r, err)
+}
+
+// DefaultErrorHandler is the Config.ErrorHandler used when none is set: 503
+// Service Unavailable when the store could not be reached, 409 Conflict
+// when the session changed under a concurrent request (or was ended by a
+// logout) while this one ran, 500 otherwise; the status text as the body,
+// nothing of the error; Cache-Control: no-store.
+func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
+	code := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, ErrStoreUnavailable):
+		code = http.StatusServiceUnavailable
+	case errors.Is(err, ErrConflict):
+		code = http.StatusConflict
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, http.StatusText(code), code)
 }
 
 // hijacked reports a session changed before its connection was hijacked,

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"strconv"
+
 	"github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -131,4 +133,34 @@ func encodeMeta(e *wire.Encoder, st *State) {
 		e.StringValue(f.Message)
 	}
 	e.EndList(mark)
+}
+
+// payloadString returns the value of the top-level field key of a wire
+// payload as text (a string as it is, an integer in decimal), or "" if it
+// is absent or of another type. It indexes server-side sessions by user
+// (Config.UserKey) without decoding the session.
+func payloadString(payload []byte, key string) string {
+	if len(payload) < 2 {
+		return ""
+	}
+	var d wire.Decoder
+	d.Reset(payload[2:])
+	for d.Next() {
+		if string(d.Key()) != key {
+			continue
+		}
+		switch d.Type() {
+		case wire.TypeBytes:
+			v, _ := d.String()
+			return v
+		case wire.TypeInt:
+			v, _ := d.Int()
+			return strconv.FormatInt(v, 10)
+		case wire.TypeUint:
+			v, _ := d.Uint()
+			return strconv.FormatUint(v, 10)
+		}
+		return ""
+	}
+	return ""
 }

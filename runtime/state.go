@@ -37,6 +37,29 @@ type State struct {
 	popped  bool    // Flashes was called during this request
 	created int64   // Unix seconds the session began, with Config.AbsoluteLifetime; 0: not yet saved
 	origin  string  // the cookie value the session was opened from; "" for a new session
+	rec     storeRef
+	// loader opens the session on first use, for storage whose loading
+	// costs a round trip (a Store): a request that never touches its
+	// session never pays it. nil once loaded, and for cookies.
+	loader  interface{ loadNow() }
+	loadErr error // the Store failed while loading: the session reads as new, and is not saved
+}
+
+// storeRef is what a server-side session's State knows of its record.
+type storeRef struct {
+	id      string // the session ID, raw bytes; "" until a record is made
+	version uint64 // the record's version when loaded or last committed; 0: none
+	expires int64  // the record's expiry, Unix milliseconds
+}
+
+// Load opens the session now if it was left to open on first use. The
+// generated code calls it before reading a field's presence directly (in
+// Delete and Pop); every other State method calls it itself.
+func (s *State) Load() {
+	if l := s.loader; l != nil {
+		s.loader = nil
+		l.loadNow()
+	}
 }
 
 // Flash is a message stored for the next request that shows it, with its
@@ -52,11 +75,15 @@ const DefaultFlashCategory = "message"
 func (s *State) has(f status) bool { return s.status&f != 0 }
 
 // Access records a read.
-func (s *State) Access() { s.status |= statusAccessed }
+func (s *State) Access() {
+	s.Load()
+	s.status |= statusAccessed
+}
 
 // Modify records a write. It returns false, and records ErrNullSession, when
 // the session is a null session and must not change.
 func (s *State) Modify() bool {
+	s.Load()
 	if s.has(statusNull) {
 		s.status |= statusAccessed
 		s.err = ErrNullSession
@@ -91,7 +118,10 @@ func (s *State) Modified() bool { return s.has(statusModified) }
 
 // IsNew reports whether the request brought no valid session cookie
 // (Flask's session.new).
-func (s *State) IsNew() bool { return s.has(statusNew) }
+func (s *State) IsNew() bool {
+	s.Load()
+	return s.has(statusNew)
+}
 
 // IsNull reports whether this is a null session.
 func (s *State) IsNull() bool { return s.has(statusNull) }

@@ -2,6 +2,10 @@ package runtime
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"time"
 )
 
@@ -19,19 +23,24 @@ type storage interface {
 	// loaded every time (an encrypted cookie, whose date securecookie
 	// keeps to itself; an ID whose record may change or die in a store).
 	identify(value string) string
+	// lazy tells whether loading costs a round trip, so that a session is
+	// opened only when the request first uses it.
+	lazy() bool
 	// load verifies the cookie value and returns the payload it stands
 	// for (which may alias sc) and when that was saved (Unix seconds; -1
-	// when the storage cannot tell). A value with bytes net/http refuses
-	// in a cookie gets errNotCookieValue: it is ignored, as net/http
-	// ignores it.
-	load(ctx context.Context, sc *scratch, name, value string, now time.Time) (payload []byte, date int64, err error)
-	// save keeps payload for the session opened from the cookie value
-	// prev ("" for a new one) and appends to dst the cookie value that
-	// finds it again, which must not alias sc.buf.
-	save(ctx context.Context, sc *scratch, dst []byte, name, prev string, payload []byte, now time.Time) ([]byte, error)
-	// remove forgets the session opened from the cookie value prev,
-	// which this request emptied; the caller deletes the cookie.
-	remove(ctx context.Context, name, prev string) error
+	// when the storage cannot tell), noting in st what it needs to save
+	// it again. A value with bytes net/http refuses in a cookie gets
+	// errNotCookieValue: it is ignored, as net/http ignores it.
+	load(ctx context.Context, sc *scratch, st *State, name, value string, now time.Time) (payload []byte, date int64, err error)
+	// save keeps payload for the session st and appends to dst the cookie
+	// value that finds it again, which must not alias sc.buf.
+	save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, now time.Time) ([]byte, error)
+	// remove forgets the session st, which this request emptied; the
+	// caller deletes the cookie.
+	remove(ctx context.Context, st *State) error
+	// keepAlive is told of a session used but not saved: a store moves
+	// the record's expiry when it is due.
+	keepAlive(ctx context.Context, st *State, now time.Time) error
 }
 
 // cookieStorage keeps the payload in the cookie itself, signed (and
@@ -59,13 +68,141 @@ func (cs *cookieStorage) identify(value string) string {
 	return ""
 }
 
-func (cs *cookieStorage) load(_ context.Context, sc *scratch, name, value string, now time.Time) ([]byte, int64, error) {
+func (cs *cookieStorage) lazy() bool { return false }
+
+func (cs *cookieStorage) load(_ context.Context, sc *scratch, _ *State, name, value string, now time.Time) ([]byte, int64, error) {
 	return cs.signer.open(sc, name, value, now)
 }
 
-func (cs *cookieStorage) save(_ context.Context, sc *scratch, dst []byte, name, _ string, payload []byte, now time.Time) ([]byte, error) {
+func (cs *cookieStorage) save(_ context.Context, sc *scratch, _ *State, dst []byte, name string, payload []byte, now time.Time) ([]byte, error) {
 	return cs.signer.appendValue(sc, dst, name, payload, now)
 }
 
 // remove has nothing to forget: the cookie was the session.
-func (cs *cookieStorage) remove(context.Context, string, string) error { return nil }
+func (cs *cookieStorage) remove(context.Context, *State) error { return nil }
+
+// keepAlive has nothing to do: a cookie's age is refreshed only by saving
+// it, as Flask decides.
+func (cs *cookieStorage) keepAlive(context.Context, *State, time.Time) error { return nil }
+
+// storeStorage keeps the payload in a Store, under the SHA-256 of a random
+// 256-bit session ID; the cookie carries the ID, signed as a cookie
+// payload is (so a forged ID never reaches the store, and key rotation
+// works as for cookie sessions). Every request loads the record afresh:
+// a destroyed session must stay destroyed.
+type storeStorage struct {
+	store  Store
+	signer *macSigner
+	cfg    *settings
+}
+
+// sessionIDLen is the length of a session ID in bytes: 256 bits.
+const sessionIDLen = 32
+
+func newStoreStorage(s *settings, salt string) (*storeStorage, error) {
+	signer, err := newSigner(s, salt)
+	if err != nil {
+		return nil, err
+	}
+	mac, ok := signer.(*macSigner)
+	if !ok {
+		// The ID is no secret worth encrypting: it is signed, never
+		// encrypted, so EncryptionKey has nothing to do here.
+		return nil, &ConfigError{"EncryptionKey", ErrEncryptionKey, "server-side sessions keep their data in the Store and only a signed ID in the cookie: remove EncryptionKey (or Store)"}
+	}
+	return &storeStorage{store: s.Store, signer: mac, cfg: s}, nil
+}
+
+func (ss *storeStorage) identify(string) string { return "" }
+
+func (ss *storeStorage) lazy() bool { return true }
+
+// key returns the store key of a session ID: a dump of the store holds
+// no live cookie.
+func (ss *storeStorage) key(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return ss.cfg.StoreKeyPrefix + hex.EncodeToString(sum[:])
+}
+
+func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, value string, now time.Time) ([]byte, int64, error) {
+	id, date, err := ss.signer.open(sc, name, value, now)
+	if err != nil {
+		return nil, -1, err
+	}
+	if len(id) != sessionIDLen {
+		return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: errMalformed}
+	}
+	rec, err := ss.store.Find(ctx, ss.key(string(id)))
+	if errors.Is(err, ErrNotFound) {
+		// Strict: an unknown or expired ID is never adopted; the request
+		// gets a new session, saved under a new ID.
+		return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: err}
+	}
+	if err != nil {
+		return nil, -1, err
+	}
+	st.rec = storeRef{id: string(id), version: rec.Version, expires: rec.Expires.UnixMilli()}
+	return rec.Data, date, nil
+}
+
+func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, now time.Time) ([]byte, error) {
+	if st.rec.id == "" {
+		id := make([]byte, sessionIDLen)
+		if _, err := rand.Read(id); err != nil {
+			return dst, err
+		}
+		st.rec = storeRef{id: string(id)}
+	}
+	expires := ss.expiry(st, now)
+	rec := Record{Data: payload, Version: st.rec.version + 1, Expires: expires}
+	if ss.cfg.UserKey != "" {
+		rec.User = payloadString(payload, ss.cfg.UserKey)
+	}
+	if err := ss.store.Commit(ctx, ss.key(st.rec.id), st.rec.version, rec); err != nil {
+		return dst, err
+	}
+	st.rec.version, st.rec.expires = rec.Version, expires.UnixMilli()
+	return ss.signer.appendValue(sc, dst, name, []byte(st.rec.id), now)
+}
+
+// expiry is when the record of st dies unless used again: IdleTimeout from
+// now, and never past AbsoluteLifetime from its creation.
+func (ss *storeStorage) expiry(st *State, now time.Time) time.Time {
+	exp := now.Add(ss.cfg.IdleTimeout)
+	if ss.cfg.AbsoluteLifetime > 0 && st.created != 0 {
+		if end := time.Unix(st.created, 0).Add(ss.cfg.AbsoluteLifetime); end.Before(exp) {
+			return end
+		}
+	}
+	return exp
+}
+
+func (ss *storeStorage) remove(ctx context.Context, st *State) error {
+	if st.rec.id == "" {
+		return nil
+	}
+	err := ss.store.Delete(ctx, ss.key(st.rec.id))
+	st.rec = storeRef{}
+	return err
+}
+
+// keepAlive moves the record's expiry when the last move is older than
+// TouchInterval: a session read on every request is not rewritten on
+// every request. A record that changed or died meanwhile is left alone.
+func (ss *storeStorage) keepAlive(ctx context.Context, st *State, now time.Time) error {
+	if st.rec.version == 0 {
+		return nil
+	}
+	expires := ss.expiry(st, now)
+	if expires.UnixMilli()-st.rec.expires < ss.cfg.TouchInterval.Milliseconds() {
+		return nil
+	}
+	err := ss.store.Touch(ctx, ss.key(st.rec.id), st.rec.version, expires)
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+		return nil
+	}
+	if err == nil {
+		st.rec.expires = expires.UnixMilli()
+	}
+	return err
+}

@@ -19,8 +19,9 @@ import (
 type responseWriter struct {
 	http.ResponseWriter
 	saver interface {
-		save() error // runs the hooks and saves the session
-		hijacked()   // the connection was taken over
+		save() error                                  // runs the hooks and saves the session
+		answerError(w http.ResponseWriter, err error) // answers in place of a handler whose session was not saved
+		hijacked()                                    // the connection was taken over
 	}
 	committed bool
 	failed    bool // save failed: the response is a 500 and the handler's output is dropped
@@ -62,8 +63,8 @@ func (w flushHijackWriter) Flush() { w.flush() }
 func (w flushHijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) { return w.hijack() }
 
 // commit saves the session unless that already happened. If saving fails,
-// it sends a 500 in place of the handler's response, with none of the
-// handler's headers and Cache-Control: no-store.
+// the error handler answers in place of the handler, with none of the
+// handler's headers.
 func (w *responseWriter) commit() {
 	if w.committed {
 		return
@@ -75,9 +76,7 @@ func (w *responseWriter) commit() {
 		for k := range h {
 			delete(h, k)
 		}
-		// The error depends on this request's session: no cache may keep it.
-		h.Set("Cache-Control", "no-store")
-		http.Error(w.ResponseWriter, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		w.saver.answerError(w.ResponseWriter, err)
 	}
 }
 
