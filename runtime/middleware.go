@@ -139,7 +139,9 @@ func (lc *Lifecycle[S]) save() error {
 
 // answerError answers in place of the handler, whose response could not
 // carry the session: with Config.ErrorHandler, or the default.
-func (lc *Lifecycle[S]) answerError(w http.ResponseWriter, err error) { lc.si.answerError(w, lc.r, err) }
+func (lc *Lifecycle[S]) answerError(w http.ResponseWriter, err error) {
+	lc.si.answerError(w, lc.r, err)
+}
 
 func (si *Interface[S]) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	if h := si.cfg.ErrorHandler; h != nil {
