@@ -32,7 +32,8 @@ func emit(m *model) ([]byte, error) {
 	} else {
 		f.HeaderComment(Header)
 	}
-	for _, im := range importNames(m) {
+	imps := importNames(m)
+	for _, im := range imps {
 		if im.name == im.pkg {
 			f.ImportName(im.path, im.name)
 		} else {
@@ -40,12 +41,13 @@ func emit(m *model) ([]byte, error) {
 		}
 	}
 
-	c := newCodec(f, m)
+	c := newCodec(m, imps)
 	emitAPI(f, m)
 	emitSessionType(f, m)
 	emitSessionMethods(f, m)
 	for _, fd := range m.fields {
 		emitAccessors(f, m, c, fd)
+		c.emitHelpers(f)
 	}
 	emitCodec(f, m, c)
 	emitGuard(f, m)
@@ -68,9 +70,29 @@ const docWidth = 80
 
 // doc emits a doc comment, wrapped, one // line per line of text.
 func doc(f *jen.File, format string, args ...any) {
-	for _, line := range wrap(fmt.Sprintf(format, args...), docWidth) {
-		f.Comment(line)
+	for _, line := range docCode(format, args...) {
+		f.Add(line)
 	}
+}
+
+// docCode returns a doc comment's lines, wrapped, for a declaration built
+// before its place in the file is known.
+func docCode(format string, args ...any) []jen.Code {
+	var lines []jen.Code
+	for _, line := range wrap(fmt.Sprintf(format, args...), docWidth) {
+		lines = append(lines, jen.Comment(line))
+	}
+	return lines
+}
+
+// withArticle puts "a" or "an" before a type's name, as its first letter
+// sounds: an Address, a Profile, a []Item, a User (u is read "you" in most
+// type names).
+func withArticle(name string) string {
+	if name != "" && strings.ContainsRune("aeioAEIO", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
 }
 
 // wrap breaks text into lines of at most width bytes, at spaces; a word
@@ -101,13 +123,13 @@ func emitAPI(f *jen.File, m *model) {
 	rt := func(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
 	ofSession := func(name string) *jen.Statement { return rt(name).Index(jen.Id(m.sessionType)) }
 
-	doc(f, "%s configures a %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is the runtime package's Config: see the sessiongen README, or go doc %s Config, for every field.", m.configType, m.interfaceType, runtimePath)
+	doc(f, "%s configures %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is the runtime package's Config: see the sessiongen README, or go doc %s Config, for every field.", m.configType, withArticle(m.interfaceType), runtimePath)
 	f.Type().Id(m.configType).Op("=").Add(rt("Config"))
 
 	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies: serve handlers through its Middleware and read each request's session with %s. Its methods are the runtime package's Interface's: go doc %s Interface.", m.interfaceType, m.name, m.fromFunc, runtimePath)
 	f.Type().Id(m.interfaceType).Op("=").Add(ofSession("Interface"))
 
-	doc(f, "%s configures a %s beyond its %s: give %s and %s to %s.", m.optionType, m.interfaceType, m.configType, m.withPolicyFunc, m.withHooksFunc, m.newFunc)
+	doc(f, "%s configures %s beyond its %s: give %s and %s to %s.", m.optionType, withArticle(m.interfaceType), m.configType, m.withPolicyFunc, m.withHooksFunc, m.newFunc)
 	f.Type().Id(m.optionType).Op("=").Add(ofSession("Option"))
 
 	doc(f, "%s overrides some of the methods of Flask's SessionInterface per request (the cookie's domain, say): each function gets the configured answer and returns the one to use. Fixed when the %s is built, it is honoured however requests are served. See go doc %s Policy.", m.policyType, m.interfaceType, runtimePath)
@@ -116,7 +138,7 @@ func emitAPI(f *jen.File, m *model) {
 	doc(f, "%s is a hook run after the handler and before the session is saved, like Flask's after_request: it may still change the session and the response headers.", m.afterRequestType)
 	f.Type().Id(m.afterRequestType).Op("=").Add(ofSession("AfterRequest"))
 
-	doc(f, "%s is one request's session as a %s's Middleware drives it, for adapters to frameworks with writers of their own (Begin, ResponseWriter, Request, End). See go doc %s Lifecycle.", m.lifecycleType, m.interfaceType, runtimePath)
+	doc(f, "%s is one request's session as %s's Middleware drives it, for adapters to frameworks with writers of their own (Begin, ResponseWriter, Request, End). See go doc %s Lifecycle.", m.lifecycleType, withArticle(m.interfaceType), runtimePath)
 	f.Type().Id(m.lifecycleType).Op("=").Add(ofSession("Lifecycle"))
 
 	doc(f, "%s validates cfg and returns the session interface for %s. Every configuration problem is reported here, at start-up.", m.newFunc, m.name)
@@ -134,12 +156,12 @@ func emitAPI(f *jen.File, m *model) {
 		jen.Return(rt("WithAfterRequest").Call(jen.Id("hooks").Op("..."))),
 	)
 
-	doc(f, "%sFromEnv reads a %s from the SESSION_* environment variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to %s, which validates it.", m.configType, m.configType, m.newFunc)
+	doc(f, "%sFromEnv reads %s from the SESSION_* environment variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to %s, which validates it.", m.configType, withArticle(m.configType), m.newFunc)
 	f.Func().Id(m.configType+"FromEnv").Params().Params(jen.Id(m.configType), jen.Error()).Block(
 		jen.Return(rt("ConfigFromEnv").Call()),
 	)
 
-	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through a %s's Middleware: a handler served without it.", m.fromFunc, m.name, m.interfaceType)
+	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through %s's Middleware: a handler served without it.", m.fromFunc, m.name, withArticle(m.interfaceType))
 	f.Func().Id(m.fromFunc).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.sessionType).Block(
 		jen.Return(rt("MustFrom").Index(jen.Id(m.sessionType)).Call(jen.Id("ctx"), jen.Lit(m.name))),
 	)

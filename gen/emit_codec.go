@@ -27,19 +27,55 @@ var scalarWires = map[scalarKind]scalarWire{
 }
 
 // codec emits the encoders, decoders and deep copies of one model, one
-// helper function per composite type, each emitted once.
+// helper function per composite type, each emitted once, after the code
+// that first calls it (see emitHelpers).
 type codec struct {
-	f       *jen.File
 	m       *model
 	prefix  string            // visitor, for visitorWriteAddress
+	imports map[string]string // import path -> the name the file gives it
 	stems   map[string]string // type -> the stem of its helpers' names
 	used    map[string]bool   // stems taken
-	emitted map[string]bool   // helper names emitted
+	emitted map[string]bool   // helper names declared
+	pending []*helperDecl     // helpers declared since the last emitHelpers, in the order first asked for
 	anon    int
 }
 
-func newCodec(f *jen.File, m *model) *codec {
-	return &codec{f: f, m: m, prefix: lowerFirst(m.name), stems: map[string]string{}, used: map[string]bool{}, emitted: map[string]bool{}}
+// helperDecl is a helper's doc comment and declaration, filled in once its
+// body is built: the helpers its body calls come after it.
+type helperDecl struct{ code []jen.Code }
+
+func newCodec(m *model, imports []imported) *codec {
+	c := &codec{m: m, prefix: lowerFirst(m.name), imports: map[string]string{}, stems: map[string]string{}, used: map[string]bool{}, emitted: map[string]bool{}}
+	for _, im := range imports {
+		c.imports[im.path] = im.name
+	}
+	return c
+}
+
+// emitHelpers emits the helpers asked for since it last ran: called after
+// each piece of code that may call helpers, so that each helper follows
+// its first caller instead of splitting, say, a getter from its setter.
+func (c *codec) emitHelpers(f *jen.File) {
+	for _, h := range c.pending {
+		for _, code := range h.code {
+			f.Add(code)
+		}
+	}
+	c.pending = nil
+}
+
+// typeName spells t as the generated file does: types of the user's
+// package unqualified, others by the name the file imports them under.
+func (c *codec) typeName(t types.Type) string {
+	return types.TypeString(t, func(p *types.Package) string {
+		if p == c.m.pkg {
+			return ""
+		}
+		if name, ok := c.imports[p.Path()]; ok {
+			return name
+		}
+		return p.Name()
+	})
 }
 
 func wireQual(name string) *jen.Statement { return jen.Qual(wirePath, name) }
@@ -105,15 +141,17 @@ func (c *codec) describe(t types.Type) string {
 
 func (c *codec) pkg() *types.Package { return c.m.pkg }
 
-// helper returns the name of a helper, and whether it still has to be
-// emitted (the caller emits it, once).
-func (c *codec) helper(kind string, sh *shape) (string, bool) {
+// helper returns the name of a helper and, the first time it is asked for,
+// the declaration the caller fills in; nil once it has been declared.
+func (c *codec) helper(kind string, sh *shape) (string, *helperDecl) {
 	name := c.prefix + kind + c.stem(sh)
 	if c.emitted[name] {
-		return name, false
+		return name, nil
 	}
 	c.emitted[name] = true
-	return name, true
+	decl := &helperDecl{}
+	c.pending = append(c.pending, decl)
+	return name, decl
 }
 
 // writeValue returns the statements writing v, a value of the shape, as a
@@ -213,8 +251,8 @@ func (c *codec) cloneExpr(sh *shape, v jen.Code) jen.Code {
 
 // writer emits (once) and names the helper writing a composite value.
 func (c *codec) writer(sh *shape) string {
-	name, todo := c.helper("Write", sh)
-	if !todo {
+	name, decl := c.helper("Write", sh)
+	if decl == nil {
 		return name
 	}
 	var body []jen.Code
@@ -266,8 +304,8 @@ func (c *codec) writer(sh *shape) string {
 		)
 	}
 	body = append(body, jen.Return(jen.Nil()))
-	doc(c.f, "%s writes a %s.", name, typeString(sh.typ))
-	c.f.Func().Id(name).Params(jen.Id("e").Op("*").Qual(wirePath, "Encoder"), jen.Id("v").Add(typeCode(sh.typ))).Error().Block(body...)
+	decl.code = append(docCode("%s writes %s.", name, withArticle(c.typeName(sh.typ))),
+		jen.Func().Id(name).Params(jen.Id("e").Op("*").Qual(wirePath, "Encoder"), jen.Id("v").Add(typeCode(sh.typ))).Error().Block(body...))
 	return name
 }
 
@@ -278,8 +316,8 @@ func mismatch(format string, args ...jen.Code) jen.Code {
 
 // reader emits (once) and names the helper reading a composite value.
 func (c *codec) reader(sh *shape) string {
-	name, todo := c.helper("Read", sh)
-	if !todo {
+	name, decl := c.helper("Read", sh)
+	if decl == nil {
 		return name
 	}
 	t := typeCode(sh.typ)
@@ -363,15 +401,15 @@ func (c *codec) reader(sh *shape) string {
 			jen.Return(jen.Op("&").Id("x"), jen.Nil()),
 		)
 	}
-	doc(c.f, "%s reads a %s.", name, typeString(sh.typ))
-	c.f.Func().Id(name).Params(jen.Id("d").Op("*").Qual(wirePath, "Decoder")).Params(t.Clone(), jen.Error()).Block(body...)
+	decl.code = append(docCode("%s reads %s.", name, withArticle(c.typeName(sh.typ))),
+		jen.Func().Id(name).Params(jen.Id("d").Op("*").Qual(wirePath, "Decoder")).Params(t.Clone(), jen.Error()).Block(body...))
 	return name
 }
 
 // cloner emits (once) and names the helper deep-copying a value.
 func (c *codec) cloner(sh *shape) string {
-	name, todo := c.helper("Clone", sh)
-	if !todo {
+	name, decl := c.helper("Clone", sh)
+	if decl == nil {
 		return name
 	}
 	t := typeCode(sh.typ)
@@ -416,13 +454,13 @@ func (c *codec) cloner(sh *shape) string {
 		}
 		body = append(body, jen.Return(jen.Id("v")))
 	}
-	doc(c.f, "%s returns a deep copy of v.", name)
-	c.f.Func().Id(name).Params(jen.Id("v").Add(t.Clone())).Add(t.Clone()).Block(body...)
+	decl.code = append(docCode("%s returns a deep copy of v.", name),
+		jen.Func().Id(name).Params(jen.Id("v").Add(t.Clone())).Add(t.Clone()).Block(body...))
 	return name
 }
 
-// emitCodec emits the session's encoder and decoder, the helpers they
-// call, and the Codec that hands them to the runtime.
+// emitCodec emits the session's encoder and decoder, each followed by the
+// helpers it calls, and the Codec that hands them to the runtime.
 func emitCodec(f *jen.File, m *model, c *codec) {
 	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.sessionType) }
 
@@ -433,6 +471,7 @@ func emitCodec(f *jen.File, m *model, c *codec) {
 	enc = append(enc, jen.Return(jen.Nil()))
 	doc(f, "encode writes each present field as an entry keyed by its session key.")
 	f.Func().Params(recv()).Id("encode").Params(jen.Id("e").Op("*").Qual(wirePath, "Encoder")).Error().Block(enc...)
+	c.emitHelpers(f)
 
 	var cases []jen.Code
 	for _, fd := range m.fields {
@@ -452,6 +491,7 @@ func emitCodec(f *jen.File, m *model, c *codec) {
 	f.Func().Params(recv()).Id("decodeEntry").Params(
 		jen.Id("key").Index().Byte(), jen.Id("d").Op("*").Qual(wirePath, "Decoder"),
 	).Error().Block(body...)
+	c.emitHelpers(f)
 
 	// copyFrom lets the runtime keep verified cookies decoded; it is left
 	// out when a field could share memory through a copy.
@@ -470,6 +510,7 @@ func emitCodec(f *jen.File, m *model, c *codec) {
 		}
 		doc(f, "copyFrom sets the fields and their presence to src's, sharing no memory with it. The state is left alone.")
 		f.Func().Params(recv()).Id("copyFrom").Params(jen.Id("src").Op("*").Id(m.sessionType)).Block(copyBody...)
+		c.emitHelpers(f)
 	}
 
 	doc(f, "empty reports whether no field holds a value.")

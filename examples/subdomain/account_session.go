@@ -9,7 +9,7 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// AccountConfig configures a AccountInterface: keys, cookie attributes, lifetime.
+// AccountConfig configures an AccountInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
 // github.com/sessiongen/sessiongen/runtime Config, for every field.
@@ -21,7 +21,7 @@ type AccountConfig = sessionruntime.Config
 // doc github.com/sessiongen/sessiongen/runtime Interface.
 type AccountInterface = sessionruntime.Interface[AccountSession]
 
-// AccountOption configures a AccountInterface beyond its AccountConfig: give
+// AccountOption configures an AccountInterface beyond its AccountConfig: give
 // WithAccountPolicy and WithAccountAfterRequest to NewAccountInterface.
 type AccountOption = sessionruntime.Option[AccountSession]
 
@@ -37,7 +37,7 @@ type AccountPolicy = sessionruntime.Policy[AccountSession]
 // response headers.
 type AccountAfterRequest = sessionruntime.AfterRequest[AccountSession]
 
-// AccountLifecycle is one request's session as a AccountInterface's Middleware
+// AccountLifecycle is one request's session as an AccountInterface's Middleware
 // drives it, for adapters to frameworks with writers of their own (Begin,
 // ResponseWriter, Request, End). See go doc
 // github.com/sessiongen/sessiongen/runtime Lifecycle.
@@ -61,7 +61,7 @@ func WithAccountAfterRequest(hooks ...AccountAfterRequest) AccountOption {
 	return sessionruntime.WithAfterRequest(hooks...)
 }
 
-// AccountConfigFromEnv reads a AccountConfig from the SESSION_* environment
+// AccountConfigFromEnv reads an AccountConfig from the SESSION_* environment
 // variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
 // it to NewAccountInterface, which validates it.
 func AccountConfigFromEnv() (AccountConfig, error) {
@@ -69,7 +69,7 @@ func AccountConfigFromEnv() (AccountConfig, error) {
 }
 
 // AccountFrom returns the Account session of the request that carries ctx. It
-// panics, saying what to do, if the request did not pass through a
+// panics, saying what to do, if the request did not pass through an
 // AccountInterface's Middleware: a handler served without it.
 func AccountFrom(ctx context.Context) *AccountSession {
 	return sessionruntime.MustFrom[AccountSession](ctx, "Account")

@@ -278,6 +278,23 @@ func (s *SettingsSession) AppendAlerts(v ...struct {
 	}
 }
 
+// encode writes each present field as an entry keyed by its session key.
+func (s *SettingsSession) encode(e *sessionwire.Encoder) error {
+	if s.has[0] {
+		e.Key("display", sessionwire.TypeGroup)
+		if err := settingsWriteStruct1(e, s.data.Display); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		e.Key("alerts", sessionwire.TypeList)
+		if err := settingsWriteSliceOfStruct2(e, s.data.Alerts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // settingsWriteStruct1 writes a struct{Theme string "session:\"theme\""; Size
 // int}.
 func settingsWriteStruct1(e *sessionwire.Encoder, v struct {
@@ -287,18 +304,6 @@ func settingsWriteStruct1(e *sessionwire.Encoder, v struct {
 	mark := e.GroupValue()
 	e.String("theme", v.Theme)
 	e.Int("size", int64(v.Size))
-	e.EndGroup(mark)
-	return nil
-}
-
-// settingsWriteStruct3 writes a struct{Kind string; On bool}.
-func settingsWriteStruct3(e *sessionwire.Encoder, v struct {
-	Kind string
-	On   bool
-}) error {
-	mark := e.GroupValue()
-	e.String("kind", v.Kind)
-	e.Bool("on", v.On)
 	e.EndGroup(mark)
 	return nil
 }
@@ -318,19 +323,35 @@ func settingsWriteSliceOfStruct2(e *sessionwire.Encoder, v []struct {
 	return nil
 }
 
-// encode writes each present field as an entry keyed by its session key.
-func (s *SettingsSession) encode(e *sessionwire.Encoder) error {
-	if s.has[0] {
-		e.Key("display", sessionwire.TypeGroup)
-		if err := settingsWriteStruct1(e, s.data.Display); err != nil {
+// settingsWriteStruct3 writes a struct{Kind string; On bool}.
+func settingsWriteStruct3(e *sessionwire.Encoder, v struct {
+	Kind string
+	On   bool
+}) error {
+	mark := e.GroupValue()
+	e.String("kind", v.Kind)
+	e.Bool("on", v.On)
+	e.EndGroup(mark)
+	return nil
+}
+
+// decodeEntry reads the entry at d into the field with that key. Unknown keys are
+// left for the decoder to skip: they belong to fields removed since the cookie was
+// written.
+func (s *SettingsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
+	switch string(key) {
+	case "display":
+		x, err := settingsReadStruct1(d)
+		if err != nil {
 			return err
 		}
-	}
-	if s.has[1] {
-		e.Key("alerts", sessionwire.TypeList)
-		if err := settingsWriteSliceOfStruct2(e, s.data.Alerts); err != nil {
+		s.data.Display, s.has[0] = x, true
+	case "alerts":
+		x, err := settingsReadSliceOfStruct2(d)
+		if err != nil {
 			return err
 		}
+		s.data.Alerts, s.has[1] = x, true
 	}
 	return nil
 }
@@ -367,6 +388,14 @@ func settingsReadStruct1(d *sessionwire.Decoder) (struct {
 	return v, g.Err()
 }
 
+// settingsReadSliceOfStruct2 reads a []struct{Kind string; On bool}.
+func settingsReadSliceOfStruct2(d *sessionwire.Decoder) ([]struct {
+	Kind string
+	On   bool
+}, error) {
+	return sessionwire.Slice(d, sessionwire.TypeGroup, settingsReadStruct3)
+}
+
 // settingsReadStruct3 reads a struct{Kind string; On bool}.
 func settingsReadStruct3(d *sessionwire.Decoder) (struct {
 	Kind string
@@ -397,35 +426,6 @@ func settingsReadStruct3(d *sessionwire.Decoder) (struct {
 		}
 	}
 	return v, g.Err()
-}
-
-// settingsReadSliceOfStruct2 reads a []struct{Kind string; On bool}.
-func settingsReadSliceOfStruct2(d *sessionwire.Decoder) ([]struct {
-	Kind string
-	On   bool
-}, error) {
-	return sessionwire.Slice(d, sessionwire.TypeGroup, settingsReadStruct3)
-}
-
-// decodeEntry reads the entry at d into the field with that key. Unknown keys are
-// left for the decoder to skip: they belong to fields removed since the cookie was
-// written.
-func (s *SettingsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
-	switch string(key) {
-	case "display":
-		x, err := settingsReadStruct1(d)
-		if err != nil {
-			return err
-		}
-		s.data.Display, s.has[0] = x, true
-	case "alerts":
-		x, err := settingsReadSliceOfStruct2(d)
-		if err != nil {
-			return err
-		}
-		s.data.Alerts, s.has[1] = x, true
-	}
-	return nil
 }
 
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.

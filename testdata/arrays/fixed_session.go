@@ -441,79 +441,6 @@ func (s *FixedSession) AppendIDs(v ...UUID) {
 	}
 }
 
-// fixedWriteUUID writes a github.com/sessiongen/sessiongen/testdata/arrays.UUID.
-func fixedWriteUUID(e *sessionwire.Encoder, v UUID) error {
-	e.BytesValue(v[:])
-	return nil
-}
-
-// fixedWriteArray32OfByte writes a [32]byte.
-func fixedWriteArray32OfByte(e *sessionwire.Encoder, v [32]byte) error {
-	e.BytesValue(v[:])
-	return nil
-}
-
-// fixedWriteArray3OfUint8 writes a [3]uint8.
-func fixedWriteArray3OfUint8(e *sessionwire.Encoder, v [3]uint8) error {
-	e.BytesValue(v[:])
-	return nil
-}
-
-// fixedWriteArray5OfFloat64 writes a [5]float64.
-func fixedWriteArray5OfFloat64(e *sessionwire.Encoder, v [5]float64) error {
-	mark := e.ListValue(sessionwire.TypeFloat, len(v))
-	for _, x := range v {
-		e.FloatValue(x)
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// fixedWriteArray2OfString writes a [2]string.
-func fixedWriteArray2OfString(e *sessionwire.Encoder, v [2]string) error {
-	mark := e.ListValue(sessionwire.TypeBytes, len(v))
-	for _, x := range v {
-		e.StringValue(x)
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// fixedWriteArray2OfInt writes a [2]int.
-func fixedWriteArray2OfInt(e *sessionwire.Encoder, v [2]int) error {
-	mark := e.ListValue(sessionwire.TypeInt, len(v))
-	for _, x := range v {
-		e.IntValue(int64(x))
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// fixedWriteArray2OfArray2OfInt writes a [2][2]int.
-func fixedWriteArray2OfArray2OfInt(e *sessionwire.Encoder, v [2][2]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := fixedWriteArray2OfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// fixedWriteSliceOfUUID writes a
-// []github.com/sessiongen/sessiongen/testdata/arrays.UUID.
-func fixedWriteSliceOfUUID(e *sessionwire.Encoder, v []UUID) error {
-	mark := e.ListValue(sessionwire.TypeBytes, len(v))
-	for _, x := range v {
-		if err := fixedWriteUUID(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
 // encode writes each present field as an entry keyed by its session key.
 func (s *FixedSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
@@ -561,7 +488,130 @@ func (s *FixedSession) encode(e *sessionwire.Encoder) error {
 	return nil
 }
 
-// fixedReadUUID reads a github.com/sessiongen/sessiongen/testdata/arrays.UUID.
+// fixedWriteUUID writes a UUID.
+func fixedWriteUUID(e *sessionwire.Encoder, v UUID) error {
+	e.BytesValue(v[:])
+	return nil
+}
+
+// fixedWriteArray32OfByte writes a [32]byte.
+func fixedWriteArray32OfByte(e *sessionwire.Encoder, v [32]byte) error {
+	e.BytesValue(v[:])
+	return nil
+}
+
+// fixedWriteArray3OfUint8 writes a [3]uint8.
+func fixedWriteArray3OfUint8(e *sessionwire.Encoder, v [3]uint8) error {
+	e.BytesValue(v[:])
+	return nil
+}
+
+// fixedWriteArray5OfFloat64 writes a [5]float64.
+func fixedWriteArray5OfFloat64(e *sessionwire.Encoder, v [5]float64) error {
+	mark := e.ListValue(sessionwire.TypeFloat, len(v))
+	for _, x := range v {
+		e.FloatValue(x)
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// fixedWriteArray2OfString writes a [2]string.
+func fixedWriteArray2OfString(e *sessionwire.Encoder, v [2]string) error {
+	mark := e.ListValue(sessionwire.TypeBytes, len(v))
+	for _, x := range v {
+		e.StringValue(x)
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// fixedWriteArray2OfArray2OfInt writes a [2][2]int.
+func fixedWriteArray2OfArray2OfInt(e *sessionwire.Encoder, v [2][2]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := fixedWriteArray2OfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// fixedWriteArray2OfInt writes a [2]int.
+func fixedWriteArray2OfInt(e *sessionwire.Encoder, v [2]int) error {
+	mark := e.ListValue(sessionwire.TypeInt, len(v))
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// fixedWriteSliceOfUUID writes a []UUID.
+func fixedWriteSliceOfUUID(e *sessionwire.Encoder, v []UUID) error {
+	mark := e.ListValue(sessionwire.TypeBytes, len(v))
+	for _, x := range v {
+		if err := fixedWriteUUID(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// decodeEntry reads the entry at d into the field with that key. Unknown keys are
+// left for the decoder to skip: they belong to fields removed since the cookie was
+// written.
+func (s *FixedSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
+	switch string(key) {
+	case "id":
+		x, err := fixedReadUUID(d)
+		if err != nil {
+			return err
+		}
+		s.data.ID, s.has[0] = x, true
+	case "hash":
+		x, err := fixedReadArray32OfByte(d)
+		if err != nil {
+			return err
+		}
+		s.data.Hash, s.has[1] = x, true
+	case "rgb":
+		x, err := fixedReadArray3OfUint8(d)
+		if err != nil {
+			return err
+		}
+		s.data.RGB, s.has[2] = x, true
+	case "scores":
+		x, err := fixedReadArray5OfFloat64(d)
+		if err != nil {
+			return err
+		}
+		s.data.Scores, s.has[3] = x, true
+	case "names":
+		x, err := fixedReadArray2OfString(d)
+		if err != nil {
+			return err
+		}
+		s.data.Names, s.has[4] = x, true
+	case "grid":
+		x, err := fixedReadArray2OfArray2OfInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Grid, s.has[5] = x, true
+	case "i_ds":
+		x, err := fixedReadSliceOfUUID(d)
+		if err != nil {
+			return err
+		}
+		s.data.IDs, s.has[6] = x, true
+	}
+	return nil
+}
+
+// fixedReadUUID reads a UUID.
 func fixedReadUUID(d *sessionwire.Decoder) (UUID, error) {
 	var v UUID
 	b, err := d.Bytes()
@@ -631,20 +681,6 @@ func fixedReadArray2OfString(d *sessionwire.Decoder) ([2]string, error) {
 	return v, nil
 }
 
-// fixedReadArray2OfInt reads a [2]int.
-func fixedReadArray2OfInt(d *sessionwire.Decoder) ([2]int, error) {
-	var v [2]int
-	x, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
-	if err != nil {
-		return v, err
-	}
-	if len(x) != len(v) {
-		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
-	}
-	copy(v[:], x)
-	return v, nil
-}
-
 // fixedReadArray2OfArray2OfInt reads a [2][2]int.
 func fixedReadArray2OfArray2OfInt(d *sessionwire.Decoder) ([2][2]int, error) {
 	var v [2][2]int
@@ -659,61 +695,23 @@ func fixedReadArray2OfArray2OfInt(d *sessionwire.Decoder) ([2][2]int, error) {
 	return v, nil
 }
 
-// fixedReadSliceOfUUID reads a
-// []github.com/sessiongen/sessiongen/testdata/arrays.UUID.
-func fixedReadSliceOfUUID(d *sessionwire.Decoder) ([]UUID, error) {
-	return sessionwire.Slice(d, sessionwire.TypeBytes, fixedReadUUID)
+// fixedReadArray2OfInt reads a [2]int.
+func fixedReadArray2OfInt(d *sessionwire.Decoder) ([2]int, error) {
+	var v [2]int
+	x, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
 }
 
-// decodeEntry reads the entry at d into the field with that key. Unknown keys are
-// left for the decoder to skip: they belong to fields removed since the cookie was
-// written.
-func (s *FixedSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
-	switch string(key) {
-	case "id":
-		x, err := fixedReadUUID(d)
-		if err != nil {
-			return err
-		}
-		s.data.ID, s.has[0] = x, true
-	case "hash":
-		x, err := fixedReadArray32OfByte(d)
-		if err != nil {
-			return err
-		}
-		s.data.Hash, s.has[1] = x, true
-	case "rgb":
-		x, err := fixedReadArray3OfUint8(d)
-		if err != nil {
-			return err
-		}
-		s.data.RGB, s.has[2] = x, true
-	case "scores":
-		x, err := fixedReadArray5OfFloat64(d)
-		if err != nil {
-			return err
-		}
-		s.data.Scores, s.has[3] = x, true
-	case "names":
-		x, err := fixedReadArray2OfString(d)
-		if err != nil {
-			return err
-		}
-		s.data.Names, s.has[4] = x, true
-	case "grid":
-		x, err := fixedReadArray2OfArray2OfInt(d)
-		if err != nil {
-			return err
-		}
-		s.data.Grid, s.has[5] = x, true
-	case "i_ds":
-		x, err := fixedReadSliceOfUUID(d)
-		if err != nil {
-			return err
-		}
-		s.data.IDs, s.has[6] = x, true
-	}
-	return nil
+// fixedReadSliceOfUUID reads a []UUID.
+func fixedReadSliceOfUUID(d *sessionwire.Decoder) ([]UUID, error) {
+	return sessionwire.Slice(d, sessionwire.TypeBytes, fixedReadUUID)
 }
 
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.

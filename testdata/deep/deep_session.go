@@ -202,404 +202,6 @@ func (s *DeepSession) Lists() [][][][][][][][][][][][][][][][][][][][][][][][][]
 	return deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(s.data.Lists)
 }
 
-// deepCloneSliceOfSliceOfInt returns a deep copy of v.
-func deepCloneSliceOfSliceOfInt(v [][]int) [][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][]int, len(v))
-	for i, x := range v {
-		out[i] = slices.Clone(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfInt returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfInt(v [][][]int) [][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfInt returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfInt(v [][][][]int) [][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfInt returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][]int) [][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][]int) [][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt returns a deep
-// copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][]int) [][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt returns a
-// deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][]int) [][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][]int) [][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][]int) [][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][]int) [][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][]int) [][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][]int) [][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
-	}
-	return out
-}
-
 // SetLists stores v in the Lists field (key "lists").
 func (s *DeepSession) SetLists(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) {
 	if s.state.Modify() {
@@ -649,6 +251,404 @@ func (s *DeepSession) AppendLists(v ...[][][][][][][][][][][][][][][][][][][][][
 	}
 }
 
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][][]int) [][][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][][]int) [][][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][][]int) [][][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][][]int) [][][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][][]int) [][][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][][]int) [][][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt returns a
+// deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][][]int) [][][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt returns a deep
+// copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][][]int) [][][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][][]int) [][][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfInt returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfInt(v [][][][][]int) [][][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfSliceOfInt returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfInt(v [][][][]int) [][][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfSliceOfInt returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfInt(v [][][]int) [][][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][][]int, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfInt(x)
+	}
+	return out
+}
+
+// deepCloneSliceOfSliceOfInt returns a deep copy of v.
+func deepCloneSliceOfSliceOfInt(v [][]int) [][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][]int, len(v))
+	for i, x := range v {
+		out[i] = slices.Clone(x)
+	}
+	return out
+}
+
 // Ptr returns the Ptr field (key "ptr"), or its zero value when absent. It is a
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
@@ -657,15 +657,6 @@ func (s *DeepSession) AppendLists(v ...[][][][][][][][][][][][][][][][][][][][][
 func (s *DeepSession) Ptr() *L1 {
 	s.state.Access()
 	return deepClonePtrToL1(s.data.Ptr)
-}
-
-// deepClonePtrToL1 returns a deep copy of v.
-func deepClonePtrToL1(v *L1) *L1 {
-	if v == nil {
-		return nil
-	}
-	x := *v
-	return &x
 }
 
 // SetPtr stores v in the Ptr field (key "ptr").
@@ -705,6 +696,15 @@ func (s *DeepSession) UpdatePtr(fn func(**L1)) {
 		fn(&s.data.Ptr)
 		s.has[2] = true
 	}
+}
+
+// deepClonePtrToL1 returns a deep copy of v.
+func deepClonePtrToL1(v *L1) *L1 {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	return &x
 }
 
 // Unboxed returns the Unboxed field (key "unboxed"), or its zero value when
@@ -776,27 +776,6 @@ func (s *DeepSession) Boxed() []*L3 {
 	return deepCloneSliceOfPtrToL3(s.data.Boxed)
 }
 
-// deepClonePtrToL3 returns a deep copy of v.
-func deepClonePtrToL3(v *L3) *L3 {
-	if v == nil {
-		return nil
-	}
-	x := *v
-	return &x
-}
-
-// deepCloneSliceOfPtrToL3 returns a deep copy of v.
-func deepCloneSliceOfPtrToL3(v []*L3) []*L3 {
-	if v == nil {
-		return nil
-	}
-	out := make([]*L3, len(v))
-	for i, x := range v {
-		out[i] = deepClonePtrToL3(x)
-	}
-	return out
-}
-
 // SetBoxed stores v in the Boxed field (key "boxed").
 func (s *DeepSession) SetBoxed(v []*L3) {
 	if s.state.Modify() {
@@ -846,6 +825,27 @@ func (s *DeepSession) AppendBoxed(v ...*L3) {
 	}
 }
 
+// deepCloneSliceOfPtrToL3 returns a deep copy of v.
+func deepCloneSliceOfPtrToL3(v []*L3) []*L3 {
+	if v == nil {
+		return nil
+	}
+	out := make([]*L3, len(v))
+	for i, x := range v {
+		out[i] = deepClonePtrToL3(x)
+	}
+	return out
+}
+
+// deepClonePtrToL3 returns a deep copy of v.
+func deepClonePtrToL3(v *L3) *L3 {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	return &x
+}
+
 // Maps returns the Maps field (key "maps"), or its zero value when absent. It is a
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
@@ -854,405 +854,6 @@ func (s *DeepSession) AppendBoxed(v ...*L3) {
 func (s *DeepSession) Maps() map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
 	s.state.Access()
 	return deepCloneMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(s.data.Maps)
-}
-
-// deepCloneSliceOfSliceOfString returns a deep copy of v.
-func deepCloneSliceOfSliceOfString(v [][]string) [][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][]string, len(v))
-	for i, x := range v {
-		out[i] = slices.Clone(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfString returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfString(v [][][]string) [][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfString returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfString(v [][][][]string) [][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfString returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][]string) [][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString returns a deep copy of
-// v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][]string) [][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString returns a deep
-// copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][]string) [][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString returns
-// a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][]string) [][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][]string) [][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][]string) [][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][]string) [][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][]string) [][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][]string) [][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for i, x := range v {
-		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
-}
-
-// deepCloneMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// returns a deep copy of v.
-func deepCloneMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
-	if v == nil {
-		return nil
-	}
-	out := make(map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
-	for k, x := range v {
-		out[k] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
-	}
-	return out
 }
 
 // SetMaps stores v in the Maps field (key "maps").
@@ -1315,1214 +916,403 @@ func (s *DeepSession) DeleteMapsKey(k string) {
 	}
 }
 
-// deepWriteL32 writes a github.com/sessiongen/sessiongen/testdata/deep.L32.
-func deepWriteL32(e *sessionwire.Encoder, v L32) error {
-	mark := e.GroupValue()
-	e.Int("n", int64(v.N))
-	e.String("word", v.Word)
-	e.String("note", v.Note)
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL31 writes a github.com/sessiongen/sessiongen/testdata/deep.L31.
-func deepWriteL31(e *sessionwire.Encoder, v L31) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL32(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL30 writes a github.com/sessiongen/sessiongen/testdata/deep.L30.
-func deepWriteL30(e *sessionwire.Encoder, v L30) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL31(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL29 writes a github.com/sessiongen/sessiongen/testdata/deep.L29.
-func deepWriteL29(e *sessionwire.Encoder, v L29) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL30(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL28 writes a github.com/sessiongen/sessiongen/testdata/deep.L28.
-func deepWriteL28(e *sessionwire.Encoder, v L28) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL29(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL27 writes a github.com/sessiongen/sessiongen/testdata/deep.L27.
-func deepWriteL27(e *sessionwire.Encoder, v L27) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL28(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL26 writes a github.com/sessiongen/sessiongen/testdata/deep.L26.
-func deepWriteL26(e *sessionwire.Encoder, v L26) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL27(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL25 writes a github.com/sessiongen/sessiongen/testdata/deep.L25.
-func deepWriteL25(e *sessionwire.Encoder, v L25) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL26(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL24 writes a github.com/sessiongen/sessiongen/testdata/deep.L24.
-func deepWriteL24(e *sessionwire.Encoder, v L24) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL25(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL23 writes a github.com/sessiongen/sessiongen/testdata/deep.L23.
-func deepWriteL23(e *sessionwire.Encoder, v L23) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL24(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL22 writes a github.com/sessiongen/sessiongen/testdata/deep.L22.
-func deepWriteL22(e *sessionwire.Encoder, v L22) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL23(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL21 writes a github.com/sessiongen/sessiongen/testdata/deep.L21.
-func deepWriteL21(e *sessionwire.Encoder, v L21) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL22(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL20 writes a github.com/sessiongen/sessiongen/testdata/deep.L20.
-func deepWriteL20(e *sessionwire.Encoder, v L20) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL21(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL19 writes a github.com/sessiongen/sessiongen/testdata/deep.L19.
-func deepWriteL19(e *sessionwire.Encoder, v L19) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL20(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL18 writes a github.com/sessiongen/sessiongen/testdata/deep.L18.
-func deepWriteL18(e *sessionwire.Encoder, v L18) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL19(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL17 writes a github.com/sessiongen/sessiongen/testdata/deep.L17.
-func deepWriteL17(e *sessionwire.Encoder, v L17) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL18(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL16 writes a github.com/sessiongen/sessiongen/testdata/deep.L16.
-func deepWriteL16(e *sessionwire.Encoder, v L16) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL17(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL15 writes a github.com/sessiongen/sessiongen/testdata/deep.L15.
-func deepWriteL15(e *sessionwire.Encoder, v L15) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL16(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL14 writes a github.com/sessiongen/sessiongen/testdata/deep.L14.
-func deepWriteL14(e *sessionwire.Encoder, v L14) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL15(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL13 writes a github.com/sessiongen/sessiongen/testdata/deep.L13.
-func deepWriteL13(e *sessionwire.Encoder, v L13) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL14(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL12 writes a github.com/sessiongen/sessiongen/testdata/deep.L12.
-func deepWriteL12(e *sessionwire.Encoder, v L12) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL13(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL11 writes a github.com/sessiongen/sessiongen/testdata/deep.L11.
-func deepWriteL11(e *sessionwire.Encoder, v L11) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL12(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL10 writes a github.com/sessiongen/sessiongen/testdata/deep.L10.
-func deepWriteL10(e *sessionwire.Encoder, v L10) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL11(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL9 writes a github.com/sessiongen/sessiongen/testdata/deep.L9.
-func deepWriteL9(e *sessionwire.Encoder, v L9) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL10(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL8 writes a github.com/sessiongen/sessiongen/testdata/deep.L8.
-func deepWriteL8(e *sessionwire.Encoder, v L8) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL9(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL7 writes a github.com/sessiongen/sessiongen/testdata/deep.L7.
-func deepWriteL7(e *sessionwire.Encoder, v L7) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL8(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL6 writes a github.com/sessiongen/sessiongen/testdata/deep.L6.
-func deepWriteL6(e *sessionwire.Encoder, v L6) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL7(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL5 writes a github.com/sessiongen/sessiongen/testdata/deep.L5.
-func deepWriteL5(e *sessionwire.Encoder, v L5) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL6(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL4 writes a github.com/sessiongen/sessiongen/testdata/deep.L4.
-func deepWriteL4(e *sessionwire.Encoder, v L4) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL5(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL3 writes a github.com/sessiongen/sessiongen/testdata/deep.L3.
-func deepWriteL3(e *sessionwire.Encoder, v L3) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL4(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL2 writes a github.com/sessiongen/sessiongen/testdata/deep.L2.
-func deepWriteL2(e *sessionwire.Encoder, v L2) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL3(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteL1 writes a github.com/sessiongen/sessiongen/testdata/deep.L1.
-func deepWriteL1(e *sessionwire.Encoder, v L1) error {
-	mark := e.GroupValue()
-	e.Key("next", sessionwire.TypeGroup)
-	if err := deepWriteL2(e, v.Next); err != nil {
-		return err
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteSliceOfInt writes a []int.
-func deepWriteSliceOfInt(e *sessionwire.Encoder, v []int) error {
-	mark := e.ListValue(sessionwire.TypeInt, len(v))
-	for _, x := range v {
-		e.IntValue(int64(x))
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfInt writes a [][]int.
-func deepWriteSliceOfSliceOfInt(e *sessionwire.Encoder, v [][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfInt writes a [][][]int.
-func deepWriteSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfInt writes a [][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a [][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a [][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a
-// [][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a
-// [][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfL2 writes a []github.com/sessiongen/sessiongen/testdata/deep.L2.
-func deepWriteSliceOfL2(e *sessionwire.Encoder, v []L2) error {
-	mark := e.ListValue(sessionwire.TypeGroup, len(v))
-	for _, x := range v {
-		if err := deepWriteL2(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWritePtrToL3 writes a *github.com/sessiongen/sessiongen/testdata/deep.L3.
-func deepWritePtrToL3(e *sessionwire.Encoder, v *L3) error {
-	// A group holding one entry, or none for nil.
-	mark := e.GroupValue()
-	if v != nil {
-		e.Key("", sessionwire.TypeGroup)
-		if err := deepWriteL3(e, *v); err != nil {
-			return err
-		}
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// deepWriteSliceOfPtrToL3 writes a
-// []*github.com/sessiongen/sessiongen/testdata/deep.L3.
-func deepWriteSliceOfPtrToL3(e *sessionwire.Encoder, v []*L3) error {
-	mark := e.ListValue(sessionwire.TypeGroup, len(v))
-	for _, x := range v {
-		if err := deepWritePtrToL3(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfString writes a []string.
-func deepWriteSliceOfString(e *sessionwire.Encoder, v []string) error {
-	mark := e.ListValue(sessionwire.TypeBytes, len(v))
-	for _, x := range v {
-		e.StringValue(x)
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// deepWriteSliceOfSliceOfString writes a [][]string.
-func deepWriteSliceOfSliceOfString(e *sessionwire.Encoder, v [][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make(map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for k, x := range v {
+		out[k] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfString writes a [][][]string.
-func deepWriteSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfString writes a [][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfString writes a [][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString writes a
-// [][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString writes a
-// [][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString writes a
-// [][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][][]string) [][][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][][]string) [][][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][][]string) [][][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][][]string) [][][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][][]string) [][][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][][]string) [][][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString returns
+// a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][][]string) [][][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString returns a deep
+// copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][][]string) [][][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString returns a deep copy of
+// v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][][]string) [][][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfString returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfString(v [][][][][]string) [][][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfSliceOfString returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfSliceOfString(v [][][][]string) [][][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+// deepCloneSliceOfSliceOfSliceOfString returns a deep copy of v.
+func deepCloneSliceOfSliceOfSliceOfString(v [][][]string) [][][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][][]string, len(v))
+	for i, x := range v {
+		out[i] = deepCloneSliceOfSliceOfString(x)
+	}
+	return out
 }
 
-// deepWriteMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// writes a
-// map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepWriteMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeList)
-		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, v[k]); err != nil {
-			return err
-		}
-	}
-	e.EndGroup(mark)
-	return nil
+// deepCloneSliceOfSliceOfString returns a deep copy of v.
+func deepCloneSliceOfSliceOfString(v [][]string) [][]string {
+	if v == nil {
+		return nil
+	}
+	out := make([][]string, len(v))
+	for i, x := range v {
+		out[i] = slices.Clone(x)
+	}
+	return out
 }
 
 // encode writes each present field as an entry keyed by its session key.
@@ -2568,1069 +1358,1213 @@ func (s *DeepSession) encode(e *sessionwire.Encoder) error {
 	return nil
 }
 
-// deepReadL32 reads a github.com/sessiongen/sessiongen/testdata/deep.L32.
-func deepReadL32(d *sessionwire.Decoder) (L32, error) {
-	var v L32
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// deepWriteL1 writes a L1.
+func deepWriteL1(e *sessionwire.Encoder, v L1) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL2(e, v.Next); err != nil {
+		return err
 	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "n":
-			x, err := sessionwire.ReadInt[int](&g)
-			if err != nil {
-				return v, err
-			}
-			v.N = x
-		case "word":
-			x, err := sessionwire.ReadString[string](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Word = x
-		case "note":
-			x, err := sessionwire.ReadString[string](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Note = x
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL2 writes a L2.
+func deepWriteL2(e *sessionwire.Encoder, v L2) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL3(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL3 writes a L3.
+func deepWriteL3(e *sessionwire.Encoder, v L3) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL4(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL4 writes a L4.
+func deepWriteL4(e *sessionwire.Encoder, v L4) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL5(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL5 writes a L5.
+func deepWriteL5(e *sessionwire.Encoder, v L5) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL6(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL6 writes a L6.
+func deepWriteL6(e *sessionwire.Encoder, v L6) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL7(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL7 writes a L7.
+func deepWriteL7(e *sessionwire.Encoder, v L7) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL8(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL8 writes a L8.
+func deepWriteL8(e *sessionwire.Encoder, v L8) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL9(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL9 writes a L9.
+func deepWriteL9(e *sessionwire.Encoder, v L9) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL10(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL10 writes a L10.
+func deepWriteL10(e *sessionwire.Encoder, v L10) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL11(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL11 writes a L11.
+func deepWriteL11(e *sessionwire.Encoder, v L11) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL12(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL12 writes a L12.
+func deepWriteL12(e *sessionwire.Encoder, v L12) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL13(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL13 writes a L13.
+func deepWriteL13(e *sessionwire.Encoder, v L13) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL14(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL14 writes a L14.
+func deepWriteL14(e *sessionwire.Encoder, v L14) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL15(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL15 writes a L15.
+func deepWriteL15(e *sessionwire.Encoder, v L15) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL16(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL16 writes a L16.
+func deepWriteL16(e *sessionwire.Encoder, v L16) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL17(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL17 writes a L17.
+func deepWriteL17(e *sessionwire.Encoder, v L17) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL18(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL18 writes a L18.
+func deepWriteL18(e *sessionwire.Encoder, v L18) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL19(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL19 writes a L19.
+func deepWriteL19(e *sessionwire.Encoder, v L19) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL20(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL20 writes a L20.
+func deepWriteL20(e *sessionwire.Encoder, v L20) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL21(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL21 writes a L21.
+func deepWriteL21(e *sessionwire.Encoder, v L21) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL22(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL22 writes a L22.
+func deepWriteL22(e *sessionwire.Encoder, v L22) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL23(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL23 writes a L23.
+func deepWriteL23(e *sessionwire.Encoder, v L23) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL24(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL24 writes a L24.
+func deepWriteL24(e *sessionwire.Encoder, v L24) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL25(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL25 writes a L25.
+func deepWriteL25(e *sessionwire.Encoder, v L25) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL26(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL26 writes a L26.
+func deepWriteL26(e *sessionwire.Encoder, v L26) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL27(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL27 writes a L27.
+func deepWriteL27(e *sessionwire.Encoder, v L27) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL28(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL28 writes a L28.
+func deepWriteL28(e *sessionwire.Encoder, v L28) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL29(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL29 writes a L29.
+func deepWriteL29(e *sessionwire.Encoder, v L29) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL30(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL30 writes a L30.
+func deepWriteL30(e *sessionwire.Encoder, v L30) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL31(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL31 writes a L31.
+func deepWriteL31(e *sessionwire.Encoder, v L31) error {
+	mark := e.GroupValue()
+	e.Key("next", sessionwire.TypeGroup)
+	if err := deepWriteL32(e, v.Next); err != nil {
+		return err
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteL32 writes a L32.
+func deepWriteL32(e *sessionwire.Encoder, v L32) error {
+	mark := e.GroupValue()
+	e.Int("n", int64(v.N))
+	e.String("word", v.Word)
+	e.String("note", v.Note)
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL31 reads a github.com/sessiongen/sessiongen/testdata/deep.L31.
-func deepReadL31(d *sessionwire.Decoder) (L31, error) {
-	var v L31
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL32(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL30 reads a github.com/sessiongen/sessiongen/testdata/deep.L30.
-func deepReadL30(d *sessionwire.Decoder) (L30, error) {
-	var v L30
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL31(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL29 reads a github.com/sessiongen/sessiongen/testdata/deep.L29.
-func deepReadL29(d *sessionwire.Decoder) (L29, error) {
-	var v L29
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL30(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL28 reads a github.com/sessiongen/sessiongen/testdata/deep.L28.
-func deepReadL28(d *sessionwire.Decoder) (L28, error) {
-	var v L28
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL29(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL27 reads a github.com/sessiongen/sessiongen/testdata/deep.L27.
-func deepReadL27(d *sessionwire.Decoder) (L27, error) {
-	var v L27
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL28(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL26 reads a github.com/sessiongen/sessiongen/testdata/deep.L26.
-func deepReadL26(d *sessionwire.Decoder) (L26, error) {
-	var v L26
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL27(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL25 reads a github.com/sessiongen/sessiongen/testdata/deep.L25.
-func deepReadL25(d *sessionwire.Decoder) (L25, error) {
-	var v L25
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL26(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL24 reads a github.com/sessiongen/sessiongen/testdata/deep.L24.
-func deepReadL24(d *sessionwire.Decoder) (L24, error) {
-	var v L24
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL25(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL23 reads a github.com/sessiongen/sessiongen/testdata/deep.L23.
-func deepReadL23(d *sessionwire.Decoder) (L23, error) {
-	var v L23
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL24(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL22 reads a github.com/sessiongen/sessiongen/testdata/deep.L22.
-func deepReadL22(d *sessionwire.Decoder) (L22, error) {
-	var v L22
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL23(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL21 reads a github.com/sessiongen/sessiongen/testdata/deep.L21.
-func deepReadL21(d *sessionwire.Decoder) (L21, error) {
-	var v L21
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL22(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL20 reads a github.com/sessiongen/sessiongen/testdata/deep.L20.
-func deepReadL20(d *sessionwire.Decoder) (L20, error) {
-	var v L20
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL21(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL19 reads a github.com/sessiongen/sessiongen/testdata/deep.L19.
-func deepReadL19(d *sessionwire.Decoder) (L19, error) {
-	var v L19
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL20(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL18 reads a github.com/sessiongen/sessiongen/testdata/deep.L18.
-func deepReadL18(d *sessionwire.Decoder) (L18, error) {
-	var v L18
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL19(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL17 reads a github.com/sessiongen/sessiongen/testdata/deep.L17.
-func deepReadL17(d *sessionwire.Decoder) (L17, error) {
-	var v L17
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL18(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL16 reads a github.com/sessiongen/sessiongen/testdata/deep.L16.
-func deepReadL16(d *sessionwire.Decoder) (L16, error) {
-	var v L16
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL17(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL15 reads a github.com/sessiongen/sessiongen/testdata/deep.L15.
-func deepReadL15(d *sessionwire.Decoder) (L15, error) {
-	var v L15
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL16(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL14 reads a github.com/sessiongen/sessiongen/testdata/deep.L14.
-func deepReadL14(d *sessionwire.Decoder) (L14, error) {
-	var v L14
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL15(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL13 reads a github.com/sessiongen/sessiongen/testdata/deep.L13.
-func deepReadL13(d *sessionwire.Decoder) (L13, error) {
-	var v L13
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL14(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL12 reads a github.com/sessiongen/sessiongen/testdata/deep.L12.
-func deepReadL12(d *sessionwire.Decoder) (L12, error) {
-	var v L12
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL13(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL11 reads a github.com/sessiongen/sessiongen/testdata/deep.L11.
-func deepReadL11(d *sessionwire.Decoder) (L11, error) {
-	var v L11
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL12(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL10 reads a github.com/sessiongen/sessiongen/testdata/deep.L10.
-func deepReadL10(d *sessionwire.Decoder) (L10, error) {
-	var v L10
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL11(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL9 reads a github.com/sessiongen/sessiongen/testdata/deep.L9.
-func deepReadL9(d *sessionwire.Decoder) (L9, error) {
-	var v L9
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL10(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadL8 reads a github.com/sessiongen/sessiongen/testdata/deep.L8.
-func deepReadL8(d *sessionwire.Decoder) (L8, error) {
-	var v L8
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL9(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
-		}
-	}
-	return v, g.Err()
-}
-
-// deepReadL7 reads a github.com/sessiongen/sessiongen/testdata/deep.L7.
-func deepReadL7(d *sessionwire.Decoder) (L7, error) {
-	var v L7
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL8(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
-		}
-	}
-	return v, g.Err()
-}
-
-// deepReadL6 reads a github.com/sessiongen/sessiongen/testdata/deep.L6.
-func deepReadL6(d *sessionwire.Decoder) (L6, error) {
-	var v L6
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL7(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
-		}
-	}
-	return v, g.Err()
-}
-
-// deepReadL5 reads a github.com/sessiongen/sessiongen/testdata/deep.L5.
-func deepReadL5(d *sessionwire.Decoder) (L5, error) {
-	var v L5
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL6(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
-		}
-	}
-	return v, g.Err()
-}
-
-// deepReadL4 reads a github.com/sessiongen/sessiongen/testdata/deep.L4.
-func deepReadL4(d *sessionwire.Decoder) (L4, error) {
-	var v L4
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL5(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
-		}
-	}
-	return v, g.Err()
-}
-
-// deepReadL3 reads a github.com/sessiongen/sessiongen/testdata/deep.L3.
-func deepReadL3(d *sessionwire.Decoder) (L3, error) {
-	var v L3
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL4(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
-		}
-	}
-	return v, g.Err()
-}
-
-// deepReadL2 reads a github.com/sessiongen/sessiongen/testdata/deep.L2.
-func deepReadL2(d *sessionwire.Decoder) (L2, error) {
-	var v L2
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL3(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
-		}
-	}
-	return v, g.Err()
-}
-
-// deepReadL1 reads a github.com/sessiongen/sessiongen/testdata/deep.L1.
-func deepReadL1(d *sessionwire.Decoder) (L1, error) {
-	var v L1
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "next":
-			x, err := deepReadL2(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Next = x
-		}
-	}
-	return v, g.Err()
-}
-
-// deepReadSliceOfInt reads a []int.
-func deepReadSliceOfInt(d *sessionwire.Decoder) ([]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
-}
-
-// deepReadSliceOfSliceOfInt reads a [][]int.
-func deepReadSliceOfSliceOfInt(d *sessionwire.Decoder) ([][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfInt reads a [][][]int.
-func deepReadSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfInt reads a [][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a [][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a [][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a
-// [][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a
 // [][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads
-// a [][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
-}
-
-// deepReadSliceOfL2 reads a []github.com/sessiongen/sessiongen/testdata/deep.L2.
-func deepReadSliceOfL2(d *sessionwire.Decoder) ([]L2, error) {
-	return sessionwire.Slice(d, sessionwire.TypeGroup, deepReadL2)
-}
-
-// deepReadPtrToL3 reads a *github.com/sessiongen/sessiongen/testdata/deep.L3.
-func deepReadPtrToL3(d *sessionwire.Decoder) (*L3, error) {
-	g, err := d.Group()
-	if err != nil || !g.Next() {
-		return nil, err
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
 	}
-	x, err := deepReadL3(&g)
-	if err != nil {
-		return nil, err
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a
+// [][][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
 	}
-	return &x, nil
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadSliceOfPtrToL3 reads a
-// []*github.com/sessiongen/sessiongen/testdata/deep.L3.
-func deepReadSliceOfPtrToL3(d *sessionwire.Decoder) ([]*L3, error) {
-	return sessionwire.Slice(d, sessionwire.TypeGroup, deepReadPtrToL3)
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a [][][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadSliceOfString reads a []string.
-func deepReadSliceOfString(d *sessionwire.Decoder) ([]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a [][][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadSliceOfSliceOfString reads a [][]string.
-func deepReadSliceOfSliceOfString(d *sessionwire.Decoder) ([][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfString)
+// deepWriteSliceOfSliceOfSliceOfSliceOfInt writes a [][][][]int.
+func deepWriteSliceOfSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadSliceOfSliceOfSliceOfString reads a [][][]string.
-func deepReadSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfString)
+// deepWriteSliceOfSliceOfSliceOfInt writes a [][][]int.
+func deepWriteSliceOfSliceOfSliceOfInt(e *sessionwire.Encoder, v [][][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadSliceOfSliceOfSliceOfSliceOfString reads a [][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfString)
+// deepWriteSliceOfSliceOfInt writes a [][]int.
+func deepWriteSliceOfSliceOfInt(e *sessionwire.Encoder, v [][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfString reads a [][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfString)
+// deepWriteSliceOfInt writes a []int.
+func deepWriteSliceOfInt(e *sessionwire.Encoder, v []int) error {
+	mark := e.ListValue(sessionwire.TypeInt, len(v))
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString reads a
-// [][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfString)
+// deepWriteSliceOfL2 writes a []L2.
+func deepWriteSliceOfL2(e *sessionwire.Encoder, v []L2) error {
+	mark := e.ListValue(sessionwire.TypeGroup, len(v))
+	for _, x := range v {
+		if err := deepWriteL2(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString reads a
-// [][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+// deepWriteSliceOfPtrToL3 writes a []*L3.
+func deepWriteSliceOfPtrToL3(e *sessionwire.Encoder, v []*L3) error {
+	mark := e.ListValue(sessionwire.TypeGroup, len(v))
+	for _, x := range v {
+		if err := deepWritePtrToL3(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString reads a
-// [][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+// deepWritePtrToL3 writes a *L3.
+func deepWritePtrToL3(e *sessionwire.Encoder, v *L3) error {
+	// A group holding one entry, or none for nil.
+	mark := e.GroupValue()
+	if v != nil {
+		e.Key("", sessionwire.TypeGroup)
+		if err := deepWriteL3(e, *v); err != nil {
+			return err
+		}
+	}
+	e.EndGroup(mark)
+	return nil
 }
 
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
-}
-
-// deepReadMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
-// reads a
+// deepWriteMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a
 // map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
-func deepReadMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) (map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
-	var v map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		x, err := deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(&g)
-		if err != nil {
-			return nil, err
+func deepWriteMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeList)
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, v[k]); err != nil {
+			return err
 		}
-		if v == nil {
-			v = make(map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string)
-		}
-		v[string(g.Key())] = x
 	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString writes a
+// [][][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString writes a
+// [][][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString writes a
+// [][][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfString writes a [][][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfSliceOfString writes a [][][][]string.
+func deepWriteSliceOfSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfSliceOfString writes a [][][]string.
+func deepWriteSliceOfSliceOfSliceOfString(e *sessionwire.Encoder, v [][][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfSliceOfString writes a [][]string.
+func deepWriteSliceOfSliceOfString(e *sessionwire.Encoder, v [][]string) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := deepWriteSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// deepWriteSliceOfString writes a []string.
+func deepWriteSliceOfString(e *sessionwire.Encoder, v []string) error {
+	mark := e.ListValue(sessionwire.TypeBytes, len(v))
+	for _, x := range v {
+		e.StringValue(x)
+	}
+	e.EndList(mark)
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -3676,6 +2610,1070 @@ func (s *DeepSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 		s.data.Maps, s.has[5] = x, true
 	}
 	return nil
+}
+
+// deepReadL1 reads a L1.
+func deepReadL1(d *sessionwire.Decoder) (L1, error) {
+	var v L1
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL2(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL2 reads a L2.
+func deepReadL2(d *sessionwire.Decoder) (L2, error) {
+	var v L2
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL3(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL3 reads a L3.
+func deepReadL3(d *sessionwire.Decoder) (L3, error) {
+	var v L3
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL4(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL4 reads a L4.
+func deepReadL4(d *sessionwire.Decoder) (L4, error) {
+	var v L4
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL5(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL5 reads a L5.
+func deepReadL5(d *sessionwire.Decoder) (L5, error) {
+	var v L5
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL6(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL6 reads a L6.
+func deepReadL6(d *sessionwire.Decoder) (L6, error) {
+	var v L6
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL7(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL7 reads a L7.
+func deepReadL7(d *sessionwire.Decoder) (L7, error) {
+	var v L7
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL8(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL8 reads a L8.
+func deepReadL8(d *sessionwire.Decoder) (L8, error) {
+	var v L8
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL9(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL9 reads a L9.
+func deepReadL9(d *sessionwire.Decoder) (L9, error) {
+	var v L9
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL10(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL10 reads a L10.
+func deepReadL10(d *sessionwire.Decoder) (L10, error) {
+	var v L10
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL11(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL11 reads a L11.
+func deepReadL11(d *sessionwire.Decoder) (L11, error) {
+	var v L11
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL12(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL12 reads a L12.
+func deepReadL12(d *sessionwire.Decoder) (L12, error) {
+	var v L12
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL13(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL13 reads a L13.
+func deepReadL13(d *sessionwire.Decoder) (L13, error) {
+	var v L13
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL14(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL14 reads a L14.
+func deepReadL14(d *sessionwire.Decoder) (L14, error) {
+	var v L14
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL15(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL15 reads a L15.
+func deepReadL15(d *sessionwire.Decoder) (L15, error) {
+	var v L15
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL16(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL16 reads a L16.
+func deepReadL16(d *sessionwire.Decoder) (L16, error) {
+	var v L16
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL17(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL17 reads a L17.
+func deepReadL17(d *sessionwire.Decoder) (L17, error) {
+	var v L17
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL18(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL18 reads a L18.
+func deepReadL18(d *sessionwire.Decoder) (L18, error) {
+	var v L18
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL19(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL19 reads a L19.
+func deepReadL19(d *sessionwire.Decoder) (L19, error) {
+	var v L19
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL20(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL20 reads a L20.
+func deepReadL20(d *sessionwire.Decoder) (L20, error) {
+	var v L20
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL21(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL21 reads a L21.
+func deepReadL21(d *sessionwire.Decoder) (L21, error) {
+	var v L21
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL22(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL22 reads a L22.
+func deepReadL22(d *sessionwire.Decoder) (L22, error) {
+	var v L22
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL23(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL23 reads a L23.
+func deepReadL23(d *sessionwire.Decoder) (L23, error) {
+	var v L23
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL24(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL24 reads a L24.
+func deepReadL24(d *sessionwire.Decoder) (L24, error) {
+	var v L24
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL25(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL25 reads a L25.
+func deepReadL25(d *sessionwire.Decoder) (L25, error) {
+	var v L25
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL26(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL26 reads a L26.
+func deepReadL26(d *sessionwire.Decoder) (L26, error) {
+	var v L26
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL27(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL27 reads a L27.
+func deepReadL27(d *sessionwire.Decoder) (L27, error) {
+	var v L27
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL28(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL28 reads a L28.
+func deepReadL28(d *sessionwire.Decoder) (L28, error) {
+	var v L28
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL29(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL29 reads a L29.
+func deepReadL29(d *sessionwire.Decoder) (L29, error) {
+	var v L29
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL30(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL30 reads a L30.
+func deepReadL30(d *sessionwire.Decoder) (L30, error) {
+	var v L30
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL31(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL31 reads a L31.
+func deepReadL31(d *sessionwire.Decoder) (L31, error) {
+	var v L31
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "next":
+			x, err := deepReadL32(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadL32 reads a L32.
+func deepReadL32(d *sessionwire.Decoder) (L32, error) {
+	var v L32
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "n":
+			x, err := sessionwire.ReadInt[int](&g)
+			if err != nil {
+				return v, err
+			}
+			v.N = x
+		case "word":
+			x, err := sessionwire.ReadString[string](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Word = x
+		case "note":
+			x, err := sessionwire.ReadString[string](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Note = x
+		}
+	}
+	return v, g.Err()
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads
+// a [][][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a
+// [][][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a
+// [][][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a [][][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a [][][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfInt reads a [][][][]int.
+func deepReadSliceOfSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfSliceOfInt reads a [][][]int.
+func deepReadSliceOfSliceOfSliceOfInt(d *sessionwire.Decoder) ([][][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfInt)
+}
+
+// deepReadSliceOfSliceOfInt reads a [][]int.
+func deepReadSliceOfSliceOfInt(d *sessionwire.Decoder) ([][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfInt)
+}
+
+// deepReadSliceOfInt reads a []int.
+func deepReadSliceOfInt(d *sessionwire.Decoder) ([]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
+}
+
+// deepReadSliceOfL2 reads a []L2.
+func deepReadSliceOfL2(d *sessionwire.Decoder) ([]L2, error) {
+	return sessionwire.Slice(d, sessionwire.TypeGroup, deepReadL2)
+}
+
+// deepReadSliceOfPtrToL3 reads a []*L3.
+func deepReadSliceOfPtrToL3(d *sessionwire.Decoder) ([]*L3, error) {
+	return sessionwire.Slice(d, sessionwire.TypeGroup, deepReadPtrToL3)
+}
+
+// deepReadPtrToL3 reads a *L3.
+func deepReadPtrToL3(d *sessionwire.Decoder) (*L3, error) {
+	g, err := d.Group()
+	if err != nil || !g.Next() {
+		return nil, err
+	}
+	x, err := deepReadL3(&g)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// deepReadMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a
+// map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) (map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	var v map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString reads a
+// [][][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString reads a
+// [][][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString reads a
+// [][][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfSliceOfString reads a [][][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfSliceOfString reads a [][][][]string.
+func deepReadSliceOfSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfSliceOfString reads a [][][]string.
+func deepReadSliceOfSliceOfSliceOfString(d *sessionwire.Decoder) ([][][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfSliceOfString)
+}
+
+// deepReadSliceOfSliceOfString reads a [][]string.
+func deepReadSliceOfSliceOfString(d *sessionwire.Decoder) ([][]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, deepReadSliceOfString)
+}
+
+// deepReadSliceOfString reads a []string.
+func deepReadSliceOfString(d *sessionwire.Decoder) ([]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
 }
 
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.

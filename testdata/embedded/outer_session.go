@@ -10,7 +10,7 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// OuterConfig configures a OuterInterface: keys, cookie attributes, lifetime. Its
+// OuterConfig configures an OuterInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
 // github.com/sessiongen/sessiongen/runtime Config, for every field.
@@ -22,7 +22,7 @@ type OuterConfig = sessionruntime.Config
 // github.com/sessiongen/sessiongen/runtime Interface.
 type OuterInterface = sessionruntime.Interface[OuterSession]
 
-// OuterOption configures a OuterInterface beyond its OuterConfig: give
+// OuterOption configures an OuterInterface beyond its OuterConfig: give
 // WithOuterPolicy and WithOuterAfterRequest to NewOuterInterface.
 type OuterOption = sessionruntime.Option[OuterSession]
 
@@ -38,7 +38,7 @@ type OuterPolicy = sessionruntime.Policy[OuterSession]
 // response headers.
 type OuterAfterRequest = sessionruntime.AfterRequest[OuterSession]
 
-// OuterLifecycle is one request's session as a OuterInterface's Middleware drives
+// OuterLifecycle is one request's session as an OuterInterface's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type OuterLifecycle = sessionruntime.Lifecycle[OuterSession]
@@ -61,7 +61,7 @@ func WithOuterAfterRequest(hooks ...OuterAfterRequest) OuterOption {
 	return sessionruntime.WithAfterRequest(hooks...)
 }
 
-// OuterConfigFromEnv reads a OuterConfig from the SESSION_* environment variables
+// OuterConfigFromEnv reads an OuterConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
 // NewOuterInterface, which validates it.
 func OuterConfigFromEnv() (OuterConfig, error) {
@@ -69,7 +69,7 @@ func OuterConfigFromEnv() (OuterConfig, error) {
 }
 
 // OuterFrom returns the Outer session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a OuterInterface's
+// saying what to do, if the request did not pass through an OuterInterface's
 // Middleware: a handler served without it.
 func OuterFrom(ctx context.Context) *OuterSession {
 	return sessionruntime.MustFrom[OuterSession](ctx, "Outer")

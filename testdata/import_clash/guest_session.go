@@ -572,53 +572,6 @@ func (s *GuestSession) DeleteMarksKey(k string) {
 	}
 }
 
-// guestWriteNetipAddr writes a net/netip.Addr.
-func guestWriteNetipAddr(e *sessionwire2.Encoder, v sessionnetip.Addr) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// guestWriteMapOfStringToString writes a map[string]string.
-func guestWriteMapOfStringToString(e *sessionwire2.Encoder, v map[string]string) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range sessionslices.Sorted(sessionmaps.Keys(v)) {
-		e.Key(string(k), sessionwire2.TypeBytes)
-		e.StringValue(v[k])
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// guestWriteSliceOfNetipAddr writes a []net/netip.Addr.
-func guestWriteSliceOfNetipAddr(e *sessionwire2.Encoder, v []sessionnetip.Addr) error {
-	mark := e.ListValue(sessionwire2.TypeBytes, len(v))
-	for _, x := range v {
-		if err := guestWriteNetipAddr(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// guestWriteMapOfStringToMark writes a
-// map[string]github.com/sessiongen/sessiongen/testdata/import_clash.mark.
-func guestWriteMapOfStringToMark(e *sessionwire2.Encoder, v map[string]mark) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range sessionslices.Sorted(sessionmaps.Keys(v)) {
-		e.Key(string(k), sessionwire2.TypeFloat)
-		e.FloatValue(float64(v[k]))
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
 // encode writes each present field as an entry keyed by its session key.
 func (s *GuestSession) encode(e *sessionwire2.Encoder) error {
 	if s.has[0] {
@@ -663,63 +616,50 @@ func (s *GuestSession) encode(e *sessionwire2.Encoder) error {
 	return nil
 }
 
-// guestReadNetipAddr reads a net/netip.Addr.
-func guestReadNetipAddr(d *sessionwire2.Decoder) (sessionnetip.Addr, error) {
-	var v sessionnetip.Addr
-	b, err := d.Bytes()
+// guestWriteNetipAddr writes a sessionnetip.Addr.
+func guestWriteNetipAddr(e *sessionwire2.Encoder, v sessionnetip.Addr) error {
+	b, err := v.MarshalText()
 	if err != nil {
-		return v, err
+		return err
 	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire2.Mismatch("%v", err)
-	}
-	return v, nil
+	e.BytesValue(b)
+	return nil
 }
 
-// guestReadMapOfStringToString reads a map[string]string.
-func guestReadMapOfStringToString(d *sessionwire2.Decoder) (map[string]string, error) {
-	var v map[string]string
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// guestWriteMapOfStringToString writes a map[string]string.
+func guestWriteMapOfStringToString(e *sessionwire2.Encoder, v map[string]string) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range sessionslices.Sorted(sessionmaps.Keys(v)) {
+		e.Key(string(k), sessionwire2.TypeBytes)
+		e.StringValue(v[k])
 	}
-	for g.Next() {
-		x, err := sessionwire2.ReadString[string](&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[string]string)
-		}
-		v[string(g.Key())] = x
-	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
-// guestReadSliceOfNetipAddr reads a []net/netip.Addr.
-func guestReadSliceOfNetipAddr(d *sessionwire2.Decoder) ([]sessionnetip.Addr, error) {
-	return sessionwire2.Slice(d, sessionwire2.TypeBytes, guestReadNetipAddr)
+// guestWriteSliceOfNetipAddr writes a []sessionnetip.Addr.
+func guestWriteSliceOfNetipAddr(e *sessionwire2.Encoder, v []sessionnetip.Addr) error {
+	mark := e.ListValue(sessionwire2.TypeBytes, len(v))
+	for _, x := range v {
+		if err := guestWriteNetipAddr(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// guestReadMapOfStringToMark reads a
-// map[string]github.com/sessiongen/sessiongen/testdata/import_clash.mark.
-func guestReadMapOfStringToMark(d *sessionwire2.Decoder) (map[string]mark, error) {
-	var v map[string]mark
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// guestWriteMapOfStringToMark writes a map[string]mark.
+func guestWriteMapOfStringToMark(e *sessionwire2.Encoder, v map[string]mark) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range sessionslices.Sorted(sessionmaps.Keys(v)) {
+		e.Key(string(k), sessionwire2.TypeFloat)
+		e.FloatValue(float64(v[k]))
 	}
-	for g.Next() {
-		x, err := sessionwire2.ReadFloat[mark](&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[string]mark)
-		}
-		v[string(g.Key())] = x
-	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -783,6 +723,64 @@ func (s *GuestSession) decodeEntry(key []byte, d *sessionwire2.Decoder) error {
 		s.data.Marks, s.has[8] = x, true
 	}
 	return nil
+}
+
+// guestReadNetipAddr reads a sessionnetip.Addr.
+func guestReadNetipAddr(d *sessionwire2.Decoder) (sessionnetip.Addr, error) {
+	var v sessionnetip.Addr
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire2.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// guestReadMapOfStringToString reads a map[string]string.
+func guestReadMapOfStringToString(d *sessionwire2.Decoder) (map[string]string, error) {
+	var v map[string]string
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionwire2.ReadString[string](&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]string)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// guestReadSliceOfNetipAddr reads a []sessionnetip.Addr.
+func guestReadSliceOfNetipAddr(d *sessionwire2.Decoder) ([]sessionnetip.Addr, error) {
+	return sessionwire2.Slice(d, sessionwire2.TypeBytes, guestReadNetipAddr)
+}
+
+// guestReadMapOfStringToMark reads a map[string]mark.
+func guestReadMapOfStringToMark(d *sessionwire2.Decoder) (map[string]mark, error) {
+	var v map[string]mark
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionwire2.ReadFloat[mark](&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]mark)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
 }
 
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.

@@ -12,7 +12,7 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// IndexConfig configures a IndexInterface: keys, cookie attributes, lifetime. Its
+// IndexConfig configures an IndexInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
 // github.com/sessiongen/sessiongen/runtime Config, for every field.
@@ -24,7 +24,7 @@ type IndexConfig = sessionruntime.Config
 // github.com/sessiongen/sessiongen/runtime Interface.
 type IndexInterface = sessionruntime.Interface[IndexSession]
 
-// IndexOption configures a IndexInterface beyond its IndexConfig: give
+// IndexOption configures an IndexInterface beyond its IndexConfig: give
 // WithIndexPolicy and WithIndexAfterRequest to NewIndexInterface.
 type IndexOption = sessionruntime.Option[IndexSession]
 
@@ -40,7 +40,7 @@ type IndexPolicy = sessionruntime.Policy[IndexSession]
 // response headers.
 type IndexAfterRequest = sessionruntime.AfterRequest[IndexSession]
 
-// IndexLifecycle is one request's session as a IndexInterface's Middleware drives
+// IndexLifecycle is one request's session as an IndexInterface's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type IndexLifecycle = sessionruntime.Lifecycle[IndexSession]
@@ -63,7 +63,7 @@ func WithIndexAfterRequest(hooks ...IndexAfterRequest) IndexOption {
 	return sessionruntime.WithAfterRequest(hooks...)
 }
 
-// IndexConfigFromEnv reads a IndexConfig from the SESSION_* environment variables
+// IndexConfigFromEnv reads an IndexConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
 // NewIndexInterface, which validates it.
 func IndexConfigFromEnv() (IndexConfig, error) {
@@ -71,7 +71,7 @@ func IndexConfigFromEnv() (IndexConfig, error) {
 }
 
 // IndexFrom returns the Index session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a IndexInterface's
+// saying what to do, if the request did not pass through an IndexInterface's
 // Middleware: a handler served without it.
 func IndexFrom(ctx context.Context) *IndexSession {
 	return sessionruntime.MustFrom[IndexSession](ctx, "Index")
@@ -292,18 +292,6 @@ func (s *IndexSession) Tags() map[string][]string {
 	return indexCloneMapOfStringToSliceOfString(s.data.Tags)
 }
 
-// indexCloneMapOfStringToSliceOfString returns a deep copy of v.
-func indexCloneMapOfStringToSliceOfString(v map[string][]string) map[string][]string {
-	if v == nil {
-		return nil
-	}
-	out := make(map[string][]string, len(v))
-	for k, x := range v {
-		out[k] = slices.Clone(x)
-	}
-	return out
-}
-
 // SetTags stores v in the Tags field (key "tags").
 func (s *IndexSession) SetTags(v map[string][]string) {
 	if s.state.Modify() {
@@ -362,6 +350,18 @@ func (s *IndexSession) DeleteTagsKey(k string) {
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Tags, k)
 	}
+}
+
+// indexCloneMapOfStringToSliceOfString returns a deep copy of v.
+func indexCloneMapOfStringToSliceOfString(v map[string][]string) map[string][]string {
+	if v == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(v))
+	for k, x := range v {
+		out[k] = slices.Clone(x)
+	}
+	return out
 }
 
 // Seen returns the Seen field (key "seen"), or its zero value when absent. It is a
@@ -440,18 +440,6 @@ func (s *IndexSession) Nested() map[string]map[string]bool {
 	return indexCloneMapOfStringToMapOfStringToBool(s.data.Nested)
 }
 
-// indexCloneMapOfStringToMapOfStringToBool returns a deep copy of v.
-func indexCloneMapOfStringToMapOfStringToBool(v map[string]map[string]bool) map[string]map[string]bool {
-	if v == nil {
-		return nil
-	}
-	out := make(map[string]map[string]bool, len(v))
-	for k, x := range v {
-		out[k] = maps.Clone(x)
-	}
-	return out
-}
-
 // SetNested stores v in the Nested field (key "nested").
 func (s *IndexSession) SetNested(v map[string]map[string]bool) {
 	if s.state.Modify() {
@@ -510,6 +498,18 @@ func (s *IndexSession) DeleteNestedKey(k string) {
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Nested, k)
 	}
+}
+
+// indexCloneMapOfStringToMapOfStringToBool returns a deep copy of v.
+func indexCloneMapOfStringToMapOfStringToBool(v map[string]map[string]bool) map[string]map[string]bool {
+	if v == nil {
+		return nil
+	}
+	out := make(map[string]map[string]bool, len(v))
+	for k, x := range v {
+		out[k] = maps.Clone(x)
+	}
+	return out
 }
 
 // Entries returns the Entries field (key "entries"), or its zero value when
@@ -588,27 +588,6 @@ func (s *IndexSession) Optional() map[string]*Entry {
 	return indexCloneMapOfStringToPtrToEntry(s.data.Optional)
 }
 
-// indexClonePtrToEntry returns a deep copy of v.
-func indexClonePtrToEntry(v *Entry) *Entry {
-	if v == nil {
-		return nil
-	}
-	x := *v
-	return &x
-}
-
-// indexCloneMapOfStringToPtrToEntry returns a deep copy of v.
-func indexCloneMapOfStringToPtrToEntry(v map[string]*Entry) map[string]*Entry {
-	if v == nil {
-		return nil
-	}
-	out := make(map[string]*Entry, len(v))
-	for k, x := range v {
-		out[k] = indexClonePtrToEntry(x)
-	}
-	return out
-}
-
 // SetOptional stores v in the Optional field (key "optional").
 func (s *IndexSession) SetOptional(v map[string]*Entry) {
 	if s.state.Modify() {
@@ -669,145 +648,25 @@ func (s *IndexSession) DeleteOptionalKey(k string) {
 	}
 }
 
-// indexWriteMapOfStringToInt writes a map[string]int.
-func indexWriteMapOfStringToInt(e *sessionwire.Encoder, v map[string]int) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeInt)
-		e.IntValue(int64(v[k]))
+// indexCloneMapOfStringToPtrToEntry returns a deep copy of v.
+func indexCloneMapOfStringToPtrToEntry(v map[string]*Entry) map[string]*Entry {
+	if v == nil {
+		return nil
 	}
-	e.EndGroup(mark)
-	return nil
+	out := make(map[string]*Entry, len(v))
+	for k, x := range v {
+		out[k] = indexClonePtrToEntry(x)
+	}
+	return out
 }
 
-// indexWriteMapOfLangToString writes a
-// map[github.com/sessiongen/sessiongen/testdata/maps.Lang]string.
-func indexWriteMapOfLangToString(e *sessionwire.Encoder, v map[Lang]string) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeBytes)
-		e.StringValue(v[k])
+// indexClonePtrToEntry returns a deep copy of v.
+func indexClonePtrToEntry(v *Entry) *Entry {
+	if v == nil {
+		return nil
 	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// indexWriteSliceOfString writes a []string.
-func indexWriteSliceOfString(e *sessionwire.Encoder, v []string) error {
-	mark := e.ListValue(sessionwire.TypeBytes, len(v))
-	for _, x := range v {
-		e.StringValue(x)
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// indexWriteMapOfStringToSliceOfString writes a map[string][]string.
-func indexWriteMapOfStringToSliceOfString(e *sessionwire.Encoder, v map[string][]string) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeList)
-		if err := indexWriteSliceOfString(e, v[k]); err != nil {
-			return err
-		}
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// indexWriteMapOfStringToTimeTime writes a map[string]time.Time.
-func indexWriteMapOfStringToTimeTime(e *sessionwire.Encoder, v map[string]time.Time) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeTime)
-		e.TimeValue(v[k])
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// indexWriteMapOfStringToBool writes a map[string]bool.
-func indexWriteMapOfStringToBool(e *sessionwire.Encoder, v map[string]bool) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeBool)
-		e.BoolValue(v[k])
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// indexWriteMapOfStringToMapOfStringToBool writes a map[string]map[string]bool.
-func indexWriteMapOfStringToMapOfStringToBool(e *sessionwire.Encoder, v map[string]map[string]bool) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeGroup)
-		if err := indexWriteMapOfStringToBool(e, v[k]); err != nil {
-			return err
-		}
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// indexWriteEntry writes a github.com/sessiongen/sessiongen/testdata/maps.Entry.
-func indexWriteEntry(e *sessionwire.Encoder, v Entry) error {
-	mark := e.GroupValue()
-	e.String("title", v.Title)
-	e.Uint("hits", uint64(v.Hits))
-	e.EndGroup(mark)
-	return nil
-}
-
-// indexWriteMapOfStringToEntry writes a
-// map[string]github.com/sessiongen/sessiongen/testdata/maps.Entry.
-func indexWriteMapOfStringToEntry(e *sessionwire.Encoder, v map[string]Entry) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeGroup)
-		if err := indexWriteEntry(e, v[k]); err != nil {
-			return err
-		}
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// indexWritePtrToEntry writes a
-// *github.com/sessiongen/sessiongen/testdata/maps.Entry.
-func indexWritePtrToEntry(e *sessionwire.Encoder, v *Entry) error {
-	// A group holding one entry, or none for nil.
-	mark := e.GroupValue()
-	if v != nil {
-		e.Key("", sessionwire.TypeGroup)
-		if err := indexWriteEntry(e, *v); err != nil {
-			return err
-		}
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// indexWriteMapOfStringToPtrToEntry writes a
-// map[string]*github.com/sessiongen/sessiongen/testdata/maps.Entry.
-func indexWriteMapOfStringToPtrToEntry(e *sessionwire.Encoder, v map[string]*Entry) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeGroup)
-		if err := indexWritePtrToEntry(e, v[k]); err != nil {
-			return err
-		}
-	}
-	e.EndGroup(mark)
-	return nil
+	x := *v
+	return &x
 }
 
 // encode writes each present field as an entry keyed by its session key.
@@ -857,212 +716,141 @@ func (s *IndexSession) encode(e *sessionwire.Encoder) error {
 	return nil
 }
 
-// indexReadMapOfStringToInt reads a map[string]int.
-func indexReadMapOfStringToInt(d *sessionwire.Decoder) (map[string]int, error) {
-	var v map[string]int
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// indexWriteMapOfStringToInt writes a map[string]int.
+func indexWriteMapOfStringToInt(e *sessionwire.Encoder, v map[string]int) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeInt)
+		e.IntValue(int64(v[k]))
 	}
-	for g.Next() {
-		x, err := sessionwire.ReadInt[int](&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[string]int)
-		}
-		v[string(g.Key())] = x
-	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
-// indexReadMapOfLangToString reads a
-// map[github.com/sessiongen/sessiongen/testdata/maps.Lang]string.
-func indexReadMapOfLangToString(d *sessionwire.Decoder) (map[Lang]string, error) {
-	var v map[Lang]string
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// indexWriteMapOfLangToString writes a map[Lang]string.
+func indexWriteMapOfLangToString(e *sessionwire.Encoder, v map[Lang]string) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeBytes)
+		e.StringValue(v[k])
 	}
-	for g.Next() {
-		x, err := sessionwire.ReadString[string](&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[Lang]string)
-		}
-		v[Lang(g.Key())] = x
-	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
-// indexReadSliceOfString reads a []string.
-func indexReadSliceOfString(d *sessionwire.Decoder) ([]string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
+// indexWriteMapOfStringToSliceOfString writes a map[string][]string.
+func indexWriteMapOfStringToSliceOfString(e *sessionwire.Encoder, v map[string][]string) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeList)
+		if err := indexWriteSliceOfString(e, v[k]); err != nil {
+			return err
+		}
+	}
+	e.EndGroup(mark)
+	return nil
 }
 
-// indexReadMapOfStringToSliceOfString reads a map[string][]string.
-func indexReadMapOfStringToSliceOfString(d *sessionwire.Decoder) (map[string][]string, error) {
-	var v map[string][]string
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// indexWriteSliceOfString writes a []string.
+func indexWriteSliceOfString(e *sessionwire.Encoder, v []string) error {
+	mark := e.ListValue(sessionwire.TypeBytes, len(v))
+	for _, x := range v {
+		e.StringValue(x)
 	}
-	for g.Next() {
-		x, err := indexReadSliceOfString(&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[string][]string)
-		}
-		v[string(g.Key())] = x
-	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// indexReadMapOfStringToTimeTime reads a map[string]time.Time.
-func indexReadMapOfStringToTimeTime(d *sessionwire.Decoder) (map[string]time.Time, error) {
-	var v map[string]time.Time
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// indexWriteMapOfStringToTimeTime writes a map[string]time.Time.
+func indexWriteMapOfStringToTimeTime(e *sessionwire.Encoder, v map[string]time.Time) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeTime)
+		e.TimeValue(v[k])
 	}
-	for g.Next() {
-		x, err := sessionwire.ReadTime(&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[string]time.Time)
-		}
-		v[string(g.Key())] = x
-	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
-// indexReadMapOfStringToBool reads a map[string]bool.
-func indexReadMapOfStringToBool(d *sessionwire.Decoder) (map[string]bool, error) {
-	var v map[string]bool
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		x, err := sessionwire.ReadBool[bool](&g)
-		if err != nil {
-			return nil, err
+// indexWriteMapOfStringToMapOfStringToBool writes a map[string]map[string]bool.
+func indexWriteMapOfStringToMapOfStringToBool(e *sessionwire.Encoder, v map[string]map[string]bool) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeGroup)
+		if err := indexWriteMapOfStringToBool(e, v[k]); err != nil {
+			return err
 		}
-		if v == nil {
-			v = make(map[string]bool)
-		}
-		v[string(g.Key())] = x
 	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
-// indexReadMapOfStringToMapOfStringToBool reads a map[string]map[string]bool.
-func indexReadMapOfStringToMapOfStringToBool(d *sessionwire.Decoder) (map[string]map[string]bool, error) {
-	var v map[string]map[string]bool
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// indexWriteMapOfStringToBool writes a map[string]bool.
+func indexWriteMapOfStringToBool(e *sessionwire.Encoder, v map[string]bool) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeBool)
+		e.BoolValue(v[k])
 	}
-	for g.Next() {
-		x, err := indexReadMapOfStringToBool(&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[string]map[string]bool)
-		}
-		v[string(g.Key())] = x
-	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
-// indexReadEntry reads a github.com/sessiongen/sessiongen/testdata/maps.Entry.
-func indexReadEntry(d *sessionwire.Decoder) (Entry, error) {
-	var v Entry
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "title":
-			x, err := sessionwire.ReadString[string](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Title = x
-		case "hits":
-			x, err := sessionwire.ReadUint[uint32](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Hits = x
+// indexWriteMapOfStringToEntry writes a map[string]Entry.
+func indexWriteMapOfStringToEntry(e *sessionwire.Encoder, v map[string]Entry) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeGroup)
+		if err := indexWriteEntry(e, v[k]); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
-// indexReadMapOfStringToEntry reads a
-// map[string]github.com/sessiongen/sessiongen/testdata/maps.Entry.
-func indexReadMapOfStringToEntry(d *sessionwire.Decoder) (map[string]Entry, error) {
-	var v map[string]Entry
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		x, err := indexReadEntry(&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[string]Entry)
-		}
-		v[string(g.Key())] = x
-	}
-	return v, g.Err()
+// indexWriteEntry writes an Entry.
+func indexWriteEntry(e *sessionwire.Encoder, v Entry) error {
+	mark := e.GroupValue()
+	e.String("title", v.Title)
+	e.Uint("hits", uint64(v.Hits))
+	e.EndGroup(mark)
+	return nil
 }
 
-// indexReadPtrToEntry reads a
-// *github.com/sessiongen/sessiongen/testdata/maps.Entry.
-func indexReadPtrToEntry(d *sessionwire.Decoder) (*Entry, error) {
-	g, err := d.Group()
-	if err != nil || !g.Next() {
-		return nil, err
+// indexWriteMapOfStringToPtrToEntry writes a map[string]*Entry.
+func indexWriteMapOfStringToPtrToEntry(e *sessionwire.Encoder, v map[string]*Entry) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeGroup)
+		if err := indexWritePtrToEntry(e, v[k]); err != nil {
+			return err
+		}
 	}
-	x, err := indexReadEntry(&g)
-	if err != nil {
-		return nil, err
-	}
-	return &x, nil
+	e.EndGroup(mark)
+	return nil
 }
 
-// indexReadMapOfStringToPtrToEntry reads a
-// map[string]*github.com/sessiongen/sessiongen/testdata/maps.Entry.
-func indexReadMapOfStringToPtrToEntry(d *sessionwire.Decoder) (map[string]*Entry, error) {
-	var v map[string]*Entry
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		x, err := indexReadPtrToEntry(&g)
-		if err != nil {
-			return nil, err
+// indexWritePtrToEntry writes a *Entry.
+func indexWritePtrToEntry(e *sessionwire.Encoder, v *Entry) error {
+	// A group holding one entry, or none for nil.
+	mark := e.GroupValue()
+	if v != nil {
+		e.Key("", sessionwire.TypeGroup)
+		if err := indexWriteEntry(e, *v); err != nil {
+			return err
 		}
-		if v == nil {
-			v = make(map[string]*Entry)
-		}
-		v[string(g.Key())] = x
 	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -1114,6 +902,210 @@ func (s *IndexSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 		s.data.Optional, s.has[6] = x, true
 	}
 	return nil
+}
+
+// indexReadMapOfStringToInt reads a map[string]int.
+func indexReadMapOfStringToInt(d *sessionwire.Decoder) (map[string]int, error) {
+	var v map[string]int
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionwire.ReadInt[int](&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]int)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// indexReadMapOfLangToString reads a map[Lang]string.
+func indexReadMapOfLangToString(d *sessionwire.Decoder) (map[Lang]string, error) {
+	var v map[Lang]string
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionwire.ReadString[string](&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[Lang]string)
+		}
+		v[Lang(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// indexReadMapOfStringToSliceOfString reads a map[string][]string.
+func indexReadMapOfStringToSliceOfString(d *sessionwire.Decoder) (map[string][]string, error) {
+	var v map[string][]string
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := indexReadSliceOfString(&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string][]string)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// indexReadSliceOfString reads a []string.
+func indexReadSliceOfString(d *sessionwire.Decoder) ([]string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
+}
+
+// indexReadMapOfStringToTimeTime reads a map[string]time.Time.
+func indexReadMapOfStringToTimeTime(d *sessionwire.Decoder) (map[string]time.Time, error) {
+	var v map[string]time.Time
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionwire.ReadTime(&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]time.Time)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// indexReadMapOfStringToMapOfStringToBool reads a map[string]map[string]bool.
+func indexReadMapOfStringToMapOfStringToBool(d *sessionwire.Decoder) (map[string]map[string]bool, error) {
+	var v map[string]map[string]bool
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := indexReadMapOfStringToBool(&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]map[string]bool)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// indexReadMapOfStringToBool reads a map[string]bool.
+func indexReadMapOfStringToBool(d *sessionwire.Decoder) (map[string]bool, error) {
+	var v map[string]bool
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionwire.ReadBool[bool](&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]bool)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// indexReadMapOfStringToEntry reads a map[string]Entry.
+func indexReadMapOfStringToEntry(d *sessionwire.Decoder) (map[string]Entry, error) {
+	var v map[string]Entry
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := indexReadEntry(&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]Entry)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// indexReadEntry reads an Entry.
+func indexReadEntry(d *sessionwire.Decoder) (Entry, error) {
+	var v Entry
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "title":
+			x, err := sessionwire.ReadString[string](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Title = x
+		case "hits":
+			x, err := sessionwire.ReadUint[uint32](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Hits = x
+		}
+	}
+	return v, g.Err()
+}
+
+// indexReadMapOfStringToPtrToEntry reads a map[string]*Entry.
+func indexReadMapOfStringToPtrToEntry(d *sessionwire.Decoder) (map[string]*Entry, error) {
+	var v map[string]*Entry
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := indexReadPtrToEntry(&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]*Entry)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// indexReadPtrToEntry reads a *Entry.
+func indexReadPtrToEntry(d *sessionwire.Decoder) (*Entry, error) {
+	g, err := d.Group()
+	if err != nil || !g.Next() {
+		return nil, err
+	}
+	x, err := indexReadEntry(&g)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
 }
 
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.

@@ -9,7 +9,7 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// AdminConfig configures a AdminInterface: keys, cookie attributes, lifetime. Its
+// AdminConfig configures an AdminInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
 // github.com/sessiongen/sessiongen/runtime Config, for every field.
@@ -21,7 +21,7 @@ type AdminConfig = sessionruntime.Config
 // github.com/sessiongen/sessiongen/runtime Interface.
 type AdminInterface = sessionruntime.Interface[AdminSession]
 
-// AdminOption configures a AdminInterface beyond its AdminConfig: give
+// AdminOption configures an AdminInterface beyond its AdminConfig: give
 // WithAdminPolicy and WithAdminAfterRequest to NewAdminInterface.
 type AdminOption = sessionruntime.Option[AdminSession]
 
@@ -37,7 +37,7 @@ type AdminPolicy = sessionruntime.Policy[AdminSession]
 // response headers.
 type AdminAfterRequest = sessionruntime.AfterRequest[AdminSession]
 
-// AdminLifecycle is one request's session as a AdminInterface's Middleware drives
+// AdminLifecycle is one request's session as an AdminInterface's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type AdminLifecycle = sessionruntime.Lifecycle[AdminSession]
@@ -60,7 +60,7 @@ func WithAdminAfterRequest(hooks ...AdminAfterRequest) AdminOption {
 	return sessionruntime.WithAfterRequest(hooks...)
 }
 
-// AdminConfigFromEnv reads a AdminConfig from the SESSION_* environment variables
+// AdminConfigFromEnv reads an AdminConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
 // NewAdminInterface, which validates it.
 func AdminConfigFromEnv() (AdminConfig, error) {
@@ -68,7 +68,7 @@ func AdminConfigFromEnv() (AdminConfig, error) {
 }
 
 // AdminFrom returns the Admin session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a AdminInterface's
+// saying what to do, if the request did not pass through an AdminInterface's
 // Middleware: a handler served without it.
 func AdminFrom(ctx context.Context) *AdminSession {
 	return sessionruntime.MustFrom[AdminSession](ctx, "Admin")

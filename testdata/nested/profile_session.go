@@ -158,21 +158,6 @@ func (s *ProfileSession) Home() Address {
 	return profileCloneAddress(s.data.Home)
 }
 
-// profileClonePtrToArray2OfFloat64 returns a deep copy of v.
-func profileClonePtrToArray2OfFloat64(v *[2]float64) *[2]float64 {
-	if v == nil {
-		return nil
-	}
-	x := *v
-	return &x
-}
-
-// profileCloneAddress returns a deep copy of v.
-func profileCloneAddress(v Address) Address {
-	v.Geo = profileClonePtrToArray2OfFloat64(v.Geo)
-	return v
-}
-
 // SetHome stores v in the Home field (key "home").
 func (s *ProfileSession) SetHome(v Address) {
 	if s.state.Modify() {
@@ -212,21 +197,27 @@ func (s *ProfileSession) UpdateHome(fn func(*Address)) {
 	}
 }
 
+// profileCloneAddress returns a deep copy of v.
+func profileCloneAddress(v Address) Address {
+	v.Geo = profileClonePtrToArray2OfFloat64(v.Geo)
+	return v
+}
+
+// profileClonePtrToArray2OfFloat64 returns a deep copy of v.
+func profileClonePtrToArray2OfFloat64(v *[2]float64) *[2]float64 {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	return &x
+}
+
 // Work returns the Work field (key "work"), or its zero value when absent. It is a
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ProfileSession) Work() *Address {
 	s.state.Access()
 	return profileClonePtrToAddress(s.data.Work)
-}
-
-// profileClonePtrToAddress returns a deep copy of v.
-func profileClonePtrToAddress(v *Address) *Address {
-	if v == nil {
-		return nil
-	}
-	x := profileCloneAddress(*v)
-	return &x
 }
 
 // SetWork stores v in the Work field (key "work").
@@ -268,30 +259,21 @@ func (s *ProfileSession) UpdateWork(fn func(**Address)) {
 	}
 }
 
+// profileClonePtrToAddress returns a deep copy of v.
+func profileClonePtrToAddress(v *Address) *Address {
+	if v == nil {
+		return nil
+	}
+	x := profileCloneAddress(*v)
+	return &x
+}
+
 // Cart returns the Cart field (key "cart"), or its zero value when absent. It is a
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ProfileSession) Cart() []Item {
 	s.state.Access()
 	return profileCloneSliceOfItem(s.data.Cart)
-}
-
-// profileCloneItem returns a deep copy of v.
-func profileCloneItem(v Item) Item {
-	v.Tags = slices.Clone(v.Tags)
-	return v
-}
-
-// profileCloneSliceOfItem returns a deep copy of v.
-func profileCloneSliceOfItem(v []Item) []Item {
-	if v == nil {
-		return nil
-	}
-	out := make([]Item, len(v))
-	for i, x := range v {
-		out[i] = profileCloneItem(x)
-	}
-	return out
 }
 
 // SetCart stores v in the Cart field (key "cart").
@@ -341,6 +323,24 @@ func (s *ProfileSession) AppendCart(v ...Item) {
 		}
 		s.has[2] = true
 	}
+}
+
+// profileCloneSliceOfItem returns a deep copy of v.
+func profileCloneSliceOfItem(v []Item) []Item {
+	if v == nil {
+		return nil
+	}
+	out := make([]Item, len(v))
+	for i, x := range v {
+		out[i] = profileCloneItem(x)
+	}
+	return out
+}
+
+// profileCloneItem returns a deep copy of v.
+func profileCloneItem(v Item) Item {
+	v.Tags = slices.Clone(v.Tags)
+	return v
 }
 
 // Grants returns the Grants field (key "grants"), or its zero value when absent.
@@ -419,18 +419,6 @@ func (s *ProfileSession) Scores() map[string][]int {
 	return profileCloneMapOfStringToSliceOfInt(s.data.Scores)
 }
 
-// profileCloneMapOfStringToSliceOfInt returns a deep copy of v.
-func profileCloneMapOfStringToSliceOfInt(v map[string][]int) map[string][]int {
-	if v == nil {
-		return nil
-	}
-	out := make(map[string][]int, len(v))
-	for k, x := range v {
-		out[k] = slices.Clone(x)
-	}
-	return out
-}
-
 // SetScores stores v in the Scores field (key "scores").
 func (s *ProfileSession) SetScores(v map[string][]int) {
 	if s.state.Modify() {
@@ -489,6 +477,18 @@ func (s *ProfileSession) DeleteScoresKey(k string) {
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Scores, k)
 	}
+}
+
+// profileCloneMapOfStringToSliceOfInt returns a deep copy of v.
+func profileCloneMapOfStringToSliceOfInt(v map[string][]int) map[string][]int {
+	if v == nil {
+		return nil
+	}
+	out := make(map[string][]int, len(v))
+	for k, x := range v {
+		out[k] = slices.Clone(x)
+	}
+	return out
 }
 
 // ID returns the ID field (key "id"), or its zero value when absent.
@@ -742,15 +742,6 @@ func (s *ProfileSession) Maybe() *int {
 	return profileClonePtrToInt(s.data.Maybe)
 }
 
-// profileClonePtrToInt returns a deep copy of v.
-func profileClonePtrToInt(v *int) *int {
-	if v == nil {
-		return nil
-	}
-	x := *v
-	return &x
-}
-
 // SetMaybe stores v in the Maybe field (key "maybe").
 func (s *ProfileSession) SetMaybe(v *int) {
 	if s.state.Modify() {
@@ -790,16 +781,8 @@ func (s *ProfileSession) UpdateMaybe(fn func(**int)) {
 	}
 }
 
-// Ptrs returns the Ptrs field (key "ptrs"), or its zero value when absent. It is a
-// deep copy: change the field with the methods below, so that the change is
-// tracked.
-func (s *ProfileSession) Ptrs() []*string {
-	s.state.Access()
-	return profileCloneSliceOfPtrToString(s.data.Ptrs)
-}
-
-// profileClonePtrToString returns a deep copy of v.
-func profileClonePtrToString(v *string) *string {
+// profileClonePtrToInt returns a deep copy of v.
+func profileClonePtrToInt(v *int) *int {
 	if v == nil {
 		return nil
 	}
@@ -807,16 +790,12 @@ func profileClonePtrToString(v *string) *string {
 	return &x
 }
 
-// profileCloneSliceOfPtrToString returns a deep copy of v.
-func profileCloneSliceOfPtrToString(v []*string) []*string {
-	if v == nil {
-		return nil
-	}
-	out := make([]*string, len(v))
-	for i, x := range v {
-		out[i] = profileClonePtrToString(x)
-	}
-	return out
+// Ptrs returns the Ptrs field (key "ptrs"), or its zero value when absent. It is a
+// deep copy: change the field with the methods below, so that the change is
+// tracked.
+func (s *ProfileSession) Ptrs() []*string {
+	s.state.Access()
+	return profileCloneSliceOfPtrToString(s.data.Ptrs)
 }
 
 // SetPtrs stores v in the Ptrs field (key "ptrs").
@@ -868,6 +847,27 @@ func (s *ProfileSession) AppendPtrs(v ...*string) {
 	}
 }
 
+// profileCloneSliceOfPtrToString returns a deep copy of v.
+func profileCloneSliceOfPtrToString(v []*string) []*string {
+	if v == nil {
+		return nil
+	}
+	out := make([]*string, len(v))
+	for i, x := range v {
+		out[i] = profileClonePtrToString(x)
+	}
+	return out
+}
+
+// profileClonePtrToString returns a deep copy of v.
+func profileClonePtrToString(v *string) *string {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	return &x
+}
+
 // Extra returns the Extra field (key "extra"), or its zero value when absent.
 func (s *ProfileSession) Extra() Raw {
 	s.state.Access()
@@ -909,18 +909,6 @@ func (s *ProfileSession) PopExtra() (Raw, bool) {
 func (s *ProfileSession) Matrix() [][]int {
 	s.state.Access()
 	return profileCloneSliceOfSliceOfInt(s.data.Matrix)
-}
-
-// profileCloneSliceOfSliceOfInt returns a deep copy of v.
-func profileCloneSliceOfSliceOfInt(v [][]int) [][]int {
-	if v == nil {
-		return nil
-	}
-	out := make([][]int, len(v))
-	for i, x := range v {
-		out[i] = slices.Clone(x)
-	}
-	return out
 }
 
 // SetMatrix stores v in the Matrix field (key "matrix").
@@ -972,24 +960,24 @@ func (s *ProfileSession) AppendMatrix(v ...[]int) {
 	}
 }
 
+// profileCloneSliceOfSliceOfInt returns a deep copy of v.
+func profileCloneSliceOfSliceOfInt(v [][]int) [][]int {
+	if v == nil {
+		return nil
+	}
+	out := make([][]int, len(v))
+	for i, x := range v {
+		out[i] = slices.Clone(x)
+	}
+	return out
+}
+
 // Friends returns the Friends field (key "friends"), or its zero value when
 // absent. It is a deep copy: change the field with the methods below, so that the
 // change is tracked.
 func (s *ProfileSession) Friends() []Address {
 	s.state.Access()
 	return profileCloneSliceOfAddress(s.data.Friends)
-}
-
-// profileCloneSliceOfAddress returns a deep copy of v.
-func profileCloneSliceOfAddress(v []Address) []Address {
-	if v == nil {
-		return nil
-	}
-	out := make([]Address, len(v))
-	for i, x := range v {
-		out[i] = profileCloneAddress(x)
-	}
-	return out
 }
 
 // SetFriends stores v in the Friends field (key "friends").
@@ -1042,200 +1030,16 @@ func (s *ProfileSession) AppendFriends(v ...Address) {
 	}
 }
 
-// profileWriteArray2OfFloat64 writes a [2]float64.
-func profileWriteArray2OfFloat64(e *sessionwire.Encoder, v [2]float64) error {
-	mark := e.ListValue(sessionwire.TypeFloat, len(v))
-	for _, x := range v {
-		e.FloatValue(x)
+// profileCloneSliceOfAddress returns a deep copy of v.
+func profileCloneSliceOfAddress(v []Address) []Address {
+	if v == nil {
+		return nil
 	}
-	e.EndList(mark)
-	return nil
-}
-
-// profileWriteAddress writes a
-// github.com/sessiongen/sessiongen/testdata/nested.Address.
-func profileWriteAddress(e *sessionwire.Encoder, v Address) error {
-	mark := e.GroupValue()
-	e.String("street", v.Street)
-	e.String("town", v.City)
-	if v.Geo != nil {
-		e.Key("geo", sessionwire.TypeList)
-		if err := profileWriteArray2OfFloat64(e, *v.Geo); err != nil {
-			return err
-		}
+	out := make([]Address, len(v))
+	for i, x := range v {
+		out[i] = profileCloneAddress(x)
 	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// profileWriteItem writes a github.com/sessiongen/sessiongen/testdata/nested.Item.
-func profileWriteItem(e *sessionwire.Encoder, v Item) error {
-	mark := e.GroupValue()
-	e.String("sku", v.SKU)
-	e.Int("qty", int64(v.Qty))
-	e.Float("price", v.Price)
-	sessionwire.Strings(e, "tags", v.Tags)
-	e.EndGroup(mark)
-	return nil
-}
-
-// profileWriteSliceOfItem writes a
-// []github.com/sessiongen/sessiongen/testdata/nested.Item.
-func profileWriteSliceOfItem(e *sessionwire.Encoder, v []Item) error {
-	mark := e.ListValue(sessionwire.TypeGroup, len(v))
-	for _, x := range v {
-		if err := profileWriteItem(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// profileWriteMapOfRoleToBool writes a
-// map[github.com/sessiongen/sessiongen/testdata/nested.Role]bool.
-func profileWriteMapOfRoleToBool(e *sessionwire.Encoder, v map[Role]bool) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeBool)
-		e.BoolValue(v[k])
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// profileWriteSliceOfInt writes a []int.
-func profileWriteSliceOfInt(e *sessionwire.Encoder, v []int) error {
-	mark := e.ListValue(sessionwire.TypeInt, len(v))
-	for _, x := range v {
-		e.IntValue(int64(x))
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// profileWriteMapOfStringToSliceOfInt writes a map[string][]int.
-func profileWriteMapOfStringToSliceOfInt(e *sessionwire.Encoder, v map[string][]int) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeList)
-		if err := profileWriteSliceOfInt(e, v[k]); err != nil {
-			return err
-		}
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// profileWriteArray16OfByte writes a [16]byte.
-func profileWriteArray16OfByte(e *sessionwire.Encoder, v [16]byte) error {
-	e.BytesValue(v[:])
-	return nil
-}
-
-// profileWriteArray4OfInt writes a [4]int.
-func profileWriteArray4OfInt(e *sessionwire.Encoder, v [4]int) error {
-	mark := e.ListValue(sessionwire.TypeInt, len(v))
-	for _, x := range v {
-		e.IntValue(int64(x))
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// profileWriteNetipAddr writes a net/netip.Addr.
-func profileWriteNetipAddr(e *sessionwire.Encoder, v netip.Addr) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// profileWriteMapOfStringToTimeTime writes a map[string]time.Time.
-func profileWriteMapOfStringToTimeTime(e *sessionwire.Encoder, v map[string]time.Time) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeTime)
-		e.TimeValue(v[k])
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// profileWriteStruct1 writes a struct{Theme string; Font int}.
-func profileWriteStruct1(e *sessionwire.Encoder, v struct {
-	Theme string
-	Font  int
-}) error {
-	mark := e.GroupValue()
-	e.String("theme", v.Theme)
-	e.Int("font", int64(v.Font))
-	e.EndGroup(mark)
-	return nil
-}
-
-// profileWritePtrToString writes a *string.
-func profileWritePtrToString(e *sessionwire.Encoder, v *string) error {
-	// A group holding one entry, or none for nil.
-	mark := e.GroupValue()
-	if v != nil {
-		e.Key("", sessionwire.TypeBytes)
-		e.StringValue(*v)
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// profileWriteSliceOfPtrToString writes a []*string.
-func profileWriteSliceOfPtrToString(e *sessionwire.Encoder, v []*string) error {
-	mark := e.ListValue(sessionwire.TypeGroup, len(v))
-	for _, x := range v {
-		if err := profileWritePtrToString(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// profileWriteRaw writes a github.com/sessiongen/sessiongen/testdata/nested.Raw.
-func profileWriteRaw(e *sessionwire.Encoder, v Raw) error {
-	b, err := v.MarshalJSON()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// profileWriteSliceOfSliceOfInt writes a [][]int.
-func profileWriteSliceOfSliceOfInt(e *sessionwire.Encoder, v [][]int) error {
-	mark := e.ListValue(sessionwire.TypeList, len(v))
-	for _, x := range v {
-		if err := profileWriteSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// profileWriteSliceOfAddress writes a
-// []github.com/sessiongen/sessiongen/testdata/nested.Address.
-func profileWriteSliceOfAddress(e *sessionwire.Encoder, v []Address) error {
-	mark := e.ListValue(sessionwire.TypeGroup, len(v))
-	for _, x := range v {
-		if err := profileWriteAddress(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
+	return out
 }
 
 // encode writes each present field as an entry keyed by its session key.
@@ -1335,276 +1139,196 @@ func (s *ProfileSession) encode(e *sessionwire.Encoder) error {
 	return nil
 }
 
-// profileReadArray2OfFloat64 reads a [2]float64.
-func profileReadArray2OfFloat64(d *sessionwire.Decoder) ([2]float64, error) {
-	var v [2]float64
-	x, err := sessionwire.Slice(d, sessionwire.TypeFloat, sessionwire.ReadFloat[float64])
-	if err != nil {
-		return v, err
-	}
-	if len(x) != len(v) {
-		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
-	}
-	copy(v[:], x)
-	return v, nil
-}
-
-// profileReadAddress reads a
-// github.com/sessiongen/sessiongen/testdata/nested.Address.
-func profileReadAddress(d *sessionwire.Decoder) (Address, error) {
-	var v Address
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "street":
-			x, err := sessionwire.ReadString[string](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Street = x
-		case "town":
-			x, err := sessionwire.ReadString[string](&g)
-			if err != nil {
-				return v, err
-			}
-			v.City = x
-		case "geo":
-			x, err := profileReadArray2OfFloat64(&g)
-			if err != nil {
-				return v, err
-			}
-			v.Geo = &x
+// profileWriteAddress writes an Address.
+func profileWriteAddress(e *sessionwire.Encoder, v Address) error {
+	mark := e.GroupValue()
+	e.String("street", v.Street)
+	e.String("town", v.City)
+	if v.Geo != nil {
+		e.Key("geo", sessionwire.TypeList)
+		if err := profileWriteArray2OfFloat64(e, *v.Geo); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
-// profileReadItem reads a github.com/sessiongen/sessiongen/testdata/nested.Item.
-func profileReadItem(d *sessionwire.Decoder) (Item, error) {
-	var v Item
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// profileWriteArray2OfFloat64 writes a [2]float64.
+func profileWriteArray2OfFloat64(e *sessionwire.Encoder, v [2]float64) error {
+	mark := e.ListValue(sessionwire.TypeFloat, len(v))
+	for _, x := range v {
+		e.FloatValue(x)
 	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "sku":
-			x, err := sessionwire.ReadString[string](&g)
-			if err != nil {
-				return v, err
-			}
-			v.SKU = x
-		case "qty":
-			x, err := sessionwire.ReadInt[int](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Qty = x
-		case "price":
-			x, err := sessionwire.ReadFloat[float64](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Price = x
-		case "tags":
-			x, err := sessionwire.Slice(&g, sessionwire.TypeBytes, sessionwire.ReadString[string])
-			if err != nil {
-				return v, err
-			}
-			v.Tags = x
+	e.EndList(mark)
+	return nil
+}
+
+// profileWriteSliceOfItem writes a []Item.
+func profileWriteSliceOfItem(e *sessionwire.Encoder, v []Item) error {
+	mark := e.ListValue(sessionwire.TypeGroup, len(v))
+	for _, x := range v {
+		if err := profileWriteItem(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// profileReadSliceOfItem reads a
-// []github.com/sessiongen/sessiongen/testdata/nested.Item.
-func profileReadSliceOfItem(d *sessionwire.Decoder) ([]Item, error) {
-	return sessionwire.Slice(d, sessionwire.TypeGroup, profileReadItem)
+// profileWriteItem writes an Item.
+func profileWriteItem(e *sessionwire.Encoder, v Item) error {
+	mark := e.GroupValue()
+	e.String("sku", v.SKU)
+	e.Int("qty", int64(v.Qty))
+	e.Float("price", v.Price)
+	sessionwire.Strings(e, "tags", v.Tags)
+	e.EndGroup(mark)
+	return nil
 }
 
-// profileReadMapOfRoleToBool reads a
-// map[github.com/sessiongen/sessiongen/testdata/nested.Role]bool.
-func profileReadMapOfRoleToBool(d *sessionwire.Decoder) (map[Role]bool, error) {
-	var v map[Role]bool
-	g, err := d.Group()
-	if err != nil {
-		return v, err
+// profileWriteMapOfRoleToBool writes a map[Role]bool.
+func profileWriteMapOfRoleToBool(e *sessionwire.Encoder, v map[Role]bool) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeBool)
+		e.BoolValue(v[k])
 	}
-	for g.Next() {
-		x, err := sessionwire.ReadBool[bool](&g)
-		if err != nil {
-			return nil, err
+	e.EndGroup(mark)
+	return nil
+}
+
+// profileWriteMapOfStringToSliceOfInt writes a map[string][]int.
+func profileWriteMapOfStringToSliceOfInt(e *sessionwire.Encoder, v map[string][]int) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeList)
+		if err := profileWriteSliceOfInt(e, v[k]); err != nil {
+			return err
 		}
-		if v == nil {
-			v = make(map[Role]bool)
-		}
-		v[Role(g.Key())] = x
 	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
 }
 
-// profileReadSliceOfInt reads a []int.
-func profileReadSliceOfInt(d *sessionwire.Decoder) ([]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
+// profileWriteSliceOfInt writes a []int.
+func profileWriteSliceOfInt(e *sessionwire.Encoder, v []int) error {
+	mark := e.ListValue(sessionwire.TypeInt, len(v))
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList(mark)
+	return nil
 }
 
-// profileReadMapOfStringToSliceOfInt reads a map[string][]int.
-func profileReadMapOfStringToSliceOfInt(d *sessionwire.Decoder) (map[string][]int, error) {
-	var v map[string][]int
-	g, err := d.Group()
+// profileWriteArray16OfByte writes a [16]byte.
+func profileWriteArray16OfByte(e *sessionwire.Encoder, v [16]byte) error {
+	e.BytesValue(v[:])
+	return nil
+}
+
+// profileWriteArray4OfInt writes a [4]int.
+func profileWriteArray4OfInt(e *sessionwire.Encoder, v [4]int) error {
+	mark := e.ListValue(sessionwire.TypeInt, len(v))
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList(mark)
+	return nil
+}
+
+// profileWriteNetipAddr writes a netip.Addr.
+func profileWriteNetipAddr(e *sessionwire.Encoder, v netip.Addr) error {
+	b, err := v.MarshalText()
 	if err != nil {
-		return v, err
+		return err
 	}
-	for g.Next() {
-		x, err := profileReadSliceOfInt(&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[string][]int)
-		}
-		v[string(g.Key())] = x
-	}
-	return v, g.Err()
+	e.BytesValue(b)
+	return nil
 }
 
-// profileReadArray16OfByte reads a [16]byte.
-func profileReadArray16OfByte(d *sessionwire.Decoder) ([16]byte, error) {
-	var v [16]byte
-	b, err := d.Bytes()
-	if err != nil {
-		return v, err
+// profileWriteMapOfStringToTimeTime writes a map[string]time.Time.
+func profileWriteMapOfStringToTimeTime(e *sessionwire.Encoder, v map[string]time.Time) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeTime)
+		e.TimeValue(v[k])
 	}
-	if len(b) != len(v) {
-		return v, sessionwire.Mismatch("%d bytes for an array of %d", len(b), len(v))
-	}
-	copy(v[:], b)
-	return v, nil
+	e.EndGroup(mark)
+	return nil
 }
 
-// profileReadArray4OfInt reads a [4]int.
-func profileReadArray4OfInt(d *sessionwire.Decoder) ([4]int, error) {
-	var v [4]int
-	x, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
-	if err != nil {
-		return v, err
-	}
-	if len(x) != len(v) {
-		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
-	}
-	copy(v[:], x)
-	return v, nil
-}
-
-// profileReadNetipAddr reads a net/netip.Addr.
-func profileReadNetipAddr(d *sessionwire.Decoder) (netip.Addr, error) {
-	var v netip.Addr
-	b, err := d.Bytes()
-	if err != nil {
-		return v, err
-	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
-}
-
-// profileReadMapOfStringToTimeTime reads a map[string]time.Time.
-func profileReadMapOfStringToTimeTime(d *sessionwire.Decoder) (map[string]time.Time, error) {
-	var v map[string]time.Time
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		x, err := sessionwire.ReadTime(&g)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			v = make(map[string]time.Time)
-		}
-		v[string(g.Key())] = x
-	}
-	return v, g.Err()
-}
-
-// profileReadStruct1 reads a struct{Theme string; Font int}.
-func profileReadStruct1(d *sessionwire.Decoder) (struct {
+// profileWriteStruct1 writes a struct{Theme string; Font int}.
+func profileWriteStruct1(e *sessionwire.Encoder, v struct {
 	Theme string
 	Font  int
-}, error) {
-	var v struct {
-		Theme string
-		Font  int
-	}
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "theme":
-			x, err := sessionwire.ReadString[string](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Theme = x
-		case "font":
-			x, err := sessionwire.ReadInt[int](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Font = x
+}) error {
+	mark := e.GroupValue()
+	e.String("theme", v.Theme)
+	e.Int("font", int64(v.Font))
+	e.EndGroup(mark)
+	return nil
+}
+
+// profileWriteSliceOfPtrToString writes a []*string.
+func profileWriteSliceOfPtrToString(e *sessionwire.Encoder, v []*string) error {
+	mark := e.ListValue(sessionwire.TypeGroup, len(v))
+	for _, x := range v {
+		if err := profileWritePtrToString(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// profileReadPtrToString reads a *string.
-func profileReadPtrToString(d *sessionwire.Decoder) (*string, error) {
-	g, err := d.Group()
-	if err != nil || !g.Next() {
-		return nil, err
+// profileWritePtrToString writes a *string.
+func profileWritePtrToString(e *sessionwire.Encoder, v *string) error {
+	// A group holding one entry, or none for nil.
+	mark := e.GroupValue()
+	if v != nil {
+		e.Key("", sessionwire.TypeBytes)
+		e.StringValue(*v)
 	}
-	x, err := sessionwire.ReadString[string](&g)
+	e.EndGroup(mark)
+	return nil
+}
+
+// profileWriteRaw writes a Raw.
+func profileWriteRaw(e *sessionwire.Encoder, v Raw) error {
+	b, err := v.MarshalJSON()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &x, nil
+	e.BytesValue(b)
+	return nil
 }
 
-// profileReadSliceOfPtrToString reads a []*string.
-func profileReadSliceOfPtrToString(d *sessionwire.Decoder) ([]*string, error) {
-	return sessionwire.Slice(d, sessionwire.TypeGroup, profileReadPtrToString)
-}
-
-// profileReadRaw reads a github.com/sessiongen/sessiongen/testdata/nested.Raw.
-func profileReadRaw(d *sessionwire.Decoder) (Raw, error) {
-	var v Raw
-	b, err := d.Bytes()
-	if err != nil {
-		return v, err
+// profileWriteSliceOfSliceOfInt writes a [][]int.
+func profileWriteSliceOfSliceOfInt(e *sessionwire.Encoder, v [][]int) error {
+	mark := e.ListValue(sessionwire.TypeList, len(v))
+	for _, x := range v {
+		if err := profileWriteSliceOfInt(e, x); err != nil {
+			return err
+		}
 	}
-	if err := v.UnmarshalJSON(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
+	e.EndList(mark)
+	return nil
+}
+
+// profileWriteSliceOfAddress writes a []Address.
+func profileWriteSliceOfAddress(e *sessionwire.Encoder, v []Address) error {
+	mark := e.ListValue(sessionwire.TypeGroup, len(v))
+	for _, x := range v {
+		if err := profileWriteAddress(e, x); err != nil {
+			return err
+		}
 	}
-	return v, nil
-}
-
-// profileReadSliceOfSliceOfInt reads a [][]int.
-func profileReadSliceOfSliceOfInt(d *sessionwire.Decoder) ([][]int, error) {
-	return sessionwire.Slice(d, sessionwire.TypeList, profileReadSliceOfInt)
-}
-
-// profileReadSliceOfAddress reads a
-// []github.com/sessiongen/sessiongen/testdata/nested.Address.
-func profileReadSliceOfAddress(d *sessionwire.Decoder) ([]Address, error) {
-	return sessionwire.Slice(d, sessionwire.TypeGroup, profileReadAddress)
+	e.EndList(mark)
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -1704,6 +1428,274 @@ func (s *ProfileSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 		s.data.Friends, s.has[14] = x, true
 	}
 	return nil
+}
+
+// profileReadAddress reads an Address.
+func profileReadAddress(d *sessionwire.Decoder) (Address, error) {
+	var v Address
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "street":
+			x, err := sessionwire.ReadString[string](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Street = x
+		case "town":
+			x, err := sessionwire.ReadString[string](&g)
+			if err != nil {
+				return v, err
+			}
+			v.City = x
+		case "geo":
+			x, err := profileReadArray2OfFloat64(&g)
+			if err != nil {
+				return v, err
+			}
+			v.Geo = &x
+		}
+	}
+	return v, g.Err()
+}
+
+// profileReadArray2OfFloat64 reads a [2]float64.
+func profileReadArray2OfFloat64(d *sessionwire.Decoder) ([2]float64, error) {
+	var v [2]float64
+	x, err := sessionwire.Slice(d, sessionwire.TypeFloat, sessionwire.ReadFloat[float64])
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
+}
+
+// profileReadSliceOfItem reads a []Item.
+func profileReadSliceOfItem(d *sessionwire.Decoder) ([]Item, error) {
+	return sessionwire.Slice(d, sessionwire.TypeGroup, profileReadItem)
+}
+
+// profileReadItem reads an Item.
+func profileReadItem(d *sessionwire.Decoder) (Item, error) {
+	var v Item
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "sku":
+			x, err := sessionwire.ReadString[string](&g)
+			if err != nil {
+				return v, err
+			}
+			v.SKU = x
+		case "qty":
+			x, err := sessionwire.ReadInt[int](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Qty = x
+		case "price":
+			x, err := sessionwire.ReadFloat[float64](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Price = x
+		case "tags":
+			x, err := sessionwire.Slice(&g, sessionwire.TypeBytes, sessionwire.ReadString[string])
+			if err != nil {
+				return v, err
+			}
+			v.Tags = x
+		}
+	}
+	return v, g.Err()
+}
+
+// profileReadMapOfRoleToBool reads a map[Role]bool.
+func profileReadMapOfRoleToBool(d *sessionwire.Decoder) (map[Role]bool, error) {
+	var v map[Role]bool
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionwire.ReadBool[bool](&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[Role]bool)
+		}
+		v[Role(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// profileReadMapOfStringToSliceOfInt reads a map[string][]int.
+func profileReadMapOfStringToSliceOfInt(d *sessionwire.Decoder) (map[string][]int, error) {
+	var v map[string][]int
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := profileReadSliceOfInt(&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string][]int)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// profileReadSliceOfInt reads a []int.
+func profileReadSliceOfInt(d *sessionwire.Decoder) ([]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
+}
+
+// profileReadArray16OfByte reads a [16]byte.
+func profileReadArray16OfByte(d *sessionwire.Decoder) ([16]byte, error) {
+	var v [16]byte
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if len(b) != len(v) {
+		return v, sessionwire.Mismatch("%d bytes for an array of %d", len(b), len(v))
+	}
+	copy(v[:], b)
+	return v, nil
+}
+
+// profileReadArray4OfInt reads a [4]int.
+func profileReadArray4OfInt(d *sessionwire.Decoder) ([4]int, error) {
+	var v [4]int
+	x, err := sessionwire.Slice(d, sessionwire.TypeInt, sessionwire.ReadInt[int])
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
+}
+
+// profileReadNetipAddr reads a netip.Addr.
+func profileReadNetipAddr(d *sessionwire.Decoder) (netip.Addr, error) {
+	var v netip.Addr
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// profileReadMapOfStringToTimeTime reads a map[string]time.Time.
+func profileReadMapOfStringToTimeTime(d *sessionwire.Decoder) (map[string]time.Time, error) {
+	var v map[string]time.Time
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionwire.ReadTime(&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]time.Time)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// profileReadStruct1 reads a struct{Theme string; Font int}.
+func profileReadStruct1(d *sessionwire.Decoder) (struct {
+	Theme string
+	Font  int
+}, error) {
+	var v struct {
+		Theme string
+		Font  int
+	}
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "theme":
+			x, err := sessionwire.ReadString[string](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Theme = x
+		case "font":
+			x, err := sessionwire.ReadInt[int](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Font = x
+		}
+	}
+	return v, g.Err()
+}
+
+// profileReadSliceOfPtrToString reads a []*string.
+func profileReadSliceOfPtrToString(d *sessionwire.Decoder) ([]*string, error) {
+	return sessionwire.Slice(d, sessionwire.TypeGroup, profileReadPtrToString)
+}
+
+// profileReadPtrToString reads a *string.
+func profileReadPtrToString(d *sessionwire.Decoder) (*string, error) {
+	g, err := d.Group()
+	if err != nil || !g.Next() {
+		return nil, err
+	}
+	x, err := sessionwire.ReadString[string](&g)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// profileReadRaw reads a Raw.
+func profileReadRaw(d *sessionwire.Decoder) (Raw, error) {
+	var v Raw
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalJSON(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// profileReadSliceOfSliceOfInt reads a [][]int.
+func profileReadSliceOfSliceOfInt(d *sessionwire.Decoder) ([][]int, error) {
+	return sessionwire.Slice(d, sessionwire.TypeList, profileReadSliceOfInt)
+}
+
+// profileReadSliceOfAddress reads a []Address.
+func profileReadSliceOfAddress(d *sessionwire.Decoder) ([]Address, error) {
+	return sessionwire.Slice(d, sessionwire.TypeGroup, profileReadAddress)
 }
 
 // empty reports whether no field holds a value.

@@ -11,8 +11,8 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// OptConfig configures a OptInterface: keys, cookie attributes, lifetime. Its zero
-// value, given a SecretKey, has secure defaults. It is the runtime package's
+// OptConfig configures an OptInterface: keys, cookie attributes, lifetime. Its
+// zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
 // github.com/sessiongen/sessiongen/runtime Config, for every field.
 type OptConfig = sessionruntime.Config
@@ -23,8 +23,8 @@ type OptConfig = sessionruntime.Config
 // github.com/sessiongen/sessiongen/runtime Interface.
 type OptInterface = sessionruntime.Interface[OptSession]
 
-// OptOption configures a OptInterface beyond its OptConfig: give WithOptPolicy and
-// WithOptAfterRequest to NewOptInterface.
+// OptOption configures an OptInterface beyond its OptConfig: give WithOptPolicy
+// and WithOptAfterRequest to NewOptInterface.
 type OptOption = sessionruntime.Option[OptSession]
 
 // OptPolicy overrides some of the methods of Flask's SessionInterface per request
@@ -38,7 +38,7 @@ type OptPolicy = sessionruntime.Policy[OptSession]
 // headers.
 type OptAfterRequest = sessionruntime.AfterRequest[OptSession]
 
-// OptLifecycle is one request's session as a OptInterface's Middleware drives it,
+// OptLifecycle is one request's session as an OptInterface's Middleware drives it,
 // for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type OptLifecycle = sessionruntime.Lifecycle[OptSession]
@@ -60,7 +60,7 @@ func WithOptAfterRequest(hooks ...OptAfterRequest) OptOption {
 	return sessionruntime.WithAfterRequest(hooks...)
 }
 
-// OptConfigFromEnv reads a OptConfig from the SESSION_* environment variables
+// OptConfigFromEnv reads an OptConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
 // NewOptInterface, which validates it.
 func OptConfigFromEnv() (OptConfig, error) {
@@ -68,7 +68,7 @@ func OptConfigFromEnv() (OptConfig, error) {
 }
 
 // OptFrom returns the Opt session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a OptInterface's
+// saying what to do, if the request did not pass through an OptInterface's
 // Middleware: a handler served without it.
 func OptFrom(ctx context.Context) *OptSession {
 	return sessionruntime.MustFrom[OptSession](ctx, "Opt")
@@ -153,15 +153,6 @@ func (s *OptSession) Count() *int {
 	return optClonePtrToInt(s.data.Count)
 }
 
-// optClonePtrToInt returns a deep copy of v.
-func optClonePtrToInt(v *int) *int {
-	if v == nil {
-		return nil
-	}
-	x := *v
-	return &x
-}
-
 // SetCount stores v in the Count field (key "count").
 func (s *OptSession) SetCount(v *int) {
 	if s.state.Modify() {
@@ -201,21 +192,21 @@ func (s *OptSession) UpdateCount(fn func(**int)) {
 	}
 }
 
+// optClonePtrToInt returns a deep copy of v.
+func optClonePtrToInt(v *int) *int {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	return &x
+}
+
 // Name returns the Name field (key "name"), or its zero value when absent. It is a
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *OptSession) Name() *string {
 	s.state.Access()
 	return optClonePtrToString(s.data.Name)
-}
-
-// optClonePtrToString returns a deep copy of v.
-func optClonePtrToString(v *string) *string {
-	if v == nil {
-		return nil
-	}
-	x := *v
-	return &x
 }
 
 // SetName stores v in the Name field (key "name").
@@ -257,21 +248,21 @@ func (s *OptSession) UpdateName(fn func(**string)) {
 	}
 }
 
+// optClonePtrToString returns a deep copy of v.
+func optClonePtrToString(v *string) *string {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	return &x
+}
+
 // Where returns the Where field (key "where"), or its zero value when absent. It
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *OptSession) Where() *Point {
 	s.state.Access()
 	return optClonePtrToPoint(s.data.Where)
-}
-
-// optClonePtrToPoint returns a deep copy of v.
-func optClonePtrToPoint(v *Point) *Point {
-	if v == nil {
-		return nil
-	}
-	x := *v
-	return &x
 }
 
 // SetWhere stores v in the Where field (key "where").
@@ -313,24 +304,21 @@ func (s *OptSession) UpdateWhere(fn func(**Point)) {
 	}
 }
 
+// optClonePtrToPoint returns a deep copy of v.
+func optClonePtrToPoint(v *Point) *Point {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	return &x
+}
+
 // Many returns the Many field (key "many"), or its zero value when absent. It is a
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *OptSession) Many() []*Point {
 	s.state.Access()
 	return optCloneSliceOfPtrToPoint(s.data.Many)
-}
-
-// optCloneSliceOfPtrToPoint returns a deep copy of v.
-func optCloneSliceOfPtrToPoint(v []*Point) []*Point {
-	if v == nil {
-		return nil
-	}
-	out := make([]*Point, len(v))
-	for i, x := range v {
-		out[i] = optClonePtrToPoint(x)
-	}
-	return out
 }
 
 // SetMany stores v in the Many field (key "many").
@@ -382,30 +370,24 @@ func (s *OptSession) AppendMany(v ...*Point) {
 	}
 }
 
+// optCloneSliceOfPtrToPoint returns a deep copy of v.
+func optCloneSliceOfPtrToPoint(v []*Point) []*Point {
+	if v == nil {
+		return nil
+	}
+	out := make([]*Point, len(v))
+	for i, x := range v {
+		out[i] = optClonePtrToPoint(x)
+	}
+	return out
+}
+
 // Nested returns the Nested field (key "nested"), or its zero value when absent.
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *OptSession) Nested() **bool {
 	s.state.Access()
 	return optClonePtrToPtrToBool(s.data.Nested)
-}
-
-// optClonePtrToBool returns a deep copy of v.
-func optClonePtrToBool(v *bool) *bool {
-	if v == nil {
-		return nil
-	}
-	x := *v
-	return &x
-}
-
-// optClonePtrToPtrToBool returns a deep copy of v.
-func optClonePtrToPtrToBool(v **bool) **bool {
-	if v == nil {
-		return nil
-	}
-	x := optClonePtrToBool(*v)
-	return &x
 }
 
 // SetNested stores v in the Nested field (key "nested").
@@ -447,24 +429,30 @@ func (s *OptSession) UpdateNested(fn func(***bool)) {
 	}
 }
 
+// optClonePtrToPtrToBool returns a deep copy of v.
+func optClonePtrToPtrToBool(v **bool) **bool {
+	if v == nil {
+		return nil
+	}
+	x := optClonePtrToBool(*v)
+	return &x
+}
+
+// optClonePtrToBool returns a deep copy of v.
+func optClonePtrToBool(v *bool) *bool {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	return &x
+}
+
 // ByKey returns the ByKey field (key "by_key"), or its zero value when absent. It
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *OptSession) ByKey() map[string]*int {
 	s.state.Access()
 	return optCloneMapOfStringToPtrToInt(s.data.ByKey)
-}
-
-// optCloneMapOfStringToPtrToInt returns a deep copy of v.
-func optCloneMapOfStringToPtrToInt(v map[string]*int) map[string]*int {
-	if v == nil {
-		return nil
-	}
-	out := make(map[string]*int, len(v))
-	for k, x := range v {
-		out[k] = optClonePtrToInt(x)
-	}
-	return out
 }
 
 // SetByKey stores v in the ByKey field (key "by_key").
@@ -527,79 +515,16 @@ func (s *OptSession) DeleteByKeyKey(k string) {
 	}
 }
 
-// optWritePoint writes a github.com/sessiongen/sessiongen/testdata/pointers.Point.
-func optWritePoint(e *sessionwire.Encoder, v Point) error {
-	mark := e.GroupValue()
-	e.Int("x", int64(v.X))
-	e.Int("y", int64(v.Y))
-	e.EndGroup(mark)
-	return nil
-}
-
-// optWritePtrToPoint writes a
-// *github.com/sessiongen/sessiongen/testdata/pointers.Point.
-func optWritePtrToPoint(e *sessionwire.Encoder, v *Point) error {
-	// A group holding one entry, or none for nil.
-	mark := e.GroupValue()
-	if v != nil {
-		e.Key("", sessionwire.TypeGroup)
-		if err := optWritePoint(e, *v); err != nil {
-			return err
-		}
+// optCloneMapOfStringToPtrToInt returns a deep copy of v.
+func optCloneMapOfStringToPtrToInt(v map[string]*int) map[string]*int {
+	if v == nil {
+		return nil
 	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// optWriteSliceOfPtrToPoint writes a
-// []*github.com/sessiongen/sessiongen/testdata/pointers.Point.
-func optWriteSliceOfPtrToPoint(e *sessionwire.Encoder, v []*Point) error {
-	mark := e.ListValue(sessionwire.TypeGroup, len(v))
-	for _, x := range v {
-		if err := optWritePtrToPoint(e, x); err != nil {
-			return err
-		}
+	out := make(map[string]*int, len(v))
+	for k, x := range v {
+		out[k] = optClonePtrToInt(x)
 	}
-	e.EndList(mark)
-	return nil
-}
-
-// optWritePtrToBool writes a *bool.
-func optWritePtrToBool(e *sessionwire.Encoder, v *bool) error {
-	// A group holding one entry, or none for nil.
-	mark := e.GroupValue()
-	if v != nil {
-		e.Key("", sessionwire.TypeBool)
-		e.BoolValue(*v)
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// optWritePtrToInt writes a *int.
-func optWritePtrToInt(e *sessionwire.Encoder, v *int) error {
-	// A group holding one entry, or none for nil.
-	mark := e.GroupValue()
-	if v != nil {
-		e.Key("", sessionwire.TypeInt)
-		e.IntValue(int64(*v))
-	}
-	e.EndGroup(mark)
-	return nil
-}
-
-// optWriteMapOfStringToPtrToInt writes a map[string]*int.
-func optWriteMapOfStringToPtrToInt(e *sessionwire.Encoder, v map[string]*int) error {
-	// Keys in order: the same session always makes the same cookie.
-	mark := e.GroupValue()
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		e.Key(string(k), sessionwire.TypeGroup)
-		if err := optWritePtrToInt(e, v[k]); err != nil {
-			return err
-		}
-	}
-	e.EndGroup(mark)
-	return nil
+	return out
 }
 
 // encode writes each present field as an entry keyed by its session key.
@@ -647,96 +572,77 @@ func (s *OptSession) encode(e *sessionwire.Encoder) error {
 	return nil
 }
 
-// optReadPoint reads a github.com/sessiongen/sessiongen/testdata/pointers.Point.
-func optReadPoint(d *sessionwire.Decoder) (Point, error) {
-	var v Point
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		switch string(g.Key()) {
-		case "x":
-			x, err := sessionwire.ReadInt[int](&g)
-			if err != nil {
-				return v, err
-			}
-			v.X = x
-		case "y":
-			x, err := sessionwire.ReadInt[int](&g)
-			if err != nil {
-				return v, err
-			}
-			v.Y = x
+// optWritePoint writes a Point.
+func optWritePoint(e *sessionwire.Encoder, v Point) error {
+	mark := e.GroupValue()
+	e.Int("x", int64(v.X))
+	e.Int("y", int64(v.Y))
+	e.EndGroup(mark)
+	return nil
+}
+
+// optWriteSliceOfPtrToPoint writes a []*Point.
+func optWriteSliceOfPtrToPoint(e *sessionwire.Encoder, v []*Point) error {
+	mark := e.ListValue(sessionwire.TypeGroup, len(v))
+	for _, x := range v {
+		if err := optWritePtrToPoint(e, x); err != nil {
+			return err
 		}
 	}
-	return v, g.Err()
+	e.EndList(mark)
+	return nil
 }
 
-// optReadPtrToPoint reads a
-// *github.com/sessiongen/sessiongen/testdata/pointers.Point.
-func optReadPtrToPoint(d *sessionwire.Decoder) (*Point, error) {
-	g, err := d.Group()
-	if err != nil || !g.Next() {
-		return nil, err
-	}
-	x, err := optReadPoint(&g)
-	if err != nil {
-		return nil, err
-	}
-	return &x, nil
-}
-
-// optReadSliceOfPtrToPoint reads a
-// []*github.com/sessiongen/sessiongen/testdata/pointers.Point.
-func optReadSliceOfPtrToPoint(d *sessionwire.Decoder) ([]*Point, error) {
-	return sessionwire.Slice(d, sessionwire.TypeGroup, optReadPtrToPoint)
-}
-
-// optReadPtrToBool reads a *bool.
-func optReadPtrToBool(d *sessionwire.Decoder) (*bool, error) {
-	g, err := d.Group()
-	if err != nil || !g.Next() {
-		return nil, err
-	}
-	x, err := sessionwire.ReadBool[bool](&g)
-	if err != nil {
-		return nil, err
-	}
-	return &x, nil
-}
-
-// optReadPtrToInt reads a *int.
-func optReadPtrToInt(d *sessionwire.Decoder) (*int, error) {
-	g, err := d.Group()
-	if err != nil || !g.Next() {
-		return nil, err
-	}
-	x, err := sessionwire.ReadInt[int](&g)
-	if err != nil {
-		return nil, err
-	}
-	return &x, nil
-}
-
-// optReadMapOfStringToPtrToInt reads a map[string]*int.
-func optReadMapOfStringToPtrToInt(d *sessionwire.Decoder) (map[string]*int, error) {
-	var v map[string]*int
-	g, err := d.Group()
-	if err != nil {
-		return v, err
-	}
-	for g.Next() {
-		x, err := optReadPtrToInt(&g)
-		if err != nil {
-			return nil, err
+// optWritePtrToPoint writes a *Point.
+func optWritePtrToPoint(e *sessionwire.Encoder, v *Point) error {
+	// A group holding one entry, or none for nil.
+	mark := e.GroupValue()
+	if v != nil {
+		e.Key("", sessionwire.TypeGroup)
+		if err := optWritePoint(e, *v); err != nil {
+			return err
 		}
-		if v == nil {
-			v = make(map[string]*int)
-		}
-		v[string(g.Key())] = x
 	}
-	return v, g.Err()
+	e.EndGroup(mark)
+	return nil
+}
+
+// optWritePtrToBool writes a *bool.
+func optWritePtrToBool(e *sessionwire.Encoder, v *bool) error {
+	// A group holding one entry, or none for nil.
+	mark := e.GroupValue()
+	if v != nil {
+		e.Key("", sessionwire.TypeBool)
+		e.BoolValue(*v)
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// optWriteMapOfStringToPtrToInt writes a map[string]*int.
+func optWriteMapOfStringToPtrToInt(e *sessionwire.Encoder, v map[string]*int) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeGroup)
+		if err := optWritePtrToInt(e, v[k]); err != nil {
+			return err
+		}
+	}
+	e.EndGroup(mark)
+	return nil
+}
+
+// optWritePtrToInt writes a *int.
+func optWritePtrToInt(e *sessionwire.Encoder, v *int) error {
+	// A group holding one entry, or none for nil.
+	mark := e.GroupValue()
+	if v != nil {
+		e.Key("", sessionwire.TypeInt)
+		e.IntValue(int64(*v))
+	}
+	e.EndGroup(mark)
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -782,6 +688,96 @@ func (s *OptSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 		s.data.ByKey, s.has[5] = x, true
 	}
 	return nil
+}
+
+// optReadPoint reads a Point.
+func optReadPoint(d *sessionwire.Decoder) (Point, error) {
+	var v Point
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch string(g.Key()) {
+		case "x":
+			x, err := sessionwire.ReadInt[int](&g)
+			if err != nil {
+				return v, err
+			}
+			v.X = x
+		case "y":
+			x, err := sessionwire.ReadInt[int](&g)
+			if err != nil {
+				return v, err
+			}
+			v.Y = x
+		}
+	}
+	return v, g.Err()
+}
+
+// optReadSliceOfPtrToPoint reads a []*Point.
+func optReadSliceOfPtrToPoint(d *sessionwire.Decoder) ([]*Point, error) {
+	return sessionwire.Slice(d, sessionwire.TypeGroup, optReadPtrToPoint)
+}
+
+// optReadPtrToPoint reads a *Point.
+func optReadPtrToPoint(d *sessionwire.Decoder) (*Point, error) {
+	g, err := d.Group()
+	if err != nil || !g.Next() {
+		return nil, err
+	}
+	x, err := optReadPoint(&g)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// optReadPtrToBool reads a *bool.
+func optReadPtrToBool(d *sessionwire.Decoder) (*bool, error) {
+	g, err := d.Group()
+	if err != nil || !g.Next() {
+		return nil, err
+	}
+	x, err := sessionwire.ReadBool[bool](&g)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// optReadMapOfStringToPtrToInt reads a map[string]*int.
+func optReadMapOfStringToPtrToInt(d *sessionwire.Decoder) (map[string]*int, error) {
+	var v map[string]*int
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := optReadPtrToInt(&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]*int)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
+}
+
+// optReadPtrToInt reads a *int.
+func optReadPtrToInt(d *sessionwire.Decoder) (*int, error) {
+	g, err := d.Group()
+	if err != nil || !g.Next() {
+		return nil, err
+	}
+	x, err := sessionwire.ReadInt[int](&g)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
 }
 
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.

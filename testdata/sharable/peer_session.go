@@ -305,58 +305,6 @@ func (s *PeerSession) PopPort() (Port, bool) {
 	return v, ok
 }
 
-// peerWriteNetipAddr writes a net/netip.Addr.
-func peerWriteNetipAddr(e *sessionwire.Encoder, v netip.Addr) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// peerWriteNetipPrefix writes a net/netip.Prefix.
-func peerWriteNetipPrefix(e *sessionwire.Encoder, v netip.Prefix) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// peerWriteNetipAddrPort writes a net/netip.AddrPort.
-func peerWriteNetipAddrPort(e *sessionwire.Encoder, v netip.AddrPort) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// peerWriteSliceOfNetipAddrPort writes a []net/netip.AddrPort.
-func peerWriteSliceOfNetipAddrPort(e *sessionwire.Encoder, v []netip.AddrPort) error {
-	mark := e.ListValue(sessionwire.TypeBytes, len(v))
-	for _, x := range v {
-		if err := peerWriteNetipAddrPort(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// peerWritePort writes a github.com/sessiongen/sessiongen/testdata/sharable.Port.
-func peerWritePort(e *sessionwire.Encoder, v Port) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
 // encode writes each present field as an entry keyed by its session key.
 func (s *PeerSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
@@ -386,61 +334,56 @@ func (s *PeerSession) encode(e *sessionwire.Encoder) error {
 	return nil
 }
 
-// peerReadNetipAddr reads a net/netip.Addr.
-func peerReadNetipAddr(d *sessionwire.Decoder) (netip.Addr, error) {
-	var v netip.Addr
-	b, err := d.Bytes()
+// peerWriteNetipAddr writes a netip.Addr.
+func peerWriteNetipAddr(e *sessionwire.Encoder, v netip.Addr) error {
+	b, err := v.MarshalText()
 	if err != nil {
-		return v, err
+		return err
 	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
+	e.BytesValue(b)
+	return nil
 }
 
-// peerReadNetipPrefix reads a net/netip.Prefix.
-func peerReadNetipPrefix(d *sessionwire.Decoder) (netip.Prefix, error) {
-	var v netip.Prefix
-	b, err := d.Bytes()
+// peerWriteNetipPrefix writes a netip.Prefix.
+func peerWriteNetipPrefix(e *sessionwire.Encoder, v netip.Prefix) error {
+	b, err := v.MarshalText()
 	if err != nil {
-		return v, err
+		return err
 	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
+	e.BytesValue(b)
+	return nil
 }
 
-// peerReadNetipAddrPort reads a net/netip.AddrPort.
-func peerReadNetipAddrPort(d *sessionwire.Decoder) (netip.AddrPort, error) {
-	var v netip.AddrPort
-	b, err := d.Bytes()
-	if err != nil {
-		return v, err
+// peerWriteSliceOfNetipAddrPort writes a []netip.AddrPort.
+func peerWriteSliceOfNetipAddrPort(e *sessionwire.Encoder, v []netip.AddrPort) error {
+	mark := e.ListValue(sessionwire.TypeBytes, len(v))
+	for _, x := range v {
+		if err := peerWriteNetipAddrPort(e, x); err != nil {
+			return err
+		}
 	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
+	e.EndList(mark)
+	return nil
 }
 
-// peerReadSliceOfNetipAddrPort reads a []net/netip.AddrPort.
-func peerReadSliceOfNetipAddrPort(d *sessionwire.Decoder) ([]netip.AddrPort, error) {
-	return sessionwire.Slice(d, sessionwire.TypeBytes, peerReadNetipAddrPort)
+// peerWriteNetipAddrPort writes a netip.AddrPort.
+func peerWriteNetipAddrPort(e *sessionwire.Encoder, v netip.AddrPort) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.BytesValue(b)
+	return nil
 }
 
-// peerReadPort reads a github.com/sessiongen/sessiongen/testdata/sharable.Port.
-func peerReadPort(d *sessionwire.Decoder) (Port, error) {
-	var v Port
-	b, err := d.Bytes()
+// peerWritePort writes a Port.
+func peerWritePort(e *sessionwire.Encoder, v Port) error {
+	b, err := v.MarshalText()
 	if err != nil {
-		return v, err
+		return err
 	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
+	e.BytesValue(b)
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -474,6 +417,63 @@ func (s *PeerSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 		s.data.Port, s.has[3] = x, true
 	}
 	return nil
+}
+
+// peerReadNetipAddr reads a netip.Addr.
+func peerReadNetipAddr(d *sessionwire.Decoder) (netip.Addr, error) {
+	var v netip.Addr
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// peerReadNetipPrefix reads a netip.Prefix.
+func peerReadNetipPrefix(d *sessionwire.Decoder) (netip.Prefix, error) {
+	var v netip.Prefix
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// peerReadSliceOfNetipAddrPort reads a []netip.AddrPort.
+func peerReadSliceOfNetipAddrPort(d *sessionwire.Decoder) ([]netip.AddrPort, error) {
+	return sessionwire.Slice(d, sessionwire.TypeBytes, peerReadNetipAddrPort)
+}
+
+// peerReadNetipAddrPort reads a netip.AddrPort.
+func peerReadNetipAddrPort(d *sessionwire.Decoder) (netip.AddrPort, error) {
+	var v netip.AddrPort
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// peerReadPort reads a Port.
+func peerReadPort(d *sessionwire.Decoder) (Port, error) {
+	var v Port
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
 }
 
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.

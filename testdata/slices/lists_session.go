@@ -543,18 +543,6 @@ func (s *ListsSession) Blobs() [][]byte {
 	return listsCloneSliceOfSliceOfByte(s.data.Blobs)
 }
 
-// listsCloneSliceOfSliceOfByte returns a deep copy of v.
-func listsCloneSliceOfSliceOfByte(v [][]byte) [][]byte {
-	if v == nil {
-		return nil
-	}
-	out := make([][]byte, len(v))
-	for i, x := range v {
-		out[i] = slices.Clone(x)
-	}
-	return out
-}
-
 // SetBlobs stores v in the Blobs field (key "blobs").
 func (s *ListsSession) SetBlobs(v [][]byte) {
 	if s.state.Modify() {
@@ -602,6 +590,18 @@ func (s *ListsSession) AppendBlobs(v ...[]byte) {
 		}
 		s.has[7] = true
 	}
+}
+
+// listsCloneSliceOfSliceOfByte returns a deep copy of v.
+func listsCloneSliceOfSliceOfByte(v [][]byte) [][]byte {
+	if v == nil {
+		return nil
+	}
+	out := make([][]byte, len(v))
+	for i, x := range v {
+		out[i] = slices.Clone(x)
+	}
+	return out
 }
 
 // Times returns the Times field (key "times"), or its zero value when absent. It

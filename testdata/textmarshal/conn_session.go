@@ -378,70 +378,6 @@ func (s *ConnSession) PopSecret() (string, bool) {
 	return v, ok
 }
 
-// connWriteNetipAddr writes a net/netip.Addr.
-func connWriteNetipAddr(e *sessionwire.Encoder, v netip.Addr) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// connWriteNetipPrefix writes a net/netip.Prefix.
-func connWriteNetipPrefix(e *sessionwire.Encoder, v netip.Prefix) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// connWriteNetipAddrPort writes a net/netip.AddrPort.
-func connWriteNetipAddrPort(e *sessionwire.Encoder, v netip.AddrPort) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// connWriteSliceOfNetipAddrPort writes a []net/netip.AddrPort.
-func connWriteSliceOfNetipAddrPort(e *sessionwire.Encoder, v []netip.AddrPort) error {
-	mark := e.ListValue(sessionwire.TypeBytes, len(v))
-	for _, x := range v {
-		if err := connWriteNetipAddrPort(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList(mark)
-	return nil
-}
-
-// connWriteLevel writes a
-// github.com/sessiongen/sessiongen/testdata/textmarshal.Level.
-func connWriteLevel(e *sessionwire.Encoder, v Level) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
-// connWriteBlob writes a
-// github.com/sessiongen/sessiongen/testdata/textmarshal.Blob.
-func connWriteBlob(e *sessionwire.Encoder, v Blob) error {
-	b, err := v.MarshalJSON()
-	if err != nil {
-		return err
-	}
-	e.BytesValue(b)
-	return nil
-}
-
 // encode writes each present field as an entry keyed by its session key.
 func (s *ConnSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
@@ -480,75 +416,66 @@ func (s *ConnSession) encode(e *sessionwire.Encoder) error {
 	return nil
 }
 
-// connReadNetipAddr reads a net/netip.Addr.
-func connReadNetipAddr(d *sessionwire.Decoder) (netip.Addr, error) {
-	var v netip.Addr
-	b, err := d.Bytes()
+// connWriteNetipAddr writes a netip.Addr.
+func connWriteNetipAddr(e *sessionwire.Encoder, v netip.Addr) error {
+	b, err := v.MarshalText()
 	if err != nil {
-		return v, err
+		return err
 	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
+	e.BytesValue(b)
+	return nil
 }
 
-// connReadNetipPrefix reads a net/netip.Prefix.
-func connReadNetipPrefix(d *sessionwire.Decoder) (netip.Prefix, error) {
-	var v netip.Prefix
-	b, err := d.Bytes()
+// connWriteNetipPrefix writes a netip.Prefix.
+func connWriteNetipPrefix(e *sessionwire.Encoder, v netip.Prefix) error {
+	b, err := v.MarshalText()
 	if err != nil {
-		return v, err
+		return err
 	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
+	e.BytesValue(b)
+	return nil
 }
 
-// connReadNetipAddrPort reads a net/netip.AddrPort.
-func connReadNetipAddrPort(d *sessionwire.Decoder) (netip.AddrPort, error) {
-	var v netip.AddrPort
-	b, err := d.Bytes()
-	if err != nil {
-		return v, err
+// connWriteSliceOfNetipAddrPort writes a []netip.AddrPort.
+func connWriteSliceOfNetipAddrPort(e *sessionwire.Encoder, v []netip.AddrPort) error {
+	mark := e.ListValue(sessionwire.TypeBytes, len(v))
+	for _, x := range v {
+		if err := connWriteNetipAddrPort(e, x); err != nil {
+			return err
+		}
 	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
+	e.EndList(mark)
+	return nil
 }
 
-// connReadSliceOfNetipAddrPort reads a []net/netip.AddrPort.
-func connReadSliceOfNetipAddrPort(d *sessionwire.Decoder) ([]netip.AddrPort, error) {
-	return sessionwire.Slice(d, sessionwire.TypeBytes, connReadNetipAddrPort)
+// connWriteNetipAddrPort writes a netip.AddrPort.
+func connWriteNetipAddrPort(e *sessionwire.Encoder, v netip.AddrPort) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.BytesValue(b)
+	return nil
 }
 
-// connReadLevel reads a
-// github.com/sessiongen/sessiongen/testdata/textmarshal.Level.
-func connReadLevel(d *sessionwire.Decoder) (Level, error) {
-	var v Level
-	b, err := d.Bytes()
+// connWriteLevel writes a Level.
+func connWriteLevel(e *sessionwire.Encoder, v Level) error {
+	b, err := v.MarshalText()
 	if err != nil {
-		return v, err
+		return err
 	}
-	if err := v.UnmarshalText(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
+	e.BytesValue(b)
+	return nil
 }
 
-// connReadBlob reads a github.com/sessiongen/sessiongen/testdata/textmarshal.Blob.
-func connReadBlob(d *sessionwire.Decoder) (Blob, error) {
-	var v Blob
-	b, err := d.Bytes()
+// connWriteBlob writes a Blob.
+func connWriteBlob(e *sessionwire.Encoder, v Blob) error {
+	b, err := v.MarshalJSON()
 	if err != nil {
-		return v, err
+		return err
 	}
-	if err := v.UnmarshalJSON(b); err != nil {
-		return v, sessionwire.Mismatch("%v", err)
-	}
-	return v, nil
+	e.BytesValue(b)
+	return nil
 }
 
 // decodeEntry reads the entry at d into the field with that key. Unknown keys are
@@ -594,6 +521,76 @@ func (s *ConnSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 		s.data.secret, s.has[5] = x, true
 	}
 	return nil
+}
+
+// connReadNetipAddr reads a netip.Addr.
+func connReadNetipAddr(d *sessionwire.Decoder) (netip.Addr, error) {
+	var v netip.Addr
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// connReadNetipPrefix reads a netip.Prefix.
+func connReadNetipPrefix(d *sessionwire.Decoder) (netip.Prefix, error) {
+	var v netip.Prefix
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// connReadSliceOfNetipAddrPort reads a []netip.AddrPort.
+func connReadSliceOfNetipAddrPort(d *sessionwire.Decoder) ([]netip.AddrPort, error) {
+	return sessionwire.Slice(d, sessionwire.TypeBytes, connReadNetipAddrPort)
+}
+
+// connReadNetipAddrPort reads a netip.AddrPort.
+func connReadNetipAddrPort(d *sessionwire.Decoder) (netip.AddrPort, error) {
+	var v netip.AddrPort
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// connReadLevel reads a Level.
+func connReadLevel(d *sessionwire.Decoder) (Level, error) {
+	var v Level
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// connReadBlob reads a Blob.
+func connReadBlob(d *sessionwire.Decoder) (Blob, error) {
+	var v Blob
+	b, err := d.Bytes()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalJSON(b); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
 }
 
 // empty reports whether no field holds a value.
