@@ -22,15 +22,15 @@ const (
 	wireAlias    = "sessionwire"
 )
 
-// emit renders the model's file.
-func emit(m *model) ([]byte, error) {
+// emit renders the model's file, its header naming invocation.
+func emit(m *model, invocation string) ([]byte, error) {
 	f := jen.NewFilePathName(m.pkgPath, m.pkgName)
 	if m.buildConstraint != "" {
 		// Written as is (it starts with //): the constraint needs its own
 		// paragraph above the package clause.
-		f.HeaderComment(Header + "\n\n" + m.buildConstraint)
+		f.HeaderComment(Header(invocation) + "\n\n" + m.buildConstraint)
 	} else {
-		f.HeaderComment(Header)
+		f.HeaderComment(Header(invocation))
 	}
 	imps := importNames(m)
 	for _, im := range imps {

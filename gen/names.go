@@ -182,7 +182,10 @@ func checkPackageNames(pkg *packages.Package, m *model, content []byte, dir stri
 	}
 	generated := map[string]bool{}
 	for _, f := range pkg.Syntax {
-		if len(f.Comments) > 0 && len(f.Comments[0].List) > 0 && f.Comments[0].List[0].Text == Header {
+		if len(f.Comments) == 0 || len(f.Comments[0].List) == 0 {
+			continue
+		}
+		if _, ok := ParseHeader(f.Comments[0].List[0].Text); ok {
 			generated[pkg.Fset.File(f.Pos()).Name()] = true
 		}
 	}

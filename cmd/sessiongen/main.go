@@ -39,6 +39,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sessiongen/sessiongen/gen"
@@ -60,47 +61,35 @@ const (
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sessiongen", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var (
-		typeNames = fs.String("type", "", "comma-separated struct names (required)")
-		output    = fs.String("output", "", "output file (default: <type>_session.go beside the struct)")
-		tags      = fs.String("tags", "", "comma-separated build tags")
-		check     = fs.Bool("check", false, "write nothing; exit 1 if a generated file is missing or stale")
-		version   = fs.Bool("version", false, "print the version and exit")
-	)
-	usage := func(msg string) int {
-		fmt.Fprintf(stderr, "sessiongen: %s (usage: sessiongen -type=T [-output file] [-tags t] [-check] [packages])\n", msg)
+	opts, err := parseArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs := newFlagSet(&options{})
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
 		return exitUsage
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return exitUsage
-		}
-		return usage(err.Error())
+	if err != nil {
+		return usage(stderr, err.Error())
 	}
-	if *version {
+	if opts.version {
 		fmt.Fprintln(stdout, "sessiongen", buildVersion())
 		return exitOK
 	}
-	if *typeNames == "" {
-		if *check {
-			return checkTree(ctx, fs.Args(), splitList(*tags), stderr)
+	if len(opts.types) == 0 {
+		if opts.check {
+			return checkTree(ctx, opts.patterns, opts.tags, stderr)
 		}
-		return usage("-type is required (without it, only -check runs: over every generated file)")
+		return usage(stderr, "-type is required (without it, only -check runs: over every generated file)")
+	}
+	if opts.output != "" && len(opts.types) > 1 {
+		return usage(stderr, "-output takes one type, not "+fmt.Sprint(len(opts.types)))
 	}
 	cfg := gen.Config{
-		Types:    splitList(*typeNames),
-		Patterns: fs.Args(),
-		Output:   *output,
-	}
-	if *tags != "" {
-		cfg.Tags = splitList(*tags)
-	}
-	if cfg.Output != "" && len(cfg.Types) > 1 {
-		return usage("-output takes one type, not " + fmt.Sprint(len(cfg.Types)))
+		Types:      opts.types,
+		Patterns:   opts.patterns,
+		Output:     opts.output,
+		Tags:       opts.tags,
+		Invocation: opts.invocation(),
 	}
 	// From go:generate, $GOFILE names the file with the directive: load its
 	// directory's package, which is the current directory.
@@ -117,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, f := range files {
 		old, readErr := os.ReadFile(f.Path)
 		same := readErr == nil && bytes.Equal(old, f.Content)
-		if *check {
+		if opts.check {
 			if !same {
 				stale++
 				fmt.Fprintf(stderr, "%s: %s\n", relative(f.Path), staleness(old, readErr, f.Content))
@@ -137,6 +126,71 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+const usageLine = "usage: sessiongen -type=T [-output file] [-tags t] [-check] [packages]"
+
+func usage(stderr io.Writer, msg string) int {
+	fmt.Fprintf(stderr, "sessiongen: %s (%s)\n", msg, usageLine)
+	return exitUsage
+}
+
+// options are sessiongen's flags and arguments.
+type options struct {
+	types    []string
+	output   string
+	tags     []string
+	check    bool
+	version  bool
+	patterns []string
+}
+
+// newFlagSet returns sessiongen's flags, parsing into o.
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("sessiongen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Func("type", "comma-separated struct names (required)", func(s string) error { o.types = splitList(s); return nil })
+	fs.StringVar(&o.output, "output", "", "output file (default: <type>_session.go beside the struct)")
+	fs.Func("tags", "comma-separated build tags", func(s string) error { o.tags = splitList(s); return nil })
+	fs.BoolVar(&o.check, "check", false, "write nothing; exit 1 if a generated file is missing or stale")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return fs
+}
+
+// parseArgs reads sessiongen's command line (without the program name).
+func parseArgs(args []string) (options, error) {
+	var o options
+	fs := newFlagSet(&o)
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	o.patterns = fs.Args()
+	return o, nil
+}
+
+// invocation is the command the generated files' header names: the flags
+// that regenerate them as go:generate runs sessiongen, in the struct's
+// folder. It is the same whatever the folder sessiongen ran in and however
+// the flags were spelt: -output is the file's name (a generated file lives
+// beside its struct), the package patterns are left out.
+func (o options) invocation() string {
+	args := []string{"sessiongen", "-type=" + strings.Join(o.types, ",")}
+	if o.output != "" {
+		args = append(args, quoteArg("-output="+filepath.Base(o.output)))
+	}
+	if len(o.tags) > 0 {
+		args = append(args, quoteArg("-tags="+strings.Join(o.tags, ",")))
+	}
+	return strings.Join(args, " ")
+}
+
+// quoteArg quotes an argument holding spaces or quotes as go:generate
+// reads one: a Go string literal.
+func quoteArg(arg string) string {
+	if strings.ContainsAny(arg, " \t\"\\") {
+		return strconv.Quote(arg)
+	}
+	return arg
 }
 
 // checkTree checks every file sessiongen generated below the patterns
@@ -225,7 +279,10 @@ func checkTree(ctx context.Context, patterns, tags []string, stderr io.Writer) i
 // for (the type of its session's data field), or "" for any other file.
 func generatedFor(path string) string {
 	src, err := os.ReadFile(path)
-	if err != nil || !bytes.HasPrefix(src, []byte(gen.Header+"\n")) {
+	if err != nil {
+		return ""
+	}
+	if line, _, _ := bytes.Cut(src, []byte("\n")); !isHeader(string(line)) {
 		return ""
 	}
 	f, err := parser.ParseFile(token.NewFileSet(), path, src, parser.SkipObjectResolution)
@@ -254,6 +311,11 @@ func generatedFor(path string) string {
 		}
 	}
 	return ""
+}
+
+func isHeader(line string) bool {
+	_, ok := gen.ParseHeader(line)
+	return ok
 }
 
 // staleness says how the file on disk differs from what would be
