@@ -19,7 +19,9 @@
 //	              Without -type: check every file below the packages
 //	              (default ./...) whose first line says sessiongen generated
 //	              it, regenerating it with the command that line names
-//	              (-type, -output, -tags), and list each stale one
+//	              (-type, -output, -tags), and every file a //go:generate
+//	              line running sessiongen asks for, which must exist; list
+//	              each stale or missing one
 //	-version      print the version and exit
 //
 // The first line of a generated file names the command that regenerates it:
