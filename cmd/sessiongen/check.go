@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -148,7 +150,7 @@ func (c *checker) checkDir(dir string) error {
 			}
 			src, err := os.ReadFile(p)
 			switch {
-			case os.IsNotExist(err):
+			case errors.Is(err, fs.ErrNotExist):
 				c.report(p, fmt.Sprintf("missing: %s:%d generates it; run \"go generate\"", relative(d.file), d.line))
 			case err != nil:
 				return err
