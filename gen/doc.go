@@ -11,6 +11,9 @@
 //
 // gen writes nothing: Generate returns the Files, or the problems found in
 // the user's declarations as an ErrorList whose every Error names its
-// file:line:col. Writing, checking and exit codes belong to cmd/sessiongen.
+// file:line:col. Each file's first line names the command that regenerates
+// it (Header, ParseHeader; Config.Invocation), which is how sessiongen
+// -check finds generated files. Writing, checking and exit codes belong to
+// cmd/sessiongen.
 // Generated code calls the runtime package, which gen never imports.
 package gen
