@@ -185,14 +185,14 @@ if valid(cur[2]) and cur[3] then return 1 end
 return 0
 `)
 
-// Find returns the live record under key, in one round trip (HMGET and
-// PTTL pipelined).
+// Find returns the live record under key, in one round trip: HMGET and
+// PTTL pipelined in a MULTI, so that both see the same record.
 func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return runtime.Record{}, err
 	}
 	now := time.Now() // before the request: Expires errs on the early side
-	pipe := s.client.Pipeline()
+	pipe := s.client.TxPipeline()
 	fields := pipe.HMGet(ctx, key, "version", "data", "user")
 	pttl := pipe.PTTL(ctx, key)
 	_, _ = pipe.Exec(ctx)
