@@ -171,6 +171,7 @@ func (s *VisitorSession) HasUsername() bool {
 // DeleteUsername removes the Username field (key "username"). Removing an absent
 // field changes nothing.
 func (s *VisitorSession) DeleteUsername() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Username, s.has[0] = "", false
 	}
@@ -179,6 +180,7 @@ func (s *VisitorSession) DeleteUsername() {
 // PopUsername removes the Username field (key "username") and returns the value it
 // held, and whether it held one.
 func (s *VisitorSession) PopUsername() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Username, s.has[0]
 	s.DeleteUsername()
 	return v, ok
@@ -206,6 +208,7 @@ func (s *VisitorSession) HasVisits() bool {
 // DeleteVisits removes the Visits field (key "visits"). Removing an absent field
 // changes nothing.
 func (s *VisitorSession) DeleteVisits() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Visits, s.has[1] = 0, false
 	}
@@ -214,6 +217,7 @@ func (s *VisitorSession) DeleteVisits() {
 // PopVisits removes the Visits field (key "visits") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopVisits() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.Visits, s.has[1]
 	s.DeleteVisits()
 	return v, ok
@@ -243,6 +247,7 @@ func (s *VisitorSession) HasCart() bool {
 // DeleteCart removes the Cart field (key "cart"). Removing an absent field changes
 // nothing.
 func (s *VisitorSession) DeleteCart() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Cart, s.has[2] = nil, false
 	}
@@ -251,6 +256,7 @@ func (s *VisitorSession) DeleteCart() {
 // PopCart removes the Cart field (key "cart") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopCart() ([]string, bool) {
+	s.state.Load()
 	v, ok := s.data.Cart, s.has[2]
 	s.DeleteCart()
 	return v, ok
@@ -297,6 +303,7 @@ func (s *VisitorSession) HasLastSeen() bool {
 // DeleteLastSeen removes the LastSeen field (key "last_seen"). Removing an absent
 // field changes nothing.
 func (s *VisitorSession) DeleteLastSeen() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.LastSeen, s.has[3] = time.Time{}, false
 	}
@@ -305,6 +312,7 @@ func (s *VisitorSession) DeleteLastSeen() {
 // PopLastSeen removes the LastSeen field (key "last_seen") and returns the value
 // it held, and whether it held one.
 func (s *VisitorSession) PopLastSeen() (time.Time, bool) {
+	s.state.Load()
 	v, ok := s.data.LastSeen, s.has[3]
 	s.DeleteLastSeen()
 	return v, ok

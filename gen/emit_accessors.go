@@ -53,6 +53,7 @@ func emitAccessors(f *jen.File, m *model, c *codec, fd *field) {
 
 	doc(f, "Delete%s removes %s. Removing an absent field changes nothing.", a, what)
 	f.Func().Params(recv()).Id("Delete" + a).Params().Block(
+		jen.Id("s").Dot("state").Dot("Load").Call(),
 		jen.If(jen.Id("s").Dot("state").Dot("ModifyIf").Call(has())).Block(
 			jen.List(field(), has()).Op("=").List(zeroOf(fd.typ), jen.False()),
 		),
@@ -60,6 +61,7 @@ func emitAccessors(f *jen.File, m *model, c *codec, fd *field) {
 
 	doc(f, "Pop%s removes %s and returns the value it held, and whether it held one.", a, what)
 	f.Func().Params(recv()).Id("Pop"+a).Params().Params(typ.Clone(), jen.Bool()).Block(
+		jen.Id("s").Dot("state").Dot("Load").Call(),
 		jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").List(field(), has()),
 		jen.Id("s").Dot("Delete"+a).Call(),
 		jen.Return(jen.Id("v"), jen.Id("ok")),
@@ -102,6 +104,7 @@ func emitAccessors(f *jen.File, m *model, c *codec, fd *field) {
 		)
 		doc(f, "Delete%sKey removes k from %s. Removing an absent key changes nothing.", a, what)
 		f.Func().Params(recv()).Id("Delete"+a+"Key").Params(jen.Id("k").Add(typeCode(mt.Key()))).Block(
+			jen.Id("s").Dot("state").Dot("Load").Call(),
 			jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Add(field()).Index(jen.Id("k")),
 			jen.If(jen.Id("s").Dot("state").Dot("ModifyIf").Call(jen.Id("ok"))).Block(
 				jen.Delete(field(), jen.Id("k")),

@@ -1,9 +1,16 @@
 // Login is the Flask sessions tutorial as a Go program: a login form that
-// remembers the user's name, a logout, and a per-browser visit counter, all
-// in a signed cookie through the sessiongen-generated Visitor session.
+// remembers the user's name, a logout, and a per-browser visit counter,
+// through the sessiongen-generated Visitor session. By default the session
+// lives in a signed cookie; -store keeps it on the server instead, in this
+// process's memory or in Redis (for several instances), with the same
+// handlers.
 //
 //	go run ./examples/login              # serves http://127.0.0.1:8080
 //	SESSION_SECRET_KEY=... go run ./examples/login -addr 127.0.0.1:9000
+//	go run ./examples/login -store redis -redis-addr 127.0.0.1:6379
+//
+// Login regenerates the session ID (with a store) and logout destroys the
+// session, so a cookie copied before logout opens nothing afterwards.
 package main
 
 import (
@@ -21,24 +28,43 @@ import (
 	"os/signal"
 	"strconv"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/sessiongen/sessiongen/runtime/memstore"
+	"github.com/sessiongen/sessiongen/runtime/redisstore"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	var opts options
+	flag.StringVar(&opts.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	flag.StringVar(&opts.store, "store", "cookie", "where sessions live: cookie (signed cookies), memory (this process) or redis")
+	flag.StringVar(&opts.redisAddr, "redis-addr", "127.0.0.1:6379", "the Redis server, with -store redis")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *addr, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, opts, os.Stdout, os.Stderr); err != nil {
 		log.Fatal(err)
 	}
 }
 
-// run serves the app on addr until ctx is done.
-func run(ctx context.Context, addr string, stdout, stderr io.Writer) error {
+// options are the command line's.
+type options struct {
+	addr      string
+	store     string // cookie, memory or redis
+	redisAddr string
+}
+
+// run serves the app until ctx is done.
+func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	cfg, err := VisitorConfigFromEnv()
 	if err != nil {
 		return err
 	}
+	closeStore, err := useStore(&cfg, opts)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
 	if len(cfg.SecretKey) == 0 {
 		// The library refuses to run without a key; the example makes one
 		// up so that it runs with no setup at all.
@@ -57,7 +83,7 @@ func run(ctx context.Context, addr string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return err
 	}
@@ -75,6 +101,23 @@ func run(ctx context.Context, addr string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// useStore sets cfg.Store for the -store flag and returns what closes it.
+func useStore(cfg *VisitorConfig, opts options) (func(), error) {
+	switch opts.store {
+	case "cookie":
+		return func() {}, nil
+	case "memory":
+		store := memstore.New(memstore.Options{})
+		cfg.Store = store
+		return func() { store.Close() }, nil
+	case "redis":
+		client := redis.NewClient(&redis.Options{Addr: opts.redisAddr})
+		cfg.Store = redisstore.New(client, redisstore.Options{})
+		return func() { client.Close() }, nil
+	}
+	return nil, fmt.Errorf("-store %q: want cookie, memory or redis", opts.store)
+}
+
 // newHandler returns the app with its session middleware installed.
 func newHandler(cfg VisitorConfig) (http.Handler, error) {
 	cfg.OnError = func(r *http.Request, err error) {
@@ -84,14 +127,20 @@ func newHandler(cfg VisitorConfig) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	a := &app{sessions: sessions}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", index)
 	mux.HandleFunc("GET /login", loginForm)
-	mux.HandleFunc("POST /login", login)
-	mux.HandleFunc("GET /logout", logout)
+	mux.HandleFunc("POST /login", a.login)
+	mux.HandleFunc("GET /logout", a.logout)
 	mux.HandleFunc("GET /counter", counter)
 	mux.HandleFunc("GET /remember", remember)
 	return sessions.Middleware(mux), nil
+}
+
+// app holds what the handlers that end or renew sessions need.
+type app struct {
+	sessions *VisitorInterface
 }
 
 func index(w http.ResponseWriter, r *http.Request) {
@@ -118,10 +167,16 @@ func loginForm(w http.ResponseWriter, r *http.Request) {
 `)
 }
 
-func login(w http.ResponseWriter, r *http.Request) {
+func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	name := r.PostFormValue("username")
 	if name == "" || len(name) > 100 {
 		http.Error(w, "a username of 1 to 100 bytes is required", http.StatusBadRequest)
+		return
+	}
+	// A new session ID at login: one planted or seen before is worth
+	// nothing now (session fixation).
+	if err := a.sessions.Regenerate(r.Context()); err != nil {
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 		return
 	}
 	sess := VisitorFrom(r.Context())
@@ -130,9 +185,13 @@ func login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-func logout(w http.ResponseWriter, r *http.Request) {
+func (a *app) logout(w http.ResponseWriter, r *http.Request) {
+	// Ended for good: with a store, a copy of the cookie opens nothing.
+	if err := a.sessions.Destroy(r.Context()); err != nil {
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		return
+	}
 	sess := VisitorFrom(r.Context())
-	sess.DeleteUsername()
 	sess.Flash("You were logged out")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

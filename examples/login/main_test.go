@@ -15,6 +15,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sessiongen/sessiongen/internal/redistest"
+	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-login-example-test")
@@ -262,4 +265,104 @@ func TestSessionWithoutMiddleware(t *testing.T) {
 	}()
 	VisitorFrom(httptest.NewRequest("GET", "/", nil).Context()).SetVisits(1)
 	t.Error("no panic")
+}
+
+// The same app with each -store: login and the counter work alike; with a
+// server-side store, logout ends the session for good, so a cookie copied
+// before logout opens nothing, while a signed cookie (no server record)
+// replays until it expires, as the README warns.
+func TestStoreModes(t *testing.T) {
+	for _, store := range []string{"cookie", "memory", "redis"} {
+		t.Run(store, func(t *testing.T) {
+			opts := options{store: store}
+			if store == "redis" {
+				opts.redisAddr, _ = redistest.Start(t)
+			}
+			cfg := VisitorConfig{SecretKey: testSecret, DisableSecure: true}
+			closeStore, err := useStore(&cfg, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeStore()
+			h, err := newHandler(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			c := newClient(t)
+			if _, body := get(t, c, srv.URL+"/counter"); body != "Number of visits: 1\n" {
+				t.Fatalf("counter: %q", body)
+			}
+			planted, _ := url.Parse(srv.URL)
+			before := c.Jar.Cookies(planted)
+			resp, err := c.PostForm(srv.URL+"/login", url.Values{"username": {"alice"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			after := c.Jar.Cookies(planted)
+			if store != "cookie" && (len(before) != 1 || len(after) != 1 || before[0].Value == after[0].Value) {
+				t.Errorf("login did not regenerate the session ID")
+			}
+			if _, body := get(t, c, srv.URL+"/"); !strings.Contains(body, "Logged in as alice") {
+				t.Fatalf("after login: %q", body)
+			}
+			copied := after[0].Value
+			if _, body := get(t, c, srv.URL+"/logout"); !strings.Contains(body, "You were logged out") {
+				t.Fatalf("logout: %q", body)
+			}
+			thief := newClient(t)
+			thief.Jar.SetCookies(planted, []*http.Cookie{{Name: "session", Value: copied}})
+			_, body := get(t, thief, srv.URL+"/")
+			if store == "cookie" {
+				if !strings.Contains(body, "Logged in as alice") {
+					t.Errorf("a copied signed cookie no longer replays: %q; update the README's security section", body)
+				}
+				return
+			}
+			if !strings.Contains(body, "You are not logged in") {
+				t.Errorf("a cookie copied before logout still opens the session: %q", body)
+			}
+		})
+	}
+}
+
+// A server-side session is opened on first use; Delete and Pop as the first
+// use must still see the stored field (they read its presence directly).
+func TestStoreDeleteAndPopFirstThing(t *testing.T) {
+	store := memstore.New(memstore.Options{})
+	defer store.Close()
+	sessions, err := NewVisitorInterface(VisitorConfig{SecretKey: testSecret, DisableSecure: true, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/set", func(w http.ResponseWriter, r *http.Request) {
+		s := VisitorFrom(r.Context())
+		s.SetUsername("alice")
+		s.SetVisits(3)
+	})
+	mux.HandleFunc("/pop", func(w http.ResponseWriter, r *http.Request) {
+		v, ok := VisitorFrom(r.Context()).PopVisits()
+		fmt.Fprint(w, v, ok)
+	})
+	mux.HandleFunc("/delete", func(w http.ResponseWriter, r *http.Request) {
+		VisitorFrom(r.Context()).DeleteUsername()
+	})
+	mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) {
+		s := VisitorFrom(r.Context())
+		fmt.Fprint(w, s.HasUsername(), s.HasVisits())
+	})
+	srv := httptest.NewServer(sessions.Middleware(mux))
+	defer srv.Close()
+	c := newClient(t)
+	get(t, c, srv.URL+"/set")
+	if _, body := get(t, c, srv.URL+"/pop"); body != "3 true" {
+		t.Errorf("Pop as the first use: %q; want 3 true", body)
+	}
+	get(t, c, srv.URL+"/delete")
+	if _, body := get(t, c, srv.URL+"/get"); body != "false false" {
+		t.Errorf("after Pop and Delete as first uses: %q; want both gone", body)
+	}
 }

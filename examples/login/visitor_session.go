@@ -171,6 +171,7 @@ func (s *VisitorSession) HasUsername() bool {
 // DeleteUsername removes the Username field (key "username"). Removing an absent
 // field changes nothing.
 func (s *VisitorSession) DeleteUsername() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Username, s.has[0] = "", false
 	}
@@ -179,6 +180,7 @@ func (s *VisitorSession) DeleteUsername() {
 // PopUsername removes the Username field (key "username") and returns the value it
 // held, and whether it held one.
 func (s *VisitorSession) PopUsername() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Username, s.has[0]
 	s.DeleteUsername()
 	return v, ok
@@ -208,6 +210,7 @@ func (s *VisitorSession) HasVisits() bool {
 // DeleteVisits removes the Visits field (key "visits"). Removing an absent field
 // changes nothing.
 func (s *VisitorSession) DeleteVisits() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Visits, s.has[1] = 0, false
 	}
@@ -216,6 +219,7 @@ func (s *VisitorSession) DeleteVisits() {
 // PopVisits removes the Visits field (key "visits") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopVisits() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.Visits, s.has[1]
 	s.DeleteVisits()
 	return v, ok

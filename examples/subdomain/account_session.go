@@ -168,6 +168,7 @@ func (s *AccountSession) HasUserID() bool {
 // DeleteUserID removes the UserID field (key "user_id"). Removing an absent field
 // changes nothing.
 func (s *AccountSession) DeleteUserID() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.UserID, s.has[0] = 0, false
 	}
@@ -176,6 +177,7 @@ func (s *AccountSession) DeleteUserID() {
 // PopUserID removes the UserID field (key "user_id") and returns the value it
 // held, and whether it held one.
 func (s *AccountSession) PopUserID() (int64, bool) {
+	s.state.Load()
 	v, ok := s.data.UserID, s.has[0]
 	s.DeleteUserID()
 	return v, ok
@@ -203,6 +205,7 @@ func (s *AccountSession) HasName() bool {
 // DeleteName removes the Name field (key "name"). Removing an absent field changes
 // nothing.
 func (s *AccountSession) DeleteName() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Name, s.has[1] = "", false
 	}
@@ -211,6 +214,7 @@ func (s *AccountSession) DeleteName() {
 // PopName removes the Name field (key "name") and returns the value it held, and
 // whether it held one.
 func (s *AccountSession) PopName() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Name, s.has[1]
 	s.DeleteName()
 	return v, ok

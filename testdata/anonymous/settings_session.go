@@ -176,6 +176,7 @@ func (s *SettingsSession) HasDisplay() bool {
 // DeleteDisplay removes the Display field (key "display"). Removing an absent
 // field changes nothing.
 func (s *SettingsSession) DeleteDisplay() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Display, s.has[0] = struct {
 			Theme string `session:"theme"`
@@ -190,6 +191,7 @@ func (s *SettingsSession) PopDisplay() (struct {
 	Theme string `session:"theme"`
 	Size  int
 }, bool) {
+	s.state.Load()
 	v, ok := s.data.Display, s.has[0]
 	s.DeleteDisplay()
 	return v, ok
@@ -238,6 +240,7 @@ func (s *SettingsSession) HasAlerts() bool {
 // DeleteAlerts removes the Alerts field (key "alerts"). Removing an absent field
 // changes nothing.
 func (s *SettingsSession) DeleteAlerts() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Alerts, s.has[1] = nil, false
 	}
@@ -249,6 +252,7 @@ func (s *SettingsSession) PopAlerts() ([]struct {
 	Kind string
 	On   bool
 }, bool) {
+	s.state.Load()
 	v, ok := s.data.Alerts, s.has[1]
 	s.DeleteAlerts()
 	return v, ok

@@ -168,6 +168,7 @@ func (s *FixedSession) HasID() bool {
 // DeleteID removes the ID field (key "id"). Removing an absent field changes
 // nothing.
 func (s *FixedSession) DeleteID() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.ID, s.has[0] = UUID{}, false
 	}
@@ -176,6 +177,7 @@ func (s *FixedSession) DeleteID() {
 // PopID removes the ID field (key "id") and returns the value it held, and whether
 // it held one.
 func (s *FixedSession) PopID() (UUID, bool) {
+	s.state.Load()
 	v, ok := s.data.ID, s.has[0]
 	s.DeleteID()
 	return v, ok
@@ -203,6 +205,7 @@ func (s *FixedSession) HasHash() bool {
 // DeleteHash removes the Hash field (key "hash"). Removing an absent field changes
 // nothing.
 func (s *FixedSession) DeleteHash() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Hash, s.has[1] = [32]byte{}, false
 	}
@@ -211,6 +214,7 @@ func (s *FixedSession) DeleteHash() {
 // PopHash removes the Hash field (key "hash") and returns the value it held, and
 // whether it held one.
 func (s *FixedSession) PopHash() ([32]byte, bool) {
+	s.state.Load()
 	v, ok := s.data.Hash, s.has[1]
 	s.DeleteHash()
 	return v, ok
@@ -238,6 +242,7 @@ func (s *FixedSession) HasRGB() bool {
 // DeleteRGB removes the RGB field (key "rgb"). Removing an absent field changes
 // nothing.
 func (s *FixedSession) DeleteRGB() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.RGB, s.has[2] = [3]uint8{}, false
 	}
@@ -246,6 +251,7 @@ func (s *FixedSession) DeleteRGB() {
 // PopRGB removes the RGB field (key "rgb") and returns the value it held, and
 // whether it held one.
 func (s *FixedSession) PopRGB() ([3]uint8, bool) {
+	s.state.Load()
 	v, ok := s.data.RGB, s.has[2]
 	s.DeleteRGB()
 	return v, ok
@@ -273,6 +279,7 @@ func (s *FixedSession) HasScores() bool {
 // DeleteScores removes the Scores field (key "scores"). Removing an absent field
 // changes nothing.
 func (s *FixedSession) DeleteScores() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Scores, s.has[3] = [5]float64{}, false
 	}
@@ -281,6 +288,7 @@ func (s *FixedSession) DeleteScores() {
 // PopScores removes the Scores field (key "scores") and returns the value it held,
 // and whether it held one.
 func (s *FixedSession) PopScores() ([5]float64, bool) {
+	s.state.Load()
 	v, ok := s.data.Scores, s.has[3]
 	s.DeleteScores()
 	return v, ok
@@ -318,6 +326,7 @@ func (s *FixedSession) HasNames() bool {
 // DeleteNames removes the Names field (key "names"). Removing an absent field
 // changes nothing.
 func (s *FixedSession) DeleteNames() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Names, s.has[4] = [2]string{}, false
 	}
@@ -326,6 +335,7 @@ func (s *FixedSession) DeleteNames() {
 // PopNames removes the Names field (key "names") and returns the value it held,
 // and whether it held one.
 func (s *FixedSession) PopNames() ([2]string, bool) {
+	s.state.Load()
 	v, ok := s.data.Names, s.has[4]
 	s.DeleteNames()
 	return v, ok
@@ -363,6 +373,7 @@ func (s *FixedSession) HasGrid() bool {
 // DeleteGrid removes the Grid field (key "grid"). Removing an absent field changes
 // nothing.
 func (s *FixedSession) DeleteGrid() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.Grid, s.has[5] = [2][2]int{}, false
 	}
@@ -371,6 +382,7 @@ func (s *FixedSession) DeleteGrid() {
 // PopGrid removes the Grid field (key "grid") and returns the value it held, and
 // whether it held one.
 func (s *FixedSession) PopGrid() ([2][2]int, bool) {
+	s.state.Load()
 	v, ok := s.data.Grid, s.has[5]
 	s.DeleteGrid()
 	return v, ok
@@ -410,6 +422,7 @@ func (s *FixedSession) HasIDs() bool {
 // DeleteIDs removes the IDs field (key "i_ds"). Removing an absent field changes
 // nothing.
 func (s *FixedSession) DeleteIDs() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[6]) {
 		s.data.IDs, s.has[6] = nil, false
 	}
@@ -418,6 +431,7 @@ func (s *FixedSession) DeleteIDs() {
 // PopIDs removes the IDs field (key "i_ds") and returns the value it held, and
 // whether it held one.
 func (s *FixedSession) PopIDs() ([]UUID, bool) {
+	s.state.Load()
 	v, ok := s.data.IDs, s.has[6]
 	s.DeleteIDs()
 	return v, ok

@@ -169,6 +169,7 @@ func (s *ScalarsSession) HasS() bool {
 
 // DeleteS removes the S field (key "s"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteS() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.S, s.has[0] = "", false
 	}
@@ -177,6 +178,7 @@ func (s *ScalarsSession) DeleteS() {
 // PopS removes the S field (key "s") and returns the value it held, and whether it
 // held one.
 func (s *ScalarsSession) PopS() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.S, s.has[0]
 	s.DeleteS()
 	return v, ok
@@ -203,6 +205,7 @@ func (s *ScalarsSession) HasB() bool {
 
 // DeleteB removes the B field (key "b"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteB() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.B, s.has[1] = false, false
 	}
@@ -211,6 +214,7 @@ func (s *ScalarsSession) DeleteB() {
 // PopB removes the B field (key "b") and returns the value it held, and whether it
 // held one.
 func (s *ScalarsSession) PopB() (bool, bool) {
+	s.state.Load()
 	v, ok := s.data.B, s.has[1]
 	s.DeleteB()
 	return v, ok
@@ -237,6 +241,7 @@ func (s *ScalarsSession) HasI() bool {
 
 // DeleteI removes the I field (key "i"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteI() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.I, s.has[2] = 0, false
 	}
@@ -245,6 +250,7 @@ func (s *ScalarsSession) DeleteI() {
 // PopI removes the I field (key "i") and returns the value it held, and whether it
 // held one.
 func (s *ScalarsSession) PopI() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.I, s.has[2]
 	s.DeleteI()
 	return v, ok
@@ -272,6 +278,7 @@ func (s *ScalarsSession) HasI8() bool {
 // DeleteI8 removes the I8 field (key "i8"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteI8() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.I8, s.has[3] = 0, false
 	}
@@ -280,6 +287,7 @@ func (s *ScalarsSession) DeleteI8() {
 // PopI8 removes the I8 field (key "i8") and returns the value it held, and whether
 // it held one.
 func (s *ScalarsSession) PopI8() (int8, bool) {
+	s.state.Load()
 	v, ok := s.data.I8, s.has[3]
 	s.DeleteI8()
 	return v, ok
@@ -307,6 +315,7 @@ func (s *ScalarsSession) HasI16() bool {
 // DeleteI16 removes the I16 field (key "i16"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteI16() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.I16, s.has[4] = 0, false
 	}
@@ -315,6 +324,7 @@ func (s *ScalarsSession) DeleteI16() {
 // PopI16 removes the I16 field (key "i16") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopI16() (int16, bool) {
+	s.state.Load()
 	v, ok := s.data.I16, s.has[4]
 	s.DeleteI16()
 	return v, ok
@@ -342,6 +352,7 @@ func (s *ScalarsSession) HasI32() bool {
 // DeleteI32 removes the I32 field (key "i32"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteI32() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.I32, s.has[5] = 0, false
 	}
@@ -350,6 +361,7 @@ func (s *ScalarsSession) DeleteI32() {
 // PopI32 removes the I32 field (key "i32") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopI32() (int32, bool) {
+	s.state.Load()
 	v, ok := s.data.I32, s.has[5]
 	s.DeleteI32()
 	return v, ok
@@ -377,6 +389,7 @@ func (s *ScalarsSession) HasI64() bool {
 // DeleteI64 removes the I64 field (key "i64"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteI64() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[6]) {
 		s.data.I64, s.has[6] = 0, false
 	}
@@ -385,6 +398,7 @@ func (s *ScalarsSession) DeleteI64() {
 // PopI64 removes the I64 field (key "i64") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopI64() (int64, bool) {
+	s.state.Load()
 	v, ok := s.data.I64, s.has[6]
 	s.DeleteI64()
 	return v, ok
@@ -411,6 +425,7 @@ func (s *ScalarsSession) HasU() bool {
 
 // DeleteU removes the U field (key "u"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteU() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[7]) {
 		s.data.U, s.has[7] = 0, false
 	}
@@ -419,6 +434,7 @@ func (s *ScalarsSession) DeleteU() {
 // PopU removes the U field (key "u") and returns the value it held, and whether it
 // held one.
 func (s *ScalarsSession) PopU() (uint, bool) {
+	s.state.Load()
 	v, ok := s.data.U, s.has[7]
 	s.DeleteU()
 	return v, ok
@@ -446,6 +462,7 @@ func (s *ScalarsSession) HasU8() bool {
 // DeleteU8 removes the U8 field (key "u8"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteU8() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[8]) {
 		s.data.U8, s.has[8] = 0, false
 	}
@@ -454,6 +471,7 @@ func (s *ScalarsSession) DeleteU8() {
 // PopU8 removes the U8 field (key "u8") and returns the value it held, and whether
 // it held one.
 func (s *ScalarsSession) PopU8() (uint8, bool) {
+	s.state.Load()
 	v, ok := s.data.U8, s.has[8]
 	s.DeleteU8()
 	return v, ok
@@ -481,6 +499,7 @@ func (s *ScalarsSession) HasU16() bool {
 // DeleteU16 removes the U16 field (key "u16"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteU16() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[9]) {
 		s.data.U16, s.has[9] = 0, false
 	}
@@ -489,6 +508,7 @@ func (s *ScalarsSession) DeleteU16() {
 // PopU16 removes the U16 field (key "u16") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopU16() (uint16, bool) {
+	s.state.Load()
 	v, ok := s.data.U16, s.has[9]
 	s.DeleteU16()
 	return v, ok
@@ -516,6 +536,7 @@ func (s *ScalarsSession) HasU32() bool {
 // DeleteU32 removes the U32 field (key "u32"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteU32() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[10]) {
 		s.data.U32, s.has[10] = 0, false
 	}
@@ -524,6 +545,7 @@ func (s *ScalarsSession) DeleteU32() {
 // PopU32 removes the U32 field (key "u32") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopU32() (uint32, bool) {
+	s.state.Load()
 	v, ok := s.data.U32, s.has[10]
 	s.DeleteU32()
 	return v, ok
@@ -551,6 +573,7 @@ func (s *ScalarsSession) HasU64() bool {
 // DeleteU64 removes the U64 field (key "u64"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteU64() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[11]) {
 		s.data.U64, s.has[11] = 0, false
 	}
@@ -559,6 +582,7 @@ func (s *ScalarsSession) DeleteU64() {
 // PopU64 removes the U64 field (key "u64") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopU64() (uint64, bool) {
+	s.state.Load()
 	v, ok := s.data.U64, s.has[11]
 	s.DeleteU64()
 	return v, ok
@@ -586,6 +610,7 @@ func (s *ScalarsSession) HasUP() bool {
 // DeleteUP removes the UP field (key "up"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteUP() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[12]) {
 		s.data.UP, s.has[12] = 0, false
 	}
@@ -594,6 +619,7 @@ func (s *ScalarsSession) DeleteUP() {
 // PopUP removes the UP field (key "up") and returns the value it held, and whether
 // it held one.
 func (s *ScalarsSession) PopUP() (uintptr, bool) {
+	s.state.Load()
 	v, ok := s.data.UP, s.has[12]
 	s.DeleteUP()
 	return v, ok
@@ -621,6 +647,7 @@ func (s *ScalarsSession) HasF32() bool {
 // DeleteF32 removes the F32 field (key "f32"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteF32() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[13]) {
 		s.data.F32, s.has[13] = 0, false
 	}
@@ -629,6 +656,7 @@ func (s *ScalarsSession) DeleteF32() {
 // PopF32 removes the F32 field (key "f32") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopF32() (float32, bool) {
+	s.state.Load()
 	v, ok := s.data.F32, s.has[13]
 	s.DeleteF32()
 	return v, ok
@@ -656,6 +684,7 @@ func (s *ScalarsSession) HasF64() bool {
 // DeleteF64 removes the F64 field (key "f64"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteF64() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[14]) {
 		s.data.F64, s.has[14] = 0, false
 	}
@@ -664,6 +693,7 @@ func (s *ScalarsSession) DeleteF64() {
 // PopF64 removes the F64 field (key "f64") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopF64() (float64, bool) {
+	s.state.Load()
 	v, ok := s.data.F64, s.has[14]
 	s.DeleteF64()
 	return v, ok
@@ -693,6 +723,7 @@ func (s *ScalarsSession) HasRaw() bool {
 // DeleteRaw removes the Raw field (key "raw"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteRaw() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[15]) {
 		s.data.Raw, s.has[15] = nil, false
 	}
@@ -701,6 +732,7 @@ func (s *ScalarsSession) DeleteRaw() {
 // PopRaw removes the Raw field (key "raw") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopRaw() ([]byte, bool) {
+	s.state.Load()
 	v, ok := s.data.Raw, s.has[15]
 	s.DeleteRaw()
 	return v, ok
@@ -728,6 +760,7 @@ func (s *ScalarsSession) HasAt() bool {
 // DeleteAt removes the At field (key "at"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteAt() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[16]) {
 		s.data.At, s.has[16] = time.Time{}, false
 	}
@@ -736,6 +769,7 @@ func (s *ScalarsSession) DeleteAt() {
 // PopAt removes the At field (key "at") and returns the value it held, and whether
 // it held one.
 func (s *ScalarsSession) PopAt() (time.Time, bool) {
+	s.state.Load()
 	v, ok := s.data.At, s.has[16]
 	s.DeleteAt()
 	return v, ok
@@ -763,6 +797,7 @@ func (s *ScalarsSession) HasTTL() bool {
 // DeleteTTL removes the TTL field (key "ttl"). Removing an absent field changes
 // nothing.
 func (s *ScalarsSession) DeleteTTL() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[17]) {
 		s.data.TTL, s.has[17] = 0, false
 	}
@@ -771,6 +806,7 @@ func (s *ScalarsSession) DeleteTTL() {
 // PopTTL removes the TTL field (key "ttl") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopTTL() (time.Duration, bool) {
+	s.state.Load()
 	v, ok := s.data.TTL, s.has[17]
 	s.DeleteTTL()
 	return v, ok

@@ -169,6 +169,7 @@ func (s *DeepSession) HasChain() bool {
 // DeleteChain removes the Chain field (key "chain"). Removing an absent field
 // changes nothing.
 func (s *DeepSession) DeleteChain() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Chain, s.has[0] = L1{}, false
 	}
@@ -177,6 +178,7 @@ func (s *DeepSession) DeleteChain() {
 // PopChain removes the Chain field (key "chain") and returns the value it held,
 // and whether it held one.
 func (s *DeepSession) PopChain() (L1, bool) {
+	s.state.Load()
 	v, ok := s.data.Chain, s.has[0]
 	s.DeleteChain()
 	return v, ok
@@ -218,6 +220,7 @@ func (s *DeepSession) HasLists() bool {
 // DeleteLists removes the Lists field (key "lists"). Removing an absent field
 // changes nothing.
 func (s *DeepSession) DeleteLists() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Lists, s.has[1] = nil, false
 	}
@@ -226,6 +229,7 @@ func (s *DeepSession) DeleteLists() {
 // PopLists removes the Lists field (key "lists") and returns the value it held,
 // and whether it held one.
 func (s *DeepSession) PopLists() ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, bool) {
+	s.state.Load()
 	v, ok := s.data.Lists, s.has[1]
 	s.DeleteLists()
 	return v, ok
@@ -675,6 +679,7 @@ func (s *DeepSession) HasPtr() bool {
 // DeletePtr removes the Ptr field (key "ptr"). Removing an absent field changes
 // nothing.
 func (s *DeepSession) DeletePtr() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Ptr, s.has[2] = nil, false
 	}
@@ -683,6 +688,7 @@ func (s *DeepSession) DeletePtr() {
 // PopPtr removes the Ptr field (key "ptr") and returns the value it held, and
 // whether it held one.
 func (s *DeepSession) PopPtr() (*L1, bool) {
+	s.state.Load()
 	v, ok := s.data.Ptr, s.has[2]
 	s.DeletePtr()
 	return v, ok
@@ -733,6 +739,7 @@ func (s *DeepSession) HasUnboxed() bool {
 // DeleteUnboxed removes the Unboxed field (key "unboxed"). Removing an absent
 // field changes nothing.
 func (s *DeepSession) DeleteUnboxed() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Unboxed, s.has[3] = nil, false
 	}
@@ -741,6 +748,7 @@ func (s *DeepSession) DeleteUnboxed() {
 // PopUnboxed removes the Unboxed field (key "unboxed") and returns the value it
 // held, and whether it held one.
 func (s *DeepSession) PopUnboxed() ([]L2, bool) {
+	s.state.Load()
 	v, ok := s.data.Unboxed, s.has[3]
 	s.DeleteUnboxed()
 	return v, ok
@@ -792,6 +800,7 @@ func (s *DeepSession) HasBoxed() bool {
 // DeleteBoxed removes the Boxed field (key "boxed"). Removing an absent field
 // changes nothing.
 func (s *DeepSession) DeleteBoxed() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Boxed, s.has[4] = nil, false
 	}
@@ -800,6 +809,7 @@ func (s *DeepSession) DeleteBoxed() {
 // PopBoxed removes the Boxed field (key "boxed") and returns the value it held,
 // and whether it held one.
 func (s *DeepSession) PopBoxed() ([]*L3, bool) {
+	s.state.Load()
 	v, ok := s.data.Boxed, s.has[4]
 	s.DeleteBoxed()
 	return v, ok
@@ -872,6 +882,7 @@ func (s *DeepSession) HasMaps() bool {
 // DeleteMaps removes the Maps field (key "maps"). Removing an absent field changes
 // nothing.
 func (s *DeepSession) DeleteMaps() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.Maps, s.has[5] = nil, false
 	}
@@ -880,6 +891,7 @@ func (s *DeepSession) DeleteMaps() {
 // PopMaps removes the Maps field (key "maps") and returns the value it held, and
 // whether it held one.
 func (s *DeepSession) PopMaps() (map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, bool) {
+	s.state.Load()
 	v, ok := s.data.Maps, s.has[5]
 	s.DeleteMaps()
 	return v, ok
@@ -910,6 +922,7 @@ func (s *DeepSession) SetMapsKey(k string, v [][][][][][][][][][][][][][][][][][
 // DeleteMapsKey removes k from the Maps field (key "maps"). Removing an absent key
 // changes nothing.
 func (s *DeepSession) DeleteMapsKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Maps[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Maps, k)

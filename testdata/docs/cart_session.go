@@ -171,6 +171,7 @@ func (s *CartSession) HasItems() bool {
 // DeleteItems removes the Items field (key "items"). Removing an absent field
 // changes nothing.
 func (s *CartSession) DeleteItems() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Items, s.has[0] = nil, false
 	}
@@ -179,6 +180,7 @@ func (s *CartSession) DeleteItems() {
 // PopItems removes the Items field (key "items") and returns the value it held,
 // and whether it held one.
 func (s *CartSession) PopItems() ([]string, bool) {
+	s.state.Load()
 	v, ok := s.data.Items, s.has[0]
 	s.DeleteItems()
 	return v, ok
@@ -226,6 +228,7 @@ func (s *CartSession) HasCoupon() bool {
 // DeleteCoupon removes the Coupon field (key "coupon"). Removing an absent field
 // changes nothing.
 func (s *CartSession) DeleteCoupon() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Coupon, s.has[1] = "", false
 	}
@@ -234,6 +237,7 @@ func (s *CartSession) DeleteCoupon() {
 // PopCoupon removes the Coupon field (key "coupon") and returns the value it held,
 // and whether it held one.
 func (s *CartSession) PopCoupon() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Coupon, s.has[1]
 	s.DeleteCoupon()
 	return v, ok
@@ -261,6 +265,7 @@ func (s *CartSession) HasTotal() bool {
 // DeleteTotal removes the Total field (key "total"). Removing an absent field
 // changes nothing.
 func (s *CartSession) DeleteTotal() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Total, s.has[2] = 0, false
 	}
@@ -269,6 +274,7 @@ func (s *CartSession) DeleteTotal() {
 // PopTotal removes the Total field (key "total") and returns the value it held,
 // and whether it held one.
 func (s *CartSession) PopTotal() (int64, bool) {
+	s.state.Load()
 	v, ok := s.data.Total, s.has[2]
 	s.DeleteTotal()
 	return v, ok

@@ -168,6 +168,7 @@ func (s *OuterSession) HasA() bool {
 // DeleteA removes the Inner.A field (key "a"). Removing an absent field changes
 // nothing.
 func (s *OuterSession) DeleteA() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Inner.A, s.has[0] = 0, false
 	}
@@ -176,6 +177,7 @@ func (s *OuterSession) DeleteA() {
 // PopA removes the Inner.A field (key "a") and returns the value it held, and
 // whether it held one.
 func (s *OuterSession) PopA() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.Inner.A, s.has[0]
 	s.DeleteA()
 	return v, ok
@@ -204,6 +206,7 @@ func (s *OuterSession) HasDuration() bool {
 // DeleteDuration removes the Duration field (key "duration"). Removing an absent
 // field changes nothing.
 func (s *OuterSession) DeleteDuration() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Duration, s.has[1] = 0, false
 	}
@@ -212,6 +215,7 @@ func (s *OuterSession) DeleteDuration() {
 // PopDuration removes the Duration field (key "duration") and returns the value it
 // held, and whether it held one.
 func (s *OuterSession) PopDuration() (time.Duration, bool) {
+	s.state.Load()
 	v, ok := s.data.Duration, s.has[1]
 	s.DeleteDuration()
 	return v, ok
@@ -238,6 +242,7 @@ func (s *OuterSession) HasB() bool {
 
 // DeleteB removes the B field (key "b"). Removing an absent field changes nothing.
 func (s *OuterSession) DeleteB() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.B, s.has[2] = 0, false
 	}
@@ -246,6 +251,7 @@ func (s *OuterSession) DeleteB() {
 // PopB removes the B field (key "b") and returns the value it held, and whether it
 // held one.
 func (s *OuterSession) PopB() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.B, s.has[2]
 	s.DeleteB()
 	return v, ok

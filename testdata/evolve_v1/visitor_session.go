@@ -168,6 +168,7 @@ func (s *VisitorSession) HasName() bool {
 // DeleteName removes the Name field (key "name"). Removing an absent field changes
 // nothing.
 func (s *VisitorSession) DeleteName() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Name, s.has[0] = "", false
 	}
@@ -176,6 +177,7 @@ func (s *VisitorSession) DeleteName() {
 // PopName removes the Name field (key "name") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopName() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Name, s.has[0]
 	s.DeleteName()
 	return v, ok
@@ -203,6 +205,7 @@ func (s *VisitorSession) HasAge() bool {
 // DeleteAge removes the Age field (key "age"). Removing an absent field changes
 // nothing.
 func (s *VisitorSession) DeleteAge() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Age, s.has[1] = 0, false
 	}
@@ -211,6 +214,7 @@ func (s *VisitorSession) DeleteAge() {
 // PopAge removes the Age field (key "age") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopAge() (int32, bool) {
+	s.state.Load()
 	v, ok := s.data.Age, s.has[1]
 	s.DeleteAge()
 	return v, ok
@@ -239,6 +243,7 @@ func (s *VisitorSession) HasRemoved() bool {
 // DeleteRemoved removes the Removed field (key "removed"). Removing an absent
 // field changes nothing.
 func (s *VisitorSession) DeleteRemoved() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Removed, s.has[2] = "", false
 	}
@@ -247,6 +252,7 @@ func (s *VisitorSession) DeleteRemoved() {
 // PopRemoved removes the Removed field (key "removed") and returns the value it
 // held, and whether it held one.
 func (s *VisitorSession) PopRemoved() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Removed, s.has[2]
 	s.DeleteRemoved()
 	return v, ok
@@ -274,6 +280,7 @@ func (s *VisitorSession) HasScore() bool {
 // DeleteScore removes the Score field (key "score"). Removing an absent field
 // changes nothing.
 func (s *VisitorSession) DeleteScore() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Score, s.has[3] = "", false
 	}
@@ -282,6 +289,7 @@ func (s *VisitorSession) DeleteScore() {
 // PopScore removes the Score field (key "score") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopScore() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Score, s.has[3]
 	s.DeleteScore()
 	return v, ok
@@ -309,6 +317,7 @@ func (s *VisitorSession) HasNick() bool {
 // DeleteNick removes the Nick field (key "nick"). Removing an absent field changes
 // nothing.
 func (s *VisitorSession) DeleteNick() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Nick, s.has[4] = "", false
 	}
@@ -317,6 +326,7 @@ func (s *VisitorSession) DeleteNick() {
 // PopNick removes the Nick field (key "nick") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopNick() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Nick, s.has[4]
 	s.DeleteNick()
 	return v, ok

@@ -168,6 +168,7 @@ func (s *VisitorSession) HasNick() bool {
 // DeleteNick removes the Nick field (key "nick"). Removing an absent field changes
 // nothing.
 func (s *VisitorSession) DeleteNick() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Nick, s.has[0] = "", false
 	}
@@ -176,6 +177,7 @@ func (s *VisitorSession) DeleteNick() {
 // PopNick removes the Nick field (key "nick") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopNick() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Nick, s.has[0]
 	s.DeleteNick()
 	return v, ok
@@ -203,6 +205,7 @@ func (s *VisitorSession) HasFullName() bool {
 // DeleteFullName removes the FullName field (key "name"). Removing an absent field
 // changes nothing.
 func (s *VisitorSession) DeleteFullName() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.FullName, s.has[1] = "", false
 	}
@@ -211,6 +214,7 @@ func (s *VisitorSession) DeleteFullName() {
 // PopFullName removes the FullName field (key "name") and returns the value it
 // held, and whether it held one.
 func (s *VisitorSession) PopFullName() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.FullName, s.has[1]
 	s.DeleteFullName()
 	return v, ok
@@ -238,6 +242,7 @@ func (s *VisitorSession) HasAge() bool {
 // DeleteAge removes the Age field (key "age"). Removing an absent field changes
 // nothing.
 func (s *VisitorSession) DeleteAge() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Age, s.has[2] = 0, false
 	}
@@ -246,6 +251,7 @@ func (s *VisitorSession) DeleteAge() {
 // PopAge removes the Age field (key "age") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopAge() (int64, bool) {
+	s.state.Load()
 	v, ok := s.data.Age, s.has[2]
 	s.DeleteAge()
 	return v, ok
@@ -273,6 +279,7 @@ func (s *VisitorSession) HasScore() bool {
 // DeleteScore removes the Score field (key "score"). Removing an absent field
 // changes nothing.
 func (s *VisitorSession) DeleteScore() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Score, s.has[3] = 0, false
 	}
@@ -281,6 +288,7 @@ func (s *VisitorSession) DeleteScore() {
 // PopScore removes the Score field (key "score") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopScore() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.Score, s.has[3]
 	s.DeleteScore()
 	return v, ok
@@ -308,6 +316,7 @@ func (s *VisitorSession) HasAdded() bool {
 // DeleteAdded removes the Added field (key "added"). Removing an absent field
 // changes nothing.
 func (s *VisitorSession) DeleteAdded() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Added, s.has[4] = false, false
 	}
@@ -316,6 +325,7 @@ func (s *VisitorSession) DeleteAdded() {
 // PopAdded removes the Added field (key "added") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopAdded() (bool, bool) {
+	s.state.Load()
 	v, ok := s.data.Added, s.has[4]
 	s.DeleteAdded()
 	return v, ok

@@ -171,6 +171,7 @@ func (s *GuestSession) HasSeen() bool {
 // DeleteSeen removes the Seen field (key "seen"). Removing an absent field changes
 // nothing.
 func (s *GuestSession) DeleteSeen() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Seen, s.has[0] = sessiontime.Time{}, false
 	}
@@ -179,6 +180,7 @@ func (s *GuestSession) DeleteSeen() {
 // PopSeen removes the Seen field (key "seen") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopSeen() (sessiontime.Time, bool) {
+	s.state.Load()
 	v, ok := s.data.Seen, s.has[0]
 	s.DeleteSeen()
 	return v, ok
@@ -206,6 +208,7 @@ func (s *GuestSession) HasAddr() bool {
 // DeleteAddr removes the Addr field (key "addr"). Removing an absent field changes
 // nothing.
 func (s *GuestSession) DeleteAddr() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Addr, s.has[1] = sessionnetip.Addr{}, false
 	}
@@ -214,6 +217,7 @@ func (s *GuestSession) DeleteAddr() {
 // PopAddr removes the Addr field (key "addr") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopAddr() (sessionnetip.Addr, bool) {
+	s.state.Load()
 	v, ok := s.data.Addr, s.has[1]
 	s.DeleteAddr()
 	return v, ok
@@ -243,6 +247,7 @@ func (s *GuestSession) HasToken() bool {
 // DeleteToken removes the Token field (key "token"). Removing an absent field
 // changes nothing.
 func (s *GuestSession) DeleteToken() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Token, s.has[2] = nil, false
 	}
@@ -251,6 +256,7 @@ func (s *GuestSession) DeleteToken() {
 // PopToken removes the Token field (key "token") and returns the value it held,
 // and whether it held one.
 func (s *GuestSession) PopToken() ([]byte, bool) {
+	s.state.Load()
 	v, ok := s.data.Token, s.has[2]
 	s.DeleteToken()
 	return v, ok
@@ -280,6 +286,7 @@ func (s *GuestSession) HasTags() bool {
 // DeleteTags removes the Tags field (key "tags"). Removing an absent field changes
 // nothing.
 func (s *GuestSession) DeleteTags() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Tags, s.has[3] = nil, false
 	}
@@ -288,6 +295,7 @@ func (s *GuestSession) DeleteTags() {
 // PopTags removes the Tags field (key "tags") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopTags() (map[string]string, bool) {
+	s.state.Load()
 	v, ok := s.data.Tags, s.has[3]
 	s.DeleteTags()
 	return v, ok
@@ -318,6 +326,7 @@ func (s *GuestSession) SetTagsKey(k string, v string) {
 // DeleteTagsKey removes k from the Tags field (key "tags"). Removing an absent key
 // changes nothing.
 func (s *GuestSession) DeleteTagsKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Tags[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Tags, k)
@@ -348,6 +357,7 @@ func (s *GuestSession) HasHops() bool {
 // DeleteHops removes the Hops field (key "hops"). Removing an absent field changes
 // nothing.
 func (s *GuestSession) DeleteHops() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Hops, s.has[4] = nil, false
 	}
@@ -356,6 +366,7 @@ func (s *GuestSession) DeleteHops() {
 // PopHops removes the Hops field (key "hops") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopHops() ([]sessionnetip.Addr, bool) {
+	s.state.Load()
 	v, ok := s.data.Hops, s.has[4]
 	s.DeleteHops()
 	return v, ok
@@ -401,6 +412,7 @@ func (s *GuestSession) HasLevel() bool {
 // DeleteLevel removes the Level field (key "level"). Removing an absent field
 // changes nothing.
 func (s *GuestSession) DeleteLevel() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.Level, s.has[5] = 0, false
 	}
@@ -409,6 +421,7 @@ func (s *GuestSession) DeleteLevel() {
 // PopLevel removes the Level field (key "level") and returns the value it held,
 // and whether it held one.
 func (s *GuestSession) PopLevel() (e, bool) {
+	s.state.Load()
 	v, ok := s.data.Level, s.has[5]
 	s.DeleteLevel()
 	return v, ok
@@ -436,6 +449,7 @@ func (s *GuestSession) HasKind() bool {
 // DeleteKind removes the Kind field (key "kind"). Removing an absent field changes
 // nothing.
 func (s *GuestSession) DeleteKind() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[6]) {
 		s.data.Kind, s.has[6] = "", false
 	}
@@ -444,6 +458,7 @@ func (s *GuestSession) DeleteKind() {
 // PopKind removes the Kind field (key "kind") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopKind() (fn, bool) {
+	s.state.Load()
 	v, ok := s.data.Kind, s.has[6]
 	s.DeleteKind()
 	return v, ok
@@ -473,6 +488,7 @@ func (s *GuestSession) HasNotes() bool {
 // DeleteNotes removes the Notes field (key "notes"). Removing an absent field
 // changes nothing.
 func (s *GuestSession) DeleteNotes() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[7]) {
 		s.data.Notes, s.has[7] = nil, false
 	}
@@ -481,6 +497,7 @@ func (s *GuestSession) DeleteNotes() {
 // PopNotes removes the Notes field (key "notes") and returns the value it held,
 // and whether it held one.
 func (s *GuestSession) PopNotes() ([]message, bool) {
+	s.state.Load()
 	v, ok := s.data.Notes, s.has[7]
 	s.DeleteNotes()
 	return v, ok
@@ -528,6 +545,7 @@ func (s *GuestSession) HasMarks() bool {
 // DeleteMarks removes the Marks field (key "marks"). Removing an absent field
 // changes nothing.
 func (s *GuestSession) DeleteMarks() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[8]) {
 		s.data.Marks, s.has[8] = nil, false
 	}
@@ -536,6 +554,7 @@ func (s *GuestSession) DeleteMarks() {
 // PopMarks removes the Marks field (key "marks") and returns the value it held,
 // and whether it held one.
 func (s *GuestSession) PopMarks() (map[string]mark, bool) {
+	s.state.Load()
 	v, ok := s.data.Marks, s.has[8]
 	s.DeleteMarks()
 	return v, ok
@@ -566,6 +585,7 @@ func (s *GuestSession) SetMarksKey(k string, v mark) {
 // DeleteMarksKey removes k from the Marks field (key "marks"). Removing an absent
 // key changes nothing.
 func (s *GuestSession) DeleteMarksKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Marks[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Marks, k)

@@ -172,6 +172,7 @@ func (s *IndexSession) HasCounts() bool {
 // DeleteCounts removes the Counts field (key "counts"). Removing an absent field
 // changes nothing.
 func (s *IndexSession) DeleteCounts() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Counts, s.has[0] = nil, false
 	}
@@ -180,6 +181,7 @@ func (s *IndexSession) DeleteCounts() {
 // PopCounts removes the Counts field (key "counts") and returns the value it held,
 // and whether it held one.
 func (s *IndexSession) PopCounts() (map[string]int, bool) {
+	s.state.Load()
 	v, ok := s.data.Counts, s.has[0]
 	s.DeleteCounts()
 	return v, ok
@@ -210,6 +212,7 @@ func (s *IndexSession) SetCountsKey(k string, v int) {
 // DeleteCountsKey removes k from the Counts field (key "counts"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteCountsKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Counts[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Counts, k)
@@ -240,6 +243,7 @@ func (s *IndexSession) HasTitles() bool {
 // DeleteTitles removes the Titles field (key "titles"). Removing an absent field
 // changes nothing.
 func (s *IndexSession) DeleteTitles() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Titles, s.has[1] = nil, false
 	}
@@ -248,6 +252,7 @@ func (s *IndexSession) DeleteTitles() {
 // PopTitles removes the Titles field (key "titles") and returns the value it held,
 // and whether it held one.
 func (s *IndexSession) PopTitles() (map[Lang]string, bool) {
+	s.state.Load()
 	v, ok := s.data.Titles, s.has[1]
 	s.DeleteTitles()
 	return v, ok
@@ -278,6 +283,7 @@ func (s *IndexSession) SetTitlesKey(k Lang, v string) {
 // DeleteTitlesKey removes k from the Titles field (key "titles"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteTitlesKey(k Lang) {
+	s.state.Load()
 	_, ok := s.data.Titles[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Titles, k)
@@ -308,6 +314,7 @@ func (s *IndexSession) HasTags() bool {
 // DeleteTags removes the Tags field (key "tags"). Removing an absent field changes
 // nothing.
 func (s *IndexSession) DeleteTags() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Tags, s.has[2] = nil, false
 	}
@@ -316,6 +323,7 @@ func (s *IndexSession) DeleteTags() {
 // PopTags removes the Tags field (key "tags") and returns the value it held, and
 // whether it held one.
 func (s *IndexSession) PopTags() (map[string][]string, bool) {
+	s.state.Load()
 	v, ok := s.data.Tags, s.has[2]
 	s.DeleteTags()
 	return v, ok
@@ -346,6 +354,7 @@ func (s *IndexSession) SetTagsKey(k string, v []string) {
 // DeleteTagsKey removes k from the Tags field (key "tags"). Removing an absent key
 // changes nothing.
 func (s *IndexSession) DeleteTagsKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Tags[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Tags, k)
@@ -388,6 +397,7 @@ func (s *IndexSession) HasSeen() bool {
 // DeleteSeen removes the Seen field (key "seen"). Removing an absent field changes
 // nothing.
 func (s *IndexSession) DeleteSeen() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Seen, s.has[3] = nil, false
 	}
@@ -396,6 +406,7 @@ func (s *IndexSession) DeleteSeen() {
 // PopSeen removes the Seen field (key "seen") and returns the value it held, and
 // whether it held one.
 func (s *IndexSession) PopSeen() (map[string]time.Time, bool) {
+	s.state.Load()
 	v, ok := s.data.Seen, s.has[3]
 	s.DeleteSeen()
 	return v, ok
@@ -426,6 +437,7 @@ func (s *IndexSession) SetSeenKey(k string, v time.Time) {
 // DeleteSeenKey removes k from the Seen field (key "seen"). Removing an absent key
 // changes nothing.
 func (s *IndexSession) DeleteSeenKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Seen[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Seen, k)
@@ -456,6 +468,7 @@ func (s *IndexSession) HasNested() bool {
 // DeleteNested removes the Nested field (key "nested"). Removing an absent field
 // changes nothing.
 func (s *IndexSession) DeleteNested() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Nested, s.has[4] = nil, false
 	}
@@ -464,6 +477,7 @@ func (s *IndexSession) DeleteNested() {
 // PopNested removes the Nested field (key "nested") and returns the value it held,
 // and whether it held one.
 func (s *IndexSession) PopNested() (map[string]map[string]bool, bool) {
+	s.state.Load()
 	v, ok := s.data.Nested, s.has[4]
 	s.DeleteNested()
 	return v, ok
@@ -494,6 +508,7 @@ func (s *IndexSession) SetNestedKey(k string, v map[string]bool) {
 // DeleteNestedKey removes k from the Nested field (key "nested"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteNestedKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Nested[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Nested, k)
@@ -536,6 +551,7 @@ func (s *IndexSession) HasEntries() bool {
 // DeleteEntries removes the Entries field (key "entries"). Removing an absent
 // field changes nothing.
 func (s *IndexSession) DeleteEntries() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.Entries, s.has[5] = nil, false
 	}
@@ -544,6 +560,7 @@ func (s *IndexSession) DeleteEntries() {
 // PopEntries removes the Entries field (key "entries") and returns the value it
 // held, and whether it held one.
 func (s *IndexSession) PopEntries() (map[string]Entry, bool) {
+	s.state.Load()
 	v, ok := s.data.Entries, s.has[5]
 	s.DeleteEntries()
 	return v, ok
@@ -574,6 +591,7 @@ func (s *IndexSession) SetEntriesKey(k string, v Entry) {
 // DeleteEntriesKey removes k from the Entries field (key "entries"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteEntriesKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Entries[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Entries, k)
@@ -604,6 +622,7 @@ func (s *IndexSession) HasOptional() bool {
 // DeleteOptional removes the Optional field (key "optional"). Removing an absent
 // field changes nothing.
 func (s *IndexSession) DeleteOptional() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[6]) {
 		s.data.Optional, s.has[6] = nil, false
 	}
@@ -612,6 +631,7 @@ func (s *IndexSession) DeleteOptional() {
 // PopOptional removes the Optional field (key "optional") and returns the value it
 // held, and whether it held one.
 func (s *IndexSession) PopOptional() (map[string]*Entry, bool) {
+	s.state.Load()
 	v, ok := s.data.Optional, s.has[6]
 	s.DeleteOptional()
 	return v, ok
@@ -642,6 +662,7 @@ func (s *IndexSession) SetOptionalKey(k string, v *Entry) {
 // DeleteOptionalKey removes k from the Optional field (key "optional"). Removing
 // an absent key changes nothing.
 func (s *IndexSession) DeleteOptionalKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Optional[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Optional, k)

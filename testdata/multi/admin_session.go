@@ -167,6 +167,7 @@ func (s *AdminSession) HasEmail() bool {
 // DeleteEmail removes the Email field (key "email"). Removing an absent field
 // changes nothing.
 func (s *AdminSession) DeleteEmail() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Email, s.has[0] = "", false
 	}
@@ -175,6 +176,7 @@ func (s *AdminSession) DeleteEmail() {
 // PopEmail removes the Email field (key "email") and returns the value it held,
 // and whether it held one.
 func (s *AdminSession) PopEmail() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Email, s.has[0]
 	s.DeleteEmail()
 	return v, ok

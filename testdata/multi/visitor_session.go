@@ -171,6 +171,7 @@ func (s *VisitorSession) HasCart() bool {
 // DeleteCart removes the Cart field (key "cart"). Removing an absent field changes
 // nothing.
 func (s *VisitorSession) DeleteCart() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Cart, s.has[0] = nil, false
 	}
@@ -179,6 +180,7 @@ func (s *VisitorSession) DeleteCart() {
 // PopCart removes the Cart field (key "cart") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopCart() ([]string, bool) {
+	s.state.Load()
 	v, ok := s.data.Cart, s.has[0]
 	s.DeleteCart()
 	return v, ok

@@ -170,6 +170,7 @@ func (s *AccountSession) HasID() bool {
 // DeleteID removes the ID field (key "id"). Removing an absent field changes
 // nothing.
 func (s *AccountSession) DeleteID() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.ID, s.has[0] = 0, false
 	}
@@ -178,6 +179,7 @@ func (s *AccountSession) DeleteID() {
 // PopID removes the ID field (key "id") and returns the value it held, and whether
 // it held one.
 func (s *AccountSession) PopID() (UserID, bool) {
+	s.state.Load()
 	v, ok := s.data.ID, s.has[0]
 	s.DeleteID()
 	return v, ok
@@ -205,6 +207,7 @@ func (s *AccountSession) HasRole() bool {
 // DeleteRole removes the Role field (key "role"). Removing an absent field changes
 // nothing.
 func (s *AccountSession) DeleteRole() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Role, s.has[1] = "", false
 	}
@@ -213,6 +216,7 @@ func (s *AccountSession) DeleteRole() {
 // PopRole removes the Role field (key "role") and returns the value it held, and
 // whether it held one.
 func (s *AccountSession) PopRole() (Role, bool) {
+	s.state.Load()
 	v, ok := s.data.Role, s.has[1]
 	s.DeleteRole()
 	return v, ok
@@ -242,6 +246,7 @@ func (s *AccountSession) HasRoles() bool {
 // DeleteRoles removes the Roles field (key "roles"). Removing an absent field
 // changes nothing.
 func (s *AccountSession) DeleteRoles() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Roles, s.has[2] = nil, false
 	}
@@ -250,6 +255,7 @@ func (s *AccountSession) DeleteRoles() {
 // PopRoles removes the Roles field (key "roles") and returns the value it held,
 // and whether it held one.
 func (s *AccountSession) PopRoles() ([]Role, bool) {
+	s.state.Load()
 	v, ok := s.data.Roles, s.has[2]
 	s.DeleteRoles()
 	return v, ok
@@ -295,6 +301,7 @@ func (s *AccountSession) HasAdmin() bool {
 // DeleteAdmin removes the Admin field (key "admin"). Removing an absent field
 // changes nothing.
 func (s *AccountSession) DeleteAdmin() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Admin, s.has[3] = false, false
 	}
@@ -303,6 +310,7 @@ func (s *AccountSession) DeleteAdmin() {
 // PopAdmin removes the Admin field (key "admin") and returns the value it held,
 // and whether it held one.
 func (s *AccountSession) PopAdmin() (Flag, bool) {
+	s.state.Load()
 	v, ok := s.data.Admin, s.has[3]
 	s.DeleteAdmin()
 	return v, ok
@@ -332,6 +340,7 @@ func (s *AccountSession) HasAvatar() bool {
 // DeleteAvatar removes the Avatar field (key "avatar"). Removing an absent field
 // changes nothing.
 func (s *AccountSession) DeleteAvatar() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Avatar, s.has[4] = nil, false
 	}
@@ -340,6 +349,7 @@ func (s *AccountSession) DeleteAvatar() {
 // PopAvatar removes the Avatar field (key "avatar") and returns the value it held,
 // and whether it held one.
 func (s *AccountSession) PopAvatar() (Blob, bool) {
+	s.state.Load()
 	v, ok := s.data.Avatar, s.has[4]
 	s.DeleteAvatar()
 	return v, ok
@@ -369,6 +379,7 @@ func (s *AccountSession) HasScores() bool {
 // DeleteScores removes the Scores field (key "scores"). Removing an absent field
 // changes nothing.
 func (s *AccountSession) DeleteScores() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.Scores, s.has[5] = nil, false
 	}
@@ -377,6 +388,7 @@ func (s *AccountSession) DeleteScores() {
 // PopScores removes the Scores field (key "scores") and returns the value it held,
 // and whether it held one.
 func (s *AccountSession) PopScores() ([]Score, bool) {
+	s.state.Load()
 	v, ok := s.data.Scores, s.has[5]
 	s.DeleteScores()
 	return v, ok
@@ -423,6 +435,7 @@ func (s *AccountSession) HasDisplay() bool {
 // DeleteDisplay removes the Display field (key "display"). Removing an absent
 // field changes nothing.
 func (s *AccountSession) DeleteDisplay() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[6]) {
 		s.data.Display, s.has[6] = "", false
 	}
@@ -431,6 +444,7 @@ func (s *AccountSession) DeleteDisplay() {
 // PopDisplay removes the Display field (key "display") and returns the value it
 // held, and whether it held one.
 func (s *AccountSession) PopDisplay() (Name, bool) {
+	s.state.Load()
 	v, ok := s.data.Display, s.has[6]
 	s.DeleteDisplay()
 	return v, ok
@@ -459,6 +473,7 @@ func (s *AccountSession) HasTimeout() bool {
 // DeleteTimeout removes the Timeout field (key "timeout"). Removing an absent
 // field changes nothing.
 func (s *AccountSession) DeleteTimeout() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[7]) {
 		s.data.Timeout, s.has[7] = 0, false
 	}
@@ -467,6 +482,7 @@ func (s *AccountSession) DeleteTimeout() {
 // PopTimeout removes the Timeout field (key "timeout") and returns the value it
 // held, and whether it held one.
 func (s *AccountSession) PopTimeout() (time.Duration, bool) {
+	s.state.Load()
 	v, ok := s.data.Timeout, s.has[7]
 	s.DeleteTimeout()
 	return v, ok
@@ -496,6 +512,7 @@ func (s *AccountSession) HasFriends() bool {
 // DeleteFriends removes the Friends field (key "friends"). Removing an absent
 // field changes nothing.
 func (s *AccountSession) DeleteFriends() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[8]) {
 		s.data.Friends, s.has[8] = nil, false
 	}
@@ -504,6 +521,7 @@ func (s *AccountSession) DeleteFriends() {
 // PopFriends removes the Friends field (key "friends") and returns the value it
 // held, and whether it held one.
 func (s *AccountSession) PopFriends() ([]UserID, bool) {
+	s.state.Load()
 	v, ok := s.data.Friends, s.has[8]
 	s.DeleteFriends()
 	return v, ok

@@ -174,6 +174,7 @@ func (s *ProfileSession) HasHome() bool {
 // DeleteHome removes the Home field (key "home"). Removing an absent field changes
 // nothing.
 func (s *ProfileSession) DeleteHome() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Home, s.has[0] = Address{}, false
 	}
@@ -182,6 +183,7 @@ func (s *ProfileSession) DeleteHome() {
 // PopHome removes the Home field (key "home") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopHome() (Address, bool) {
+	s.state.Load()
 	v, ok := s.data.Home, s.has[0]
 	s.DeleteHome()
 	return v, ok
@@ -236,6 +238,7 @@ func (s *ProfileSession) HasWork() bool {
 // DeleteWork removes the Work field (key "work"). Removing an absent field changes
 // nothing.
 func (s *ProfileSession) DeleteWork() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Work, s.has[1] = nil, false
 	}
@@ -244,6 +247,7 @@ func (s *ProfileSession) DeleteWork() {
 // PopWork removes the Work field (key "work") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopWork() (*Address, bool) {
+	s.state.Load()
 	v, ok := s.data.Work, s.has[1]
 	s.DeleteWork()
 	return v, ok
@@ -292,6 +296,7 @@ func (s *ProfileSession) HasCart() bool {
 // DeleteCart removes the Cart field (key "cart"). Removing an absent field changes
 // nothing.
 func (s *ProfileSession) DeleteCart() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Cart, s.has[2] = nil, false
 	}
@@ -300,6 +305,7 @@ func (s *ProfileSession) DeleteCart() {
 // PopCart removes the Cart field (key "cart") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopCart() ([]Item, bool) {
+	s.state.Load()
 	v, ok := s.data.Cart, s.has[2]
 	s.DeleteCart()
 	return v, ok
@@ -367,6 +373,7 @@ func (s *ProfileSession) HasGrants() bool {
 // DeleteGrants removes the Grants field (key "grants"). Removing an absent field
 // changes nothing.
 func (s *ProfileSession) DeleteGrants() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Grants, s.has[3] = nil, false
 	}
@@ -375,6 +382,7 @@ func (s *ProfileSession) DeleteGrants() {
 // PopGrants removes the Grants field (key "grants") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopGrants() (map[Role]bool, bool) {
+	s.state.Load()
 	v, ok := s.data.Grants, s.has[3]
 	s.DeleteGrants()
 	return v, ok
@@ -405,6 +413,7 @@ func (s *ProfileSession) SetGrantsKey(k Role, v bool) {
 // DeleteGrantsKey removes k from the Grants field (key "grants"). Removing an
 // absent key changes nothing.
 func (s *ProfileSession) DeleteGrantsKey(k Role) {
+	s.state.Load()
 	_, ok := s.data.Grants[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Grants, k)
@@ -435,6 +444,7 @@ func (s *ProfileSession) HasScores() bool {
 // DeleteScores removes the Scores field (key "scores"). Removing an absent field
 // changes nothing.
 func (s *ProfileSession) DeleteScores() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Scores, s.has[4] = nil, false
 	}
@@ -443,6 +453,7 @@ func (s *ProfileSession) DeleteScores() {
 // PopScores removes the Scores field (key "scores") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopScores() (map[string][]int, bool) {
+	s.state.Load()
 	v, ok := s.data.Scores, s.has[4]
 	s.DeleteScores()
 	return v, ok
@@ -473,6 +484,7 @@ func (s *ProfileSession) SetScoresKey(k string, v []int) {
 // DeleteScoresKey removes k from the Scores field (key "scores"). Removing an
 // absent key changes nothing.
 func (s *ProfileSession) DeleteScoresKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Scores[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Scores, k)
@@ -513,6 +525,7 @@ func (s *ProfileSession) HasID() bool {
 // DeleteID removes the ID field (key "id"). Removing an absent field changes
 // nothing.
 func (s *ProfileSession) DeleteID() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.ID, s.has[5] = [16]byte{}, false
 	}
@@ -521,6 +534,7 @@ func (s *ProfileSession) DeleteID() {
 // PopID removes the ID field (key "id") and returns the value it held, and whether
 // it held one.
 func (s *ProfileSession) PopID() ([16]byte, bool) {
+	s.state.Load()
 	v, ok := s.data.ID, s.has[5]
 	s.DeleteID()
 	return v, ok
@@ -548,6 +562,7 @@ func (s *ProfileSession) HasLast4() bool {
 // DeleteLast4 removes the Last4 field (key "last4"). Removing an absent field
 // changes nothing.
 func (s *ProfileSession) DeleteLast4() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[6]) {
 		s.data.Last4, s.has[6] = [4]int{}, false
 	}
@@ -556,6 +571,7 @@ func (s *ProfileSession) DeleteLast4() {
 // PopLast4 removes the Last4 field (key "last4") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopLast4() ([4]int, bool) {
+	s.state.Load()
 	v, ok := s.data.Last4, s.has[6]
 	s.DeleteLast4()
 	return v, ok
@@ -593,6 +609,7 @@ func (s *ProfileSession) HasIP() bool {
 // DeleteIP removes the IP field (key "ip"). Removing an absent field changes
 // nothing.
 func (s *ProfileSession) DeleteIP() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[7]) {
 		s.data.IP, s.has[7] = netip.Addr{}, false
 	}
@@ -601,6 +618,7 @@ func (s *ProfileSession) DeleteIP() {
 // PopIP removes the IP field (key "ip") and returns the value it held, and whether
 // it held one.
 func (s *ProfileSession) PopIP() (netip.Addr, bool) {
+	s.state.Load()
 	v, ok := s.data.IP, s.has[7]
 	s.DeleteIP()
 	return v, ok
@@ -630,6 +648,7 @@ func (s *ProfileSession) HasSeen() bool {
 // DeleteSeen removes the Seen field (key "seen"). Removing an absent field changes
 // nothing.
 func (s *ProfileSession) DeleteSeen() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[8]) {
 		s.data.Seen, s.has[8] = nil, false
 	}
@@ -638,6 +657,7 @@ func (s *ProfileSession) DeleteSeen() {
 // PopSeen removes the Seen field (key "seen") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopSeen() (map[string]time.Time, bool) {
+	s.state.Load()
 	v, ok := s.data.Seen, s.has[8]
 	s.DeleteSeen()
 	return v, ok
@@ -668,6 +688,7 @@ func (s *ProfileSession) SetSeenKey(k string, v time.Time) {
 // DeleteSeenKey removes k from the Seen field (key "seen"). Removing an absent key
 // changes nothing.
 func (s *ProfileSession) DeleteSeenKey(k string) {
+	s.state.Load()
 	_, ok := s.data.Seen[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.Seen, k)
@@ -702,6 +723,7 @@ func (s *ProfileSession) HasPrefs() bool {
 // DeletePrefs removes the Prefs field (key "prefs"). Removing an absent field
 // changes nothing.
 func (s *ProfileSession) DeletePrefs() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[9]) {
 		s.data.Prefs, s.has[9] = struct {
 			Theme string
@@ -716,6 +738,7 @@ func (s *ProfileSession) PopPrefs() (struct {
 	Theme string
 	Font  int
 }, bool) {
+	s.state.Load()
 	v, ok := s.data.Prefs, s.has[9]
 	s.DeletePrefs()
 	return v, ok
@@ -758,6 +781,7 @@ func (s *ProfileSession) HasMaybe() bool {
 // DeleteMaybe removes the Maybe field (key "maybe"). Removing an absent field
 // changes nothing.
 func (s *ProfileSession) DeleteMaybe() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[10]) {
 		s.data.Maybe, s.has[10] = nil, false
 	}
@@ -766,6 +790,7 @@ func (s *ProfileSession) DeleteMaybe() {
 // PopMaybe removes the Maybe field (key "maybe") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopMaybe() (*int, bool) {
+	s.state.Load()
 	v, ok := s.data.Maybe, s.has[10]
 	s.DeleteMaybe()
 	return v, ok
@@ -814,6 +839,7 @@ func (s *ProfileSession) HasPtrs() bool {
 // DeletePtrs removes the Ptrs field (key "ptrs"). Removing an absent field changes
 // nothing.
 func (s *ProfileSession) DeletePtrs() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[11]) {
 		s.data.Ptrs, s.has[11] = nil, false
 	}
@@ -822,6 +848,7 @@ func (s *ProfileSession) DeletePtrs() {
 // PopPtrs removes the Ptrs field (key "ptrs") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopPtrs() ([]*string, bool) {
+	s.state.Load()
 	v, ok := s.data.Ptrs, s.has[11]
 	s.DeletePtrs()
 	return v, ok
@@ -890,6 +917,7 @@ func (s *ProfileSession) HasExtra() bool {
 // DeleteExtra removes the Extra field (key "extra"). Removing an absent field
 // changes nothing.
 func (s *ProfileSession) DeleteExtra() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[12]) {
 		s.data.Extra, s.has[12] = Raw{}, false
 	}
@@ -898,6 +926,7 @@ func (s *ProfileSession) DeleteExtra() {
 // PopExtra removes the Extra field (key "extra") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopExtra() (Raw, bool) {
+	s.state.Load()
 	v, ok := s.data.Extra, s.has[12]
 	s.DeleteExtra()
 	return v, ok
@@ -927,6 +956,7 @@ func (s *ProfileSession) HasMatrix() bool {
 // DeleteMatrix removes the Matrix field (key "matrix"). Removing an absent field
 // changes nothing.
 func (s *ProfileSession) DeleteMatrix() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[13]) {
 		s.data.Matrix, s.has[13] = nil, false
 	}
@@ -935,6 +965,7 @@ func (s *ProfileSession) DeleteMatrix() {
 // PopMatrix removes the Matrix field (key "matrix") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopMatrix() ([][]int, bool) {
+	s.state.Load()
 	v, ok := s.data.Matrix, s.has[13]
 	s.DeleteMatrix()
 	return v, ok
@@ -996,6 +1027,7 @@ func (s *ProfileSession) HasFriends() bool {
 // DeleteFriends removes the Friends field (key "friends"). Removing an absent
 // field changes nothing.
 func (s *ProfileSession) DeleteFriends() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[14]) {
 		s.data.Friends, s.has[14] = nil, false
 	}
@@ -1004,6 +1036,7 @@ func (s *ProfileSession) DeleteFriends() {
 // PopFriends removes the Friends field (key "friends") and returns the value it
 // held, and whether it held one.
 func (s *ProfileSession) PopFriends() ([]Address, bool) {
+	s.state.Load()
 	v, ok := s.data.Friends, s.has[14]
 	s.DeleteFriends()
 	return v, ok

@@ -169,6 +169,7 @@ func (s *OptSession) HasCount() bool {
 // DeleteCount removes the Count field (key "count"). Removing an absent field
 // changes nothing.
 func (s *OptSession) DeleteCount() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Count, s.has[0] = nil, false
 	}
@@ -177,6 +178,7 @@ func (s *OptSession) DeleteCount() {
 // PopCount removes the Count field (key "count") and returns the value it held,
 // and whether it held one.
 func (s *OptSession) PopCount() (*int, bool) {
+	s.state.Load()
 	v, ok := s.data.Count, s.has[0]
 	s.DeleteCount()
 	return v, ok
@@ -225,6 +227,7 @@ func (s *OptSession) HasName() bool {
 // DeleteName removes the Name field (key "name"). Removing an absent field changes
 // nothing.
 func (s *OptSession) DeleteName() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Name, s.has[1] = nil, false
 	}
@@ -233,6 +236,7 @@ func (s *OptSession) DeleteName() {
 // PopName removes the Name field (key "name") and returns the value it held, and
 // whether it held one.
 func (s *OptSession) PopName() (*string, bool) {
+	s.state.Load()
 	v, ok := s.data.Name, s.has[1]
 	s.DeleteName()
 	return v, ok
@@ -281,6 +285,7 @@ func (s *OptSession) HasWhere() bool {
 // DeleteWhere removes the Where field (key "where"). Removing an absent field
 // changes nothing.
 func (s *OptSession) DeleteWhere() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Where, s.has[2] = nil, false
 	}
@@ -289,6 +294,7 @@ func (s *OptSession) DeleteWhere() {
 // PopWhere removes the Where field (key "where") and returns the value it held,
 // and whether it held one.
 func (s *OptSession) PopWhere() (*Point, bool) {
+	s.state.Load()
 	v, ok := s.data.Where, s.has[2]
 	s.DeleteWhere()
 	return v, ok
@@ -337,6 +343,7 @@ func (s *OptSession) HasMany() bool {
 // DeleteMany removes the Many field (key "many"). Removing an absent field changes
 // nothing.
 func (s *OptSession) DeleteMany() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Many, s.has[3] = nil, false
 	}
@@ -345,6 +352,7 @@ func (s *OptSession) DeleteMany() {
 // PopMany removes the Many field (key "many") and returns the value it held, and
 // whether it held one.
 func (s *OptSession) PopMany() ([]*Point, bool) {
+	s.state.Load()
 	v, ok := s.data.Many, s.has[3]
 	s.DeleteMany()
 	return v, ok
@@ -406,6 +414,7 @@ func (s *OptSession) HasNested() bool {
 // DeleteNested removes the Nested field (key "nested"). Removing an absent field
 // changes nothing.
 func (s *OptSession) DeleteNested() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Nested, s.has[4] = nil, false
 	}
@@ -414,6 +423,7 @@ func (s *OptSession) DeleteNested() {
 // PopNested removes the Nested field (key "nested") and returns the value it held,
 // and whether it held one.
 func (s *OptSession) PopNested() (**bool, bool) {
+	s.state.Load()
 	v, ok := s.data.Nested, s.has[4]
 	s.DeleteNested()
 	return v, ok
@@ -471,6 +481,7 @@ func (s *OptSession) HasByKey() bool {
 // DeleteByKey removes the ByKey field (key "by_key"). Removing an absent field
 // changes nothing.
 func (s *OptSession) DeleteByKey() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.ByKey, s.has[5] = nil, false
 	}
@@ -479,6 +490,7 @@ func (s *OptSession) DeleteByKey() {
 // PopByKey removes the ByKey field (key "by_key") and returns the value it held,
 // and whether it held one.
 func (s *OptSession) PopByKey() (map[string]*int, bool) {
+	s.state.Load()
 	v, ok := s.data.ByKey, s.has[5]
 	s.DeleteByKey()
 	return v, ok
@@ -509,6 +521,7 @@ func (s *OptSession) SetByKeyKey(k string, v *int) {
 // DeleteByKeyKey removes k from the ByKey field (key "by_key"). Removing an absent
 // key changes nothing.
 func (s *OptSession) DeleteByKeyKey(k string) {
+	s.state.Load()
 	_, ok := s.data.ByKey[k]
 	if s.state.ModifyIf(ok) {
 		delete(s.data.ByKey, k)

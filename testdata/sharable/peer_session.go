@@ -167,6 +167,7 @@ func (s *PeerSession) HasAddr() bool {
 // DeleteAddr removes the Addr field (key "addr"). Removing an absent field changes
 // nothing.
 func (s *PeerSession) DeleteAddr() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Addr, s.has[0] = netip.Addr{}, false
 	}
@@ -175,6 +176,7 @@ func (s *PeerSession) DeleteAddr() {
 // PopAddr removes the Addr field (key "addr") and returns the value it held, and
 // whether it held one.
 func (s *PeerSession) PopAddr() (netip.Addr, bool) {
+	s.state.Load()
 	v, ok := s.data.Addr, s.has[0]
 	s.DeleteAddr()
 	return v, ok
@@ -202,6 +204,7 @@ func (s *PeerSession) HasPrefix() bool {
 // DeletePrefix removes the Prefix field (key "prefix"). Removing an absent field
 // changes nothing.
 func (s *PeerSession) DeletePrefix() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Prefix, s.has[1] = netip.Prefix{}, false
 	}
@@ -210,6 +213,7 @@ func (s *PeerSession) DeletePrefix() {
 // PopPrefix removes the Prefix field (key "prefix") and returns the value it held,
 // and whether it held one.
 func (s *PeerSession) PopPrefix() (netip.Prefix, bool) {
+	s.state.Load()
 	v, ok := s.data.Prefix, s.has[1]
 	s.DeletePrefix()
 	return v, ok
@@ -239,6 +243,7 @@ func (s *PeerSession) HasVia() bool {
 // DeleteVia removes the Via field (key "via"). Removing an absent field changes
 // nothing.
 func (s *PeerSession) DeleteVia() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Via, s.has[2] = nil, false
 	}
@@ -247,6 +252,7 @@ func (s *PeerSession) DeleteVia() {
 // PopVia removes the Via field (key "via") and returns the value it held, and
 // whether it held one.
 func (s *PeerSession) PopVia() ([]netip.AddrPort, bool) {
+	s.state.Load()
 	v, ok := s.data.Via, s.has[2]
 	s.DeleteVia()
 	return v, ok
@@ -292,6 +298,7 @@ func (s *PeerSession) HasPort() bool {
 // DeletePort removes the Port field (key "port"). Removing an absent field changes
 // nothing.
 func (s *PeerSession) DeletePort() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Port, s.has[3] = Port{}, false
 	}
@@ -300,6 +307,7 @@ func (s *PeerSession) DeletePort() {
 // PopPort removes the Port field (key "port") and returns the value it held, and
 // whether it held one.
 func (s *PeerSession) PopPort() (Port, bool) {
+	s.state.Load()
 	v, ok := s.data.Port, s.has[3]
 	s.DeletePort()
 	return v, ok

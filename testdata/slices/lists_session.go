@@ -171,6 +171,7 @@ func (s *ListsSession) HasStrings() bool {
 // DeleteStrings removes the Strings field (key "strings"). Removing an absent
 // field changes nothing.
 func (s *ListsSession) DeleteStrings() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Strings, s.has[0] = nil, false
 	}
@@ -179,6 +180,7 @@ func (s *ListsSession) DeleteStrings() {
 // PopStrings removes the Strings field (key "strings") and returns the value it
 // held, and whether it held one.
 func (s *ListsSession) PopStrings() ([]string, bool) {
+	s.state.Load()
 	v, ok := s.data.Strings, s.has[0]
 	s.DeleteStrings()
 	return v, ok
@@ -227,6 +229,7 @@ func (s *ListsSession) HasBools() bool {
 // DeleteBools removes the Bools field (key "bools"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteBools() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Bools, s.has[1] = nil, false
 	}
@@ -235,6 +238,7 @@ func (s *ListsSession) DeleteBools() {
 // PopBools removes the Bools field (key "bools") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopBools() ([]bool, bool) {
+	s.state.Load()
 	v, ok := s.data.Bools, s.has[1]
 	s.DeleteBools()
 	return v, ok
@@ -282,6 +286,7 @@ func (s *ListsSession) HasInts() bool {
 // DeleteInts removes the Ints field (key "ints"). Removing an absent field changes
 // nothing.
 func (s *ListsSession) DeleteInts() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Ints, s.has[2] = nil, false
 	}
@@ -290,6 +295,7 @@ func (s *ListsSession) DeleteInts() {
 // PopInts removes the Ints field (key "ints") and returns the value it held, and
 // whether it held one.
 func (s *ListsSession) PopInts() ([]int, bool) {
+	s.state.Load()
 	v, ok := s.data.Ints, s.has[2]
 	s.DeleteInts()
 	return v, ok
@@ -337,6 +343,7 @@ func (s *ListsSession) HasInt8s() bool {
 // DeleteInt8s removes the Int8s field (key "int8s"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteInt8s() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Int8s, s.has[3] = nil, false
 	}
@@ -345,6 +352,7 @@ func (s *ListsSession) DeleteInt8s() {
 // PopInt8s removes the Int8s field (key "int8s") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopInt8s() ([]int8, bool) {
+	s.state.Load()
 	v, ok := s.data.Int8s, s.has[3]
 	s.DeleteInt8s()
 	return v, ok
@@ -392,6 +400,7 @@ func (s *ListsSession) HasUint64s() bool {
 // DeleteUint64s removes the Uint64s field (key "uint64s"). Removing an absent
 // field changes nothing.
 func (s *ListsSession) DeleteUint64s() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Uint64s, s.has[4] = nil, false
 	}
@@ -400,6 +409,7 @@ func (s *ListsSession) DeleteUint64s() {
 // PopUint64s removes the Uint64s field (key "uint64s") and returns the value it
 // held, and whether it held one.
 func (s *ListsSession) PopUint64s() ([]uint64, bool) {
+	s.state.Load()
 	v, ok := s.data.Uint64s, s.has[4]
 	s.DeleteUint64s()
 	return v, ok
@@ -448,6 +458,7 @@ func (s *ListsSession) HasFloats() bool {
 // DeleteFloats removes the Floats field (key "floats"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteFloats() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.Floats, s.has[5] = nil, false
 	}
@@ -456,6 +467,7 @@ func (s *ListsSession) DeleteFloats() {
 // PopFloats removes the Floats field (key "floats") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopFloats() ([]float64, bool) {
+	s.state.Load()
 	v, ok := s.data.Floats, s.has[5]
 	s.DeleteFloats()
 	return v, ok
@@ -503,6 +515,7 @@ func (s *ListsSession) HasFloat32s() bool {
 // DeleteFloat32s removes the Float32s field (key "float32s"). Removing an absent
 // field changes nothing.
 func (s *ListsSession) DeleteFloat32s() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[6]) {
 		s.data.Float32s, s.has[6] = nil, false
 	}
@@ -511,6 +524,7 @@ func (s *ListsSession) DeleteFloat32s() {
 // PopFloat32s removes the Float32s field (key "float32s") and returns the value it
 // held, and whether it held one.
 func (s *ListsSession) PopFloat32s() ([]float32, bool) {
+	s.state.Load()
 	v, ok := s.data.Float32s, s.has[6]
 	s.DeleteFloat32s()
 	return v, ok
@@ -559,6 +573,7 @@ func (s *ListsSession) HasBlobs() bool {
 // DeleteBlobs removes the Blobs field (key "blobs"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteBlobs() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[7]) {
 		s.data.Blobs, s.has[7] = nil, false
 	}
@@ -567,6 +582,7 @@ func (s *ListsSession) DeleteBlobs() {
 // PopBlobs removes the Blobs field (key "blobs") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopBlobs() ([][]byte, bool) {
+	s.state.Load()
 	v, ok := s.data.Blobs, s.has[7]
 	s.DeleteBlobs()
 	return v, ok
@@ -628,6 +644,7 @@ func (s *ListsSession) HasTimes() bool {
 // DeleteTimes removes the Times field (key "times"). Removing an absent field
 // changes nothing.
 func (s *ListsSession) DeleteTimes() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[8]) {
 		s.data.Times, s.has[8] = nil, false
 	}
@@ -636,6 +653,7 @@ func (s *ListsSession) DeleteTimes() {
 // PopTimes removes the Times field (key "times") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopTimes() ([]time.Time, bool) {
+	s.state.Load()
 	v, ok := s.data.Times, s.has[8]
 	s.DeleteTimes()
 	return v, ok
@@ -684,6 +702,7 @@ func (s *ListsSession) HasDurations() bool {
 // DeleteDurations removes the Durations field (key "durations"). Removing an
 // absent field changes nothing.
 func (s *ListsSession) DeleteDurations() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[9]) {
 		s.data.Durations, s.has[9] = nil, false
 	}
@@ -692,6 +711,7 @@ func (s *ListsSession) DeleteDurations() {
 // PopDurations removes the Durations field (key "durations") and returns the value
 // it held, and whether it held one.
 func (s *ListsSession) PopDurations() ([]time.Duration, bool) {
+	s.state.Load()
 	v, ok := s.data.Durations, s.has[9]
 	s.DeleteDurations()
 	return v, ok

@@ -169,6 +169,7 @@ func (s *PrefsSession) HasUserID() bool {
 // DeleteUserID removes the UserID field (key "user_id"). Removing an absent field
 // changes nothing.
 func (s *PrefsSession) DeleteUserID() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.UserID, s.has[0] = 0, false
 	}
@@ -177,6 +178,7 @@ func (s *PrefsSession) DeleteUserID() {
 // PopUserID removes the UserID field (key "user_id") and returns the value it
 // held, and whether it held one.
 func (s *PrefsSession) PopUserID() (int64, bool) {
+	s.state.Load()
 	v, ok := s.data.UserID, s.has[0]
 	s.DeleteUserID()
 	return v, ok
@@ -208,6 +210,7 @@ func (s *PrefsSession) HasHTTPServer() bool {
 // DeleteHTTPServer removes the HTTPServer field (key "http_server"). Removing an
 // absent field changes nothing.
 func (s *PrefsSession) DeleteHTTPServer() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.HTTPServer, s.has[1] = "", false
 	}
@@ -216,6 +219,7 @@ func (s *PrefsSession) DeleteHTTPServer() {
 // PopHTTPServer removes the HTTPServer field (key "http_server") and returns the
 // value it held, and whether it held one.
 func (s *PrefsSession) PopHTTPServer() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.HTTPServer, s.has[1]
 	s.DeleteHTTPServer()
 	return v, ok
@@ -243,6 +247,7 @@ func (s *PrefsSession) HasTheme() bool {
 // DeleteTheme removes the Theme field (key "t"). Removing an absent field changes
 // nothing.
 func (s *PrefsSession) DeleteTheme() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Theme, s.has[2] = "", false
 	}
@@ -251,6 +256,7 @@ func (s *PrefsSession) DeleteTheme() {
 // PopTheme removes the Theme field (key "t") and returns the value it held, and
 // whether it held one.
 func (s *PrefsSession) PopTheme() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Theme, s.has[2]
 	s.DeleteTheme()
 	return v, ok
@@ -278,6 +284,7 @@ func (s *PrefsSession) HasLang() bool {
 // DeleteLang removes the Lang field (key "language"). Removing an absent field
 // changes nothing.
 func (s *PrefsSession) DeleteLang() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Lang, s.has[3] = "", false
 	}
@@ -286,6 +293,7 @@ func (s *PrefsSession) DeleteLang() {
 // PopLang removes the Lang field (key "language") and returns the value it held,
 // and whether it held one.
 func (s *PrefsSession) PopLang() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Lang, s.has[3]
 	s.DeleteLang()
 	return v, ok
@@ -314,6 +322,7 @@ func (s *PrefsSession) HasCsrfToken() bool {
 // DeleteCsrfToken removes the csrfToken field (key "csrf"). Removing an absent
 // field changes nothing.
 func (s *PrefsSession) DeleteCsrfToken() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.csrfToken, s.has[4] = "", false
 	}
@@ -322,6 +331,7 @@ func (s *PrefsSession) DeleteCsrfToken() {
 // PopCsrfToken removes the csrfToken field (key "csrf") and returns the value it
 // held, and whether it held one.
 func (s *PrefsSession) PopCsrfToken() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.csrfToken, s.has[4]
 	s.DeleteCsrfToken()
 	return v, ok
@@ -350,6 +360,7 @@ func (s *PrefsSession) HasVersion2() bool {
 // DeleteVersion2 removes the Version2 field (key "version2"). Removing an absent
 // field changes nothing.
 func (s *PrefsSession) DeleteVersion2() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.Version2, s.has[5] = 0, false
 	}
@@ -358,6 +369,7 @@ func (s *PrefsSession) DeleteVersion2() {
 // PopVersion2 removes the Version2 field (key "version2") and returns the value it
 // held, and whether it held one.
 func (s *PrefsSession) PopVersion2() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.Version2, s.has[5]
 	s.DeleteVersion2()
 	return v, ok
@@ -387,6 +399,7 @@ func (s *PrefsSession) HasÜberMode() bool {
 // DeleteÜberMode removes the ÜberMode field (key "über_mode"). Removing an
 // absent field changes nothing.
 func (s *PrefsSession) DeleteÜberMode() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[6]) {
 		s.data.ÜberMode, s.has[6] = false, false
 	}
@@ -395,6 +408,7 @@ func (s *PrefsSession) DeleteÜberMode() {
 // PopÜberMode removes the ÜberMode field (key "über_mode") and returns the
 // value it held, and whether it held one.
 func (s *PrefsSession) PopÜberMode() (bool, bool) {
+	s.state.Load()
 	v, ok := s.data.ÜberMode, s.has[6]
 	s.DeleteÜberMode()
 	return v, ok

@@ -167,6 +167,7 @@ func (s *ConnSession) HasAddr() bool {
 // DeleteAddr removes the Addr field (key "addr"). Removing an absent field changes
 // nothing.
 func (s *ConnSession) DeleteAddr() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Addr, s.has[0] = netip.Addr{}, false
 	}
@@ -175,6 +176,7 @@ func (s *ConnSession) DeleteAddr() {
 // PopAddr removes the Addr field (key "addr") and returns the value it held, and
 // whether it held one.
 func (s *ConnSession) PopAddr() (netip.Addr, bool) {
+	s.state.Load()
 	v, ok := s.data.Addr, s.has[0]
 	s.DeleteAddr()
 	return v, ok
@@ -202,6 +204,7 @@ func (s *ConnSession) HasPrefix() bool {
 // DeletePrefix removes the Prefix field (key "prefix"). Removing an absent field
 // changes nothing.
 func (s *ConnSession) DeletePrefix() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Prefix, s.has[1] = netip.Prefix{}, false
 	}
@@ -210,6 +213,7 @@ func (s *ConnSession) DeletePrefix() {
 // PopPrefix removes the Prefix field (key "prefix") and returns the value it held,
 // and whether it held one.
 func (s *ConnSession) PopPrefix() (netip.Prefix, bool) {
+	s.state.Load()
 	v, ok := s.data.Prefix, s.has[1]
 	s.DeletePrefix()
 	return v, ok
@@ -239,6 +243,7 @@ func (s *ConnSession) HasPeers() bool {
 // DeletePeers removes the Peers field (key "peers"). Removing an absent field
 // changes nothing.
 func (s *ConnSession) DeletePeers() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.Peers, s.has[2] = nil, false
 	}
@@ -247,6 +252,7 @@ func (s *ConnSession) DeletePeers() {
 // PopPeers removes the Peers field (key "peers") and returns the value it held,
 // and whether it held one.
 func (s *ConnSession) PopPeers() ([]netip.AddrPort, bool) {
+	s.state.Load()
 	v, ok := s.data.Peers, s.has[2]
 	s.DeletePeers()
 	return v, ok
@@ -292,6 +298,7 @@ func (s *ConnSession) HasLevel() bool {
 // DeleteLevel removes the Level field (key "level"). Removing an absent field
 // changes nothing.
 func (s *ConnSession) DeleteLevel() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Level, s.has[3] = Level{}, false
 	}
@@ -300,6 +307,7 @@ func (s *ConnSession) DeleteLevel() {
 // PopLevel removes the Level field (key "level") and returns the value it held,
 // and whether it held one.
 func (s *ConnSession) PopLevel() (Level, bool) {
+	s.state.Load()
 	v, ok := s.data.Level, s.has[3]
 	s.DeleteLevel()
 	return v, ok
@@ -328,6 +336,7 @@ func (s *ConnSession) HasPayload() bool {
 // DeletePayload removes the Payload field (key "payload"). Removing an absent
 // field changes nothing.
 func (s *ConnSession) DeletePayload() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Payload, s.has[4] = Blob{}, false
 	}
@@ -336,6 +345,7 @@ func (s *ConnSession) DeletePayload() {
 // PopPayload removes the Payload field (key "payload") and returns the value it
 // held, and whether it held one.
 func (s *ConnSession) PopPayload() (Blob, bool) {
+	s.state.Load()
 	v, ok := s.data.Payload, s.has[4]
 	s.DeletePayload()
 	return v, ok
@@ -365,6 +375,7 @@ func (s *ConnSession) HasSecret() bool {
 // DeleteSecret removes the secret field (key "secret"). Removing an absent field
 // changes nothing.
 func (s *ConnSession) DeleteSecret() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.secret, s.has[5] = "", false
 	}
@@ -373,6 +384,7 @@ func (s *ConnSession) DeleteSecret() {
 // PopSecret removes the secret field (key "secret") and returns the value it held,
 // and whether it held one.
 func (s *ConnSession) PopSecret() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.secret, s.has[5]
 	s.DeleteSecret()
 	return v, ok

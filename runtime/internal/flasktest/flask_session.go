@@ -169,6 +169,7 @@ func (s *FlaskSession) HasValue() bool {
 // DeleteValue removes the Value field (key "value"). Removing an absent field
 // changes nothing.
 func (s *FlaskSession) DeleteValue() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[0]) {
 		s.data.Value, s.has[0] = "", false
 	}
@@ -177,6 +178,7 @@ func (s *FlaskSession) DeleteValue() {
 // PopValue removes the Value field (key "value") and returns the value it held,
 // and whether it held one.
 func (s *FlaskSession) PopValue() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Value, s.has[0]
 	s.DeleteValue()
 	return v, ok
@@ -205,6 +207,7 @@ func (s *FlaskSession) HasTesting() bool {
 // DeleteTesting removes the Testing field (key "testing"). Removing an absent
 // field changes nothing.
 func (s *FlaskSession) DeleteTesting() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[1]) {
 		s.data.Testing, s.has[1] = 0, false
 	}
@@ -213,6 +216,7 @@ func (s *FlaskSession) DeleteTesting() {
 // PopTesting removes the Testing field (key "testing") and returns the value it
 // held, and whether it held one.
 func (s *FlaskSession) PopTesting() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.Testing, s.has[1]
 	s.DeleteTesting()
 	return v, ok
@@ -239,6 +243,7 @@ func (s *FlaskSession) HasA() bool {
 
 // DeleteA removes the A field (key "a"). Removing an absent field changes nothing.
 func (s *FlaskSession) DeleteA() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[2]) {
 		s.data.A, s.has[2] = 0, false
 	}
@@ -247,6 +252,7 @@ func (s *FlaskSession) DeleteA() {
 // PopA removes the A field (key "a") and returns the value it held, and whether it
 // held one.
 func (s *FlaskSession) PopA() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.A, s.has[2]
 	s.DeleteA()
 	return v, ok
@@ -274,6 +280,7 @@ func (s *FlaskSession) HasTest() bool {
 // DeleteTest removes the Test field (key "test"). Removing an absent field changes
 // nothing.
 func (s *FlaskSession) DeleteTest() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[3]) {
 		s.data.Test, s.has[3] = "", false
 	}
@@ -282,6 +289,7 @@ func (s *FlaskSession) DeleteTest() {
 // PopTest removes the Test field (key "test") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopTest() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Test, s.has[3]
 	s.DeleteTest()
 	return v, ok
@@ -309,6 +317,7 @@ func (s *FlaskSession) HasFoo() bool {
 // DeleteFoo removes the Foo field (key "foo"). Removing an absent field changes
 // nothing.
 func (s *FlaskSession) DeleteFoo() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[4]) {
 		s.data.Foo, s.has[4] = 0, false
 	}
@@ -317,6 +326,7 @@ func (s *FlaskSession) DeleteFoo() {
 // PopFoo removes the Foo field (key "foo") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopFoo() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.Foo, s.has[4]
 	s.DeleteFoo()
 	return v, ok
@@ -344,6 +354,7 @@ func (s *FlaskSession) HasUserID() bool {
 // DeleteUserID removes the UserID field (key "user_id"). Removing an absent field
 // changes nothing.
 func (s *FlaskSession) DeleteUserID() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[5]) {
 		s.data.UserID, s.has[5] = 0, false
 	}
@@ -352,6 +363,7 @@ func (s *FlaskSession) DeleteUserID() {
 // PopUserID removes the UserID field (key "user_id") and returns the value it
 // held, and whether it held one.
 func (s *FlaskSession) PopUserID() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.UserID, s.has[5]
 	s.DeleteUserID()
 	return v, ok
@@ -383,6 +395,7 @@ func (s *FlaskSession) HasTuple() bool {
 // DeleteTuple removes the Tuple field (key "t"). Removing an absent field changes
 // nothing.
 func (s *FlaskSession) DeleteTuple() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[6]) {
 		s.data.Tuple, s.has[6] = nil, false
 	}
@@ -391,6 +404,7 @@ func (s *FlaskSession) DeleteTuple() {
 // PopTuple removes the Tuple field (key "t") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopTuple() ([]int, bool) {
+	s.state.Load()
 	v, ok := s.data.Tuple, s.has[6]
 	s.DeleteTuple()
 	return v, ok
@@ -438,6 +452,7 @@ func (s *FlaskSession) HasBytes() bool {
 // DeleteBytes removes the Bytes field (key "b"). Removing an absent field changes
 // nothing.
 func (s *FlaskSession) DeleteBytes() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[7]) {
 		s.data.Bytes, s.has[7] = nil, false
 	}
@@ -446,6 +461,7 @@ func (s *FlaskSession) DeleteBytes() {
 // PopBytes removes the Bytes field (key "b") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopBytes() ([]byte, bool) {
+	s.state.Load()
 	v, ok := s.data.Bytes, s.has[7]
 	s.DeleteBytes()
 	return v, ok
@@ -473,6 +489,7 @@ func (s *FlaskSession) HasMarkup() bool {
 // DeleteMarkup removes the Markup field (key "m"). Removing an absent field
 // changes nothing.
 func (s *FlaskSession) DeleteMarkup() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[8]) {
 		s.data.Markup, s.has[8] = "", false
 	}
@@ -481,6 +498,7 @@ func (s *FlaskSession) DeleteMarkup() {
 // PopMarkup removes the Markup field (key "m") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopMarkup() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.Markup, s.has[8]
 	s.DeleteMarkup()
 	return v, ok
@@ -508,6 +526,7 @@ func (s *FlaskSession) HasUUID() bool {
 // DeleteUUID removes the UUID field (key "u"). Removing an absent field changes
 // nothing.
 func (s *FlaskSession) DeleteUUID() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[9]) {
 		s.data.UUID, s.has[9] = "", false
 	}
@@ -516,6 +535,7 @@ func (s *FlaskSession) DeleteUUID() {
 // PopUUID removes the UUID field (key "u") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopUUID() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.UUID, s.has[9]
 	s.DeleteUUID()
 	return v, ok
@@ -543,6 +563,7 @@ func (s *FlaskSession) HasDate() bool {
 // DeleteDate removes the Date field (key "d"). Removing an absent field changes
 // nothing.
 func (s *FlaskSession) DeleteDate() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[10]) {
 		s.data.Date, s.has[10] = time.Time{}, false
 	}
@@ -551,6 +572,7 @@ func (s *FlaskSession) DeleteDate() {
 // PopDate removes the Date field (key "d") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopDate() (time.Time, bool) {
+	s.state.Load()
 	v, ok := s.data.Date, s.has[10]
 	s.DeleteDate()
 	return v, ok
@@ -578,6 +600,7 @@ func (s *FlaskSession) HasTTag() bool {
 // DeleteTTag removes the TTag field (key "t_tag"). Removing an absent field
 // changes nothing.
 func (s *FlaskSession) DeleteTTag() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[11]) {
 		s.data.TTag, s.has[11] = "", false
 	}
@@ -586,6 +609,7 @@ func (s *FlaskSession) DeleteTTag() {
 // PopTTag removes the TTag field (key "t_tag") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopTTag() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.TTag, s.has[11]
 	s.DeleteTTag()
 	return v, ok
@@ -613,6 +637,7 @@ func (s *FlaskSession) HasDiTTag() bool {
 // DeleteDiTTag removes the DiTTag field (key "di_t_tag"). Removing an absent field
 // changes nothing.
 func (s *FlaskSession) DeleteDiTTag() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[12]) {
 		s.data.DiTTag, s.has[12] = "", false
 	}
@@ -621,6 +646,7 @@ func (s *FlaskSession) DeleteDiTTag() {
 // PopDiTTag removes the DiTTag field (key "di_t_tag") and returns the value it
 // held, and whether it held one.
 func (s *FlaskSession) PopDiTTag() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.DiTTag, s.has[12]
 	s.DeleteDiTTag()
 	return v, ok
@@ -648,6 +674,7 @@ func (s *FlaskSession) HasDiTag() bool {
 // DeleteDiTag removes the DiTag field (key "di_tag"). Removing an absent field
 // changes nothing.
 func (s *FlaskSession) DeleteDiTag() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[13]) {
 		s.data.DiTag, s.has[13] = "", false
 	}
@@ -656,6 +683,7 @@ func (s *FlaskSession) DeleteDiTag() {
 // PopDiTag removes the DiTag field (key "di_tag") and returns the value it held,
 // and whether it held one.
 func (s *FlaskSession) PopDiTag() (string, bool) {
+	s.state.Load()
 	v, ok := s.data.DiTag, s.has[13]
 	s.DeleteDiTag()
 	return v, ok
@@ -684,6 +712,7 @@ func (s *FlaskSession) HasCounter() bool {
 // DeleteCounter removes the Counter field (key "test_int"). Removing an absent
 // field changes nothing.
 func (s *FlaskSession) DeleteCounter() {
+	s.state.Load()
 	if s.state.ModifyIf(s.has[14]) {
 		s.data.Counter, s.has[14] = 0, false
 	}
@@ -692,6 +721,7 @@ func (s *FlaskSession) DeleteCounter() {
 // PopCounter removes the Counter field (key "test_int") and returns the value it
 // held, and whether it held one.
 func (s *FlaskSession) PopCounter() (int, bool) {
+	s.state.Load()
 	v, ok := s.data.Counter, s.has[14]
 	s.DeleteCounter()
 	return v, ok
