@@ -52,7 +52,7 @@ func emitAccessors(f *jen.File, m *model, c *codec, fd *field) {
 	)
 
 	doc(f, "Delete%s removes %s. Removing an absent field changes nothing.", a, what)
-	f.Func().Params(recv()).Id("Delete" + a).Params().Block(
+	f.Func().Params(recv()).Id("Delete"+a).Params().Block(
 		jen.Id("s").Dot("state").Dot("Load").Call(),
 		jen.If(jen.Id("s").Dot("state").Dot("ModifyIf").Call(has())).Block(
 			jen.List(field(), has()).Op("=").List(zeroOf(fd.typ), jen.False()),
