@@ -7,14 +7,18 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+	"github.com/sessiongen/sessiongen/internal/redistest"
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
+	"github.com/sessiongen/sessiongen/runtime/redisstore"
 )
 
 // countingStore counts the calls a Store gets, and can be made to fail.
@@ -84,6 +88,25 @@ func newStoreIface(t *testing.T, cfg runtime.Config, now *time.Time, opts ...run
 	return newIface(t, cfg, opts...), cs
 }
 
+// eachStore runs test against an Interface on memstore and one on a real
+// redis-server started for the test (skipped without redis-server, failing
+// when CI is set), each behind a countingStore.
+func eachStore(t *testing.T, cfg runtime.Config, test func(t *testing.T, si *runtime.Interface[testSession], cs *countingStore)) {
+	t.Run("memstore", func(t *testing.T) {
+		si, cs := newStoreIface(t, cfg, nil)
+		test(t, si, cs)
+	})
+	t.Run("redisstore", func(t *testing.T) {
+		addr, _ := redistest.Start(t)
+		client := redis.NewClient(&redis.Options{Addr: addr})
+		t.Cleanup(func() { client.Close() })
+		cs := &countingStore{Store: redisstore.New(client, redisstore.Options{})}
+		c := cfg
+		c.Store = cs
+		test(t, newIface(t, c), cs)
+	})
+}
+
 // storeApp is testApp with the routes of server-side sessions:
 //
 //	/login?name=N  Regenerate, then stores the name
@@ -114,89 +137,93 @@ func storeApp(si *runtime.Interface[testSession]) http.Handler {
 // The cookie carries a signed 256-bit ID and nothing of the data; the
 // store's key is the SHA-256 of the ID, not the ID.
 func TestStoreCookieCarriesOnlyAnID(t *testing.T) {
-	si, cs := newStoreIface(t, runtime.Config{}, nil)
-	w := serve(si, storeApp(si), "/set?name=alice-secret-name")
-	c := sessionCookie(t, w.Header(), "session")
-	if c == nil {
-		t.Fatal("no cookie")
-	}
-	raw, err := base64.URLEncoding.DecodeString(c.Value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts := strings.SplitN(string(raw), "|", 3)
-	id, err := base64.URLEncoding.DecodeString(parts[1])
-	if err != nil || len(id) != 32 {
-		t.Fatalf("the cookie's payload is %d bytes (%v); want a 32-byte ID", len(id), err)
-	}
-	if strings.Contains(string(raw), "alice") {
-		t.Error("the cookie carries session data")
-	}
-	if w := serve(si, storeApp(si), "/get", "session="+c.Value); !strings.Contains(w.Body.String(), "name=alice-secret-name") {
-		t.Errorf("the session did not come back: %s (%s)", w.Body.String(), cs.calls())
-	}
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], cs *countingStore) {
+		w := serve(si, storeApp(si), "/set?name=alice-secret-name")
+		c := sessionCookie(t, w.Header(), "session")
+		if c == nil {
+			t.Fatal("no cookie")
+		}
+		raw, err := base64.URLEncoding.DecodeString(c.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.SplitN(string(raw), "|", 3)
+		id, err := base64.URLEncoding.DecodeString(parts[1])
+		if err != nil || len(id) != 32 {
+			t.Fatalf("the cookie's payload is %d bytes (%v); want a 32-byte ID", len(id), err)
+		}
+		if strings.Contains(string(raw), "alice") {
+			t.Error("the cookie carries session data")
+		}
+		if w := serve(si, storeApp(si), "/get", "session="+c.Value); !strings.Contains(w.Body.String(), "name=alice-secret-name") {
+			t.Errorf("the session did not come back: %s (%s)", w.Body.String(), cs.calls())
+		}
+	})
 }
 
 // A request that never touches its session costs the store nothing; one
 // that reads costs one Find; one that writes, one Find and one Commit.
 func TestStoreRoundTrips(t *testing.T) {
-	si, cs := newStoreIface(t, runtime.Config{}, nil)
-	cookie := "session=" + issue(t, si, "alice")
-	for _, tc := range []struct {
-		path, want string
-	}{
-		{"/static", "find 0 commit 0 touch 0 delete 0"},
-		{"/get", "find 1 commit 0 touch 0 delete 0"},
-		{"/inc", "find 1 commit 1 touch 0 delete 0"},
-	} {
-		cs.reset()
-		serve(si, storeApp(si), tc.path, cookie)
-		if got := cs.calls(); got != tc.want {
-			t.Errorf("%s: %s; want %s", tc.path, got, tc.want)
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], cs *countingStore) {
+		cookie := "session=" + issue(t, si, "alice")
+		for _, tc := range []struct {
+			path, want string
+		}{
+			{"/static", "find 0 commit 0 touch 0 delete 0"},
+			{"/get", "find 1 commit 0 touch 0 delete 0"},
+			{"/inc", "find 1 commit 1 touch 0 delete 0"},
+		} {
+			cs.reset()
+			serve(si, storeApp(si), tc.path, cookie)
+			if got := cs.calls(); got != tc.want {
+				t.Errorf("%s: %s; want %s", tc.path, got, tc.want)
+			}
 		}
-	}
-	cs.reset()
-	serve(si, storeApp(si), "/static") // no cookie at all
-	if got := cs.calls(); got != "find 0 commit 0 touch 0 delete 0" {
-		t.Errorf("a first visit that touches nothing: %s", got)
-	}
+		cs.reset()
+		serve(si, storeApp(si), "/static") // no cookie at all
+		if got := cs.calls(); got != "find 0 commit 0 touch 0 delete 0" {
+			t.Errorf("a first visit that touches nothing: %s", got)
+		}
+	})
 }
 
 // Regenerate at login: the ID before differs from the ID after, and the old
 // one no longer loads (session fixation).
 func TestStoreFixation(t *testing.T) {
-	si, _ := newStoreIface(t, runtime.Config{}, nil)
-	h := storeApp(si)
-	planted := sessionCookie(t, serve(si, h, "/set?count=7").Header(), "session").Value
-	w := serve(si, h, "/login?name=alice", "session="+planted)
-	after := sessionCookie(t, w.Header(), "session")
-	if after == nil || after.Value == planted {
-		t.Fatalf("login kept the ID: %q", w.Header().Values("Set-Cookie"))
-	}
-	if w := serve(si, h, "/get", "session="+after.Value); !strings.Contains(w.Body.String(), "name=alice count=7") {
-		t.Errorf("data lost by Regenerate: %s", w.Body.String())
-	}
-	if w := serve(si, h, "/get", "session="+planted); !strings.Contains(w.Body.String(), "name= count=0 new=true") {
-		t.Errorf("the ID from before login still loads: %s", w.Body.String())
-	}
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+		h := storeApp(si)
+		planted := sessionCookie(t, serve(si, h, "/set?count=7").Header(), "session").Value
+		w := serve(si, h, "/login?name=alice", "session="+planted)
+		after := sessionCookie(t, w.Header(), "session")
+		if after == nil || after.Value == planted {
+			t.Fatalf("login kept the ID: %q", w.Header().Values("Set-Cookie"))
+		}
+		if w := serve(si, h, "/get", "session="+after.Value); !strings.Contains(w.Body.String(), "name=alice count=7") {
+			t.Errorf("data lost by Regenerate: %s", w.Body.String())
+		}
+		if w := serve(si, h, "/get", "session="+planted); !strings.Contains(w.Body.String(), "name= count=0 new=true") {
+			t.Errorf("the ID from before login still loads: %s", w.Body.String())
+		}
+	})
 }
 
 // Strict mode: an ID the store does not know (forged IDs never get this
 // far: they do not verify) gets a new session under a new ID, never the
 // one it sent.
 func TestStoreStrictUnknownID(t *testing.T) {
-	si, _ := newStoreIface(t, runtime.Config{}, nil)
-	h := storeApp(si)
-	old := sessionCookie(t, serve(si, h, "/set?name=a").Header(), "session").Value
-	serve(si, h, "/logout", "session="+old) // the record is gone; the cookie is valid
-	w := serve(si, h, "/set?name=b", "session="+old)
-	c := sessionCookie(t, w.Header(), "session")
-	if !strings.Contains(w.Body.String(), "new=true") || c == nil || c.Value == old {
-		t.Fatalf("an unknown ID was adopted: %s, cookie %v", w.Body.String(), c)
-	}
-	if !strings.Contains(serve(si, h, "/get", "session="+c.Value).Body.String(), "name=b") {
-		t.Error("the new session did not load")
-	}
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+		h := storeApp(si)
+		old := sessionCookie(t, serve(si, h, "/set?name=a").Header(), "session").Value
+		serve(si, h, "/logout", "session="+old) // the record is gone; the cookie is valid
+		w := serve(si, h, "/set?name=b", "session="+old)
+		c := sessionCookie(t, w.Header(), "session")
+		if !strings.Contains(w.Body.String(), "new=true") || c == nil || c.Value == old {
+			t.Fatalf("an unknown ID was adopted: %s, cookie %v", w.Body.String(), c)
+		}
+		if !strings.Contains(serve(si, h, "/get", "session="+c.Value).Body.String(), "name=b") {
+			t.Error("the new session did not load")
+		}
+	})
 }
 
 // Logout ends the session for good: a copy of the cookie taken before opens
@@ -204,38 +231,39 @@ func TestStoreStrictUnknownID(t *testing.T) {
 // cannot bring it back when it saves.
 func TestStoreLogoutRace(t *testing.T) {
 	var log errLog
-	si, _ := newStoreIface(t, runtime.Config{OnError: log.onError}, nil)
-	loaded, release := make(chan struct{}), make(chan struct{})
-	mux := http.NewServeMux()
-	mux.Handle("/", storeApp(si))
-	mux.HandleFunc("/slow-inc", func(w http.ResponseWriter, r *http.Request) {
-		s := runtime.From[testSession](r.Context())
-		n := s.Count()
-		loaded <- struct{}{}
-		<-release
-		s.SetCount(n + 1)
-		fmt.Fprint(w, "counted")
+	eachStore(t, runtime.Config{OnError: log.onError}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+		loaded, release := make(chan struct{}), make(chan struct{})
+		mux := http.NewServeMux()
+		mux.Handle("/", storeApp(si))
+		mux.HandleFunc("/slow-inc", func(w http.ResponseWriter, r *http.Request) {
+			s := runtime.From[testSession](r.Context())
+			n := s.Count()
+			loaded <- struct{}{}
+			<-release
+			s.SetCount(n + 1)
+			fmt.Fprint(w, "counted")
+		})
+		cookie := "session=" + sessionCookie(t, serve(si, mux, "/login?name=alice").Header(), "session").Value
+		slow := make(chan *httptest.ResponseRecorder)
+		go func() { slow <- serve(si, mux, "/slow-inc", cookie) }()
+		<-loaded
+		if w := serve(si, mux, "/logout", cookie); w.Code != 200 {
+			t.Fatalf("logout: %d %s", w.Code, w.Body.String())
+		}
+		close(release)
+		w := <-slow
+		if w.Code != http.StatusConflict || w.Header().Get("Set-Cookie") != "" || w.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("the slow request: %d, Set-Cookie %q, Cache-Control %q; want a 409 with no cookie, no-store",
+				w.Code, w.Header().Get("Set-Cookie"), w.Header().Get("Cache-Control"))
+		}
+		if w := serve(si, mux, "/get", cookie); !strings.Contains(w.Body.String(), "name= count=0 new=true") {
+			t.Errorf("after logout and the slow request: %s; the logout was undone", w.Body.String())
+		}
+		errs := log.take()
+		if !slicesContainsErr(errs, runtime.ErrConflict) {
+			t.Errorf("OnError %v; want the conflict reported", errs)
+		}
 	})
-	cookie := "session=" + sessionCookie(t, serve(si, mux, "/login?name=alice").Header(), "session").Value
-	slow := make(chan *httptest.ResponseRecorder)
-	go func() { slow <- serve(si, mux, "/slow-inc", cookie) }()
-	<-loaded
-	if w := serve(si, mux, "/logout", cookie); w.Code != 200 {
-		t.Fatalf("logout: %d %s", w.Code, w.Body.String())
-	}
-	close(release)
-	w := <-slow
-	if w.Code != http.StatusConflict || w.Header().Get("Set-Cookie") != "" || w.Header().Get("Cache-Control") != "no-store" {
-		t.Errorf("the slow request: %d, Set-Cookie %q, Cache-Control %q; want a 409 with no cookie, no-store",
-			w.Code, w.Header().Get("Set-Cookie"), w.Header().Get("Cache-Control"))
-	}
-	if w := serve(si, mux, "/get", cookie); !strings.Contains(w.Body.String(), "name= count=0 new=true") {
-		t.Errorf("after logout and the slow request: %s; the logout was undone", w.Body.String())
-	}
-	errs := log.take()
-	if !slicesContainsErr(errs, runtime.ErrConflict) {
-		t.Errorf("OnError %v; want the conflict reported", errs)
-	}
 }
 
 func slicesContainsErr(errs []error, target error) bool {
@@ -249,28 +277,29 @@ func slicesContainsErr(errs []error, target error) bool {
 
 // DestroyAll ends every session of one user and no other.
 func TestStoreDestroyAll(t *testing.T) {
-	si, _ := newStoreIface(t, runtime.Config{UserKey: "name"}, nil)
-	h := storeApp(si)
-	var alice []string
-	for range 3 {
-		alice = append(alice, sessionCookie(t, serve(si, h, "/login?name=alice").Header(), "session").Value)
-	}
-	bob := sessionCookie(t, serve(si, h, "/login?name=bob").Header(), "session").Value
-	n, err := si.DestroyAll(context.Background(), "alice")
-	if err != nil || n != 3 {
-		t.Fatalf("DestroyAll = %d, %v; want 3", n, err)
-	}
-	for _, c := range alice {
-		if w := serve(si, h, "/get", "session="+c); !strings.Contains(w.Body.String(), "name= ") {
-			t.Errorf("one of alice's sessions survived: %s", w.Body.String())
+	eachStore(t, runtime.Config{UserKey: "name"}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+		h := storeApp(si)
+		var alice []string
+		for range 3 {
+			alice = append(alice, sessionCookie(t, serve(si, h, "/login?name=alice").Header(), "session").Value)
 		}
-	}
-	if w := serve(si, h, "/get", "session="+bob); !strings.Contains(w.Body.String(), "name=bob") {
-		t.Errorf("bob's session ended too: %s", w.Body.String())
-	}
-	if _, err := newIface(t, runtime.Config{}).DestroyAll(context.Background(), "alice"); !errors.Is(err, runtime.ErrNoStore) {
-		t.Errorf("DestroyAll on cookie sessions: %v; want ErrNoStore", err)
-	}
+		bob := sessionCookie(t, serve(si, h, "/login?name=bob").Header(), "session").Value
+		n, err := si.DestroyAll(context.Background(), "alice")
+		if err != nil || n != 3 {
+			t.Fatalf("DestroyAll = %d, %v; want 3", n, err)
+		}
+		for _, c := range alice {
+			if w := serve(si, h, "/get", "session="+c); !strings.Contains(w.Body.String(), "name= ") {
+				t.Errorf("one of alice's sessions survived: %s", w.Body.String())
+			}
+		}
+		if w := serve(si, h, "/get", "session="+bob); !strings.Contains(w.Body.String(), "name=bob") {
+			t.Errorf("bob's session ended too: %s", w.Body.String())
+		}
+		if _, err := newIface(t, runtime.Config{}).DestroyAll(context.Background(), "alice"); !errors.Is(err, runtime.ErrNoStore) {
+			t.Errorf("DestroyAll on cookie sessions: %v; want ErrNoStore", err)
+		}
+	})
 }
 
 // Idle timeout and absolute lifetime, both enforced by the server: a
@@ -357,8 +386,9 @@ func TestStoreUnavailable(t *testing.T) {
 // session: every per-session counter is exact, and nothing of another
 // session changes.
 func TestStoreConcurrentClients(t *testing.T) {
-	si, _ := newStoreIface(t, runtime.Config{}, nil)
-	runConcurrentClients(t, si, storeApp(si), 16, 500, 50)
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+		runConcurrentClients(t, si, storeApp(si), 16, 500, 50)
+	})
 }
 
 // runConcurrentClients drives clients goroutines, requests each, over
@@ -400,5 +430,72 @@ func runConcurrentClients(t *testing.T, si *runtime.Interface[testSession], h ht
 		if !strings.Contains(w.Body.String(), fmt.Sprintf("name=s%d count=%d ", s, want)) {
 			t.Errorf("session %d: %s; want count=%d", s, w.Body.String(), want)
 		}
+	}
+}
+
+// A redis-server that stops answering in the middle of a run of requests:
+// those requests get the error handler's 503, none panics, no goroutine is
+// left behind, and when it answers again the next requests succeed with
+// the sessions saved before intact. Then the same with the server killed
+// and restarted empty: sessions are gone, and new ones work.
+func TestRedisDownAndBack(t *testing.T) {
+	addr, stop := redistest.Start(t)
+	before := goruntime.NumGoroutine()
+	client := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond,
+		WriteTimeout: 200 * time.Millisecond, MaxRetries: -1, ContextTimeoutEnabled: true})
+	var log errLog
+	si := newIface(t, runtime.Config{Store: redisstore.New(client, redisstore.Options{}), OnError: log.onError})
+	h := storeApp(si)
+	cookies := make([]string, 5)
+	for i := range cookies {
+		cookies[i] = "session=" + sessionCookie(t, serve(si, h, fmt.Sprintf("/set?name=u%d&count=%d", i, i)).Header(), "session").Value
+	}
+	run := func(wantCode int) {
+		t.Helper()
+		var wg sync.WaitGroup
+		for i, c := range cookies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w := serve(si, h, "/get", c)
+				if w.Code != wantCode {
+					t.Errorf("session %d: %d %q; want %d", i, w.Code, w.Body.String(), wantCode)
+				}
+				if wantCode == 200 && !strings.Contains(w.Body.String(), fmt.Sprintf("name=u%d count=%d ", i, i)) {
+					t.Errorf("session %d: %s; the data did not survive", i, w.Body.String())
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	run(200)
+	resume := redistest.Pause(t, addr)
+	run(http.StatusServiceUnavailable)
+	if errs := log.take(); len(errs) < len(cookies) || !slicesContainsErr(errs, runtime.ErrStoreUnavailable) {
+		t.Errorf("OnError told %d errors (%v); want each unavailable store reported", len(errs), errs)
+	}
+	resume()
+	run(200)
+
+	stop()
+	run(http.StatusServiceUnavailable)
+	log.take()
+	redistest.Restart(t, addr)
+	for i, c := range cookies {
+		w := serve(si, h, "/get", c)
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "new=true") {
+			t.Errorf("session %d after a restart without its data: %d %s; want a fresh session", i, w.Code, w.Body.String())
+		}
+	}
+	if w := serve(si, h, "/set?name=again"); w.Code != 200 || sessionCookie(t, w.Header(), "session") == nil {
+		t.Errorf("a new session after the restart: %d", w.Code)
+	}
+	client.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for goruntime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := goruntime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after the client closed; %d before", n, before)
 	}
 }

@@ -39,6 +39,27 @@ func Start(t testing.TB) (addr string, stop func()) {
 	return srv.addr, srv.stop
 }
 
+// servers are the running servers by address, for Pause.
+var servers sync.Map // addr -> *server
+
+// Restart runs a redis-server again on the port of addr, after its stop: a
+// test of a store that goes away and comes back. The new server is empty.
+func Restart(t testing.TB, addr string) (stop func()) {
+	t.Helper()
+	bin := need(t, "redis-server")
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(p)
+	s, err := tryStart(t, bin, []int{port, 0}, nil)
+	if err != nil {
+		t.Fatalf("redistest: restarting redis-server on %s: %v", addr, err)
+	}
+	t.Cleanup(s.stop)
+	return s.stop
+}
+
 // StartCluster runs a Redis Cluster of three masters (no replicas) on free
 // loopback ports, and returns the nodes' addresses once CLUSTER INFO says
 // cluster_state:ok on every node. It needs redis-server 7.0 or later (for
@@ -122,7 +143,12 @@ func startServer(t testing.TB, bin string, extra ...string) *server {
 	t.Helper()
 	var lastErr error
 	for range 5 {
-		s, err := tryStart(t, bin, extra)
+		ports, err := freePorts(2)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		s, err := tryStart(t, bin, ports, extra)
 		if err == nil {
 			t.Cleanup(s.stop)
 			return s
@@ -133,11 +159,9 @@ func startServer(t testing.TB, bin string, extra ...string) *server {
 	return nil
 }
 
-func tryStart(t testing.TB, bin string, extra []string) (*server, error) {
-	ports, err := freePorts(2)
-	if err != nil {
-		return nil, err
-	}
+// tryStart starts redis-server on ports[0] (and its cluster bus on
+// ports[1], for a cluster node).
+func tryStart(t testing.TB, bin string, ports []int, extra []string) (*server, error) {
 	dir := t.TempDir()
 	args := []string{
 		"--port", strconv.Itoa(ports[0]),
@@ -162,8 +186,10 @@ func tryStart(t testing.TB, bin string, extra []string) (*server, error) {
 		return nil, err
 	}
 	s := &server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])), dir: dir, cmd: cmd, exited: make(chan struct{})}
+	servers.Store(s.addr, s)
 	go func() {
 		s.waitErr = cmd.Wait()
+		servers.CompareAndDelete(s.addr, s)
 		close(s.exited)
 	}()
 	deadline := time.Now().Add(startTimeout)
