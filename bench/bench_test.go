@@ -1,11 +1,15 @@
 package bench
 
 import (
+	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // seedCookie runs the seed scenario through a system and returns the
@@ -35,10 +39,12 @@ func request(sc scenario, cookie string) *http.Request {
 
 // TestSystems checks that every system does what its benchmark claims: a
 // modifying request sends a cookie, a read-only one (for the session
-// layers) does not.
+// layers) does not: not for sessiongen's server-side sessions either, whose
+// cookie only carries the ID.
 func TestSystems(t *testing.T) {
 	for _, sys := range systems() {
 		t.Run(sys.name, func(t *testing.T) {
+			requireRedis(t, sys.err)
 			cookie := seedCookie(t, sys)
 			for _, sc := range []scenario{modify, readOnly, fresh} {
 				rec := httptest.NewRecorder()
@@ -65,6 +71,7 @@ func BenchmarkRequest(b *testing.B) {
 	for _, sc := range []scenario{modify, readOnly, fresh} {
 		for _, sys := range systems() {
 			b.Run(sc.String()+"/"+sys.name, func(b *testing.B) {
+				requireRedis(b, sys.err)
 				cookie := seedCookie(b, sys)
 				h := sys.handler(sc)
 				base := request(sc, cookie)
@@ -146,4 +153,76 @@ func BenchmarkVerifiedCache(b *testing.B) {
 			b.ReportMetric(100*float64(hits)/float64(hits+misses), "hit-%")
 		})
 	}
+}
+
+// TestRedisRows checks that the Redis rows really go to Redis, each under
+// its own key prefix, and write nothing outside them: no row reads,
+// overwrites or flushes another's keys. A read-only request of
+// sessiongen's redisstore leaves its record as it was.
+func TestRedisRows(t *testing.T) {
+	rc, err := benchRedis()
+	requireRedis(t, err)
+	ctx := context.Background()
+	keys := func(pattern string) []string {
+		t.Helper()
+		ks, err := rc.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ks
+	}
+	for _, sys := range systems() {
+		if sys.err != nil || !strings.Contains(sys.name, "redis") {
+			continue
+		}
+		cookie := seedCookie(t, sys)
+		for _, sc := range []scenario{modify, readOnly, fresh} {
+			sys.handler(sc).ServeHTTP(httptest.NewRecorder(), request(sc, cookie))
+		}
+	}
+	prefixes := []string{sessiongenRedisPrefix, scsRedisPrefix, floorGetPrefix, floorSetPrefix}
+	n := 0
+	for _, p := range prefixes {
+		ks := keys(p + "*")
+		if len(ks) == 0 {
+			t.Errorf("no key under %q", p)
+		}
+		n += len(ks)
+	}
+	if all := keys("*"); len(all) != n {
+		t.Errorf("%d keys in Redis, %d of them under the rows' prefixes: %q", len(all), n, all)
+	}
+
+	// A read-only request reads the record and writes nothing; a modifying
+	// one writes a new version.
+	sys := sessiongenRedis()
+	cookie := seedCookie(t, sys)
+	before := snapshot(t, rc, sessiongenRedisPrefix)
+	sys.handler(readOnly).ServeHTTP(httptest.NewRecorder(), request(readOnly, cookie))
+	if after := snapshot(t, rc, sessiongenRedisPrefix); !maps.Equal(before, after) {
+		t.Errorf("a read-only request changed the records: %v, then %v", before, after)
+	}
+	sys.handler(modify).ServeHTTP(httptest.NewRecorder(), request(modify, cookie))
+	if after := snapshot(t, rc, sessiongenRedisPrefix); maps.Equal(before, after) {
+		t.Errorf("a modifying request changed no record")
+	}
+}
+
+// snapshot returns the version of every sessiongen record under prefix.
+func snapshot(t *testing.T, rc *redis.Client, prefix string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	ks, err := rc.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, k := range ks {
+		v, err := rc.HGet(ctx, k, "version").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[k] = v
+	}
+	return m
 }

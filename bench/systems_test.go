@@ -1,18 +1,28 @@
 package bench
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/gob"
+	"encoding/hex"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/alexedwards/scs/goredisstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+	"github.com/redis/go-redis/v9"
+
+	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/memstore"
+	"github.com/sessiongen/sessiongen/runtime/redisstore"
 )
 
 // The data every system starts from in the "existing session" scenarios.
@@ -35,6 +45,9 @@ type system struct {
 	name string
 	// handler returns the app for a scenario.
 	handler func(s scenario) http.Handler
+	// err, when set, is why the system cannot run here (its redis-server
+	// is missing or did not start); see requireRedis.
+	err error
 }
 
 // A scenario is what the handler does with the session.
@@ -146,8 +159,13 @@ func gorillaSystem(name string, encrypt bool) system {
 	}}
 }
 
-func scsSystem(name string) system {
+// scsSystem is scs with store, or its default in-memory store when store is
+// nil.
+func scsSystem(name string, store scs.Store) system {
 	sm := scs.New() // the default store: in memory
+	if store != nil {
+		sm.Store = store
+	}
 	sm.Cookie.Secure = false
 	return system{name: name, handler: func(sc scenario) http.Handler {
 		return sm.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -232,17 +250,143 @@ func hmacFloor() system {
 	}}
 }
 
-// systems lists every row of the comparison. Server-side stores add rows
-// here.
+// sessiongenStore is sessiongen with server-side sessions: the record in
+// store under prefix, a signed session ID in the cookie.
+func sessiongenStore(name string, store sessionruntime.Store, prefix string) system {
+	return sessiongenWith(name, VisitorConfig{SecretKey: hashKey, DisableSecure: true, Store: store, StoreKeyPrefix: prefix})
+}
+
+// sessiongenMemstore keeps its records in runtime/memstore, without the
+// sweeper: the benchmark makes a new store per run and never closes it, and
+// a sweeper's goroutine would keep every old store (and the records of its
+// fresh visits) alive. Expiry is still enforced on every read.
+func sessiongenMemstore() system {
+	return sessiongenStore("sessiongen: memstore", memstore.New(memstore.Options{SweepInterval: -1}), "")
+}
+
+// The key prefixes of the Redis rows, distinct so that no row reads, writes
+// or flushes another's keys; nothing is ever flushed.
+const (
+	sessiongenRedisPrefix = "bench:sessiongen:session:"
+	sessiongenIndexPrefix = "bench:sessiongen:user:"
+	scsRedisPrefix        = "bench:scs:session:"
+	floorGetPrefix        = "bench:floor:get:"
+	floorSetPrefix        = "bench:floor:set:"
+)
+
+// redisSystem is a system on the process's redis-server (see benchRedis),
+// or one that records why there is none.
+func redisSystem(name string, build func(c *redis.Client) func(scenario) http.Handler) system {
+	c, err := benchRedis()
+	if err != nil {
+		return system{name: name, err: err}
+	}
+	return system{name: name, handler: build(c)}
+}
+
+func sessiongenRedis() system {
+	return redisSystem("sessiongen: redisstore", func(c *redis.Client) func(scenario) http.Handler {
+		store := redisstore.New(c, redisstore.Options{IndexPrefix: sessiongenIndexPrefix})
+		return sessiongenStore("", store, sessiongenRedisPrefix).handler
+	})
+}
+
+// scsRedis is scs on Redis through goredisstore, over the same go-redis v9
+// client as sessiongen's redisstore, so the two differ only in the session
+// layer.
+func scsRedis() system {
+	return redisSystem("scs: redisstore", func(c *redis.Client) func(scenario) http.Handler {
+		return scsSystem("", goredisstore.NewWithPrefix(c, scsRedisPrefix)).handler
+	})
+}
+
+// recordingStore remembers the last record committed through it.
+type recordingStore struct {
+	sessionruntime.Store
+	last []byte
+}
+
+func (s *recordingStore) Commit(ctx context.Context, key string, prev uint64, rec sessionruntime.Record) error {
+	s.last = append([]byte(nil), rec.Data...)
+	return s.Store.Commit(ctx, key, prev, rec)
+}
+
+// storeSeed is what sessiongen keeps on the server for the seed data: the
+// record's bytes, and the Set-Cookie name=value carrying its signed ID.
+var storeSeed = sync.OnceValues(func() (record []byte, cookie string) {
+	rs := &recordingStore{Store: memstore.New(memstore.Options{SweepInterval: -1})}
+	rec := httptest.NewRecorder()
+	sessiongenStore("", rs, "").handler(seed).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	cookie, _, _ = strings.Cut(rec.Header().Get("Set-Cookie"), ";")
+	if len(rs.last) == 0 || cookie == "" {
+		panic("bench: seeding a server-side session stored nothing")
+	}
+	return rs.last, cookie
+})
+
+// floorKey is a key as long as sessiongen's (a prefix and a SHA-256 in hex).
+func floorKey(prefix string) string {
+	sum := sha256.Sum256([]byte(prefix))
+	return prefix + hex.EncodeToString(sum[:])
+}
+
+// redisFloor is one bare go-redis round trip per request, in every
+// scenario, on a value of the seed session's record size: a GET of it, or a
+// SET of it with an expiry (as a session store must write it). The cookie
+// is read, and written when the scenario writes one, as sessiongen's ID
+// cookie but a constant: neither signed nor verified. No session layer.
+func redisFloor(name string, set bool) system {
+	return redisSystem(name, func(rc *redis.Client) func(scenario) http.Handler {
+		record, cookie := storeSeed()
+		value := string(record)
+		getKey, setKey := floorKey(floorGetPrefix), floorKey(floorSetPrefix)
+		if err := rc.Set(context.Background(), getKey, value, 24*time.Hour).Err(); err != nil {
+			panic(err)
+		}
+		cname, cvalue, _ := strings.Cut(cookie, "=")
+		return func(s scenario) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if c, err := r.Cookie("session"); err == nil {
+					sink += len(c.Value)
+				}
+				if set {
+					if err := rc.Set(r.Context(), setKey, value, 24*time.Hour).Err(); err != nil {
+						http.Error(w, err.Error(), http.StatusServiceUnavailable)
+						return
+					}
+				} else {
+					b, err := rc.Get(r.Context(), getKey).Bytes()
+					if err != nil {
+						http.Error(w, err.Error(), http.StatusServiceUnavailable)
+						return
+					}
+					sink += len(b)
+				}
+				if s != readOnly {
+					http.SetCookie(w, &http.Cookie{Name: cname, Value: cvalue, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+				}
+				w.WriteHeader(http.StatusOK)
+			})
+		}
+	})
+}
+
+// systems lists every row of the comparison: the cookie sessions, then the
+// server-side ones (in memory, then on Redis), then the floors.
 func systems() []system {
 	return []system{
 		sessiongenSystem("sessiongen: signed", false),
 		sessiongenUncached(),
 		sessiongenSystem("sessiongen: signed+encrypted", true),
+		sessiongenMemstore(),
+		sessiongenRedis(),
 		gorillaSystem("gorilla/sessions: cookie", false),
 		gorillaSystem("gorilla/sessions: cookie encrypted", true),
-		scsSystem("scs: memstore"),
+		scsSystem("scs: memstore", nil),
+		scsRedis(),
 		securecookieFloor(),
 		hmacFloor(),
+		redisFloor("floor: go-redis GET", false),
+		redisFloor("floor: go-redis SET", true),
 	}
 }
