@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -341,7 +342,7 @@ func (s *settings) validateKeys() error {
 		return nil // null sessions: nothing to sign with
 	}
 	if len(s.SecretKey) == 0 {
-		return &ConfigError{"SecretKey", ErrNoSecretKey, "set it from the environment, e.g. SESSION_SECRET_KEY=$(head -c 32 /dev/urandom | base64)"}
+		return &ConfigError{"SecretKey", ErrNoSecretKey, "set it from the environment: SESSION_SECRET_KEY=\"$(" + KeyRecipe + ")\" (ConfigFromEnv decodes the base64: prefix)"}
 	}
 	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
 	for i, k := range keys {
@@ -362,23 +363,27 @@ func (s *settings) validateKeys() error {
 			continue
 		}
 		if isExampleSecret(k) {
-			return &ConfigError{field, ErrWeakSecretKey, "this is a well-known example key that anyone can use to forge sessions: generate a random one (head -c 32 /dev/urandom | base64)"}
+			return &ConfigError{field, ErrWeakSecretKey, "this is a well-known example key that anyone can use to forge sessions: generate a random one: " + KeyRecipe}
 		}
 		if len(k) < MinSecretKeyLen {
-			return &ConfigError{field, ErrWeakSecretKey, fmt.Sprintf("%d bytes is shorter than %d: generate a random one (head -c 32 /dev/urandom | base64)", len(k), MinSecretKeyLen)}
+			return &ConfigError{field, ErrWeakSecretKey, fmt.Sprintf("%d bytes is shorter than %d: generate a random one: %s", len(k), MinSecretKeyLen, KeyRecipe)}
 		}
 		if why := lowEntropy(k); why != "" {
-			return &ConfigError{field, ErrWeakSecretKey, why + ": it is guessable whatever its length; generate a random one (head -c 32 /dev/urandom | base64)"}
+			return &ConfigError{field, ErrWeakSecretKey, why + ": it is guessable whatever its length; generate a random one: " + KeyRecipe}
 		}
 	}
 	switch len(s.EncryptionKey) {
 	case 0, 16, 24, 32:
 	default:
-		return &ConfigError{"EncryptionKey", ErrEncryptionKey, fmt.Sprintf("%d bytes: AES takes 16, 24 or 32", len(s.EncryptionKey))}
+		hint := fmt.Sprintf("%d bytes: AES takes 16, 24 or 32", len(s.EncryptionKey))
+		if _, err := base64.StdEncoding.DecodeString(string(s.EncryptionKey)); err == nil {
+			hint += "; this looks like base64 text: prefix it with \"base64:\" in the environment so its bytes are used"
+		}
+		return &ConfigError{"EncryptionKey", ErrEncryptionKey, hint + "; make one with " + KeyRecipe}
 	}
 	if len(s.EncryptionKey) > 0 && !s.Development {
 		if why := lowEntropy(s.EncryptionKey); why != "" {
-			return &ConfigError{"EncryptionKey", ErrEncryptionKey, why + ": generate 32 random bytes (head -c 32 /dev/urandom)"}
+			return &ConfigError{"EncryptionKey", ErrEncryptionKey, why + ": generate one: " + KeyRecipe}
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"os"
@@ -58,16 +59,23 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 		}
 		*dst = b != invert
 	}
+	key := func(name, v string) []byte {
+		k, err := ParseKey(v)
+		if err != nil {
+			errs = append(errs, &ConfigError{name, ErrWeakSecretKey, err.Error()})
+		}
+		return k
+	}
 	if v, ok := lookup(EnvSecretKey); ok {
-		c.SecretKey = []byte(v)
+		c.SecretKey = key(EnvSecretKey, v)
 	}
 	if v, ok := lookup(EnvSecretKeyFallbacks); ok && v != "" {
 		for _, k := range strings.Split(v, ",") {
-			c.SecretKeyFallbacks = append(c.SecretKeyFallbacks, []byte(strings.TrimSpace(k)))
+			c.SecretKeyFallbacks = append(c.SecretKeyFallbacks, key(EnvSecretKeyFallbacks, strings.TrimSpace(k)))
 		}
 	}
 	if v, ok := lookup(EnvEncryptionKey); ok {
-		c.EncryptionKey = []byte(v)
+		c.EncryptionKey = key(EnvEncryptionKey, v)
 	}
 	str(EnvCookieName, &c.CookieName)
 	str(EnvCookieDomain, &c.CookieDomain)
@@ -110,6 +118,32 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, errs[0]
 	}
 	return c, nil
+}
+
+// KeyRecipe is a shell command that prints a random 32-byte key in the form
+// ConfigFromEnv reads: SESSION_SECRET_KEY="$(...)" works as printed.
+const KeyRecipe = `echo "base64:$(head -c 32 /dev/urandom | base64)"`
+
+// ParseKey reads a key as ConfigFromEnv does. A value that starts with
+// "base64:" is the standard base64 of the key's bytes (as Laravel's APP_KEY
+// is), so any 16 or 32 random bytes fit in an environment variable; any
+// other value is the key's bytes as they are, exactly as Flask reads
+// SECRET_KEY, so a Go service sharing a Flask app's secret uses the same
+// string.
+func ParseKey(v string) ([]byte, error) {
+	rest, ok := strings.CutPrefix(v, "base64:")
+	if !ok {
+		return []byte(v), nil
+	}
+	rest = strings.TrimSpace(rest)
+	k, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil {
+		if k2, err2 := base64.RawStdEncoding.DecodeString(rest); err2 == nil {
+			return k2, nil
+		}
+		return nil, fmt.Errorf("the value after \"base64:\" is not standard base64 (%v); make one with %s", err, KeyRecipe)
+	}
+	return k, nil
 }
 
 // ParseSameSite reads a SameSite setting as Flask spells it: "Lax",

@@ -1,8 +1,11 @@
 package runtime
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,5 +72,58 @@ func TestParseSameSite(t *testing.T) {
 	}
 	if _, err := ParseSameSite("invalid"); err == nil {
 		t.Error("ParseSameSite accepted an invalid value")
+	}
+}
+
+// The recipe the key errors print works as printed, and a base64 key in the
+// environment is taken as its bytes with the base64: prefix, while a value
+// without the prefix stays the raw string Flask's SECRET_KEY would be.
+// (SESSION_ENCRYPTION_KEY=$(head -c 32 /dev/urandom | base64) used to fail
+// with "44 bytes: AES takes 16, 24 or 32" and no fix.)
+func TestKeysFromEnvironment(t *testing.T) {
+	out, err := exec.Command("sh", "-c", KeyRecipe).Output()
+	if err != nil {
+		t.Skipf("sh: %v", err)
+	}
+	printed := strings.TrimSpace(string(out))
+	if !strings.HasPrefix(printed, "base64:") {
+		t.Fatalf("the recipe printed %q", printed)
+	}
+	env := map[string]string{EnvSecretKey: printed, EnvEncryptionKey: printed[:len("base64:")] + base64.StdEncoding.EncodeToString([]byte("0123456789abcdefFEDCBA9876543210"))}
+	c, err := configFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.SecretKey) != 32 || len(c.EncryptionKey) != 32 {
+		t.Fatalf("keys of %d and %d bytes; want 32 each, decoded", len(c.SecretKey), len(c.EncryptionKey))
+	}
+	if _, err := c.validate(); err != nil {
+		t.Errorf("the recipe's keys are refused: %v", err)
+	}
+
+	// Without the prefix the value is the key's bytes, as Flask reads it.
+	flaskSecret := "a Flask app's secret, shared with the Go service"
+	c, _ = configFrom(func(k string) (string, bool) { return flaskSecret, k == EnvSecretKey })
+	if string(c.SecretKey) != flaskSecret {
+		t.Errorf("an unprefixed secret became %q", c.SecretKey)
+	}
+
+	// Base64 text given without the prefix: the error says what to do.
+	raw := base64.StdEncoding.EncodeToString([]byte("0123456789abcdefFEDCBA9876543210"))
+	c, _ = configFrom(func(k string) (string, bool) {
+		switch k {
+		case EnvSecretKey:
+			return printed, true
+		case EnvEncryptionKey:
+			return raw, true
+		}
+		return "", false
+	})
+	_, err = c.validate()
+	if err == nil || !strings.Contains(err.Error(), `prefix it with "base64:"`) || !strings.Contains(err.Error(), KeyRecipe) {
+		t.Errorf("44 bytes of base64 text: %v; want a hint to use the base64: prefix and the recipe", err)
+	}
+	if _, err := ParseKey("base64:not base64!"); err == nil || !strings.Contains(err.Error(), KeyRecipe) {
+		t.Errorf("bad base64 after the prefix: %v", err)
 	}
 }
