@@ -1,8 +1,11 @@
 // Benchtable runs the session benchmarks and the two generators, and prints
 // one table: per scenario, each system's median ns/op, B/op, allocs/op and
-// cookie size, with its ratio to sessiongen's signed cookie; then
+// cookie size, with its ratio to sessiongen's signed cookie; cookie and
+// server-side sessions (in memory and on a redis-server the benchmark starts
+// on a loopback port) come from the same run, so their ratios compare. Then
 // sessiongen's wall time next to stringer's on the same package, both run as
-// whole processes; then the targets, met or not.
+// whole processes; then the targets, met or not (or not measured,
+// when redis-server is missing and the Redis rows were skipped).
 //
 //	cd bench && go run ./cmd/benchtable            # 5 counts, 1s each
 //	go run ./cmd/benchtable -count 10 -benchtime 2s
@@ -31,7 +34,7 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 
-	fmt.Printf("Measured %s on %s, %s, %d CPUs, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), goVersion())
+	fmt.Printf("Measured %s on %s, %s, %d CPUs, %s, %s on loopback.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), goVersion(), redisVersion())
 	rows := runBenchmarks(*count, *benchtime)
 	printTable(rows)
 	printCacheTable(*benchtime)
@@ -229,6 +232,25 @@ func printTargets(rows []row, sg, st time.Duration) {
 	check("at most 30 allocations", sgm.allocs <= 30, fmt.Sprintf("%.0f", sgm.allocs))
 	check("read-only at most 0.6x a modifying request", ro.ns <= 0.6*sgm.ns, fmt.Sprintf("%.2fx", ro.ns/sgm.ns))
 	check("cookie at most 0.6x gorilla's", sgm.cookie <= 0.6*g.cookie, fmt.Sprintf("%.2fx", sgm.cookie/g.cookie))
+
+	// Server-side sessions. A row that was not measured (no redis-server:
+	// the benchmark skipped it) leaves its target unchecked, never met.
+	ratio := func(what, scenario, num, den string, ok func(r float64) bool) {
+		n, d := find(rows, scenario, num), find(rows, scenario, den)
+		if n.ns == 0 || d.ns == 0 {
+			fmt.Printf("- %s: not measured (no %s row for %q or %q)\n", what, scenario, num, den)
+			return
+		}
+		r := n.ns / d.ns
+		check(what, ok(r), fmt.Sprintf("%.2fx", r))
+	}
+	ratio("memstore at least 8x faster than scs memstore", "modify", "scs: memstore", "sessiongen: memstore",
+		func(r float64) bool { return r >= 8 })
+	ratio("redisstore read-only at most 1.3x a bare GET round trip", "read-only", "sessiongen: redisstore", "floor: go-redis GET",
+		func(r float64) bool { return r <= 1.3 })
+	ratio("redisstore at least 2x faster than scs on Redis", "modify", "scs: redisstore", "sessiongen: redisstore",
+		func(r float64) bool { return r >= 2 })
+
 	check("generator at most 1.5x stringer", float64(sg) <= 1.5*float64(st), fmt.Sprintf("%.2fx", float64(sg)/float64(st)))
 }
 
@@ -242,6 +264,21 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// redisVersion names the redis-server the Redis rows run on, from its
+// --version ("Redis server v=7.0.15 sha=...").
+func redisVersion() string {
+	out, err := exec.Command("redis-server", "--version").Output()
+	if err != nil {
+		return "no redis-server"
+	}
+	for _, f := range strings.Fields(string(out)) {
+		if v, ok := strings.CutPrefix(f, "v="); ok {
+			return "redis-server " + v
+		}
+	}
+	return "redis-server"
 }
 
 func goVersion() string {
