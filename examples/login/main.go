@@ -11,6 +11,9 @@
 //
 // Login regenerates the session ID (with a store) and logout destroys the
 // session, so a cookie copied before logout opens nothing afterwards.
+// Both are POST forms behind net/http's CrossOriginProtection, so another
+// site cannot log a browser in or out; GET and HEAD change nothing but the
+// visit counter, which only GET /counter increments.
 package main
 
 import (
@@ -132,10 +135,14 @@ func newHandler(cfg VisitorConfig) (http.Handler, error) {
 	mux.HandleFunc("GET /{$}", index)
 	mux.HandleFunc("GET /login", loginForm)
 	mux.HandleFunc("POST /login", a.login)
-	mux.HandleFunc("GET /logout", a.logout)
-	mux.HandleFunc("GET /counter", counter)
+	mux.HandleFunc("POST /logout", a.logout) // GET /logout: 405, Allow: POST
+	mux.HandleFunc("GET /counter", counter)  // and HEAD, which does not count
 	mux.HandleFunc("GET /remember", remember)
-	return sessions.Middleware(mux), nil
+	// Cross-origin POSTs are refused with a 403 before the session is
+	// opened: a form on another site cannot log a browser in (into the
+	// attacker's account) or out. GET and HEAD pass, so they must not
+	// change what a user would mind.
+	return http.NewCrossOriginProtection().Handler(sessions.Middleware(mux)), nil
 }
 
 // app holds what the handlers that end or renew sessions need.
@@ -152,7 +159,9 @@ func index(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "<p class=\"flash %s\">%s</p>\n", html.EscapeString(f.Category), html.EscapeString(f.Message))
 	}
 	if sess.HasUsername() {
-		fmt.Fprintf(w, "Logged in as %s <a href=\"/logout\">log out</a>\n", html.EscapeString(sess.Username()))
+		// Logout is a POST form: a link (or an image, or a prefetch) on any
+		// page could otherwise log the browser out.
+		fmt.Fprintf(w, "Logged in as %s <form method=\"post\" action=\"/logout\"><button>log out</button></form>\n", html.EscapeString(sess.Username()))
 		return
 	}
 	fmt.Fprintln(w, "You are not logged in <a href=\"/login\">log in</a>")
@@ -205,7 +214,14 @@ func remember(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
+// counter counts GET requests. The mux routes HEAD here too (a "GET"
+// pattern matches both); a HEAD, from a link checker or a preview, is
+// answered without counting a visit.
 func counter(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if r.Method != http.MethodGet {
+		return
+	}
 	sess := VisitorFrom(r.Context())
 	sess.SetVisits(sess.Visits() + 1)
 	io.WriteString(w, "Number of visits: "+strconv.Itoa(sess.Visits())+"\n")

@@ -86,14 +86,14 @@ func TestLoginLogout(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	const loggedIn = `<p class="flash message">You were logged in</p>` + "\n"
-	if resp.Request.URL.Path != "/" || string(body) != loggedIn+"Logged in as alice &lt;admin&gt; <a href=\"/logout\">log out</a>\n" {
+	if resp.Request.URL.Path != "/" || string(body) != loggedIn+"Logged in as alice &lt;admin&gt; <form method=\"post\" action=\"/logout\"><button>log out</button></form>\n" {
 		t.Fatalf("after login: redirected to %s, %q", resp.Request.URL.Path, body)
 	}
 	// The flash was shown once; the login stays.
 	if _, body := get(t, c, srv.URL+"/"); !strings.HasPrefix(body, "Logged in as alice") {
 		t.Fatalf("login not remembered, or the flash shown twice: %q", body)
 	}
-	resp, body2 := get(t, c, srv.URL+"/logout")
+	resp, body2 := post(t, c, srv.URL+"/logout", nil, nil)
 	if resp.Request.URL.Path != "/" || body2 != `<p class="flash message">You were logged out</p>`+"\nYou are not logged in <a href=\"/login\">log in</a>\n" {
 		t.Fatalf("after logout: %s %q", resp.Request.URL.Path, body2)
 	}
@@ -309,7 +309,7 @@ func TestStoreModes(t *testing.T) {
 				t.Fatalf("after login: %q", body)
 			}
 			copied := after[0].Value
-			if _, body := get(t, c, srv.URL+"/logout"); !strings.Contains(body, "You were logged out") {
+			if _, body := post(t, c, srv.URL+"/logout", nil, nil); !strings.Contains(body, "You were logged out") {
 				t.Fatalf("logout: %q", body)
 			}
 			thief := newClient(t)
@@ -364,5 +364,130 @@ func TestStoreDeleteAndPopFirstThing(t *testing.T) {
 	get(t, c, srv.URL+"/delete")
 	if _, body := get(t, c, srv.URL+"/get"); body != "false false" {
 		t.Errorf("after Pop and Delete as first uses: %q; want both gone", body)
+	}
+}
+
+// post sends a form to rawURL with the extra headers, and returns the
+// response (body read) and the body. Redirects are followed.
+func post(t *testing.T, c *http.Client, rawURL string, form url.Values, header http.Header) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", rawURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+// A page elsewhere can post a form to the app. SameSite=Lax keeps the
+// session cookie off a cross-site POST, but not off one from the same site
+// (another subdomain or port), and a forged login needs no cookie at all
+// (it logs the browser into the attacker's account). So login and logout
+// refuse what a browser marks as cross-origin: Sec-Fetch-Site, or from an
+// older browser an Origin that is not the app's.
+func TestCrossOriginPostsRefused(t *testing.T) {
+	srv := newTestServer(t)
+	u, _ := url.Parse(srv.URL)
+	crossOrigin := map[string]http.Header{
+		"Sec-Fetch-Site cross-site": {"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}},
+		"Sec-Fetch-Site same-site":  {"Sec-Fetch-Site": {"same-site"}, "Origin": {"http://other." + u.Hostname() + ".nip.io"}},
+		"Origin of another site":    {"Origin": {"https://evil.example"}},
+		"Origin of another port":    {"Origin": {"http://" + u.Hostname() + ":1"}},
+	}
+	sameOrigin := map[string]http.Header{
+		"Sec-Fetch-Site same-origin": {"Sec-Fetch-Site": {"same-origin"}, "Origin": {srv.URL}},
+		"Origin of the app":          {"Origin": {srv.URL}},
+		"no browser headers":         {},
+	}
+	for name, h := range crossOrigin {
+		t.Run("refused/"+name, func(t *testing.T) {
+			c := newClient(t)
+			if resp, body := post(t, c, srv.URL+"/login", url.Values{"username": {"mallory"}}, h); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("cross-origin login: status %d, %q; want 403", resp.StatusCode, body)
+			}
+			if _, body := get(t, c, srv.URL+"/"); !strings.HasPrefix(body, "You are not logged in") {
+				t.Fatalf("a refused cross-origin login logged the browser in: %q", body)
+			}
+			post(t, c, srv.URL+"/login", url.Values{"username": {"alice"}}, nil)
+			get(t, c, srv.URL+"/") // the flash
+			if resp, body := post(t, c, srv.URL+"/logout", nil, h); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("cross-origin logout: status %d, %q; want 403", resp.StatusCode, body)
+			}
+			if _, body := get(t, c, srv.URL+"/"); !strings.HasPrefix(body, "Logged in as alice") {
+				t.Fatalf("a refused cross-origin logout logged the browser out: %q", body)
+			}
+		})
+	}
+	for name, h := range sameOrigin {
+		t.Run("allowed/"+name, func(t *testing.T) {
+			c := newClient(t)
+			resp, body := post(t, c, srv.URL+"/login", url.Values{"username": {"alice"}}, h)
+			if resp.StatusCode != 200 || !strings.Contains(body, "Logged in as alice") {
+				t.Fatalf("same-origin login: status %d, %q", resp.StatusCode, body)
+			}
+			resp, body = post(t, c, srv.URL+"/logout", nil, h)
+			if resp.StatusCode != 200 || !strings.Contains(body, "You are not logged in") {
+				t.Fatalf("same-origin logout: status %d, %q", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
+// Logout changes state, so it is a POST: a link or an image on any page
+// cannot log the browser out, and GET /logout says which method to use.
+func TestLogoutIsAPost(t *testing.T) {
+	srv := newTestServer(t)
+	c := newClient(t)
+	post(t, c, srv.URL+"/login", url.Values{"username": {"alice"}}, nil)
+	for _, method := range []string{"GET", "HEAD"} {
+		req, _ := http.NewRequest(method, srv.URL+"/logout", nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+			t.Errorf("%s /logout: status %d, Allow %q; want 405 and Allow: POST", method, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	}
+	_, body := get(t, c, srv.URL+"/")
+	if !strings.Contains(body, "Logged in as alice") {
+		t.Fatalf("GET /logout logged the browser out: %q", body)
+	}
+	if !strings.Contains(body, `<form method="post" action="/logout">`) {
+		t.Errorf("the index page has no logout form: %q", body)
+	}
+}
+
+// HEAD is a safe method (link checkers and previews send it, and
+// CrossOriginProtection lets it through from anywhere): it does not count
+// a visit.
+func TestHeadCounterDoesNotCount(t *testing.T) {
+	srv := newTestServer(t)
+	c := newClient(t)
+	for range 3 {
+		resp, err := c.Head(srv.URL + "/counter")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("HEAD /counter: status %d", resp.StatusCode)
+		}
+	}
+	if _, body := get(t, c, srv.URL+"/counter"); body != "Number of visits: 1\n" {
+		t.Fatalf("after three HEADs, GET /counter says %q; want 1 visit", body)
 	}
 }
