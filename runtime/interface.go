@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"log"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessiongen/sessiongen/runtime/wire"
@@ -61,6 +65,7 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // middleware (middleware.go) complete it. Its methods are safe for
 // concurrent use; the sessions it opens belong to one request each.
 type Interface[S any] struct {
+	warned   atomic.Bool // ErrInsecureTransport was reported
 	cfg      *settings
 	codec    Codec[S]
 	policy   Policy[S]
@@ -430,6 +435,9 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 		return &CookieError{Name: name, Size: len(line) - valueAt, Err: ErrCookieTooLarge,
 			Cause: fmt.Errorf("name and value take %d bytes, more than the %d a browser keeps: store less in the session", size, si.cfg.MaxCookieSize)}
 	}
+	if c.Secure {
+		si.warnInsecure(r)
+	}
 	if si.cfg.plainAttributes(&c) {
 		line = append(line, si.cfg.attrHead...)
 		if !c.Expires.IsZero() {
@@ -531,3 +539,76 @@ func (si *Interface[S]) DestroyAll(ctx context.Context, user string) (int, error
 	}
 	return ss.store.DeleteUser(ctx, user)
 }
+
+// ErrInsecureTransport is reported once per Interface, to Config.OnError (or
+// the standard logger without one), the first time a Secure session cookie
+// is set in answer to a plain-HTTP request from another machine: the
+// browser will not send that cookie back over plain HTTP, so its sessions
+// silently never persist. Serve over TLS (behind a proxy that terminates
+// TLS, have it set X-Forwarded-Proto: https), or set DisableSecure
+// (SESSION_COOKIE_SECURE=false) for plain-HTTP development.
+var ErrInsecureTransport = errors.New("sessiongen: a Secure session cookie was set on a plain-HTTP request from another machine: " +
+	"the browser will not send it back over HTTP, so sessions will not persist; serve over TLS, " +
+	"or set DisableSecure (SESSION_COOKIE_SECURE=false) for plain-HTTP development")
+
+// warnInsecure reports ErrInsecureTransport, once, if r came over plain
+// HTTP from another machine. Loopback requests are left alone: browsers
+// treat http://localhost as secure and keep its Secure cookies.
+func (si *Interface[S]) warnInsecure(r *http.Request) {
+	if r.TLS != nil || si.warned.Load() || r.Header.Get("X-Forwarded-Proto") == "https" {
+		return
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsLoopback() || testNet.Contains(ip) {
+		return // this machine, or an in-process test request
+	}
+	if !si.warned.CompareAndSwap(false, true) {
+		return
+	}
+	if si.cfg.OnError != nil {
+		si.cfg.OnError(r, ErrInsecureTransport)
+		return
+	}
+	log.Printf("%v (request from %s)", ErrInsecureTransport, r.RemoteAddr)
+}
+
+// testNet is where httptest.NewRequest says requests come from (RFC 5737's
+// TEST-NET-1, never a real client): in-process tests are not warned.
+var testNet = &net.IPNet{IP: net.IPv4(192, 0, 2, 0), Mask: net.CIDRMask(24, 32)}
+
+// Cookie returns the cookie that carries s, as SaveSession would set it in
+// answer to r (nil: a GET of "/"): for an end-to-end test that starts from a
+// given session (a client's cookie jar or req.AddCookie takes it), as
+// Flask's session_transaction does. With a Store, the session is saved in
+// it. s is marked modified.
+func (si *Interface[S]) Cookie(r *http.Request, s *S) (*http.Cookie, error) {
+	if r == nil {
+		r = &http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/"}, Header: http.Header{}, Host: "localhost"}
+	}
+	st := si.codec.State(s)
+	st.Modify()
+	h := headerWriter{}
+	if err := si.SaveSession(h, r, s); err != nil {
+		return nil, err
+	}
+	name := si.CookieName(r)
+	for _, line := range h["Set-Cookie"] {
+		if c, err := http.ParseSetCookie(line); err == nil && c.Name == name && c.Value != "" {
+			return c, nil
+		}
+	}
+	if err := st.Err(); err != nil {
+		return nil, err
+	}
+	return nil, errors.New("sessiongen: the session sets no cookie: it is empty")
+}
+
+// headerWriter is a ResponseWriter that keeps the headers only.
+type headerWriter http.Header
+
+func (h headerWriter) Header() http.Header         { return http.Header(h) }
+func (h headerWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (h headerWriter) WriteHeader(int)             {}

@@ -1,6 +1,8 @@
 package runtime_test
 
 import (
+	cryptotls "crypto/tls"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -171,5 +173,87 @@ func TestLifecycleForFrameworks(t *testing.T) {
 	}
 	if errs := log.take(); len(errs) != 1 || errs[0] != runtime.ErrWriteAfterSave {
 		t.Errorf("OnError %v; want the late write", errs)
+	}
+}
+
+// A Secure cookie set over plain HTTP for another machine never comes back:
+// say so once, instead of letting sessions silently not persist.
+func TestInsecureTransportWarnedOnce(t *testing.T) {
+	var log errLog
+	si := newIface(t, runtime.Config{OnError: log.onError}) // Secure by default
+	req := func(remote string, tls bool, proto string) {
+		r := httptest.NewRequest("GET", "/set?name=a", nil)
+		r.RemoteAddr = remote
+		if tls {
+			r.TLS = &cryptotls.ConnectionState{}
+		}
+		if proto != "" {
+			r.Header.Set("X-Forwarded-Proto", proto)
+		}
+		si.Middleware(testApp()).ServeHTTP(httptest.NewRecorder(), r)
+	}
+	for _, quiet := range []struct {
+		remote string
+		tls    bool
+		proto  string
+	}{
+		{"127.0.0.1:5000", false, ""},
+		{"[::1]:5000", false, ""},
+		{"10.1.2.3:5000", true, ""},
+		{"10.0.0.2:5000", false, "https"},
+	} {
+		req(quiet.remote, quiet.tls, quiet.proto)
+		if errs := log.take(); len(errs) != 0 {
+			t.Errorf("%+v: warned %v", quiet, errs)
+		}
+	}
+	req("192.0.2.1:1234", false, "") // httptest's address: a test in process
+	req("10.1.2.3:5000", false, "")
+	req("172.16.0.9:5000", false, "")
+	if errs := log.take(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrInsecureTransport) {
+		t.Errorf("plain HTTP from another machine, twice: %v; want one ErrInsecureTransport", errs)
+	}
+	// With Secure off, nothing to warn about.
+	si = newIface(t, runtime.Config{OnError: log.onError, DisableSecure: true})
+	req("10.1.2.3:5000", false, "")
+	if errs := log.take(); len(errs) != 0 {
+		t.Errorf("DisableSecure: warned %v", errs)
+	}
+}
+
+// Interface.Cookie mints the cookie of a given session for an end-to-end
+// test, as Flask's session_transaction does; it opens as that session.
+func TestCookieForTests(t *testing.T) {
+	for name, si := range map[string]*runtime.Interface[testSession]{
+		"cookie": newIface(t, runtime.Config{}),
+	} {
+		var s testSession
+		s.SetName("alice")
+		s.SetCount(41)
+		c, err := si.Cookie(nil, &s)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !c.HttpOnly || !c.Secure || c.Path != "/" {
+			t.Errorf("%s: attributes %+v", name, c)
+		}
+		w := serve(si, testApp(), "/inc", c.Name+"="+c.Value)
+		if !strings.Contains(w.Body.String(), "name=alice count=42") {
+			t.Errorf("%s: the minted cookie opened as %s", name, w.Body.String())
+		}
+		var empty testSession
+		if _, err := si.Cookie(nil, &empty); err == nil {
+			t.Errorf("%s: an empty session minted a cookie", name)
+		}
+	}
+	si, _ := newStoreIface(t, runtime.Config{}, nil)
+	var s testSession
+	s.SetName("bob")
+	c, err := si.Cookie(nil, &s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := serve(si, storeApp(si), "/get", c.Name+"="+c.Value); !strings.Contains(w.Body.String(), "name=bob") {
+		t.Errorf("store: the minted cookie opened as %s", w.Body.String())
 	}
 }
