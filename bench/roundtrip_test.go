@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/redisstore"
 )
 
 // BenchmarkRedisRoundTrip times, without HTTP or a session layer, the Redis
@@ -61,6 +64,38 @@ func BenchmarkRedisRoundTrip(b *testing.B) {
 		return err
 	})
 	run("SET_PX", func() error { return rc.Set(ctx, str, record, 24*time.Hour).Err() })
+	// The least a Lua script costs, and one that only rewrites a hash as
+	// a commit must (HSET of the fields, PEXPIREAT), without checks.
+	noop := redis.NewScript(`return 1`)
+	run("EVALSHA_return_1", func() error { return noop.Run(ctx, rc, []string{hash}).Err() })
+	rewrite := redis.NewScript(`redis.call('HSET', KEYS[1], 'version', ARGV[1], 'data', ARGV[2], 'user', '')
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 1`)
+	run("EVALSHA_HSET+PEXPIREAT", func() error {
+		return rewrite.Run(ctx, rc, []string{hash}, "2", record, time.Now().Add(24*time.Hour).UnixMilli()).Err()
+	})
+
+	// The store itself, without the session layer: Find of a record, a
+	// Commit of its next version (modify), a Commit of a new record
+	// (fresh).
+	store := redisstore.New(rc, redisstore.Options{IndexPrefix: "bench:rt:user:"})
+	key := floorKey("bench:rt:record:")
+	exp := time.Now().Add(24 * time.Hour)
+	if err := store.Commit(ctx, key, 0, sessionruntime.Record{Data: record, Version: 1, Expires: exp}); err != nil {
+		b.Fatal(err)
+	}
+	version := uint64(1)
+	run("redisstore.Find", func() error { _, err := store.Find(ctx, key); return err })
+	run("redisstore.Commit_next", func() error {
+		err := store.Commit(ctx, key, version, sessionruntime.Record{Data: record, Version: version + 1, Expires: exp})
+		version++
+		return err
+	})
+	n := 0
+	run("redisstore.Commit_new", func() error {
+		n++
+		return store.Commit(ctx, floorKey("bench:rt:new:"+strconv.Itoa(n)), 0, sessionruntime.Record{Data: record, Version: 1, Expires: exp})
+	})
 }
 
 // serverUsec is the time redis-server has spent executing commands, in
