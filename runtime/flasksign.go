@@ -60,6 +60,16 @@ const FlaskSalt = "cookie-session"
 // megabytes; Flask sets no bound of its own.
 const MaxFlaskJSON = 64 << 10
 
+// useFlaskFormat makes si read and write Flask's session cookie: Flask's
+// signer over Flask's tagged JSON, the payload in the cookie. The signer
+// shows each cookie's date, so the verified cache may hold Flask cookies
+// (storage.identify), their age checked on every hit.
+func (si *Interface[S]) useFlaskFormat() error {
+	// Until flaskEncoding (payload_flask.go) is in the build, the Flask
+	// format is refused rather than half made.
+	return &ConfigError{"CookieFormat", ErrCookieConfig, "the Flask format's encoding is not in this build yet"}
+}
+
 func newFlaskSigner(s *settings) *flaskSigner {
 	salt := s.Salt
 	if salt == "" {

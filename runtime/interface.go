@@ -129,9 +129,12 @@ func New[S any](cfg Config, codec Codec[S], opts ...Option[S]) (*Interface[S], e
 		if salt == "" {
 			salt = codec.Name
 		}
-		if s.Store != nil {
+		switch {
+		case s.CookieFormat == CookieFormatFlask:
+			err = si.useFlaskFormat() // flasksign.go
+		case s.Store != nil:
 			si.storage, err = newStoreStorage(s, salt)
-		} else {
+		default:
 			si.storage, err = newCookieStorage(s, salt)
 		}
 		if err != nil {
