@@ -165,7 +165,7 @@ func (si *Interface[S]) VerifiedCacheStats() VerifiedCacheStats { return si.veri
 func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
 	s := new(S)
 	si.openInto(r, s)
-	return s, si.codec.State(s).loadErr
+	return s, si.codec.State(s).loadErr()
 }
 
 // MaxCookieCandidates is how many cookies of the session's name one request
@@ -231,7 +231,6 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 		}
 		err := si.load(r, s, name, value)
 		if opened = err == nil; opened {
-			si.codec.State(s).origin = value
 			break
 		}
 		var zero S
@@ -240,7 +239,7 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 			// The store failed: the session may well exist. The request
 			// must not go on as if it did not (a save would replace it).
 			st := si.codec.State(s)
-			st.loadErr = err
+			st.rec = &storeRef{err: err}
 			si.report(r, err)
 			break
 		}
@@ -379,8 +378,8 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	if st.loader != nil {
 		return nil // never used: not even loaded
 	}
-	if st.loadErr != nil {
-		return st.loadErr
+	if err := st.loadErr(); err != nil {
+		return err
 	}
 	if si.IsNullSession(s) {
 		return nil
@@ -407,10 +406,13 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 		}
 		return nil
 	}
-	now := si.cfg.now()
 	if !si.ShouldSetCookie(r, s) {
-		return si.storage.keepAlive(r.Context(), st, now)
+		if st.rec != nil { // a server-side record: its expiry may be due a move
+			return si.storage.keepAlive(r.Context(), st, si.cfg.now())
+		}
+		return nil
 	}
+	now := si.cfg.now()
 	if si.cfg.AbsoluteLifetime > 0 && st.created == 0 {
 		st.created = now.Unix()
 	}
@@ -486,8 +488,8 @@ func (si *Interface[S]) Regenerate(ctx context.Context) error {
 	if !st.Modify() {
 		return st.Err()
 	}
-	if si.storage == nil || st.loadErr != nil {
-		return st.loadErr
+	if err := st.loadErr(); si.storage == nil || err != nil {
+		return err
 	}
 	err := si.storage.remove(ctx, st) // a new ID is made at the save
 	if errors.Is(err, ErrNotFound) {
@@ -509,8 +511,8 @@ func (si *Interface[S]) Destroy(ctx context.Context) error {
 	}
 	st := si.codec.State(s)
 	st.Load()
-	if st.loadErr != nil {
-		return st.loadErr
+	if err := st.loadErr(); err != nil {
+		return err
 	}
 	if st.has(statusNull) {
 		st.Modify() // records ErrNullSession
