@@ -9,6 +9,7 @@ import (
 	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -838,6 +839,200 @@ func sharedReadMapOfStringToString(d *sessionwire.Decoder) (map[string]string, e
 	return v, g.Err()
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *SharedSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.String("username", s.data.Username)
+	}
+	if s.has[1] {
+		e.Int("user_id", s.data.UserID)
+	}
+	if s.has[2] {
+		e.Int("visits", int64(s.data.Visits))
+	}
+	if s.has[3] {
+		e.Bytes("avatar", s.data.Avatar)
+	}
+	if s.has[4] {
+		e.Key("token")
+		if err := sharedWriteFlaskUUID(e, s.data.Token); err != nil {
+			return err
+		}
+	}
+	if s.has[5] {
+		e.Time("last_seen", s.data.LastSeen)
+	}
+	if s.has[6] {
+		e.Key("point")
+		if err := sharedWriteFlaskArray2OfInt(e, s.data.Point); err != nil {
+			return err
+		}
+	}
+	if s.has[7] {
+		sessionflask.Strings(e, "tags", s.data.Tags)
+	}
+	if s.has[8] {
+		e.Key("prefs")
+		if err := sharedWriteFlaskMapOfStringToString(e, s.data.Prefs); err != nil {
+			return err
+		}
+	}
+	if s.has[9] {
+		e.String("bio", s.data.Bio)
+	}
+	if s.has[10] {
+		e.String("note", s.data.Note)
+	}
+	return nil
+}
+
+// sharedWriteFlaskUUID writes a UUID in Flask's tagged JSON.
+func sharedWriteFlaskUUID(e *sessionflask.Encoder, v UUID) error {
+	e.UUIDValue([16]byte(v))
+	return nil
+}
+
+// sharedWriteFlaskArray2OfInt writes a [2]int in Flask's tagged JSON.
+func sharedWriteFlaskArray2OfInt(e *sessionflask.Encoder, v [2]int) error {
+	e.BeginList()
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList()
+	return nil
+}
+
+// sharedWriteFlaskMapOfStringToString writes a map[string]string in Flask's tagged
+// JSON.
+func sharedWriteFlaskMapOfStringToString(e *sessionflask.Encoder, v map[string]string) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.StringValue(x)
+	}
+	e.EndObject()
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *SharedSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "username":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Username, s.has[0] = x, true
+	case "user_id":
+		x, err := sessionflask.ReadInt[int64](d)
+		if err != nil {
+			return err
+		}
+		s.data.UserID, s.has[1] = x, true
+	case "visits":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.Visits, s.has[2] = x, true
+	case "avatar":
+		x, err := sessionflask.ReadBytes[[]byte](d)
+		if err != nil {
+			return err
+		}
+		s.data.Avatar, s.has[3] = x, true
+	case "token":
+		x, err := sharedReadFlaskUUID(d)
+		if err != nil {
+			return err
+		}
+		s.data.Token, s.has[4] = x, true
+	case "last_seen":
+		x, err := sessionflask.ReadTime(d)
+		if err != nil {
+			return err
+		}
+		s.data.LastSeen, s.has[5] = x, true
+	case "point":
+		x, err := sharedReadFlaskArray2OfInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Point, s.has[6] = x, true
+	case "tags":
+		x, err := sessionflask.Slice(d, sessionflask.ReadString[string])
+		if err != nil {
+			return err
+		}
+		s.data.Tags, s.has[7] = x, true
+	case "prefs":
+		x, err := sharedReadFlaskMapOfStringToString(d)
+		if err != nil {
+			return err
+		}
+		s.data.Prefs, s.has[8] = x, true
+	case "bio":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Bio, s.has[9] = x, true
+	case "note":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Note, s.has[10] = x, true
+	}
+	return nil
+}
+
+// sharedReadFlaskUUID reads a UUID from Flask's tagged JSON.
+func sharedReadFlaskUUID(d sessionflask.Value) (UUID, error) {
+	var v UUID
+	err := d.ByteArray(v[:])
+	return v, err
+}
+
+// sharedReadFlaskArray2OfInt reads a [2]int from Flask's tagged JSON.
+func sharedReadFlaskArray2OfInt(d sessionflask.Value) ([2]int, error) {
+	var v [2]int
+	x, err := sessionflask.Slice(d, sessionflask.ReadInt[int])
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
+}
+
+// sharedReadFlaskMapOfStringToString reads a map[string]string from Flask's tagged
+// JSON.
+func sharedReadFlaskMapOfStringToString(d sessionflask.Value) (map[string]string, error) {
+	var v map[string]string
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadString[string](g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]string, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *SharedSession) copyFrom(src *SharedSession) {
@@ -854,11 +1049,13 @@ func (s *SharedSession) empty() bool {
 
 // sharedCodec binds SharedSession to the runtime.
 var sharedCodec = sessionruntime.Codec[SharedSession]{
-	Copy:        (*SharedSession).copyFrom,
-	DecodeEntry: (*SharedSession).decodeEntry,
-	Empty:       (*SharedSession).empty,
-	Encode:      (*SharedSession).encode,
-	Name:        "Shared",
+	Copy:              (*SharedSession).copyFrom,
+	DecodeEntry:       (*SharedSession).decodeEntry,
+	DecodeFlaskMember: (*SharedSession).decodeFlaskMember,
+	Empty:             (*SharedSession).empty,
+	Encode:            (*SharedSession).encode,
+	EncodeFlask:       (*SharedSession).encodeFlask,
+	Name:              "Shared",
 	State: func(s *SharedSession) *sessionruntime.State {
 		return &s.state
 	},
