@@ -591,3 +591,37 @@ func FuzzFlaskCookie(f *testing.F) {
 		}
 	})
 }
+
+// The verified cache holds Flask cookies too (the signer shows their date):
+// a cookie sent again unchanged is found there, and its age is still
+// checked on every hit, as Flask checks it on every request.
+func TestFlaskVerifiedCache(t *testing.T) {
+	v := loadFlaskVectors(t)
+	now := time.Unix(v.Timestamp, 0)
+	var log errorLog
+	si, err := flask.NewSharedInterface(flask.SharedConfig{SecretKey: []byte(v.Key), CookieFormat: runtime.CookieFormatFlask,
+		Now: func() time.Time { return now }, OnError: log.onError})
+	if err != nil {
+		t.Fatal(err)
+	}
+	everything := v.Vectors[12]
+	if everything.Name != "everything" {
+		t.Fatalf("vector 12 is %s", everything.Name)
+	}
+	want := wantFields("everything")
+	for i := range 4 {
+		if got := fields(openCookie(t, si, everything.Cookie)); !reflect.DeepEqual(got, want) {
+			t.Fatalf("request %d read %+v", i+1, got)
+		}
+	}
+	if st := si.VerifiedCacheStats(); st.Hits < 2 || st.Entries != 1 {
+		t.Errorf("cache stats %+v; want the cookie remembered and found", st)
+	}
+	now = now.Add(runtime.DefaultLifetime + time.Second)
+	if s := openCookie(t, si, everything.Cookie); !s.IsNew() {
+		t.Error("a remembered cookie opened after its lifetime")
+	}
+	if errs := log.take(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrCookieExpired) {
+		t.Errorf("reported %v; want ErrCookieExpired", errs)
+	}
+}
