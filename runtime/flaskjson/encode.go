@@ -454,6 +454,9 @@ func compareKeys(a, b []byte) int {
 			j++
 			continue
 		}
+		if ca != '\\' && cb != '\\' && ca != '"' && cb != '"' {
+			return int(ca) - int(cb) // ASCII: the bytes are the code points
+		}
 		if ca == '"' || cb == '"' {
 			switch {
 			case ca == cb:

@@ -482,6 +482,13 @@ func (p *Parser) dedupe(o int32) {
 	}
 	p.keys = keys
 	live := int32(len(keys))
+	sorted := true // as Flask writes them: then no key repeats
+	for j := 1; j < len(keys) && sorted; j++ {
+		sorted = d.str(keys[j-1]) < d.str(keys[j])
+	}
+	if sorted {
+		return
+	}
 	if len(keys) <= 8 {
 		for a, ka := range keys {
 			for _, kb := range keys[a+1:] {

@@ -216,11 +216,41 @@ func parseHTTPTimeFast(s string) (time.Time, bool) {
 	if month == 0 || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || hour > 23 || min > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, min, sec, 0, time.UTC)
-	if t.Day() != day { // the 31st of a 30-day month, say
+	leap := year%4 == 0 && (year%100 != 0 || year%400 == 0)
+	if day < 1 || day > daysIn(month, leap) {
 		return time.Time{}, false
 	}
-	return t, true
+	// Days since 1970-01-01 of a proleptic Gregorian date (Howard
+	// Hinnant's days_from_civil): what time.Date works out, without its
+	// normalising.
+	y := year
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	mp := (month + 9) % 12
+	doy := (153*mp+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := int64(era)*146097 + int64(doe) - 719468
+	return time.Unix(days*86400+int64(hour*3600+min*60+sec), 0).UTC(), true
+}
+
+// daysIn returns the number of days of a month (1 to 12).
+func daysIn(month int, leap bool) int {
+	switch month {
+	case 2:
+		if leap {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func hasName(names, s string) bool {
