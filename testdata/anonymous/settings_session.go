@@ -434,33 +434,21 @@ func settingsReadStruct3(d *sessionwire.Decoder) (struct {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *SettingsSession) encodeFlask(e *sessionflask.Encoder) error {
-	if s.has[0] {
-		e.Key("display")
-		if err := settingsWriteFlaskStruct1(e, s.data.Display); err != nil {
-			return err
-		}
-	}
 	if s.has[1] {
 		e.Key("alerts")
 		if err := settingsWriteFlaskSliceOfStruct2(e, s.data.Alerts); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// settingsWriteFlaskStruct1 writes a struct{Theme string "session:\"theme\""; Size
-// int} in Flask's tagged JSON.
-func settingsWriteFlaskStruct1(e *sessionflask.Encoder, v struct {
-	Theme string `session:"theme"`
-	Size  int
-}) error {
-	e.BeginObject()
-	e.String("theme", v.Theme)
-	e.Int("size", int64(v.Size))
-	e.EndObject()
+	if s.has[0] {
+		e.Key("display")
+		if err := settingsWriteFlaskStruct1(e, s.data.Display); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -489,6 +477,19 @@ func settingsWriteFlaskStruct3(e *sessionflask.Encoder, v struct {
 	e.BeginObject()
 	e.String("kind", v.Kind)
 	e.Bool("on", v.On)
+	e.EndObject()
+	return nil
+}
+
+// settingsWriteFlaskStruct1 writes a struct{Theme string "session:\"theme\""; Size
+// int} in Flask's tagged JSON.
+func settingsWriteFlaskStruct1(e *sessionflask.Encoder, v struct {
+	Theme string `session:"theme"`
+	Size  int
+}) error {
+	e.BeginObject()
+	e.Int("size", int64(v.Size))
+	e.String("theme", v.Theme)
 	e.EndObject()
 	return nil
 }

@@ -730,17 +730,36 @@ func fixedReadSliceOfUUID(d *sessionwire.Decoder) ([]UUID, error) {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *FixedSession) encodeFlask(e *sessionflask.Encoder) error {
-	if s.has[0] {
-		e.Key("id")
-		if err := fixedWriteFlaskUUID(e, s.data.ID); err != nil {
+	if s.has[5] {
+		e.Key("grid")
+		if err := fixedWriteFlaskArray2OfArray2OfInt(e, s.data.Grid); err != nil {
 			return err
 		}
 	}
 	if s.has[1] {
 		e.Key("hash")
 		if err := fixedWriteFlaskArray32OfByte(e, s.data.Hash); err != nil {
+			return err
+		}
+	}
+	if s.has[6] {
+		e.Key("i_ds")
+		if err := fixedWriteFlaskSliceOfUUID(e, s.data.IDs); err != nil {
+			return err
+		}
+	}
+	if s.has[0] {
+		e.Key("id")
+		if err := fixedWriteFlaskUUID(e, s.data.ID); err != nil {
+			return err
+		}
+	}
+	if s.has[4] {
+		e.Key("names")
+		if err := fixedWriteFlaskArray2OfString(e, s.data.Names); err != nil {
 			return err
 		}
 	}
@@ -756,62 +775,6 @@ func (s *FixedSession) encodeFlask(e *sessionflask.Encoder) error {
 			return err
 		}
 	}
-	if s.has[4] {
-		e.Key("names")
-		if err := fixedWriteFlaskArray2OfString(e, s.data.Names); err != nil {
-			return err
-		}
-	}
-	if s.has[5] {
-		e.Key("grid")
-		if err := fixedWriteFlaskArray2OfArray2OfInt(e, s.data.Grid); err != nil {
-			return err
-		}
-	}
-	if s.has[6] {
-		e.Key("i_ds")
-		if err := fixedWriteFlaskSliceOfUUID(e, s.data.IDs); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// fixedWriteFlaskUUID writes a UUID in Flask's tagged JSON.
-func fixedWriteFlaskUUID(e *sessionflask.Encoder, v UUID) error {
-	e.UUIDValue([16]byte(v))
-	return nil
-}
-
-// fixedWriteFlaskArray32OfByte writes a [32]byte in Flask's tagged JSON.
-func fixedWriteFlaskArray32OfByte(e *sessionflask.Encoder, v [32]byte) error {
-	e.BytesValue(v[:])
-	return nil
-}
-
-// fixedWriteFlaskArray3OfUint8 writes a [3]uint8 in Flask's tagged JSON.
-func fixedWriteFlaskArray3OfUint8(e *sessionflask.Encoder, v [3]uint8) error {
-	e.BytesValue(v[:])
-	return nil
-}
-
-// fixedWriteFlaskArray5OfFloat64 writes a [5]float64 in Flask's tagged JSON.
-func fixedWriteFlaskArray5OfFloat64(e *sessionflask.Encoder, v [5]float64) error {
-	e.BeginList()
-	for _, x := range v {
-		e.FloatValue(x)
-	}
-	e.EndList()
-	return nil
-}
-
-// fixedWriteFlaskArray2OfString writes a [2]string in Flask's tagged JSON.
-func fixedWriteFlaskArray2OfString(e *sessionflask.Encoder, v [2]string) error {
-	e.BeginList()
-	for _, x := range v {
-		e.StringValue(x)
-	}
-	e.EndList()
 	return nil
 }
 
@@ -837,6 +800,12 @@ func fixedWriteFlaskArray2OfInt(e *sessionflask.Encoder, v [2]int) error {
 	return nil
 }
 
+// fixedWriteFlaskArray32OfByte writes a [32]byte in Flask's tagged JSON.
+func fixedWriteFlaskArray32OfByte(e *sessionflask.Encoder, v [32]byte) error {
+	e.BytesValue(v[:])
+	return nil
+}
+
 // fixedWriteFlaskSliceOfUUID writes a []UUID in Flask's tagged JSON.
 func fixedWriteFlaskSliceOfUUID(e *sessionflask.Encoder, v []UUID) error {
 	e.BeginList()
@@ -844,6 +813,38 @@ func fixedWriteFlaskSliceOfUUID(e *sessionflask.Encoder, v []UUID) error {
 		if err := fixedWriteFlaskUUID(e, x); err != nil {
 			return err
 		}
+	}
+	e.EndList()
+	return nil
+}
+
+// fixedWriteFlaskUUID writes a UUID in Flask's tagged JSON.
+func fixedWriteFlaskUUID(e *sessionflask.Encoder, v UUID) error {
+	e.UUIDValue([16]byte(v))
+	return nil
+}
+
+// fixedWriteFlaskArray2OfString writes a [2]string in Flask's tagged JSON.
+func fixedWriteFlaskArray2OfString(e *sessionflask.Encoder, v [2]string) error {
+	e.BeginList()
+	for _, x := range v {
+		e.StringValue(x)
+	}
+	e.EndList()
+	return nil
+}
+
+// fixedWriteFlaskArray3OfUint8 writes a [3]uint8 in Flask's tagged JSON.
+func fixedWriteFlaskArray3OfUint8(e *sessionflask.Encoder, v [3]uint8) error {
+	e.BytesValue(v[:])
+	return nil
+}
+
+// fixedWriteFlaskArray5OfFloat64 writes a [5]float64 in Flask's tagged JSON.
+func fixedWriteFlaskArray5OfFloat64(e *sessionflask.Encoder, v [5]float64) error {
+	e.BeginList()
+	for _, x := range v {
+		e.FloatValue(x)
 	}
 	e.EndList()
 	return nil

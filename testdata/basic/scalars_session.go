@@ -990,19 +990,23 @@ func (s *ScalarsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *ScalarsSession) encodeFlask(e *sessionflask.Encoder) error {
-	if s.has[0] {
-		e.String("s", s.data.S)
+	if s.has[16] {
+		e.Time("at", s.data.At)
 	}
 	if s.has[1] {
 		e.Bool("b", s.data.B)
 	}
+	if s.has[13] {
+		e.Float("f32", float64(s.data.F32))
+	}
+	if s.has[14] {
+		e.Float("f64", s.data.F64)
+	}
 	if s.has[2] {
 		e.Int("i", int64(s.data.I))
-	}
-	if s.has[3] {
-		e.Int("i8", int64(s.data.I8))
 	}
 	if s.has[4] {
 		e.Int("i16", int64(s.data.I16))
@@ -1013,11 +1017,20 @@ func (s *ScalarsSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[6] {
 		e.Int("i64", s.data.I64)
 	}
+	if s.has[3] {
+		e.Int("i8", int64(s.data.I8))
+	}
+	if s.has[15] {
+		e.Bytes("raw", s.data.Raw)
+	}
+	if s.has[0] {
+		e.String("s", s.data.S)
+	}
+	if s.has[17] {
+		e.Int("ttl", int64(s.data.TTL))
+	}
 	if s.has[7] {
 		e.Uint("u", uint64(s.data.U))
-	}
-	if s.has[8] {
-		e.Uint("u8", uint64(s.data.U8))
 	}
 	if s.has[9] {
 		e.Uint("u16", uint64(s.data.U16))
@@ -1028,23 +1041,11 @@ func (s *ScalarsSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[11] {
 		e.Uint("u64", s.data.U64)
 	}
+	if s.has[8] {
+		e.Uint("u8", uint64(s.data.U8))
+	}
 	if s.has[12] {
 		e.Uint("up", uint64(s.data.UP))
-	}
-	if s.has[13] {
-		e.Float("f32", float64(s.data.F32))
-	}
-	if s.has[14] {
-		e.Float("f64", s.data.F64)
-	}
-	if s.has[15] {
-		e.Bytes("raw", s.data.Raw)
-	}
-	if s.has[16] {
-		e.Time("at", s.data.At)
-	}
-	if s.has[17] {
-		e.Int("ttl", int64(s.data.TTL))
 	}
 	return nil
 }

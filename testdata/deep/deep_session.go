@@ -3691,8 +3691,15 @@ func deepReadSliceOfString(d *sessionwire.Decoder) ([]string, error) {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *DeepSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[4] {
+		e.Key("boxed")
+		if err := deepWriteFlaskSliceOfPtrToL3(e, s.data.Boxed); err != nil {
+			return err
+		}
+	}
 	if s.has[0] {
 		e.Key("chain")
 		if err := deepWriteFlaskL1(e, s.data.Chain); err != nil {
@@ -3702,6 +3709,12 @@ func (s *DeepSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[1] {
 		e.Key("lists")
 		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, s.data.Lists); err != nil {
+			return err
+		}
+	}
+	if s.has[5] {
+		e.Key("maps")
+		if err := deepWriteFlaskMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, s.data.Maps); err != nil {
 			return err
 		}
 	}
@@ -3719,40 +3732,30 @@ func (s *DeepSession) encodeFlask(e *sessionflask.Encoder) error {
 			return err
 		}
 	}
-	if s.has[4] {
-		e.Key("boxed")
-		if err := deepWriteFlaskSliceOfPtrToL3(e, s.data.Boxed); err != nil {
-			return err
-		}
-	}
-	if s.has[5] {
-		e.Key("maps")
-		if err := deepWriteFlaskMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, s.data.Maps); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
-// deepWriteFlaskL1 writes a L1 in Flask's tagged JSON.
-func deepWriteFlaskL1(e *sessionflask.Encoder, v L1) error {
-	e.BeginObject()
-	e.Key("next")
-	if err := deepWriteFlaskL2(e, v.Next); err != nil {
-		return err
+// deepWriteFlaskSliceOfPtrToL3 writes a []*L3 in Flask's tagged JSON.
+func deepWriteFlaskSliceOfPtrToL3(e *sessionflask.Encoder, v []*L3) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskPtrToL3(e, x); err != nil {
+			return err
+		}
 	}
-	e.EndObject()
+	e.EndList()
 	return nil
 }
 
-// deepWriteFlaskL2 writes a L2 in Flask's tagged JSON.
-func deepWriteFlaskL2(e *sessionflask.Encoder, v L2) error {
-	e.BeginObject()
-	e.Key("next")
-	if err := deepWriteFlaskL3(e, v.Next); err != nil {
+// deepWriteFlaskPtrToL3 writes a *L3 in Flask's tagged JSON.
+func deepWriteFlaskPtrToL3(e *sessionflask.Encoder, v *L3) error {
+	if v == nil {
+		e.Null()
+		return nil
+	}
+	if err := deepWriteFlaskL3(e, *v); err != nil {
 		return err
 	}
-	e.EndObject()
 	return nil
 }
 
@@ -4079,8 +4082,30 @@ func deepWriteFlaskL31(e *sessionflask.Encoder, v L31) error {
 func deepWriteFlaskL32(e *sessionflask.Encoder, v L32) error {
 	e.BeginObject()
 	e.Int("n", int64(v.N))
-	e.String("word", v.Word)
 	e.String("note", v.Note)
+	e.String("word", v.Word)
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL1 writes a L1 in Flask's tagged JSON.
+func deepWriteFlaskL1(e *sessionflask.Encoder, v L1) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL2(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL2 writes a L2 in Flask's tagged JSON.
+func deepWriteFlaskL2(e *sessionflask.Encoder, v L2) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL3(e, v.Next); err != nil {
+		return err
+	}
 	e.EndObject()
 	return nil
 }
@@ -4507,42 +4532,6 @@ func deepWriteFlaskSliceOfInt(e *sessionflask.Encoder, v []int) error {
 	return nil
 }
 
-// deepWriteFlaskSliceOfL2 writes a []L2 in Flask's tagged JSON.
-func deepWriteFlaskSliceOfL2(e *sessionflask.Encoder, v []L2) error {
-	e.BeginList()
-	for _, x := range v {
-		if err := deepWriteFlaskL2(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList()
-	return nil
-}
-
-// deepWriteFlaskSliceOfPtrToL3 writes a []*L3 in Flask's tagged JSON.
-func deepWriteFlaskSliceOfPtrToL3(e *sessionflask.Encoder, v []*L3) error {
-	e.BeginList()
-	for _, x := range v {
-		if err := deepWriteFlaskPtrToL3(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndList()
-	return nil
-}
-
-// deepWriteFlaskPtrToL3 writes a *L3 in Flask's tagged JSON.
-func deepWriteFlaskPtrToL3(e *sessionflask.Encoder, v *L3) error {
-	if v == nil {
-		e.Null()
-		return nil
-	}
-	if err := deepWriteFlaskL3(e, *v); err != nil {
-		return err
-	}
-	return nil
-}
-
 // deepWriteFlaskMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
 // writes a
 // map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string
@@ -4965,6 +4954,18 @@ func deepWriteFlaskSliceOfString(e *sessionflask.Encoder, v []string) error {
 	e.BeginList()
 	for _, x := range v {
 		e.StringValue(x)
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfL2 writes a []L2 in Flask's tagged JSON.
+func deepWriteFlaskSliceOfL2(e *sessionflask.Encoder, v []L2) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskL2(e, x); err != nil {
+			return err
+		}
 	}
 	e.EndList()
 	return nil

@@ -805,23 +805,12 @@ func guestReadMapOfStringToMark(d *sessionwire2.Decoder) (map[string]mark, error
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *GuestSession) encodeFlask(e *sessionflask.Encoder) error {
-	if s.has[0] {
-		e.Time("seen", s.data.Seen)
-	}
 	if s.has[1] {
 		e.Key("addr")
 		if err := guestWriteFlaskNetipAddr(e, s.data.Addr); err != nil {
-			return err
-		}
-	}
-	if s.has[2] {
-		e.Bytes("token", s.data.Token)
-	}
-	if s.has[3] {
-		e.Key("tags")
-		if err := guestWriteFlaskMapOfStringToString(e, s.data.Tags); err != nil {
 			return err
 		}
 	}
@@ -831,20 +820,32 @@ func (s *GuestSession) encodeFlask(e *sessionflask.Encoder) error {
 			return err
 		}
 	}
-	if s.has[5] {
-		e.Int("level", int64(s.data.Level))
-	}
 	if s.has[6] {
 		e.String("kind", string(s.data.Kind))
 	}
-	if s.has[7] {
-		sessionflask.Strings(e, "notes", s.data.Notes)
+	if s.has[5] {
+		e.Int("level", int64(s.data.Level))
 	}
 	if s.has[8] {
 		e.Key("marks")
 		if err := guestWriteFlaskMapOfStringToMark(e, s.data.Marks); err != nil {
 			return err
 		}
+	}
+	if s.has[7] {
+		sessionflask.Strings(e, "notes", s.data.Notes)
+	}
+	if s.has[0] {
+		e.Time("seen", s.data.Seen)
+	}
+	if s.has[3] {
+		e.Key("tags")
+		if err := guestWriteFlaskMapOfStringToString(e, s.data.Tags); err != nil {
+			return err
+		}
+	}
+	if s.has[2] {
+		e.Bytes("token", s.data.Token)
 	}
 	return nil
 }
@@ -856,19 +857,6 @@ func guestWriteFlaskNetipAddr(e *sessionflask.Encoder, v sessionnetip.Addr) erro
 		return err
 	}
 	e.StringValue(string(b))
-	return nil
-}
-
-// guestWriteFlaskMapOfStringToString writes a map[string]string in Flask's tagged
-// JSON.
-func guestWriteFlaskMapOfStringToString(e *sessionflask.Encoder, v map[string]string) error {
-	// EndObject puts the keys in order, as Flask does.
-	e.BeginObject()
-	for k, x := range v {
-		e.Key(k)
-		e.StringValue(x)
-	}
-	e.EndObject()
 	return nil
 }
 
@@ -893,6 +881,19 @@ func guestWriteFlaskMapOfStringToMark(e *sessionflask.Encoder, v map[string]mark
 	for k, x := range v {
 		e.Key(k)
 		e.FloatValue(float64(x))
+	}
+	e.EndObject()
+	return nil
+}
+
+// guestWriteFlaskMapOfStringToString writes a map[string]string in Flask's tagged
+// JSON.
+func guestWriteFlaskMapOfStringToString(e *sessionflask.Encoder, v map[string]string) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.StringValue(x)
 	}
 	e.EndObject()
 	return nil

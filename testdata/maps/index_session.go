@@ -1131,35 +1131,12 @@ func indexReadPtrToEntry(d *sessionwire.Decoder) (*Entry, error) {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *IndexSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[0] {
 		e.Key("counts")
 		if err := indexWriteFlaskMapOfStringToInt(e, s.data.Counts); err != nil {
-			return err
-		}
-	}
-	if s.has[1] {
-		e.Key("titles")
-		if err := indexWriteFlaskMapOfLangToString(e, s.data.Titles); err != nil {
-			return err
-		}
-	}
-	if s.has[2] {
-		e.Key("tags")
-		if err := indexWriteFlaskMapOfStringToSliceOfString(e, s.data.Tags); err != nil {
-			return err
-		}
-	}
-	if s.has[3] {
-		e.Key("seen")
-		if err := indexWriteFlaskMapOfStringToTimeTime(e, s.data.Seen); err != nil {
-			return err
-		}
-	}
-	if s.has[4] {
-		e.Key("nested")
-		if err := indexWriteFlaskMapOfStringToMapOfStringToBool(e, s.data.Nested); err != nil {
 			return err
 		}
 	}
@@ -1169,9 +1146,33 @@ func (s *IndexSession) encodeFlask(e *sessionflask.Encoder) error {
 			return err
 		}
 	}
+	if s.has[4] {
+		e.Key("nested")
+		if err := indexWriteFlaskMapOfStringToMapOfStringToBool(e, s.data.Nested); err != nil {
+			return err
+		}
+	}
 	if s.has[6] {
 		e.Key("optional")
 		if err := indexWriteFlaskMapOfStringToPtrToEntry(e, s.data.Optional); err != nil {
+			return err
+		}
+	}
+	if s.has[3] {
+		e.Key("seen")
+		if err := indexWriteFlaskMapOfStringToTimeTime(e, s.data.Seen); err != nil {
+			return err
+		}
+	}
+	if s.has[2] {
+		e.Key("tags")
+		if err := indexWriteFlaskMapOfStringToSliceOfString(e, s.data.Tags); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		e.Key("titles")
+		if err := indexWriteFlaskMapOfLangToString(e, s.data.Titles); err != nil {
 			return err
 		}
 	}
@@ -1190,27 +1191,14 @@ func indexWriteFlaskMapOfStringToInt(e *sessionflask.Encoder, v map[string]int) 
 	return nil
 }
 
-// indexWriteFlaskMapOfLangToString writes a map[Lang]string in Flask's tagged
+// indexWriteFlaskMapOfStringToEntry writes a map[string]Entry in Flask's tagged
 // JSON.
-func indexWriteFlaskMapOfLangToString(e *sessionflask.Encoder, v map[Lang]string) error {
-	// EndObject puts the keys in order, as Flask does.
-	e.BeginObject()
-	for k, x := range v {
-		e.Key(string(k))
-		e.StringValue(x)
-	}
-	e.EndObject()
-	return nil
-}
-
-// indexWriteFlaskMapOfStringToSliceOfString writes a map[string][]string in
-// Flask's tagged JSON.
-func indexWriteFlaskMapOfStringToSliceOfString(e *sessionflask.Encoder, v map[string][]string) error {
+func indexWriteFlaskMapOfStringToEntry(e *sessionflask.Encoder, v map[string]Entry) error {
 	// EndObject puts the keys in order, as Flask does.
 	e.BeginObject()
 	for k, x := range v {
 		e.Key(k)
-		if err := indexWriteFlaskSliceOfString(e, x); err != nil {
+		if err := indexWriteFlaskEntry(e, x); err != nil {
 			return err
 		}
 	}
@@ -1218,25 +1206,11 @@ func indexWriteFlaskMapOfStringToSliceOfString(e *sessionflask.Encoder, v map[st
 	return nil
 }
 
-// indexWriteFlaskSliceOfString writes a []string in Flask's tagged JSON.
-func indexWriteFlaskSliceOfString(e *sessionflask.Encoder, v []string) error {
-	e.BeginList()
-	for _, x := range v {
-		e.StringValue(x)
-	}
-	e.EndList()
-	return nil
-}
-
-// indexWriteFlaskMapOfStringToTimeTime writes a map[string]time.Time in Flask's
-// tagged JSON.
-func indexWriteFlaskMapOfStringToTimeTime(e *sessionflask.Encoder, v map[string]time.Time) error {
-	// EndObject puts the keys in order, as Flask does.
+// indexWriteFlaskEntry writes an Entry in Flask's tagged JSON.
+func indexWriteFlaskEntry(e *sessionflask.Encoder, v Entry) error {
 	e.BeginObject()
-	for k, x := range v {
-		e.Key(k)
-		e.TimeValue(x)
-	}
+	e.Uint("hits", uint64(v.Hits))
+	e.String("title", v.Title)
 	e.EndObject()
 	return nil
 }
@@ -1269,30 +1243,6 @@ func indexWriteFlaskMapOfStringToBool(e *sessionflask.Encoder, v map[string]bool
 	return nil
 }
 
-// indexWriteFlaskMapOfStringToEntry writes a map[string]Entry in Flask's tagged
-// JSON.
-func indexWriteFlaskMapOfStringToEntry(e *sessionflask.Encoder, v map[string]Entry) error {
-	// EndObject puts the keys in order, as Flask does.
-	e.BeginObject()
-	for k, x := range v {
-		e.Key(k)
-		if err := indexWriteFlaskEntry(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndObject()
-	return nil
-}
-
-// indexWriteFlaskEntry writes an Entry in Flask's tagged JSON.
-func indexWriteFlaskEntry(e *sessionflask.Encoder, v Entry) error {
-	e.BeginObject()
-	e.String("title", v.Title)
-	e.Uint("hits", uint64(v.Hits))
-	e.EndObject()
-	return nil
-}
-
 // indexWriteFlaskMapOfStringToPtrToEntry writes a map[string]*Entry in Flask's
 // tagged JSON.
 func indexWriteFlaskMapOfStringToPtrToEntry(e *sessionflask.Encoder, v map[string]*Entry) error {
@@ -1317,6 +1267,57 @@ func indexWriteFlaskPtrToEntry(e *sessionflask.Encoder, v *Entry) error {
 	if err := indexWriteFlaskEntry(e, *v); err != nil {
 		return err
 	}
+	return nil
+}
+
+// indexWriteFlaskMapOfStringToTimeTime writes a map[string]time.Time in Flask's
+// tagged JSON.
+func indexWriteFlaskMapOfStringToTimeTime(e *sessionflask.Encoder, v map[string]time.Time) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.TimeValue(x)
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskMapOfStringToSliceOfString writes a map[string][]string in
+// Flask's tagged JSON.
+func indexWriteFlaskMapOfStringToSliceOfString(e *sessionflask.Encoder, v map[string][]string) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		if err := indexWriteFlaskSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskSliceOfString writes a []string in Flask's tagged JSON.
+func indexWriteFlaskSliceOfString(e *sessionflask.Encoder, v []string) error {
+	e.BeginList()
+	for _, x := range v {
+		e.StringValue(x)
+	}
+	e.EndList()
+	return nil
+}
+
+// indexWriteFlaskMapOfLangToString writes a map[Lang]string in Flask's tagged
+// JSON.
+func indexWriteFlaskMapOfLangToString(e *sessionflask.Encoder, v map[Lang]string) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(string(k))
+		e.StringValue(x)
+	}
+	e.EndObject()
 	return nil
 }
 

@@ -643,8 +643,21 @@ func (s *AccountSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *AccountSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[3] {
+		e.Bool("admin", bool(s.data.Admin))
+	}
+	if s.has[4] {
+		e.Bytes("avatar", []byte(s.data.Avatar))
+	}
+	if s.has[6] {
+		e.String("display", string(s.data.Display))
+	}
+	if s.has[8] {
+		sessionflask.Ints(e, "friends", s.data.Friends)
+	}
 	if s.has[0] {
 		e.Int("id", int64(s.data.ID))
 	}
@@ -654,23 +667,11 @@ func (s *AccountSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[2] {
 		sessionflask.Strings(e, "roles", s.data.Roles)
 	}
-	if s.has[3] {
-		e.Bool("admin", bool(s.data.Admin))
-	}
-	if s.has[4] {
-		e.Bytes("avatar", []byte(s.data.Avatar))
-	}
 	if s.has[5] {
 		sessionflask.Floats(e, "scores", s.data.Scores)
 	}
-	if s.has[6] {
-		e.String("display", string(s.data.Display))
-	}
 	if s.has[7] {
 		e.Int("timeout", int64(s.data.Timeout))
-	}
-	if s.has[8] {
-		sessionflask.Ints(e, "friends", s.data.Friends)
 	}
 	return nil
 }

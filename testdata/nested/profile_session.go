@@ -1733,11 +1733,90 @@ func profileReadSliceOfAddress(d *sessionwire.Decoder) ([]Address, error) {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *ProfileSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[2] {
+		e.Key("cart")
+		if err := profileWriteFlaskSliceOfItem(e, s.data.Cart); err != nil {
+			return err
+		}
+	}
+	if s.has[12] {
+		e.Key("extra")
+		if err := profileWriteFlaskRaw(e, s.data.Extra); err != nil {
+			return err
+		}
+	}
+	if s.has[14] {
+		e.Key("friends")
+		if err := profileWriteFlaskSliceOfAddress(e, s.data.Friends); err != nil {
+			return err
+		}
+	}
+	if s.has[3] {
+		e.Key("grants")
+		if err := profileWriteFlaskMapOfRoleToBool(e, s.data.Grants); err != nil {
+			return err
+		}
+	}
 	if s.has[0] {
 		e.Key("home")
 		if err := profileWriteFlaskAddress(e, s.data.Home); err != nil {
+			return err
+		}
+	}
+	if s.has[5] {
+		e.Key("id")
+		if err := profileWriteFlaskArray16OfByte(e, s.data.ID); err != nil {
+			return err
+		}
+	}
+	if s.has[7] {
+		e.Key("ip")
+		if err := profileWriteFlaskNetipAddr(e, s.data.IP); err != nil {
+			return err
+		}
+	}
+	if s.has[6] {
+		e.Key("last4")
+		if err := profileWriteFlaskArray4OfInt(e, s.data.Last4); err != nil {
+			return err
+		}
+	}
+	if s.has[13] {
+		e.Key("matrix")
+		if err := profileWriteFlaskSliceOfSliceOfInt(e, s.data.Matrix); err != nil {
+			return err
+		}
+	}
+	if s.has[10] {
+		if s.data.Maybe != nil {
+			e.Key("maybe")
+			e.IntValue(int64(*s.data.Maybe))
+		}
+	}
+	if s.has[9] {
+		e.Key("prefs")
+		if err := profileWriteFlaskStruct1(e, s.data.Prefs); err != nil {
+			return err
+		}
+	}
+	if s.has[11] {
+		e.Key("ptrs")
+		if err := profileWriteFlaskSliceOfPtrToString(e, s.data.Ptrs); err != nil {
+			return err
+		}
+	}
+	if s.has[4] {
+		e.Key("scores")
+		if err := profileWriteFlaskMapOfStringToSliceOfInt(e, s.data.Scores); err != nil {
+			return err
+		}
+	}
+	if s.has[8] {
+		e.Key("seen")
+		if err := profileWriteFlaskMapOfStringToTimeTime(e, s.data.Seen); err != nil {
 			return err
 		}
 	}
@@ -1749,109 +1828,6 @@ func (s *ProfileSession) encodeFlask(e *sessionflask.Encoder) error {
 			}
 		}
 	}
-	if s.has[2] {
-		e.Key("cart")
-		if err := profileWriteFlaskSliceOfItem(e, s.data.Cart); err != nil {
-			return err
-		}
-	}
-	if s.has[3] {
-		e.Key("grants")
-		if err := profileWriteFlaskMapOfRoleToBool(e, s.data.Grants); err != nil {
-			return err
-		}
-	}
-	if s.has[4] {
-		e.Key("scores")
-		if err := profileWriteFlaskMapOfStringToSliceOfInt(e, s.data.Scores); err != nil {
-			return err
-		}
-	}
-	if s.has[5] {
-		e.Key("id")
-		if err := profileWriteFlaskArray16OfByte(e, s.data.ID); err != nil {
-			return err
-		}
-	}
-	if s.has[6] {
-		e.Key("last4")
-		if err := profileWriteFlaskArray4OfInt(e, s.data.Last4); err != nil {
-			return err
-		}
-	}
-	if s.has[7] {
-		e.Key("ip")
-		if err := profileWriteFlaskNetipAddr(e, s.data.IP); err != nil {
-			return err
-		}
-	}
-	if s.has[8] {
-		e.Key("seen")
-		if err := profileWriteFlaskMapOfStringToTimeTime(e, s.data.Seen); err != nil {
-			return err
-		}
-	}
-	if s.has[9] {
-		e.Key("prefs")
-		if err := profileWriteFlaskStruct1(e, s.data.Prefs); err != nil {
-			return err
-		}
-	}
-	if s.has[10] {
-		if s.data.Maybe != nil {
-			e.Key("maybe")
-			e.IntValue(int64(*s.data.Maybe))
-		}
-	}
-	if s.has[11] {
-		e.Key("ptrs")
-		if err := profileWriteFlaskSliceOfPtrToString(e, s.data.Ptrs); err != nil {
-			return err
-		}
-	}
-	if s.has[12] {
-		e.Key("extra")
-		if err := profileWriteFlaskRaw(e, s.data.Extra); err != nil {
-			return err
-		}
-	}
-	if s.has[13] {
-		e.Key("matrix")
-		if err := profileWriteFlaskSliceOfSliceOfInt(e, s.data.Matrix); err != nil {
-			return err
-		}
-	}
-	if s.has[14] {
-		e.Key("friends")
-		if err := profileWriteFlaskSliceOfAddress(e, s.data.Friends); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// profileWriteFlaskAddress writes an Address in Flask's tagged JSON.
-func profileWriteFlaskAddress(e *sessionflask.Encoder, v Address) error {
-	e.BeginObject()
-	e.String("street", v.Street)
-	e.String("town", v.City)
-	if v.Geo != nil {
-		e.Key("geo")
-		if err := profileWriteFlaskArray2OfFloat64(e, *v.Geo); err != nil {
-			return err
-		}
-	}
-	e.EndObject()
-	return nil
-}
-
-// profileWriteFlaskArray2OfFloat64 writes a [2]float64 in Flask's tagged JSON.
-func profileWriteFlaskArray2OfFloat64(e *sessionflask.Encoder, v [2]float64) error {
-	e.BeginList()
-	for _, x := range v {
-		e.FloatValue(x)
-	}
-	e.EndList()
 	return nil
 }
 
@@ -1870,11 +1846,58 @@ func profileWriteFlaskSliceOfItem(e *sessionflask.Encoder, v []Item) error {
 // profileWriteFlaskItem writes an Item in Flask's tagged JSON.
 func profileWriteFlaskItem(e *sessionflask.Encoder, v Item) error {
 	e.BeginObject()
-	e.String("sku", v.SKU)
-	e.Int("qty", int64(v.Qty))
 	e.Float("price", v.Price)
+	e.Int("qty", int64(v.Qty))
+	e.String("sku", v.SKU)
 	sessionflask.Strings(e, "tags", v.Tags)
 	e.EndObject()
+	return nil
+}
+
+// profileWriteFlaskRaw writes a Raw in Flask's tagged JSON.
+func profileWriteFlaskRaw(e *sessionflask.Encoder, v Raw) error {
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	e.JSONValue(b)
+	return nil
+}
+
+// profileWriteFlaskSliceOfAddress writes a []Address in Flask's tagged JSON.
+func profileWriteFlaskSliceOfAddress(e *sessionflask.Encoder, v []Address) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := profileWriteFlaskAddress(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// profileWriteFlaskAddress writes an Address in Flask's tagged JSON.
+func profileWriteFlaskAddress(e *sessionflask.Encoder, v Address) error {
+	e.BeginObject()
+	if v.Geo != nil {
+		e.Key("geo")
+		if err := profileWriteFlaskArray2OfFloat64(e, *v.Geo); err != nil {
+			return err
+		}
+	}
+	e.String("street", v.Street)
+	e.String("town", v.City)
+	e.EndObject()
+	return nil
+}
+
+// profileWriteFlaskArray2OfFloat64 writes a [2]float64 in Flask's tagged JSON.
+func profileWriteFlaskArray2OfFloat64(e *sessionflask.Encoder, v [2]float64) error {
+	e.BeginList()
+	for _, x := range v {
+		e.FloatValue(x)
+	}
+	e.EndList()
 	return nil
 }
 
@@ -1890,44 +1913,9 @@ func profileWriteFlaskMapOfRoleToBool(e *sessionflask.Encoder, v map[Role]bool) 
 	return nil
 }
 
-// profileWriteFlaskMapOfStringToSliceOfInt writes a map[string][]int in Flask's
-// tagged JSON.
-func profileWriteFlaskMapOfStringToSliceOfInt(e *sessionflask.Encoder, v map[string][]int) error {
-	// EndObject puts the keys in order, as Flask does.
-	e.BeginObject()
-	for k, x := range v {
-		e.Key(k)
-		if err := profileWriteFlaskSliceOfInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndObject()
-	return nil
-}
-
-// profileWriteFlaskSliceOfInt writes a []int in Flask's tagged JSON.
-func profileWriteFlaskSliceOfInt(e *sessionflask.Encoder, v []int) error {
-	e.BeginList()
-	for _, x := range v {
-		e.IntValue(int64(x))
-	}
-	e.EndList()
-	return nil
-}
-
 // profileWriteFlaskArray16OfByte writes a [16]byte in Flask's tagged JSON.
 func profileWriteFlaskArray16OfByte(e *sessionflask.Encoder, v [16]byte) error {
 	e.BytesValue(v[:])
-	return nil
-}
-
-// profileWriteFlaskArray4OfInt writes a [4]int in Flask's tagged JSON.
-func profileWriteFlaskArray4OfInt(e *sessionflask.Encoder, v [4]int) error {
-	e.BeginList()
-	for _, x := range v {
-		e.IntValue(int64(x))
-	}
-	e.EndList()
 	return nil
 }
 
@@ -1941,16 +1929,35 @@ func profileWriteFlaskNetipAddr(e *sessionflask.Encoder, v netip.Addr) error {
 	return nil
 }
 
-// profileWriteFlaskMapOfStringToTimeTime writes a map[string]time.Time in Flask's
-// tagged JSON.
-func profileWriteFlaskMapOfStringToTimeTime(e *sessionflask.Encoder, v map[string]time.Time) error {
-	// EndObject puts the keys in order, as Flask does.
-	e.BeginObject()
-	for k, x := range v {
-		e.Key(k)
-		e.TimeValue(x)
+// profileWriteFlaskArray4OfInt writes a [4]int in Flask's tagged JSON.
+func profileWriteFlaskArray4OfInt(e *sessionflask.Encoder, v [4]int) error {
+	e.BeginList()
+	for _, x := range v {
+		e.IntValue(int64(x))
 	}
-	e.EndObject()
+	e.EndList()
+	return nil
+}
+
+// profileWriteFlaskSliceOfSliceOfInt writes a [][]int in Flask's tagged JSON.
+func profileWriteFlaskSliceOfSliceOfInt(e *sessionflask.Encoder, v [][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := profileWriteFlaskSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// profileWriteFlaskSliceOfInt writes a []int in Flask's tagged JSON.
+func profileWriteFlaskSliceOfInt(e *sessionflask.Encoder, v []int) error {
+	e.BeginList()
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList()
 	return nil
 }
 
@@ -1961,8 +1968,8 @@ func profileWriteFlaskStruct1(e *sessionflask.Encoder, v struct {
 	Font  int
 }) error {
 	e.BeginObject()
-	e.String("theme", v.Theme)
 	e.Int("font", int64(v.Font))
+	e.String("theme", v.Theme)
 	e.EndObject()
 	return nil
 }
@@ -1989,37 +1996,31 @@ func profileWriteFlaskPtrToString(e *sessionflask.Encoder, v *string) error {
 	return nil
 }
 
-// profileWriteFlaskRaw writes a Raw in Flask's tagged JSON.
-func profileWriteFlaskRaw(e *sessionflask.Encoder, v Raw) error {
-	b, err := v.MarshalJSON()
-	if err != nil {
-		return err
-	}
-	e.JSONValue(b)
-	return nil
-}
-
-// profileWriteFlaskSliceOfSliceOfInt writes a [][]int in Flask's tagged JSON.
-func profileWriteFlaskSliceOfSliceOfInt(e *sessionflask.Encoder, v [][]int) error {
-	e.BeginList()
-	for _, x := range v {
+// profileWriteFlaskMapOfStringToSliceOfInt writes a map[string][]int in Flask's
+// tagged JSON.
+func profileWriteFlaskMapOfStringToSliceOfInt(e *sessionflask.Encoder, v map[string][]int) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
 		if err := profileWriteFlaskSliceOfInt(e, x); err != nil {
 			return err
 		}
 	}
-	e.EndList()
+	e.EndObject()
 	return nil
 }
 
-// profileWriteFlaskSliceOfAddress writes a []Address in Flask's tagged JSON.
-func profileWriteFlaskSliceOfAddress(e *sessionflask.Encoder, v []Address) error {
-	e.BeginList()
-	for _, x := range v {
-		if err := profileWriteFlaskAddress(e, x); err != nil {
-			return err
-		}
+// profileWriteFlaskMapOfStringToTimeTime writes a map[string]time.Time in Flask's
+// tagged JSON.
+func profileWriteFlaskMapOfStringToTimeTime(e *sessionflask.Encoder, v map[string]time.Time) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.TimeValue(x)
 	}
-	e.EndList()
+	e.EndObject()
 	return nil
 }
 

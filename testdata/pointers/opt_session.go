@@ -795,32 +795,31 @@ func optReadPtrToInt(d *sessionwire.Decoder) (*int, error) {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *OptSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[5] {
+		e.Key("by_key")
+		if err := optWriteFlaskMapOfStringToPtrToInt(e, s.data.ByKey); err != nil {
+			return err
+		}
+	}
 	if s.has[0] {
 		if s.data.Count != nil {
 			e.Key("count")
 			e.IntValue(int64(*s.data.Count))
 		}
 	}
-	if s.has[1] {
-		if s.data.Name != nil {
-			e.Key("name")
-			e.StringValue(*s.data.Name)
-		}
-	}
-	if s.has[2] {
-		if s.data.Where != nil {
-			e.Key("where")
-			if err := optWriteFlaskPoint(e, *s.data.Where); err != nil {
-				return err
-			}
-		}
-	}
 	if s.has[3] {
 		e.Key("many")
 		if err := optWriteFlaskSliceOfPtrToPoint(e, s.data.Many); err != nil {
 			return err
+		}
+	}
+	if s.has[1] {
+		if s.data.Name != nil {
+			e.Key("name")
+			e.StringValue(*s.data.Name)
 		}
 	}
 	if s.has[4] {
@@ -831,21 +830,39 @@ func (s *OptSession) encodeFlask(e *sessionflask.Encoder) error {
 			}
 		}
 	}
-	if s.has[5] {
-		e.Key("by_key")
-		if err := optWriteFlaskMapOfStringToPtrToInt(e, s.data.ByKey); err != nil {
-			return err
+	if s.has[2] {
+		if s.data.Where != nil {
+			e.Key("where")
+			if err := optWriteFlaskPoint(e, *s.data.Where); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// optWriteFlaskPoint writes a Point in Flask's tagged JSON.
-func optWriteFlaskPoint(e *sessionflask.Encoder, v Point) error {
+// optWriteFlaskMapOfStringToPtrToInt writes a map[string]*int in Flask's tagged
+// JSON.
+func optWriteFlaskMapOfStringToPtrToInt(e *sessionflask.Encoder, v map[string]*int) error {
+	// EndObject puts the keys in order, as Flask does.
 	e.BeginObject()
-	e.Int("x", int64(v.X))
-	e.Int("y", int64(v.Y))
+	for k, x := range v {
+		e.Key(k)
+		if err := optWriteFlaskPtrToInt(e, x); err != nil {
+			return err
+		}
+	}
 	e.EndObject()
+	return nil
+}
+
+// optWriteFlaskPtrToInt writes a *int in Flask's tagged JSON.
+func optWriteFlaskPtrToInt(e *sessionflask.Encoder, v *int) error {
+	if v == nil {
+		e.Null()
+		return nil
+	}
+	e.IntValue(int64(*v))
 	return nil
 }
 
@@ -873,6 +890,15 @@ func optWriteFlaskPtrToPoint(e *sessionflask.Encoder, v *Point) error {
 	return nil
 }
 
+// optWriteFlaskPoint writes a Point in Flask's tagged JSON.
+func optWriteFlaskPoint(e *sessionflask.Encoder, v Point) error {
+	e.BeginObject()
+	e.Int("x", int64(v.X))
+	e.Int("y", int64(v.Y))
+	e.EndObject()
+	return nil
+}
+
 // optWriteFlaskPtrToBool writes a *bool in Flask's tagged JSON.
 func optWriteFlaskPtrToBool(e *sessionflask.Encoder, v *bool) error {
 	if v == nil {
@@ -880,31 +906,6 @@ func optWriteFlaskPtrToBool(e *sessionflask.Encoder, v *bool) error {
 		return nil
 	}
 	e.BoolValue(*v)
-	return nil
-}
-
-// optWriteFlaskMapOfStringToPtrToInt writes a map[string]*int in Flask's tagged
-// JSON.
-func optWriteFlaskMapOfStringToPtrToInt(e *sessionflask.Encoder, v map[string]*int) error {
-	// EndObject puts the keys in order, as Flask does.
-	e.BeginObject()
-	for k, x := range v {
-		e.Key(k)
-		if err := optWriteFlaskPtrToInt(e, x); err != nil {
-			return err
-		}
-	}
-	e.EndObject()
-	return nil
-}
-
-// optWriteFlaskPtrToInt writes a *int in Flask's tagged JSON.
-func optWriteFlaskPtrToInt(e *sessionflask.Encoder, v *int) error {
-	if v == nil {
-		e.Null()
-		return nil
-	}
-	e.IntValue(int64(*v))
 	return nil
 }
 

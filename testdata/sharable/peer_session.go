@@ -486,11 +486,18 @@ func peerReadPort(d *sessionwire.Decoder) (Port, error) {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *PeerSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[0] {
 		e.Key("addr")
 		if err := peerWriteFlaskNetipAddr(e, s.data.Addr); err != nil {
+			return err
+		}
+	}
+	if s.has[3] {
+		e.Key("port")
+		if err := peerWriteFlaskPort(e, s.data.Port); err != nil {
 			return err
 		}
 	}
@@ -506,17 +513,21 @@ func (s *PeerSession) encodeFlask(e *sessionflask.Encoder) error {
 			return err
 		}
 	}
-	if s.has[3] {
-		e.Key("port")
-		if err := peerWriteFlaskPort(e, s.data.Port); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
 // peerWriteFlaskNetipAddr writes a netip.Addr in Flask's tagged JSON.
 func peerWriteFlaskNetipAddr(e *sessionflask.Encoder, v netip.Addr) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// peerWriteFlaskPort writes a Port in Flask's tagged JSON.
+func peerWriteFlaskPort(e *sessionflask.Encoder, v Port) error {
 	b, err := v.MarshalText()
 	if err != nil {
 		return err
@@ -550,16 +561,6 @@ func peerWriteFlaskSliceOfNetipAddrPort(e *sessionflask.Encoder, v []netip.AddrP
 
 // peerWriteFlaskNetipAddrPort writes a netip.AddrPort in Flask's tagged JSON.
 func peerWriteFlaskNetipAddrPort(e *sessionflask.Encoder, v netip.AddrPort) error {
-	b, err := v.MarshalText()
-	if err != nil {
-		return err
-	}
-	e.StringValue(string(b))
-	return nil
-}
-
-// peerWriteFlaskPort writes a Port in Flask's tagged JSON.
-func peerWriteFlaskPort(e *sessionflask.Encoder, v Port) error {
 	b, err := v.MarshalText()
 	if err != nil {
 		return err

@@ -842,37 +842,38 @@ func (s *ListsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *ListsSession) encodeFlask(e *sessionflask.Encoder) error {
-	if s.has[0] {
-		sessionflask.Strings(e, "strings", s.data.Strings)
+	if s.has[7] {
+		sessionflask.ByteSlices(e, "blobs", s.data.Blobs)
 	}
 	if s.has[1] {
 		sessionflask.Bools(e, "bools", s.data.Bools)
 	}
-	if s.has[2] {
-		sessionflask.Ints(e, "ints", s.data.Ints)
-	}
-	if s.has[3] {
-		sessionflask.Ints(e, "int8s", s.data.Int8s)
-	}
-	if s.has[4] {
-		sessionflask.Uints(e, "uint64s", s.data.Uint64s)
-	}
-	if s.has[5] {
-		sessionflask.Floats(e, "floats", s.data.Floats)
+	if s.has[9] {
+		sessionflask.Ints(e, "durations", s.data.Durations)
 	}
 	if s.has[6] {
 		sessionflask.Floats(e, "float32s", s.data.Float32s)
 	}
-	if s.has[7] {
-		sessionflask.ByteSlices(e, "blobs", s.data.Blobs)
+	if s.has[5] {
+		sessionflask.Floats(e, "floats", s.data.Floats)
+	}
+	if s.has[3] {
+		sessionflask.Ints(e, "int8s", s.data.Int8s)
+	}
+	if s.has[2] {
+		sessionflask.Ints(e, "ints", s.data.Ints)
+	}
+	if s.has[0] {
+		sessionflask.Strings(e, "strings", s.data.Strings)
 	}
 	if s.has[8] {
 		sessionflask.Times(e, "times", s.data.Times)
 	}
-	if s.has[9] {
-		sessionflask.Ints(e, "durations", s.data.Durations)
+	if s.has[4] {
+		sessionflask.Uints(e, "uint64s", s.data.Uint64s)
 	}
 	return nil
 }

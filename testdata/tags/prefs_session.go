@@ -493,22 +493,23 @@ func (s *PrefsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *PrefsSession) encodeFlask(e *sessionflask.Encoder) error {
-	if s.has[0] {
-		e.Int("user_id", s.data.UserID)
+	if s.has[4] {
+		e.String("csrf", s.data.csrfToken)
 	}
 	if s.has[1] {
 		e.String("http_server", s.data.HTTPServer)
 	}
-	if s.has[2] {
-		e.String("t", s.data.Theme)
-	}
 	if s.has[3] {
 		e.String("language", s.data.Lang)
 	}
-	if s.has[4] {
-		e.String("csrf", s.data.csrfToken)
+	if s.has[2] {
+		e.String("t", s.data.Theme)
+	}
+	if s.has[0] {
+		e.Int("user_id", s.data.UserID)
 	}
 	if s.has[5] {
 		e.Int("version2", int64(s.data.Version2))

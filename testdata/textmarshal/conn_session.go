@@ -607,23 +607,12 @@ func connReadBlob(d *sessionwire.Decoder) (Blob, error) {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *ConnSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[0] {
 		e.Key("addr")
 		if err := connWriteFlaskNetipAddr(e, s.data.Addr); err != nil {
-			return err
-		}
-	}
-	if s.has[1] {
-		e.Key("prefix")
-		if err := connWriteFlaskNetipPrefix(e, s.data.Prefix); err != nil {
-			return err
-		}
-	}
-	if s.has[2] {
-		e.Key("peers")
-		if err := connWriteFlaskSliceOfNetipAddrPort(e, s.data.Peers); err != nil {
 			return err
 		}
 	}
@@ -636,6 +625,18 @@ func (s *ConnSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[4] {
 		e.Key("payload")
 		if err := connWriteFlaskBlob(e, s.data.Payload); err != nil {
+			return err
+		}
+	}
+	if s.has[2] {
+		e.Key("peers")
+		if err := connWriteFlaskSliceOfNetipAddrPort(e, s.data.Peers); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		e.Key("prefix")
+		if err := connWriteFlaskNetipPrefix(e, s.data.Prefix); err != nil {
 			return err
 		}
 	}
@@ -655,13 +656,23 @@ func connWriteFlaskNetipAddr(e *sessionflask.Encoder, v netip.Addr) error {
 	return nil
 }
 
-// connWriteFlaskNetipPrefix writes a netip.Prefix in Flask's tagged JSON.
-func connWriteFlaskNetipPrefix(e *sessionflask.Encoder, v netip.Prefix) error {
+// connWriteFlaskLevel writes a Level in Flask's tagged JSON.
+func connWriteFlaskLevel(e *sessionflask.Encoder, v Level) error {
 	b, err := v.MarshalText()
 	if err != nil {
 		return err
 	}
 	e.StringValue(string(b))
+	return nil
+}
+
+// connWriteFlaskBlob writes a Blob in Flask's tagged JSON.
+func connWriteFlaskBlob(e *sessionflask.Encoder, v Blob) error {
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	e.JSONValue(b)
 	return nil
 }
 
@@ -688,23 +699,13 @@ func connWriteFlaskNetipAddrPort(e *sessionflask.Encoder, v netip.AddrPort) erro
 	return nil
 }
 
-// connWriteFlaskLevel writes a Level in Flask's tagged JSON.
-func connWriteFlaskLevel(e *sessionflask.Encoder, v Level) error {
+// connWriteFlaskNetipPrefix writes a netip.Prefix in Flask's tagged JSON.
+func connWriteFlaskNetipPrefix(e *sessionflask.Encoder, v netip.Prefix) error {
 	b, err := v.MarshalText()
 	if err != nil {
 		return err
 	}
 	e.StringValue(string(b))
-	return nil
-}
-
-// connWriteFlaskBlob writes a Blob in Flask's tagged JSON.
-func connWriteFlaskBlob(e *sessionflask.Encoder, v Blob) error {
-	b, err := v.MarshalJSON()
-	if err != nil {
-		return err
-	}
-	e.JSONValue(b)
 	return nil
 }
 

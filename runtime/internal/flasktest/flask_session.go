@@ -878,43 +878,17 @@ func (s *FlaskSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *FlaskSession) encodeFlask(e *sessionflask.Encoder) error {
-	if s.has[0] {
-		e.String("value", s.data.Value)
-	}
-	if s.has[1] {
-		e.Int("testing", int64(s.data.Testing))
-	}
 	if s.has[2] {
 		e.Int("a", int64(s.data.A))
-	}
-	if s.has[3] {
-		e.String("test", s.data.Test)
-	}
-	if s.has[4] {
-		e.Int("foo", int64(s.data.Foo))
-	}
-	if s.has[5] {
-		e.Int("user_id", int64(s.data.UserID))
-	}
-	if s.has[6] {
-		sessionflask.Ints(e, "t", s.data.Tuple)
 	}
 	if s.has[7] {
 		e.Bytes("b", s.data.Bytes)
 	}
-	if s.has[8] {
-		e.String("m", s.data.Markup)
-	}
-	if s.has[9] {
-		e.String("u", s.data.UUID)
-	}
 	if s.has[10] {
 		e.Time("d", s.data.Date)
-	}
-	if s.has[11] {
-		e.String("t_tag", s.data.TTag)
 	}
 	if s.has[12] {
 		e.String("di_t_tag", s.data.DiTTag)
@@ -922,8 +896,35 @@ func (s *FlaskSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[13] {
 		e.String("di_tag", s.data.DiTag)
 	}
+	if s.has[4] {
+		e.Int("foo", int64(s.data.Foo))
+	}
+	if s.has[8] {
+		e.String("m", s.data.Markup)
+	}
+	if s.has[6] {
+		sessionflask.Ints(e, "t", s.data.Tuple)
+	}
+	if s.has[11] {
+		e.String("t_tag", s.data.TTag)
+	}
+	if s.has[3] {
+		e.String("test", s.data.Test)
+	}
 	if s.has[14] {
 		e.Int("test_int", int64(s.data.Counter))
+	}
+	if s.has[1] {
+		e.Int("testing", int64(s.data.Testing))
+	}
+	if s.has[9] {
+		e.String("u", s.data.UUID)
+	}
+	if s.has[5] {
+		e.Int("user_id", int64(s.data.UserID))
+	}
+	if s.has[0] {
+		e.String("value", s.data.Value)
 	}
 	return nil
 }
