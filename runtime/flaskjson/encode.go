@@ -211,6 +211,7 @@ func (e *Encoder) JSONValue(raw []byte) {
 	if e.raw == nil {
 		e.raw = &Parser{plain: true}
 	}
+	defer e.raw.Reset() // a pooled encoder keeps no input alive
 	v, err := e.raw.Parse(raw)
 	if err != nil {
 		e.fail(fmt.Errorf("flaskjson: a value's JSON: %w", err))

@@ -60,8 +60,12 @@
 // A nil and an empty slice are both written [] (and a map {}): Flask sees an
 // empty list; both read back as nil, as the wire format reads them. A
 // [16]byte is a UUID when its type's name ends in "UUID" (uuid.UUID,
-// UserUUID): it is written " u"; any other [N]byte is written " b", and
-// every [16]byte reads either.
+// UserUUID): it is written " u" from its bytes, even when the type marshals
+// itself; any other [N]byte is written " b", and every [16]byte reads
+// either (a UUID type that marshals itself also reads its text or JSON). A
+// time.Time crosses as a datetime: in UTC, whole seconds, and only for the
+// years 1 to 9999 that Python's datetime holds (Python also reads a year
+// below 100 as 19xx or 20xx).
 package flaskjson
 
 import (
