@@ -324,12 +324,14 @@ func emitFlaskCodec(f *jen.File, m *model, c *codec) {
 			c.flaskReadEntry(fd.shape, jen.Id("d"), assign, func(err jen.Code) jen.Code { return jen.Return(err) }),
 		))
 	}
-	doc(f, "decodeFlaskMember reads the member of Flask's session object with that key into the field with that key. Other keys are ignored: they are the Flask app's, or belong to fields removed since the cookie was written.")
-	body := []jen.Code{}
+	doc(f, "decodeFlaskMember reads the member of Flask's session object with that key into the field with that key. Any other key is the Flask app's, or a field's removed since the cookie was written: it is reported as unknown, and the runtime keeps it as it came.")
+	var body []jen.Code
 	if len(cases) > 0 {
-		body = append(body, jen.Switch(jen.Id("key")).Block(cases...))
+		cases = append(cases, jen.Default().Block(jen.Return(jen.Qual(flaskPath, "ErrUnknownMember"))))
+		body = append(body, jen.Switch(jen.Id("key")).Block(cases...), jen.Return(jen.Nil()))
+	} else {
+		body = append(body, jen.Return(jen.Qual(flaskPath, "ErrUnknownMember")))
 	}
-	body = append(body, jen.Return(jen.Nil()))
 	f.Func().Params(recv()).Id("decodeFlaskMember").Params(
 		jen.Id("key").String(), jen.Id("d").Qual(flaskPath, "Value"),
 	).Error().Block(body...)

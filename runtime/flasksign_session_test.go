@@ -625,3 +625,47 @@ func TestFlaskVerifiedCache(t *testing.T) {
 		t.Errorf("reported %v; want ErrCookieExpired", errs)
 	}
 }
+
+// A session shared with a Flask app holds the app's own keys (Flask-Login's
+// _user_id and _fresh, Flask-WTF's csrf_token, a tuple, bytes, a nested
+// dict): when Go changes the session and saves it, they go back into the
+// cookie as Flask would write them, so the Flask app keeps its login. A
+// clear drops them, as Flask's session.clear() does.
+func TestFlaskKeepsTheAppsKeys(t *testing.T) {
+	v := loadFlaskVectors(t)
+	si := sharedInterface(t, v, nil)
+	theirs := `"_fresh":true,"_user_id":"42","csrf_token":"abc\u00e9","extra":{" t":[1,{" b":"AAE="}]},"nested":{"a":[{" d":"Wed, 21 Oct 2015 07:28:00 GMT"}],"b":{" di":{" t__":1}}}`
+	in := `{` + theirs + `,"username":"ada"}`
+	cookie := signFlask(v.Key, []byte(in), false, time.Unix(v.Timestamp, 0))
+	s := openCookie(t, si, cookie)
+	if s.Username() != "ada" {
+		t.Fatalf("username %q", s.Username())
+	}
+	s.SetVisits(3)
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	if err := si.SaveSession(w, r, s); err != nil {
+		t.Fatal(err)
+	}
+	var value string
+	for _, c := range w.Result().Cookies() {
+		value = c.Value
+	}
+	got, _ := cookieJSON(t, value)
+	if want := `{` + theirs + `,"username":"ada","visits":3}`; got != want {
+		t.Errorf("saved\n%s\nwant\n%s", got, want)
+	}
+	s = openCookie(t, si, value)
+	s.Clear()
+	s.SetUsername("bob")
+	w = httptest.NewRecorder()
+	if err := si.SaveSession(w, r, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range w.Result().Cookies() {
+		value = c.Value
+	}
+	if got, _ := cookieJSON(t, value); got != `{"username":"bob"}` {
+		t.Errorf("after Clear: %s", got)
+	}
+}

@@ -109,6 +109,7 @@ type opened[S any] struct {
 	status  status // the permanent flags
 	flashes []Flash
 	created int64
+	kept    []keptMember // shared, never changed in place
 }
 
 // An Option configures an Interface beyond its Config: what depends on the
@@ -356,7 +357,7 @@ var errAbsoluteLifetime = errorString("the session is older than AbsoluteLifetim
 // snapshot copies what decoding gave s, for the verified cache.
 func (si *Interface[S]) snapshot(s *S) opened[S] {
 	st := si.codec.State(s)
-	o := opened[S]{session: new(S), status: st.status & (statusPermanentSet | statusPermanent), flashes: slices.Clone(st.flashes), created: st.created}
+	o := opened[S]{session: new(S), status: st.status & (statusPermanentSet | statusPermanent), flashes: slices.Clone(st.flashes), created: st.created, kept: st.flaskKept}
 	si.codec.Copy(o.session, s)
 	return o
 }
@@ -368,6 +369,7 @@ func (si *Interface[S]) restore(s *S, o *opened[S]) {
 	st.status |= o.status
 	st.flashes = slices.Clone(o.flashes)
 	st.created = o.created
+	st.flaskKept = o.kept
 }
 
 func (si *Interface[S]) report(r *http.Request, err error) {

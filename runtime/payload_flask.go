@@ -19,8 +19,11 @@ import (
 //	            [{" t":["message","Hello"]}], as flask.flash stores them
 //
 // The creation time (Config.AbsoluteLifetime) has no key in Flask's
-// sessions and is not written. Members of no field (a Flask app's own
-// keys) are not kept: a session Go saves holds its fields alone.
+// sessions and is not written. Members of no field (a Flask app's own keys,
+// such as Flask-Login's _user_id or Flask-WTF's csrf_token) are kept as
+// they came and written back with the fields, as Flask keeps every key of
+// its session, until the session is cleared: a Go service that saves a
+// shared session never loses what the Flask app put in it.
 type flaskEncoding[S any] struct {
 	codec Codec[S]
 }
@@ -78,6 +81,10 @@ func (fe flaskEncoding[S]) marshal(sc *scratch, s *S) ([]byte, error) {
 	if err := fe.codec.EncodeFlask(s, e); err != nil {
 		return nil, err
 	}
+	for _, m := range st.flaskKept {
+		e.Key(m.key)
+		e.RawValue(m.json)
+	}
 	e.EndObject()
 	if err := e.Err(); err != nil {
 		return nil, err
@@ -116,12 +123,23 @@ func (fe flaskEncoding[S]) unmarshal(_ *scratch, s *S, payload []byte) ([]error,
 		case flaskFlashesKey:
 			decodeFlaskFlashes(st, members.Value())
 		default:
-			if err := fe.codec.DecodeFlaskMember(s, key, members.Value()); err != nil {
+			err := fe.codec.DecodeFlaskMember(s, key, members.Value())
+			switch {
+			case errors.Is(err, flaskjson.ErrUnknownMember):
+				st.flaskKept = append(st.flaskKept, keptMember{key: key, json: members.Value().AppendTagged(nil)})
+			case err != nil:
 				dropped = append(dropped, &FieldError{Key: key, Err: err})
 			}
 		}
 	}
 	return dropped, nil
+}
+
+// keptMember is a member of a Flask session that no field reads, as Flask
+// writes it; it goes back into the cookie as it came.
+type keptMember struct {
+	key  string
+	json []byte
 }
 
 var errFlaskNotObject = errors.New("sessiongen: the Flask session's JSON is not an object")

@@ -37,6 +37,10 @@ type State struct {
 	popped  bool      // Flashes was called during this request
 	created int64     // Unix seconds the session began, with Config.AbsoluteLifetime; 0: not yet saved
 	rec     *storeRef // a server-side session's record; nil for cookies and new sessions
+	// flaskKept holds the members of a Flask-format session that no field
+	// reads (a Flask app's own keys), written back as they came. Never
+	// changed in place: a verified-cache entry shares it.
+	flaskKept []keptMember
 	// loader opens the session on first use, for storage whose loading
 	// costs a round trip (a Store): a request that never touches its
 	// session never pays it. nil once loaded, and for cookies.
@@ -165,11 +169,14 @@ func (s *State) Clear() {
 	}
 	s.status &^= statusPermanentSet | statusPermanent
 	s.flashes = nil
-	s.created = 0 // what is stored next is a new session
+	s.flaskKept = nil // Flask's clear() drops the app's keys too
+	s.created = 0     // what is stored next is a new session
 }
 
 // empty reports whether the metadata alone would keep the session.
-func (s *State) empty() bool { return !s.has(statusPermanentSet) && len(s.flashes) == 0 }
+func (s *State) empty() bool {
+	return !s.has(statusPermanentSet) && len(s.flashes) == 0 && len(s.flaskKept) == 0
+}
 
 // Flash stores a message under a category for a later request to show.
 func (s *State) Flash(category, message string) {

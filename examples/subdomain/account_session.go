@@ -267,8 +267,9 @@ func (s *AccountSession) encodeFlask(e *sessionflask.Encoder) error {
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *AccountSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "user_id":
@@ -283,6 +284,8 @@ func (s *AccountSession) decodeFlaskMember(key string, d sessionflask.Value) err
 			return err
 		}
 		s.data.Name, s.has[1] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

@@ -495,8 +495,9 @@ func settingsWriteFlaskStruct1(e *sessionflask.Encoder, v struct {
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *SettingsSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "display":
@@ -511,6 +512,8 @@ func (s *SettingsSession) decodeFlaskMember(key string, d sessionflask.Value) er
 			return err
 		}
 		s.data.Alerts, s.has[1] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

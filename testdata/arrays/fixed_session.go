@@ -851,8 +851,9 @@ func fixedWriteFlaskArray5OfFloat64(e *sessionflask.Encoder, v [5]float64) error
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *FixedSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "id":
@@ -897,6 +898,8 @@ func (s *FixedSession) decodeFlaskMember(key string, d sessionflask.Value) error
 			return err
 		}
 		s.data.IDs, s.has[6] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

@@ -339,8 +339,9 @@ func (s *CartSession) encodeFlask(e *sessionflask.Encoder) error {
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *CartSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "items":
@@ -361,6 +362,8 @@ func (s *CartSession) decodeFlaskMember(key string, d sessionflask.Value) error 
 			return err
 		}
 		s.data.Total, s.has[2] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

@@ -167,10 +167,11 @@ func (s *NothingSession) encodeFlask(e *sessionflask.Encoder) error {
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *NothingSession) decodeFlaskMember(key string, d sessionflask.Value) error {
-	return nil
+	return sessionflask.ErrUnknownMember
 }
 
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.

@@ -918,8 +918,9 @@ func sharedWriteFlaskUUID(e *sessionflask.Encoder, v UUID) error {
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *SharedSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "username":
@@ -988,6 +989,8 @@ func (s *SharedSession) decodeFlaskMember(key string, d sessionflask.Value) erro
 			return err
 		}
 		s.data.Note, s.has[10] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

@@ -1322,8 +1322,9 @@ func indexWriteFlaskMapOfLangToString(e *sessionflask.Encoder, v map[Lang]string
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *IndexSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "counts":
@@ -1368,6 +1369,8 @@ func (s *IndexSession) decodeFlaskMember(key string, d sessionflask.Value) error
 			return err
 		}
 		s.data.Optional, s.has[6] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

@@ -2025,8 +2025,9 @@ func profileWriteFlaskMapOfStringToTimeTime(e *sessionflask.Encoder, v map[strin
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *ProfileSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "home":
@@ -2123,6 +2124,8 @@ func (s *ProfileSession) decodeFlaskMember(key string, d sessionflask.Value) err
 			return err
 		}
 		s.data.Friends, s.has[14] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

@@ -910,8 +910,9 @@ func optWriteFlaskPtrToBool(e *sessionflask.Encoder, v *bool) error {
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *OptSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "count":
@@ -958,6 +959,8 @@ func (s *OptSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 			return err
 		}
 		s.data.ByKey, s.has[5] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

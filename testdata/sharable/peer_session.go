@@ -570,8 +570,9 @@ func peerWriteFlaskNetipAddrPort(e *sessionflask.Encoder, v netip.AddrPort) erro
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *PeerSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "addr":
@@ -598,6 +599,8 @@ func (s *PeerSession) decodeFlaskMember(key string, d sessionflask.Value) error 
 			return err
 		}
 		s.data.Port, s.has[3] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

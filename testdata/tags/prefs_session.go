@@ -521,8 +521,9 @@ func (s *PrefsSession) encodeFlask(e *sessionflask.Encoder) error {
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *PrefsSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "user_id":
@@ -567,6 +568,8 @@ func (s *PrefsSession) decodeFlaskMember(key string, d sessionflask.Value) error
 			return err
 		}
 		s.data.ÜberMode, s.has[6] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }

@@ -710,8 +710,9 @@ func connWriteFlaskNetipPrefix(e *sessionflask.Encoder, v netip.Prefix) error {
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *ConnSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "addr":
@@ -750,6 +751,8 @@ func (s *ConnSession) decodeFlaskMember(key string, d sessionflask.Value) error 
 			return err
 		}
 		s.data.secret, s.has[5] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }
