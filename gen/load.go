@@ -2,6 +2,7 @@ package gen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -19,6 +20,12 @@ type Config struct {
 	// Dir is the directory the packages are loaded from; empty means the
 	// current directory.
 	Dir string
+	// RelativeTo is the directory the file names of the positions in
+	// errors are relative to, when the file is below it; empty means Dir.
+	// cmd/sessiongen gives the module's root under go generate, which runs
+	// it in the package's folder while the user's terminal is (usually) at
+	// the root, so that auth/visitor.go:6:2 can be clicked there.
+	RelativeTo string
 	// Patterns are the packages to load, as for go build; empty means ".".
 	Patterns []string
 	// Types are the names of the structs to generate sessions for.
@@ -70,6 +77,12 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sessiongen: %w", err)
 	}
+	base := dir
+	if cfg.RelativeTo != "" {
+		if base, err = filepath.Abs(cfg.RelativeTo); err != nil {
+			return nil, fmt.Errorf("sessiongen: %w", err)
+		}
+	}
 	patterns := cfg.Patterns
 	if len(patterns) == 0 {
 		patterns = []string{"."}
@@ -92,6 +105,7 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 	}
 
 	var errs ErrorList
+	var missing []error
 	var files []File
 	for _, name := range cfg.Types {
 		found := false
@@ -105,23 +119,31 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 			if spec == nil {
 				continue
 			}
-			m := buildModel(obj, spec, pkg.Fset, dir, &errs)
+			// Every check runs, whatever the others found, so that one run
+			// reports every problem of the struct.
+			before := len(errs)
+			m := buildModel(obj, spec, pkg.Fset, base, pkg.TypeErrors, &errs)
 			if m == nil {
 				continue
 			}
 			m.buildConstraint = buildConstraint(pkg, obj)
-			checkTypeNames(m, pkg.Fset, dir, &errs)
-			if len(errs) > 0 {
-				continue
-			}
+			checkTypeNames(m, pkg.Fset, base, &errs)
+			// The names the file declares are known once it is emitted; a
+			// refused struct's is emitted without its refused fields.
 			content, err := emit(m, inv)
 			if err != nil {
+				if len(errs) > before {
+					continue
+				}
 				return nil, fmt.Errorf("sessiongen: generating %s: %w", name, err)
 			}
-			if err := checkPackageNames(pkg, m, content, dir, &errs); err != nil {
+			if err := checkPackageNames(pkg, m, content, base, &errs); err != nil {
+				if len(errs) > before {
+					continue
+				}
 				return nil, fmt.Errorf("sessiongen: generating %s: %w", name, err)
 			}
-			if len(errs) > 0 {
+			if len(errs) > before {
 				continue
 			}
 			path := filepath.Join(filepath.Dir(pkg.Fset.Position(obj.Pos()).Filename), strings.ToLower(name)+"_session.go")
@@ -134,16 +156,22 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 			files = append(files, File{Path: path, Type: name, Content: content})
 		}
 		if !found {
-			if e := declaredInTest(name, pkgs, dir); e != nil {
+			if e := declaredInTest(name, pkgs, base); e != nil {
 				errs = append(errs, e)
 				continue
 			}
-			return nil, notFound(name, patterns, pkgs)
+			missing = append(missing, notFound(name, patterns, pkgs))
 		}
 	}
+	if len(missing) > 0 {
+		// Types not found come first; the problems of those found follow.
+		if len(errs) > 0 {
+			missing = append(missing, errs.sorted())
+		}
+		return nil, errors.Join(missing...)
+	}
 	if len(errs) > 0 {
-		errs.sort()
-		return nil, errs
+		return nil, errs.sorted()
 	}
 	return files, nil
 }
