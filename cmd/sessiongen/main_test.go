@@ -225,6 +225,41 @@ func TestTypeNotFound(t *testing.T) {
 	}
 }
 
+// A -type that names no struct suggests the closest one: the same name but
+// for case first, then one at most two edits away; a name that is a
+// function or a variable says so.
+func TestTypeNotFoundSuggests(t *testing.T) {
+	module(t, userV1+`
+// Bad is a struct.
+type Bad struct{ A int }
+
+// Visitor is a struct.
+type Visitor struct{ B int }
+
+// Badges is a struct further from "bad" than Bad is.
+type Badges struct{ C int }
+
+func Handler() {}
+
+var Sessions = 1
+`)
+	for typ, want := range map[string]string{
+		"bad":      "sessiongen: type bad not found in package m; did you mean Bad?",
+		"BAD":      "sessiongen: type BAD not found in package m; did you mean Bad?",
+		"Vistor":   "sessiongen: type Vistor not found in package m; did you mean Visitor?",
+		"visiters": "sessiongen: type visiters not found in package m; did you mean Visitor?",
+		"Usr":      "sessiongen: type Usr not found in package m; did you mean User?",
+		"Account":  "sessiongen: type Account not found in package m (it must be a struct declared at package level in a non-test file)",
+		"Handler":  "sessiongen: type Handler not found in package m: Handler is a function, not a struct type",
+		"Sessions": "sessiongen: type Sessions not found in package m: Sessions is a variable, not a struct type",
+	} {
+		code, _, stderr := sessiongen("-type=" + typ)
+		if code != exitFail || strings.TrimSpace(stderr) != want {
+			t.Errorf("-type=%s: exit %d, %q; want %q", typ, code, stderr, want)
+		}
+	}
+}
+
 // -check with no -type checks every generated file of the tree and lists
 // each stale one.
 func TestCheckTree(t *testing.T) {
