@@ -94,6 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Output:     opts.output,
 		Tags:       opts.tags,
 		Invocation: opts.invocation(),
+		RelativeTo: positionBase(),
 	}
 	// From go:generate, $GOFILE names the file with the directive: load its
 	// directory's package, which is the current directory.
@@ -210,6 +211,39 @@ func staleness(old []byte, readErr error, want []byte) string {
 		return "stale at " + d
 	}
 	return "stale"
+}
+
+// positionBase returns the folder the positions of refusals are relative
+// to: where the user's terminal is, so that a click opens the file. That
+// is the working directory, as the go command prints paths, except under
+// go generate: it runs sessiongen in the package's folder, while the user
+// typed go generate ./... at the module's root; there it is that root
+// (auth/visitor.go:6:2), when a go.mod is found above.
+func positionBase() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	if os.Getenv("GOFILE") != "" && os.Getenv("GOPACKAGE") != "" { // set by go generate
+		if root := moduleRoot(wd); root != "" {
+			return root
+		}
+	}
+	return wd
+}
+
+// moduleRoot returns the folder of the go.mod that dir is in, or "".
+func moduleRoot(dir string) string {
+	for {
+		if st, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil && !st.IsDir() {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 func relative(path string) string {

@@ -200,6 +200,47 @@ type User struct {
 	}
 }
 
+// Positions are clickable where the user's terminal is: relative to the
+// working directory when sessiongen is run by hand, as the go command
+// prints them, and to the module's root under go generate, which runs
+// sessiongen in the package's folder while the user typed go generate
+// ./... at the root. -check from the root says the same.
+func TestPositionsRelativeToModuleRoot(t *testing.T) {
+	dir := module(t, "package m\n")
+	auth := filepath.Join(dir, "auth")
+	if err := os.Mkdir(auth, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	good := "package auth\n\n// E is the session.\ntype E struct {\n\tName string\n\tPrefs map[string]string\n}\n"
+	write(t, filepath.Join(auth, "e.go"), good)
+	if code, _, stderr := sessiongen("-type=E", "./auth"); code != exitOK {
+		t.Fatalf("generate: %s", stderr)
+	}
+	write(t, filepath.Join(auth, "e.go"), strings.Replace(good, "map[string]string", "map[int]string", 1))
+	want := func(name, stderr, pos string) {
+		t.Helper()
+		if !strings.HasPrefix(stderr, pos+": field Prefs: type map[int]string is not supported") {
+			t.Errorf("%s: stderr %q; want it to start with %s", name, stderr, pos)
+		}
+	}
+
+	_, _, stderr := sessiongen("-type=E", "./auth")
+	want("from the root", stderr, filepath.Join("auth", "e.go")+":6:2")
+	_, _, stderr = sessiongen("-check")
+	want("-check from the root", stderr, filepath.Join("auth", "e.go")+":6:2")
+
+	t.Chdir(auth)
+	_, _, stderr = sessiongen("-type=E")
+	want("by hand in the package's folder", stderr, "e.go:6:2")
+
+	// What go generate sets (and PWD is the package's folder).
+	t.Setenv("GOFILE", "e.go")
+	t.Setenv("GOLINE", "3")
+	t.Setenv("GOPACKAGE", "auth")
+	_, _, stderr = sessiongen("-type=E")
+	want("under go generate", stderr, filepath.Join("auth", "e.go")+":6:2")
+}
+
 // A stale generated file that no longer compiles (the struct lost a field)
 // does not stop regeneration.
 func TestRegenerateOverBrokenOutput(t *testing.T) {
