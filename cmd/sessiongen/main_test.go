@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -64,6 +65,41 @@ func TestUsageErrors(t *testing.T) {
 		if lines := strings.Count(strings.TrimSpace(stderr), "\n") + 1; lines != 1 || !strings.HasPrefix(stderr, "sessiongen: ") {
 			t.Errorf("%v: want a one-line message, got %q", args, stderr)
 		}
+	}
+}
+
+// -h, -help and --help print the whole manual to stdout and exit 0: the
+// synopsis, every flag, the go:generate line, what is generated, -check,
+// the exit codes and the README. Usage errors stay short, on stderr, exit 2.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"--help"}, {"-type=User", "-h"}} {
+		code, stdout, stderr := sessiongen(args...)
+		if code != exitOK || stderr != "" {
+			t.Errorf("%v: exit %d, stderr %q; want 0 and nothing", args, code, stderr)
+		}
+		if stdout != manual {
+			t.Errorf("%v: stdout is not the manual:\n%s", args, stdout)
+		}
+	}
+	newFlagSet(&options{}).VisitAll(func(f *flag.Flag) {
+		if !regexp.MustCompile(`(?m)^\t-` + f.Name + `\b`).MatchString(manual) {
+			t.Errorf("the manual does not describe -%s", f.Name)
+		}
+	})
+	for _, want := range []string{
+		"Usage:", "\tsessiongen -type=T", "\tsessiongen -check", "-h, -help",
+		"//go:generate go tool sessiongen -type=Visitor", "go generate ./...", "go mod tidy",
+		"go get -tool github.com/sessiongen/sessiongen/cmd/sessiongen",
+		"t_session.go", "NewTInterface", "TFrom", "NewTContext", "TSession",
+		"Exit status:", "\t0  ", "\t1  ", "\t2  ", "README",
+	} {
+		if !strings.Contains(manual, want) {
+			t.Errorf("the manual lacks %q", want)
+		}
+	}
+	code, stdout, stderr := sessiongen("-nosuchflag")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "sessiongen -h") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("usage error: exit %d, stdout %q, stderr %q; want 2 and one line pointing to -h", code, stdout, stderr)
 	}
 }
 
