@@ -42,6 +42,7 @@ func emit(m *model, invocation string) ([]byte, error) {
 	}
 
 	c := newCodec(m, imps)
+	emitGuard(f, m)
 	emitAPI(f, m)
 	emitSessionType(f, m)
 	emitSessionMethods(f, m)
@@ -50,7 +51,6 @@ func emit(m *model, invocation string) ([]byte, error) {
 		c.emitHelpers(f)
 	}
 	emitCodec(f, m, c)
-	emitGuard(f, m)
 
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
@@ -332,20 +332,31 @@ func qualified(obj *types.TypeName) *jen.Statement {
 	return jen.Qual(obj.Pkg().Path(), obj.Name())
 }
 
-// emitGuard emits a function that fails to compile when the struct's fields
-// no longer have the types this file was generated for.
+// emitGuard emits, first in the file, a function that fails to compile
+// when the struct's fields no longer have the types this file was generated
+// for. Its variable is named so that each error says what to do, and is the
+// file's first (compilers report errors in the order of the file):
+//
+//	visitor_session.go:12:18: cannot use &_sessiongen_Visitor_changed_run_go_generate.Visits (value of type *string) as *int value in variable declaration
+//
+// A pointer to each field checks that its type is the same, not only
+// assignable (a []string field that became a named slice type is caught).
 func emitGuard(f *jen.File, m *model) {
-	body := []jen.Code{
-		jen.Comment(fmt.Sprintf("An error here means %s changed since this file was generated: run \"go generate\" again.", m.name)),
-		jen.Var().Id("x").Id(m.name),
-	}
+	v := guardName(m)
+	doc(f, "If %s changes, this function stops compiling, with errors that name %s: this file was generated for %s as it was then. Run \"go generate\" again.", m.name, v, m.name)
+	body := []jen.Code{jen.Var().Id(v).Id(m.name)}
 	for _, fd := range m.fields {
-		body = append(body, jen.Var().Id("_").Add(typeCode(fd.typ)).Op("=").Id("x").Dot(fd.name))
+		body = append(body, jen.Var().Id("_").Op("*").Add(typeCode(fd.typ)).Op("=").Op("&").Id(v).Dot(fd.name))
 	}
 	if len(m.fields) == 0 {
-		body = append(body, jen.Id("_").Op("=").Id("x"))
+		body = append(body, jen.Id("_").Op("=").Id(v))
 	}
 	f.Func().Id("_").Params().Block(body...)
+}
+
+// guardName is the variable of the guard, which compile errors name.
+func guardName(m *model) string {
+	return "_sessiongen_" + m.name + "_changed_run_go_generate"
 }
 
 // typeString spells t fully qualified, for comparisons.

@@ -10,6 +10,21 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Settings changes, this function stops compiling, with errors that name
+// _sessiongen_Settings_changed_run_go_generate: this file was generated for
+// Settings as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Settings_changed_run_go_generate Settings
+	var _ *struct {
+		Theme string `session:"theme"`
+		Size  int
+	} = &_sessiongen_Settings_changed_run_go_generate.Display
+	var _ *[]struct {
+		Kind string
+		On   bool
+	} = &_sessiongen_Settings_changed_run_go_generate.Alerts
+}
+
 // SettingsConfig configures a SettingsInterface: keys, cookie attributes,
 // lifetime. Its zero value, given a SecretKey, has secure defaults. It is the
 // runtime package's Config: see the sessiongen README, or go doc
@@ -454,17 +469,4 @@ var settingsCodec = sessionruntime.Codec[SettingsSession]{
 	State: func(s *SettingsSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Settings changed since this file was generated: run "go generate" again.
-	var x Settings
-	var _ struct {
-		Theme string `session:"theme"`
-		Size  int
-	} = x.Display
-	var _ []struct {
-		Kind string
-		On   bool
-	} = x.Alerts
 }

@@ -10,6 +10,20 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Fixed changes, this function stops compiling, with errors that name
+// _sessiongen_Fixed_changed_run_go_generate: this file was generated for Fixed as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Fixed_changed_run_go_generate Fixed
+	var _ *UUID = &_sessiongen_Fixed_changed_run_go_generate.ID
+	var _ *[32]byte = &_sessiongen_Fixed_changed_run_go_generate.Hash
+	var _ *[3]uint8 = &_sessiongen_Fixed_changed_run_go_generate.RGB
+	var _ *[5]float64 = &_sessiongen_Fixed_changed_run_go_generate.Scores
+	var _ *[2]string = &_sessiongen_Fixed_changed_run_go_generate.Names
+	var _ *[2][2]int = &_sessiongen_Fixed_changed_run_go_generate.Grid
+	var _ *[]UUID = &_sessiongen_Fixed_changed_run_go_generate.IDs
+}
+
 // FixedConfig configures a FixedInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -750,16 +764,4 @@ var fixedCodec = sessionruntime.Codec[FixedSession]{
 	State: func(s *FixedSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Fixed changed since this file was generated: run "go generate" again.
-	var x Fixed
-	var _ UUID = x.ID
-	var _ [32]byte = x.Hash
-	var _ [3]uint8 = x.RGB
-	var _ [5]float64 = x.Scores
-	var _ [2]string = x.Names
-	var _ [2][2]int = x.Grid
-	var _ []UUID = x.IDs
 }

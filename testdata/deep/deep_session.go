@@ -11,6 +11,19 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Deep changes, this function stops compiling, with errors that name
+// _sessiongen_Deep_changed_run_go_generate: this file was generated for Deep as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Deep_changed_run_go_generate Deep
+	var _ *L1 = &_sessiongen_Deep_changed_run_go_generate.Chain
+	var _ *[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int = &_sessiongen_Deep_changed_run_go_generate.Lists
+	var _ **L1 = &_sessiongen_Deep_changed_run_go_generate.Ptr
+	var _ *[]L2 = &_sessiongen_Deep_changed_run_go_generate.Unboxed
+	var _ *[]*L3 = &_sessiongen_Deep_changed_run_go_generate.Boxed
+	var _ *map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string = &_sessiongen_Deep_changed_run_go_generate.Maps
+}
+
 // DeepConfig configures a DeepInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -3715,15 +3728,4 @@ var deepCodec = sessionruntime.Codec[DeepSession]{
 	State: func(s *DeepSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Deep changed since this file was generated: run "go generate" again.
-	var x Deep
-	var _ L1 = x.Chain
-	var _ [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int = x.Lists
-	var _ *L1 = x.Ptr
-	var _ []L2 = x.Unboxed
-	var _ []*L3 = x.Boxed
-	var _ map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string = x.Maps
 }

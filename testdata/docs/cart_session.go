@@ -10,6 +10,16 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Cart changes, this function stops compiling, with errors that name
+// _sessiongen_Cart_changed_run_go_generate: this file was generated for Cart as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Cart_changed_run_go_generate Cart
+	var _ *[]string = &_sessiongen_Cart_changed_run_go_generate.Items
+	var _ *string = &_sessiongen_Cart_changed_run_go_generate.Coupon
+	var _ *int64 = &_sessiongen_Cart_changed_run_go_generate.Total
+}
+
 // CartConfig configures a CartInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -343,12 +353,4 @@ var cartCodec = sessionruntime.Codec[CartSession]{
 	State: func(s *CartSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Cart changed since this file was generated: run "go generate" again.
-	var x Cart
-	var _ []string = x.Items
-	var _ string = x.Coupon
-	var _ int64 = x.Total
 }

@@ -10,6 +10,16 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Outer changes, this function stops compiling, with errors that name
+// _sessiongen_Outer_changed_run_go_generate: this file was generated for Outer as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Outer_changed_run_go_generate Outer
+	var _ *int = &_sessiongen_Outer_changed_run_go_generate.A
+	var _ *time.Duration = &_sessiongen_Outer_changed_run_go_generate.Duration
+	var _ *int = &_sessiongen_Outer_changed_run_go_generate.B
+}
+
 // OuterConfig configures an OuterInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -319,12 +329,4 @@ var outerCodec = sessionruntime.Codec[OuterSession]{
 	State: func(s *OuterSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Outer changed since this file was generated: run "go generate" again.
-	var x Outer
-	var _ int = x.A
-	var _ time.Duration = x.Duration
-	var _ int = x.B
 }

@@ -9,6 +9,14 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Nothing changes, this function stops compiling, with errors that name
+// _sessiongen_Nothing_changed_run_go_generate: this file was generated for Nothing
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Nothing_changed_run_go_generate Nothing
+	_ = _sessiongen_Nothing_changed_run_go_generate
+}
+
 // NothingConfig configures a NothingInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -179,10 +187,4 @@ var nothingCodec = sessionruntime.Codec[NothingSession]{
 	State: func(s *NothingSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Nothing changed since this file was generated: run "go generate" again.
-	var x Nothing
-	_ = x
 }

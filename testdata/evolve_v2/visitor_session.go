@@ -9,6 +9,18 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Visitor changes, this function stops compiling, with errors that name
+// _sessiongen_Visitor_changed_run_go_generate: this file was generated for Visitor
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Visitor_changed_run_go_generate Visitor
+	var _ *string = &_sessiongen_Visitor_changed_run_go_generate.Nick
+	var _ *string = &_sessiongen_Visitor_changed_run_go_generate.FullName
+	var _ *int64 = &_sessiongen_Visitor_changed_run_go_generate.Age
+	var _ *int = &_sessiongen_Visitor_changed_run_go_generate.Score
+	var _ *bool = &_sessiongen_Visitor_changed_run_go_generate.Added
+}
+
 // VisitorConfig configures a VisitorInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -411,14 +423,4 @@ var visitorCodec = sessionruntime.Codec[VisitorSession]{
 	State: func(s *VisitorSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Visitor changed since this file was generated: run "go generate" again.
-	var x Visitor
-	var _ string = x.Nick
-	var _ string = x.FullName
-	var _ int64 = x.Age
-	var _ int = x.Score
-	var _ bool = x.Added
 }

@@ -13,6 +13,22 @@ import (
 	sessionwire2 "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Guest changes, this function stops compiling, with errors that name
+// _sessiongen_Guest_changed_run_go_generate: this file was generated for Guest as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Guest_changed_run_go_generate Guest
+	var _ *sessiontime.Time = &_sessiongen_Guest_changed_run_go_generate.Seen
+	var _ *sessionnetip.Addr = &_sessiongen_Guest_changed_run_go_generate.Addr
+	var _ *[]byte = &_sessiongen_Guest_changed_run_go_generate.Token
+	var _ *map[string]string = &_sessiongen_Guest_changed_run_go_generate.Tags
+	var _ *[]sessionnetip.Addr = &_sessiongen_Guest_changed_run_go_generate.Hops
+	var _ *e = &_sessiongen_Guest_changed_run_go_generate.Level
+	var _ *fn = &_sessiongen_Guest_changed_run_go_generate.Kind
+	var _ *[]message = &_sessiongen_Guest_changed_run_go_generate.Notes
+	var _ *map[string]mark = &_sessiongen_Guest_changed_run_go_generate.Marks
+}
+
 // GuestConfig configures a GuestInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -829,18 +845,4 @@ var guestCodec = sessionruntime2.Codec[GuestSession]{
 	State: func(s *GuestSession) *sessionruntime2.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Guest changed since this file was generated: run "go generate" again.
-	var x Guest
-	var _ sessiontime.Time = x.Seen
-	var _ sessionnetip.Addr = x.Addr
-	var _ []byte = x.Token
-	var _ map[string]string = x.Tags
-	var _ []sessionnetip.Addr = x.Hops
-	var _ e = x.Level
-	var _ fn = x.Kind
-	var _ []message = x.Notes
-	var _ map[string]mark = x.Marks
 }

@@ -9,6 +9,14 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Admin changes, this function stops compiling, with errors that name
+// _sessiongen_Admin_changed_run_go_generate: this file was generated for Admin as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Admin_changed_run_go_generate Admin
+	var _ *string = &_sessiongen_Admin_changed_run_go_generate.Email
+}
+
 // AdminConfig configures an AdminInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -226,10 +234,4 @@ var adminCodec = sessionruntime.Codec[AdminSession]{
 	State: func(s *AdminSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Admin changed since this file was generated: run "go generate" again.
-	var x Admin
-	var _ string = x.Email
 }

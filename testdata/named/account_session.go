@@ -11,6 +11,22 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Account changes, this function stops compiling, with errors that name
+// _sessiongen_Account_changed_run_go_generate: this file was generated for Account
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Account_changed_run_go_generate Account
+	var _ *UserID = &_sessiongen_Account_changed_run_go_generate.ID
+	var _ *Role = &_sessiongen_Account_changed_run_go_generate.Role
+	var _ *[]Role = &_sessiongen_Account_changed_run_go_generate.Roles
+	var _ *Flag = &_sessiongen_Account_changed_run_go_generate.Admin
+	var _ *Blob = &_sessiongen_Account_changed_run_go_generate.Avatar
+	var _ *[]Score = &_sessiongen_Account_changed_run_go_generate.Scores
+	var _ *Name = &_sessiongen_Account_changed_run_go_generate.Display
+	var _ *time.Duration = &_sessiongen_Account_changed_run_go_generate.Timeout
+	var _ *[]UserID = &_sessiongen_Account_changed_run_go_generate.Friends
+}
+
 // AccountConfig configures an AccountInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -666,18 +682,4 @@ var accountCodec = sessionruntime.Codec[AccountSession]{
 	State: func(s *AccountSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Account changed since this file was generated: run "go generate" again.
-	var x Account
-	var _ UserID = x.ID
-	var _ Role = x.Role
-	var _ []Role = x.Roles
-	var _ Flag = x.Admin
-	var _ Blob = x.Avatar
-	var _ []Score = x.Scores
-	var _ Name = x.Display
-	var _ time.Duration = x.Timeout
-	var _ []UserID = x.Friends
 }

@@ -13,6 +13,31 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Profile changes, this function stops compiling, with errors that name
+// _sessiongen_Profile_changed_run_go_generate: this file was generated for Profile
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Profile_changed_run_go_generate Profile
+	var _ *Address = &_sessiongen_Profile_changed_run_go_generate.Home
+	var _ **Address = &_sessiongen_Profile_changed_run_go_generate.Work
+	var _ *[]Item = &_sessiongen_Profile_changed_run_go_generate.Cart
+	var _ *map[Role]bool = &_sessiongen_Profile_changed_run_go_generate.Grants
+	var _ *map[string][]int = &_sessiongen_Profile_changed_run_go_generate.Scores
+	var _ *[16]byte = &_sessiongen_Profile_changed_run_go_generate.ID
+	var _ *[4]int = &_sessiongen_Profile_changed_run_go_generate.Last4
+	var _ *netip.Addr = &_sessiongen_Profile_changed_run_go_generate.IP
+	var _ *map[string]time.Time = &_sessiongen_Profile_changed_run_go_generate.Seen
+	var _ *struct {
+		Theme string
+		Font  int
+	} = &_sessiongen_Profile_changed_run_go_generate.Prefs
+	var _ **int = &_sessiongen_Profile_changed_run_go_generate.Maybe
+	var _ *[]*string = &_sessiongen_Profile_changed_run_go_generate.Ptrs
+	var _ *Raw = &_sessiongen_Profile_changed_run_go_generate.Extra
+	var _ *[][]int = &_sessiongen_Profile_changed_run_go_generate.Matrix
+	var _ *[]Address = &_sessiongen_Profile_changed_run_go_generate.Friends
+}
+
 // ProfileConfig configures a ProfileInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -1747,27 +1772,4 @@ var profileCodec = sessionruntime.Codec[ProfileSession]{
 	State: func(s *ProfileSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Profile changed since this file was generated: run "go generate" again.
-	var x Profile
-	var _ Address = x.Home
-	var _ *Address = x.Work
-	var _ []Item = x.Cart
-	var _ map[Role]bool = x.Grants
-	var _ map[string][]int = x.Scores
-	var _ [16]byte = x.ID
-	var _ [4]int = x.Last4
-	var _ netip.Addr = x.IP
-	var _ map[string]time.Time = x.Seen
-	var _ struct {
-		Theme string
-		Font  int
-	} = x.Prefs
-	var _ *int = x.Maybe
-	var _ []*string = x.Ptrs
-	var _ Raw = x.Extra
-	var _ [][]int = x.Matrix
-	var _ []Address = x.Friends
 }

@@ -11,6 +11,19 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Opt changes, this function stops compiling, with errors that name
+// _sessiongen_Opt_changed_run_go_generate: this file was generated for Opt as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Opt_changed_run_go_generate Opt
+	var _ **int = &_sessiongen_Opt_changed_run_go_generate.Count
+	var _ **string = &_sessiongen_Opt_changed_run_go_generate.Name
+	var _ **Point = &_sessiongen_Opt_changed_run_go_generate.Where
+	var _ *[]*Point = &_sessiongen_Opt_changed_run_go_generate.Many
+	var _ ***bool = &_sessiongen_Opt_changed_run_go_generate.Nested
+	var _ *map[string]*int = &_sessiongen_Opt_changed_run_go_generate.ByKey
+}
+
 // OptConfig configures an OptInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -820,15 +833,4 @@ var optCodec = sessionruntime.Codec[OptSession]{
 	State: func(s *OptSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Opt changed since this file was generated: run "go generate" again.
-	var x Opt
-	var _ *int = x.Count
-	var _ *string = x.Name
-	var _ *Point = x.Where
-	var _ []*Point = x.Many
-	var _ **bool = x.Nested
-	var _ map[string]*int = x.ByKey
 }

@@ -11,6 +11,17 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Peer changes, this function stops compiling, with errors that name
+// _sessiongen_Peer_changed_run_go_generate: this file was generated for Peer as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Peer_changed_run_go_generate Peer
+	var _ *netip.Addr = &_sessiongen_Peer_changed_run_go_generate.Addr
+	var _ *netip.Prefix = &_sessiongen_Peer_changed_run_go_generate.Prefix
+	var _ *[]netip.AddrPort = &_sessiongen_Peer_changed_run_go_generate.Via
+	var _ *Port = &_sessiongen_Peer_changed_run_go_generate.Port
+}
+
 // PeerConfig configures a PeerInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -506,13 +517,4 @@ var peerCodec = sessionruntime.Codec[PeerSession]{
 	State: func(s *PeerSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Peer changed since this file was generated: run "go generate" again.
-	var x Peer
-	var _ netip.Addr = x.Addr
-	var _ netip.Prefix = x.Prefix
-	var _ []netip.AddrPort = x.Via
-	var _ Port = x.Port
 }

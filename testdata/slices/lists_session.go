@@ -11,6 +11,23 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Lists changes, this function stops compiling, with errors that name
+// _sessiongen_Lists_changed_run_go_generate: this file was generated for Lists as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Lists_changed_run_go_generate Lists
+	var _ *[]string = &_sessiongen_Lists_changed_run_go_generate.Strings
+	var _ *[]bool = &_sessiongen_Lists_changed_run_go_generate.Bools
+	var _ *[]int = &_sessiongen_Lists_changed_run_go_generate.Ints
+	var _ *[]int8 = &_sessiongen_Lists_changed_run_go_generate.Int8s
+	var _ *[]uint64 = &_sessiongen_Lists_changed_run_go_generate.Uint64s
+	var _ *[]float64 = &_sessiongen_Lists_changed_run_go_generate.Floats
+	var _ *[]float32 = &_sessiongen_Lists_changed_run_go_generate.Float32s
+	var _ *[][]byte = &_sessiongen_Lists_changed_run_go_generate.Blobs
+	var _ *[]time.Time = &_sessiongen_Lists_changed_run_go_generate.Times
+	var _ *[]time.Duration = &_sessiongen_Lists_changed_run_go_generate.Durations
+}
+
 // ListsConfig configures a ListsInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -871,19 +888,4 @@ var listsCodec = sessionruntime.Codec[ListsSession]{
 	State: func(s *ListsSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Lists changed since this file was generated: run "go generate" again.
-	var x Lists
-	var _ []string = x.Strings
-	var _ []bool = x.Bools
-	var _ []int = x.Ints
-	var _ []int8 = x.Int8s
-	var _ []uint64 = x.Uint64s
-	var _ []float64 = x.Floats
-	var _ []float32 = x.Float32s
-	var _ [][]byte = x.Blobs
-	var _ []time.Time = x.Times
-	var _ []time.Duration = x.Durations
 }

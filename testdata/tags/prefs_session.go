@@ -9,6 +9,20 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Prefs changes, this function stops compiling, with errors that name
+// _sessiongen_Prefs_changed_run_go_generate: this file was generated for Prefs as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Prefs_changed_run_go_generate Prefs
+	var _ *int64 = &_sessiongen_Prefs_changed_run_go_generate.UserID
+	var _ *string = &_sessiongen_Prefs_changed_run_go_generate.HTTPServer
+	var _ *string = &_sessiongen_Prefs_changed_run_go_generate.Theme
+	var _ *string = &_sessiongen_Prefs_changed_run_go_generate.Lang
+	var _ *string = &_sessiongen_Prefs_changed_run_go_generate.csrfToken
+	var _ *int = &_sessiongen_Prefs_changed_run_go_generate.Version2
+	var _ *bool = &_sessiongen_Prefs_changed_run_go_generate.ÜberMode
+}
+
 // PrefsConfig configures a PrefsInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -512,16 +526,4 @@ var prefsCodec = sessionruntime.Codec[PrefsSession]{
 	State: func(s *PrefsSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Prefs changed since this file was generated: run "go generate" again.
-	var x Prefs
-	var _ int64 = x.UserID
-	var _ string = x.HTTPServer
-	var _ string = x.Theme
-	var _ string = x.Lang
-	var _ string = x.csrfToken
-	var _ int = x.Version2
-	var _ bool = x.ÜberMode
 }

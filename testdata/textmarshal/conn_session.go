@@ -11,6 +11,19 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Conn changes, this function stops compiling, with errors that name
+// _sessiongen_Conn_changed_run_go_generate: this file was generated for Conn as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Conn_changed_run_go_generate Conn
+	var _ *netip.Addr = &_sessiongen_Conn_changed_run_go_generate.Addr
+	var _ *netip.Prefix = &_sessiongen_Conn_changed_run_go_generate.Prefix
+	var _ *[]netip.AddrPort = &_sessiongen_Conn_changed_run_go_generate.Peers
+	var _ *Level = &_sessiongen_Conn_changed_run_go_generate.Level
+	var _ *Blob = &_sessiongen_Conn_changed_run_go_generate.Payload
+	var _ *string = &_sessiongen_Conn_changed_run_go_generate.secret
+}
+
 // ConnConfig configures a ConnInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -621,15 +634,4 @@ var connCodec = sessionruntime.Codec[ConnSession]{
 	State: func(s *ConnSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Conn changed since this file was generated: run "go generate" again.
-	var x Conn
-	var _ netip.Addr = x.Addr
-	var _ netip.Prefix = x.Prefix
-	var _ []netip.AddrPort = x.Peers
-	var _ Level = x.Level
-	var _ Blob = x.Payload
-	var _ string = x.secret
 }
