@@ -161,10 +161,44 @@ func emitAPI(f *jen.File, m *model) {
 		jen.Return(rt("ConfigFromEnv").Call()),
 	)
 
-	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through %s's Middleware: a handler served without it.", m.fromFunc, m.name, withArticle(m.interfaceType))
+	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through %s's Middleware: a handler served without it. A handler test can give the request a session without the middleware with %s.", m.fromFunc, m.name, withArticle(m.interfaceType), m.newContextFunc)
 	f.Func().Id(m.fromFunc).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.sessionType).Block(
 		jen.Return(rt("MustFrom").Index(jen.Id(m.sessionType)).Call(jen.Id("ctx"), jen.Lit(m.name))),
 	)
+
+	doc(f, "%s returns a copy of ctx that carries s, where %s finds it: for testing a handler without the middleware. A zero %s is an empty session, ready to use:", m.newContextFunc, m.fromFunc, m.sessionType)
+	f.Comment("")
+	f.Comment("\tvar s " + m.sessionType)
+	f.Comment("\t" + exampleWrite(m))
+	f.Comment("\thandler.ServeHTTP(w, r.WithContext(" + m.newContextFunc + "(r.Context(), &s)))")
+	f.Comment("")
+	doc(f, "Nothing is saved: the handler's changes stay in s for the test to read. An end-to-end test starts from a given session with the cookie %s's Cookie method returns for it.", withArticle(m.interfaceType))
+	f.Func().Id(m.newContextFunc).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("s").Op("*").Id(m.sessionType)).Qual("context", "Context").Block(
+		jen.Return(rt("NewContext").Call(jen.Id("ctx"), jen.Id("s"))),
+	)
+}
+
+// exampleWrite is a write to a session of the model for doc comments: the
+// setter of its first field of a basic type, or a flash message.
+func exampleWrite(m *model) string {
+	for _, f := range m.fields {
+		if f.shape.kind != shapeScalar {
+			continue
+		}
+		switch f.shape.scalar {
+		case kindString:
+			value := `"example"`
+			if name := strings.ToLower(f.name); strings.Contains(name, "name") || strings.Contains(name, "user") {
+				value = `"alice"`
+			}
+			return fmt.Sprintf("s.Set%s(%s)", f.accessor, value)
+		case kindInt, kindUint, kindFloat:
+			return fmt.Sprintf("s.Set%s(1)", f.accessor)
+		case kindBool:
+			return fmt.Sprintf("s.Set%s(true)", f.accessor)
+		}
+	}
+	return `s.Flash("hello")`
 }
 
 // emitSessionType emits the per-request session handle.

@@ -36,6 +36,7 @@ type model struct {
 	withHooksFunc    string // WithVisitorAfterRequest
 	newFunc          string // NewVisitorInterface
 	fromFunc         string // VisitorFrom
+	newContextFunc   string // NewVisitorContext
 	codecVar         string // visitorCodec
 }
 
@@ -106,7 +107,7 @@ var sessionMethods = []string{"Modified", "Accessed", "IsNew", "Clear", "Permane
 
 // packageNames returns the package-level names generated for the model.
 func (m *model) packageNames() []string {
-	return []string{m.sessionType, m.configType, m.configType + "FromEnv", m.interfaceType, m.optionType, m.policyType, m.lifecycleType, m.afterRequestType, m.withPolicyFunc, m.withHooksFunc, m.newFunc, m.fromFunc, m.codecVar}
+	return []string{m.sessionType, m.configType, m.configType + "FromEnv", m.interfaceType, m.optionType, m.policyType, m.lifecycleType, m.afterRequestType, m.withPolicyFunc, m.withHooksFunc, m.newFunc, m.fromFunc, m.newContextFunc, m.codecVar}
 }
 
 // isNamed tells whether t is the named type pkg.name.
@@ -141,6 +142,7 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 		withHooksFunc:    "With" + name + "AfterRequest",
 		newFunc:          "New" + name + "Interface",
 		fromFunc:         name + "From",
+		newContextFunc:   "New" + name + "Context",
 		codecVar:         lowerFirst(name) + "Codec",
 		pkg:              obj.Pkg(),
 	}

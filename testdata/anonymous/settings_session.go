@@ -86,9 +86,25 @@ func SettingsConfigFromEnv() (SettingsConfig, error) {
 
 // SettingsFrom returns the Settings session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// SettingsInterface's Middleware: a handler served without it.
+// SettingsInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewSettingsContext.
 func SettingsFrom(ctx context.Context) *SettingsSession {
 	return sessionruntime.MustFrom[SettingsSession](ctx, "Settings")
+}
+
+// NewSettingsContext returns a copy of ctx that carries s, where SettingsFrom
+// finds it: for testing a handler without the middleware. A zero SettingsSession
+// is an empty session, ready to use:
+//
+//	var s SettingsSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewSettingsContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a
+// SettingsInterface's Cookie method returns for it.
+func NewSettingsContext(ctx context.Context, s *SettingsSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // SettingsSession is the Settings session of one request: typed access to each

@@ -84,9 +84,25 @@ func FixedConfigFromEnv() (FixedConfig, error) {
 
 // FixedFrom returns the Fixed session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a FixedInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewFixedContext.
 func FixedFrom(ctx context.Context) *FixedSession {
 	return sessionruntime.MustFrom[FixedSession](ctx, "Fixed")
+}
+
+// NewFixedContext returns a copy of ctx that carries s, where FixedFrom finds it:
+// for testing a handler without the middleware. A zero FixedSession is an empty
+// session, ready to use:
+//
+//	var s FixedSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewFixedContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a FixedInterface's
+// Cookie method returns for it.
+func NewFixedContext(ctx context.Context, s *FixedSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // FixedSession is the Fixed session of one request: typed access to each field,

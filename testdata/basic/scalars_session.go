@@ -97,9 +97,25 @@ func ScalarsConfigFromEnv() (ScalarsConfig, error) {
 
 // ScalarsFrom returns the Scalars session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// ScalarsInterface's Middleware: a handler served without it.
+// ScalarsInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewScalarsContext.
 func ScalarsFrom(ctx context.Context) *ScalarsSession {
 	return sessionruntime.MustFrom[ScalarsSession](ctx, "Scalars")
+}
+
+// NewScalarsContext returns a copy of ctx that carries s, where ScalarsFrom finds
+// it: for testing a handler without the middleware. A zero ScalarsSession is an
+// empty session, ready to use:
+//
+//	var s ScalarsSession
+//	s.SetS("example")
+//	handler.ServeHTTP(w, r.WithContext(NewScalarsContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a ScalarsInterface's
+// Cookie method returns for it.
+func NewScalarsContext(ctx context.Context, s *ScalarsSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // ScalarsSession is the Scalars session of one request: typed access to each

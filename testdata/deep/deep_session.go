@@ -82,9 +82,25 @@ func DeepConfigFromEnv() (DeepConfig, error) {
 
 // DeepFrom returns the Deep session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a DeepInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewDeepContext.
 func DeepFrom(ctx context.Context) *DeepSession {
 	return sessionruntime.MustFrom[DeepSession](ctx, "Deep")
+}
+
+// NewDeepContext returns a copy of ctx that carries s, where DeepFrom finds it:
+// for testing a handler without the middleware. A zero DeepSession is an empty
+// session, ready to use:
+//
+//	var s DeepSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewDeepContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a DeepInterface's
+// Cookie method returns for it.
+func NewDeepContext(ctx context.Context, s *DeepSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // DeepSession is the Deep session of one request: typed access to each field, with

@@ -78,9 +78,25 @@ func CartConfigFromEnv() (CartConfig, error) {
 
 // CartFrom returns the Cart session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a CartInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewCartContext.
 func CartFrom(ctx context.Context) *CartSession {
 	return sessionruntime.MustFrom[CartSession](ctx, "Cart")
+}
+
+// NewCartContext returns a copy of ctx that carries s, where CartFrom finds it:
+// for testing a handler without the middleware. A zero CartSession is an empty
+// session, ready to use:
+//
+//	var s CartSession
+//	s.SetCoupon("example")
+//	handler.ServeHTTP(w, r.WithContext(NewCartContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a CartInterface's
+// Cookie method returns for it.
+func NewCartContext(ctx context.Context, s *CartSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // CartSession is the Cart session of one request: typed access to each field, with

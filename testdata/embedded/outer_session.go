@@ -80,9 +80,25 @@ func OuterConfigFromEnv() (OuterConfig, error) {
 
 // OuterFrom returns the Outer session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through an OuterInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewOuterContext.
 func OuterFrom(ctx context.Context) *OuterSession {
 	return sessionruntime.MustFrom[OuterSession](ctx, "Outer")
+}
+
+// NewOuterContext returns a copy of ctx that carries s, where OuterFrom finds it:
+// for testing a handler without the middleware. A zero OuterSession is an empty
+// session, ready to use:
+//
+//	var s OuterSession
+//	s.SetA(1)
+//	handler.ServeHTTP(w, r.WithContext(NewOuterContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an OuterInterface's
+// Cookie method returns for it.
+func NewOuterContext(ctx context.Context, s *OuterSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // OuterSession is the Outer session of one request: typed access to each field,

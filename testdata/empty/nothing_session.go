@@ -78,9 +78,25 @@ func NothingConfigFromEnv() (NothingConfig, error) {
 
 // NothingFrom returns the Nothing session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// NothingInterface's Middleware: a handler served without it.
+// NothingInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewNothingContext.
 func NothingFrom(ctx context.Context) *NothingSession {
 	return sessionruntime.MustFrom[NothingSession](ctx, "Nothing")
+}
+
+// NewNothingContext returns a copy of ctx that carries s, where NothingFrom finds
+// it: for testing a handler without the middleware. A zero NothingSession is an
+// empty session, ready to use:
+//
+//	var s NothingSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewNothingContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a NothingInterface's
+// Cookie method returns for it.
+func NewNothingContext(ctx context.Context, s *NothingSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // NothingSession is the Nothing session of one request: typed access to each

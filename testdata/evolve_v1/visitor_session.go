@@ -82,9 +82,25 @@ func VisitorConfigFromEnv() (VisitorConfig, error) {
 
 // VisitorFrom returns the Visitor session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// VisitorInterface's Middleware: a handler served without it.
+// VisitorInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewVisitorContext.
 func VisitorFrom(ctx context.Context) *VisitorSession {
 	return sessionruntime.MustFrom[VisitorSession](ctx, "Visitor")
+}
+
+// NewVisitorContext returns a copy of ctx that carries s, where VisitorFrom finds
+// it: for testing a handler without the middleware. A zero VisitorSession is an
+// empty session, ready to use:
+//
+//	var s VisitorSession
+//	s.SetName("alice")
+//	handler.ServeHTTP(w, r.WithContext(NewVisitorContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a VisitorInterface's
+// Cookie method returns for it.
+func NewVisitorContext(ctx context.Context, s *VisitorSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // VisitorSession is the Visitor session of one request: typed access to each

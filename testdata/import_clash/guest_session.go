@@ -89,9 +89,25 @@ func GuestConfigFromEnv() (GuestConfig, error) {
 
 // GuestFrom returns the Guest session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a GuestInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewGuestContext.
 func GuestFrom(ctx sessioncontext2.Context) *GuestSession {
 	return sessionruntime2.MustFrom[GuestSession](ctx, "Guest")
+}
+
+// NewGuestContext returns a copy of ctx that carries s, where GuestFrom finds it:
+// for testing a handler without the middleware. A zero GuestSession is an empty
+// session, ready to use:
+//
+//	var s GuestSession
+//	s.SetLevel(1)
+//	handler.ServeHTTP(w, r.WithContext(NewGuestContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a GuestInterface's
+// Cookie method returns for it.
+func NewGuestContext(ctx sessioncontext2.Context, s *GuestSession) sessioncontext2.Context {
+	return sessionruntime2.NewContext(ctx, s)
 }
 
 // GuestSession is the Guest session of one request: typed access to each field,

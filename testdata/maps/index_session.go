@@ -86,9 +86,25 @@ func IndexConfigFromEnv() (IndexConfig, error) {
 
 // IndexFrom returns the Index session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through an IndexInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewIndexContext.
 func IndexFrom(ctx context.Context) *IndexSession {
 	return sessionruntime.MustFrom[IndexSession](ctx, "Index")
+}
+
+// NewIndexContext returns a copy of ctx that carries s, where IndexFrom finds it:
+// for testing a handler without the middleware. A zero IndexSession is an empty
+// session, ready to use:
+//
+//	var s IndexSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewIndexContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an IndexInterface's
+// Cookie method returns for it.
+func NewIndexContext(ctx context.Context, s *IndexSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // IndexSession is the Index session of one request: typed access to each field,

@@ -77,9 +77,25 @@ func AdminConfigFromEnv() (AdminConfig, error) {
 
 // AdminFrom returns the Admin session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through an AdminInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewAdminContext.
 func AdminFrom(ctx context.Context) *AdminSession {
 	return sessionruntime.MustFrom[AdminSession](ctx, "Admin")
+}
+
+// NewAdminContext returns a copy of ctx that carries s, where AdminFrom finds it:
+// for testing a handler without the middleware. A zero AdminSession is an empty
+// session, ready to use:
+//
+//	var s AdminSession
+//	s.SetEmail("example")
+//	handler.ServeHTTP(w, r.WithContext(NewAdminContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an AdminInterface's
+// Cookie method returns for it.
+func NewAdminContext(ctx context.Context, s *AdminSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // AdminSession is the Admin session of one request: typed access to each field,

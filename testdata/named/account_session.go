@@ -88,9 +88,25 @@ func AccountConfigFromEnv() (AccountConfig, error) {
 
 // AccountFrom returns the Account session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through an
-// AccountInterface's Middleware: a handler served without it.
+// AccountInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewAccountContext.
 func AccountFrom(ctx context.Context) *AccountSession {
 	return sessionruntime.MustFrom[AccountSession](ctx, "Account")
+}
+
+// NewAccountContext returns a copy of ctx that carries s, where AccountFrom finds
+// it: for testing a handler without the middleware. A zero AccountSession is an
+// empty session, ready to use:
+//
+//	var s AccountSession
+//	s.SetID(1)
+//	handler.ServeHTTP(w, r.WithContext(NewAccountContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an
+// AccountInterface's Cookie method returns for it.
+func NewAccountContext(ctx context.Context, s *AccountSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // AccountSession is the Account session of one request: typed access to each

@@ -99,9 +99,25 @@ func ProfileConfigFromEnv() (ProfileConfig, error) {
 
 // ProfileFrom returns the Profile session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// ProfileInterface's Middleware: a handler served without it.
+// ProfileInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewProfileContext.
 func ProfileFrom(ctx context.Context) *ProfileSession {
 	return sessionruntime.MustFrom[ProfileSession](ctx, "Profile")
+}
+
+// NewProfileContext returns a copy of ctx that carries s, where ProfileFrom finds
+// it: for testing a handler without the middleware. A zero ProfileSession is an
+// empty session, ready to use:
+//
+//	var s ProfileSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewProfileContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a ProfileInterface's
+// Cookie method returns for it.
+func NewProfileContext(ctx context.Context, s *ProfileSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // ProfileSession is the Profile session of one request: typed access to each

@@ -82,9 +82,25 @@ func OptConfigFromEnv() (OptConfig, error) {
 
 // OptFrom returns the Opt session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through an OptInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewOptContext.
 func OptFrom(ctx context.Context) *OptSession {
 	return sessionruntime.MustFrom[OptSession](ctx, "Opt")
+}
+
+// NewOptContext returns a copy of ctx that carries s, where OptFrom finds it: for
+// testing a handler without the middleware. A zero OptSession is an empty session,
+// ready to use:
+//
+//	var s OptSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewOptContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an OptInterface's
+// Cookie method returns for it.
+func NewOptContext(ctx context.Context, s *OptSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // OptSession is the Opt session of one request: typed access to each field, with

@@ -80,9 +80,25 @@ func PeerConfigFromEnv() (PeerConfig, error) {
 
 // PeerFrom returns the Peer session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a PeerInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewPeerContext.
 func PeerFrom(ctx context.Context) *PeerSession {
 	return sessionruntime.MustFrom[PeerSession](ctx, "Peer")
+}
+
+// NewPeerContext returns a copy of ctx that carries s, where PeerFrom finds it:
+// for testing a handler without the middleware. A zero PeerSession is an empty
+// session, ready to use:
+//
+//	var s PeerSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewPeerContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a PeerInterface's
+// Cookie method returns for it.
+func NewPeerContext(ctx context.Context, s *PeerSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // PeerSession is the Peer session of one request: typed access to each field, with

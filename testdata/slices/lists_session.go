@@ -88,9 +88,25 @@ func ListsConfigFromEnv() (ListsConfig, error) {
 
 // ListsFrom returns the Lists session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a ListsInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewListsContext.
 func ListsFrom(ctx context.Context) *ListsSession {
 	return sessionruntime.MustFrom[ListsSession](ctx, "Lists")
+}
+
+// NewListsContext returns a copy of ctx that carries s, where ListsFrom finds it:
+// for testing a handler without the middleware. A zero ListsSession is an empty
+// session, ready to use:
+//
+//	var s ListsSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewListsContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a ListsInterface's
+// Cookie method returns for it.
+func NewListsContext(ctx context.Context, s *ListsSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // ListsSession is the Lists session of one request: typed access to each field,

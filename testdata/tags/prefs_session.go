@@ -83,9 +83,25 @@ func PrefsConfigFromEnv() (PrefsConfig, error) {
 
 // PrefsFrom returns the Prefs session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a PrefsInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewPrefsContext.
 func PrefsFrom(ctx context.Context) *PrefsSession {
 	return sessionruntime.MustFrom[PrefsSession](ctx, "Prefs")
+}
+
+// NewPrefsContext returns a copy of ctx that carries s, where PrefsFrom finds it:
+// for testing a handler without the middleware. A zero PrefsSession is an empty
+// session, ready to use:
+//
+//	var s PrefsSession
+//	s.SetUserID(1)
+//	handler.ServeHTTP(w, r.WithContext(NewPrefsContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a PrefsInterface's
+// Cookie method returns for it.
+func NewPrefsContext(ctx context.Context, s *PrefsSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // PrefsSession is the Prefs session of one request: typed access to each field,

@@ -82,9 +82,25 @@ func ConnConfigFromEnv() (ConnConfig, error) {
 
 // ConnFrom returns the Conn session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a ConnInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewConnContext.
 func ConnFrom(ctx context.Context) *ConnSession {
 	return sessionruntime.MustFrom[ConnSession](ctx, "Conn")
+}
+
+// NewConnContext returns a copy of ctx that carries s, where ConnFrom finds it:
+// for testing a handler without the middleware. A zero ConnSession is an empty
+// session, ready to use:
+//
+//	var s ConnSession
+//	s.SetSecret("example")
+//	handler.ServeHTTP(w, r.WithContext(NewConnContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a ConnInterface's
+// Cookie method returns for it.
+func NewConnContext(ctx context.Context, s *ConnSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // ConnSession is the Conn session of one request: typed access to each field, with
