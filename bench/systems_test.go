@@ -48,6 +48,8 @@ type system struct {
 	// err, when set, is why the system cannot run here (its redis-server
 	// is missing or did not start); see requireRedis.
 	err error
+	// redis is the client of a Redis row, nil for the others.
+	redis *redis.Client
 }
 
 // A scenario is what the handler does with the session.
@@ -281,7 +283,7 @@ func redisSystem(name string, build func(c *redis.Client) func(scenario) http.Ha
 	if err != nil {
 		return system{name: name, err: err}
 	}
-	return system{name: name, handler: build(c)}
+	return system{name: name, handler: build(c), redis: c}
 }
 
 func sessiongenRedis() system {

@@ -20,6 +20,8 @@ const (
 	runtimeAlias = "sessionruntime"
 	wirePath     = "github.com/sessiongen/sessiongen/runtime/wire"
 	wireAlias    = "sessionwire"
+	flaskPath    = "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	flaskAlias   = "sessionflask"
 )
 
 // emit renders the model's file, its header naming invocation.

@@ -460,7 +460,8 @@ func (c *codec) cloner(sh *shape) string {
 }
 
 // emitCodec emits the session's encoder and decoder, each followed by the
-// helpers it calls, and the Codec that hands them to the runtime.
+// helpers it calls, those of the Flask format (emit_flask.go), and the Codec
+// that hands them to the runtime.
 func emitCodec(f *jen.File, m *model, c *codec) {
 	recv := func() *jen.Statement { return jen.Id("s").Op("*").Id(m.sessionType) }
 
@@ -493,6 +494,8 @@ func emitCodec(f *jen.File, m *model, c *codec) {
 	).Error().Block(body...)
 	c.emitHelpers(f)
 
+	emitFlaskCodec(f, m, c)
+
 	// copyFrom lets the runtime keep verified cookies decoded; it is left
 	// out when a field could share memory through a copy.
 	copyable := true
@@ -523,9 +526,11 @@ func emitCodec(f *jen.File, m *model, c *codec) {
 		jen.Id("State"): jen.Func().Params(recv()).Op("*").Qual(runtimePath, "State").Block(
 			jen.Return(jen.Op("&").Id("s").Dot("state")),
 		),
-		jen.Id("Empty"):       jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("empty"),
-		jen.Id("Encode"):      jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("encode"),
-		jen.Id("DecodeEntry"): jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("decodeEntry"),
+		jen.Id("Empty"):             jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("empty"),
+		jen.Id("Encode"):            jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("encode"),
+		jen.Id("DecodeEntry"):       jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("decodeEntry"),
+		jen.Id("EncodeFlask"):       jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("encodeFlask"),
+		jen.Id("DecodeFlaskMember"): jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("decodeFlaskMember"),
 	}
 	if copyable {
 		fields[jen.Id("Copy")] = jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("copyFrom")

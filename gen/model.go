@@ -167,6 +167,9 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 	}
 	m.fields = fields
 	for _, f := range fields {
+		if slices.Contains(flaskMetaKeys, f.key) {
+			fail(f.pos, f.name, "session key %q is where Flask keeps a session's %s, which sessiongen writes itself in Flask's cookie format; give the field another key with a `session:\"...\"` tag", f.key, flaskMetaKeyUse[f.key])
+		}
 		if d := f.shape.entryDepth(); d > maxWireDepth {
 			fail(f.pos, f.name, "type %s is stored %d levels deep (one for each struct, map, slice and array, and for each pointer held in a slice, array, map or pointer), but the session decoder accepts at most %d; flatten it, or give a type inside it MarshalText and UnmarshalText methods so that it is stored as one value", types.TypeString(f.typ, types.RelativeTo(m.pkg)), d, maxWireDepth)
 		}
@@ -194,6 +197,14 @@ func checkMethodNames(fields []*field, fail func(token.Pos, string, string, ...a
 		}
 	}
 }
+
+// flaskMetaKeys are the keys Flask's sessions keep their metadata under:
+// no field of a session may have them, so that a session saved in Flask's
+// format (Config.CookieFormat) has one member of each name. (Fields of
+// nested structs may: they are members of their own objects.)
+var flaskMetaKeys = []string{"_permanent", "_flashes"}
+
+var flaskMetaKeyUse = map[string]string{"_permanent": "permanent flag", "_flashes": "flashed messages"}
 
 // checkKey returns what is wrong with a session key, or "".
 func checkKey(key string) string {

@@ -34,6 +34,7 @@ type imported struct {
 var fixedImports = []imported{
 	{runtimePath, "runtime", runtimeAlias},
 	{wirePath, "wire", wireAlias},
+	{flaskPath, "flaskjson", flaskAlias},
 	{"context", "context", "context"},
 	{"maps", "maps", "maps"},
 	{"net/http", "http", "http"},

@@ -139,8 +139,21 @@ type Config struct {
 	// generated Codec's Name): two session types that share a cookie name
 	// and keys never read each other's cookies. Set it to the old name to
 	// keep cookies valid across a rename of the type. It may not contain
-	// "." or "|".
+	// "." or "|". In the Flask format it is itsdangerous's salt instead
+	// (SecureCookieSessionInterface.salt), empty meaning Flask's
+	// "cookie-session": set it only for a Flask app that overrides it.
 	Salt string
+
+	// CookieFormat is what the session cookie holds: CookieFormatWire ("" or
+	// "wire", the default), sessiongen's compact signed format; or
+	// CookieFormatFlask ("flask"), Flask's own session cookie (itsdangerous,
+	// HMAC-SHA1, tagged JSON), so that a Go service and a Flask app with
+	// the same SecretKey, SecretKeyFallbacks, CookieName and cookie path
+	// share one login. The Flask format binds neither the cookie name nor
+	// the session type into the MAC (Flask binds only its salt); it is
+	// signed, never encrypted (no EncryptionKey) and kept in the cookie
+	// (no Store).
+	CookieFormat CookieFormat
 
 	// VerifiedCacheSize is how many signed cookie values the Interface
 	// remembers as verified, so that a cookie sent again unchanged (as it is
@@ -170,6 +183,33 @@ type Config struct {
 
 	// Now returns the current time; nil means time.Now. For tests.
 	Now func() time.Time
+}
+
+// CookieFormat names a format of the session cookie (Config.CookieFormat).
+type CookieFormat string
+
+// The cookie formats.
+const (
+	// CookieFormatWire is sessiongen's own format: securecookie's
+	// HMAC-SHA256 (or AES) over the generated wire encoding, with the cookie
+	// name and the session type bound into the MAC. The default.
+	CookieFormatWire CookieFormat = "wire"
+	// CookieFormatFlask is Flask's session cookie, as Flask 3.1's
+	// SecureCookieSessionInterface reads and writes it: a Flask app and a Go
+	// service with the same keys read each other's sessions.
+	CookieFormatFlask CookieFormat = "flask"
+)
+
+// ParseCookieFormat reads a cookie format as SESSION_COOKIE_FORMAT spells
+// it: "wire" or "flask" (case-insensitive); empty means "wire".
+func ParseCookieFormat(s string) (CookieFormat, error) {
+	switch f := CookieFormat(strings.ToLower(strings.TrimSpace(s))); f {
+	case "", CookieFormatWire:
+		return CookieFormatWire, nil
+	case CookieFormatFlask:
+		return f, nil
+	}
+	return "", fmt.Errorf("%q is not a cookie format: use %q (the default) or %q (Flask's own session cookie)", s, CookieFormatWire, CookieFormatFlask)
 }
 
 // Errors reported by [Config] validation. Each is wrapped in a
@@ -275,6 +315,9 @@ func (c Config) validate() (*settings, error) {
 		s.sameSite = http.SameSiteLaxMode
 	}
 
+	if err := s.validateFormat(); err != nil {
+		return nil, err
+	}
 	if err := s.validateKeys(); err != nil {
 		return nil, err
 	}
@@ -337,6 +380,26 @@ func (c Config) validate() (*settings, error) {
 	return s, nil
 }
 
+// validateFormat settles CookieFormat and refuses what the Flask format
+// cannot carry.
+func (s *settings) validateFormat() error {
+	switch s.CookieFormat {
+	case "":
+		s.CookieFormat = CookieFormatWire
+	case CookieFormatWire:
+	case CookieFormatFlask:
+		if len(s.EncryptionKey) > 0 {
+			return &ConfigError{"EncryptionKey", ErrEncryptionKey, "Flask's session cookie is signed, not encrypted: Flask could not read an encrypted one; remove EncryptionKey, or use the wire format and keep secrets out of the session"}
+		}
+		if s.Store != nil {
+			return &ConfigError{"Store", ErrCookieConfig, "the Flask format is Flask's own cookie, which carries the session itself: a Store has nothing to share with Flask (Flask-Session's cookies hold an ID in another format); remove Store, or CookieFormat"}
+		}
+	default:
+		return &ConfigError{"CookieFormat", ErrCookieConfig, fmt.Sprintf("%q is not a cookie format: use %q (the default) or %q (Flask's own session cookie)", s.CookieFormat, CookieFormatWire, CookieFormatFlask)}
+	}
+	return nil
+}
+
 func (s *settings) validateKeys() error {
 	if len(s.SecretKey) == 0 && s.AllowNullSession && len(s.SecretKeyFallbacks) == 0 && len(s.EncryptionKey) == 0 {
 		return nil // null sessions: nothing to sign with
@@ -366,7 +429,11 @@ func (s *settings) validateKeys() error {
 			return &ConfigError{field, ErrWeakSecretKey, "this is a well-known example key that anyone can use to forge sessions: generate a random one: " + KeyRecipe}
 		}
 		if len(k) < MinSecretKeyLen {
-			return &ConfigError{field, ErrWeakSecretKey, fmt.Sprintf("%d bytes is shorter than %d: generate a random one: %s", len(k), MinSecretKeyLen, KeyRecipe)}
+			hint := fmt.Sprintf("%d bytes is shorter than %d: generate a random one: %s", len(k), MinSecretKeyLen, KeyRecipe)
+			if s.CookieFormat == CookieFormatFlask {
+				hint += flaskRotationHint
+			}
+			return &ConfigError{field, ErrWeakSecretKey, hint}
 		}
 		if why := lowEntropy(k); why != "" {
 			return &ConfigError{field, ErrWeakSecretKey, why + ": it is guessable whatever its length; generate a random one: " + KeyRecipe}
@@ -388,6 +455,14 @@ func (s *settings) validateKeys() error {
 	}
 	return nil
 }
+
+// flaskRotationHint ends the short-key error of the Flask format: Flask
+// accepts any SECRET_KEY, and many apps run with a short one.
+const flaskRotationHint = `; Flask accepts short keys, this side does not: rotate the Flask app first, ` +
+	`SECRET_KEY = the new key (as raw text: python3 -c 'import secrets; print(secrets.token_urlsafe(32))') ` +
+	`and SECRET_KEY_FALLBACKS = [the old key], so that Flask re-signs each session with the new key when it next saves it; ` +
+	`give this side the new key only (SESSION_SECRET_KEY). A short key cannot be a fallback here either: a fallback that verifies lets a forger in as well as the key. ` +
+	`Later rotations list the previous key in SECRET_KEY_FALLBACKS and SESSION_SECRET_KEY_FALLBACKS on both sides`
 
 // minDistinctKeyBytes is the fewest distinct byte values a key may hold.
 // 16 random bytes hold fewer than 8 distinct values with a probability

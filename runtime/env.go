@@ -29,6 +29,7 @@ const (
 	EnvRefreshEachRequest = "SESSION_REFRESH_EACH_REQUEST" // SESSION_REFRESH_EACH_REQUEST
 	EnvDevelopment        = "SESSION_DEVELOPMENT"          // Config.Development
 	EnvVerifiedCacheSize  = "SESSION_VERIFIED_CACHE_SIZE"  // Config.VerifiedCacheSize: an integer, -1 turns the cache off
+	EnvCookieFormat       = "SESSION_COOKIE_FORMAT"        // Config.CookieFormat: wire (the default) or flask
 )
 
 // ConfigFromEnv builds a Config from the SESSION_* environment variables
@@ -106,6 +107,13 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 			errs = append(errs, &ConfigError{EnvAbsoluteLifetime, ErrCookieConfig, err.Error()})
 		}
 		c.AbsoluteLifetime = d
+	}
+	if v, ok := lookup(EnvCookieFormat); ok {
+		f, err := ParseCookieFormat(v)
+		if err != nil {
+			errs = append(errs, &ConfigError{EnvCookieFormat, ErrCookieConfig, err.Error()})
+		}
+		c.CookieFormat = f
 	}
 	if v, ok := lookup(EnvVerifiedCacheSize); ok && v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))

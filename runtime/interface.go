@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -36,6 +37,20 @@ type Codec[S any] struct {
 	// any. It returns an error matching wire.ErrMismatch when the stored
 	// value no longer fits the field; the field stays absent.
 	DecodeEntry func(s *S, key []byte, d *wire.Decoder) error
+	// EncodeFlask writes every present field as a member of the session's
+	// object in Flask's tagged JSON (see runtime/flaskjson), keyed by its
+	// session key and valued as Flask would write the same Python value: a
+	// []byte as " b" bytes, a time.Time as a " d" datetime, a [16]byte
+	// whose type's name ends in UUID as a " u" UUID, a slice as a list. It
+	// fails only when a field's own MarshalText or MarshalJSON does; a
+	// value Flask cannot hold (a time outside the years 1 to 9999) is the
+	// Encoder's error (flaskjson.Encoder.Err).
+	EncodeFlask func(*S, *flaskjson.Encoder) error
+	// DecodeFlaskMember reads one member of Flask's session object into
+	// the field with that session key; keys of no field are ignored. It
+	// returns an error matching wire.ErrMismatch when the value does not
+	// fit the field; the field stays absent.
+	DecodeFlaskMember func(s *S, key string, v flaskjson.Value) error
 	// Copy copies the fields of src and their presence to dst, deeply: the
 	// two share no memory afterwards. The State is not copied. With Copy
 	// nil, verified cookies are not remembered (Config.VerifiedCacheSize).
@@ -129,9 +144,12 @@ func New[S any](cfg Config, codec Codec[S], opts ...Option[S]) (*Interface[S], e
 		if salt == "" {
 			salt = codec.Name
 		}
-		if s.Store != nil {
+		switch {
+		case s.CookieFormat == CookieFormatFlask:
+			err = si.useFlaskFormat() // flasksign.go
+		case s.Store != nil:
 			si.storage, err = newStoreStorage(s, salt)
-		} else {
+		default:
 			si.storage, err = newCookieStorage(s, salt)
 		}
 		if err != nil {
@@ -162,7 +180,7 @@ func (si *Interface[S]) VerifiedCacheStats() VerifiedCacheStats { return si.veri
 func (si *Interface[S]) OpenSession(r *http.Request) (*S, error) {
 	s := new(S)
 	si.openInto(r, s)
-	return s, si.codec.State(s).loadErr
+	return s, si.codec.State(s).loadErr()
 }
 
 // MaxCookieCandidates is how many cookies of the session's name one request
@@ -228,7 +246,6 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 		}
 		err := si.load(r, s, name, value)
 		if opened = err == nil; opened {
-			si.codec.State(s).origin = value
 			break
 		}
 		var zero S
@@ -237,7 +254,7 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 			// The store failed: the session may well exist. The request
 			// must not go on as if it did not (a save would replace it).
 			st := si.codec.State(s)
-			st.loadErr = err
+			st.rec = &storeRef{err: err}
 			si.report(r, err)
 			break
 		}
@@ -376,8 +393,8 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	if st.loader != nil {
 		return nil // never used: not even loaded
 	}
-	if st.loadErr != nil {
-		return st.loadErr
+	if err := st.loadErr(); err != nil {
+		return err
 	}
 	if si.IsNullSession(s) {
 		return nil
@@ -404,10 +421,13 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 		}
 		return nil
 	}
-	now := si.cfg.now()
 	if !si.ShouldSetCookie(r, s) {
-		return si.storage.keepAlive(r.Context(), st, now)
+		if st.rec != nil { // a server-side record: its expiry may be due a move
+			return si.storage.keepAlive(r.Context(), st, si.cfg.now())
+		}
+		return nil
 	}
+	now := si.cfg.now()
 	if si.cfg.AbsoluteLifetime > 0 && st.created == 0 {
 		st.created = now.Unix()
 	}
@@ -483,8 +503,8 @@ func (si *Interface[S]) Regenerate(ctx context.Context) error {
 	if !st.Modify() {
 		return st.Err()
 	}
-	if si.storage == nil || st.loadErr != nil {
-		return st.loadErr
+	if err := st.loadErr(); si.storage == nil || err != nil {
+		return err
 	}
 	err := si.storage.remove(ctx, st) // a new ID is made at the save
 	if errors.Is(err, ErrNotFound) {
@@ -506,8 +526,8 @@ func (si *Interface[S]) Destroy(ctx context.Context) error {
 	}
 	st := si.codec.State(s)
 	st.Load()
-	if st.loadErr != nil {
-		return st.loadErr
+	if err := st.loadErr(); err != nil {
+		return err
 	}
 	if st.has(statusNull) {
 		st.Modify() // records ErrNullSession

@@ -96,10 +96,21 @@ func newSigner(s *settings, salt string) (cookieSigner, error) {
 type secureCookieSigner struct {
 	codecs []*securecookie.SecureCookie // current key first
 	prefix string                       // the salt and a dot, or nothing
+	// name and bound are the configured cookie name and prefix+name, made
+	// once: the name a request uses is nearly always the configured one.
+	name, bound string
+}
+
+// boundName returns what securecookie is given as the cookie's name.
+func (sg *secureCookieSigner) boundName(name string) string {
+	if name == sg.name {
+		return sg.bound
+	}
+	return sg.prefix + name
 }
 
 func newSecureCookieSigner(s *settings, keys [][]byte, prefix string) (*secureCookieSigner, error) {
-	sg := &secureCookieSigner{prefix: prefix}
+	sg := &secureCookieSigner{prefix: prefix, name: s.CookieName, bound: prefix + s.CookieName}
 	for _, k := range keys {
 		sc := securecookie.New(k, s.EncryptionKey)
 		sc.SetSerializer(securecookie.NopEncoder{})
@@ -121,7 +132,7 @@ func newSecureCookieSigner(s *settings, keys [][]byte, prefix string) (*secureCo
 // appendValue appends the cookie value for payload to dst. securecookie reads its own
 // clock.
 func (sg *secureCookieSigner) appendValue(_ *scratch, dst []byte, name string, payload []byte, _ time.Time) ([]byte, error) {
-	v, err := sg.codecs[0].Encode(sg.prefix+name, payload)
+	v, err := sg.codecs[0].Encode(sg.boundName(name), payload)
 	return append(dst, v...), err
 }
 
@@ -134,7 +145,7 @@ func (sg *secureCookieSigner) open(_ *scratch, name, value string, _ time.Time) 
 	var firstErr error
 	for _, sc := range sg.codecs {
 		var b []byte
-		err := sc.Decode(sg.prefix+name, value, &b)
+		err := sc.Decode(sg.boundName(name), value, &b)
 		if err == nil {
 			return b, -1, nil // the timestamp stays inside securecookie
 		}

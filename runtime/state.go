@@ -32,17 +32,15 @@ var ErrWriteAfterSave = errors.New("sessiongen: the session was changed after th
 type State struct {
 	status  status
 	err     error
-	flashes []Flash // stored, not yet shown
-	shown   []Flash // popped by the first Flashes call of this request
-	popped  bool    // Flashes was called during this request
-	created int64   // Unix seconds the session began, with Config.AbsoluteLifetime; 0: not yet saved
-	origin  string  // the cookie value the session was opened from; "" for a new session
-	rec     storeRef
+	flashes []Flash   // stored, not yet shown
+	shown   []Flash   // popped by the first Flashes call of this request
+	popped  bool      // Flashes was called during this request
+	created int64     // Unix seconds the session began, with Config.AbsoluteLifetime; 0: not yet saved
+	rec     *storeRef // a server-side session's record; nil for cookies and new sessions
 	// loader opens the session on first use, for storage whose loading
 	// costs a round trip (a Store): a request that never touches its
 	// session never pays it. nil once loaded, and for cookies.
-	loader  interface{ loadNow() }
-	loadErr error // the Store failed while loading: the session reads as new, and is not saved
+	loader interface{ loadNow() }
 }
 
 // storeRef is what a server-side session's State knows of its record.
@@ -50,6 +48,15 @@ type storeRef struct {
 	id      string // the session ID, raw bytes; "" until a record is made
 	version uint64 // the record's version when loaded or last committed; 0: none
 	expires int64  // the record's expiry, Unix milliseconds
+	err     error  // the Store failed while loading: the session reads as new, and is not saved
+}
+
+// loadErr returns the error of a Store that failed to load the session.
+func (s *State) loadErr() error {
+	if s.rec == nil {
+		return nil
+	}
+	return s.rec.err
 }
 
 // Load opens the session now if it was left to open on first use. The

@@ -141,17 +141,17 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	if err != nil {
 		return nil, -1, err
 	}
-	st.rec = storeRef{id: string(id), version: rec.Version, expires: rec.Expires.UnixMilli()}
+	st.rec = &storeRef{id: string(id), version: rec.Version, expires: rec.Expires.UnixMilli()}
 	return rec.Data, date, nil
 }
 
 func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, now time.Time) ([]byte, error) {
-	if st.rec.id == "" {
+	if st.rec == nil || st.rec.id == "" {
 		id := make([]byte, sessionIDLen)
 		if _, err := rand.Read(id); err != nil {
 			return dst, err
 		}
-		st.rec = storeRef{id: string(id)}
+		st.rec = &storeRef{id: string(id)}
 	}
 	expires := ss.expiry(st, now)
 	rec := Record{Data: payload, Version: st.rec.version + 1, Expires: expires}
@@ -178,11 +178,11 @@ func (ss *storeStorage) expiry(st *State, now time.Time) time.Time {
 }
 
 func (ss *storeStorage) remove(ctx context.Context, st *State) error {
-	if st.rec.id == "" {
+	if st.rec == nil || st.rec.id == "" {
 		return nil
 	}
 	err := ss.store.Delete(ctx, ss.key(st.rec.id))
-	st.rec = storeRef{}
+	st.rec = nil
 	return err
 }
 
@@ -190,7 +190,7 @@ func (ss *storeStorage) remove(ctx context.Context, st *State) error {
 // TouchInterval: a session read on every request is not rewritten on
 // every request. A record that changed or died meanwhile is left alone.
 func (ss *storeStorage) keepAlive(ctx context.Context, st *State, now time.Time) error {
-	if st.rec.version == 0 {
+	if st.rec == nil || st.rec.version == 0 {
 		return nil
 	}
 	expires := ss.expiry(st, now)

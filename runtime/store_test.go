@@ -499,3 +499,48 @@ func TestRedisDownAndBack(t *testing.T) {
 		t.Errorf("%d goroutines after the client closed; %d before", n, before)
 	}
 }
+
+// Two requests of one browser change its session at once: the first to
+// save wins; the other's save is refused (409), so its changes are not
+// applied on top of a version it never saw; another session is untouched.
+func TestStoreConcurrentChangesFirstSaveWins(t *testing.T) {
+	var log errLog
+	eachStore(t, runtime.Config{OnError: log.onError}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+		loaded := make(chan struct{})
+		release := map[string]chan struct{}{"a": make(chan struct{}), "b": make(chan struct{})}
+		mux := http.NewServeMux()
+		mux.Handle("/", storeApp(si))
+		mux.HandleFunc("/slow-set", func(w http.ResponseWriter, r *http.Request) {
+			s := runtime.From[testSession](r.Context())
+			n := s.Count()
+			loaded <- struct{}{}
+			<-release[r.URL.Query().Get("who")]
+			s.SetCount(n + 1)
+			s.SetName(r.URL.Query().Get("who"))
+		})
+		cookie := "session=" + sessionCookie(t, serve(si, mux, "/set?name=start&count=10").Header(), "session").Value
+		other := "session=" + sessionCookie(t, serve(si, mux, "/set?name=other&count=99").Header(), "session").Value
+		done := map[string]chan *httptest.ResponseRecorder{"a": make(chan *httptest.ResponseRecorder), "b": make(chan *httptest.ResponseRecorder)}
+		for who := range done {
+			go func() { done[who] <- serve(si, mux, "/slow-set?who="+who, cookie) }()
+		}
+		<-loaded
+		<-loaded
+		close(release["a"])
+		first := <-done["a"]
+		close(release["b"])
+		second := <-done["b"]
+		if first.Code != 200 || second.Code != http.StatusConflict || second.Header().Get("Set-Cookie") != "" {
+			t.Fatalf("first %d, second %d (Set-Cookie %q); want 200 then 409 without a cookie", first.Code, second.Code, second.Header().Get("Set-Cookie"))
+		}
+		if w := serve(si, mux, "/get", cookie); !strings.Contains(w.Body.String(), "name=a count=11") {
+			t.Errorf("the session after both: %s; want the first save's", w.Body.String())
+		}
+		if w := serve(si, mux, "/get", other); !strings.Contains(w.Body.String(), "name=other count=99") {
+			t.Errorf("another session changed: %s", w.Body.String())
+		}
+		if !slicesContainsErr(log.take(), runtime.ErrConflict) {
+			t.Error("the refused save was not reported")
+		}
+	})
+}

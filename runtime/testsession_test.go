@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -102,6 +103,34 @@ func (s *testSession) decodeEntry(key []byte, d *wire.Decoder) error {
 	return nil
 }
 
+func (s *testSession) encodeFlask(e *flaskjson.Encoder) error {
+	if s.has[0] {
+		e.String("name", s.name)
+	}
+	if s.has[1] {
+		e.Int("count", int64(s.count))
+	}
+	return nil
+}
+
+func (s *testSession) decodeFlaskMember(key string, v flaskjson.Value) error {
+	switch key {
+	case "name":
+		x, err := flaskjson.ReadString[string](v)
+		if err != nil {
+			return err
+		}
+		s.name, s.has[0] = x, true
+	case "count":
+		x, err := flaskjson.ReadInt[int](v)
+		if err != nil {
+			return err
+		}
+		s.count, s.has[1] = x, true
+	}
+	return nil
+}
+
 func (s *testSession) empty() bool { return s.has == [2]bool{} }
 
 func (s *testSession) copyFrom(src *testSession) {
@@ -109,11 +138,13 @@ func (s *testSession) copyFrom(src *testSession) {
 }
 
 var testCodec = runtime.Codec[testSession]{
-	State:       func(s *testSession) *runtime.State { return &s.state },
-	Empty:       (*testSession).empty,
-	Encode:      (*testSession).encode,
-	DecodeEntry: (*testSession).decodeEntry,
-	Copy:        (*testSession).copyFrom,
+	State:             func(s *testSession) *runtime.State { return &s.state },
+	Empty:             (*testSession).empty,
+	Encode:            (*testSession).encode,
+	DecodeEntry:       (*testSession).decodeEntry,
+	EncodeFlask:       (*testSession).encodeFlask,
+	DecodeFlaskMember: (*testSession).decodeFlaskMember,
+	Copy:              (*testSession).copyFrom,
 }
 
 // Keys of at least 32 bytes, none a well-known example.

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -277,6 +278,39 @@ func (s *AccountSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *AccountSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Int("user_id", s.data.UserID)
+	}
+	if s.has[1] {
+		e.String("name", s.data.Name)
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *AccountSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "user_id":
+		x, err := sessionflask.ReadInt[int64](d)
+		if err != nil {
+			return err
+		}
+		s.data.UserID, s.has[0] = x, true
+	case "name":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Name, s.has[1] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *AccountSession) copyFrom(src *AccountSession) {
@@ -290,11 +324,13 @@ func (s *AccountSession) empty() bool {
 
 // accountCodec binds AccountSession to the runtime.
 var accountCodec = sessionruntime.Codec[AccountSession]{
-	Copy:        (*AccountSession).copyFrom,
-	DecodeEntry: (*AccountSession).decodeEntry,
-	Empty:       (*AccountSession).empty,
-	Encode:      (*AccountSession).encode,
-	Name:        "Account",
+	Copy:              (*AccountSession).copyFrom,
+	DecodeEntry:       (*AccountSession).decodeEntry,
+	DecodeFlaskMember: (*AccountSession).decodeFlaskMember,
+	Empty:             (*AccountSession).empty,
+	Encode:            (*AccountSession).encode,
+	EncodeFlask:       (*AccountSession).encodeFlask,
+	Name:              "Account",
 	State: func(s *AccountSession) *sessionruntime.State {
 		return &s.state
 	},

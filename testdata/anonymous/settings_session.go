@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -463,6 +464,162 @@ func settingsReadStruct3(d *sessionwire.Decoder) (struct {
 	return v, g.Err()
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *SettingsSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Key("display")
+		if err := settingsWriteFlaskStruct1(e, s.data.Display); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		e.Key("alerts")
+		if err := settingsWriteFlaskSliceOfStruct2(e, s.data.Alerts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settingsWriteFlaskStruct1 writes a struct{Theme string "session:\"theme\""; Size
+// int} in Flask's tagged JSON.
+func settingsWriteFlaskStruct1(e *sessionflask.Encoder, v struct {
+	Theme string `session:"theme"`
+	Size  int
+}) error {
+	e.BeginObject()
+	e.String("theme", v.Theme)
+	e.Int("size", int64(v.Size))
+	e.EndObject()
+	return nil
+}
+
+// settingsWriteFlaskSliceOfStruct2 writes a []struct{Kind string; On bool} in
+// Flask's tagged JSON.
+func settingsWriteFlaskSliceOfStruct2(e *sessionflask.Encoder, v []struct {
+	Kind string
+	On   bool
+}) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := settingsWriteFlaskStruct3(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// settingsWriteFlaskStruct3 writes a struct{Kind string; On bool} in Flask's
+// tagged JSON.
+func settingsWriteFlaskStruct3(e *sessionflask.Encoder, v struct {
+	Kind string
+	On   bool
+}) error {
+	e.BeginObject()
+	e.String("kind", v.Kind)
+	e.Bool("on", v.On)
+	e.EndObject()
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *SettingsSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "display":
+		x, err := settingsReadFlaskStruct1(d)
+		if err != nil {
+			return err
+		}
+		s.data.Display, s.has[0] = x, true
+	case "alerts":
+		x, err := settingsReadFlaskSliceOfStruct2(d)
+		if err != nil {
+			return err
+		}
+		s.data.Alerts, s.has[1] = x, true
+	}
+	return nil
+}
+
+// settingsReadFlaskStruct1 reads a struct{Theme string "session:\"theme\""; Size
+// int} from Flask's tagged JSON.
+func settingsReadFlaskStruct1(d sessionflask.Value) (struct {
+	Theme string `session:"theme"`
+	Size  int
+}, error) {
+	var v struct {
+		Theme string `session:"theme"`
+		Size  int
+	}
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "theme":
+			x, err := sessionflask.ReadString[string](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Theme = x
+		case "size":
+			x, err := sessionflask.ReadInt[int](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Size = x
+		}
+	}
+	return v, nil
+}
+
+// settingsReadFlaskSliceOfStruct2 reads a []struct{Kind string; On bool} from
+// Flask's tagged JSON.
+func settingsReadFlaskSliceOfStruct2(d sessionflask.Value) ([]struct {
+	Kind string
+	On   bool
+}, error) {
+	return sessionflask.Slice(d, settingsReadFlaskStruct3)
+}
+
+// settingsReadFlaskStruct3 reads a struct{Kind string; On bool} from Flask's
+// tagged JSON.
+func settingsReadFlaskStruct3(d sessionflask.Value) (struct {
+	Kind string
+	On   bool
+}, error) {
+	var v struct {
+		Kind string
+		On   bool
+	}
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "kind":
+			x, err := sessionflask.ReadString[string](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Kind = x
+		case "on":
+			x, err := sessionflask.ReadBool[bool](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.On = x
+		}
+	}
+	return v, nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *SettingsSession) copyFrom(src *SettingsSession) {
@@ -477,11 +634,13 @@ func (s *SettingsSession) empty() bool {
 
 // settingsCodec binds SettingsSession to the runtime.
 var settingsCodec = sessionruntime.Codec[SettingsSession]{
-	Copy:        (*SettingsSession).copyFrom,
-	DecodeEntry: (*SettingsSession).decodeEntry,
-	Empty:       (*SettingsSession).empty,
-	Encode:      (*SettingsSession).encode,
-	Name:        "Settings",
+	Copy:              (*SettingsSession).copyFrom,
+	DecodeEntry:       (*SettingsSession).decodeEntry,
+	DecodeFlaskMember: (*SettingsSession).decodeFlaskMember,
+	Empty:             (*SettingsSession).empty,
+	Encode:            (*SettingsSession).encode,
+	EncodeFlask:       (*SettingsSession).encodeFlask,
+	Name:              "Settings",
 	State: func(s *SettingsSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -758,6 +759,259 @@ func fixedReadSliceOfUUID(d *sessionwire.Decoder) ([]UUID, error) {
 	return sessionwire.Slice(d, sessionwire.TypeBytes, fixedReadUUID)
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *FixedSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Key("id")
+		if err := fixedWriteFlaskUUID(e, s.data.ID); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		e.Key("hash")
+		if err := fixedWriteFlaskArray32OfByte(e, s.data.Hash); err != nil {
+			return err
+		}
+	}
+	if s.has[2] {
+		e.Key("rgb")
+		if err := fixedWriteFlaskArray3OfUint8(e, s.data.RGB); err != nil {
+			return err
+		}
+	}
+	if s.has[3] {
+		e.Key("scores")
+		if err := fixedWriteFlaskArray5OfFloat64(e, s.data.Scores); err != nil {
+			return err
+		}
+	}
+	if s.has[4] {
+		e.Key("names")
+		if err := fixedWriteFlaskArray2OfString(e, s.data.Names); err != nil {
+			return err
+		}
+	}
+	if s.has[5] {
+		e.Key("grid")
+		if err := fixedWriteFlaskArray2OfArray2OfInt(e, s.data.Grid); err != nil {
+			return err
+		}
+	}
+	if s.has[6] {
+		e.Key("i_ds")
+		if err := fixedWriteFlaskSliceOfUUID(e, s.data.IDs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fixedWriteFlaskUUID writes a UUID in Flask's tagged JSON.
+func fixedWriteFlaskUUID(e *sessionflask.Encoder, v UUID) error {
+	e.UUIDValue([16]byte(v))
+	return nil
+}
+
+// fixedWriteFlaskArray32OfByte writes a [32]byte in Flask's tagged JSON.
+func fixedWriteFlaskArray32OfByte(e *sessionflask.Encoder, v [32]byte) error {
+	e.BytesValue(v[:])
+	return nil
+}
+
+// fixedWriteFlaskArray3OfUint8 writes a [3]uint8 in Flask's tagged JSON.
+func fixedWriteFlaskArray3OfUint8(e *sessionflask.Encoder, v [3]uint8) error {
+	e.BytesValue(v[:])
+	return nil
+}
+
+// fixedWriteFlaskArray5OfFloat64 writes a [5]float64 in Flask's tagged JSON.
+func fixedWriteFlaskArray5OfFloat64(e *sessionflask.Encoder, v [5]float64) error {
+	e.BeginList()
+	for _, x := range v {
+		e.FloatValue(x)
+	}
+	e.EndList()
+	return nil
+}
+
+// fixedWriteFlaskArray2OfString writes a [2]string in Flask's tagged JSON.
+func fixedWriteFlaskArray2OfString(e *sessionflask.Encoder, v [2]string) error {
+	e.BeginList()
+	for _, x := range v {
+		e.StringValue(x)
+	}
+	e.EndList()
+	return nil
+}
+
+// fixedWriteFlaskArray2OfArray2OfInt writes a [2][2]int in Flask's tagged JSON.
+func fixedWriteFlaskArray2OfArray2OfInt(e *sessionflask.Encoder, v [2][2]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := fixedWriteFlaskArray2OfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// fixedWriteFlaskArray2OfInt writes a [2]int in Flask's tagged JSON.
+func fixedWriteFlaskArray2OfInt(e *sessionflask.Encoder, v [2]int) error {
+	e.BeginList()
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList()
+	return nil
+}
+
+// fixedWriteFlaskSliceOfUUID writes a []UUID in Flask's tagged JSON.
+func fixedWriteFlaskSliceOfUUID(e *sessionflask.Encoder, v []UUID) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := fixedWriteFlaskUUID(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *FixedSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "id":
+		x, err := fixedReadFlaskUUID(d)
+		if err != nil {
+			return err
+		}
+		s.data.ID, s.has[0] = x, true
+	case "hash":
+		x, err := fixedReadFlaskArray32OfByte(d)
+		if err != nil {
+			return err
+		}
+		s.data.Hash, s.has[1] = x, true
+	case "rgb":
+		x, err := fixedReadFlaskArray3OfUint8(d)
+		if err != nil {
+			return err
+		}
+		s.data.RGB, s.has[2] = x, true
+	case "scores":
+		x, err := fixedReadFlaskArray5OfFloat64(d)
+		if err != nil {
+			return err
+		}
+		s.data.Scores, s.has[3] = x, true
+	case "names":
+		x, err := fixedReadFlaskArray2OfString(d)
+		if err != nil {
+			return err
+		}
+		s.data.Names, s.has[4] = x, true
+	case "grid":
+		x, err := fixedReadFlaskArray2OfArray2OfInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Grid, s.has[5] = x, true
+	case "i_ds":
+		x, err := fixedReadFlaskSliceOfUUID(d)
+		if err != nil {
+			return err
+		}
+		s.data.IDs, s.has[6] = x, true
+	}
+	return nil
+}
+
+// fixedReadFlaskUUID reads a UUID from Flask's tagged JSON.
+func fixedReadFlaskUUID(d sessionflask.Value) (UUID, error) {
+	var v UUID
+	err := d.ByteArray(v[:])
+	return v, err
+}
+
+// fixedReadFlaskArray32OfByte reads a [32]byte from Flask's tagged JSON.
+func fixedReadFlaskArray32OfByte(d sessionflask.Value) ([32]byte, error) {
+	var v [32]byte
+	err := d.ByteArray(v[:])
+	return v, err
+}
+
+// fixedReadFlaskArray3OfUint8 reads a [3]uint8 from Flask's tagged JSON.
+func fixedReadFlaskArray3OfUint8(d sessionflask.Value) ([3]uint8, error) {
+	var v [3]uint8
+	err := d.ByteArray(v[:])
+	return v, err
+}
+
+// fixedReadFlaskArray5OfFloat64 reads a [5]float64 from Flask's tagged JSON.
+func fixedReadFlaskArray5OfFloat64(d sessionflask.Value) ([5]float64, error) {
+	var v [5]float64
+	x, err := sessionflask.Slice(d, sessionflask.ReadFloat[float64])
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
+}
+
+// fixedReadFlaskArray2OfString reads a [2]string from Flask's tagged JSON.
+func fixedReadFlaskArray2OfString(d sessionflask.Value) ([2]string, error) {
+	var v [2]string
+	x, err := sessionflask.Slice(d, sessionflask.ReadString[string])
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
+}
+
+// fixedReadFlaskArray2OfArray2OfInt reads a [2][2]int from Flask's tagged JSON.
+func fixedReadFlaskArray2OfArray2OfInt(d sessionflask.Value) ([2][2]int, error) {
+	var v [2][2]int
+	x, err := sessionflask.Slice(d, fixedReadFlaskArray2OfInt)
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
+}
+
+// fixedReadFlaskArray2OfInt reads a [2]int from Flask's tagged JSON.
+func fixedReadFlaskArray2OfInt(d sessionflask.Value) ([2]int, error) {
+	var v [2]int
+	x, err := sessionflask.Slice(d, sessionflask.ReadInt[int])
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
+}
+
+// fixedReadFlaskSliceOfUUID reads a []UUID from Flask's tagged JSON.
+func fixedReadFlaskSliceOfUUID(d sessionflask.Value) ([]UUID, error) {
+	return sessionflask.Slice(d, fixedReadFlaskUUID)
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *FixedSession) copyFrom(src *FixedSession) {
@@ -772,11 +1026,13 @@ func (s *FixedSession) empty() bool {
 
 // fixedCodec binds FixedSession to the runtime.
 var fixedCodec = sessionruntime.Codec[FixedSession]{
-	Copy:        (*FixedSession).copyFrom,
-	DecodeEntry: (*FixedSession).decodeEntry,
-	Empty:       (*FixedSession).empty,
-	Encode:      (*FixedSession).encode,
-	Name:        "Fixed",
+	Copy:              (*FixedSession).copyFrom,
+	DecodeEntry:       (*FixedSession).decodeEntry,
+	DecodeFlaskMember: (*FixedSession).decodeFlaskMember,
+	Empty:             (*FixedSession).empty,
+	Encode:            (*FixedSession).encode,
+	EncodeFlask:       (*FixedSession).encodeFlask,
+	Name:              "Fixed",
 	State: func(s *FixedSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -1029,6 +1030,183 @@ func (s *ScalarsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *ScalarsSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.String("s", s.data.S)
+	}
+	if s.has[1] {
+		e.Bool("b", s.data.B)
+	}
+	if s.has[2] {
+		e.Int("i", int64(s.data.I))
+	}
+	if s.has[3] {
+		e.Int("i8", int64(s.data.I8))
+	}
+	if s.has[4] {
+		e.Int("i16", int64(s.data.I16))
+	}
+	if s.has[5] {
+		e.Int("i32", int64(s.data.I32))
+	}
+	if s.has[6] {
+		e.Int("i64", s.data.I64)
+	}
+	if s.has[7] {
+		e.Uint("u", uint64(s.data.U))
+	}
+	if s.has[8] {
+		e.Uint("u8", uint64(s.data.U8))
+	}
+	if s.has[9] {
+		e.Uint("u16", uint64(s.data.U16))
+	}
+	if s.has[10] {
+		e.Uint("u32", uint64(s.data.U32))
+	}
+	if s.has[11] {
+		e.Uint("u64", s.data.U64)
+	}
+	if s.has[12] {
+		e.Uint("up", uint64(s.data.UP))
+	}
+	if s.has[13] {
+		e.Float("f32", float64(s.data.F32))
+	}
+	if s.has[14] {
+		e.Float("f64", s.data.F64)
+	}
+	if s.has[15] {
+		e.Bytes("raw", s.data.Raw)
+	}
+	if s.has[16] {
+		e.Time("at", s.data.At)
+	}
+	if s.has[17] {
+		e.Int("ttl", int64(s.data.TTL))
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *ScalarsSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "s":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.S, s.has[0] = x, true
+	case "b":
+		x, err := sessionflask.ReadBool[bool](d)
+		if err != nil {
+			return err
+		}
+		s.data.B, s.has[1] = x, true
+	case "i":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.I, s.has[2] = x, true
+	case "i8":
+		x, err := sessionflask.ReadInt[int8](d)
+		if err != nil {
+			return err
+		}
+		s.data.I8, s.has[3] = x, true
+	case "i16":
+		x, err := sessionflask.ReadInt[int16](d)
+		if err != nil {
+			return err
+		}
+		s.data.I16, s.has[4] = x, true
+	case "i32":
+		x, err := sessionflask.ReadInt[int32](d)
+		if err != nil {
+			return err
+		}
+		s.data.I32, s.has[5] = x, true
+	case "i64":
+		x, err := sessionflask.ReadInt[int64](d)
+		if err != nil {
+			return err
+		}
+		s.data.I64, s.has[6] = x, true
+	case "u":
+		x, err := sessionflask.ReadUint[uint](d)
+		if err != nil {
+			return err
+		}
+		s.data.U, s.has[7] = x, true
+	case "u8":
+		x, err := sessionflask.ReadUint[uint8](d)
+		if err != nil {
+			return err
+		}
+		s.data.U8, s.has[8] = x, true
+	case "u16":
+		x, err := sessionflask.ReadUint[uint16](d)
+		if err != nil {
+			return err
+		}
+		s.data.U16, s.has[9] = x, true
+	case "u32":
+		x, err := sessionflask.ReadUint[uint32](d)
+		if err != nil {
+			return err
+		}
+		s.data.U32, s.has[10] = x, true
+	case "u64":
+		x, err := sessionflask.ReadUint[uint64](d)
+		if err != nil {
+			return err
+		}
+		s.data.U64, s.has[11] = x, true
+	case "up":
+		x, err := sessionflask.ReadUint[uintptr](d)
+		if err != nil {
+			return err
+		}
+		s.data.UP, s.has[12] = x, true
+	case "f32":
+		x, err := sessionflask.ReadFloat[float32](d)
+		if err != nil {
+			return err
+		}
+		s.data.F32, s.has[13] = x, true
+	case "f64":
+		x, err := sessionflask.ReadFloat[float64](d)
+		if err != nil {
+			return err
+		}
+		s.data.F64, s.has[14] = x, true
+	case "raw":
+		x, err := sessionflask.ReadBytes[[]byte](d)
+		if err != nil {
+			return err
+		}
+		s.data.Raw, s.has[15] = x, true
+	case "at":
+		x, err := sessionflask.ReadTime(d)
+		if err != nil {
+			return err
+		}
+		s.data.At, s.has[16] = x, true
+	case "ttl":
+		x, err := sessionflask.ReadInt[time.Duration](d)
+		if err != nil {
+			return err
+		}
+		s.data.TTL, s.has[17] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *ScalarsSession) copyFrom(src *ScalarsSession) {
@@ -1043,11 +1221,13 @@ func (s *ScalarsSession) empty() bool {
 
 // scalarsCodec binds ScalarsSession to the runtime.
 var scalarsCodec = sessionruntime.Codec[ScalarsSession]{
-	Copy:        (*ScalarsSession).copyFrom,
-	DecodeEntry: (*ScalarsSession).decodeEntry,
-	Empty:       (*ScalarsSession).empty,
-	Encode:      (*ScalarsSession).encode,
-	Name:        "Scalars",
+	Copy:              (*ScalarsSession).copyFrom,
+	DecodeEntry:       (*ScalarsSession).decodeEntry,
+	DecodeFlaskMember: (*ScalarsSession).decodeFlaskMember,
+	Empty:             (*ScalarsSession).empty,
+	Encode:            (*ScalarsSession).encode,
+	EncodeFlask:       (*ScalarsSession).encodeFlask,
+	Name:              "Scalars",
 	State: func(s *ScalarsSession) *sessionruntime.State {
 		return &s.state
 	},

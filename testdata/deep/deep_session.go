@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -3718,6 +3719,2426 @@ func deepReadSliceOfString(d *sessionwire.Decoder) ([]string, error) {
 	return sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *DeepSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Key("chain")
+		if err := deepWriteFlaskL1(e, s.data.Chain); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		e.Key("lists")
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, s.data.Lists); err != nil {
+			return err
+		}
+	}
+	if s.has[2] {
+		if s.data.Ptr != nil {
+			e.Key("ptr")
+			if err := deepWriteFlaskL1(e, *s.data.Ptr); err != nil {
+				return err
+			}
+		}
+	}
+	if s.has[3] {
+		e.Key("unboxed")
+		if err := deepWriteFlaskSliceOfL2(e, s.data.Unboxed); err != nil {
+			return err
+		}
+	}
+	if s.has[4] {
+		e.Key("boxed")
+		if err := deepWriteFlaskSliceOfPtrToL3(e, s.data.Boxed); err != nil {
+			return err
+		}
+	}
+	if s.has[5] {
+		e.Key("maps")
+		if err := deepWriteFlaskMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, s.data.Maps); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deepWriteFlaskL1 writes a L1 in Flask's tagged JSON.
+func deepWriteFlaskL1(e *sessionflask.Encoder, v L1) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL2(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL2 writes a L2 in Flask's tagged JSON.
+func deepWriteFlaskL2(e *sessionflask.Encoder, v L2) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL3(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL3 writes a L3 in Flask's tagged JSON.
+func deepWriteFlaskL3(e *sessionflask.Encoder, v L3) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL4(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL4 writes a L4 in Flask's tagged JSON.
+func deepWriteFlaskL4(e *sessionflask.Encoder, v L4) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL5(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL5 writes a L5 in Flask's tagged JSON.
+func deepWriteFlaskL5(e *sessionflask.Encoder, v L5) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL6(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL6 writes a L6 in Flask's tagged JSON.
+func deepWriteFlaskL6(e *sessionflask.Encoder, v L6) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL7(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL7 writes a L7 in Flask's tagged JSON.
+func deepWriteFlaskL7(e *sessionflask.Encoder, v L7) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL8(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL8 writes a L8 in Flask's tagged JSON.
+func deepWriteFlaskL8(e *sessionflask.Encoder, v L8) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL9(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL9 writes a L9 in Flask's tagged JSON.
+func deepWriteFlaskL9(e *sessionflask.Encoder, v L9) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL10(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL10 writes a L10 in Flask's tagged JSON.
+func deepWriteFlaskL10(e *sessionflask.Encoder, v L10) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL11(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL11 writes a L11 in Flask's tagged JSON.
+func deepWriteFlaskL11(e *sessionflask.Encoder, v L11) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL12(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL12 writes a L12 in Flask's tagged JSON.
+func deepWriteFlaskL12(e *sessionflask.Encoder, v L12) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL13(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL13 writes a L13 in Flask's tagged JSON.
+func deepWriteFlaskL13(e *sessionflask.Encoder, v L13) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL14(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL14 writes a L14 in Flask's tagged JSON.
+func deepWriteFlaskL14(e *sessionflask.Encoder, v L14) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL15(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL15 writes a L15 in Flask's tagged JSON.
+func deepWriteFlaskL15(e *sessionflask.Encoder, v L15) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL16(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL16 writes a L16 in Flask's tagged JSON.
+func deepWriteFlaskL16(e *sessionflask.Encoder, v L16) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL17(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL17 writes a L17 in Flask's tagged JSON.
+func deepWriteFlaskL17(e *sessionflask.Encoder, v L17) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL18(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL18 writes a L18 in Flask's tagged JSON.
+func deepWriteFlaskL18(e *sessionflask.Encoder, v L18) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL19(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL19 writes a L19 in Flask's tagged JSON.
+func deepWriteFlaskL19(e *sessionflask.Encoder, v L19) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL20(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL20 writes a L20 in Flask's tagged JSON.
+func deepWriteFlaskL20(e *sessionflask.Encoder, v L20) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL21(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL21 writes a L21 in Flask's tagged JSON.
+func deepWriteFlaskL21(e *sessionflask.Encoder, v L21) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL22(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL22 writes a L22 in Flask's tagged JSON.
+func deepWriteFlaskL22(e *sessionflask.Encoder, v L22) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL23(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL23 writes a L23 in Flask's tagged JSON.
+func deepWriteFlaskL23(e *sessionflask.Encoder, v L23) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL24(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL24 writes a L24 in Flask's tagged JSON.
+func deepWriteFlaskL24(e *sessionflask.Encoder, v L24) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL25(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL25 writes a L25 in Flask's tagged JSON.
+func deepWriteFlaskL25(e *sessionflask.Encoder, v L25) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL26(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL26 writes a L26 in Flask's tagged JSON.
+func deepWriteFlaskL26(e *sessionflask.Encoder, v L26) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL27(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL27 writes a L27 in Flask's tagged JSON.
+func deepWriteFlaskL27(e *sessionflask.Encoder, v L27) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL28(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL28 writes a L28 in Flask's tagged JSON.
+func deepWriteFlaskL28(e *sessionflask.Encoder, v L28) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL29(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL29 writes a L29 in Flask's tagged JSON.
+func deepWriteFlaskL29(e *sessionflask.Encoder, v L29) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL30(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL30 writes a L30 in Flask's tagged JSON.
+func deepWriteFlaskL30(e *sessionflask.Encoder, v L30) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL31(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL31 writes a L31 in Flask's tagged JSON.
+func deepWriteFlaskL31(e *sessionflask.Encoder, v L31) error {
+	e.BeginObject()
+	e.Key("next")
+	if err := deepWriteFlaskL32(e, v.Next); err != nil {
+		return err
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskL32 writes a L32 in Flask's tagged JSON.
+func deepWriteFlaskL32(e *sessionflask.Encoder, v L32) error {
+	e.BeginObject()
+	e.Int("n", int64(v.N))
+	e.String("word", v.Word)
+	e.String("note", v.Note)
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int in Flask's
+// tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][]int in Flask's
+// tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][]int in Flask's
+// tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][]int in Flask's tagged
+// JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][]int in Flask's tagged
+// JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][][]int in Flask's tagged
+// JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// writes a [][][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt writes
+// a [][][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a
+// [][][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a
+// [][][][][][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfInt writes a [][][][][]int in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfInt writes a [][][][]int in Flask's
+// tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfInt writes a [][][]int in Flask's tagged
+// JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfInt(e *sessionflask.Encoder, v [][][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfInt writes a [][]int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfInt(e *sessionflask.Encoder, v [][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfInt writes a []int in Flask's tagged JSON.
+func deepWriteFlaskSliceOfInt(e *sessionflask.Encoder, v []int) error {
+	e.BeginList()
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfL2 writes a []L2 in Flask's tagged JSON.
+func deepWriteFlaskSliceOfL2(e *sessionflask.Encoder, v []L2) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskL2(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfPtrToL3 writes a []*L3 in Flask's tagged JSON.
+func deepWriteFlaskSliceOfPtrToL3(e *sessionflask.Encoder, v []*L3) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskPtrToL3(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskPtrToL3 writes a *L3 in Flask's tagged JSON.
+func deepWriteFlaskPtrToL3(e *sessionflask.Encoder, v *L3) error {
+	if v == nil {
+		e.Null()
+		return nil
+	}
+	if err := deepWriteFlaskL3(e, *v); err != nil {
+		return err
+	}
+	return nil
+}
+
+// deepWriteFlaskMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a
+// map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string
+// in Flask's tagged JSON.
+func deepWriteFlaskMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndObject()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][][]string in Flask's
+// tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][][]string in Flask's
+// tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][][]string in Flask's
+// tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][][]string in Flask's
+// tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][][]string in Flask's tagged
+// JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][][]string in Flask's tagged
+// JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][][]string in Flask's tagged
+// JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// writes a [][][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString writes a
+// [][][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString writes a
+// [][][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfString writes a
+// [][][][][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfSliceOfString writes a [][][][]string in
+// Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfSliceOfString writes a [][][]string in Flask's
+// tagged JSON.
+func deepWriteFlaskSliceOfSliceOfSliceOfString(e *sessionflask.Encoder, v [][][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfSliceOfString writes a [][]string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfSliceOfString(e *sessionflask.Encoder, v [][]string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := deepWriteFlaskSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// deepWriteFlaskSliceOfString writes a []string in Flask's tagged JSON.
+func deepWriteFlaskSliceOfString(e *sessionflask.Encoder, v []string) error {
+	e.BeginList()
+	for _, x := range v {
+		e.StringValue(x)
+	}
+	e.EndList()
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *DeepSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "chain":
+		x, err := deepReadFlaskL1(d)
+		if err != nil {
+			return err
+		}
+		s.data.Chain, s.has[0] = x, true
+	case "lists":
+		x, err := deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Lists, s.has[1] = x, true
+	case "ptr":
+		if !d.IsNull() {
+			x, err := deepReadFlaskL1(d)
+			if err != nil {
+				return err
+			}
+			s.data.Ptr, s.has[2] = &x, true
+		}
+	case "unboxed":
+		x, err := deepReadFlaskSliceOfL2(d)
+		if err != nil {
+			return err
+		}
+		s.data.Unboxed, s.has[3] = x, true
+	case "boxed":
+		x, err := deepReadFlaskSliceOfPtrToL3(d)
+		if err != nil {
+			return err
+		}
+		s.data.Boxed, s.has[4] = x, true
+	case "maps":
+		x, err := deepReadFlaskMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d)
+		if err != nil {
+			return err
+		}
+		s.data.Maps, s.has[5] = x, true
+	}
+	return nil
+}
+
+// deepReadFlaskL1 reads a L1 from Flask's tagged JSON.
+func deepReadFlaskL1(d sessionflask.Value) (L1, error) {
+	var v L1
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL2(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL2 reads a L2 from Flask's tagged JSON.
+func deepReadFlaskL2(d sessionflask.Value) (L2, error) {
+	var v L2
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL3(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL3 reads a L3 from Flask's tagged JSON.
+func deepReadFlaskL3(d sessionflask.Value) (L3, error) {
+	var v L3
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL4(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL4 reads a L4 from Flask's tagged JSON.
+func deepReadFlaskL4(d sessionflask.Value) (L4, error) {
+	var v L4
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL5(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL5 reads a L5 from Flask's tagged JSON.
+func deepReadFlaskL5(d sessionflask.Value) (L5, error) {
+	var v L5
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL6(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL6 reads a L6 from Flask's tagged JSON.
+func deepReadFlaskL6(d sessionflask.Value) (L6, error) {
+	var v L6
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL7(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL7 reads a L7 from Flask's tagged JSON.
+func deepReadFlaskL7(d sessionflask.Value) (L7, error) {
+	var v L7
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL8(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL8 reads a L8 from Flask's tagged JSON.
+func deepReadFlaskL8(d sessionflask.Value) (L8, error) {
+	var v L8
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL9(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL9 reads a L9 from Flask's tagged JSON.
+func deepReadFlaskL9(d sessionflask.Value) (L9, error) {
+	var v L9
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL10(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL10 reads a L10 from Flask's tagged JSON.
+func deepReadFlaskL10(d sessionflask.Value) (L10, error) {
+	var v L10
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL11(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL11 reads a L11 from Flask's tagged JSON.
+func deepReadFlaskL11(d sessionflask.Value) (L11, error) {
+	var v L11
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL12(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL12 reads a L12 from Flask's tagged JSON.
+func deepReadFlaskL12(d sessionflask.Value) (L12, error) {
+	var v L12
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL13(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL13 reads a L13 from Flask's tagged JSON.
+func deepReadFlaskL13(d sessionflask.Value) (L13, error) {
+	var v L13
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL14(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL14 reads a L14 from Flask's tagged JSON.
+func deepReadFlaskL14(d sessionflask.Value) (L14, error) {
+	var v L14
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL15(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL15 reads a L15 from Flask's tagged JSON.
+func deepReadFlaskL15(d sessionflask.Value) (L15, error) {
+	var v L15
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL16(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL16 reads a L16 from Flask's tagged JSON.
+func deepReadFlaskL16(d sessionflask.Value) (L16, error) {
+	var v L16
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL17(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL17 reads a L17 from Flask's tagged JSON.
+func deepReadFlaskL17(d sessionflask.Value) (L17, error) {
+	var v L17
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL18(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL18 reads a L18 from Flask's tagged JSON.
+func deepReadFlaskL18(d sessionflask.Value) (L18, error) {
+	var v L18
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL19(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL19 reads a L19 from Flask's tagged JSON.
+func deepReadFlaskL19(d sessionflask.Value) (L19, error) {
+	var v L19
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL20(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL20 reads a L20 from Flask's tagged JSON.
+func deepReadFlaskL20(d sessionflask.Value) (L20, error) {
+	var v L20
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL21(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL21 reads a L21 from Flask's tagged JSON.
+func deepReadFlaskL21(d sessionflask.Value) (L21, error) {
+	var v L21
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL22(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL22 reads a L22 from Flask's tagged JSON.
+func deepReadFlaskL22(d sessionflask.Value) (L22, error) {
+	var v L22
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL23(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL23 reads a L23 from Flask's tagged JSON.
+func deepReadFlaskL23(d sessionflask.Value) (L23, error) {
+	var v L23
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL24(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL24 reads a L24 from Flask's tagged JSON.
+func deepReadFlaskL24(d sessionflask.Value) (L24, error) {
+	var v L24
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL25(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL25 reads a L25 from Flask's tagged JSON.
+func deepReadFlaskL25(d sessionflask.Value) (L25, error) {
+	var v L25
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL26(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL26 reads a L26 from Flask's tagged JSON.
+func deepReadFlaskL26(d sessionflask.Value) (L26, error) {
+	var v L26
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL27(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL27 reads a L27 from Flask's tagged JSON.
+func deepReadFlaskL27(d sessionflask.Value) (L27, error) {
+	var v L27
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL28(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL28 reads a L28 from Flask's tagged JSON.
+func deepReadFlaskL28(d sessionflask.Value) (L28, error) {
+	var v L28
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL29(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL29 reads a L29 from Flask's tagged JSON.
+func deepReadFlaskL29(d sessionflask.Value) (L29, error) {
+	var v L29
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL30(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL30 reads a L30 from Flask's tagged JSON.
+func deepReadFlaskL30(d sessionflask.Value) (L30, error) {
+	var v L30
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL31(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL31 reads a L31 from Flask's tagged JSON.
+func deepReadFlaskL31(d sessionflask.Value) (L31, error) {
+	var v L31
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "next":
+			x, err := deepReadFlaskL32(g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Next = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskL32 reads a L32 from Flask's tagged JSON.
+func deepReadFlaskL32(d sessionflask.Value) (L32, error) {
+	var v L32
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "n":
+			x, err := sessionflask.ReadInt[int](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.N = x
+		case "word":
+			x, err := sessionflask.ReadString[string](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Word = x
+		case "note":
+			x, err := sessionflask.ReadString[string](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Note = x
+		}
+	}
+	return v, nil
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]int from Flask's
+// tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][]int from Flask's
+// tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][]int from Flask's
+// tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][]int from Flask's
+// tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][]int from Flask's tagged
+// JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][][]int from Flask's tagged
+// JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][][]int from Flask's tagged
+// JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt
+// reads a [][][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a
+// [][][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a
+// [][][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a
+// [][][][][][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfInt reads a [][][][][]int from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfInt reads a [][][][]int from Flask's
+// tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfInt reads a [][][]int from Flask's tagged
+// JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfInt(d sessionflask.Value) ([][][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfInt)
+}
+
+// deepReadFlaskSliceOfSliceOfInt reads a [][]int from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfInt(d sessionflask.Value) ([][]int, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfInt)
+}
+
+// deepReadFlaskSliceOfInt reads a []int from Flask's tagged JSON.
+func deepReadFlaskSliceOfInt(d sessionflask.Value) ([]int, error) {
+	return sessionflask.Slice(d, sessionflask.ReadInt[int])
+}
+
+// deepReadFlaskSliceOfL2 reads a []L2 from Flask's tagged JSON.
+func deepReadFlaskSliceOfL2(d sessionflask.Value) ([]L2, error) {
+	return sessionflask.Slice(d, deepReadFlaskL2)
+}
+
+// deepReadFlaskSliceOfPtrToL3 reads a []*L3 from Flask's tagged JSON.
+func deepReadFlaskSliceOfPtrToL3(d sessionflask.Value) ([]*L3, error) {
+	return sessionflask.Slice(d, deepReadFlaskPtrToL3)
+}
+
+// deepReadFlaskPtrToL3 reads a *L3 from Flask's tagged JSON.
+func deepReadFlaskPtrToL3(d sessionflask.Value) (*L3, error) {
+	if d.IsNull() {
+		return nil, nil
+	}
+	x, err := deepReadFlaskL3(d)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// deepReadFlaskMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a
+// map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string
+// from Flask's tagged JSON.
+func deepReadFlaskMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) (map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	var v map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string
+// from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][][]string from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][][]string from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][][]string from Flask's
+// tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][][]string from Flask's
+// tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][][]string from Flask's
+// tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][][]string from Flask's tagged
+// JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][][]string from Flask's tagged
+// JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][][]string from Flask's tagged
+// JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString
+// reads a [][][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString reads a
+// [][][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString reads a
+// [][][][][][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfString reads a [][][][][]string
+// from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfSliceOfString reads a [][][][]string from
+// Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfSliceOfString reads a [][][]string from Flask's
+// tagged JSON.
+func deepReadFlaskSliceOfSliceOfSliceOfString(d sessionflask.Value) ([][][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfSliceOfString)
+}
+
+// deepReadFlaskSliceOfSliceOfString reads a [][]string from Flask's tagged JSON.
+func deepReadFlaskSliceOfSliceOfString(d sessionflask.Value) ([][]string, error) {
+	return sessionflask.Slice(d, deepReadFlaskSliceOfString)
+}
+
+// deepReadFlaskSliceOfString reads a []string from Flask's tagged JSON.
+func deepReadFlaskSliceOfString(d sessionflask.Value) ([]string, error) {
+	return sessionflask.Slice(d, sessionflask.ReadString[string])
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *DeepSession) copyFrom(src *DeepSession) {
@@ -3736,11 +6157,13 @@ func (s *DeepSession) empty() bool {
 
 // deepCodec binds DeepSession to the runtime.
 var deepCodec = sessionruntime.Codec[DeepSession]{
-	Copy:        (*DeepSession).copyFrom,
-	DecodeEntry: (*DeepSession).decodeEntry,
-	Empty:       (*DeepSession).empty,
-	Encode:      (*DeepSession).encode,
-	Name:        "Deep",
+	Copy:              (*DeepSession).copyFrom,
+	DecodeEntry:       (*DeepSession).decodeEntry,
+	DecodeFlaskMember: (*DeepSession).decodeFlaskMember,
+	Empty:             (*DeepSession).empty,
+	Encode:            (*DeepSession).encode,
+	EncodeFlask:       (*DeepSession).encodeFlask,
+	Name:              "Deep",
 	State: func(s *DeepSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -347,6 +348,48 @@ func (s *CartSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *CartSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		sessionflask.Strings(e, "items", s.data.Items)
+	}
+	if s.has[1] {
+		e.String("coupon", s.data.Coupon)
+	}
+	if s.has[2] {
+		e.Int("total", s.data.Total)
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *CartSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "items":
+		x, err := sessionflask.Slice(d, sessionflask.ReadString[string])
+		if err != nil {
+			return err
+		}
+		s.data.Items, s.has[0] = x, true
+	case "coupon":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Coupon, s.has[1] = x, true
+	case "total":
+		x, err := sessionflask.ReadInt[int64](d)
+		if err != nil {
+			return err
+		}
+		s.data.Total, s.has[2] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *CartSession) copyFrom(src *CartSession) {
@@ -361,11 +404,13 @@ func (s *CartSession) empty() bool {
 
 // cartCodec binds CartSession to the runtime.
 var cartCodec = sessionruntime.Codec[CartSession]{
-	Copy:        (*CartSession).copyFrom,
-	DecodeEntry: (*CartSession).decodeEntry,
-	Empty:       (*CartSession).empty,
-	Encode:      (*CartSession).encode,
-	Name:        "Cart",
+	Copy:              (*CartSession).copyFrom,
+	DecodeEntry:       (*CartSession).decodeEntry,
+	DecodeFlaskMember: (*CartSession).decodeFlaskMember,
+	Empty:             (*CartSession).empty,
+	Encode:            (*CartSession).encode,
+	EncodeFlask:       (*CartSession).encodeFlask,
+	Name:              "Cart",
 	State: func(s *CartSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -324,6 +325,48 @@ func (s *OuterSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *OuterSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Int("a", int64(s.data.Inner.A))
+	}
+	if s.has[1] {
+		e.Int("duration", int64(s.data.Duration))
+	}
+	if s.has[2] {
+		e.Int("b", int64(s.data.B))
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *OuterSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "a":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.Inner.A, s.has[0] = x, true
+	case "duration":
+		x, err := sessionflask.ReadInt[time.Duration](d)
+		if err != nil {
+			return err
+		}
+		s.data.Duration, s.has[1] = x, true
+	case "b":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.B, s.has[2] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *OuterSession) copyFrom(src *OuterSession) {
@@ -337,11 +380,13 @@ func (s *OuterSession) empty() bool {
 
 // outerCodec binds OuterSession to the runtime.
 var outerCodec = sessionruntime.Codec[OuterSession]{
-	Copy:        (*OuterSession).copyFrom,
-	DecodeEntry: (*OuterSession).decodeEntry,
-	Empty:       (*OuterSession).empty,
-	Encode:      (*OuterSession).encode,
-	Name:        "Outer",
+	Copy:              (*OuterSession).copyFrom,
+	DecodeEntry:       (*OuterSession).decodeEntry,
+	DecodeFlaskMember: (*OuterSession).decodeFlaskMember,
+	Empty:             (*OuterSession).empty,
+	Encode:            (*OuterSession).encode,
+	EncodeFlask:       (*OuterSession).encodeFlask,
+	Name:              "Outer",
 	State: func(s *OuterSession) *sessionruntime.State {
 		return &s.state
 	},

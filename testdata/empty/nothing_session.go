@@ -6,6 +6,7 @@ import (
 	"context"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -182,6 +183,19 @@ func (s *NothingSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *NothingSession) encodeFlask(e *sessionflask.Encoder) error {
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *NothingSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *NothingSession) copyFrom(src *NothingSession) {
@@ -195,11 +209,13 @@ func (s *NothingSession) empty() bool {
 
 // nothingCodec binds NothingSession to the runtime.
 var nothingCodec = sessionruntime.Codec[NothingSession]{
-	Copy:        (*NothingSession).copyFrom,
-	DecodeEntry: (*NothingSession).decodeEntry,
-	Empty:       (*NothingSession).empty,
-	Encode:      (*NothingSession).encode,
-	Name:        "Nothing",
+	Copy:              (*NothingSession).copyFrom,
+	DecodeEntry:       (*NothingSession).decodeEntry,
+	DecodeFlaskMember: (*NothingSession).decodeFlaskMember,
+	Empty:             (*NothingSession).empty,
+	Encode:            (*NothingSession).encode,
+	EncodeFlask:       (*NothingSession).encodeFlask,
+	Name:              "Nothing",
 	State: func(s *NothingSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -419,6 +420,66 @@ func (s *VisitorSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *VisitorSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.String("name", s.data.Name)
+	}
+	if s.has[1] {
+		e.Int("age", int64(s.data.Age))
+	}
+	if s.has[2] {
+		e.String("removed", s.data.Removed)
+	}
+	if s.has[3] {
+		e.String("score", s.data.Score)
+	}
+	if s.has[4] {
+		e.String("nick", s.data.Nick)
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *VisitorSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "name":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Name, s.has[0] = x, true
+	case "age":
+		x, err := sessionflask.ReadInt[int32](d)
+		if err != nil {
+			return err
+		}
+		s.data.Age, s.has[1] = x, true
+	case "removed":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Removed, s.has[2] = x, true
+	case "score":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Score, s.has[3] = x, true
+	case "nick":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Nick, s.has[4] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *VisitorSession) copyFrom(src *VisitorSession) {
@@ -432,11 +493,13 @@ func (s *VisitorSession) empty() bool {
 
 // visitorCodec binds VisitorSession to the runtime.
 var visitorCodec = sessionruntime.Codec[VisitorSession]{
-	Copy:        (*VisitorSession).copyFrom,
-	DecodeEntry: (*VisitorSession).decodeEntry,
-	Empty:       (*VisitorSession).empty,
-	Encode:      (*VisitorSession).encode,
-	Name:        "Visitor",
+	Copy:              (*VisitorSession).copyFrom,
+	DecodeEntry:       (*VisitorSession).decodeEntry,
+	DecodeFlaskMember: (*VisitorSession).decodeFlaskMember,
+	Empty:             (*VisitorSession).empty,
+	Encode:            (*VisitorSession).encode,
+	EncodeFlask:       (*VisitorSession).encodeFlask,
+	Name:              "Visitor",
 	State: func(s *VisitorSession) *sessionruntime.State {
 		return &s.state
 	},

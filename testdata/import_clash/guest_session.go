@@ -10,6 +10,7 @@ import (
 	sessiontime "time"
 
 	sessionruntime2 "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire2 "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -835,6 +836,224 @@ func guestReadMapOfStringToMark(d *sessionwire2.Decoder) (map[string]mark, error
 	return v, g.Err()
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *GuestSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Time("seen", s.data.Seen)
+	}
+	if s.has[1] {
+		e.Key("addr")
+		if err := guestWriteFlaskNetipAddr(e, s.data.Addr); err != nil {
+			return err
+		}
+	}
+	if s.has[2] {
+		e.Bytes("token", s.data.Token)
+	}
+	if s.has[3] {
+		e.Key("tags")
+		if err := guestWriteFlaskMapOfStringToString(e, s.data.Tags); err != nil {
+			return err
+		}
+	}
+	if s.has[4] {
+		e.Key("hops")
+		if err := guestWriteFlaskSliceOfNetipAddr(e, s.data.Hops); err != nil {
+			return err
+		}
+	}
+	if s.has[5] {
+		e.Int("level", int64(s.data.Level))
+	}
+	if s.has[6] {
+		e.String("kind", string(s.data.Kind))
+	}
+	if s.has[7] {
+		sessionflask.Strings(e, "notes", s.data.Notes)
+	}
+	if s.has[8] {
+		e.Key("marks")
+		if err := guestWriteFlaskMapOfStringToMark(e, s.data.Marks); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// guestWriteFlaskNetipAddr writes a sessionnetip.Addr in Flask's tagged JSON.
+func guestWriteFlaskNetipAddr(e *sessionflask.Encoder, v sessionnetip.Addr) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// guestWriteFlaskMapOfStringToString writes a map[string]string in Flask's tagged
+// JSON.
+func guestWriteFlaskMapOfStringToString(e *sessionflask.Encoder, v map[string]string) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.StringValue(x)
+	}
+	e.EndObject()
+	return nil
+}
+
+// guestWriteFlaskSliceOfNetipAddr writes a []sessionnetip.Addr in Flask's tagged
+// JSON.
+func guestWriteFlaskSliceOfNetipAddr(e *sessionflask.Encoder, v []sessionnetip.Addr) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := guestWriteFlaskNetipAddr(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// guestWriteFlaskMapOfStringToMark writes a map[string]mark in Flask's tagged
+// JSON.
+func guestWriteFlaskMapOfStringToMark(e *sessionflask.Encoder, v map[string]mark) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.FloatValue(float64(x))
+	}
+	e.EndObject()
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *GuestSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "seen":
+		x, err := sessionflask.ReadTime(d)
+		if err != nil {
+			return err
+		}
+		s.data.Seen, s.has[0] = x, true
+	case "addr":
+		x, err := guestReadFlaskNetipAddr(d)
+		if err != nil {
+			return err
+		}
+		s.data.Addr, s.has[1] = x, true
+	case "token":
+		x, err := sessionflask.ReadBytes[[]byte](d)
+		if err != nil {
+			return err
+		}
+		s.data.Token, s.has[2] = x, true
+	case "tags":
+		x, err := guestReadFlaskMapOfStringToString(d)
+		if err != nil {
+			return err
+		}
+		s.data.Tags, s.has[3] = x, true
+	case "hops":
+		x, err := guestReadFlaskSliceOfNetipAddr(d)
+		if err != nil {
+			return err
+		}
+		s.data.Hops, s.has[4] = x, true
+	case "level":
+		x, err := sessionflask.ReadInt[e](d)
+		if err != nil {
+			return err
+		}
+		s.data.Level, s.has[5] = x, true
+	case "kind":
+		x, err := sessionflask.ReadString[fn](d)
+		if err != nil {
+			return err
+		}
+		s.data.Kind, s.has[6] = x, true
+	case "notes":
+		x, err := sessionflask.Slice(d, sessionflask.ReadString[message])
+		if err != nil {
+			return err
+		}
+		s.data.Notes, s.has[7] = x, true
+	case "marks":
+		x, err := guestReadFlaskMapOfStringToMark(d)
+		if err != nil {
+			return err
+		}
+		s.data.Marks, s.has[8] = x, true
+	}
+	return nil
+}
+
+// guestReadFlaskNetipAddr reads a sessionnetip.Addr from Flask's tagged JSON.
+func guestReadFlaskNetipAddr(d sessionflask.Value) (sessionnetip.Addr, error) {
+	var v sessionnetip.Addr
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire2.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// guestReadFlaskMapOfStringToString reads a map[string]string from Flask's tagged
+// JSON.
+func guestReadFlaskMapOfStringToString(d sessionflask.Value) (map[string]string, error) {
+	var v map[string]string
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadString[string](g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]string, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// guestReadFlaskSliceOfNetipAddr reads a []sessionnetip.Addr from Flask's tagged
+// JSON.
+func guestReadFlaskSliceOfNetipAddr(d sessionflask.Value) ([]sessionnetip.Addr, error) {
+	return sessionflask.Slice(d, guestReadFlaskNetipAddr)
+}
+
+// guestReadFlaskMapOfStringToMark reads a map[string]mark from Flask's tagged
+// JSON.
+func guestReadFlaskMapOfStringToMark(d sessionflask.Value) (map[string]mark, error) {
+	var v map[string]mark
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadFloat[mark](g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]mark, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *GuestSession) copyFrom(src *GuestSession) {
@@ -853,11 +1072,13 @@ func (s *GuestSession) empty() bool {
 
 // guestCodec binds GuestSession to the runtime.
 var guestCodec = sessionruntime2.Codec[GuestSession]{
-	Copy:        (*GuestSession).copyFrom,
-	DecodeEntry: (*GuestSession).decodeEntry,
-	Empty:       (*GuestSession).empty,
-	Encode:      (*GuestSession).encode,
-	Name:        "Guest",
+	Copy:              (*GuestSession).copyFrom,
+	DecodeEntry:       (*GuestSession).decodeEntry,
+	DecodeFlaskMember: (*GuestSession).decodeFlaskMember,
+	Empty:             (*GuestSession).empty,
+	Encode:            (*GuestSession).encode,
+	EncodeFlask:       (*GuestSession).encodeFlask,
+	Name:              "Guest",
 	State: func(s *GuestSession) *sessionruntime2.State {
 		return &s.state
 	},

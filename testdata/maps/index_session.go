@@ -9,6 +9,7 @@ import (
 	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -1159,6 +1160,457 @@ func indexReadPtrToEntry(d *sessionwire.Decoder) (*Entry, error) {
 	return &x, nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *IndexSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Key("counts")
+		if err := indexWriteFlaskMapOfStringToInt(e, s.data.Counts); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		e.Key("titles")
+		if err := indexWriteFlaskMapOfLangToString(e, s.data.Titles); err != nil {
+			return err
+		}
+	}
+	if s.has[2] {
+		e.Key("tags")
+		if err := indexWriteFlaskMapOfStringToSliceOfString(e, s.data.Tags); err != nil {
+			return err
+		}
+	}
+	if s.has[3] {
+		e.Key("seen")
+		if err := indexWriteFlaskMapOfStringToTimeTime(e, s.data.Seen); err != nil {
+			return err
+		}
+	}
+	if s.has[4] {
+		e.Key("nested")
+		if err := indexWriteFlaskMapOfStringToMapOfStringToBool(e, s.data.Nested); err != nil {
+			return err
+		}
+	}
+	if s.has[5] {
+		e.Key("entries")
+		if err := indexWriteFlaskMapOfStringToEntry(e, s.data.Entries); err != nil {
+			return err
+		}
+	}
+	if s.has[6] {
+		e.Key("optional")
+		if err := indexWriteFlaskMapOfStringToPtrToEntry(e, s.data.Optional); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexWriteFlaskMapOfStringToInt writes a map[string]int in Flask's tagged JSON.
+func indexWriteFlaskMapOfStringToInt(e *sessionflask.Encoder, v map[string]int) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.IntValue(int64(x))
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskMapOfLangToString writes a map[Lang]string in Flask's tagged
+// JSON.
+func indexWriteFlaskMapOfLangToString(e *sessionflask.Encoder, v map[Lang]string) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(string(k))
+		e.StringValue(x)
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskMapOfStringToSliceOfString writes a map[string][]string in
+// Flask's tagged JSON.
+func indexWriteFlaskMapOfStringToSliceOfString(e *sessionflask.Encoder, v map[string][]string) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		if err := indexWriteFlaskSliceOfString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskSliceOfString writes a []string in Flask's tagged JSON.
+func indexWriteFlaskSliceOfString(e *sessionflask.Encoder, v []string) error {
+	e.BeginList()
+	for _, x := range v {
+		e.StringValue(x)
+	}
+	e.EndList()
+	return nil
+}
+
+// indexWriteFlaskMapOfStringToTimeTime writes a map[string]time.Time in Flask's
+// tagged JSON.
+func indexWriteFlaskMapOfStringToTimeTime(e *sessionflask.Encoder, v map[string]time.Time) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.TimeValue(x)
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskMapOfStringToMapOfStringToBool writes a
+// map[string]map[string]bool in Flask's tagged JSON.
+func indexWriteFlaskMapOfStringToMapOfStringToBool(e *sessionflask.Encoder, v map[string]map[string]bool) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		if err := indexWriteFlaskMapOfStringToBool(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskMapOfStringToBool writes a map[string]bool in Flask's tagged
+// JSON.
+func indexWriteFlaskMapOfStringToBool(e *sessionflask.Encoder, v map[string]bool) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.BoolValue(x)
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskMapOfStringToEntry writes a map[string]Entry in Flask's tagged
+// JSON.
+func indexWriteFlaskMapOfStringToEntry(e *sessionflask.Encoder, v map[string]Entry) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		if err := indexWriteFlaskEntry(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskEntry writes an Entry in Flask's tagged JSON.
+func indexWriteFlaskEntry(e *sessionflask.Encoder, v Entry) error {
+	e.BeginObject()
+	e.String("title", v.Title)
+	e.Uint("hits", uint64(v.Hits))
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskMapOfStringToPtrToEntry writes a map[string]*Entry in Flask's
+// tagged JSON.
+func indexWriteFlaskMapOfStringToPtrToEntry(e *sessionflask.Encoder, v map[string]*Entry) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		if err := indexWriteFlaskPtrToEntry(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndObject()
+	return nil
+}
+
+// indexWriteFlaskPtrToEntry writes a *Entry in Flask's tagged JSON.
+func indexWriteFlaskPtrToEntry(e *sessionflask.Encoder, v *Entry) error {
+	if v == nil {
+		e.Null()
+		return nil
+	}
+	if err := indexWriteFlaskEntry(e, *v); err != nil {
+		return err
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *IndexSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "counts":
+		x, err := indexReadFlaskMapOfStringToInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Counts, s.has[0] = x, true
+	case "titles":
+		x, err := indexReadFlaskMapOfLangToString(d)
+		if err != nil {
+			return err
+		}
+		s.data.Titles, s.has[1] = x, true
+	case "tags":
+		x, err := indexReadFlaskMapOfStringToSliceOfString(d)
+		if err != nil {
+			return err
+		}
+		s.data.Tags, s.has[2] = x, true
+	case "seen":
+		x, err := indexReadFlaskMapOfStringToTimeTime(d)
+		if err != nil {
+			return err
+		}
+		s.data.Seen, s.has[3] = x, true
+	case "nested":
+		x, err := indexReadFlaskMapOfStringToMapOfStringToBool(d)
+		if err != nil {
+			return err
+		}
+		s.data.Nested, s.has[4] = x, true
+	case "entries":
+		x, err := indexReadFlaskMapOfStringToEntry(d)
+		if err != nil {
+			return err
+		}
+		s.data.Entries, s.has[5] = x, true
+	case "optional":
+		x, err := indexReadFlaskMapOfStringToPtrToEntry(d)
+		if err != nil {
+			return err
+		}
+		s.data.Optional, s.has[6] = x, true
+	}
+	return nil
+}
+
+// indexReadFlaskMapOfStringToInt reads a map[string]int from Flask's tagged JSON.
+func indexReadFlaskMapOfStringToInt(d sessionflask.Value) (map[string]int, error) {
+	var v map[string]int
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadInt[int](g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]int, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// indexReadFlaskMapOfLangToString reads a map[Lang]string from Flask's tagged
+// JSON.
+func indexReadFlaskMapOfLangToString(d sessionflask.Value) (map[Lang]string, error) {
+	var v map[Lang]string
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadString[string](g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[Lang]string, d.Len())
+		}
+		v[Lang(g.Key())] = x
+	}
+	return v, nil
+}
+
+// indexReadFlaskMapOfStringToSliceOfString reads a map[string][]string from
+// Flask's tagged JSON.
+func indexReadFlaskMapOfStringToSliceOfString(d sessionflask.Value) (map[string][]string, error) {
+	var v map[string][]string
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := indexReadFlaskSliceOfString(g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string][]string, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// indexReadFlaskSliceOfString reads a []string from Flask's tagged JSON.
+func indexReadFlaskSliceOfString(d sessionflask.Value) ([]string, error) {
+	return sessionflask.Slice(d, sessionflask.ReadString[string])
+}
+
+// indexReadFlaskMapOfStringToTimeTime reads a map[string]time.Time from Flask's
+// tagged JSON.
+func indexReadFlaskMapOfStringToTimeTime(d sessionflask.Value) (map[string]time.Time, error) {
+	var v map[string]time.Time
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadTime(g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]time.Time, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// indexReadFlaskMapOfStringToMapOfStringToBool reads a map[string]map[string]bool
+// from Flask's tagged JSON.
+func indexReadFlaskMapOfStringToMapOfStringToBool(d sessionflask.Value) (map[string]map[string]bool, error) {
+	var v map[string]map[string]bool
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := indexReadFlaskMapOfStringToBool(g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]map[string]bool, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// indexReadFlaskMapOfStringToBool reads a map[string]bool from Flask's tagged
+// JSON.
+func indexReadFlaskMapOfStringToBool(d sessionflask.Value) (map[string]bool, error) {
+	var v map[string]bool
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadBool[bool](g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]bool, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// indexReadFlaskMapOfStringToEntry reads a map[string]Entry from Flask's tagged
+// JSON.
+func indexReadFlaskMapOfStringToEntry(d sessionflask.Value) (map[string]Entry, error) {
+	var v map[string]Entry
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := indexReadFlaskEntry(g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]Entry, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// indexReadFlaskEntry reads an Entry from Flask's tagged JSON.
+func indexReadFlaskEntry(d sessionflask.Value) (Entry, error) {
+	var v Entry
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "title":
+			x, err := sessionflask.ReadString[string](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Title = x
+		case "hits":
+			x, err := sessionflask.ReadUint[uint32](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Hits = x
+		}
+	}
+	return v, nil
+}
+
+// indexReadFlaskMapOfStringToPtrToEntry reads a map[string]*Entry from Flask's
+// tagged JSON.
+func indexReadFlaskMapOfStringToPtrToEntry(d sessionflask.Value) (map[string]*Entry, error) {
+	var v map[string]*Entry
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := indexReadFlaskPtrToEntry(g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]*Entry, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// indexReadFlaskPtrToEntry reads a *Entry from Flask's tagged JSON.
+func indexReadFlaskPtrToEntry(d sessionflask.Value) (*Entry, error) {
+	if d.IsNull() {
+		return nil, nil
+	}
+	x, err := indexReadFlaskEntry(d)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *IndexSession) copyFrom(src *IndexSession) {
@@ -1179,11 +1631,13 @@ func (s *IndexSession) empty() bool {
 
 // indexCodec binds IndexSession to the runtime.
 var indexCodec = sessionruntime.Codec[IndexSession]{
-	Copy:        (*IndexSession).copyFrom,
-	DecodeEntry: (*IndexSession).decodeEntry,
-	Empty:       (*IndexSession).empty,
-	Encode:      (*IndexSession).encode,
-	Name:        "Index",
+	Copy:              (*IndexSession).copyFrom,
+	DecodeEntry:       (*IndexSession).decodeEntry,
+	DecodeFlaskMember: (*IndexSession).decodeFlaskMember,
+	Empty:             (*IndexSession).empty,
+	Encode:            (*IndexSession).encode,
+	EncodeFlask:       (*IndexSession).encodeFlask,
+	Name:              "Index",
 	State: func(s *IndexSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -229,6 +230,30 @@ func (s *AdminSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *AdminSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.String("email", s.data.Email)
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *AdminSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "email":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Email, s.has[0] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *AdminSession) copyFrom(src *AdminSession) {
@@ -242,11 +267,13 @@ func (s *AdminSession) empty() bool {
 
 // adminCodec binds AdminSession to the runtime.
 var adminCodec = sessionruntime.Codec[AdminSession]{
-	Copy:        (*AdminSession).copyFrom,
-	DecodeEntry: (*AdminSession).decodeEntry,
-	Empty:       (*AdminSession).empty,
-	Encode:      (*AdminSession).encode,
-	Name:        "Admin",
+	Copy:              (*AdminSession).copyFrom,
+	DecodeEntry:       (*AdminSession).decodeEntry,
+	DecodeFlaskMember: (*AdminSession).decodeFlaskMember,
+	Empty:             (*AdminSession).empty,
+	Encode:            (*AdminSession).encode,
+	EncodeFlask:       (*AdminSession).encodeFlask,
+	Name:              "Admin",
 	State: func(s *AdminSession) *sessionruntime.State {
 		return &s.state
 	},

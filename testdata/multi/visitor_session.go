@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -251,6 +252,30 @@ func (s *VisitorSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *VisitorSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		sessionflask.Strings(e, "cart", s.data.Cart)
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *VisitorSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "cart":
+		x, err := sessionflask.Slice(d, sessionflask.ReadString[string])
+		if err != nil {
+			return err
+		}
+		s.data.Cart, s.has[0] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *VisitorSession) copyFrom(src *VisitorSession) {
@@ -265,11 +290,13 @@ func (s *VisitorSession) empty() bool {
 
 // visitorCodec binds VisitorSession to the runtime.
 var visitorCodec = sessionruntime.Codec[VisitorSession]{
-	Copy:        (*VisitorSession).copyFrom,
-	DecodeEntry: (*VisitorSession).decodeEntry,
-	Empty:       (*VisitorSession).empty,
-	Encode:      (*VisitorSession).encode,
-	Name:        "Visitor",
+	Copy:              (*VisitorSession).copyFrom,
+	DecodeEntry:       (*VisitorSession).decodeEntry,
+	DecodeFlaskMember: (*VisitorSession).decodeFlaskMember,
+	Empty:             (*VisitorSession).empty,
+	Encode:            (*VisitorSession).encode,
+	EncodeFlask:       (*VisitorSession).encodeFlask,
+	Name:              "Visitor",
 	State: func(s *VisitorSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -673,6 +674,102 @@ func (s *AccountSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *AccountSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Int("id", int64(s.data.ID))
+	}
+	if s.has[1] {
+		e.String("role", string(s.data.Role))
+	}
+	if s.has[2] {
+		sessionflask.Strings(e, "roles", s.data.Roles)
+	}
+	if s.has[3] {
+		e.Bool("admin", bool(s.data.Admin))
+	}
+	if s.has[4] {
+		e.Bytes("avatar", []byte(s.data.Avatar))
+	}
+	if s.has[5] {
+		sessionflask.Floats(e, "scores", s.data.Scores)
+	}
+	if s.has[6] {
+		e.String("display", string(s.data.Display))
+	}
+	if s.has[7] {
+		e.Int("timeout", int64(s.data.Timeout))
+	}
+	if s.has[8] {
+		sessionflask.Ints(e, "friends", s.data.Friends)
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *AccountSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "id":
+		x, err := sessionflask.ReadInt[UserID](d)
+		if err != nil {
+			return err
+		}
+		s.data.ID, s.has[0] = x, true
+	case "role":
+		x, err := sessionflask.ReadString[Role](d)
+		if err != nil {
+			return err
+		}
+		s.data.Role, s.has[1] = x, true
+	case "roles":
+		x, err := sessionflask.Slice(d, sessionflask.ReadString[Role])
+		if err != nil {
+			return err
+		}
+		s.data.Roles, s.has[2] = x, true
+	case "admin":
+		x, err := sessionflask.ReadBool[Flag](d)
+		if err != nil {
+			return err
+		}
+		s.data.Admin, s.has[3] = x, true
+	case "avatar":
+		x, err := sessionflask.ReadBytes[Blob](d)
+		if err != nil {
+			return err
+		}
+		s.data.Avatar, s.has[4] = x, true
+	case "scores":
+		x, err := sessionflask.Slice(d, sessionflask.ReadFloat[Score])
+		if err != nil {
+			return err
+		}
+		s.data.Scores, s.has[5] = x, true
+	case "display":
+		x, err := sessionflask.ReadString[Name](d)
+		if err != nil {
+			return err
+		}
+		s.data.Display, s.has[6] = x, true
+	case "timeout":
+		x, err := sessionflask.ReadInt[time.Duration](d)
+		if err != nil {
+			return err
+		}
+		s.data.Timeout, s.has[7] = x, true
+	case "friends":
+		x, err := sessionflask.Slice(d, sessionflask.ReadInt[UserID])
+		if err != nil {
+			return err
+		}
+		s.data.Friends, s.has[8] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *AccountSession) copyFrom(src *AccountSession) {
@@ -690,11 +787,13 @@ func (s *AccountSession) empty() bool {
 
 // accountCodec binds AccountSession to the runtime.
 var accountCodec = sessionruntime.Codec[AccountSession]{
-	Copy:        (*AccountSession).copyFrom,
-	DecodeEntry: (*AccountSession).decodeEntry,
-	Empty:       (*AccountSession).empty,
-	Encode:      (*AccountSession).encode,
-	Name:        "Account",
+	Copy:              (*AccountSession).copyFrom,
+	DecodeEntry:       (*AccountSession).decodeEntry,
+	DecodeFlaskMember: (*AccountSession).decodeFlaskMember,
+	Empty:             (*AccountSession).empty,
+	Encode:            (*AccountSession).encode,
+	EncodeFlask:       (*AccountSession).encodeFlask,
+	Name:              "Account",
 	State: func(s *AccountSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -1772,6 +1773,661 @@ func profileReadSliceOfAddress(d *sessionwire.Decoder) ([]Address, error) {
 	return sessionwire.Slice(d, sessionwire.TypeGroup, profileReadAddress)
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *ProfileSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Key("home")
+		if err := profileWriteFlaskAddress(e, s.data.Home); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		if s.data.Work != nil {
+			e.Key("work")
+			if err := profileWriteFlaskAddress(e, *s.data.Work); err != nil {
+				return err
+			}
+		}
+	}
+	if s.has[2] {
+		e.Key("cart")
+		if err := profileWriteFlaskSliceOfItem(e, s.data.Cart); err != nil {
+			return err
+		}
+	}
+	if s.has[3] {
+		e.Key("grants")
+		if err := profileWriteFlaskMapOfRoleToBool(e, s.data.Grants); err != nil {
+			return err
+		}
+	}
+	if s.has[4] {
+		e.Key("scores")
+		if err := profileWriteFlaskMapOfStringToSliceOfInt(e, s.data.Scores); err != nil {
+			return err
+		}
+	}
+	if s.has[5] {
+		e.Key("id")
+		if err := profileWriteFlaskArray16OfByte(e, s.data.ID); err != nil {
+			return err
+		}
+	}
+	if s.has[6] {
+		e.Key("last4")
+		if err := profileWriteFlaskArray4OfInt(e, s.data.Last4); err != nil {
+			return err
+		}
+	}
+	if s.has[7] {
+		e.Key("ip")
+		if err := profileWriteFlaskNetipAddr(e, s.data.IP); err != nil {
+			return err
+		}
+	}
+	if s.has[8] {
+		e.Key("seen")
+		if err := profileWriteFlaskMapOfStringToTimeTime(e, s.data.Seen); err != nil {
+			return err
+		}
+	}
+	if s.has[9] {
+		e.Key("prefs")
+		if err := profileWriteFlaskStruct1(e, s.data.Prefs); err != nil {
+			return err
+		}
+	}
+	if s.has[10] {
+		if s.data.Maybe != nil {
+			e.Key("maybe")
+			e.IntValue(int64(*s.data.Maybe))
+		}
+	}
+	if s.has[11] {
+		e.Key("ptrs")
+		if err := profileWriteFlaskSliceOfPtrToString(e, s.data.Ptrs); err != nil {
+			return err
+		}
+	}
+	if s.has[12] {
+		e.Key("extra")
+		if err := profileWriteFlaskRaw(e, s.data.Extra); err != nil {
+			return err
+		}
+	}
+	if s.has[13] {
+		e.Key("matrix")
+		if err := profileWriteFlaskSliceOfSliceOfInt(e, s.data.Matrix); err != nil {
+			return err
+		}
+	}
+	if s.has[14] {
+		e.Key("friends")
+		if err := profileWriteFlaskSliceOfAddress(e, s.data.Friends); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// profileWriteFlaskAddress writes an Address in Flask's tagged JSON.
+func profileWriteFlaskAddress(e *sessionflask.Encoder, v Address) error {
+	e.BeginObject()
+	e.String("street", v.Street)
+	e.String("town", v.City)
+	if v.Geo != nil {
+		e.Key("geo")
+		if err := profileWriteFlaskArray2OfFloat64(e, *v.Geo); err != nil {
+			return err
+		}
+	}
+	e.EndObject()
+	return nil
+}
+
+// profileWriteFlaskArray2OfFloat64 writes a [2]float64 in Flask's tagged JSON.
+func profileWriteFlaskArray2OfFloat64(e *sessionflask.Encoder, v [2]float64) error {
+	e.BeginList()
+	for _, x := range v {
+		e.FloatValue(x)
+	}
+	e.EndList()
+	return nil
+}
+
+// profileWriteFlaskSliceOfItem writes a []Item in Flask's tagged JSON.
+func profileWriteFlaskSliceOfItem(e *sessionflask.Encoder, v []Item) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := profileWriteFlaskItem(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// profileWriteFlaskItem writes an Item in Flask's tagged JSON.
+func profileWriteFlaskItem(e *sessionflask.Encoder, v Item) error {
+	e.BeginObject()
+	e.String("sku", v.SKU)
+	e.Int("qty", int64(v.Qty))
+	e.Float("price", v.Price)
+	sessionflask.Strings(e, "tags", v.Tags)
+	e.EndObject()
+	return nil
+}
+
+// profileWriteFlaskMapOfRoleToBool writes a map[Role]bool in Flask's tagged JSON.
+func profileWriteFlaskMapOfRoleToBool(e *sessionflask.Encoder, v map[Role]bool) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(string(k))
+		e.BoolValue(x)
+	}
+	e.EndObject()
+	return nil
+}
+
+// profileWriteFlaskMapOfStringToSliceOfInt writes a map[string][]int in Flask's
+// tagged JSON.
+func profileWriteFlaskMapOfStringToSliceOfInt(e *sessionflask.Encoder, v map[string][]int) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		if err := profileWriteFlaskSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndObject()
+	return nil
+}
+
+// profileWriteFlaskSliceOfInt writes a []int in Flask's tagged JSON.
+func profileWriteFlaskSliceOfInt(e *sessionflask.Encoder, v []int) error {
+	e.BeginList()
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList()
+	return nil
+}
+
+// profileWriteFlaskArray16OfByte writes a [16]byte in Flask's tagged JSON.
+func profileWriteFlaskArray16OfByte(e *sessionflask.Encoder, v [16]byte) error {
+	e.BytesValue(v[:])
+	return nil
+}
+
+// profileWriteFlaskArray4OfInt writes a [4]int in Flask's tagged JSON.
+func profileWriteFlaskArray4OfInt(e *sessionflask.Encoder, v [4]int) error {
+	e.BeginList()
+	for _, x := range v {
+		e.IntValue(int64(x))
+	}
+	e.EndList()
+	return nil
+}
+
+// profileWriteFlaskNetipAddr writes a netip.Addr in Flask's tagged JSON.
+func profileWriteFlaskNetipAddr(e *sessionflask.Encoder, v netip.Addr) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// profileWriteFlaskMapOfStringToTimeTime writes a map[string]time.Time in Flask's
+// tagged JSON.
+func profileWriteFlaskMapOfStringToTimeTime(e *sessionflask.Encoder, v map[string]time.Time) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.TimeValue(x)
+	}
+	e.EndObject()
+	return nil
+}
+
+// profileWriteFlaskStruct1 writes a struct{Theme string; Font int} in Flask's
+// tagged JSON.
+func profileWriteFlaskStruct1(e *sessionflask.Encoder, v struct {
+	Theme string
+	Font  int
+}) error {
+	e.BeginObject()
+	e.String("theme", v.Theme)
+	e.Int("font", int64(v.Font))
+	e.EndObject()
+	return nil
+}
+
+// profileWriteFlaskSliceOfPtrToString writes a []*string in Flask's tagged JSON.
+func profileWriteFlaskSliceOfPtrToString(e *sessionflask.Encoder, v []*string) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := profileWriteFlaskPtrToString(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// profileWriteFlaskPtrToString writes a *string in Flask's tagged JSON.
+func profileWriteFlaskPtrToString(e *sessionflask.Encoder, v *string) error {
+	if v == nil {
+		e.Null()
+		return nil
+	}
+	e.StringValue(*v)
+	return nil
+}
+
+// profileWriteFlaskRaw writes a Raw in Flask's tagged JSON.
+func profileWriteFlaskRaw(e *sessionflask.Encoder, v Raw) error {
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	e.JSONValue(b)
+	return nil
+}
+
+// profileWriteFlaskSliceOfSliceOfInt writes a [][]int in Flask's tagged JSON.
+func profileWriteFlaskSliceOfSliceOfInt(e *sessionflask.Encoder, v [][]int) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := profileWriteFlaskSliceOfInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// profileWriteFlaskSliceOfAddress writes a []Address in Flask's tagged JSON.
+func profileWriteFlaskSliceOfAddress(e *sessionflask.Encoder, v []Address) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := profileWriteFlaskAddress(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *ProfileSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "home":
+		x, err := profileReadFlaskAddress(d)
+		if err != nil {
+			return err
+		}
+		s.data.Home, s.has[0] = x, true
+	case "work":
+		if !d.IsNull() {
+			x, err := profileReadFlaskAddress(d)
+			if err != nil {
+				return err
+			}
+			s.data.Work, s.has[1] = &x, true
+		}
+	case "cart":
+		x, err := profileReadFlaskSliceOfItem(d)
+		if err != nil {
+			return err
+		}
+		s.data.Cart, s.has[2] = x, true
+	case "grants":
+		x, err := profileReadFlaskMapOfRoleToBool(d)
+		if err != nil {
+			return err
+		}
+		s.data.Grants, s.has[3] = x, true
+	case "scores":
+		x, err := profileReadFlaskMapOfStringToSliceOfInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Scores, s.has[4] = x, true
+	case "id":
+		x, err := profileReadFlaskArray16OfByte(d)
+		if err != nil {
+			return err
+		}
+		s.data.ID, s.has[5] = x, true
+	case "last4":
+		x, err := profileReadFlaskArray4OfInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Last4, s.has[6] = x, true
+	case "ip":
+		x, err := profileReadFlaskNetipAddr(d)
+		if err != nil {
+			return err
+		}
+		s.data.IP, s.has[7] = x, true
+	case "seen":
+		x, err := profileReadFlaskMapOfStringToTimeTime(d)
+		if err != nil {
+			return err
+		}
+		s.data.Seen, s.has[8] = x, true
+	case "prefs":
+		x, err := profileReadFlaskStruct1(d)
+		if err != nil {
+			return err
+		}
+		s.data.Prefs, s.has[9] = x, true
+	case "maybe":
+		if !d.IsNull() {
+			x, err := sessionflask.ReadInt[int](d)
+			if err != nil {
+				return err
+			}
+			s.data.Maybe, s.has[10] = &x, true
+		}
+	case "ptrs":
+		x, err := profileReadFlaskSliceOfPtrToString(d)
+		if err != nil {
+			return err
+		}
+		s.data.Ptrs, s.has[11] = x, true
+	case "extra":
+		x, err := profileReadFlaskRaw(d)
+		if err != nil {
+			return err
+		}
+		s.data.Extra, s.has[12] = x, true
+	case "matrix":
+		x, err := profileReadFlaskSliceOfSliceOfInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Matrix, s.has[13] = x, true
+	case "friends":
+		x, err := profileReadFlaskSliceOfAddress(d)
+		if err != nil {
+			return err
+		}
+		s.data.Friends, s.has[14] = x, true
+	}
+	return nil
+}
+
+// profileReadFlaskAddress reads an Address from Flask's tagged JSON.
+func profileReadFlaskAddress(d sessionflask.Value) (Address, error) {
+	var v Address
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "street":
+			x, err := sessionflask.ReadString[string](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Street = x
+		case "town":
+			x, err := sessionflask.ReadString[string](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.City = x
+		case "geo":
+			if !g.Value().IsNull() {
+				x, err := profileReadFlaskArray2OfFloat64(g.Value())
+				if err != nil {
+					return v, err
+				}
+				v.Geo = &x
+			}
+		}
+	}
+	return v, nil
+}
+
+// profileReadFlaskArray2OfFloat64 reads a [2]float64 from Flask's tagged JSON.
+func profileReadFlaskArray2OfFloat64(d sessionflask.Value) ([2]float64, error) {
+	var v [2]float64
+	x, err := sessionflask.Slice(d, sessionflask.ReadFloat[float64])
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
+}
+
+// profileReadFlaskSliceOfItem reads a []Item from Flask's tagged JSON.
+func profileReadFlaskSliceOfItem(d sessionflask.Value) ([]Item, error) {
+	return sessionflask.Slice(d, profileReadFlaskItem)
+}
+
+// profileReadFlaskItem reads an Item from Flask's tagged JSON.
+func profileReadFlaskItem(d sessionflask.Value) (Item, error) {
+	var v Item
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "sku":
+			x, err := sessionflask.ReadString[string](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.SKU = x
+		case "qty":
+			x, err := sessionflask.ReadInt[int](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Qty = x
+		case "price":
+			x, err := sessionflask.ReadFloat[float64](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Price = x
+		case "tags":
+			x, err := sessionflask.Slice(g.Value(), sessionflask.ReadString[string])
+			if err != nil {
+				return v, err
+			}
+			v.Tags = x
+		}
+	}
+	return v, nil
+}
+
+// profileReadFlaskMapOfRoleToBool reads a map[Role]bool from Flask's tagged JSON.
+func profileReadFlaskMapOfRoleToBool(d sessionflask.Value) (map[Role]bool, error) {
+	var v map[Role]bool
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadBool[bool](g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[Role]bool, d.Len())
+		}
+		v[Role(g.Key())] = x
+	}
+	return v, nil
+}
+
+// profileReadFlaskMapOfStringToSliceOfInt reads a map[string][]int from Flask's
+// tagged JSON.
+func profileReadFlaskMapOfStringToSliceOfInt(d sessionflask.Value) (map[string][]int, error) {
+	var v map[string][]int
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := profileReadFlaskSliceOfInt(g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string][]int, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// profileReadFlaskSliceOfInt reads a []int from Flask's tagged JSON.
+func profileReadFlaskSliceOfInt(d sessionflask.Value) ([]int, error) {
+	return sessionflask.Slice(d, sessionflask.ReadInt[int])
+}
+
+// profileReadFlaskArray16OfByte reads a [16]byte from Flask's tagged JSON.
+func profileReadFlaskArray16OfByte(d sessionflask.Value) ([16]byte, error) {
+	var v [16]byte
+	err := d.ByteArray(v[:])
+	return v, err
+}
+
+// profileReadFlaskArray4OfInt reads a [4]int from Flask's tagged JSON.
+func profileReadFlaskArray4OfInt(d sessionflask.Value) ([4]int, error) {
+	var v [4]int
+	x, err := sessionflask.Slice(d, sessionflask.ReadInt[int])
+	if err != nil {
+		return v, err
+	}
+	if len(x) != len(v) {
+		return v, sessionwire.Mismatch("%d values for an array of %d", len(x), len(v))
+	}
+	copy(v[:], x)
+	return v, nil
+}
+
+// profileReadFlaskNetipAddr reads a netip.Addr from Flask's tagged JSON.
+func profileReadFlaskNetipAddr(d sessionflask.Value) (netip.Addr, error) {
+	var v netip.Addr
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// profileReadFlaskMapOfStringToTimeTime reads a map[string]time.Time from Flask's
+// tagged JSON.
+func profileReadFlaskMapOfStringToTimeTime(d sessionflask.Value) (map[string]time.Time, error) {
+	var v map[string]time.Time
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadTime(g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]time.Time, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// profileReadFlaskStruct1 reads a struct{Theme string; Font int} from Flask's
+// tagged JSON.
+func profileReadFlaskStruct1(d sessionflask.Value) (struct {
+	Theme string
+	Font  int
+}, error) {
+	var v struct {
+		Theme string
+		Font  int
+	}
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "theme":
+			x, err := sessionflask.ReadString[string](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Theme = x
+		case "font":
+			x, err := sessionflask.ReadInt[int](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Font = x
+		}
+	}
+	return v, nil
+}
+
+// profileReadFlaskSliceOfPtrToString reads a []*string from Flask's tagged JSON.
+func profileReadFlaskSliceOfPtrToString(d sessionflask.Value) ([]*string, error) {
+	return sessionflask.Slice(d, profileReadFlaskPtrToString)
+}
+
+// profileReadFlaskPtrToString reads a *string from Flask's tagged JSON.
+func profileReadFlaskPtrToString(d sessionflask.Value) (*string, error) {
+	if d.IsNull() {
+		return nil, nil
+	}
+	x, err := sessionflask.ReadString[string](d)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// profileReadFlaskRaw reads a Raw from Flask's tagged JSON.
+func profileReadFlaskRaw(d sessionflask.Value) (Raw, error) {
+	var v Raw
+	if err := v.UnmarshalJSON(d.AppendJSON(nil)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// profileReadFlaskSliceOfSliceOfInt reads a [][]int from Flask's tagged JSON.
+func profileReadFlaskSliceOfSliceOfInt(d sessionflask.Value) ([][]int, error) {
+	return sessionflask.Slice(d, profileReadFlaskSliceOfInt)
+}
+
+// profileReadFlaskSliceOfAddress reads a []Address from Flask's tagged JSON.
+func profileReadFlaskSliceOfAddress(d sessionflask.Value) ([]Address, error) {
+	return sessionflask.Slice(d, profileReadFlaskAddress)
+}
+
 // empty reports whether no field holds a value.
 func (s *ProfileSession) empty() bool {
 	return s.has == [15]bool{}
@@ -1781,10 +2437,12 @@ func (s *ProfileSession) empty() bool {
 // marshals itself and may share memory with a copy, so the runtime verifies and
 // decodes the cookie on every request instead of remembering it.
 var profileCodec = sessionruntime.Codec[ProfileSession]{
-	DecodeEntry: (*ProfileSession).decodeEntry,
-	Empty:       (*ProfileSession).empty,
-	Encode:      (*ProfileSession).encode,
-	Name:        "Profile",
+	DecodeEntry:       (*ProfileSession).decodeEntry,
+	DecodeFlaskMember: (*ProfileSession).decodeFlaskMember,
+	Empty:             (*ProfileSession).empty,
+	Encode:            (*ProfileSession).encode,
+	EncodeFlask:       (*ProfileSession).encodeFlask,
+	Name:              "Profile",
 	State: func(s *ProfileSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -822,6 +823,261 @@ func optReadPtrToInt(d *sessionwire.Decoder) (*int, error) {
 	return &x, nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *OptSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		if s.data.Count != nil {
+			e.Key("count")
+			e.IntValue(int64(*s.data.Count))
+		}
+	}
+	if s.has[1] {
+		if s.data.Name != nil {
+			e.Key("name")
+			e.StringValue(*s.data.Name)
+		}
+	}
+	if s.has[2] {
+		if s.data.Where != nil {
+			e.Key("where")
+			if err := optWriteFlaskPoint(e, *s.data.Where); err != nil {
+				return err
+			}
+		}
+	}
+	if s.has[3] {
+		e.Key("many")
+		if err := optWriteFlaskSliceOfPtrToPoint(e, s.data.Many); err != nil {
+			return err
+		}
+	}
+	if s.has[4] {
+		if s.data.Nested != nil {
+			e.Key("nested")
+			if err := optWriteFlaskPtrToBool(e, *s.data.Nested); err != nil {
+				return err
+			}
+		}
+	}
+	if s.has[5] {
+		e.Key("by_key")
+		if err := optWriteFlaskMapOfStringToPtrToInt(e, s.data.ByKey); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// optWriteFlaskPoint writes a Point in Flask's tagged JSON.
+func optWriteFlaskPoint(e *sessionflask.Encoder, v Point) error {
+	e.BeginObject()
+	e.Int("x", int64(v.X))
+	e.Int("y", int64(v.Y))
+	e.EndObject()
+	return nil
+}
+
+// optWriteFlaskSliceOfPtrToPoint writes a []*Point in Flask's tagged JSON.
+func optWriteFlaskSliceOfPtrToPoint(e *sessionflask.Encoder, v []*Point) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := optWriteFlaskPtrToPoint(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// optWriteFlaskPtrToPoint writes a *Point in Flask's tagged JSON.
+func optWriteFlaskPtrToPoint(e *sessionflask.Encoder, v *Point) error {
+	if v == nil {
+		e.Null()
+		return nil
+	}
+	if err := optWriteFlaskPoint(e, *v); err != nil {
+		return err
+	}
+	return nil
+}
+
+// optWriteFlaskPtrToBool writes a *bool in Flask's tagged JSON.
+func optWriteFlaskPtrToBool(e *sessionflask.Encoder, v *bool) error {
+	if v == nil {
+		e.Null()
+		return nil
+	}
+	e.BoolValue(*v)
+	return nil
+}
+
+// optWriteFlaskMapOfStringToPtrToInt writes a map[string]*int in Flask's tagged
+// JSON.
+func optWriteFlaskMapOfStringToPtrToInt(e *sessionflask.Encoder, v map[string]*int) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		if err := optWriteFlaskPtrToInt(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndObject()
+	return nil
+}
+
+// optWriteFlaskPtrToInt writes a *int in Flask's tagged JSON.
+func optWriteFlaskPtrToInt(e *sessionflask.Encoder, v *int) error {
+	if v == nil {
+		e.Null()
+		return nil
+	}
+	e.IntValue(int64(*v))
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *OptSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "count":
+		if !d.IsNull() {
+			x, err := sessionflask.ReadInt[int](d)
+			if err != nil {
+				return err
+			}
+			s.data.Count, s.has[0] = &x, true
+		}
+	case "name":
+		if !d.IsNull() {
+			x, err := sessionflask.ReadString[string](d)
+			if err != nil {
+				return err
+			}
+			s.data.Name, s.has[1] = &x, true
+		}
+	case "where":
+		if !d.IsNull() {
+			x, err := optReadFlaskPoint(d)
+			if err != nil {
+				return err
+			}
+			s.data.Where, s.has[2] = &x, true
+		}
+	case "many":
+		x, err := optReadFlaskSliceOfPtrToPoint(d)
+		if err != nil {
+			return err
+		}
+		s.data.Many, s.has[3] = x, true
+	case "nested":
+		if !d.IsNull() {
+			x, err := optReadFlaskPtrToBool(d)
+			if err != nil {
+				return err
+			}
+			s.data.Nested, s.has[4] = &x, true
+		}
+	case "by_key":
+		x, err := optReadFlaskMapOfStringToPtrToInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.ByKey, s.has[5] = x, true
+	}
+	return nil
+}
+
+// optReadFlaskPoint reads a Point from Flask's tagged JSON.
+func optReadFlaskPoint(d sessionflask.Value) (Point, error) {
+	var v Point
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		switch g.Key() {
+		case "x":
+			x, err := sessionflask.ReadInt[int](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.X = x
+		case "y":
+			x, err := sessionflask.ReadInt[int](g.Value())
+			if err != nil {
+				return v, err
+			}
+			v.Y = x
+		}
+	}
+	return v, nil
+}
+
+// optReadFlaskSliceOfPtrToPoint reads a []*Point from Flask's tagged JSON.
+func optReadFlaskSliceOfPtrToPoint(d sessionflask.Value) ([]*Point, error) {
+	return sessionflask.Slice(d, optReadFlaskPtrToPoint)
+}
+
+// optReadFlaskPtrToPoint reads a *Point from Flask's tagged JSON.
+func optReadFlaskPtrToPoint(d sessionflask.Value) (*Point, error) {
+	if d.IsNull() {
+		return nil, nil
+	}
+	x, err := optReadFlaskPoint(d)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// optReadFlaskPtrToBool reads a *bool from Flask's tagged JSON.
+func optReadFlaskPtrToBool(d sessionflask.Value) (*bool, error) {
+	if d.IsNull() {
+		return nil, nil
+	}
+	x, err := sessionflask.ReadBool[bool](d)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// optReadFlaskMapOfStringToPtrToInt reads a map[string]*int from Flask's tagged
+// JSON.
+func optReadFlaskMapOfStringToPtrToInt(d sessionflask.Value) (map[string]*int, error) {
+	var v map[string]*int
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := optReadFlaskPtrToInt(g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]*int, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
+}
+
+// optReadFlaskPtrToInt reads a *int from Flask's tagged JSON.
+func optReadFlaskPtrToInt(d sessionflask.Value) (*int, error) {
+	if d.IsNull() {
+		return nil, nil
+	}
+	x, err := sessionflask.ReadInt[int](d)
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *OptSession) copyFrom(src *OptSession) {
@@ -841,11 +1097,13 @@ func (s *OptSession) empty() bool {
 
 // optCodec binds OptSession to the runtime.
 var optCodec = sessionruntime.Codec[OptSession]{
-	Copy:        (*OptSession).copyFrom,
-	DecodeEntry: (*OptSession).decodeEntry,
-	Empty:       (*OptSession).empty,
-	Encode:      (*OptSession).encode,
-	Name:        "Opt",
+	Copy:              (*OptSession).copyFrom,
+	DecodeEntry:       (*OptSession).decodeEntry,
+	DecodeFlaskMember: (*OptSession).decodeFlaskMember,
+	Empty:             (*OptSession).empty,
+	Encode:            (*OptSession).encode,
+	EncodeFlask:       (*OptSession).encodeFlask,
+	Name:              "Opt",
 	State: func(s *OptSession) *sessionruntime.State {
 		return &s.state
 	},

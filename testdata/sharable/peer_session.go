@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -511,6 +512,180 @@ func peerReadPort(d *sessionwire.Decoder) (Port, error) {
 	return v, nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *PeerSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Key("addr")
+		if err := peerWriteFlaskNetipAddr(e, s.data.Addr); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		e.Key("prefix")
+		if err := peerWriteFlaskNetipPrefix(e, s.data.Prefix); err != nil {
+			return err
+		}
+	}
+	if s.has[2] {
+		e.Key("via")
+		if err := peerWriteFlaskSliceOfNetipAddrPort(e, s.data.Via); err != nil {
+			return err
+		}
+	}
+	if s.has[3] {
+		e.Key("port")
+		if err := peerWriteFlaskPort(e, s.data.Port); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// peerWriteFlaskNetipAddr writes a netip.Addr in Flask's tagged JSON.
+func peerWriteFlaskNetipAddr(e *sessionflask.Encoder, v netip.Addr) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// peerWriteFlaskNetipPrefix writes a netip.Prefix in Flask's tagged JSON.
+func peerWriteFlaskNetipPrefix(e *sessionflask.Encoder, v netip.Prefix) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// peerWriteFlaskSliceOfNetipAddrPort writes a []netip.AddrPort in Flask's tagged
+// JSON.
+func peerWriteFlaskSliceOfNetipAddrPort(e *sessionflask.Encoder, v []netip.AddrPort) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := peerWriteFlaskNetipAddrPort(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// peerWriteFlaskNetipAddrPort writes a netip.AddrPort in Flask's tagged JSON.
+func peerWriteFlaskNetipAddrPort(e *sessionflask.Encoder, v netip.AddrPort) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// peerWriteFlaskPort writes a Port in Flask's tagged JSON.
+func peerWriteFlaskPort(e *sessionflask.Encoder, v Port) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *PeerSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "addr":
+		x, err := peerReadFlaskNetipAddr(d)
+		if err != nil {
+			return err
+		}
+		s.data.Addr, s.has[0] = x, true
+	case "prefix":
+		x, err := peerReadFlaskNetipPrefix(d)
+		if err != nil {
+			return err
+		}
+		s.data.Prefix, s.has[1] = x, true
+	case "via":
+		x, err := peerReadFlaskSliceOfNetipAddrPort(d)
+		if err != nil {
+			return err
+		}
+		s.data.Via, s.has[2] = x, true
+	case "port":
+		x, err := peerReadFlaskPort(d)
+		if err != nil {
+			return err
+		}
+		s.data.Port, s.has[3] = x, true
+	}
+	return nil
+}
+
+// peerReadFlaskNetipAddr reads a netip.Addr from Flask's tagged JSON.
+func peerReadFlaskNetipAddr(d sessionflask.Value) (netip.Addr, error) {
+	var v netip.Addr
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// peerReadFlaskNetipPrefix reads a netip.Prefix from Flask's tagged JSON.
+func peerReadFlaskNetipPrefix(d sessionflask.Value) (netip.Prefix, error) {
+	var v netip.Prefix
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// peerReadFlaskSliceOfNetipAddrPort reads a []netip.AddrPort from Flask's tagged
+// JSON.
+func peerReadFlaskSliceOfNetipAddrPort(d sessionflask.Value) ([]netip.AddrPort, error) {
+	return sessionflask.Slice(d, peerReadFlaskNetipAddrPort)
+}
+
+// peerReadFlaskNetipAddrPort reads a netip.AddrPort from Flask's tagged JSON.
+func peerReadFlaskNetipAddrPort(d sessionflask.Value) (netip.AddrPort, error) {
+	var v netip.AddrPort
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// peerReadFlaskPort reads a Port from Flask's tagged JSON.
+func peerReadFlaskPort(d sessionflask.Value) (Port, error) {
+	var v Port
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *PeerSession) copyFrom(src *PeerSession) {
@@ -525,11 +700,13 @@ func (s *PeerSession) empty() bool {
 
 // peerCodec binds PeerSession to the runtime.
 var peerCodec = sessionruntime.Codec[PeerSession]{
-	Copy:        (*PeerSession).copyFrom,
-	DecodeEntry: (*PeerSession).decodeEntry,
-	Empty:       (*PeerSession).empty,
-	Encode:      (*PeerSession).encode,
-	Name:        "Peer",
+	Copy:              (*PeerSession).copyFrom,
+	DecodeEntry:       (*PeerSession).decodeEntry,
+	DecodeFlaskMember: (*PeerSession).decodeFlaskMember,
+	Empty:             (*PeerSession).empty,
+	Encode:            (*PeerSession).encode,
+	EncodeFlask:       (*PeerSession).encodeFlask,
+	Name:              "Peer",
 	State: func(s *PeerSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -873,6 +874,111 @@ func (s *ListsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *ListsSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		sessionflask.Strings(e, "strings", s.data.Strings)
+	}
+	if s.has[1] {
+		sessionflask.Bools(e, "bools", s.data.Bools)
+	}
+	if s.has[2] {
+		sessionflask.Ints(e, "ints", s.data.Ints)
+	}
+	if s.has[3] {
+		sessionflask.Ints(e, "int8s", s.data.Int8s)
+	}
+	if s.has[4] {
+		sessionflask.Uints(e, "uint64s", s.data.Uint64s)
+	}
+	if s.has[5] {
+		sessionflask.Floats(e, "floats", s.data.Floats)
+	}
+	if s.has[6] {
+		sessionflask.Floats(e, "float32s", s.data.Float32s)
+	}
+	if s.has[7] {
+		sessionflask.ByteSlices(e, "blobs", s.data.Blobs)
+	}
+	if s.has[8] {
+		sessionflask.Times(e, "times", s.data.Times)
+	}
+	if s.has[9] {
+		sessionflask.Ints(e, "durations", s.data.Durations)
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *ListsSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "strings":
+		x, err := sessionflask.Slice(d, sessionflask.ReadString[string])
+		if err != nil {
+			return err
+		}
+		s.data.Strings, s.has[0] = x, true
+	case "bools":
+		x, err := sessionflask.Slice(d, sessionflask.ReadBool[bool])
+		if err != nil {
+			return err
+		}
+		s.data.Bools, s.has[1] = x, true
+	case "ints":
+		x, err := sessionflask.Slice(d, sessionflask.ReadInt[int])
+		if err != nil {
+			return err
+		}
+		s.data.Ints, s.has[2] = x, true
+	case "int8s":
+		x, err := sessionflask.Slice(d, sessionflask.ReadInt[int8])
+		if err != nil {
+			return err
+		}
+		s.data.Int8s, s.has[3] = x, true
+	case "uint64s":
+		x, err := sessionflask.Slice(d, sessionflask.ReadUint[uint64])
+		if err != nil {
+			return err
+		}
+		s.data.Uint64s, s.has[4] = x, true
+	case "floats":
+		x, err := sessionflask.Slice(d, sessionflask.ReadFloat[float64])
+		if err != nil {
+			return err
+		}
+		s.data.Floats, s.has[5] = x, true
+	case "float32s":
+		x, err := sessionflask.Slice(d, sessionflask.ReadFloat[float32])
+		if err != nil {
+			return err
+		}
+		s.data.Float32s, s.has[6] = x, true
+	case "blobs":
+		x, err := sessionflask.Slice(d, sessionflask.ReadBytes[[]byte])
+		if err != nil {
+			return err
+		}
+		s.data.Blobs, s.has[7] = x, true
+	case "times":
+		x, err := sessionflask.Slice(d, sessionflask.ReadTime)
+		if err != nil {
+			return err
+		}
+		s.data.Times, s.has[8] = x, true
+	case "durations":
+		x, err := sessionflask.Slice(d, sessionflask.ReadInt[time.Duration])
+		if err != nil {
+			return err
+		}
+		s.data.Durations, s.has[9] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *ListsSession) copyFrom(src *ListsSession) {
@@ -896,11 +1002,13 @@ func (s *ListsSession) empty() bool {
 
 // listsCodec binds ListsSession to the runtime.
 var listsCodec = sessionruntime.Codec[ListsSession]{
-	Copy:        (*ListsSession).copyFrom,
-	DecodeEntry: (*ListsSession).decodeEntry,
-	Empty:       (*ListsSession).empty,
-	Encode:      (*ListsSession).encode,
-	Name:        "Lists",
+	Copy:              (*ListsSession).copyFrom,
+	DecodeEntry:       (*ListsSession).decodeEntry,
+	DecodeFlaskMember: (*ListsSession).decodeFlaskMember,
+	Empty:             (*ListsSession).empty,
+	Encode:            (*ListsSession).encode,
+	EncodeFlask:       (*ListsSession).encodeFlask,
+	Name:              "Lists",
 	State: func(s *ListsSession) *sessionruntime.State {
 		return &s.state
 	},

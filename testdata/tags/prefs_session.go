@@ -6,6 +6,7 @@ import (
 	"context"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -521,6 +522,84 @@ func (s *PrefsSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *PrefsSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Int("user_id", s.data.UserID)
+	}
+	if s.has[1] {
+		e.String("http_server", s.data.HTTPServer)
+	}
+	if s.has[2] {
+		e.String("t", s.data.Theme)
+	}
+	if s.has[3] {
+		e.String("language", s.data.Lang)
+	}
+	if s.has[4] {
+		e.String("csrf", s.data.csrfToken)
+	}
+	if s.has[5] {
+		e.Int("version2", int64(s.data.Version2))
+	}
+	if s.has[6] {
+		e.Bool("über_mode", s.data.ÜberMode)
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *PrefsSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "user_id":
+		x, err := sessionflask.ReadInt[int64](d)
+		if err != nil {
+			return err
+		}
+		s.data.UserID, s.has[0] = x, true
+	case "http_server":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.HTTPServer, s.has[1] = x, true
+	case "t":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Theme, s.has[2] = x, true
+	case "language":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Lang, s.has[3] = x, true
+	case "csrf":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.csrfToken, s.has[4] = x, true
+	case "version2":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.Version2, s.has[5] = x, true
+	case "über_mode":
+		x, err := sessionflask.ReadBool[bool](d)
+		if err != nil {
+			return err
+		}
+		s.data.ÜberMode, s.has[6] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *PrefsSession) copyFrom(src *PrefsSession) {
@@ -534,11 +613,13 @@ func (s *PrefsSession) empty() bool {
 
 // prefsCodec binds PrefsSession to the runtime.
 var prefsCodec = sessionruntime.Codec[PrefsSession]{
-	Copy:        (*PrefsSession).copyFrom,
-	DecodeEntry: (*PrefsSession).decodeEntry,
-	Empty:       (*PrefsSession).empty,
-	Encode:      (*PrefsSession).encode,
-	Name:        "Prefs",
+	Copy:              (*PrefsSession).copyFrom,
+	DecodeEntry:       (*PrefsSession).decodeEntry,
+	DecodeFlaskMember: (*PrefsSession).decodeFlaskMember,
+	Empty:             (*PrefsSession).empty,
+	Encode:            (*PrefsSession).encode,
+	EncodeFlask:       (*PrefsSession).encodeFlask,
+	Name:              "Prefs",
 	State: func(s *PrefsSession) *sessionruntime.State {
 		return &s.state
 	},

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -634,6 +635,220 @@ func connReadBlob(d *sessionwire.Decoder) (Blob, error) {
 	return v, nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *ConnSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.Key("addr")
+		if err := connWriteFlaskNetipAddr(e, s.data.Addr); err != nil {
+			return err
+		}
+	}
+	if s.has[1] {
+		e.Key("prefix")
+		if err := connWriteFlaskNetipPrefix(e, s.data.Prefix); err != nil {
+			return err
+		}
+	}
+	if s.has[2] {
+		e.Key("peers")
+		if err := connWriteFlaskSliceOfNetipAddrPort(e, s.data.Peers); err != nil {
+			return err
+		}
+	}
+	if s.has[3] {
+		e.Key("level")
+		if err := connWriteFlaskLevel(e, s.data.Level); err != nil {
+			return err
+		}
+	}
+	if s.has[4] {
+		e.Key("payload")
+		if err := connWriteFlaskBlob(e, s.data.Payload); err != nil {
+			return err
+		}
+	}
+	if s.has[5] {
+		e.String("secret", s.data.secret)
+	}
+	return nil
+}
+
+// connWriteFlaskNetipAddr writes a netip.Addr in Flask's tagged JSON.
+func connWriteFlaskNetipAddr(e *sessionflask.Encoder, v netip.Addr) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// connWriteFlaskNetipPrefix writes a netip.Prefix in Flask's tagged JSON.
+func connWriteFlaskNetipPrefix(e *sessionflask.Encoder, v netip.Prefix) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// connWriteFlaskSliceOfNetipAddrPort writes a []netip.AddrPort in Flask's tagged
+// JSON.
+func connWriteFlaskSliceOfNetipAddrPort(e *sessionflask.Encoder, v []netip.AddrPort) error {
+	e.BeginList()
+	for _, x := range v {
+		if err := connWriteFlaskNetipAddrPort(e, x); err != nil {
+			return err
+		}
+	}
+	e.EndList()
+	return nil
+}
+
+// connWriteFlaskNetipAddrPort writes a netip.AddrPort in Flask's tagged JSON.
+func connWriteFlaskNetipAddrPort(e *sessionflask.Encoder, v netip.AddrPort) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// connWriteFlaskLevel writes a Level in Flask's tagged JSON.
+func connWriteFlaskLevel(e *sessionflask.Encoder, v Level) error {
+	b, err := v.MarshalText()
+	if err != nil {
+		return err
+	}
+	e.StringValue(string(b))
+	return nil
+}
+
+// connWriteFlaskBlob writes a Blob in Flask's tagged JSON.
+func connWriteFlaskBlob(e *sessionflask.Encoder, v Blob) error {
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	e.JSONValue(b)
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *ConnSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "addr":
+		x, err := connReadFlaskNetipAddr(d)
+		if err != nil {
+			return err
+		}
+		s.data.Addr, s.has[0] = x, true
+	case "prefix":
+		x, err := connReadFlaskNetipPrefix(d)
+		if err != nil {
+			return err
+		}
+		s.data.Prefix, s.has[1] = x, true
+	case "peers":
+		x, err := connReadFlaskSliceOfNetipAddrPort(d)
+		if err != nil {
+			return err
+		}
+		s.data.Peers, s.has[2] = x, true
+	case "level":
+		x, err := connReadFlaskLevel(d)
+		if err != nil {
+			return err
+		}
+		s.data.Level, s.has[3] = x, true
+	case "payload":
+		x, err := connReadFlaskBlob(d)
+		if err != nil {
+			return err
+		}
+		s.data.Payload, s.has[4] = x, true
+	case "secret":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.secret, s.has[5] = x, true
+	}
+	return nil
+}
+
+// connReadFlaskNetipAddr reads a netip.Addr from Flask's tagged JSON.
+func connReadFlaskNetipAddr(d sessionflask.Value) (netip.Addr, error) {
+	var v netip.Addr
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// connReadFlaskNetipPrefix reads a netip.Prefix from Flask's tagged JSON.
+func connReadFlaskNetipPrefix(d sessionflask.Value) (netip.Prefix, error) {
+	var v netip.Prefix
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// connReadFlaskSliceOfNetipAddrPort reads a []netip.AddrPort from Flask's tagged
+// JSON.
+func connReadFlaskSliceOfNetipAddrPort(d sessionflask.Value) ([]netip.AddrPort, error) {
+	return sessionflask.Slice(d, connReadFlaskNetipAddrPort)
+}
+
+// connReadFlaskNetipAddrPort reads a netip.AddrPort from Flask's tagged JSON.
+func connReadFlaskNetipAddrPort(d sessionflask.Value) (netip.AddrPort, error) {
+	var v netip.AddrPort
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// connReadFlaskLevel reads a Level from Flask's tagged JSON.
+func connReadFlaskLevel(d sessionflask.Value) (Level, error) {
+	var v Level
+	b, err := d.String()
+	if err != nil {
+		return v, err
+	}
+	if err := v.UnmarshalText([]byte(b)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
+// connReadFlaskBlob reads a Blob from Flask's tagged JSON.
+func connReadFlaskBlob(d sessionflask.Value) (Blob, error) {
+	var v Blob
+	if err := v.UnmarshalJSON(d.AppendJSON(nil)); err != nil {
+		return v, sessionwire.Mismatch("%v", err)
+	}
+	return v, nil
+}
+
 // empty reports whether no field holds a value.
 func (s *ConnSession) empty() bool {
 	return s.has == [6]bool{}
@@ -643,10 +858,12 @@ func (s *ConnSession) empty() bool {
 // marshals itself and may share memory with a copy, so the runtime verifies and
 // decodes the cookie on every request instead of remembering it.
 var connCodec = sessionruntime.Codec[ConnSession]{
-	DecodeEntry: (*ConnSession).decodeEntry,
-	Empty:       (*ConnSession).empty,
-	Encode:      (*ConnSession).encode,
-	Name:        "Conn",
+	DecodeEntry:       (*ConnSession).decodeEntry,
+	DecodeFlaskMember: (*ConnSession).decodeFlaskMember,
+	Empty:             (*ConnSession).empty,
+	Encode:            (*ConnSession).encode,
+	EncodeFlask:       (*ConnSession).encodeFlask,
+	Name:              "Conn",
 	State: func(s *ConnSession) *sessionruntime.State {
 		return &s.state
 	},

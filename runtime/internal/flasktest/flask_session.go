@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -914,6 +915,156 @@ func (s *FlaskSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 	return nil
 }
 
+// encodeFlask writes each present field as a member of Flask's session object,
+// keyed by its session key, in Flask's tagged JSON.
+func (s *FlaskSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[0] {
+		e.String("value", s.data.Value)
+	}
+	if s.has[1] {
+		e.Int("testing", int64(s.data.Testing))
+	}
+	if s.has[2] {
+		e.Int("a", int64(s.data.A))
+	}
+	if s.has[3] {
+		e.String("test", s.data.Test)
+	}
+	if s.has[4] {
+		e.Int("foo", int64(s.data.Foo))
+	}
+	if s.has[5] {
+		e.Int("user_id", int64(s.data.UserID))
+	}
+	if s.has[6] {
+		sessionflask.Ints(e, "t", s.data.Tuple)
+	}
+	if s.has[7] {
+		e.Bytes("b", s.data.Bytes)
+	}
+	if s.has[8] {
+		e.String("m", s.data.Markup)
+	}
+	if s.has[9] {
+		e.String("u", s.data.UUID)
+	}
+	if s.has[10] {
+		e.Time("d", s.data.Date)
+	}
+	if s.has[11] {
+		e.String("t_tag", s.data.TTag)
+	}
+	if s.has[12] {
+		e.String("di_t_tag", s.data.DiTTag)
+	}
+	if s.has[13] {
+		e.String("di_tag", s.data.DiTag)
+	}
+	if s.has[14] {
+		e.Int("test_int", int64(s.data.Counter))
+	}
+	return nil
+}
+
+// decodeFlaskMember reads the member of Flask's session object with that key into
+// the field with that key. Other keys are ignored: they are the Flask app's, or
+// belong to fields removed since the cookie was written.
+func (s *FlaskSession) decodeFlaskMember(key string, d sessionflask.Value) error {
+	switch key {
+	case "value":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Value, s.has[0] = x, true
+	case "testing":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.Testing, s.has[1] = x, true
+	case "a":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.A, s.has[2] = x, true
+	case "test":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Test, s.has[3] = x, true
+	case "foo":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.Foo, s.has[4] = x, true
+	case "user_id":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.UserID, s.has[5] = x, true
+	case "t":
+		x, err := sessionflask.Slice(d, sessionflask.ReadInt[int])
+		if err != nil {
+			return err
+		}
+		s.data.Tuple, s.has[6] = x, true
+	case "b":
+		x, err := sessionflask.ReadBytes[[]byte](d)
+		if err != nil {
+			return err
+		}
+		s.data.Bytes, s.has[7] = x, true
+	case "m":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Markup, s.has[8] = x, true
+	case "u":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.UUID, s.has[9] = x, true
+	case "d":
+		x, err := sessionflask.ReadTime(d)
+		if err != nil {
+			return err
+		}
+		s.data.Date, s.has[10] = x, true
+	case "t_tag":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.TTag, s.has[11] = x, true
+	case "di_t_tag":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.DiTTag, s.has[12] = x, true
+	case "di_tag":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.DiTag, s.has[13] = x, true
+	case "test_int":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.Counter, s.has[14] = x, true
+	}
+	return nil
+}
+
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
 // The state is left alone.
 func (s *FlaskSession) copyFrom(src *FlaskSession) {
@@ -929,11 +1080,13 @@ func (s *FlaskSession) empty() bool {
 
 // flaskCodec binds FlaskSession to the runtime.
 var flaskCodec = sessionruntime.Codec[FlaskSession]{
-	Copy:        (*FlaskSession).copyFrom,
-	DecodeEntry: (*FlaskSession).decodeEntry,
-	Empty:       (*FlaskSession).empty,
-	Encode:      (*FlaskSession).encode,
-	Name:        "Flask",
+	Copy:              (*FlaskSession).copyFrom,
+	DecodeEntry:       (*FlaskSession).decodeEntry,
+	DecodeFlaskMember: (*FlaskSession).decodeFlaskMember,
+	Empty:             (*FlaskSession).empty,
+	Encode:            (*FlaskSession).encode,
+	EncodeFlask:       (*FlaskSession).encodeFlask,
+	Name:              "Flask",
 	State: func(s *FlaskSession) *sessionruntime.State {
 		return &s.state
 	},

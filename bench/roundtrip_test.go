@@ -1,0 +1,123 @@
+package bench
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	sessionruntime "github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/redisstore"
+)
+
+// BenchmarkRedisRoundTrip times, without HTTP or a session layer, the Redis
+// round trips the Redis rows make, on a record of the seed session's size:
+// where the time of "sessiongen: redisstore" goes next to a bare GET. It is
+// not part of the table (benchtable runs BenchmarkRequest only).
+func BenchmarkRedisRoundTrip(b *testing.B) {
+	rc, err := benchRedis()
+	requireRedis(b, err)
+	ctx := context.Background()
+	record, _ := storeSeed()
+	str, hash := floorKey("bench:rt:string:"), floorKey("bench:rt:hash:")
+	if err := rc.Set(ctx, str, record, 24*time.Hour).Err(); err != nil {
+		b.Fatal(err)
+	}
+	if err := rc.HSet(ctx, hash, "version", "1", "data", record, "user", "").Err(); err != nil {
+		b.Fatal(err)
+	}
+	if err := rc.Expire(ctx, hash, 24*time.Hour).Err(); err != nil {
+		b.Fatal(err)
+	}
+	run := func(name string, f func() error) {
+		b.Run(name, func(b *testing.B) {
+			before := serverUsec(b, rc)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(serverUsec(b, rc)-before)*1000/float64(b.N), "server-ns/op")
+		})
+	}
+	run("GET", func() error { return rc.Get(ctx, str).Err() })
+	run("HMGET", func() error { return rc.HMGet(ctx, hash, "version", "data", "user").Err() })
+	run("pipeline_HMGET+PTTL", func() error {
+		_, err := rc.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.HMGet(ctx, hash, "version", "data", "user")
+			p.PTTL(ctx, hash)
+			return nil
+		})
+		return err
+	})
+	// What redisstore.Find sends: MULTI, HMGET, PTTL, EXEC in one write.
+	run("MULTI_HMGET+PTTL_EXEC", func() error {
+		_, err := rc.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HMGet(ctx, hash, "version", "data", "user")
+			p.PTTL(ctx, hash)
+			return nil
+		})
+		return err
+	})
+	run("SET_PX", func() error { return rc.Set(ctx, str, record, 24*time.Hour).Err() })
+	// The least a Lua script costs, and one that only rewrites a hash as
+	// a commit must (HSET of the fields, PEXPIREAT), without checks.
+	noop := redis.NewScript(`return 1`)
+	run("EVALSHA_return_1", func() error { return noop.Run(ctx, rc, []string{hash}).Err() })
+	rewrite := redis.NewScript(`redis.call('HSET', KEYS[1], 'version', ARGV[1], 'data', ARGV[2], 'user', '')
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 1`)
+	run("EVALSHA_HSET+PEXPIREAT", func() error {
+		return rewrite.Run(ctx, rc, []string{hash}, "2", record, time.Now().Add(24*time.Hour).UnixMilli()).Err()
+	})
+
+	// The store itself, without the session layer: Find of a record, a
+	// Commit of its next version (modify), a Commit of a new record
+	// (fresh).
+	store := redisstore.New(rc, redisstore.Options{IndexPrefix: "bench:rt:user:"})
+	key := floorKey("bench:rt:record:")
+	exp := time.Now().Add(24 * time.Hour)
+	if err := store.Commit(ctx, key, 0, sessionruntime.Record{Data: record, Version: 1, Expires: exp}); err != nil {
+		b.Fatal(err)
+	}
+	version := uint64(1)
+	run("redisstore.Find", func() error { _, err := store.Find(ctx, key); return err })
+	run("redisstore.Commit_next", func() error {
+		err := store.Commit(ctx, key, version, sessionruntime.Record{Data: record, Version: version + 1, Expires: exp})
+		version++
+		return err
+	})
+	n := 0
+	run("redisstore.Commit_new", func() error {
+		n++
+		return store.Commit(ctx, floorKey("bench:rt:new:"+strconv.Itoa(n)), 0, sessionruntime.Record{Data: record, Version: 1, Expires: exp})
+	})
+}
+
+// serverUsec is the time redis-server has spent executing commands, in
+// microseconds, summed over its INFO commandstats (the INFO itself
+// included, a few microseconds).
+func serverUsec(tb testing.TB, rc *redis.Client) int64 {
+	info, err := rc.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var total int64
+	for _, line := range strings.Split(info, "\n") {
+		_, stats, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || !strings.HasPrefix(line, "cmdstat_") {
+			continue
+		}
+		for _, kv := range strings.Split(stats, ",") {
+			if v, ok := strings.CutPrefix(kv, "usec="); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				total += n
+			}
+		}
+	}
+	return total
+}
