@@ -394,6 +394,9 @@ func (s *settings) validateFormat() error {
 		if s.Store != nil {
 			return &ConfigError{"Store", ErrCookieConfig, "the Flask format is Flask's own cookie, which carries the session itself: a Store has nothing to share with Flask (Flask-Session's cookies hold an ID in another format); remove Store, or CookieFormat"}
 		}
+		if s.AbsoluteLifetime != 0 {
+			return &ConfigError{"AbsoluteLifetime", ErrCookieConfig, "a Flask session has no creation time to sign (Flask has no such limit), so it could only be counted from the last save, which Lifetime already does; remove AbsoluteLifetime, or keep a login time in a session field and check it"}
+		}
 	default:
 		return &ConfigError{"CookieFormat", ErrCookieConfig, fmt.Sprintf("%q is not a cookie format: use %q (the default) or %q (Flask's own session cookie)", s.CookieFormat, CookieFormatWire, CookieFormatFlask)}
 	}

@@ -61,13 +61,17 @@ const FlaskSalt = "cookie-session"
 const MaxFlaskJSON = 64 << 10
 
 // useFlaskFormat makes si read and write Flask's session cookie: Flask's
-// signer over Flask's tagged JSON, the payload in the cookie. The signer
-// shows each cookie's date, so the verified cache may hold Flask cookies
-// (storage.identify), their age checked on every hit.
+// signer over Flask's tagged JSON (flaskEncoding), the payload in the
+// cookie. The signer shows each cookie's date, so the verified cache may
+// hold Flask cookies (storage.identify): a hit is found only by the same
+// bytes under the same cookie name, and its age is checked every time.
 func (si *Interface[S]) useFlaskFormat() error {
-	// Until flaskEncoding (payload_flask.go) is in the build, the Flask
-	// format is refused rather than half made.
-	return &ConfigError{"CookieFormat", ErrCookieConfig, "the Flask format's encoding is not in this build yet"}
+	if si.codec.EncodeFlask == nil || si.codec.DecodeFlaskMember == nil {
+		return &ConfigError{"CookieFormat", ErrCookieConfig, "the session type's generated code has no Flask encoding: regenerate it with this release's sessiongen (go generate ./...)"}
+	}
+	si.storage = &cookieStorage{signer: newFlaskSigner(si.cfg), cacheable: true}
+	si.payload = flaskEncoding[S]{codec: si.codec}
+	return nil
 }
 
 func newFlaskSigner(s *settings) *flaskSigner {

@@ -25,6 +25,7 @@ func TestFlaskFormatConfig(t *testing.T) {
 		{"unknown format", Config{SecretKey: key, CookieFormat: "Flask "}, ErrCookieConfig, "CookieFormat", `use "wire"`},
 		{"flask with EncryptionKey", flask(Config{SecretKey: key, EncryptionKey: []byte("0123456789abcdef")}), ErrEncryptionKey, "EncryptionKey", "Flask could not read"},
 		{"flask with a Store", flask(Config{SecretKey: key, Store: nopStore{}}), ErrCookieConfig, "Store", "remove Store"},
+		{"flask with AbsoluteLifetime", flask(Config{SecretKey: key, AbsoluteLifetime: time.Hour}), ErrCookieConfig, "AbsoluteLifetime", "no creation time"},
 		// Flask apps often run with a short key: the rule stands, and the
 		// hint says how to rotate on both sides.
 		{"flask with a short key", flask(Config{SecretKey: []byte("a-flask-app-key")}), ErrWeakSecretKey, "SecretKey", "SECRET_KEY_FALLBACKS = [the old key]"},

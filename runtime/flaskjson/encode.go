@@ -177,8 +177,28 @@ func (e *Encoder) TimeValue(v time.Time) {
 		v = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	e.buf = append(e.buf, `{" d":"`...)
-	e.buf = v.AppendFormat(e.buf, httpTime)
+	e.buf = appendHTTPTime(e.buf, v)
 	e.buf = append(e.buf, `"}`...)
+}
+
+const (
+	dayNames   = "SunMonTueWedThuFriSat"
+	monthNames = "JanFebMarAprMayJunJulAugSepOctNovDec"
+)
+
+// appendHTTPTime appends t, in UTC with a four-digit year, as
+// t.AppendFormat(b, httpTime) does, faster.
+func appendHTTPTime(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	hour, min, sec := t.Clock()
+	wd := int(t.Weekday()) * 3
+	m := (int(month) - 1) * 3
+	return append(b, dayNames[wd], dayNames[wd+1], dayNames[wd+2], ',', ' ',
+		byte('0'+day/10), byte('0'+day%10), ' ',
+		monthNames[m], monthNames[m+1], monthNames[m+2], ' ',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), ' ',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+min/10), byte('0'+min%10), ':', byte('0'+sec/10), byte('0'+sec%10),
+		' ', 'G', 'M', 'T')
 }
 
 // JSONValue appends a value given as JSON (a json.Marshaler's output) as

@@ -383,3 +383,23 @@ func checkSorted(t *testing.T, v Value, out []byte) {
 	case Bytes, Markup, UUID, Time:
 	}
 }
+
+// The fast HTTP date reader and writer agree with package time's.
+func FuzzHTTPTime(f *testing.F) {
+	f.Add("Wed, 21 Oct 2015 07:28:00 GMT", int64(0))
+	f.Add("Mon, 31 Apr 2015 07:28:00 GMT", int64(1<<40))
+	f.Add("Sun, 29 Feb 2024 23:59:59 GMT", int64(-62135596800))
+	f.Fuzz(func(t *testing.T, s string, unix int64) {
+		want, err := time.Parse(httpTime, s)
+		got, ok := parseHTTPTime(s)
+		if ok != (err == nil) || ok && !got.Equal(want) {
+			t.Fatalf("parseHTTPTime(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, want, err)
+		}
+		tm := time.Unix(unix%253402300800, 0).UTC()
+		if tm.Year() >= 1 && tm.Year() <= 9999 {
+			if got, want := string(appendHTTPTime(nil, tm)), tm.Format(httpTime); got != want {
+				t.Fatalf("appendHTTPTime(%v) = %s; want %s", tm, got, want)
+			}
+		}
+	})
+}

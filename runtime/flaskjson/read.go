@@ -178,11 +178,70 @@ func (v Value) Time() (time.Time, error) {
 	if !ok {
 		return time.Time{}, mismatch("a datetime (\" d\") that is not a string")
 	}
-	t, err := time.Parse(httpTime, s)
-	if err != nil {
+	t, ok := parseHTTPTime(s)
+	if !ok {
 		return time.Time{}, mismatch("a datetime (\" d\") that is not an HTTP date: " + strconv.Quote(s))
 	}
 	return t, nil
+}
+
+// parseHTTPTime reads an HTTP date as time.Parse(httpTime, s) does (the
+// day's name is not checked against the date), what appendHTTPTime writes
+// faster.
+func parseHTTPTime(s string) (time.Time, bool) {
+	if t, ok := parseHTTPTimeFast(s); ok {
+		return t, true
+	}
+	t, err := time.Parse(httpTime, s)
+	return t, err == nil
+}
+
+// parseHTTPTimeFast reads "Wed, 21 Oct 2015 07:28:00 GMT" exactly.
+func parseHTTPTimeFast(s string) (time.Time, bool) {
+	if len(s) != len(httpTime) || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+		s[19] != ':' || s[22] != ':' || s[25:] != " GMT" || !hasName(dayNames, s[:3]) {
+		return time.Time{}, false
+	}
+	month := 0
+	for m := 0; m < 12; m++ {
+		if s[8:11] == monthNames[3*m:3*m+3] {
+			month = m + 1
+		}
+	}
+	day, ok1 := digits(s[5:7])
+	year, ok2 := digits(s[12:16])
+	hour, ok3 := digits(s[17:19])
+	min, ok4 := digits(s[20:22])
+	sec, ok5 := digits(s[23:25])
+	if month == 0 || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || hour > 23 || min > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, min, sec, 0, time.UTC)
+	if t.Day() != day { // the 31st of a 30-day month, say
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func hasName(names, s string) bool {
+	for i := 0; i < len(names); i += 3 {
+		if names[i:i+3] == s {
+			return true
+		}
+	}
+	return false
+}
+
+// digits reads a number of decimal digits.
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
 }
 
 // UUID reads a UUID (" u"): 32 hex digits, with or without the hyphens,
