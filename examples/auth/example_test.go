@@ -68,6 +68,11 @@ func ExampleAccountConfigFromEnv() {
 	// __Host-session 168h0m0s
 }
 
+// (Named for the type, with a lowercase suffix: Middleware is a method of
+// runtime.Interface, which AccountInterface aliases, so go/doc and pkgsite
+// would not show an ExampleAccountInterface_Middleware, though go vet
+// accepts the name.)
+
 // Middleware opens each request's session before the handler runs and
 // saves it just before the response's first byte, so no handler calls
 // Save. Install it around a net/http mux as here; in chi, it is one line:
