@@ -13,7 +13,7 @@ import (
 
 // The README's Testing section lists this package's examples: every
 // Example function of example_test.go, and none that is not there.
-func TestReadmeNamesEveryExample(t *testing.T) {
+func TestReadmeTestingSectionLists(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
