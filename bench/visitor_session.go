@@ -12,6 +12,17 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Visitor changes, this function stops compiling, with errors that name
+// _sessiongen_Visitor_changed_run_go_generate: this file was generated for Visitor
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Visitor_changed_run_go_generate Visitor
+	var _ *string = &_sessiongen_Visitor_changed_run_go_generate.Username
+	var _ *int = &_sessiongen_Visitor_changed_run_go_generate.Visits
+	var _ *[]string = &_sessiongen_Visitor_changed_run_go_generate.Cart
+	var _ *time.Time = &_sessiongen_Visitor_changed_run_go_generate.LastSeen
+}
+
 // VisitorConfig configures a VisitorInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -73,9 +84,25 @@ func VisitorConfigFromEnv() (VisitorConfig, error) {
 
 // VisitorFrom returns the Visitor session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// VisitorInterface's Middleware: a handler served without it.
+// VisitorInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewVisitorContext.
 func VisitorFrom(ctx context.Context) *VisitorSession {
 	return sessionruntime.MustFrom[VisitorSession](ctx, "Visitor")
+}
+
+// NewVisitorContext returns a copy of ctx that carries s, where VisitorFrom finds
+// it: for testing a handler without the middleware. A zero VisitorSession is an
+// empty session, ready to use:
+//
+//	var s VisitorSession
+//	s.SetUsername("alice")
+//	handler.ServeHTTP(w, r.WithContext(NewVisitorContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a VisitorInterface's
+// Cookie method returns for it.
+func NewVisitorContext(ctx context.Context, s *VisitorSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // VisitorSession is the Visitor session of one request: typed access to each
@@ -448,13 +475,4 @@ var visitorCodec = sessionruntime.Codec[VisitorSession]{
 	State: func(s *VisitorSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Visitor changed since this file was generated: run "go generate" again.
-	var x Visitor
-	var _ string = x.Username
-	var _ int = x.Visits
-	var _ []string = x.Cart
-	var _ time.Time = x.LastSeen
 }

@@ -9,9 +9,10 @@
 // and deep copies (emit_codec.go). names.go chooses the generated file's
 // import names and refuses user declarations it would clash with.
 //
-// gen writes nothing: Generate returns the Files, or the problems found in
-// the user's declarations as an ErrorList whose every Error names its
-// file:line:col. Each file's first line names the command that regenerates
+// gen writes nothing: Generate returns the Files, or every problem found in
+// the user's declarations, all rules checked on all fields in one run, as
+// an ErrorList sorted by position whose every Error names its
+// file:line:col (relative to Config.RelativeTo). Each file's first line names the command that regenerates
 // it (Header, ParseHeader; Config.Invocation), which is how sessiongen
 // -check finds generated files. Writing, checking and exit codes belong to
 // cmd/sessiongen.

@@ -44,6 +44,7 @@ func emit(m *model, invocation string) ([]byte, error) {
 	}
 
 	c := newCodec(m, imps)
+	emitGuard(f, m)
 	emitAPI(f, m)
 	emitSessionType(f, m)
 	emitSessionMethods(f, m)
@@ -52,7 +53,6 @@ func emit(m *model, invocation string) ([]byte, error) {
 		c.emitHelpers(f)
 	}
 	emitCodec(f, m, c)
-	emitGuard(f, m)
 
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
@@ -163,10 +163,44 @@ func emitAPI(f *jen.File, m *model) {
 		jen.Return(rt("ConfigFromEnv").Call()),
 	)
 
-	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through %s's Middleware: a handler served without it.", m.fromFunc, m.name, withArticle(m.interfaceType))
+	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through %s's Middleware: a handler served without it. A handler test can give the request a session without the middleware with %s.", m.fromFunc, m.name, withArticle(m.interfaceType), m.newContextFunc)
 	f.Func().Id(m.fromFunc).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.sessionType).Block(
 		jen.Return(rt("MustFrom").Index(jen.Id(m.sessionType)).Call(jen.Id("ctx"), jen.Lit(m.name))),
 	)
+
+	doc(f, "%s returns a copy of ctx that carries s, where %s finds it: for testing a handler without the middleware. A zero %s is an empty session, ready to use:", m.newContextFunc, m.fromFunc, m.sessionType)
+	f.Comment("")
+	f.Comment("\tvar s " + m.sessionType)
+	f.Comment("\t" + exampleWrite(m))
+	f.Comment("\thandler.ServeHTTP(w, r.WithContext(" + m.newContextFunc + "(r.Context(), &s)))")
+	f.Comment("")
+	doc(f, "Nothing is saved: the handler's changes stay in s for the test to read. An end-to-end test starts from a given session with the cookie %s's Cookie method returns for it.", withArticle(m.interfaceType))
+	f.Func().Id(m.newContextFunc).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("s").Op("*").Id(m.sessionType)).Qual("context", "Context").Block(
+		jen.Return(rt("NewContext").Call(jen.Id("ctx"), jen.Id("s"))),
+	)
+}
+
+// exampleWrite is a write to a session of the model for doc comments: the
+// setter of its first field of a basic type, or a flash message.
+func exampleWrite(m *model) string {
+	for _, f := range m.fields {
+		if f.shape.kind != shapeScalar {
+			continue
+		}
+		switch f.shape.scalar {
+		case kindString:
+			value := `"example"`
+			if name := strings.ToLower(f.name); strings.Contains(name, "name") || strings.Contains(name, "user") {
+				value = `"alice"`
+			}
+			return fmt.Sprintf("s.Set%s(%s)", f.accessor, value)
+		case kindInt, kindUint, kindFloat:
+			return fmt.Sprintf("s.Set%s(1)", f.accessor)
+		case kindBool:
+			return fmt.Sprintf("s.Set%s(true)", f.accessor)
+		}
+	}
+	return `s.Flash("hello")`
 }
 
 // emitSessionType emits the per-request session handle.
@@ -334,20 +368,31 @@ func qualified(obj *types.TypeName) *jen.Statement {
 	return jen.Qual(obj.Pkg().Path(), obj.Name())
 }
 
-// emitGuard emits a function that fails to compile when the struct's fields
-// no longer have the types this file was generated for.
+// emitGuard emits, first in the file, a function that fails to compile
+// when the struct's fields no longer have the types this file was generated
+// for. Its variable is named so that each error says what to do, and is the
+// file's first (compilers report errors in the order of the file):
+//
+//	visitor_session.go:12:18: cannot use &_sessiongen_Visitor_changed_run_go_generate.Visits (value of type *string) as *int value in variable declaration
+//
+// A pointer to each field checks that its type is the same, not only
+// assignable (a []string field that became a named slice type is caught).
 func emitGuard(f *jen.File, m *model) {
-	body := []jen.Code{
-		jen.Comment(fmt.Sprintf("An error here means %s changed since this file was generated: run \"go generate\" again.", m.name)),
-		jen.Var().Id("x").Id(m.name),
-	}
+	v := guardName(m)
+	doc(f, "If %s changes, this function stops compiling, with errors that name %s: this file was generated for %s as it was then. Run \"go generate\" again.", m.name, v, m.name)
+	body := []jen.Code{jen.Var().Id(v).Id(m.name)}
 	for _, fd := range m.fields {
-		body = append(body, jen.Var().Id("_").Add(typeCode(fd.typ)).Op("=").Id("x").Dot(fd.name))
+		body = append(body, jen.Var().Id("_").Op("*").Add(typeCode(fd.typ)).Op("=").Op("&").Id(v).Dot(fd.name))
 	}
 	if len(m.fields) == 0 {
-		body = append(body, jen.Id("_").Op("=").Id("x"))
+		body = append(body, jen.Id("_").Op("=").Id(v))
 	}
 	f.Func().Id("_").Params().Block(body...)
+}
+
+// guardName is the variable of the guard, which compile errors name.
+func guardName(m *model) string {
+	return "_sessiongen_" + m.name + "_changed_run_go_generate"
 }
 
 // typeString spells t fully qualified, for comparisons.

@@ -56,7 +56,10 @@ func (l ErrorList) Unwrap() []error {
 	return errs
 }
 
-func (l ErrorList) sort() {
+// sorted returns the list sorted by position, each problem once: a type
+// used by several fields is checked for each, and its problems are the
+// same each time.
+func (l ErrorList) sorted() ErrorList {
 	sort.SliceStable(l, func(i, j int) bool {
 		a, b := l[i].Pos, l[j].Pos
 		if a.Filename != b.Filename {
@@ -67,6 +70,15 @@ func (l ErrorList) sort() {
 		}
 		return a.Column < b.Column
 	})
+	out := l[:0]
+	seen := map[string]bool{}
+	for _, e := range l {
+		if msg := e.Error(); !seen[msg] {
+			seen[msg] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // relativePosition makes a position's file name relative to dir when it is

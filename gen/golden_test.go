@@ -141,3 +141,38 @@ func TestErrorsAreMatchable(t *testing.T) {
 		t.Fatalf("errors.As(*gen.Error) = %+v; want a position and a field", ge)
 	}
 }
+
+// Every refusal of a struct comes in one run, whatever its kind, sorted by
+// position: a user fixes them all before running the generator again
+// (testdata/err_every_problem has one of each).
+func TestEveryProblemInOneRun(t *testing.T) {
+	dir, _ := filepath.Abs("../testdata/err_every_problem")
+	_, err := gen.Generate(context.Background(), gen.Config{Dir: dir, Types: []string{"Visitor"}})
+	var list gen.ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("err = %v; want an ErrorList", err)
+	}
+	for _, kind := range []string{
+		"field Name: session key \"name\" is already used",  // duplicate keys
+		"field Prefs: type map[int]string is not supported", // unsupported types
+		"field Events: type chan time.Time is not supported",
+		"field Clear: the generated method Clear would collide with the session's own", // method collisions
+		"field SetX: the generated method SetX would collide with the one generated for field X",
+		"field Theme: session tag \"theme,omitempty\" has options", // tag problems
+		"field Lang: the struct tag `session: \"lang\"` is malformed",
+		"field Tab: session key \"a\\tb\" contains a control character",
+		"field Count: its type does not compile: undefined: Countr",                // type errors
+		"field Lines: type []any is not supported",                                 // in a nested struct
+		"VisitorSession is declared here, but sessiongen generates VisitorSession", // name clashes
+	} {
+		if !strings.Contains(err.Error(), kind) {
+			t.Errorf("the run does not report %q:\n%v", kind, err)
+		}
+	}
+	for i := 1; i < len(list); i++ {
+		a, b := list[i-1].Pos, list[i].Pos
+		if a.Filename == b.Filename && (a.Line > b.Line || a.Line == b.Line && a.Column > b.Column) {
+			t.Errorf("not sorted by position: %v before %v", a, b)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -9,7 +10,9 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -19,6 +22,12 @@ type Config struct {
 	// Dir is the directory the packages are loaded from; empty means the
 	// current directory.
 	Dir string
+	// RelativeTo is the directory the file names of the positions in
+	// errors are relative to, when the file is below it; empty means Dir.
+	// cmd/sessiongen gives the module's root under go generate, which runs
+	// it in the package's folder while the user's terminal is (usually) at
+	// the root, so that auth/visitor.go:6:2 can be clicked there.
+	RelativeTo string
 	// Patterns are the packages to load, as for go build; empty means ".".
 	Patterns []string
 	// Types are the names of the structs to generate sessions for.
@@ -70,6 +79,12 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sessiongen: %w", err)
 	}
+	base := dir
+	if cfg.RelativeTo != "" {
+		if base, err = filepath.Abs(cfg.RelativeTo); err != nil {
+			return nil, fmt.Errorf("sessiongen: %w", err)
+		}
+	}
 	patterns := cfg.Patterns
 	if len(patterns) == 0 {
 		patterns = []string{"."}
@@ -92,6 +107,7 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 	}
 
 	var errs ErrorList
+	var missing []error
 	var files []File
 	for _, name := range cfg.Types {
 		found := false
@@ -105,23 +121,31 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 			if spec == nil {
 				continue
 			}
-			m := buildModel(obj, spec, pkg.Fset, dir, &errs)
+			// Every check runs, whatever the others found, so that one run
+			// reports every problem of the struct.
+			before := len(errs)
+			m := buildModel(obj, spec, pkg.Fset, base, pkg.TypeErrors, &errs)
 			if m == nil {
 				continue
 			}
 			m.buildConstraint = buildConstraint(pkg, obj)
-			checkTypeNames(m, pkg.Fset, dir, &errs)
-			if len(errs) > 0 {
-				continue
-			}
+			checkTypeNames(m, pkg.Fset, base, &errs)
+			// The names the file declares are known once it is emitted; a
+			// refused struct's is emitted without its refused fields.
 			content, err := emit(m, inv)
 			if err != nil {
+				if len(errs) > before {
+					continue
+				}
 				return nil, fmt.Errorf("sessiongen: generating %s: %w", name, err)
 			}
-			if err := checkPackageNames(pkg, m, content, dir, &errs); err != nil {
+			if err := checkPackageNames(pkg, m, content, base, &errs); err != nil {
+				if len(errs) > before {
+					continue
+				}
 				return nil, fmt.Errorf("sessiongen: generating %s: %w", name, err)
 			}
-			if len(errs) > 0 {
+			if len(errs) > before {
 				continue
 			}
 			path := filepath.Join(filepath.Dir(pkg.Fset.Position(obj.Pos()).Filename), strings.ToLower(name)+"_session.go")
@@ -134,22 +158,29 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 			files = append(files, File{Path: path, Type: name, Content: content})
 		}
 		if !found {
-			if e := declaredInTest(name, pkgs, dir); e != nil {
+			if e := declaredInTest(name, pkgs, base); e != nil {
 				errs = append(errs, e)
 				continue
 			}
-			return nil, notFound(name, patterns, pkgs)
+			missing = append(missing, notFound(name, patterns, pkgs))
 		}
 	}
+	if len(missing) > 0 {
+		// Types not found come first; the problems of those found follow.
+		if len(errs) > 0 {
+			missing = append(missing, errs.sorted())
+		}
+		return nil, errors.Join(missing...)
+	}
 	if len(errs) > 0 {
-		errs.sort()
-		return nil, errs
+		return nil, errs.sorted()
 	}
 	return files, nil
 }
 
-// notFound explains a missing type, with the package's own errors when it
-// did not load: a type that fails to compile is not found either.
+// notFound explains a missing type: the package's own errors when it did
+// not load (a type that fails to compile is not found either), what the
+// name is when it is no type, or the struct it most likely meant.
 func notFound(name string, patterns []string, pkgs []*packages.Package) error {
 	var problems []string
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
@@ -159,13 +190,99 @@ func notFound(name string, patterns []string, pkgs []*packages.Package) error {
 			}
 		}
 	})
-	msg := fmt.Sprintf("sessiongen: type %s not found in %s", name, strings.Join(patterns, " "))
-	if len(problems) > 0 {
-		msg += ":\n\t" + strings.Join(problems, "\n\t")
-	} else {
-		msg += " (it must be a struct declared at package level in a non-test file)"
+	where := "in " + strings.Join(patterns, " ")
+	var names []string
+	for _, p := range pkgs {
+		if p.Name != "" && !slices.Contains(names, p.Name) {
+			names = append(names, p.Name)
+		}
 	}
-	return fmt.Errorf("%s", msg)
+	switch len(names) {
+	case 0:
+	case 1:
+		where = "in package " + names[0]
+	default:
+		where = "in packages " + strings.Join(names, ", ")
+	}
+	msg := fmt.Sprintf("sessiongen: type %s not found %s", name, where)
+	if len(problems) > 0 {
+		return fmt.Errorf("%s:\n\t%s", msg, strings.Join(problems, "\n\t"))
+	}
+	for _, p := range pkgs {
+		if p.Types == nil {
+			continue
+		}
+		switch obj := p.Types.Scope().Lookup(name).(type) {
+		case *types.TypeName: // an alias
+			return fmt.Errorf("%s: %s is an alias of %s; name the struct itself", msg, name, types.TypeString(obj.Type(), types.RelativeTo(p.Types)))
+		case *types.Func:
+			return fmt.Errorf("%s: %s is a function, not a struct type", msg, name)
+		case *types.Var:
+			return fmt.Errorf("%s: %s is a variable, not a struct type", msg, name)
+		case *types.Const:
+			return fmt.Errorf("%s: %s is a constant, not a struct type", msg, name)
+		}
+	}
+	if guess := closestStruct(name, pkgs); guess != "" {
+		return fmt.Errorf("%s; did you mean %s?", msg, guess)
+	}
+	return fmt.Errorf("%s (it must be a struct declared at package level in a non-test file)", msg)
+}
+
+// closestStruct returns the struct type of the packages whose name is
+// closest to name: the same but for case, else at most two edits away
+// (and fewer than name has letters), the first in order on a tie; "" when
+// none is.
+func closestStruct(name string, pkgs []*packages.Package) string {
+	var structs []string
+	for _, p := range pkgs {
+		if p.Types == nil {
+			continue
+		}
+		for _, n := range p.Types.Scope().Names() {
+			if obj, ok := p.Types.Scope().Lookup(n).(*types.TypeName); ok && !obj.IsAlias() {
+				if _, ok := obj.Type().Underlying().(*types.Struct); ok {
+					structs = append(structs, n)
+				}
+			}
+		}
+	}
+	slices.Sort(structs)
+	lower := strings.ToLower(name)
+	for _, s := range structs {
+		if strings.ToLower(s) == lower {
+			return s
+		}
+	}
+	best, bestDist := "", 3
+	for _, s := range structs {
+		if d := editDistance(lower, strings.ToLower(s)); d < bestDist && d < utf8.RuneCountInString(name) {
+			best, bestDist = s, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	prev := make([]int, len(y)+1)
+	cur := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(y)]
 }
 
 // declaredInTest finds a struct the user declared in a _test.go file,

@@ -36,6 +36,7 @@ type model struct {
 	withHooksFunc    string // WithVisitorAfterRequest
 	newFunc          string // NewVisitorInterface
 	fromFunc         string // VisitorFrom
+	newContextFunc   string // NewVisitorContext
 	codecVar         string // visitorCodec
 }
 
@@ -72,6 +73,9 @@ type field struct {
 // composite reports whether the field gets an UpdateF method: a value
 // with parts that can change in place.
 func (f *field) composite() bool {
+	if f.shape == nil {
+		return false // refused: only its methods common to every field are known
+	}
 	switch f.shape.kind {
 	case shapeSlice, shapeArray, shapeMap, shapeStruct, shapePointer:
 		return true
@@ -83,6 +87,9 @@ func (f *field) composite() bool {
 func (f *field) methods() []string {
 	a := f.accessor
 	names := []string{a, "Set" + a, "Has" + a, "Delete" + a, "Pop" + a}
+	if f.shape == nil {
+		return names
+	}
 	if f.composite() {
 		names = append(names, "Update"+a)
 	}
@@ -100,7 +107,7 @@ var sessionMethods = []string{"Modified", "Accessed", "IsNew", "Clear", "Permane
 
 // packageNames returns the package-level names generated for the model.
 func (m *model) packageNames() []string {
-	return []string{m.sessionType, m.configType, m.configType + "FromEnv", m.interfaceType, m.optionType, m.policyType, m.lifecycleType, m.afterRequestType, m.withPolicyFunc, m.withHooksFunc, m.newFunc, m.fromFunc, m.codecVar}
+	return []string{m.sessionType, m.configType, m.configType + "FromEnv", m.interfaceType, m.optionType, m.policyType, m.lifecycleType, m.afterRequestType, m.withPolicyFunc, m.withHooksFunc, m.newFunc, m.fromFunc, m.newContextFunc, m.codecVar}
 }
 
 // isNamed tells whether t is the named type pkg.name.
@@ -110,8 +117,11 @@ func isNamed(t types.Type, pkg, name string) bool {
 }
 
 // buildModel checks the struct declared by obj and builds its model.
-// Problems are collected into errs, positions made relative to dir.
-func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, dir string, errs *ErrorList) *model {
+// Problems are collected into errs, positions made relative to dir; every
+// rule is checked on every field, so that one run reports them all. The
+// model holds the fields that can be stored: it is nil only when the type
+// is no struct sessiongen can use at all.
+func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, dir string, typeErrs []types.Error, errs *ErrorList) *model {
 	pos := func(p token.Pos) token.Position { return relativePosition(fset.Position(p), dir) }
 	fail := func(p token.Pos, field, format string, args ...any) {
 		*errs = append(*errs, &Error{Pos: pos(p), Field: field, Msg: fmt.Sprintf(format, args...)})
@@ -132,6 +142,7 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 		withHooksFunc:    "With" + name + "AfterRequest",
 		newFunc:          "New" + name + "Interface",
 		fromFunc:         name + "From",
+		newContextFunc:   "New" + name + "Context",
 		codecVar:         lowerFirst(name) + "Codec",
 		pkg:              obj.Pkg(),
 	}
@@ -146,9 +157,8 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 		return nil
 	}
 	docs := fieldDocs(spec)
-	before := len(*errs)
-	sh := &shaper{pkg: obj.Pkg(), fset: fset, dir: dir, errs: errs, visible: map[*types.TypeName]bool{obj: true}}
-	fields, _ := sh.fieldsOf(st)
+	sh := &shaper{pkg: obj.Pkg(), fset: fset, dir: dir, errs: errs, visible: map[*types.TypeName]bool{obj: true}, typeErrs: typeErrs}
+	fields, all, _ := sh.fieldsOf(st)
 	for i, f := range fields {
 		f.index = i
 		if !strings.Contains(f.path, ".") {
@@ -164,19 +174,16 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 			fail(f.pos, f.name, "type %s is stored %d levels deep (one for each struct, map, slice and array, and for each pointer held in a slice, array, map or pointer), but the session decoder accepts at most %d; flatten it, or give a type inside it MarshalText and UnmarshalText methods so that it is stored as one value", types.TypeString(f.typ, types.RelativeTo(m.pkg)), d, maxWireDepth)
 		}
 	}
-	checkMethodNames(m, fail)
-	if len(*errs) > before {
-		return nil
-	}
+	checkMethodNames(all, fail)
 	return m
 }
 
 // checkMethodNames refuses fields whose generated methods would collide
 // with each other or with the session-wide methods: a field Clear would give
 // the session two methods Clear, a field SetX and a field X two SetX.
-func checkMethodNames(m *model, fail func(token.Pos, string, string, ...any)) {
+func checkMethodNames(fields []*field, fail func(token.Pos, string, string, ...any)) {
 	owner := map[string]*field{}
-	for _, f := range m.fields {
+	for _, f := range fields {
 		for _, n := range f.methods() {
 			if slices.Contains(sessionMethods, n) {
 				fail(f.pos, f.name, "the generated method %s would collide with the session's own %s method; rename the field (the key can stay: tag it `session:%q`)", n, n, f.key)

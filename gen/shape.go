@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"go/types"
 	"reflect"
+	"strconv"
+	"strings"
 )
 
 // shapeKind is how a Go type is stored: the structure the encoder, decoder
@@ -150,6 +152,9 @@ type shaper struct {
 	dir     string
 	errs    *ErrorList
 	visible map[*types.TypeName]bool // named types being shaped, outermost first
+	// typeErrs are the package's type errors, which say why a field's
+	// type is invalid.
+	typeErrs []types.Error
 }
 
 // shapeOf returns the shape of t, or a message saying why t cannot be
@@ -228,9 +233,10 @@ func (sh *shaper) shapeOf(t types.Type) (*shape, string) {
 		if !sh.settable(t, u) {
 			return nil, fmt.Sprintf("%s has unexported fields that sessiongen cannot set from this package; give the type MarshalText and UnmarshalText methods", types.TypeString(t, types.RelativeTo(sh.pkg)))
 		}
-		fields, why := sh.fieldsOf(u)
-		if fields == nil && why != "" {
-			return nil, why
+		before := len(*sh.errs)
+		fields, _, ok := sh.fieldsOf(u)
+		if !ok {
+			return nil, fmt.Sprintf("its fields cannot all be stored: see %s", (*sh.errs)[before].Pos)
 		}
 		return &shape{kind: shapeStruct, typ: t, fields: fields}, ""
 	case *types.Interface:
@@ -262,20 +268,20 @@ func (sh *shaper) settable(t types.Type, st *types.Struct) bool {
 type candidate struct {
 	field *field
 	depth int
-	ok    bool
+	ok    bool // false: the field was refused (its shape may be nil)
 }
 
 // fieldsOf returns the stored fields of a struct, flattening embedded
 // structs as Go promotes their fields: the shallowest field of a name wins,
-// and two at the same depth hide each other. It reports problems with
-// positions and returns nil if there were any.
-func (sh *shaper) fieldsOf(st *types.Struct) ([]*field, string) {
+// and two at the same depth hide each other. It reports every problem it
+// finds with its position, not only the first: fields is what can be
+// stored, all adds the refused fields that are not hidden (for the checks
+// that look at every field: keys, method names), and ok is false if any
+// problem was found.
+func (sh *shaper) fieldsOf(st *types.Struct) (fields, all []*field, ok bool) {
 	before := len(*sh.errs)
 	var cands []candidate
 	sh.collect(st, "", 0, &cands)
-	if len(*sh.errs) > before {
-		return nil, "its fields have errors (above)"
-	}
 	// Go's promotion: keep the shallowest field of each name.
 	best := map[string]int{}
 	count := map[string]int{}
@@ -288,7 +294,6 @@ func (sh *shaper) fieldsOf(st *types.Struct) ([]*field, string) {
 			count[c.field.name]++
 		}
 	}
-	var out []*field
 	keys := map[string]*field{}
 	for _, c := range cands {
 		if c.depth != best[c.field.name] {
@@ -298,28 +303,34 @@ func (sh *shaper) fieldsOf(st *types.Struct) ([]*field, string) {
 			sh.fail(c.field.pos, c.field.name, "field %s is promoted from two embedded structs at the same depth, so Go hides both; rename one or tag one with another name", c.field.name)
 			continue
 		}
+		all = append(all, c.field)
 		if prev, dup := keys[c.field.key]; dup {
 			sh.fail(c.field.pos, c.field.name, "session key %q is already used by field %s at %s; give one of them another key with a `session:\"...\"` tag", c.field.key, prev.name, prev.position)
 			continue
 		}
 		keys[c.field.key] = c.field
-		out = append(out, c.field)
+		if c.ok {
+			fields = append(fields, c.field)
+		}
 	}
-	if len(*sh.errs) > before {
-		return nil, "its fields have errors (above)"
+	if fields == nil {
+		fields = []*field{}
 	}
-	if out == nil {
-		out = []*field{}
-	}
-	return out, ""
+	return fields, all, len(*sh.errs) == before
 }
 
 // collect appends the fields of st, and of the structs it embeds, with the
-// selector path from the outer value.
+// selector path from the outer value. A refused field is reported and
+// appended too, not ok, so that the checks of its key and methods still
+// see it.
 func (sh *shaper) collect(st *types.Struct, path string, depth int, out *[]candidate) {
 	for i := 0; i < st.NumFields(); i++ {
 		v := st.Field(i)
 		tag, hasTag := reflect.StructTag(st.Tag(i)).Lookup("session")
+		if !hasTag && malformedSessionTag(st.Tag(i)) {
+			sh.fail(v.Pos(), v.Name(), "the struct tag `%s` is malformed, so its session key would be ignored (go vet's structtag check says why); write it as session:\"key\", separated from other keys by a space", st.Tag(i))
+			continue
+		}
 		if tag == "-" {
 			continue
 		}
@@ -366,21 +377,103 @@ func (sh *shaper) collect(st *types.Struct, path string, depth int, out *[]candi
 			position: relativePosition(sh.fset.Position(v.Pos()), sh.dir),
 			pos:      v.Pos(),
 		}
+		ok := true
+		if key, opts, found := strings.Cut(tag, ","); found {
+			fix := fmt.Sprintf("write `session:%q`", key)
+			if key == "" {
+				fix = fmt.Sprintf("drop the tag: the key is %q by default", snakeCase(v.Name()))
+			}
+			sh.fail(v.Pos(), v.Name(), "session tag %q has options (%s): session tags take a key only; options such as omitempty are not supported: absent fields are never stored anyway; %s", tag, opts, fix)
+			f.key, ok = key, false
+		}
 		if f.key == "" {
 			f.key = snakeCase(v.Name())
 		}
 		if msg := checkKey(f.key); msg != "" {
 			sh.fail(v.Pos(), v.Name(), "session key %q %s; change the tag", f.key, msg)
-			continue
+			ok = false
 		}
-		shape, why := sh.shapeOf(v.Type())
-		if shape == nil {
+		if isInvalid(v.Type()) {
+			sh.fail(v.Pos(), v.Name(), "its type does not compile: %s; fix it (go build says the same), then run sessiongen again", sh.typeError(v.Pos()))
+			ok = false
+		} else if shape, why := sh.shapeOf(v.Type()); shape == nil {
 			sh.fail(v.Pos(), v.Name(), "type %s is not supported: %s (or tag the field `session:\"-\"`)", types.TypeString(v.Type(), types.RelativeTo(sh.pkg)), why)
-			continue
+			ok = false
+		} else {
+			f.shape = shape
 		}
-		f.shape = shape
-		*out = append(*out, candidate{field: f, depth: depth})
+		*out = append(*out, candidate{field: f, depth: depth, ok: ok})
 	}
+}
+
+// malformedSessionTag reports whether a struct tag that
+// reflect.StructTag.Lookup finds no session key in mentions one in a part
+// it cannot parse: session:name, session: "name", a missing space.
+func malformedSessionTag(tag string) bool {
+	// The loop of reflect.StructTag.Lookup, stopping where it gives up.
+	for tag != "" {
+		i := 0
+		for i < len(tag) && tag[i] == ' ' {
+			i++
+		}
+		tag = tag[i:]
+		if tag == "" {
+			return false
+		}
+		i = 0
+		for i < len(tag) && tag[i] > ' ' && tag[i] != ':' && tag[i] != '"' && tag[i] != 0x7f {
+			i++
+		}
+		if i == 0 || i+1 >= len(tag) || tag[i] != ':' || tag[i+1] != '"' {
+			return strings.Contains(tag, "session")
+		}
+		tag = tag[i+1:]
+		i = 1
+		for i < len(tag) && tag[i] != '"' {
+			if tag[i] == '\\' {
+				i++
+			}
+			i++
+		}
+		if i >= len(tag) {
+			return strings.Contains(tag, "session")
+		}
+		if _, err := strconv.Unquote(tag[:i+1]); err != nil {
+			return strings.Contains(tag, "session")
+		}
+		tag = tag[i+1:]
+	}
+	return false
+}
+
+// isInvalid reports whether t, or a type in it, did not type-check.
+func isInvalid(t types.Type) bool {
+	switch t := types.Unalias(t).(type) {
+	case *types.Basic:
+		return t.Kind() == types.Invalid
+	case *types.Pointer:
+		return isInvalid(t.Elem())
+	case *types.Slice:
+		return isInvalid(t.Elem())
+	case *types.Array:
+		return isInvalid(t.Elem())
+	case *types.Map:
+		return isInvalid(t.Key()) || isInvalid(t.Elem())
+	}
+	return false
+}
+
+// typeError returns the type checker's message about the line of pos: why
+// the field declared there does not compile.
+func (sh *shaper) typeError(pos token.Pos) string {
+	p := sh.fset.Position(pos)
+	for _, e := range sh.typeErrs {
+		q := sh.fset.Position(e.Pos)
+		if q.Filename == p.Filename && q.Line == p.Line {
+			return e.Msg
+		}
+	}
+	return "the type checker reports an error"
 }
 
 func (sh *shaper) fail(p token.Pos, field, format string, args ...any) {

@@ -199,6 +199,7 @@ func (c *checker) checkGenerated(dir string, files []generated) {
 			Output:     r.opts.output,
 			Tags:       union(r.opts.tags, c.tags),
 			Invocation: r.opts.invocation(),
+			RelativeTo: positionBase(),
 		})
 		if err != nil {
 			fmt.Fprintln(c.stderr, err)

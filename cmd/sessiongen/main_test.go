@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -64,6 +65,41 @@ func TestUsageErrors(t *testing.T) {
 		if lines := strings.Count(strings.TrimSpace(stderr), "\n") + 1; lines != 1 || !strings.HasPrefix(stderr, "sessiongen: ") {
 			t.Errorf("%v: want a one-line message, got %q", args, stderr)
 		}
+	}
+}
+
+// -h, -help and --help print the whole manual to stdout and exit 0: the
+// synopsis, every flag, the go:generate line, what is generated, -check,
+// the exit codes and the README. Usage errors stay short, on stderr, exit 2.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"--help"}, {"-type=User", "-h"}} {
+		code, stdout, stderr := sessiongen(args...)
+		if code != exitOK || stderr != "" {
+			t.Errorf("%v: exit %d, stderr %q; want 0 and nothing", args, code, stderr)
+		}
+		if stdout != manual {
+			t.Errorf("%v: stdout is not the manual:\n%s", args, stdout)
+		}
+	}
+	newFlagSet(&options{}).VisitAll(func(f *flag.Flag) {
+		if !regexp.MustCompile(`(?m)^\t-` + f.Name + `\b`).MatchString(manual) {
+			t.Errorf("the manual does not describe -%s", f.Name)
+		}
+	})
+	for _, want := range []string{
+		"Usage:", "\tsessiongen -type=T", "\tsessiongen -check", "-h, -help",
+		"//go:generate go tool sessiongen -type=Visitor", "go generate ./...", "go mod tidy",
+		"go get -tool github.com/sessiongen/sessiongen/cmd/sessiongen",
+		"t_session.go", "NewTInterface", "TFrom", "NewTContext", "TSession",
+		"Exit status:", "\t0  ", "\t1  ", "\t2  ", "README",
+	} {
+		if !strings.Contains(manual, want) {
+			t.Errorf("the manual lacks %q", want)
+		}
+	}
+	code, stdout, stderr := sessiongen("-nosuchflag")
+	if code != exitUsage || stdout != "" || !strings.Contains(stderr, "sessiongen -h") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("usage error: exit %d, stdout %q, stderr %q; want 2 and one line pointing to -h", code, stdout, stderr)
 	}
 }
 
@@ -200,6 +236,47 @@ type User struct {
 	}
 }
 
+// Positions are clickable where the user's terminal is: relative to the
+// working directory when sessiongen is run by hand, as the go command
+// prints them, and to the module's root under go generate, which runs
+// sessiongen in the package's folder while the user typed go generate
+// ./... at the root. -check from the root says the same.
+func TestPositionsRelativeToModuleRoot(t *testing.T) {
+	dir := module(t, "package m\n")
+	auth := filepath.Join(dir, "auth")
+	if err := os.Mkdir(auth, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	good := "package auth\n\n// E is the session.\ntype E struct {\n\tName string\n\tPrefs map[string]string\n}\n"
+	write(t, filepath.Join(auth, "e.go"), good)
+	if code, _, stderr := sessiongen("-type=E", "./auth"); code != exitOK {
+		t.Fatalf("generate: %s", stderr)
+	}
+	write(t, filepath.Join(auth, "e.go"), strings.Replace(good, "map[string]string", "map[int]string", 1))
+	want := func(name, stderr, pos string) {
+		t.Helper()
+		if !strings.HasPrefix(stderr, pos+": field Prefs: type map[int]string is not supported") {
+			t.Errorf("%s: stderr %q; want it to start with %s", name, stderr, pos)
+		}
+	}
+
+	_, _, stderr := sessiongen("-type=E", "./auth")
+	want("from the root", stderr, filepath.Join("auth", "e.go")+":6:2")
+	_, _, stderr = sessiongen("-check")
+	want("-check from the root", stderr, filepath.Join("auth", "e.go")+":6:2")
+
+	t.Chdir(auth)
+	_, _, stderr = sessiongen("-type=E")
+	want("by hand in the package's folder", stderr, "e.go:6:2")
+
+	// What go generate sets (and PWD is the package's folder).
+	t.Setenv("GOFILE", "e.go")
+	t.Setenv("GOLINE", "3")
+	t.Setenv("GOPACKAGE", "auth")
+	_, _, stderr = sessiongen("-type=E")
+	want("under go generate", stderr, filepath.Join("auth", "e.go")+":6:2")
+}
+
 // A stale generated file that no longer compiles (the struct lost a field)
 // does not stop regeneration.
 func TestRegenerateOverBrokenOutput(t *testing.T) {
@@ -222,6 +299,41 @@ func TestTypeNotFound(t *testing.T) {
 	code, _, stderr := sessiongen("-type=Nope")
 	if code != exitFail || !strings.Contains(stderr, "type Nope not found") {
 		t.Fatalf("exit %d, %q", code, stderr)
+	}
+}
+
+// A -type that names no struct suggests the closest one: the same name but
+// for case first, then one at most two edits away; a name that is a
+// function or a variable says so.
+func TestTypeNotFoundSuggests(t *testing.T) {
+	module(t, userV1+`
+// Bad is a struct.
+type Bad struct{ A int }
+
+// Visitor is a struct.
+type Visitor struct{ B int }
+
+// Badges is a struct further from "bad" than Bad is.
+type Badges struct{ C int }
+
+func Handler() {}
+
+var Sessions = 1
+`)
+	for typ, want := range map[string]string{
+		"bad":      "sessiongen: type bad not found in package m; did you mean Bad?",
+		"BAD":      "sessiongen: type BAD not found in package m; did you mean Bad?",
+		"Vistor":   "sessiongen: type Vistor not found in package m; did you mean Visitor?",
+		"visiters": "sessiongen: type visiters not found in package m; did you mean Visitor?",
+		"Usr":      "sessiongen: type Usr not found in package m; did you mean User?",
+		"Account":  "sessiongen: type Account not found in package m (it must be a struct declared at package level in a non-test file)",
+		"Handler":  "sessiongen: type Handler not found in package m: Handler is a function, not a struct type",
+		"Sessions": "sessiongen: type Sessions not found in package m: Sessions is a variable, not a struct type",
+	} {
+		code, _, stderr := sessiongen("-type=" + typ)
+		if code != exitFail || strings.TrimSpace(stderr) != want {
+			t.Errorf("-type=%s: exit %d, %q; want %q", typ, code, stderr, want)
+		}
 	}
 }
 

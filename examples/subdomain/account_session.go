@@ -10,6 +10,15 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Account changes, this function stops compiling, with errors that name
+// _sessiongen_Account_changed_run_go_generate: this file was generated for Account
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Account_changed_run_go_generate Account
+	var _ *int64 = &_sessiongen_Account_changed_run_go_generate.UserID
+	var _ *string = &_sessiongen_Account_changed_run_go_generate.Name
+}
+
 // AccountConfig configures an AccountInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -71,9 +80,25 @@ func AccountConfigFromEnv() (AccountConfig, error) {
 
 // AccountFrom returns the Account session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through an
-// AccountInterface's Middleware: a handler served without it.
+// AccountInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewAccountContext.
 func AccountFrom(ctx context.Context) *AccountSession {
 	return sessionruntime.MustFrom[AccountSession](ctx, "Account")
+}
+
+// NewAccountContext returns a copy of ctx that carries s, where AccountFrom finds
+// it: for testing a handler without the middleware. A zero AccountSession is an
+// empty session, ready to use:
+//
+//	var s AccountSession
+//	s.SetUserID(1)
+//	handler.ServeHTTP(w, r.WithContext(NewAccountContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an
+// AccountInterface's Cookie method returns for it.
+func NewAccountContext(ctx context.Context, s *AccountSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // AccountSession is the Account session of one request: typed access to each
@@ -313,11 +338,4 @@ var accountCodec = sessionruntime.Codec[AccountSession]{
 	State: func(s *AccountSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Account changed since this file was generated: run "go generate" again.
-	var x Account
-	var _ int64 = x.UserID
-	var _ string = x.Name
 }

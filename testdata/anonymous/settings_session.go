@@ -11,6 +11,21 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Settings changes, this function stops compiling, with errors that name
+// _sessiongen_Settings_changed_run_go_generate: this file was generated for
+// Settings as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Settings_changed_run_go_generate Settings
+	var _ *struct {
+		Theme string `session:"theme"`
+		Size  int
+	} = &_sessiongen_Settings_changed_run_go_generate.Display
+	var _ *[]struct {
+		Kind string
+		On   bool
+	} = &_sessiongen_Settings_changed_run_go_generate.Alerts
+}
+
 // SettingsConfig configures a SettingsInterface: keys, cookie attributes,
 // lifetime. Its zero value, given a SecretKey, has secure defaults. It is the
 // runtime package's Config: see the sessiongen README, or go doc
@@ -72,9 +87,25 @@ func SettingsConfigFromEnv() (SettingsConfig, error) {
 
 // SettingsFrom returns the Settings session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// SettingsInterface's Middleware: a handler served without it.
+// SettingsInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewSettingsContext.
 func SettingsFrom(ctx context.Context) *SettingsSession {
 	return sessionruntime.MustFrom[SettingsSession](ctx, "Settings")
+}
+
+// NewSettingsContext returns a copy of ctx that carries s, where SettingsFrom
+// finds it: for testing a handler without the middleware. A zero SettingsSession
+// is an empty session, ready to use:
+//
+//	var s SettingsSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewSettingsContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a
+// SettingsInterface's Cookie method returns for it.
+func NewSettingsContext(ctx context.Context, s *SettingsSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // SettingsSession is the Settings session of one request: typed access to each
@@ -617,17 +648,4 @@ var settingsCodec = sessionruntime.Codec[SettingsSession]{
 	State: func(s *SettingsSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Settings changed since this file was generated: run "go generate" again.
-	var x Settings
-	var _ struct {
-		Theme string `session:"theme"`
-		Size  int
-	} = x.Display
-	var _ []struct {
-		Kind string
-		On   bool
-	} = x.Alerts
 }

@@ -11,6 +11,20 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Fixed changes, this function stops compiling, with errors that name
+// _sessiongen_Fixed_changed_run_go_generate: this file was generated for Fixed as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Fixed_changed_run_go_generate Fixed
+	var _ *UUID = &_sessiongen_Fixed_changed_run_go_generate.ID
+	var _ *[32]byte = &_sessiongen_Fixed_changed_run_go_generate.Hash
+	var _ *[3]uint8 = &_sessiongen_Fixed_changed_run_go_generate.RGB
+	var _ *[5]float64 = &_sessiongen_Fixed_changed_run_go_generate.Scores
+	var _ *[2]string = &_sessiongen_Fixed_changed_run_go_generate.Names
+	var _ *[2][2]int = &_sessiongen_Fixed_changed_run_go_generate.Grid
+	var _ *[]UUID = &_sessiongen_Fixed_changed_run_go_generate.IDs
+}
+
 // FixedConfig configures a FixedInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -71,9 +85,25 @@ func FixedConfigFromEnv() (FixedConfig, error) {
 
 // FixedFrom returns the Fixed session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a FixedInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewFixedContext.
 func FixedFrom(ctx context.Context) *FixedSession {
 	return sessionruntime.MustFrom[FixedSession](ctx, "Fixed")
+}
+
+// NewFixedContext returns a copy of ctx that carries s, where FixedFrom finds it:
+// for testing a handler without the middleware. A zero FixedSession is an empty
+// session, ready to use:
+//
+//	var s FixedSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewFixedContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a FixedInterface's
+// Cookie method returns for it.
+func NewFixedContext(ctx context.Context, s *FixedSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // FixedSession is the Fixed session of one request: typed access to each field,
@@ -1010,16 +1040,4 @@ var fixedCodec = sessionruntime.Codec[FixedSession]{
 	State: func(s *FixedSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Fixed changed since this file was generated: run "go generate" again.
-	var x Fixed
-	var _ UUID = x.ID
-	var _ [32]byte = x.Hash
-	var _ [3]uint8 = x.RGB
-	var _ [5]float64 = x.Scores
-	var _ [2]string = x.Names
-	var _ [2][2]int = x.Grid
-	var _ []UUID = x.IDs
 }

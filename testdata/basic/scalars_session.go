@@ -12,6 +12,31 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Scalars changes, this function stops compiling, with errors that name
+// _sessiongen_Scalars_changed_run_go_generate: this file was generated for Scalars
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Scalars_changed_run_go_generate Scalars
+	var _ *string = &_sessiongen_Scalars_changed_run_go_generate.S
+	var _ *bool = &_sessiongen_Scalars_changed_run_go_generate.B
+	var _ *int = &_sessiongen_Scalars_changed_run_go_generate.I
+	var _ *int8 = &_sessiongen_Scalars_changed_run_go_generate.I8
+	var _ *int16 = &_sessiongen_Scalars_changed_run_go_generate.I16
+	var _ *int32 = &_sessiongen_Scalars_changed_run_go_generate.I32
+	var _ *int64 = &_sessiongen_Scalars_changed_run_go_generate.I64
+	var _ *uint = &_sessiongen_Scalars_changed_run_go_generate.U
+	var _ *uint8 = &_sessiongen_Scalars_changed_run_go_generate.U8
+	var _ *uint16 = &_sessiongen_Scalars_changed_run_go_generate.U16
+	var _ *uint32 = &_sessiongen_Scalars_changed_run_go_generate.U32
+	var _ *uint64 = &_sessiongen_Scalars_changed_run_go_generate.U64
+	var _ *uintptr = &_sessiongen_Scalars_changed_run_go_generate.UP
+	var _ *float32 = &_sessiongen_Scalars_changed_run_go_generate.F32
+	var _ *float64 = &_sessiongen_Scalars_changed_run_go_generate.F64
+	var _ *[]byte = &_sessiongen_Scalars_changed_run_go_generate.Raw
+	var _ *time.Time = &_sessiongen_Scalars_changed_run_go_generate.At
+	var _ *time.Duration = &_sessiongen_Scalars_changed_run_go_generate.TTL
+}
+
 // ScalarsConfig configures a ScalarsInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -73,9 +98,25 @@ func ScalarsConfigFromEnv() (ScalarsConfig, error) {
 
 // ScalarsFrom returns the Scalars session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// ScalarsInterface's Middleware: a handler served without it.
+// ScalarsInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewScalarsContext.
 func ScalarsFrom(ctx context.Context) *ScalarsSession {
 	return sessionruntime.MustFrom[ScalarsSession](ctx, "Scalars")
+}
+
+// NewScalarsContext returns a copy of ctx that carries s, where ScalarsFrom finds
+// it: for testing a handler without the middleware. A zero ScalarsSession is an
+// empty session, ready to use:
+//
+//	var s ScalarsSession
+//	s.SetS("example")
+//	handler.ServeHTTP(w, r.WithContext(NewScalarsContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a ScalarsInterface's
+// Cookie method returns for it.
+func NewScalarsContext(ctx context.Context, s *ScalarsSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // ScalarsSession is the Scalars session of one request: typed access to each
@@ -1194,27 +1235,4 @@ var scalarsCodec = sessionruntime.Codec[ScalarsSession]{
 	State: func(s *ScalarsSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Scalars changed since this file was generated: run "go generate" again.
-	var x Scalars
-	var _ string = x.S
-	var _ bool = x.B
-	var _ int = x.I
-	var _ int8 = x.I8
-	var _ int16 = x.I16
-	var _ int32 = x.I32
-	var _ int64 = x.I64
-	var _ uint = x.U
-	var _ uint8 = x.U8
-	var _ uint16 = x.U16
-	var _ uint32 = x.U32
-	var _ uint64 = x.U64
-	var _ uintptr = x.UP
-	var _ float32 = x.F32
-	var _ float64 = x.F64
-	var _ []byte = x.Raw
-	var _ time.Time = x.At
-	var _ time.Duration = x.TTL
 }

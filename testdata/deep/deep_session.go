@@ -12,6 +12,19 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Deep changes, this function stops compiling, with errors that name
+// _sessiongen_Deep_changed_run_go_generate: this file was generated for Deep as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Deep_changed_run_go_generate Deep
+	var _ *L1 = &_sessiongen_Deep_changed_run_go_generate.Chain
+	var _ *[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int = &_sessiongen_Deep_changed_run_go_generate.Lists
+	var _ **L1 = &_sessiongen_Deep_changed_run_go_generate.Ptr
+	var _ *[]L2 = &_sessiongen_Deep_changed_run_go_generate.Unboxed
+	var _ *[]*L3 = &_sessiongen_Deep_changed_run_go_generate.Boxed
+	var _ *map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string = &_sessiongen_Deep_changed_run_go_generate.Maps
+}
+
 // DeepConfig configures a DeepInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -70,9 +83,25 @@ func DeepConfigFromEnv() (DeepConfig, error) {
 
 // DeepFrom returns the Deep session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a DeepInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewDeepContext.
 func DeepFrom(ctx context.Context) *DeepSession {
 	return sessionruntime.MustFrom[DeepSession](ctx, "Deep")
+}
+
+// NewDeepContext returns a copy of ctx that carries s, where DeepFrom finds it:
+// for testing a handler without the middleware. A zero DeepSession is an empty
+// session, ready to use:
+//
+//	var s DeepSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewDeepContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a DeepInterface's
+// Cookie method returns for it.
+func NewDeepContext(ctx context.Context, s *DeepSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // DeepSession is the Deep session of one request: typed access to each field, with
@@ -6142,15 +6171,4 @@ var deepCodec = sessionruntime.Codec[DeepSession]{
 	State: func(s *DeepSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Deep changed since this file was generated: run "go generate" again.
-	var x Deep
-	var _ L1 = x.Chain
-	var _ [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int = x.Lists
-	var _ *L1 = x.Ptr
-	var _ []L2 = x.Unboxed
-	var _ []*L3 = x.Boxed
-	var _ map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string = x.Maps
 }

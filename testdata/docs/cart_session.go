@@ -11,6 +11,16 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Cart changes, this function stops compiling, with errors that name
+// _sessiongen_Cart_changed_run_go_generate: this file was generated for Cart as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Cart_changed_run_go_generate Cart
+	var _ *[]string = &_sessiongen_Cart_changed_run_go_generate.Items
+	var _ *string = &_sessiongen_Cart_changed_run_go_generate.Coupon
+	var _ *int64 = &_sessiongen_Cart_changed_run_go_generate.Total
+}
+
 // CartConfig configures a CartInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -69,9 +79,25 @@ func CartConfigFromEnv() (CartConfig, error) {
 
 // CartFrom returns the Cart session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a CartInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewCartContext.
 func CartFrom(ctx context.Context) *CartSession {
 	return sessionruntime.MustFrom[CartSession](ctx, "Cart")
+}
+
+// NewCartContext returns a copy of ctx that carries s, where CartFrom finds it:
+// for testing a handler without the middleware. A zero CartSession is an empty
+// session, ready to use:
+//
+//	var s CartSession
+//	s.SetCoupon("example")
+//	handler.ServeHTTP(w, r.WithContext(NewCartContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a CartInterface's
+// Cookie method returns for it.
+func NewCartContext(ctx context.Context, s *CartSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // CartSession is the Cart session of one request: typed access to each field, with
@@ -392,12 +418,4 @@ var cartCodec = sessionruntime.Codec[CartSession]{
 	State: func(s *CartSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Cart changed since this file was generated: run "go generate" again.
-	var x Cart
-	var _ []string = x.Items
-	var _ string = x.Coupon
-	var _ int64 = x.Total
 }

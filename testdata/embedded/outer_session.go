@@ -11,6 +11,16 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Outer changes, this function stops compiling, with errors that name
+// _sessiongen_Outer_changed_run_go_generate: this file was generated for Outer as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Outer_changed_run_go_generate Outer
+	var _ *int = &_sessiongen_Outer_changed_run_go_generate.A
+	var _ *time.Duration = &_sessiongen_Outer_changed_run_go_generate.Duration
+	var _ *int = &_sessiongen_Outer_changed_run_go_generate.B
+}
+
 // OuterConfig configures an OuterInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -71,9 +81,25 @@ func OuterConfigFromEnv() (OuterConfig, error) {
 
 // OuterFrom returns the Outer session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through an OuterInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewOuterContext.
 func OuterFrom(ctx context.Context) *OuterSession {
 	return sessionruntime.MustFrom[OuterSession](ctx, "Outer")
+}
+
+// NewOuterContext returns a copy of ctx that carries s, where OuterFrom finds it:
+// for testing a handler without the middleware. A zero OuterSession is an empty
+// session, ready to use:
+//
+//	var s OuterSession
+//	s.SetA(1)
+//	handler.ServeHTTP(w, r.WithContext(NewOuterContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an OuterInterface's
+// Cookie method returns for it.
+func NewOuterContext(ctx context.Context, s *OuterSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // OuterSession is the Outer session of one request: typed access to each field,
@@ -368,12 +394,4 @@ var outerCodec = sessionruntime.Codec[OuterSession]{
 	State: func(s *OuterSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Outer changed since this file was generated: run "go generate" again.
-	var x Outer
-	var _ int = x.A
-	var _ time.Duration = x.Duration
-	var _ int = x.B
 }

@@ -10,6 +10,14 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Nothing changes, this function stops compiling, with errors that name
+// _sessiongen_Nothing_changed_run_go_generate: this file was generated for Nothing
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Nothing_changed_run_go_generate Nothing
+	_ = _sessiongen_Nothing_changed_run_go_generate
+}
+
 // NothingConfig configures a NothingInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -71,9 +79,25 @@ func NothingConfigFromEnv() (NothingConfig, error) {
 
 // NothingFrom returns the Nothing session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// NothingInterface's Middleware: a handler served without it.
+// NothingInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewNothingContext.
 func NothingFrom(ctx context.Context) *NothingSession {
 	return sessionruntime.MustFrom[NothingSession](ctx, "Nothing")
+}
+
+// NewNothingContext returns a copy of ctx that carries s, where NothingFrom finds
+// it: for testing a handler without the middleware. A zero NothingSession is an
+// empty session, ready to use:
+//
+//	var s NothingSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewNothingContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a NothingInterface's
+// Cookie method returns for it.
+func NewNothingContext(ctx context.Context, s *NothingSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // NothingSession is the Nothing session of one request: typed access to each
@@ -197,10 +221,4 @@ var nothingCodec = sessionruntime.Codec[NothingSession]{
 	State: func(s *NothingSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Nothing changed since this file was generated: run "go generate" again.
-	var x Nothing
-	_ = x
 }

@@ -13,6 +13,24 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Shared changes, this function stops compiling, with errors that name
+// _sessiongen_Shared_changed_run_go_generate: this file was generated for Shared
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Shared_changed_run_go_generate Shared
+	var _ *string = &_sessiongen_Shared_changed_run_go_generate.Username
+	var _ *int64 = &_sessiongen_Shared_changed_run_go_generate.UserID
+	var _ *int = &_sessiongen_Shared_changed_run_go_generate.Visits
+	var _ *[]byte = &_sessiongen_Shared_changed_run_go_generate.Avatar
+	var _ *UUID = &_sessiongen_Shared_changed_run_go_generate.Token
+	var _ *time.Time = &_sessiongen_Shared_changed_run_go_generate.LastSeen
+	var _ *[2]int = &_sessiongen_Shared_changed_run_go_generate.Point
+	var _ *[]string = &_sessiongen_Shared_changed_run_go_generate.Tags
+	var _ *map[string]string = &_sessiongen_Shared_changed_run_go_generate.Prefs
+	var _ *string = &_sessiongen_Shared_changed_run_go_generate.Bio
+	var _ *string = &_sessiongen_Shared_changed_run_go_generate.Note
+}
+
 // SharedConfig configures a SharedInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -74,9 +92,25 @@ func SharedConfigFromEnv() (SharedConfig, error) {
 
 // SharedFrom returns the Shared session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// SharedInterface's Middleware: a handler served without it.
+// SharedInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewSharedContext.
 func SharedFrom(ctx context.Context) *SharedSession {
 	return sessionruntime.MustFrom[SharedSession](ctx, "Shared")
+}
+
+// NewSharedContext returns a copy of ctx that carries s, where SharedFrom finds
+// it: for testing a handler without the middleware. A zero SharedSession is an
+// empty session, ready to use:
+//
+//	var s SharedSession
+//	s.SetUsername("alice")
+//	handler.ServeHTTP(w, r.WithContext(NewSharedContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a SharedInterface's
+// Cookie method returns for it.
+func NewSharedContext(ctx context.Context, s *SharedSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // SharedSession is the Shared session of one request: typed access to each field,
@@ -1063,20 +1097,4 @@ var sharedCodec = sessionruntime.Codec[SharedSession]{
 	State: func(s *SharedSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Shared changed since this file was generated: run "go generate" again.
-	var x Shared
-	var _ string = x.Username
-	var _ int64 = x.UserID
-	var _ int = x.Visits
-	var _ []byte = x.Avatar
-	var _ UUID = x.Token
-	var _ time.Time = x.LastSeen
-	var _ [2]int = x.Point
-	var _ []string = x.Tags
-	var _ map[string]string = x.Prefs
-	var _ string = x.Bio
-	var _ string = x.Note
 }

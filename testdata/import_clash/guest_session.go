@@ -14,6 +14,22 @@ import (
 	sessionwire2 "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Guest changes, this function stops compiling, with errors that name
+// _sessiongen_Guest_changed_run_go_generate: this file was generated for Guest as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Guest_changed_run_go_generate Guest
+	var _ *sessiontime.Time = &_sessiongen_Guest_changed_run_go_generate.Seen
+	var _ *sessionnetip.Addr = &_sessiongen_Guest_changed_run_go_generate.Addr
+	var _ *[]byte = &_sessiongen_Guest_changed_run_go_generate.Token
+	var _ *map[string]string = &_sessiongen_Guest_changed_run_go_generate.Tags
+	var _ *[]sessionnetip.Addr = &_sessiongen_Guest_changed_run_go_generate.Hops
+	var _ *e = &_sessiongen_Guest_changed_run_go_generate.Level
+	var _ *fn = &_sessiongen_Guest_changed_run_go_generate.Kind
+	var _ *[]message = &_sessiongen_Guest_changed_run_go_generate.Notes
+	var _ *map[string]mark = &_sessiongen_Guest_changed_run_go_generate.Marks
+}
+
 // GuestConfig configures a GuestInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -74,9 +90,25 @@ func GuestConfigFromEnv() (GuestConfig, error) {
 
 // GuestFrom returns the Guest session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a GuestInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewGuestContext.
 func GuestFrom(ctx sessioncontext2.Context) *GuestSession {
 	return sessionruntime2.MustFrom[GuestSession](ctx, "Guest")
+}
+
+// NewGuestContext returns a copy of ctx that carries s, where GuestFrom finds it:
+// for testing a handler without the middleware. A zero GuestSession is an empty
+// session, ready to use:
+//
+//	var s GuestSession
+//	s.SetLevel(1)
+//	handler.ServeHTTP(w, r.WithContext(NewGuestContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a GuestInterface's
+// Cookie method returns for it.
+func NewGuestContext(ctx sessioncontext2.Context, s *GuestSession) sessioncontext2.Context {
+	return sessionruntime2.NewContext(ctx, s)
 }
 
 // GuestSession is the Guest session of one request: typed access to each field,
@@ -1054,18 +1086,4 @@ var guestCodec = sessionruntime2.Codec[GuestSession]{
 	State: func(s *GuestSession) *sessionruntime2.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Guest changed since this file was generated: run "go generate" again.
-	var x Guest
-	var _ sessiontime.Time = x.Seen
-	var _ sessionnetip.Addr = x.Addr
-	var _ []byte = x.Token
-	var _ map[string]string = x.Tags
-	var _ []sessionnetip.Addr = x.Hops
-	var _ e = x.Level
-	var _ fn = x.Kind
-	var _ []message = x.Notes
-	var _ map[string]mark = x.Marks
 }

@@ -13,6 +13,20 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Index changes, this function stops compiling, with errors that name
+// _sessiongen_Index_changed_run_go_generate: this file was generated for Index as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Index_changed_run_go_generate Index
+	var _ *map[string]int = &_sessiongen_Index_changed_run_go_generate.Counts
+	var _ *map[Lang]string = &_sessiongen_Index_changed_run_go_generate.Titles
+	var _ *map[string][]string = &_sessiongen_Index_changed_run_go_generate.Tags
+	var _ *map[string]time.Time = &_sessiongen_Index_changed_run_go_generate.Seen
+	var _ *map[string]map[string]bool = &_sessiongen_Index_changed_run_go_generate.Nested
+	var _ *map[string]Entry = &_sessiongen_Index_changed_run_go_generate.Entries
+	var _ *map[string]*Entry = &_sessiongen_Index_changed_run_go_generate.Optional
+}
+
 // IndexConfig configures an IndexInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -73,9 +87,25 @@ func IndexConfigFromEnv() (IndexConfig, error) {
 
 // IndexFrom returns the Index session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through an IndexInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewIndexContext.
 func IndexFrom(ctx context.Context) *IndexSession {
 	return sessionruntime.MustFrom[IndexSession](ctx, "Index")
+}
+
+// NewIndexContext returns a copy of ctx that carries s, where IndexFrom finds it:
+// for testing a handler without the middleware. A zero IndexSession is an empty
+// session, ready to use:
+//
+//	var s IndexSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewIndexContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an IndexInterface's
+// Cookie method returns for it.
+func NewIndexContext(ctx context.Context, s *IndexSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // IndexSession is the Index session of one request: typed access to each field,
@@ -1615,16 +1645,4 @@ var indexCodec = sessionruntime.Codec[IndexSession]{
 	State: func(s *IndexSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Index changed since this file was generated: run "go generate" again.
-	var x Index
-	var _ map[string]int = x.Counts
-	var _ map[Lang]string = x.Titles
-	var _ map[string][]string = x.Tags
-	var _ map[string]time.Time = x.Seen
-	var _ map[string]map[string]bool = x.Nested
-	var _ map[string]Entry = x.Entries
-	var _ map[string]*Entry = x.Optional
 }

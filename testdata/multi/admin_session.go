@@ -10,6 +10,14 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Admin changes, this function stops compiling, with errors that name
+// _sessiongen_Admin_changed_run_go_generate: this file was generated for Admin as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Admin_changed_run_go_generate Admin
+	var _ *string = &_sessiongen_Admin_changed_run_go_generate.Email
+}
+
 // AdminConfig configures an AdminInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -70,9 +78,25 @@ func AdminConfigFromEnv() (AdminConfig, error) {
 
 // AdminFrom returns the Admin session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through an AdminInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewAdminContext.
 func AdminFrom(ctx context.Context) *AdminSession {
 	return sessionruntime.MustFrom[AdminSession](ctx, "Admin")
+}
+
+// NewAdminContext returns a copy of ctx that carries s, where AdminFrom finds it:
+// for testing a handler without the middleware. A zero AdminSession is an empty
+// session, ready to use:
+//
+//	var s AdminSession
+//	s.SetEmail("example")
+//	handler.ServeHTTP(w, r.WithContext(NewAdminContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an AdminInterface's
+// Cookie method returns for it.
+func NewAdminContext(ctx context.Context, s *AdminSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // AdminSession is the Admin session of one request: typed access to each field,
@@ -257,10 +281,4 @@ var adminCodec = sessionruntime.Codec[AdminSession]{
 	State: func(s *AdminSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Admin changed since this file was generated: run "go generate" again.
-	var x Admin
-	var _ string = x.Email
 }

@@ -12,6 +12,22 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Account changes, this function stops compiling, with errors that name
+// _sessiongen_Account_changed_run_go_generate: this file was generated for Account
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Account_changed_run_go_generate Account
+	var _ *UserID = &_sessiongen_Account_changed_run_go_generate.ID
+	var _ *Role = &_sessiongen_Account_changed_run_go_generate.Role
+	var _ *[]Role = &_sessiongen_Account_changed_run_go_generate.Roles
+	var _ *Flag = &_sessiongen_Account_changed_run_go_generate.Admin
+	var _ *Blob = &_sessiongen_Account_changed_run_go_generate.Avatar
+	var _ *[]Score = &_sessiongen_Account_changed_run_go_generate.Scores
+	var _ *Name = &_sessiongen_Account_changed_run_go_generate.Display
+	var _ *time.Duration = &_sessiongen_Account_changed_run_go_generate.Timeout
+	var _ *[]UserID = &_sessiongen_Account_changed_run_go_generate.Friends
+}
+
 // AccountConfig configures an AccountInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -73,9 +89,25 @@ func AccountConfigFromEnv() (AccountConfig, error) {
 
 // AccountFrom returns the Account session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through an
-// AccountInterface's Middleware: a handler served without it.
+// AccountInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewAccountContext.
 func AccountFrom(ctx context.Context) *AccountSession {
 	return sessionruntime.MustFrom[AccountSession](ctx, "Account")
+}
+
+// NewAccountContext returns a copy of ctx that carries s, where AccountFrom finds
+// it: for testing a handler without the middleware. A zero AccountSession is an
+// empty session, ready to use:
+//
+//	var s AccountSession
+//	s.SetID(1)
+//	handler.ServeHTTP(w, r.WithContext(NewAccountContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an
+// AccountInterface's Cookie method returns for it.
+func NewAccountContext(ctx context.Context, s *AccountSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // AccountSession is the Account session of one request: typed access to each
@@ -769,18 +801,4 @@ var accountCodec = sessionruntime.Codec[AccountSession]{
 	State: func(s *AccountSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Account changed since this file was generated: run "go generate" again.
-	var x Account
-	var _ UserID = x.ID
-	var _ Role = x.Role
-	var _ []Role = x.Roles
-	var _ Flag = x.Admin
-	var _ Blob = x.Avatar
-	var _ []Score = x.Scores
-	var _ Name = x.Display
-	var _ time.Duration = x.Timeout
-	var _ []UserID = x.Friends
 }

@@ -14,6 +14,31 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Profile changes, this function stops compiling, with errors that name
+// _sessiongen_Profile_changed_run_go_generate: this file was generated for Profile
+// as it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Profile_changed_run_go_generate Profile
+	var _ *Address = &_sessiongen_Profile_changed_run_go_generate.Home
+	var _ **Address = &_sessiongen_Profile_changed_run_go_generate.Work
+	var _ *[]Item = &_sessiongen_Profile_changed_run_go_generate.Cart
+	var _ *map[Role]bool = &_sessiongen_Profile_changed_run_go_generate.Grants
+	var _ *map[string][]int = &_sessiongen_Profile_changed_run_go_generate.Scores
+	var _ *[16]byte = &_sessiongen_Profile_changed_run_go_generate.ID
+	var _ *[4]int = &_sessiongen_Profile_changed_run_go_generate.Last4
+	var _ *netip.Addr = &_sessiongen_Profile_changed_run_go_generate.IP
+	var _ *map[string]time.Time = &_sessiongen_Profile_changed_run_go_generate.Seen
+	var _ *struct {
+		Theme string
+		Font  int
+	} = &_sessiongen_Profile_changed_run_go_generate.Prefs
+	var _ **int = &_sessiongen_Profile_changed_run_go_generate.Maybe
+	var _ *[]*string = &_sessiongen_Profile_changed_run_go_generate.Ptrs
+	var _ *Raw = &_sessiongen_Profile_changed_run_go_generate.Extra
+	var _ *[][]int = &_sessiongen_Profile_changed_run_go_generate.Matrix
+	var _ *[]Address = &_sessiongen_Profile_changed_run_go_generate.Friends
+}
+
 // ProfileConfig configures a ProfileInterface: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is the runtime
 // package's Config: see the sessiongen README, or go doc
@@ -75,9 +100,25 @@ func ProfileConfigFromEnv() (ProfileConfig, error) {
 
 // ProfileFrom returns the Profile session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// ProfileInterface's Middleware: a handler served without it.
+// ProfileInterface's Middleware: a handler served without it. A handler test can
+// give the request a session without the middleware with NewProfileContext.
 func ProfileFrom(ctx context.Context) *ProfileSession {
 	return sessionruntime.MustFrom[ProfileSession](ctx, "Profile")
+}
+
+// NewProfileContext returns a copy of ctx that carries s, where ProfileFrom finds
+// it: for testing a handler without the middleware. A zero ProfileSession is an
+// empty session, ready to use:
+//
+//	var s ProfileSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewProfileContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a ProfileInterface's
+// Cookie method returns for it.
+func NewProfileContext(ctx context.Context, s *ProfileSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // ProfileSession is the Profile session of one request: typed access to each
@@ -2409,27 +2450,4 @@ var profileCodec = sessionruntime.Codec[ProfileSession]{
 	State: func(s *ProfileSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Profile changed since this file was generated: run "go generate" again.
-	var x Profile
-	var _ Address = x.Home
-	var _ *Address = x.Work
-	var _ []Item = x.Cart
-	var _ map[Role]bool = x.Grants
-	var _ map[string][]int = x.Scores
-	var _ [16]byte = x.ID
-	var _ [4]int = x.Last4
-	var _ netip.Addr = x.IP
-	var _ map[string]time.Time = x.Seen
-	var _ struct {
-		Theme string
-		Font  int
-	} = x.Prefs
-	var _ *int = x.Maybe
-	var _ []*string = x.Ptrs
-	var _ Raw = x.Extra
-	var _ [][]int = x.Matrix
-	var _ []Address = x.Friends
 }

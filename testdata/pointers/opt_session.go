@@ -12,6 +12,19 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Opt changes, this function stops compiling, with errors that name
+// _sessiongen_Opt_changed_run_go_generate: this file was generated for Opt as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Opt_changed_run_go_generate Opt
+	var _ **int = &_sessiongen_Opt_changed_run_go_generate.Count
+	var _ **string = &_sessiongen_Opt_changed_run_go_generate.Name
+	var _ **Point = &_sessiongen_Opt_changed_run_go_generate.Where
+	var _ *[]*Point = &_sessiongen_Opt_changed_run_go_generate.Many
+	var _ ***bool = &_sessiongen_Opt_changed_run_go_generate.Nested
+	var _ *map[string]*int = &_sessiongen_Opt_changed_run_go_generate.ByKey
+}
+
 // OptConfig configures an OptInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -70,9 +83,25 @@ func OptConfigFromEnv() (OptConfig, error) {
 
 // OptFrom returns the Opt session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through an OptInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewOptContext.
 func OptFrom(ctx context.Context) *OptSession {
 	return sessionruntime.MustFrom[OptSession](ctx, "Opt")
+}
+
+// NewOptContext returns a copy of ctx that carries s, where OptFrom finds it: for
+// testing a handler without the middleware. A zero OptSession is an empty session,
+// ready to use:
+//
+//	var s OptSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewOptContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie an OptInterface's
+// Cookie method returns for it.
+func NewOptContext(ctx context.Context, s *OptSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // OptSession is the Opt session of one request: typed access to each field, with
@@ -1082,15 +1111,4 @@ var optCodec = sessionruntime.Codec[OptSession]{
 	State: func(s *OptSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Opt changed since this file was generated: run "go generate" again.
-	var x Opt
-	var _ *int = x.Count
-	var _ *string = x.Name
-	var _ *Point = x.Where
-	var _ []*Point = x.Many
-	var _ **bool = x.Nested
-	var _ map[string]*int = x.ByKey
 }

@@ -12,6 +12,17 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Peer changes, this function stops compiling, with errors that name
+// _sessiongen_Peer_changed_run_go_generate: this file was generated for Peer as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Peer_changed_run_go_generate Peer
+	var _ *netip.Addr = &_sessiongen_Peer_changed_run_go_generate.Addr
+	var _ *netip.Prefix = &_sessiongen_Peer_changed_run_go_generate.Prefix
+	var _ *[]netip.AddrPort = &_sessiongen_Peer_changed_run_go_generate.Via
+	var _ *Port = &_sessiongen_Peer_changed_run_go_generate.Port
+}
+
 // PeerConfig configures a PeerInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -70,9 +81,25 @@ func PeerConfigFromEnv() (PeerConfig, error) {
 
 // PeerFrom returns the Peer session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a PeerInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewPeerContext.
 func PeerFrom(ctx context.Context) *PeerSession {
 	return sessionruntime.MustFrom[PeerSession](ctx, "Peer")
+}
+
+// NewPeerContext returns a copy of ctx that carries s, where PeerFrom finds it:
+// for testing a handler without the middleware. A zero PeerSession is an empty
+// session, ready to use:
+//
+//	var s PeerSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewPeerContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a PeerInterface's
+// Cookie method returns for it.
+func NewPeerContext(ctx context.Context, s *PeerSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // PeerSession is the Peer session of one request: typed access to each field, with
@@ -687,13 +714,4 @@ var peerCodec = sessionruntime.Codec[PeerSession]{
 	State: func(s *PeerSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Peer changed since this file was generated: run "go generate" again.
-	var x Peer
-	var _ netip.Addr = x.Addr
-	var _ netip.Prefix = x.Prefix
-	var _ []netip.AddrPort = x.Via
-	var _ Port = x.Port
 }

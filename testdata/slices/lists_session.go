@@ -12,6 +12,23 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Lists changes, this function stops compiling, with errors that name
+// _sessiongen_Lists_changed_run_go_generate: this file was generated for Lists as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Lists_changed_run_go_generate Lists
+	var _ *[]string = &_sessiongen_Lists_changed_run_go_generate.Strings
+	var _ *[]bool = &_sessiongen_Lists_changed_run_go_generate.Bools
+	var _ *[]int = &_sessiongen_Lists_changed_run_go_generate.Ints
+	var _ *[]int8 = &_sessiongen_Lists_changed_run_go_generate.Int8s
+	var _ *[]uint64 = &_sessiongen_Lists_changed_run_go_generate.Uint64s
+	var _ *[]float64 = &_sessiongen_Lists_changed_run_go_generate.Floats
+	var _ *[]float32 = &_sessiongen_Lists_changed_run_go_generate.Float32s
+	var _ *[][]byte = &_sessiongen_Lists_changed_run_go_generate.Blobs
+	var _ *[]time.Time = &_sessiongen_Lists_changed_run_go_generate.Times
+	var _ *[]time.Duration = &_sessiongen_Lists_changed_run_go_generate.Durations
+}
+
 // ListsConfig configures a ListsInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -72,9 +89,25 @@ func ListsConfigFromEnv() (ListsConfig, error) {
 
 // ListsFrom returns the Lists session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a ListsInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewListsContext.
 func ListsFrom(ctx context.Context) *ListsSession {
 	return sessionruntime.MustFrom[ListsSession](ctx, "Lists")
+}
+
+// NewListsContext returns a copy of ctx that carries s, where ListsFrom finds it:
+// for testing a handler without the middleware. A zero ListsSession is an empty
+// session, ready to use:
+//
+//	var s ListsSession
+//	s.Flash("hello")
+//	handler.ServeHTTP(w, r.WithContext(NewListsContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a ListsInterface's
+// Cookie method returns for it.
+func NewListsContext(ctx context.Context, s *ListsSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // ListsSession is the Lists session of one request: typed access to each field,
@@ -983,19 +1016,4 @@ var listsCodec = sessionruntime.Codec[ListsSession]{
 	State: func(s *ListsSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Lists changed since this file was generated: run "go generate" again.
-	var x Lists
-	var _ []string = x.Strings
-	var _ []bool = x.Bools
-	var _ []int = x.Ints
-	var _ []int8 = x.Int8s
-	var _ []uint64 = x.Uint64s
-	var _ []float64 = x.Floats
-	var _ []float32 = x.Float32s
-	var _ [][]byte = x.Blobs
-	var _ []time.Time = x.Times
-	var _ []time.Duration = x.Durations
 }

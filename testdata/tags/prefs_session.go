@@ -10,6 +10,20 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Prefs changes, this function stops compiling, with errors that name
+// _sessiongen_Prefs_changed_run_go_generate: this file was generated for Prefs as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Prefs_changed_run_go_generate Prefs
+	var _ *int64 = &_sessiongen_Prefs_changed_run_go_generate.UserID
+	var _ *string = &_sessiongen_Prefs_changed_run_go_generate.HTTPServer
+	var _ *string = &_sessiongen_Prefs_changed_run_go_generate.Theme
+	var _ *string = &_sessiongen_Prefs_changed_run_go_generate.Lang
+	var _ *string = &_sessiongen_Prefs_changed_run_go_generate.csrfToken
+	var _ *int = &_sessiongen_Prefs_changed_run_go_generate.Version2
+	var _ *bool = &_sessiongen_Prefs_changed_run_go_generate.ÜberMode
+}
+
 // PrefsConfig configures a PrefsInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -70,9 +84,25 @@ func PrefsConfigFromEnv() (PrefsConfig, error) {
 
 // PrefsFrom returns the Prefs session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a PrefsInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewPrefsContext.
 func PrefsFrom(ctx context.Context) *PrefsSession {
 	return sessionruntime.MustFrom[PrefsSession](ctx, "Prefs")
+}
+
+// NewPrefsContext returns a copy of ctx that carries s, where PrefsFrom finds it:
+// for testing a handler without the middleware. A zero PrefsSession is an empty
+// session, ready to use:
+//
+//	var s PrefsSession
+//	s.SetUserID(1)
+//	handler.ServeHTTP(w, r.WithContext(NewPrefsContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a PrefsInterface's
+// Cookie method returns for it.
+func NewPrefsContext(ctx context.Context, s *PrefsSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // PrefsSession is the Prefs session of one request: typed access to each field,
@@ -597,16 +627,4 @@ var prefsCodec = sessionruntime.Codec[PrefsSession]{
 	State: func(s *PrefsSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Prefs changed since this file was generated: run "go generate" again.
-	var x Prefs
-	var _ int64 = x.UserID
-	var _ string = x.HTTPServer
-	var _ string = x.Theme
-	var _ string = x.Lang
-	var _ string = x.csrfToken
-	var _ int = x.Version2
-	var _ bool = x.ÜberMode
 }

@@ -12,6 +12,19 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Conn changes, this function stops compiling, with errors that name
+// _sessiongen_Conn_changed_run_go_generate: this file was generated for Conn as it
+// was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Conn_changed_run_go_generate Conn
+	var _ *netip.Addr = &_sessiongen_Conn_changed_run_go_generate.Addr
+	var _ *netip.Prefix = &_sessiongen_Conn_changed_run_go_generate.Prefix
+	var _ *[]netip.AddrPort = &_sessiongen_Conn_changed_run_go_generate.Peers
+	var _ *Level = &_sessiongen_Conn_changed_run_go_generate.Level
+	var _ *Blob = &_sessiongen_Conn_changed_run_go_generate.Payload
+	var _ *string = &_sessiongen_Conn_changed_run_go_generate.secret
+}
+
 // ConnConfig configures a ConnInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -70,9 +83,25 @@ func ConnConfigFromEnv() (ConnConfig, error) {
 
 // ConnFrom returns the Conn session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a ConnInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewConnContext.
 func ConnFrom(ctx context.Context) *ConnSession {
 	return sessionruntime.MustFrom[ConnSession](ctx, "Conn")
+}
+
+// NewConnContext returns a copy of ctx that carries s, where ConnFrom finds it:
+// for testing a handler without the middleware. A zero ConnSession is an empty
+// session, ready to use:
+//
+//	var s ConnSession
+//	s.SetSecret("example")
+//	handler.ServeHTTP(w, r.WithContext(NewConnContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a ConnInterface's
+// Cookie method returns for it.
+func NewConnContext(ctx context.Context, s *ConnSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // ConnSession is the Conn session of one request: typed access to each field, with
@@ -842,15 +871,4 @@ var connCodec = sessionruntime.Codec[ConnSession]{
 	State: func(s *ConnSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Conn changed since this file was generated: run "go generate" again.
-	var x Conn
-	var _ netip.Addr = x.Addr
-	var _ netip.Prefix = x.Prefix
-	var _ []netip.AddrPort = x.Peers
-	var _ Level = x.Level
-	var _ Blob = x.Payload
-	var _ string = x.secret
 }

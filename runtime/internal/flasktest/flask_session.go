@@ -12,6 +12,28 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
+// If Flask changes, this function stops compiling, with errors that name
+// _sessiongen_Flask_changed_run_go_generate: this file was generated for Flask as
+// it was then. Run "go generate" again.
+func _() {
+	var _sessiongen_Flask_changed_run_go_generate Flask
+	var _ *string = &_sessiongen_Flask_changed_run_go_generate.Value
+	var _ *int = &_sessiongen_Flask_changed_run_go_generate.Testing
+	var _ *int = &_sessiongen_Flask_changed_run_go_generate.A
+	var _ *string = &_sessiongen_Flask_changed_run_go_generate.Test
+	var _ *int = &_sessiongen_Flask_changed_run_go_generate.Foo
+	var _ *int = &_sessiongen_Flask_changed_run_go_generate.UserID
+	var _ *[]int = &_sessiongen_Flask_changed_run_go_generate.Tuple
+	var _ *[]byte = &_sessiongen_Flask_changed_run_go_generate.Bytes
+	var _ *string = &_sessiongen_Flask_changed_run_go_generate.Markup
+	var _ *string = &_sessiongen_Flask_changed_run_go_generate.UUID
+	var _ *time.Time = &_sessiongen_Flask_changed_run_go_generate.Date
+	var _ *string = &_sessiongen_Flask_changed_run_go_generate.TTag
+	var _ *string = &_sessiongen_Flask_changed_run_go_generate.DiTTag
+	var _ *string = &_sessiongen_Flask_changed_run_go_generate.DiTag
+	var _ *int = &_sessiongen_Flask_changed_run_go_generate.Counter
+}
+
 // FlaskConfig configures a FlaskInterface: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is the runtime package's
 // Config: see the sessiongen README, or go doc
@@ -72,9 +94,25 @@ func FlaskConfigFromEnv() (FlaskConfig, error) {
 
 // FlaskFrom returns the Flask session of the request that carries ctx. It panics,
 // saying what to do, if the request did not pass through a FlaskInterface's
-// Middleware: a handler served without it.
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewFlaskContext.
 func FlaskFrom(ctx context.Context) *FlaskSession {
 	return sessionruntime.MustFrom[FlaskSession](ctx, "Flask")
+}
+
+// NewFlaskContext returns a copy of ctx that carries s, where FlaskFrom finds it:
+// for testing a handler without the middleware. A zero FlaskSession is an empty
+// session, ready to use:
+//
+//	var s FlaskSession
+//	s.SetValue("example")
+//	handler.ServeHTTP(w, r.WithContext(NewFlaskContext(r.Context(), &s)))
+//
+// Nothing is saved: the handler's changes stay in s for the test to read. An
+// end-to-end test starts from a given session with the cookie a FlaskInterface's
+// Cookie method returns for it.
+func NewFlaskContext(ctx context.Context, s *FlaskSession) context.Context {
+	return sessionruntime.NewContext(ctx, s)
 }
 
 // FlaskSession is the Flask session of one request: typed access to each field,
@@ -1056,24 +1094,4 @@ var flaskCodec = sessionruntime.Codec[FlaskSession]{
 	State: func(s *FlaskSession) *sessionruntime.State {
 		return &s.state
 	},
-}
-
-func _() {
-	// An error here means Flask changed since this file was generated: run "go generate" again.
-	var x Flask
-	var _ string = x.Value
-	var _ int = x.Testing
-	var _ int = x.A
-	var _ string = x.Test
-	var _ int = x.Foo
-	var _ int = x.UserID
-	var _ []int = x.Tuple
-	var _ []byte = x.Bytes
-	var _ string = x.Markup
-	var _ string = x.UUID
-	var _ time.Time = x.Date
-	var _ string = x.TTag
-	var _ string = x.DiTTag
-	var _ string = x.DiTag
-	var _ int = x.Counter
 }
