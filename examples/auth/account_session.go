@@ -279,20 +279,22 @@ func (s *AccountSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
-// keyed by its session key, in Flask's tagged JSON.
+// keyed by its session key, in Flask's tagged JSON. The members come in the order
+// Flask sorts them, which spares the encoder sorting them.
 func (s *AccountSession) encodeFlask(e *sessionflask.Encoder) error {
-	if s.has[0] {
-		e.Int("user_id", s.data.UserID)
-	}
 	if s.has[1] {
 		e.String("name", s.data.Name)
+	}
+	if s.has[0] {
+		e.Int("user_id", s.data.UserID)
 	}
 	return nil
 }
 
 // decodeFlaskMember reads the member of Flask's session object with that key into
-// the field with that key. Other keys are ignored: they are the Flask app's, or
-// belong to fields removed since the cookie was written.
+// the field with that key. Any other key is the Flask app's, or a field's removed
+// since the cookie was written: it is reported as unknown, and the runtime keeps
+// it as it came.
 func (s *AccountSession) decodeFlaskMember(key string, d sessionflask.Value) error {
 	switch key {
 	case "user_id":
@@ -307,6 +309,8 @@ func (s *AccountSession) decodeFlaskMember(key string, d sessionflask.Value) err
 			return err
 		}
 		s.data.Name, s.has[1] = x, true
+	default:
+		return sessionflask.ErrUnknownMember
 	}
 	return nil
 }
