@@ -50,6 +50,7 @@ type State struct {
 // storeRef is what a server-side session's State knows of its record.
 type storeRef struct {
 	id      string // the session ID, raw bytes; "" until a record is made
+	key     string // the store key of id, made once
 	version uint64 // the record's version when loaded or last committed; 0: none
 	expires int64  // the record's expiry, Unix milliseconds
 	err     error  // the Store failed while loading: the session reads as new, and is not saved

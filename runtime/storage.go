@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -121,7 +122,13 @@ func (ss *storeStorage) lazy() bool { return true }
 // no live cookie.
 func (ss *storeStorage) key(id string) string {
 	sum := sha256.Sum256([]byte(id))
-	return ss.cfg.StoreKeyPrefix + hex.EncodeToString(sum[:])
+	var b strings.Builder
+	b.Grow(len(ss.cfg.StoreKeyPrefix) + 2*len(sum))
+	b.WriteString(ss.cfg.StoreKeyPrefix)
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], sum[:])
+	b.Write(h[:])
+	return b.String()
 }
 
 func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, value string, now time.Time) ([]byte, int64, error) {
@@ -132,7 +139,9 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	if len(id) != sessionIDLen {
 		return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: errMalformed}
 	}
-	rec, err := ss.store.Find(ctx, ss.key(string(id)))
+	sid := string(id)
+	key := ss.key(sid)
+	rec, err := ss.store.Find(ctx, key)
 	if errors.Is(err, ErrNotFound) {
 		// Strict: an unknown or expired ID is never adopted; the request
 		// gets a new session, saved under a new ID.
@@ -141,7 +150,7 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	if err != nil {
 		return nil, -1, err
 	}
-	st.rec = &storeRef{id: string(id), version: rec.Version, expires: rec.Expires.UnixMilli()}
+	st.rec = &storeRef{id: sid, key: key, version: rec.Version, expires: rec.Expires.UnixMilli()}
 	return rec.Data, date, nil
 }
 
@@ -153,12 +162,15 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []
 		}
 		st.rec = &storeRef{id: string(id)}
 	}
+	if st.rec.key == "" {
+		st.rec.key = ss.key(st.rec.id)
+	}
 	expires := ss.expiry(st, now)
 	rec := Record{Data: payload, Version: st.rec.version + 1, Expires: expires}
 	if ss.cfg.UserKey != "" {
 		rec.User = payloadString(payload, ss.cfg.UserKey)
 	}
-	if err := ss.store.Commit(ctx, ss.key(st.rec.id), st.rec.version, rec); err != nil {
+	if err := ss.store.Commit(ctx, st.rec.key, st.rec.version, rec); err != nil {
 		return dst, err
 	}
 	st.rec.version, st.rec.expires = rec.Version, expires.UnixMilli()
@@ -181,7 +193,7 @@ func (ss *storeStorage) remove(ctx context.Context, st *State) error {
 	if st.rec == nil || st.rec.id == "" {
 		return nil
 	}
-	err := ss.store.Delete(ctx, ss.key(st.rec.id))
+	err := ss.store.Delete(ctx, ss.key(st.rec.id)) // also for an ID not yet saved
 	st.rec = nil
 	return err
 }
@@ -197,7 +209,7 @@ func (ss *storeStorage) keepAlive(ctx context.Context, st *State, now time.Time)
 	if expires.UnixMilli()-st.rec.expires < ss.cfg.TouchInterval.Milliseconds() {
 		return nil
 	}
-	err := ss.store.Touch(ctx, ss.key(st.rec.id), st.rec.version, expires)
+	err := ss.store.Touch(ctx, st.rec.key, st.rec.version, expires)
 	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
 		return nil
 	}
