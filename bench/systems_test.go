@@ -98,6 +98,14 @@ func sessiongenFlask() system {
 
 var flaskConfig = VisitorConfig{SecretKey: hashKey, DisableSecure: true, CookieFormat: sessionruntime.CookieFormatFlask}
 
+// sessiongenFlaskUncached is the flask format row with the verified cache
+// off: every cookie verified and decoded, as Flask does on every request.
+func sessiongenFlaskUncached() system {
+	cfg := flaskConfig
+	cfg.VerifiedCacheSize = -1
+	return sessiongenWith("sessiongen: flask format, cache off", cfg)
+}
+
 func sessiongenWith(name string, cfg VisitorConfig) system {
 	si, err := NewVisitorInterface(cfg)
 	if err != nil {
@@ -392,6 +400,7 @@ func systems() []system {
 		sessiongenUncached(),
 		sessiongenSystem("sessiongen: signed+encrypted", true),
 		sessiongenFlask(),
+		sessiongenFlaskUncached(),
 		sessiongenMemstore(),
 		sessiongenRedis(),
 		gorillaSystem("gorilla/sessions: cookie", false),
