@@ -88,6 +88,24 @@ func sessiongenUncached() system {
 	return sessiongenWith("sessiongen: signed, cache off", VisitorConfig{SecretKey: hashKey, DisableSecure: true, VerifiedCacheSize: -1})
 }
 
+// sessiongenFlask is the signed row in Flask's own cookie format
+// (itsdangerous's HMAC-SHA1 over Flask's tagged JSON), with the same key,
+// cookie name, handlers and seed data: the cookie a Flask app with that
+// SECRET_KEY opens. flask_bench.py times Flask itself on the same session.
+func sessiongenFlask() system {
+	return sessiongenWith("sessiongen: flask format", flaskConfig)
+}
+
+var flaskConfig = VisitorConfig{SecretKey: hashKey, DisableSecure: true, CookieFormat: sessionruntime.CookieFormatFlask}
+
+// sessiongenFlaskUncached is the flask format row with the verified cache
+// off: every cookie verified and decoded, as Flask does on every request.
+func sessiongenFlaskUncached() system {
+	cfg := flaskConfig
+	cfg.VerifiedCacheSize = -1
+	return sessiongenWith("sessiongen: flask format, cache off", cfg)
+}
+
 func sessiongenWith(name string, cfg VisitorConfig) system {
 	si, err := NewVisitorInterface(cfg)
 	if err != nil {
@@ -373,13 +391,16 @@ func redisFloor(name string, set bool) system {
 	})
 }
 
-// systems lists every row of the comparison: the cookie sessions, then the
-// server-side ones (in memory, then on Redis), then the floors.
+// systems lists every row of the comparison: the cookie sessions (Flask's
+// format after sessiongen's own), then the server-side ones (in memory, then
+// on Redis), then the floors.
 func systems() []system {
 	return []system{
 		sessiongenSystem("sessiongen: signed", false),
 		sessiongenUncached(),
 		sessiongenSystem("sessiongen: signed+encrypted", true),
+		sessiongenFlask(),
+		sessiongenFlaskUncached(),
 		sessiongenMemstore(),
 		sessiongenRedis(),
 		gorillaSystem("gorilla/sessions: cookie", false),

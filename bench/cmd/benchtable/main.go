@@ -7,6 +7,13 @@
 // whole processes; then the issue's targets, met or not (or not measured,
 // when redis-server is missing and the Redis rows were skipped).
 //
+// Next to "sessiongen: flask format" it prints real Flask on the same
+// session (flask_bench.py: SecureCookieSessionInterface.open_session and
+// save_session alone, no WSGI round trip), as rows "flask: python
+// open+save" whose ratio is to the Go row. The interpreter is
+// $SESSIONGEN_PYTHON, else python3; without Flask 3.1 there the rows are
+// left out and their targets not measured, and under CI that is an error.
+//
 //	cd bench && go run ./cmd/benchtable            # 5 counts, 1s each
 //	go run ./cmd/benchtable -count 10 -benchtime 2s
 package main
@@ -34,19 +41,24 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 
-	fmt.Printf("Measured %s on %s, %s, %d CPUs, %s, %s on loopback.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), goVersion(), redisVersion())
+	py := probeFlask()
+	fmt.Printf("Measured %s on %s, %s, %d CPUs, %s, %s on loopback, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), goVersion(), redisVersion(), py.describe())
 	rows := runBenchmarks(*count, *benchtime)
+	rows = runFlask(py, rows, *count, *benchtime)
 	printTable(rows)
 	printCacheTable(*benchtime)
 	sg, st := timeGenerators(*genRuns)
 	fmt.Printf("\nGenerators on this package (median of %d runs, whole processes): sessiongen %v, stringer %v: %.2fx.\n", *genRuns, sg.Round(time.Millisecond), st.Round(time.Millisecond), float64(sg)/float64(st))
-	printTargets(rows, sg, st)
+	printTargets(rows, sg, st, py)
 }
 
 // row is one benchmark's medians.
 type row struct {
 	scenario, system          string
 	ns, bytes, allocs, cookie float64
+	// python marks a row of flask_bench.py: its ns/op is the best of its
+	// runs, and it measures no allocations.
+	python bool
 }
 
 func runBenchmarks(count int, benchtime string) []row {
@@ -94,7 +106,7 @@ func runBenchmarks(count int, benchtime string) []row {
 	var rows []row
 	for _, k := range order {
 		s := samples[k]
-		rows = append(rows, row{k[0], k[1], median(s, 0), median(s, 1), median(s, 2), median(s, 3)})
+		rows = append(rows, row{scenario: k[0], system: k[1], ns: median(s, 0), bytes: median(s, 1), allocs: median(s, 2), cookie: median(s, 3)})
 	}
 	return rows
 }
@@ -113,6 +125,14 @@ func median(s [][4]float64, i int) float64 {
 
 const reference = "sessiongen: signed"
 
+// The Go row in Flask's cookie format (its twin with the verified cache off
+// is flaskFormat + ", cache off"), and the row of real Flask timed on the
+// same session, whose ratio is to it.
+const (
+	flaskFormat = "sessiongen: flask format"
+	pythonFlask = "flask: python open+save"
+)
+
 func find(rows []row, scenario, system string) row {
 	for _, r := range rows {
 		if r.scenario == scenario && r.system == system {
@@ -125,14 +145,123 @@ func find(rows []row, scenario, system string) row {
 func printTable(rows []row) {
 	fmt.Println("| scenario | system | ns/op | B/op | allocs/op | cookie bytes | time vs sessiongen |")
 	fmt.Println("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+	python := false
 	for _, r := range rows {
-		ref := find(rows, r.scenario, reference)
 		cookie := "–"
 		if r.cookie > 0 {
 			cookie = fmt.Sprintf("%.0f", r.cookie)
 		}
+		if r.python {
+			python = true
+			ref := find(rows, r.scenario, flaskFormat)
+			fmt.Printf("| %s | %s | %.0f | – | – | %s | %.2fx (vs flask format) |\n", r.scenario, r.system, r.ns, cookie, r.ns/ref.ns)
+			continue
+		}
+		ref := find(rows, r.scenario, reference)
 		fmt.Printf("| %s | %s | %.0f | %.0f | %.0f | %s | %.2fx |\n", r.scenario, r.system, r.ns, r.bytes, r.allocs, cookie, r.ns/ref.ns)
 	}
+	if python {
+		fmt.Printf("\n*%s* is real Flask's SecureCookieSessionInterface on the same session (flask_bench.py: open_session, the reads and writes, save_session; no WSGI round trip), the best of its runs; its ratio is to *%s*.\n", pythonFlask, flaskFormat)
+	}
+}
+
+// pythonEnv is the interpreter flask_bench.py runs with, or why there is
+// none.
+type pythonEnv struct {
+	python, flask, version string // the interpreter, Flask's version, the interpreter's
+	err                    error
+}
+
+func (p pythonEnv) describe() string {
+	if p.err != nil {
+		return "no Flask 3.1"
+	}
+	return fmt.Sprintf("Flask %s on %s", p.flask, strings.Replace(p.version, "-", " ", 1))
+}
+
+// probeFlask finds the interpreter: $SESSIONGEN_PYTHON, else python3, which
+// must import Flask 3.1. Without one the Flask rows are skipped, unless CI
+// is set: CI must measure them.
+func probeFlask() pythonEnv {
+	p := pythonEnv{python: os.Getenv("SESSIONGEN_PYTHON")}
+	if p.python == "" {
+		p.python = "python3"
+	}
+	out, err := exec.Command(p.python, "-c", "import flask, platform, importlib.metadata as m; print(m.version('flask'), platform.python_implementation() + '-' + platform.python_version())").CombinedOutput()
+	f := strings.Fields(string(out))
+	switch {
+	case err != nil:
+		p.err = fmt.Errorf("%s cannot import flask: %v", p.python, err)
+		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); lines[len(lines)-1] != "" {
+			// The traceback's last line: ModuleNotFoundError: ...
+			p.err = fmt.Errorf("%w: %s", p.err, lines[len(lines)-1])
+		}
+	case len(f) != 2 || !strings.HasPrefix(f[0], "3.1."):
+		p.err = fmt.Errorf("%s has Flask %s; flask_bench.py is made for Flask 3.1", p.python, bytes.TrimSpace(out))
+	default:
+		p.flask, p.version = f[0], f[1]
+	}
+	if p.err != nil {
+		if os.Getenv("CI") != "" {
+			log.Fatalf("%v (CI must measure real Flask: set SESSIONGEN_PYTHON to an interpreter with Flask 3.1)", p.err)
+		}
+		log.Printf("skipping the Flask rows: %v (set SESSIONGEN_PYTHON to an interpreter with Flask 3.1)", p.err)
+	}
+	return p
+}
+
+// runFlask runs flask_bench.py, best of count runs (at least 3) of about
+// benchtime each (1s when benchtime counts iterations), and puts its rows
+// after the flask format rows of their scenario.
+func runFlask(p pythonEnv, rows []row, count int, benchtime string) []row {
+	if p.err != nil {
+		return rows
+	}
+	seconds := time.Second
+	if d, err := time.ParseDuration(benchtime); err == nil {
+		seconds = d
+	}
+	cmd := exec.Command(p.python, "-B", "flask_bench.py", "--repeat", strconv.Itoa(max(count, 3)), "--seconds", strconv.FormatFloat(seconds.Seconds(), 'g', -1, 64))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		log.Fatalf("flask_bench.py: %v\n%s", err, out)
+	}
+	var got []row
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 3 || f[2] != "ns/op" {
+			continue
+		}
+		r := row{scenario: f[0], system: pythonFlask, python: true}
+		r.ns, err = strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			log.Fatalf("flask_bench.py: %q: %v", sc.Text(), err)
+		}
+		if len(f) == 5 && f[4] == "cookie-B" {
+			r.cookie, _ = strconv.ParseFloat(f[3], 64)
+		}
+		got = append(got, r)
+	}
+	for _, sc := range []string{"modify", "read-only"} {
+		i := slices.IndexFunc(got, func(r row) bool { return r.scenario == sc })
+		if i < 0 {
+			log.Fatalf("flask_bench.py printed no %s row:\n%s", sc, out)
+		}
+		// After the flask format rows (the cache off one included).
+		at := -1
+		for j, r := range rows {
+			if r.scenario == sc && strings.HasPrefix(r.system, flaskFormat) {
+				at = j
+			}
+		}
+		if at < 0 {
+			log.Fatalf("no %s row for %q to compare Flask with", sc, flaskFormat)
+		}
+		rows = slices.Insert(rows, at+1, got[i])
+	}
+	return rows
 }
 
 // printCacheTable runs BenchmarkVerifiedCache once and prints the verified
@@ -212,7 +341,7 @@ func timeGenerators(runs int) (sessiongen, stringer time.Duration) {
 }
 
 // printTargets checks the performance issue's targets against this run.
-func printTargets(rows []row, sg, st time.Duration) {
+func printTargets(rows []row, sg, st time.Duration, pyEnv pythonEnv) {
 	sgm := find(rows, "modify", reference)
 	check := func(what string, ok bool, got string) {
 		mark := "met"
@@ -250,6 +379,26 @@ func printTargets(rows []row, sg, st time.Duration) {
 		func(r float64) bool { return r <= 1.3 })
 	ratio("redisstore at least 2x faster than scs on Redis", "modify", "scs: redisstore", "sessiongen: redisstore",
 		func(r float64) bool { return r >= 2 })
+
+	// The Flask format against real Flask on the same session; the ratio
+	// with the verified cache off (Flask verifies every cookie) is shown
+	// beside it.
+	for _, sc := range []string{"modify", "read-only"} {
+		what := "Flask format at least 10x faster than Python Flask (" + sc + ")"
+		py, g := find(rows, sc, pythonFlask), find(rows, sc, flaskFormat)
+		switch {
+		case pyEnv.err != nil:
+			fmt.Printf("- %s: not measured (%v)\n", what, pyEnv.err)
+		case py.ns == 0 || g.ns == 0:
+			fmt.Printf("- %s: not measured (no %s row for %q or %q)\n", what, sc, pythonFlask, flaskFormat)
+		default:
+			got := fmt.Sprintf("%.1fx", py.ns/g.ns)
+			if off := find(rows, sc, flaskFormat+", cache off"); off.ns > 0 {
+				got += fmt.Sprintf("; %.1fx with the verified cache off", py.ns/off.ns)
+			}
+			check(what, py.ns >= 10*g.ns, got)
+		}
+	}
 
 	check("generator at most 1.5x stringer", float64(sg) <= 1.5*float64(st), fmt.Sprintf("%.2fx", float64(sg)/float64(st)))
 }
