@@ -14,8 +14,15 @@
 // $SESSIONGEN_PYTHON, else python3; without Flask 3.1 there the rows are
 // left out and their targets not measured, and under CI that is an error.
 //
+// With -pin CPUS, BenchmarkRequest runs under taskset -c CPUS, and so
+// does the redis-server it starts: on a small virtual machine a loopback
+// round trip between two vCPUs costs from about 20 to 70 µs as the other
+// vCPU sleeps or not, and the Redis rows' ratios move with it; on one CPU
+// it is steady. Every row then runs with GOMAXPROCS at the CPUs given.
+//
 //	cd bench && go run ./cmd/benchtable            # 5 counts, 1s each
 //	go run ./cmd/benchtable -count 10 -benchtime 2s
+//	go run ./cmd/benchtable -pin 1                 # steady Redis round trips
 package main
 
 import (
@@ -38,12 +45,17 @@ func main() {
 	count := flag.Int("count", 5, "benchmark runs per row; the table shows medians")
 	benchtime := flag.String("benchtime", "1s", "go test -benchtime per run")
 	genRuns := flag.Int("genruns", 10, "runs of each generator")
+	pin := flag.String("pin", "", "run BenchmarkRequest (and its redis-server) under taskset -c `CPUS`")
 	flag.Parse()
 	log.SetFlags(0)
 
 	py := probeFlask()
-	fmt.Printf("Measured %s on %s, %s, %d CPUs, %s, %s on loopback, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), goVersion(), redisVersion(), py.describe())
-	rows := runBenchmarks(*count, *benchtime)
+	pinned := ""
+	if *pin != "" {
+		pinned = fmt.Sprintf(" (the table's Go rows and redis-server pinned to CPU %s)", *pin)
+	}
+	fmt.Printf("Measured %s on %s, %s, %d CPUs%s, %s, %s on loopback, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), pinned, goVersion(), redisVersion(), py.describe())
+	rows := runBenchmarks(*count, *benchtime, *pin)
 	rows = runFlask(py, rows, *count, *benchtime)
 	printTable(rows)
 	printCacheTable(*benchtime)
@@ -61,9 +73,24 @@ type row struct {
 	python bool
 }
 
-func runBenchmarks(count int, benchtime string) []row {
+func runBenchmarks(count int, benchtime, pin string) []row {
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkRequest$", "-benchmem",
 		"-count", strconv.Itoa(count), "-benchtime", benchtime, ".")
+	if pin != "" {
+		// Build unpinned, then run the test binary (and so the
+		// redis-server it starts) pinned.
+		dir, err := os.MkdirTemp("", "benchtable")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		bin := filepath.Join(dir, "bench.test")
+		if out, err := exec.Command("go", "test", "-c", "-o", bin, ".").CombinedOutput(); err != nil {
+			log.Fatalf("go test -c: %v\n%s", err, out)
+		}
+		cmd = exec.Command("taskset", "-c", pin, bin, "-test.run", "^$", "-test.bench", "^BenchmarkRequest$", "-test.benchmem",
+			"-test.count", strconv.Itoa(count), "-test.benchtime", benchtime)
+	}
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -77,10 +104,7 @@ func runBenchmarks(count int, benchtime string) []row {
 		if len(f) < 4 || !strings.HasPrefix(f[0], "BenchmarkRequest/") {
 			continue
 		}
-		name := strings.TrimPrefix(f[0], "BenchmarkRequest/")
-		if i := strings.LastIndex(name, "-"); i > 0 {
-			name = name[:i] // the GOMAXPROCS suffix
-		}
+		name := trimProcs(strings.TrimPrefix(f[0], "BenchmarkRequest/"))
 		scenario, system, _ := strings.Cut(name, "/")
 		system = strings.ReplaceAll(system, "_", " ")
 		var v [4]float64 // ns, B, allocs, cookie
@@ -109,6 +133,20 @@ func runBenchmarks(count int, benchtime string) []row {
 		rows = append(rows, row{scenario: k[0], system: k[1], ns: median(s, 0), bytes: median(s, 1), allocs: median(s, 2), cookie: median(s, 3)})
 	}
 	return rows
+}
+
+// trimProcs removes the GOMAXPROCS suffix ("-2") go test appends to a
+// benchmark's name, absent when GOMAXPROCS is 1: a name such as
+// "floor: go-redis GET" has a dash of its own.
+func trimProcs(name string) string {
+	i := strings.LastIndex(name, "-")
+	if i < 0 {
+		return name
+	}
+	if _, err := strconv.Atoi(name[i+1:]); err != nil {
+		return name
+	}
+	return name[:i]
 }
 
 func median(s [][4]float64, i int) float64 {
@@ -284,10 +322,7 @@ func printCacheTable(benchtime string) {
 		if len(f) < 4 || !strings.HasPrefix(f[0], "BenchmarkVerifiedCache/sessions=") {
 			continue
 		}
-		n := strings.TrimPrefix(f[0], "BenchmarkVerifiedCache/sessions=")
-		if i := strings.LastIndex(n, "-"); i > 0 {
-			n = n[:i]
-		}
+		n := trimProcs(strings.TrimPrefix(f[0], "BenchmarkVerifiedCache/sessions="))
 		var ns, hit, allocs string
 		for i := 2; i+1 < len(f); i += 2 {
 			switch f[i+1] {
