@@ -27,12 +27,21 @@ type cookieScanner struct {
 
 func newCookieScanner(h http.Header, name string) cookieScanner {
 	lines := h["Cookie"]
-	n := 0
+	// Each cookie past the first of a line costs its ";": lines shorter
+	// than maxCookies bytes in all cannot hold too many, and are not
+	// counted.
+	size := 0
 	for _, line := range lines {
-		n += strings.Count(line, ";") + 1
+		size += len(line) + 1
 	}
-	if n > maxCookies {
-		lines = nil
+	if size > maxCookies {
+		n := 0
+		for _, line := range lines {
+			n += strings.Count(line, ";") + 1
+		}
+		if n > maxCookies {
+			lines = nil
+		}
 	}
 	return cookieScanner{lines: lines, name: name}
 }

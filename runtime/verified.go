@@ -80,7 +80,11 @@ type verifiedEntry[E any] struct {
 }
 
 func newVerifiedCache[E any](size int) *verifiedCache[E] {
-	n := min(max(size/entriesPerShard, 1), maxVerifiedShards)
+	// A power of two, so that picking a shard is a mask.
+	n := 1
+	for n*2 <= min(max(size/entriesPerShard, 1), maxVerifiedShards) {
+		n *= 2
+	}
 	c := &verifiedCache[E]{
 		shards: make([]verifiedShard[E], n),
 		seed:   maphash.MakeSeed(),
@@ -118,7 +122,7 @@ func (c *verifiedCache[E]) hash(value string) uint64 {
 }
 
 func (c *verifiedCache[E]) shard(h uint64) *verifiedShard[E] {
-	return &c.shards[h%uint64(len(c.shards))]
+	return &c.shards[h&uint64(len(c.shards)-1)]
 }
 
 // get returns what verifying value (whose hash is h) as cookie name
