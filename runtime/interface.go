@@ -448,7 +448,11 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	line := append(sc.line[:0], name...)
 	line = append(line, '=')
 	valueAt := len(line)
-	line, err = si.storage.save(r.Context(), sc, st, line, name, payload, now)
+	user := ""
+	if si.cfg.UserKey != "" {
+		user = si.payload.field(payload, si.cfg.UserKey)
+	}
+	line, err = si.storage.save(r.Context(), sc, st, line, name, payload, user, now)
 	sc.line = line
 	if err != nil {
 		return fmt.Errorf("sessiongen: saving the session: %w", err)

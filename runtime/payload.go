@@ -19,6 +19,11 @@ type encoding[S any] interface {
 	// discarded); a field whose stored value no longer fits is dropped and
 	// returned as a *FieldError in dropped, and the rest is kept.
 	unmarshal(sc *scratch, s *S, payload []byte) (dropped []error, err error)
+	// field returns the top-level field key of a payload as text (a
+	// string as it is, an integer in decimal), or "" if it is absent or of
+	// another type, without decoding the session: server-side sessions
+	// are indexed by user with it (Config.UserKey).
+	field(payload []byte, key string) string
 }
 
 // wireEncoding frames a session in the wire format, the fields written and
@@ -135,11 +140,7 @@ func encodeMeta(e *wire.Encoder, st *State) {
 	e.EndList(mark)
 }
 
-// payloadString returns the value of the top-level field key of a wire
-// payload as text (a string as it is, an integer in decimal), or "" if it
-// is absent or of another type. It indexes server-side sessions by user
-// (Config.UserKey) without decoding the session.
-func payloadString(payload []byte, key string) string {
+func (wireEncoding[S]) field(payload []byte, key string) string {
 	if len(payload) < 2 {
 		return ""
 	}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"strconv"
 	"sync"
 
 	"github.com/sessiongen/sessiongen/runtime/flaskjson"
@@ -155,4 +156,32 @@ func decodeFlaskFlashes(st *State, v flaskjson.Value) {
 		}
 		return struct{}{}, nil
 	})
+}
+
+func (flaskEncoding[S]) field(payload []byte, key string) string {
+	fs := flaskScratchPool.Get().(*flaskScratch)
+	defer flaskScratchPool.Put(fs)
+	defer fs.parser.Reset()
+	root, err := fs.parser.Parse(payload)
+	if err != nil {
+		return ""
+	}
+	members, err := root.Members()
+	if err != nil {
+		return ""
+	}
+	for members.Next() {
+		if members.Key() != key {
+			continue
+		}
+		v := members.Value()
+		if s, err := v.String(); err == nil {
+			return s
+		}
+		if n, err := v.Int(); err == nil {
+			return strconv.FormatInt(n, 10)
+		}
+		return ""
+	}
+	return ""
 }

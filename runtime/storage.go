@@ -33,9 +33,10 @@ type storage interface {
 	// it again. A value with bytes net/http refuses in a cookie gets
 	// errNotCookieValue: it is ignored, as net/http ignores it.
 	load(ctx context.Context, sc *scratch, st *State, name, value string, now time.Time) (payload []byte, date int64, err error)
-	// save keeps payload for the session st and appends to dst the cookie
-	// value that finds it again, which must not alias sc.buf.
-	save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, now time.Time) ([]byte, error)
+	// save keeps payload for the session st, of user (Config.UserKey's
+	// value, "" for none), and appends to dst the cookie value that finds
+	// it again, which must not alias sc.buf.
+	save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error)
 	// remove forgets the session st, which this request emptied; the
 	// caller deletes the cookie.
 	remove(ctx context.Context, st *State) error
@@ -75,7 +76,7 @@ func (cs *cookieStorage) load(_ context.Context, sc *scratch, _ *State, name, va
 	return cs.signer.open(sc, name, value, now)
 }
 
-func (cs *cookieStorage) save(_ context.Context, sc *scratch, _ *State, dst []byte, name string, payload []byte, now time.Time) ([]byte, error) {
+func (cs *cookieStorage) save(_ context.Context, sc *scratch, _ *State, dst []byte, name string, payload []byte, _ string, now time.Time) ([]byte, error) {
 	return cs.signer.appendValue(sc, dst, name, payload, now)
 }
 
@@ -154,7 +155,7 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	return rec.Data, date, nil
 }
 
-func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, now time.Time) ([]byte, error) {
+func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error) {
 	if st.rec == nil || st.rec.id == "" {
 		id := make([]byte, sessionIDLen)
 		if _, err := rand.Read(id); err != nil {
@@ -166,10 +167,7 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []
 		st.rec.key = ss.key(st.rec.id)
 	}
 	expires := ss.expiry(st, now)
-	rec := Record{Data: payload, Version: st.rec.version + 1, Expires: expires}
-	if ss.cfg.UserKey != "" {
-		rec.User = payloadString(payload, ss.cfg.UserKey)
-	}
+	rec := Record{Data: payload, Version: st.rec.version + 1, Expires: expires, User: user}
 	if err := ss.store.Commit(ctx, st.rec.key, st.rec.version, rec); err != nil {
 		return dst, err
 	}
@@ -193,7 +191,11 @@ func (ss *storeStorage) remove(ctx context.Context, st *State) error {
 	if st.rec == nil || st.rec.id == "" {
 		return nil
 	}
-	err := ss.store.Delete(ctx, ss.key(st.rec.id)) // also for an ID not yet saved
+	key := st.rec.key
+	if key == "" {
+		key = ss.key(st.rec.id)
+	}
+	err := ss.store.Delete(ctx, key)
 	st.rec = nil
 	return err
 }
