@@ -7,9 +7,11 @@
 //
 // A record is a Redis hash under the key the runtime gives (already
 // prefixed and hashed; used as it is), with the fields version (decimal),
-// data (the payload's bytes), user, and ixp (see below), and a PEXPIREAT
-// at the record's Expires: Redis forgets a record when it expires, and
-// Find computes Expires back from its PTTL.
+// data (the payload's bytes), user, exp (the record's Expires, in Unix
+// milliseconds) and ixp (see below), and a PEXPIREAT at that same instant:
+// Redis forgets a record when it expires, and Find, one HMGET, reads the
+// expiry from the record itself (a read-only request costs what a bare GET
+// costs, with no MULTI and no PTTL).
 //
 // Commit is one Lua script on the record's key doing the compare-and-set
 // on the version (prev 0: only if the key does not exist). When the record
@@ -31,11 +33,16 @@
 //
 // Nothing read from Redis is trusted: a key of another type (WRONGTYPE), a
 // hash without a version or data field, a version that is not the
-// canonical decimal form of an integer from 1 to 2^64-1, or a hash without
-// an expiry is not a record: Find and Touch report ErrNotFound, Commit
+// canonical decimal form of an integer from 1 to 2^64-1, or an exp that is
+// not the canonical decimal form of a positive integer of at most 15
+// digits is not a record: Find and Touch report ErrNotFound, Commit
 // ErrConflict (it will not overwrite what it does not understand, unless
 // prev is 0 and the key is absent), and DeleteUser deletes only the
-// records that name the user. No method panics on what it reads.
+// records that name the user. An exp in the past is an expired record
+// (not found, and never continued), whatever Redis's own expiry of the
+// key says: Find judges it by the client's clock, the scripts by the
+// server's. No method
+// panics on what it reads.
 //
 // # Errors
 //
@@ -55,6 +62,12 @@
 // as the socket's; a cancellation while a reply is awaited is noticed when
 // ReadTimeout ends the wait. So give the client ContextTimeoutEnabled: true
 // and a ReadTimeout (and DialTimeout) short enough for a request to wait.
+//
+// The client may have go-redis's client-side cache on
+// (ClientSideCacheConfig) for the application's own reads: the store sends
+// its reads in pipelines, which that cache never answers, because its
+// invalidations arrive after the write that caused them and a session read
+// from it could be one a logout has just deleted.
 package redisstore
 
 import (
@@ -116,37 +129,48 @@ func New(client redis.UniversalClient, opts Options) *Store {
 
 var _ runtime.Store = (*Store)(nil)
 
-// validVersionLua is a Lua test of a version field, the twin of
-// parseVersion: the canonical decimal form of an integer from 1 to 2^64-1
-// (compared as strings: Lua numbers are doubles, exact only to 2^53).
-const validVersionLua = `
+// validLua holds the Lua tests of a record's fields, the twins of
+// parseVersion and parseExp: a version is the canonical decimal form of an
+// integer from 1 to 2^64-1 (compared as strings: Lua numbers are doubles,
+// exact only to 2^53); an exp the canonical decimal form of a positive
+// integer of at most 15 digits; live tells an exp still ahead on the
+// server's clock.
+const validLua = `
 local function valid(v)
   return v and string.match(v, '^[1-9]%d*$') ~= nil
     and (#v < 20 or (#v == 20 and v <= '18446744073709551615'))
+end
+local function validExp(e)
+  return e and #e <= 15 and string.match(e, '^[1-9]%d*$') ~= nil
+end
+local function live(e)
+  if not validExp(e) then return false end
+  local t = redis.call('TIME')
+  return tonumber(e) > tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 `
 
 // commitScript: KEYS[1] the record; ARGV prev, version, data, user,
 // expiry (Unix ms), index expiry (Unix ms). It returns 1 when written, 0
-// on a conflict.
-var commitScript = redis.NewScript(`
+// on a conflict. redis.pcall turns a WRONGTYPE into a table with an err
+// field instead of ending the script: a key of another type conflicts.
+var commitScript = redis.NewScript(validLua + `
 local k = KEYS[1]
-local t = redis.call('TYPE', k)['ok']
 if ARGV[1] == '0' then
-  if t ~= 'none' then return 0 end
+  if redis.call('EXISTS', k) == 1 then return 0 end
 else
-  -- Not a hash, no expiry, no data, or another version (a non-canonical
-  -- or garbage version never equals the canonical prev): nothing to
-  -- continue.
-  if t ~= 'hash' or redis.call('PTTL', k) < 0 then return 0 end
-  local cur = redis.call('HMGET', k, 'version', 'data')
-  if cur[1] ~= ARGV[1] or not cur[2] then return 0 end
-  redis.call('DEL', k)
+  -- Not a hash, no data, no valid expiry, or another version (a
+  -- non-canonical or garbage version never equals the canonical prev):
+  -- nothing to continue.
+  local cur = redis.pcall('HMGET', k, 'version', 'data', 'exp', 'ixp')
+  if cur['err'] or cur[1] ~= ARGV[1] or not cur[2] or not live(cur[3]) then return 0 end
+  -- A record leaving its user leaves its index's expiry behind.
+  if ARGV[4] == '' and cur[4] then redis.call('HDEL', k, 'ixp') end
 end
 if ARGV[4] == '' then
-  redis.call('HSET', k, 'version', ARGV[2], 'data', ARGV[3], 'user', '')
+  redis.call('HSET', k, 'version', ARGV[2], 'data', ARGV[3], 'user', '', 'exp', ARGV[5])
 else
-  redis.call('HSET', k, 'version', ARGV[2], 'data', ARGV[3], 'user', ARGV[4], 'ixp', ARGV[6])
+  redis.call('HSET', k, 'version', ARGV[2], 'data', ARGV[3], 'user', ARGV[4], 'exp', ARGV[5], 'ixp', ARGV[6])
 end
 -- Last: an expiry in the past deletes the key at once.
 redis.call('PEXPIREAT', k, ARGV[5])
@@ -157,15 +181,18 @@ return 1
 // expiry to note if the index must be extended (Unix ms). It returns {0}
 // when there is no record, {-1} on a conflict, {1} when touched, {2, user}
 // when touched past the index's expiry: the caller extends the index.
-var touchScript = redis.NewScript(validVersionLua + `
+var touchScript = redis.NewScript(validLua + `
 local k = KEYS[1]
-if redis.call('TYPE', k)['ok'] ~= 'hash' then return {0} end
-local cur = redis.call('HMGET', k, 'version', 'data', 'user', 'ixp')
-if not valid(cur[1]) or not cur[2] or redis.call('PTTL', k) < 0 then return {0} end
+local cur = redis.pcall('HMGET', k, 'version', 'data', 'user', 'ixp', 'exp')
+if cur['err'] or not valid(cur[1]) or not cur[2] or not live(cur[5]) then return {0} end
 if cur[1] ~= ARGV[1] then return {-1} end
 local user = cur[3]
 local reindex = user and user ~= '' and (tonumber(cur[4]) or 0) < tonumber(ARGV[2])
-if reindex then redis.call('HSET', k, 'ixp', ARGV[3]) end
+if reindex then
+  redis.call('HSET', k, 'exp', ARGV[2], 'ixp', ARGV[3])
+else
+  redis.call('HSET', k, 'exp', ARGV[2])
+end
 redis.call('PEXPIREAT', k, ARGV[2])
 if reindex then return {2, user} end
 return {1}
@@ -175,54 +202,46 @@ return {1}
 // user. It deletes the key only if it is a hash naming that user (an index
 // may list a key whose record has since changed hands, or garbage), and
 // returns 1 if that was a live record, else 0.
-var deleteUserScript = redis.NewScript(validVersionLua + `
+var deleteUserScript = redis.NewScript(validLua + `
 local k = KEYS[1]
-if redis.call('TYPE', k)['ok'] ~= 'hash' then return 0 end
-local cur = redis.call('HMGET', k, 'user', 'version', 'data')
-if cur[1] ~= ARGV[1] then return 0 end
+local cur = redis.pcall('HMGET', k, 'user', 'version', 'data', 'exp')
+if cur['err'] or cur[1] ~= ARGV[1] then return 0 end
 redis.call('DEL', k)
-if valid(cur[2]) and cur[3] then return 1 end
+if valid(cur[2]) and cur[3] and live(cur[4]) then return 1 end
 return 0
 `)
 
-// Find returns the live record under key, in one round trip: HMGET and
-// PTTL pipelined in a MULTI, so that both see the same record.
+// Find returns the live record under key, in one round trip: one HMGET,
+// the record's expiry included, never answered from a client-side cache.
 func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return runtime.Record{}, err
 	}
-	now := time.Now() // before the request: Expires errs on the early side
-	pipe := s.client.TxPipeline()
-	fields := pipe.HMGet(ctx, key, "version", "data", "user")
-	pttl := pipe.PTTL(ctx, key)
-	_, _ = pipe.Exec(ctx)
-	if err := fields.Err(); err != nil {
+	// In a pipeline, even of one command: go-redis's client-side cache
+	// (ClientSideCacheConfig) serves only commands sent alone, and its
+	// invalidations arrive after the write they follow, so a cached HMGET
+	// could return a record a logout has deleted. See uncached.
+	var cmd *redis.SliceCmd
+	err := s.uncached(ctx, func(p redis.Pipeliner) { cmd = p.HMGet(ctx, key, "version", "data", "user", "exp") })
+	vals, _ := cmd.Result()
+	if err == nil {
+		err = cmd.Err()
+	}
+	if err != nil {
 		if isWrongType(err) {
 			// A key of another type is not a record: not found.
 			return runtime.Record{}, runtime.ErrNotFound
 		}
 		return runtime.Record{}, s.fail(ctx, "find", err)
 	}
-	if err := pttl.Err(); err != nil {
-		return runtime.Record{}, s.fail(ctx, "find", err)
-	}
-	// PTTL is -2 for a missing key, -1 for a key without expiry (not one
-	// of ours: every record gets one), and the remaining time otherwise.
-	// go-redis gives the negative answers as durations of -2 and -1 ns.
-	ttl := pttl.Val()
-	if ttl <= 0 {
+	if len(vals) != 4 {
 		return runtime.Record{}, runtime.ErrNotFound
 	}
-	vals := fields.Val()
-	if len(vals) != 3 {
-		return runtime.Record{}, runtime.ErrNotFound
-	}
-	// Missing or mistyped fields, a version that is not canonical: not a
-	// record (see the package documentation), so not found.
-	vs, ok := vals[0].(string)
-	if !ok {
-		return runtime.Record{}, runtime.ErrNotFound
-	}
+	// Missing or mistyped fields, a version or an expiry that is not
+	// canonical: not a record (see the package documentation), so not
+	// found. A record past its exp is expired, even if Redis has not yet
+	// removed the key.
+	vs, _ := vals[0].(string)
 	version, ok := parseVersion(vs)
 	if !ok {
 		return runtime.Record{}, runtime.ErrNotFound
@@ -231,11 +250,16 @@ func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 	if !ok {
 		return runtime.Record{}, runtime.ErrNotFound
 	}
+	es, _ := vals[3].(string)
+	exp, ok := parseExp(es)
+	if !ok || exp <= time.Now().UnixMilli() {
+		return runtime.Record{}, runtime.ErrNotFound
+	}
 	user, _ := vals[2].(string) // a missing user is no user
 	return runtime.Record{
 		Data:    []byte(data), // a copy
 		Version: version,
-		Expires: now.Add(ttl),
+		Expires: time.UnixMilli(exp),
 		User:    user,
 	}, nil
 }
@@ -388,7 +412,12 @@ func (s *Store) DeleteUser(ctx context.Context, user string) (int, error) {
 		return 0, err
 	}
 	idx := s.indexKey(user)
-	members, err := s.client.SMembers(ctx, idx).Result()
+	var cmd *redis.StringSliceCmd
+	err := s.uncached(ctx, func(p redis.Pipeliner) { cmd = p.SMembers(ctx, idx) })
+	members, _ := cmd.Result()
+	if err == nil {
+		err = cmd.Err()
+	}
 	if isWrongType(err) {
 		// Not a set, so not an index: there is nothing indexed; remove it.
 		if err := s.client.Del(ctx, idx).Err(); err != nil {
@@ -458,6 +487,21 @@ func (s *Store) deleteBatch(ctx context.Context, user string, keys []string) (in
 	return n, nil
 }
 
+// uncached sends the commands queued by queue in one pipeline, so that no
+// reply comes from go-redis's client-side cache: it caches the replies of
+// read commands sent alone (HMGET, SMEMBERS) and drops them when Redis
+// pushes an invalidation, which reaches the client after the write that
+// caused it has returned (to this client or another). A record read from
+// it could be one a logout, a Regenerate or another instance's Commit has
+// already replaced: every read here must see the server's current state.
+// It returns the pipeline's error, if any; each command keeps its own.
+func (s *Store) uncached(ctx context.Context, queue func(p redis.Pipeliner)) error {
+	p := s.client.Pipeline()
+	queue(p)
+	_, err := p.Exec(ctx)
+	return err
+}
+
 // indexKey is the key of user's index: the prefix and the SHA-256 of the
 // name, so the key holds no personal data and no bytes a user chose.
 func (s *Store) indexKey(user string) string {
@@ -470,6 +514,20 @@ func (s *Store) indexKey(user string) string {
 func parseVersion(s string) (uint64, bool) {
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || v == 0 || strconv.FormatUint(v, 10) != s {
+		return 0, false
+	}
+	return v, true
+}
+
+// parseExp reads an exp field: the canonical decimal form of a positive
+// integer of at most 15 digits (Unix milliseconds until the year 33658),
+// nothing else.
+func parseExp(s string) (int64, bool) {
+	if len(s) > 15 {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 || strconv.FormatInt(v, 10) != s {
 		return 0, false
 	}
 	return v, true
