@@ -6,6 +6,8 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -191,7 +193,7 @@ func TestRedisRows(t *testing.T) {
 			sys.handler(sc).ServeHTTP(httptest.NewRecorder(), request(sc, cookie))
 		}
 	}
-	prefixes := []string{sessiongenRedisPrefix, scsRedisPrefix, floorGetPrefix, floorSetPrefix}
+	prefixes := []string{sessiongenRedisPrefix, scsRedisPrefix, scsNoIdlePrefix, floorGetPrefix, floorSetPrefix}
 	n := 0
 	for _, p := range prefixes {
 		ks := keys(p + "*")
@@ -236,4 +238,89 @@ func snapshot(t *testing.T, rc *redis.Client, prefix string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// TestRedisCommandsPerRequest pins what each Redis row has redis-server do
+// per request, counted by the server itself (INFO commandstats, which also
+// counts the commands a script calls): sessiongen reads a record with one
+// HMGET and writes it with one script (EVALSHA, and in it the checks and
+// the writes), and a read writes nothing; scs reads with a GET and writes
+// with a SET, and, under the rows' idle timeout, writes on a read too
+// (without one, it does not). Each row's request is one round trip per
+// EVALSHA, GET, HMGET or SET.
+func TestRedisCommandsPerRequest(t *testing.T) {
+	rc, err := benchRedis()
+	requireRedis(t, err)
+	want := map[string]map[scenario]string{
+		"sessiongen: redisstore": {
+			modify:   "evalsha hmget hmget hset pexpireat time",
+			readOnly: "hmget",
+			fresh:    "evalsha exists hset pexpireat",
+		},
+		"scs: redisstore": {
+			modify: "get set", readOnly: "get set", fresh: "set",
+		},
+		"scs: redisstore, no idle timeout": {
+			modify: "get set", readOnly: "get", fresh: "set",
+		},
+		"floor: go-redis GET": {modify: "get", readOnly: "get", fresh: "get"},
+		"floor: go-redis SET": {modify: "set", readOnly: "set", fresh: "set"},
+	}
+	seen := 0
+	for _, sys := range systems() {
+		w, ok := want[sys.name]
+		if !ok {
+			continue
+		}
+		seen++
+		cookie := seedCookie(t, sys)
+		for _, sc := range []scenario{modify, readOnly, fresh} {
+			h := sys.handler(sc)
+			h.ServeHTTP(httptest.NewRecorder(), request(sc, cookie)) // scripts cached
+			before := commandCalls(t, rc)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, request(sc, cookie))
+			after := commandCalls(t, rc)
+			var got []string
+			for name, n := range after {
+				if name == "info" {
+					continue
+				}
+				for range n - before[name] {
+					got = append(got, name)
+				}
+			}
+			slices.Sort(got)
+			if rec.Code != http.StatusOK || strings.Join(got, " ") != w[sc] {
+				t.Errorf("%s, %v: status %d, commands %q; want 200, %q", sys.name, sc, rec.Code, got, w[sc])
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of the %d rows found", seen, len(want))
+	}
+}
+
+// commandCalls is how many times redis-server has executed each command,
+// from INFO commandstats.
+func commandCalls(t *testing.T, rc *redis.Client) map[string]int64 {
+	t.Helper()
+	info, err := rc.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := map[string]int64{}
+	for _, line := range strings.Split(info, "\n") {
+		name, stats, ok := strings.Cut(strings.TrimSpace(line), ":")
+		name, isCmd := strings.CutPrefix(name, "cmdstat_")
+		if !ok || !isCmd {
+			continue
+		}
+		for _, kv := range strings.Split(stats, ",") {
+			if v, ok := strings.CutPrefix(kv, "calls="); ok {
+				calls[name], _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+	}
+	return calls
 }

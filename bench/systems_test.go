@@ -179,12 +179,29 @@ func gorillaSystem(name string, encrypt bool) system {
 	}}
 }
 
+// The expiry policy of every server-side row: a session ends after an hour
+// without a request, and a day after it began, whatever. sessiongen
+// enforces both on the server (IdleTimeout, AbsoluteLifetime) and moves the
+// idle deadline at most once a minute of reads (its default TouchInterval);
+// scs enforces them as IdleTimeout and Lifetime, and with an IdleTimeout it
+// writes the session back on every request, reads included.
+const (
+	idleTimeout      = time.Hour
+	absoluteLifetime = 24 * time.Hour
+)
+
 // scsSystem is scs with store, or its default in-memory store when store is
-// nil.
-func scsSystem(name string, store scs.Store) system {
+// nil, under the server-side rows' expiry policy when idle, else under its
+// defaults (a session lives 24 hours from its creation, never moved by use,
+// so a read writes nothing).
+func scsSystem(name string, store scs.Store, idle bool) system {
 	sm := scs.New() // the default store: in memory
 	if store != nil {
 		sm.Store = store
+	}
+	if idle {
+		sm.IdleTimeout = idleTimeout
+		sm.Lifetime = absoluteLifetime
 	}
 	sm.Cookie.Secure = false
 	return system{name: name, handler: func(sc scenario) http.Handler {
@@ -273,7 +290,10 @@ func hmacFloor() system {
 // sessiongenStore is sessiongen with server-side sessions: the record in
 // store under prefix, a signed session ID in the cookie.
 func sessiongenStore(name string, store sessionruntime.Store, prefix string) system {
-	return sessiongenWith(name, VisitorConfig{SecretKey: hashKey, DisableSecure: true, Store: store, StoreKeyPrefix: prefix})
+	return sessiongenWith(name, VisitorConfig{
+		SecretKey: hashKey, DisableSecure: true, Store: store, StoreKeyPrefix: prefix,
+		IdleTimeout: idleTimeout, AbsoluteLifetime: absoluteLifetime,
+	})
 }
 
 // sessiongenMemstore keeps its records in runtime/memstore, without the
@@ -290,6 +310,7 @@ const (
 	sessiongenRedisPrefix = "bench:sessiongen:session:"
 	sessiongenIndexPrefix = "bench:sessiongen:user:"
 	scsRedisPrefix        = "bench:scs:session:"
+	scsNoIdlePrefix       = "bench:scs-noidle:session:"
 	floorGetPrefix        = "bench:floor:get:"
 	floorSetPrefix        = "bench:floor:set:"
 )
@@ -313,10 +334,14 @@ func sessiongenRedis() system {
 
 // scsRedis is scs on Redis through goredisstore, over the same go-redis v9
 // client as sessiongen's redisstore, so the two differ only in the session
-// layer.
-func scsRedis() system {
-	return redisSystem("scs: redisstore", func(c *redis.Client) func(scenario) http.Handler {
-		return scsSystem("", goredisstore.NewWithPrefix(c, scsRedisPrefix)).handler
+// layer: with the same expiry policy when idle, else with scs's defaults.
+func scsRedis(idle bool) system {
+	name, prefix := "scs: redisstore", scsRedisPrefix
+	if !idle {
+		name, prefix = "scs: redisstore, no idle timeout", scsNoIdlePrefix
+	}
+	return redisSystem(name, func(c *redis.Client) func(scenario) http.Handler {
+		return scsSystem("", goredisstore.NewWithPrefix(c, prefix), idle).handler
 	})
 }
 
@@ -405,8 +430,9 @@ func systems() []system {
 		sessiongenRedis(),
 		gorillaSystem("gorilla/sessions: cookie", false),
 		gorillaSystem("gorilla/sessions: cookie encrypted", true),
-		scsSystem("scs: memstore", nil),
-		scsRedis(),
+		scsSystem("scs: memstore", nil, true),
+		scsRedis(true),
+		scsRedis(false),
 		securecookieFloor(),
 		hmacFloor(),
 		redisFloor("floor: go-redis GET", false),

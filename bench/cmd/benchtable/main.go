@@ -412,8 +412,20 @@ func printTargets(rows []row, sg, st time.Duration, pyEnv pythonEnv) {
 		func(r float64) bool { return r >= 8 })
 	ratio("redisstore read-only at most 1.3x a bare GET round trip", "read-only", "sessiongen: redisstore", "floor: go-redis GET",
 		func(r float64) bool { return r <= 1.3 })
-	ratio("redisstore at least 2x faster than scs on Redis", "modify", "scs: redisstore", "sessiongen: redisstore",
-		func(r float64) bool { return r >= 2 })
+	// The issue's "redisstore read-only <= 1.3x a bare GET round trip and
+	// >= 2x faster than scs on Redis", against scs under the same expiry
+	// policy; the modifying request and scs without an idle timeout are
+	// printed beside it, not hidden.
+	ratio("redisstore read-only at least 2x faster than scs on Redis (the same idle timeout)", "read-only",
+		"scs: redisstore", "sessiongen: redisstore", func(r float64) bool { return r >= 2 })
+	for _, o := range []struct{ what, scenario, scs string }{
+		{"modify, two round trips each", "modify", "scs: redisstore"},
+		{"read-only, scs without an idle timeout (it then writes nothing on a read)", "read-only", "scs: redisstore, no idle timeout"},
+	} {
+		if n, d := find(rows, o.scenario, o.scs), find(rows, o.scenario, "sessiongen: redisstore"); n.ns > 0 && d.ns > 0 {
+			fmt.Printf("  beside it: %s: %.2fx\n", o.what, n.ns/d.ns)
+		}
+	}
 
 	// The Flask format against real Flask on the same session; the ratio
 	// with the verified cache off (Flask verifies every cookie) is shown
