@@ -110,6 +110,9 @@ type Store struct {
 	indexPrefix string
 	grace       time.Duration
 	batch       int
+	// direct: the client is a *redis.Client without a client-side cache,
+	// so reads need no pipeline to bypass one (see uncached).
+	direct bool
 }
 
 // New returns a Store keeping its records through client.
@@ -123,6 +126,10 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	}
 	if s.batch <= 0 {
 		s.batch = 512
+	}
+	if c, ok := client.(*redis.Client); ok {
+		o := c.Options()
+		s.direct = o.ClientSideCacheConfig == nil && o.ClientSideCache == nil
 	}
 	return s
 }
@@ -222,7 +229,7 @@ func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 	// invalidations arrive after the write they follow, so a cached HMGET
 	// could return a record a logout has deleted. See uncached.
 	var cmd *redis.SliceCmd
-	err := s.uncached(ctx, func(p redis.Pipeliner) { cmd = p.HMGet(ctx, key, "version", "data", "user", "exp") })
+	err := s.uncached(ctx, func(c redis.Cmdable) { cmd = c.HMGet(ctx, key, "version", "data", "user", "exp") })
 	vals, _ := cmd.Result()
 	if err == nil {
 		err = cmd.Err()
@@ -413,7 +420,7 @@ func (s *Store) DeleteUser(ctx context.Context, user string) (int, error) {
 	}
 	idx := s.indexKey(user)
 	var cmd *redis.StringSliceCmd
-	err := s.uncached(ctx, func(p redis.Pipeliner) { cmd = p.SMembers(ctx, idx) })
+	err := s.uncached(ctx, func(c redis.Cmdable) { cmd = c.SMembers(ctx, idx) })
 	members, _ := cmd.Result()
 	if err == nil {
 		err = cmd.Err()
@@ -494,8 +501,15 @@ func (s *Store) deleteBatch(ctx context.Context, user string, keys []string) (in
 // caused it has returned (to this client or another). A record read from
 // it could be one a logout, a Regenerate or another instance's Commit has
 // already replaced: every read here must see the server's current state.
-// It returns the pipeline's error, if any; each command keeps its own.
-func (s *Store) uncached(ctx context.Context, queue func(p redis.Pipeliner)) error {
+// It returns the pipeline's error, if any; each command keeps its own. A
+// *redis.Client without that cache gets the commands sent alone, sparing
+// the pipeline's allocations; any other client (a Cluster's, or one this
+// package cannot inspect) gets the pipeline.
+func (s *Store) uncached(ctx context.Context, queue func(c redis.Cmdable)) error {
+	if s.direct {
+		queue(s.client)
+		return nil
+	}
 	p := s.client.Pipeline()
 	queue(p)
 	_, err := p.Exec(ctx)
