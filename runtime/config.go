@@ -160,7 +160,9 @@ type Config struct {
 	// on every request that does not modify the session) is not decoded
 	// and verified again; its age is still checked every time. Zero means
 	// DefaultVerifiedCacheSize; negative turns the cache off. Encrypted
-	// cookies are not cached.
+	// cookies are not cached. With a Store, what is remembered is the
+	// session ID a verified cookie carries; the session itself is read
+	// from the Store on every request.
 	VerifiedCacheSize int
 
 	// AllowNullSession accepts a Config with no SecretKey: every session is

@@ -158,15 +158,24 @@ func New[S any](cfg Config, codec Codec[S], opts ...Option[S]) (*Interface[S], e
 		}
 	}
 	si.pool.New = func() any { return new(scratch) }
-	if si.storage != nil && s.VerifiedCacheSize > 0 && codec.Copy != nil {
+	// A server-side session's cookie holds only its ID: the storage
+	// remembers verified IDs itself, and the session is read from the
+	// store every time.
+	if si.storage != nil && s.Store == nil && s.VerifiedCacheSize > 0 && codec.Copy != nil {
 		si.verified = newVerifiedCache[opened[S]](s.VerifiedCacheSize)
 	}
 	return si, nil
 }
 
 // VerifiedCacheStats reports how the verified-cookie cache is doing (see
-// Config.VerifiedCacheSize); all zero when it is off.
-func (si *Interface[S]) VerifiedCacheStats() VerifiedCacheStats { return si.verified.stats() }
+// Config.VerifiedCacheSize): for server-side sessions, the cache of
+// verified session IDs. All zero when it is off.
+func (si *Interface[S]) VerifiedCacheStats() VerifiedCacheStats {
+	if ss, ok := si.storage.(*storeStorage); ok {
+		return ss.ids.stats()
+	}
+	return si.verified.stats()
+}
 
 // OpenSession returns the session carried by the request's cookie, or a new
 // empty one when there is none or it does not verify (open_session). A

@@ -96,6 +96,21 @@ type storeStorage struct {
 	store  Store
 	signer *macSigner
 	cfg    *settings
+	// ids remembers cookie values whose MAC verified, with the session ID
+	// each carries and its store key, under the verified cache's rules
+	// (found only by the exact bytes under the same name, admitted on the
+	// second verification, dated and age-checked on every hit); nil when
+	// Config.VerifiedCacheSize turns it off. The record itself is read from
+	// the store on every request all the same: a destroyed session's
+	// cookie still finds nothing.
+	ids *verifiedCache[verifiedID]
+}
+
+// verifiedID is what a verified cookie value of a server-side session
+// stands for.
+type verifiedID struct {
+	id  string // the session ID, 32 bytes
+	key string // its store key
 }
 
 // sessionIDLen is the length of a session ID in bytes: 256 bits.
@@ -112,7 +127,11 @@ func newStoreStorage(s *settings, salt string) (*storeStorage, error) {
 		// encrypted, so EncryptionKey has nothing to do here.
 		return nil, &ConfigError{"EncryptionKey", ErrEncryptionKey, "server-side sessions keep their data in the Store and only a signed ID in the cookie: remove EncryptionKey (or Store)"}
 	}
-	return &storeStorage{store: s.Store, signer: mac, cfg: s}, nil
+	ss := &storeStorage{store: s.Store, signer: mac, cfg: s}
+	if s.VerifiedCacheSize > 0 {
+		ss.ids = newVerifiedCache[verifiedID](s.VerifiedCacheSize)
+	}
+	return ss, nil
 }
 
 func (ss *storeStorage) identify(string) string { return "" }
@@ -133,15 +152,10 @@ func (ss *storeStorage) key(id string) string {
 }
 
 func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, value string, now time.Time) ([]byte, int64, error) {
-	id, date, err := ss.signer.open(sc, name, value, now)
+	sid, key, date, err := ss.verifyID(sc, name, value, now)
 	if err != nil {
 		return nil, -1, err
 	}
-	if len(id) != sessionIDLen {
-		return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: errMalformed}
-	}
-	sid := string(id)
-	key := ss.key(sid)
 	rec, err := ss.store.Find(ctx, key)
 	if errors.Is(err, ErrNotFound) {
 		// Strict: an unknown or expired ID is never adopted; the request
@@ -153,6 +167,35 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	}
 	st.rec = &storeRef{id: sid, key: key, version: rec.Version, expires: rec.Expires.UnixMilli()}
 	return rec.Data, date, nil
+}
+
+// verifyID returns the session ID the cookie value carries, its store key
+// and the value's date: from ss.ids when this exact value verified before
+// under this name (its date checked again now), else verified now.
+func (ss *storeStorage) verifyID(sc *scratch, name, value string, now time.Time) (id, key string, date int64, err error) {
+	var h uint64
+	if ss.ids != nil {
+		h = ss.ids.hash(value)
+		if e, ok := ss.ids.get(h, name, value); ok {
+			if expired(e.date, now, ss.signer.maxAge) {
+				return "", "", -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+			}
+			return e.v.id, e.v.key, e.date, nil
+		}
+	}
+	raw, date, err := ss.signer.open(sc, name, value, now)
+	if err != nil {
+		return "", "", -1, err
+	}
+	if len(raw) != sessionIDLen {
+		return "", "", -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: errMalformed}
+	}
+	id = string(raw)
+	key = ss.key(id)
+	if ss.ids != nil && ss.ids.admit(h) {
+		ss.ids.put(h, name, value, date, verifiedID{id: id, key: key})
+	}
+	return id, key, date, nil
 }
 
 func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error) {

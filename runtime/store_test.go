@@ -544,3 +544,60 @@ func TestStoreConcurrentChangesFirstSaveWins(t *testing.T) {
 		}
 	})
 }
+
+// A server-side session's cookie verified before is found in the verified
+// cache (the ID it carries, not the session: the record is read from the
+// store on every request), under the cache's rules: a destroyed session's
+// cookie still opens nothing, and the cookie's age is checked on every hit.
+func TestStoreRemembersVerifiedIDs(t *testing.T) {
+	for _, size := range []int{0, -1} {
+		t.Run(fmt.Sprintf("VerifiedCacheSize=%d", size), func(t *testing.T) {
+			var log errLog
+			now := time.Now()
+			si, cs := newStoreIface(t, runtime.Config{
+				Lifetime: time.Hour, IdleTimeout: 3 * time.Hour, VerifiedCacheSize: size, OnError: log.onError,
+			}, &now)
+			h := storeApp(si)
+			value := sessionCookie(t, serve(si, h, "/set?name=alice").Header(), "session").Value
+			for range 4 { // remembered at the second, found at the third
+				cs.reset()
+				if got := serve(si, h, "/get", "session="+value).Body.String(); got != "name=alice count=0 new=false" {
+					t.Fatalf("/get: %q", got)
+				}
+				if got := cs.calls(); got != "find 1 commit 0 touch 0 delete 0" {
+					t.Errorf("/get: %s; want one Find, cache or not", got)
+				}
+			}
+			st := si.VerifiedCacheStats()
+			if size == 0 && (st.Hits < 2 || st.Entries != 1) {
+				t.Errorf("stats %+v; want the ID remembered and found", st)
+			}
+			if size < 0 && st != (runtime.VerifiedCacheStats{}) {
+				t.Errorf("stats %+v with the cache off", st)
+			}
+
+			// Past Lifetime the cookie is expired, remembered or not, though
+			// its record is alive for hours yet.
+			later := now.Add(time.Hour + time.Second)
+			now = later
+			if got := serve(si, h, "/get", "session="+value).Body.String(); got != "name= count=0 new=true" {
+				t.Errorf("a cookie past Lifetime: %q; want a fresh session", got)
+			}
+			if errs := log.take(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrCookieExpired) {
+				t.Errorf("OnError %v; want ErrCookieExpired", errs)
+			}
+
+			// After logout the remembered cookie finds no record, each time,
+			// and never gets its old ID back.
+			now = later.Add(-time.Hour)
+			serve(si, h, "/logout", "session="+value)
+			for range 3 {
+				w := serve(si, h, "/set?name=mallory", "session="+value)
+				c := sessionCookie(t, w.Header(), "session")
+				if !strings.Contains(w.Body.String(), "new=true") || c == nil || c.Value == value {
+					t.Fatalf("a destroyed session's cookie: %s, cookie %v", w.Body.String(), c)
+				}
+			}
+		})
+	}
+}
