@@ -12,8 +12,9 @@
 // Login regenerates the session ID (with a store) and logout destroys the
 // session, so a cookie copied before logout opens nothing afterwards.
 // Both are POST forms behind net/http's CrossOriginProtection, so another
-// site cannot log a browser in or out; GET and HEAD change nothing but the
-// visit counter, which only GET /counter increments.
+// site cannot log a browser in or out, and so is "remember this browser"
+// (POST /remember, which makes the session permanent); GET and HEAD change
+// nothing but the visit counter, which only GET /counter increments.
 package main
 
 import (
@@ -135,9 +136,9 @@ func newHandler(cfg VisitorConfig) (http.Handler, error) {
 	mux.HandleFunc("GET /{$}", index)
 	mux.HandleFunc("GET /login", loginForm)
 	mux.HandleFunc("POST /login", a.login)
-	mux.HandleFunc("POST /logout", a.logout) // GET /logout: 405, Allow: POST
-	mux.HandleFunc("GET /counter", counter)  // and HEAD, which does not count
-	mux.HandleFunc("GET /remember", remember)
+	mux.HandleFunc("POST /logout", a.logout)   // GET /logout: 405, Allow: POST
+	mux.HandleFunc("GET /counter", counter)    // and HEAD, which does not count
+	mux.HandleFunc("POST /remember", remember) // it changes the session: a POST, as logout
 	// Cross-origin POSTs are refused with a 403 before the session is
 	// opened: a form on another site cannot log a browser in (into the
 	// attacker's account) or out. GET and HEAD pass, so they must not
@@ -162,6 +163,9 @@ func index(w http.ResponseWriter, r *http.Request) {
 		// Logout is a POST form: a link (or an image, or a prefetch) on any
 		// page could otherwise log the browser out.
 		fmt.Fprintf(w, "Logged in as %s <form method=\"post\" action=\"/logout\"><button>log out</button></form>\n", html.EscapeString(sess.Username()))
+		if !sess.Permanent() {
+			io.WriteString(w, "<form method=\"post\" action=\"/remember\"><button>remember this browser</button></form>\n")
+		}
 		return
 	}
 	fmt.Fprintln(w, "You are not logged in <a href=\"/login\">log in</a>")

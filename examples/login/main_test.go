@@ -86,7 +86,8 @@ func TestLoginLogout(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	const loggedIn = `<p class="flash message">You were logged in</p>` + "\n"
-	if resp.Request.URL.Path != "/" || string(body) != loggedIn+"Logged in as alice &lt;admin&gt; <form method=\"post\" action=\"/logout\"><button>log out</button></form>\n" {
+	if resp.Request.URL.Path != "/" || string(body) != loggedIn+"Logged in as alice &lt;admin&gt; <form method=\"post\" action=\"/logout\"><button>log out</button></form>\n"+
+		"<form method=\"post\" action=\"/remember\"><button>remember this browser</button></form>\n" {
 		t.Fatalf("after login: redirected to %s, %q", resp.Request.URL.Path, body)
 	}
 	// The flash was shown once; the login stays.
@@ -122,13 +123,17 @@ func TestCookieAttributes(t *testing.T) {
 	}
 }
 
-// /remember makes the session permanent: the cookie gets an Expires 31
-// days out, and is refreshed on later requests.
+// POST /remember makes the session permanent: the cookie gets an Expires
+// 31 days out, and is refreshed on later requests. It changes the session,
+// so a GET (a link, an image, a prefetch on any page) cannot: 405.
 func TestRemember(t *testing.T) {
 	srv := newTestServer(t)
 	c := newClient(t)
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, _ := get(t, c, srv.URL+"/remember")
+	if resp, _ := get(t, c, srv.URL+"/remember"); resp.StatusCode != http.StatusMethodNotAllowed || len(resp.Cookies()) != 0 {
+		t.Fatalf("GET /remember: %d, Set-Cookie %q; want 405 and no cookie", resp.StatusCode, resp.Header.Values("Set-Cookie"))
+	}
+	resp, _ := post(t, c, srv.URL+"/remember", nil, nil)
 	set := resp.Cookies()
 	if len(set) != 1 || set[0].Expires.IsZero() {
 		t.Fatalf("Set-Cookie %v; want a cookie with Expires", resp.Header.Values("Set-Cookie"))
