@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -277,16 +276,16 @@ func TestRedisCommandsPerRequest(t *testing.T) {
 		for _, sc := range []scenario{modify, readOnly, fresh} {
 			h := sys.handler(sc)
 			h.ServeHTTP(httptest.NewRecorder(), request(sc, cookie)) // scripts cached
-			before := commandCalls(t, rc)
+			before := commandStats(t, rc)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, request(sc, cookie))
-			after := commandCalls(t, rc)
+			after := commandStats(t, rc)
 			var got []string
-			for name, n := range after {
+			for name, st := range after {
 				if name == "info" || connSetup[name] {
 					continue
 				}
-				for range n - before[name] {
+				for range st.calls - before[name].calls {
 					got = append(got, name)
 				}
 			}
@@ -304,27 +303,3 @@ func TestRedisCommandsPerRequest(t *testing.T) {
 // connSetup are the commands go-redis sends when it opens a connection,
 // not part of any row's request.
 var connSetup = map[string]bool{"hello": true, "client|setinfo": true, "ping": true, "select": true, "auth": true}
-
-// commandCalls is how many times redis-server has executed each command,
-// from INFO commandstats.
-func commandCalls(t *testing.T, rc *redis.Client) map[string]int64 {
-	t.Helper()
-	info, err := rc.Info(context.Background(), "commandstats").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls := map[string]int64{}
-	for _, line := range strings.Split(info, "\n") {
-		name, stats, ok := strings.Cut(strings.TrimSpace(line), ":")
-		name, isCmd := strings.CutPrefix(name, "cmdstat_")
-		if !ok || !isCmd {
-			continue
-		}
-		for _, kv := range strings.Split(stats, ",") {
-			if v, ok := strings.CutPrefix(kv, "calls="); ok {
-				calls[name], _ = strconv.ParseInt(v, 10, 64)
-			}
-		}
-	}
-	return calls
-}

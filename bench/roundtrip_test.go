@@ -96,22 +96,47 @@ return 1`)
 // microseconds, summed over its INFO commandstats (the INFO itself
 // included, a few microseconds).
 func serverUsec(tb testing.TB, rc *redis.Client) int64 {
+	var total int64
+	for _, st := range commandStats(tb, rc) {
+		total += st.usec
+	}
+	return total
+}
+
+// cmdStat is one command's line of INFO commandstats.
+type cmdStat struct {
+	calls int64 // how many times the server has executed it
+	usec  int64 // the time it took, in microseconds
+}
+
+// commandStats reads INFO commandstats: each command redis-server has
+// executed (the commands a script calls included, and counted in the
+// script's time as well as their own), by its name in lower case.
+func commandStats(tb testing.TB, rc *redis.Client) map[string]cmdStat {
+	tb.Helper()
 	info, err := rc.Info(context.Background(), "commandstats").Result()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var total int64
+	stats := map[string]cmdStat{}
 	for _, line := range strings.Split(info, "\n") {
-		_, stats, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || !strings.HasPrefix(line, "cmdstat_") {
+		name, fields, ok := strings.Cut(strings.TrimSpace(line), ":")
+		name, isCmd := strings.CutPrefix(name, "cmdstat_")
+		if !ok || !isCmd {
 			continue
 		}
-		for _, kv := range strings.Split(stats, ",") {
-			if v, ok := strings.CutPrefix(kv, "usec="); ok {
-				n, _ := strconv.ParseInt(v, 10, 64)
-				total += n
+		var st cmdStat
+		for _, kv := range strings.Split(fields, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			n, _ := strconv.ParseInt(v, 10, 64)
+			switch k {
+			case "calls":
+				st.calls = n
+			case "usec":
+				st.usec = n
 			}
 		}
+		stats[name] = st
 	}
-	return total
+	return stats
 }

@@ -41,8 +41,7 @@
 // records that name the user. An exp in the past is an expired record
 // (not found, and never continued), whatever Redis's own expiry of the
 // key says: Find judges it by the client's clock, the scripts by the
-// server's. No method
-// panics on what it reads.
+// server's. No method panics on what it reads.
 //
 // # Errors
 //
@@ -224,16 +223,12 @@ func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return runtime.Record{}, err
 	}
-	// In a pipeline, even of one command: go-redis's client-side cache
-	// (ClientSideCacheConfig) serves only commands sent alone, and its
-	// invalidations arrive after the write they follow, so a cached HMGET
-	// could return a record a logout has deleted. See uncached.
-	var cmd *redis.SliceCmd
-	err := s.uncached(ctx, func(c redis.Cmdable) { cmd = c.HMGet(ctx, key, "version", "data", "user", "exp") })
-	vals, _ := cmd.Result()
-	if err == nil {
-		err = cmd.Err()
-	}
+	// Never from a client-side cache: it could still hold a record a
+	// logout has deleted.
+	cmd, err := uncached(ctx, s, func(c redis.Cmdable) *redis.SliceCmd {
+		return c.HMGet(ctx, key, "version", "data", "user", "exp")
+	})
+	vals := cmd.Val()
 	if err != nil {
 		if isWrongType(err) {
 			// A key of another type is not a record: not found.
@@ -419,12 +414,8 @@ func (s *Store) DeleteUser(ctx context.Context, user string) (int, error) {
 		return 0, err
 	}
 	idx := s.indexKey(user)
-	var cmd *redis.StringSliceCmd
-	err := s.uncached(ctx, func(c redis.Cmdable) { cmd = c.SMembers(ctx, idx) })
-	members, _ := cmd.Result()
-	if err == nil {
-		err = cmd.Err()
-	}
+	cmd, err := uncached(ctx, s, func(c redis.Cmdable) *redis.StringSliceCmd { return c.SMembers(ctx, idx) })
+	members := cmd.Val()
 	if isWrongType(err) {
 		// Not a set, so not an index: there is nothing indexed; remove it.
 		if err := s.client.Del(ctx, idx).Err(); err != nil {
@@ -494,26 +485,28 @@ func (s *Store) deleteBatch(ctx context.Context, user string, keys []string) (in
 	return n, nil
 }
 
-// uncached sends the commands queued by queue in one pipeline, so that no
-// reply comes from go-redis's client-side cache: it caches the replies of
-// read commands sent alone (HMGET, SMEMBERS) and drops them when Redis
-// pushes an invalidation, which reaches the client after the write that
-// caused it has returned (to this client or another). A record read from
-// it could be one a logout, a Regenerate or another instance's Commit has
-// already replaced: every read here must see the server's current state.
-// It returns the pipeline's error, if any; each command keeps its own. A
-// *redis.Client without that cache gets the commands sent alone, sparing
-// the pipeline's allocations; any other client (a Cluster's, or one this
-// package cannot inspect) gets the pipeline.
-func (s *Store) uncached(ctx context.Context, queue func(c redis.Cmdable)) error {
+// uncached sends the command send makes, so that its reply never comes
+// from go-redis's client-side cache: that cache answers read commands sent
+// alone (HMGET, SMEMBERS) and drops an entry when Redis pushes an
+// invalidation, which reaches the client after the write that caused it
+// has returned (to this client or another). A record read from it could be
+// one a logout, a Regenerate or another instance's Commit has already
+// replaced: every read here must see the server's current state. So the
+// command goes in a pipeline (which the cache never answers), except on a
+// *redis.Client without that cache (s.direct), where it is sent alone,
+// sparing the pipeline's allocations. The error is the pipeline's, else
+// the command's.
+func uncached[C redis.Cmder](ctx context.Context, s *Store, send func(c redis.Cmdable) C) (C, error) {
 	if s.direct {
-		queue(s.client)
-		return nil
+		cmd := send(s.client)
+		return cmd, cmd.Err()
 	}
 	p := s.client.Pipeline()
-	queue(p)
-	_, err := p.Exec(ctx)
-	return err
+	cmd := send(p)
+	if _, err := p.Exec(ctx); err != nil {
+		return cmd, err
+	}
+	return cmd, cmd.Err()
 }
 
 // indexKey is the key of user's index: the prefix and the SHA-256 of the
