@@ -71,10 +71,20 @@ func (m *macSigner) open(sc *scratch, name, value string, now time.Time) ([]byte
 	if err != nil {
 		return nil, -1, err
 	}
-	if expired(date, now, m.maxAge) {
-		return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+	if err := m.checkDate(name, value, date, now); err != nil {
+		return nil, -1, err
 	}
 	return payload, date, nil
+}
+
+// checkDate refuses value, dated date, when it is too old at now for the
+// lifetime or dated too far ahead: at every open, and at every hit of a
+// cache of values that verified.
+func (m *macSigner) checkDate(name, value string, date int64, now time.Time) error {
+	if expired(date, now, m.maxAge) {
+		return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+	}
+	return nil
 }
 
 // expired tells whether a value dated date (Unix seconds) is too old at

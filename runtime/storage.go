@@ -177,8 +177,8 @@ func (ss *storeStorage) verifyID(sc *scratch, name, value string, now time.Time)
 	if ss.ids != nil {
 		h = ss.ids.hash(value)
 		if e, ok := ss.ids.get(h, name, value); ok {
-			if expired(e.date, now, ss.signer.maxAge) {
-				return "", "", -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+			if err := ss.signer.checkDate(name, value, e.date, now); err != nil {
+				return "", "", -1, err
 			}
 			return e.v.id, e.v.key, e.date, nil
 		}
