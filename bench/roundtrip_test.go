@@ -73,22 +73,25 @@ return 1`)
 	// The store itself, without the session layer: Find of a record, a
 	// Commit of its next version (modify), a Commit of a new record
 	// (fresh).
-	store := redisstore.New(rc, redisstore.Options{IndexPrefix: "bench:rt:user:"})
+	store, err := redisstore.New(rc, redisstore.Options{IndexPrefix: "bench:rt:user:"})
+	if err != nil {
+		b.Fatal(err)
+	}
 	key := floorKey("bench:rt:record:")
-	if err := store.Commit(ctx, key, 0, sessionruntime.Record{Data: record, Version: 1, Expires: exp}); err != nil {
+	if err := store.Commit(ctx, sessionruntime.Commit{Key: key, Record: sessionruntime.Record{Data: record, Version: 1, Expires: exp}, Token: "t1"}); err != nil {
 		b.Fatal(err)
 	}
 	version := uint64(1)
 	run("redisstore.Find", func() error { _, err := store.Find(ctx, key); return err })
 	run("redisstore.Commit_next", func() error {
-		err := store.Commit(ctx, key, version, sessionruntime.Record{Data: record, Version: version + 1, Expires: exp})
+		err := store.Commit(ctx, sessionruntime.Commit{Key: key, Prev: version, Record: sessionruntime.Record{Data: record, Version: version + 1, Expires: exp}, Token: "t" + strconv.FormatUint(version+1, 10)})
 		version++
 		return err
 	})
 	n := 0
 	run("redisstore.Commit_new", func() error {
 		n++
-		return store.Commit(ctx, floorKey("bench:rt:new:"+strconv.Itoa(n)), 0, sessionruntime.Record{Data: record, Version: 1, Expires: exp})
+		return store.Commit(ctx, sessionruntime.Commit{Key: floorKey("bench:rt:new:" + strconv.Itoa(n)), Record: sessionruntime.Record{Data: record, Version: 1, Expires: exp}, Token: "new"})
 	})
 }
 

@@ -327,7 +327,10 @@ func redisSystem(name string, build func(c *redis.Client) func(scenario) http.Ha
 
 func sessiongenRedis() system {
 	return redisSystem("sessiongen: redisstore", func(c *redis.Client) func(scenario) http.Handler {
-		store := redisstore.New(c, redisstore.Options{IndexPrefix: sessiongenIndexPrefix})
+		store, err := redisstore.New(c, redisstore.Options{IndexPrefix: sessiongenIndexPrefix})
+		if err != nil {
+			panic(err)
+		}
 		return sessiongenStore("", store, sessiongenRedisPrefix).handler
 	})
 }
@@ -351,9 +354,9 @@ type recordingStore struct {
 	last []byte
 }
 
-func (s *recordingStore) Commit(ctx context.Context, key string, prev uint64, rec sessionruntime.Record) error {
-	s.last = append([]byte(nil), rec.Data...)
-	return s.Store.Commit(ctx, key, prev, rec)
+func (s *recordingStore) Commit(ctx context.Context, c sessionruntime.Commit) error {
+	s.last = append([]byte(nil), c.Record.Data...)
+	return s.Store.Commit(ctx, c)
 }
 
 // storeSeed is what sessiongen keeps on the server for the seed data: the

@@ -28,6 +28,12 @@ const (
 	// DefaultStoreKeyPrefix prefixes the store keys of server-side
 	// sessions unless Config.StoreKeyPrefix says otherwise.
 	DefaultStoreKeyPrefix = "sessiongen:session:"
+	// DefaultStoreTimeout bounds each Store operation unless
+	// Config.StoreTimeout says otherwise.
+	DefaultStoreTimeout = time.Second
+	// DefaultAnonymousIdleTimeout ends a server-side session without a
+	// user a day after its last use, unless Config.IdleTimeout is set.
+	DefaultAnonymousIdleTimeout = 24 * time.Hour
 	// MinSecretKeyLen is the shortest secret key accepted outside
 	// development mode: 32 bytes, the output size of HMAC-SHA256.
 	MinSecretKeyLen = 32
@@ -107,8 +113,12 @@ type Config struct {
 	// (one process) and runtime/redisstore (many).
 	Store Store
 	// IdleTimeout ends a server-side session that long after its last
-	// save or refresh (default: Lifetime). Enforced by the store on every
-	// read.
+	// save or refresh. Enforced by the store on every read. Unset, a
+	// session with a user (see UserKey) idles out after Lifetime, and an
+	// anonymous one after DefaultAnonymousIdleTimeout (or Lifetime, if
+	// shorter): anonymous traffic (crawlers, one-page visits) then holds
+	// the store's memory for a day, not a month. Set, it applies to every
+	// session.
 	IdleTimeout time.Duration
 	// TouchInterval is how often, at most, a request that reads a
 	// server-side session without changing it moves the record's expiry
@@ -118,6 +128,21 @@ type Config struct {
 	// StoreKeyPrefix prefixes the store keys of server-side sessions;
 	// default "sessiongen:session:".
 	StoreKeyPrefix string
+	// StoreNamespace separates this application's records and user
+	// indexes from those of other applications on the same store: it
+	// follows StoreKeyPrefix in every key. Default: the session type's
+	// name (or Salt) and the cookie name, as "Visitor:session", so two
+	// applications left on defaults differ unless both their type and
+	// their cookie name are the same. Changing it ends every session.
+	StoreNamespace string
+	// StoreTimeout bounds each operation of the Store (one per request
+	// that reads its session, two at most for one that writes): the
+	// request's context is given to the store with this deadline, and a
+	// store that does not answer in time makes the request fail with
+	// ErrStoreUnavailable (503) instead of waiting for the client's own
+	// timeouts. After a timeout the outcome of a write is unknown: it may
+	// have been applied. Default: DefaultStoreTimeout.
+	StoreTimeout time.Duration
 	// UserKey names the session key (a field's `session:"..."` key, whose
 	// value is a string or an integer) that identifies the session's user:
 	// server-side sessions are then indexed by it, and
@@ -267,6 +292,9 @@ type settings struct {
 	secure   bool
 	sameSite http.SameSite
 	maxAge   int // Lifetime in whole seconds
+	// anonymousIdle is the idle timeout of a server-side session without
+	// a user (see Config.IdleTimeout).
+	anonymousIdle time.Duration
 
 	// The configured cookie's attributes as net/http writes them, around
 	// where Expires goes: "; Path=/; Domain=d" and "; HttpOnly; Secure;
@@ -304,9 +332,15 @@ func (c Config) validate() (*settings, error) {
 	}
 	if s.IdleTimeout == 0 {
 		s.IdleTimeout = s.Lifetime
+		s.anonymousIdle = min(s.Lifetime, DefaultAnonymousIdleTimeout)
+	} else {
+		s.anonymousIdle = s.IdleTimeout
 	}
 	if s.TouchInterval == 0 {
-		s.TouchInterval = min(time.Minute, s.IdleTimeout/2)
+		s.TouchInterval = min(time.Minute, s.anonymousIdle/2)
+	}
+	if s.StoreTimeout == 0 {
+		s.StoreTimeout = DefaultStoreTimeout
 	}
 	if s.StoreKeyPrefix == "" {
 		s.StoreKeyPrefix = DefaultStoreKeyPrefix
@@ -330,8 +364,10 @@ func (c Config) validate() (*settings, error) {
 		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is longer than the 400 days browsers honour", s.Lifetime)}
 	case s.AbsoluteLifetime != 0 && (s.AbsoluteLifetime < time.Second || s.AbsoluteLifetime > MaxLifetime):
 		return nil, &ConfigError{"AbsoluteLifetime", ErrCookieConfig, fmt.Sprintf("%v is outside one second to 400 days; leave it zero for no absolute limit", s.AbsoluteLifetime)}
-	case s.IdleTimeout < time.Second || s.TouchInterval < 0 || s.TouchInterval > s.IdleTimeout:
+	case s.IdleTimeout < time.Second || s.TouchInterval < 0 || s.TouchInterval > s.anonymousIdle:
 		return nil, &ConfigError{"IdleTimeout/TouchInterval", ErrCookieConfig, fmt.Sprintf("IdleTimeout %v must be at least a second and TouchInterval %v between zero and it", s.IdleTimeout, s.TouchInterval)}
+	case s.StoreTimeout < time.Millisecond || s.StoreTimeout > time.Minute:
+		return nil, &ConfigError{"StoreTimeout", ErrCookieConfig, fmt.Sprintf("%v is outside a millisecond to a minute; a request waits that long at most for the store before it answers 503", s.StoreTimeout)}
 	case s.Store == nil && (s.UserKey != "" || c.IdleTimeout != 0):
 		return nil, &ConfigError{"UserKey/IdleTimeout", ErrCookieConfig, "they apply to server-side sessions: set Store too (runtime/memstore or runtime/redisstore), or remove them"}
 	case s.Store != nil && s.AllowNullSession && len(s.SecretKey) == 0:

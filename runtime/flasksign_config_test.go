@@ -101,7 +101,7 @@ func TestFlaskSignerSalt(t *testing.T) {
 type nopStore struct{}
 
 func (nopStore) Find(context.Context, string) (Record, error)           { return Record{}, ErrNotFound }
-func (nopStore) Commit(context.Context, string, uint64, Record) error   { return nil }
+func (nopStore) Commit(context.Context, Commit) error                   { return nil }
 func (nopStore) Touch(context.Context, string, uint64, time.Time) error { return nil }
-func (nopStore) Delete(context.Context, string) error                   { return nil }
-func (nopStore) DeleteUser(context.Context, string) (int, error)        { return 0, nil }
+func (nopStore) Delete(context.Context, string, uint64) error           { return nil }
+func (nopStore) DeleteUser(context.Context, User) (int, error)          { return 0, nil }

@@ -241,7 +241,7 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 	}
 	cookies := newCookieScanner(r.Header, name)
 	var rejected []error
-	skipped, opened := 0, false
+	skipped, opened, dead := 0, false, false
 	for {
 		value, ok := cookies.next()
 		if !ok {
@@ -271,6 +271,10 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 		if err != errNotCookieValue {
 			rejected = append(rejected, err)
 		}
+		// A valid ID whose record is gone (a logout elsewhere, an expiry,
+		// a store that lost its data): the response deletes the cookie,
+		// so that it is not sent, and reported, again and again.
+		dead = dead || errors.Is(err, ErrNotFound)
 	}
 	switch {
 	case len(rejected) == 1 && skipped == 0:
@@ -279,7 +283,11 @@ func (si *Interface[S]) openInto(r *http.Request, s *S) {
 		si.report(r, &RejectedCookiesError{Errs: rejected, Skipped: skipped})
 	}
 	if !opened {
-		si.codec.State(s).status |= statusNew
+		st := si.codec.State(s)
+		st.status |= statusNew
+		if dead {
+			st.status |= statusDeadCookie
+		}
 	}
 }
 
@@ -416,10 +424,11 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	}
 	name := si.CookieName(r)
 	if si.codec.Empty(s) && st.empty() {
-		if st.has(statusModified) {
+		if st.has(statusModified) || st.has(statusDeadCookie) {
 			if err := si.storage.remove(r.Context(), st); err != nil {
 				return err
 			}
+			st.status &^= statusDeadCookie
 			c := si.cookieFor(r, name)
 			c.MaxAge = -1 // Max-Age=0
 			c.Expires = time.Unix(0, 0)
@@ -502,11 +511,16 @@ var ErrNoSession = errors.New("sessiongen: the context carries no session: call 
 // keeps no record of: set Config.Store.
 var ErrNoStore = errors.New("sessiongen: sessions are kept in cookies, which the server cannot end: set Config.Store")
 
-// Regenerate gives the session of the request carrying ctx a new ID, keeping
-// its data, and deletes the record under the old ID now: call it at login
-// and at every change of privilege, so that an ID planted before (session
-// fixation) or seen before is worth nothing after. The new ID goes out with
-// the response. With cookie sessions there is no ID: the session is marked
+// Regenerate gives the session of the request carrying ctx a new ID,
+// keeping its data: call it at login and at every change of privilege, so
+// that an ID planted before (session fixation) or seen before is worth
+// nothing after. The new ID goes out with the response; its record is
+// created when the session is saved, in the same step that deletes the
+// record under the old ID, and only if no other request changed or ended
+// that record since this one loaded it (else the request answers 409, and
+// a session ended by a logout or DestroyAll stays ended). A save that
+// changes the value of Config.UserKey, or follows Clear, does the same by
+// itself. With cookie sessions there is no ID: the session is marked
 // modified, so a new cookie is minted, but a copy of the old cookie stays
 // valid until it expires.
 func (si *Interface[S]) Regenerate(ctx context.Context) error {
@@ -518,14 +532,11 @@ func (si *Interface[S]) Regenerate(ctx context.Context) error {
 	if !st.Modify() {
 		return st.Err()
 	}
-	if err := st.loadErr(); si.storage == nil || err != nil {
+	if err := st.loadErr(); err != nil {
 		return err
 	}
-	err := si.storage.remove(ctx, st) // a new ID is made at the save
-	if errors.Is(err, ErrNotFound) {
-		err = nil
-	}
-	return err
+	st.status |= statusRenew
+	return nil
 }
 
 // Destroy ends the session of the request carrying ctx: its record is
@@ -548,7 +559,7 @@ func (si *Interface[S]) Destroy(ctx context.Context) error {
 		st.Modify() // records ErrNullSession
 		return st.Err()
 	}
-	err := si.storage.remove(ctx, st)
+	err := si.storage.destroy(ctx, st)
 	// Everything goes, fields and metadata: the session is new, and emptied
 	// by this request, so the save deletes the cookie.
 	kept := st.status & (statusSaved | statusLate)
@@ -572,7 +583,7 @@ func (si *Interface[S]) DestroyAll(ctx context.Context, user string) (int, error
 	if si.cfg.UserKey == "" {
 		return 0, &ConfigError{"UserKey", ErrCookieConfig, "DestroyAll needs sessions indexed by user: name the session key that holds the user in Config.UserKey"}
 	}
-	return ss.store.DeleteUser(ctx, user)
+	return ss.store.DeleteUser(ctx, ss.user(user))
 }
 
 // ErrInsecureTransport is reported once per Interface, to Config.OnError (or

@@ -130,7 +130,9 @@ func (lc *Lifecycle[S]) save() error {
 		h(w.Header(), r, s)
 	}
 	err := lc.si.SaveSession(w, r, s)
-	if err != nil {
+	if err != nil && err != lc.si.codec.State(s).loadErr() {
+		// A store that failed to load the session was reported then: one
+		// failure, one report.
 		lc.si.report(r, err)
 	}
 	lc.si.codec.State(s).status |= statusSaved

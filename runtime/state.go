@@ -7,7 +7,7 @@ import "errors"
 var ErrNullSession = errors.New("The session is unavailable because no secret key was set.  Set the secret_key on the application to something unique and secret.")
 
 // status is what happened to a session during one request.
-type status uint8
+type status uint16
 
 const (
 	statusNew          status = 1 << iota // no valid cookie came with the request
@@ -18,6 +18,8 @@ const (
 	statusNull                            // a null session: reads only, never saved
 	statusSaved                           // the middleware has saved it: the response has begun
 	statusLate                            // written after it was saved: the change is lost
+	statusRenew                           // a server-side session gets a new ID at its save (Regenerate, Clear)
+	statusDeadCookie                      // the request's ID cookie verified but its record is gone: delete it
 )
 
 // ErrWriteAfterSave is reported to Config.OnError when a handler changes the
@@ -50,9 +52,12 @@ type State struct {
 // storeRef is what a server-side session's State knows of its record.
 type storeRef struct {
 	id      string // the session ID, raw bytes; "" until a record is made
+	tag     string // the user's tag in the ID cookie, "" for none
 	key     string // the store key of id, made once
 	version uint64 // the record's version when loaded or last committed; 0: none
 	expires int64  // the record's expiry, Unix milliseconds
+	user    string // the record's Record.User when loaded or last committed
+	legacy  bool   // the cookie carries a bare ID: the record is in the layout before namespaces
 	err     error  // the Store failed while loading: the session reads as new, and is not saved
 }
 
@@ -163,11 +168,15 @@ func (s *State) SetPermanent(permanent bool) {
 }
 
 // Clear forgets the session's metadata, as Flask's session.clear() drops
-// "_permanent" and "_flashes" with everything else.
+// "_permanent" and "_flashes" with everything else. A server-side session
+// that is stored again after a Clear gets a new ID at its save, as after
+// Regenerate: a Flask-style login (clear, then set the user) cannot be
+// session fixation.
 func (s *State) Clear() {
 	if !s.Modify() {
 		return
 	}
+	s.status |= statusRenew
 	s.status &^= statusPermanentSet | statusPermanent
 	s.flashes = nil
 	s.flaskKept = nil // Flask's clear() drops the app's keys too

@@ -37,9 +37,12 @@ type storage interface {
 	// value, "" for none), and appends to dst the cookie value that finds
 	// it again, which must not alias sc.buf.
 	save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error)
-	// remove forgets the session st, which this request emptied; the
+	// remove forgets the session st, which this request emptied, unless
+	// another request changed it since it was loaded (ErrConflict); the
 	// caller deletes the cookie.
 	remove(ctx context.Context, st *State) error
+	// destroy ends the session st whatever its version (a logout).
+	destroy(ctx context.Context, st *State) error
 	// keepAlive is told of a session used but not saved: a store moves
 	// the record's expiry when it is due.
 	keepAlive(ctx context.Context, st *State, now time.Time) error
@@ -83,19 +86,33 @@ func (cs *cookieStorage) save(_ context.Context, sc *scratch, _ *State, dst []by
 // remove has nothing to forget: the cookie was the session.
 func (cs *cookieStorage) remove(context.Context, *State) error { return nil }
 
+// destroy has nothing to end: a copy of the cookie stays valid until it
+// expires.
+func (cs *cookieStorage) destroy(context.Context, *State) error { return nil }
+
 // keepAlive has nothing to do: a cookie's age is refreshed only by saving
 // it, as Flask decides.
 func (cs *cookieStorage) keepAlive(context.Context, *State, time.Time) error { return nil }
 
-// storeStorage keeps the payload in a Store, under the SHA-256 of a random
-// 256-bit session ID; the cookie carries the ID, signed as a cookie
+// storeStorage keeps the payload in a Store, under a key derived from a
+// random 256-bit session ID; the cookie carries the ID, signed as a cookie
 // payload is (so a forged ID never reaches the store, and key rotation
 // works as for cookie sessions). Every request loads the record afresh:
 // a destroyed session must stay destroyed.
+//
+// The ID cookie's payload is a layout byte, the ID and, for a session with
+// a user, the user's tag: the first 8 bytes of the SHA-256 of the
+// namespace and the user's name. The record's key holds the tag as a Redis
+// Cluster hash tag, as does the user's index, so a store with slots keeps
+// a user's records and index together and changes them in one atomic
+// step. A payload of the bare ID is the layout before namespaces: such a
+// record is read where it is, and moves to a new ID in the namespaced
+// layout at its next save.
 type storeStorage struct {
 	store  Store
 	signer *macSigner
 	cfg    *settings
+	ns     string // the namespace: StoreKeyPrefix and StoreNamespace, then ":"
 	// ids remembers cookie values whose MAC verified, with the session ID
 	// each carries and its store key, under the verified cache's rules
 	// (found only by the exact bytes under the same name, admitted on the
@@ -109,12 +126,22 @@ type storeStorage struct {
 // verifiedID is what a verified cookie value of a server-side session
 // stands for.
 type verifiedID struct {
-	id  string // the session ID, 32 bytes
-	key string // its store key
+	id     string // the session ID, 32 bytes
+	tag    string // the user's tag, 8 bytes; "" for an anonymous session
+	key    string // the store key
+	legacy bool   // a bare ID: the layout before namespaces
 }
 
-// sessionIDLen is the length of a session ID in bytes: 256 bits.
-const sessionIDLen = 32
+const (
+	// sessionIDLen is the length of a session ID in bytes: 256 bits.
+	sessionIDLen = 32
+	// userTagLen is the length of a user's tag in bytes.
+	userTagLen = 8
+	// idLayout begins the ID cookie's payload in the namespaced layout.
+	idLayout byte = 1
+	// tokenLen is the length of a commit token (Commit.Token) in bytes.
+	tokenLen = 16
+)
 
 func newStoreStorage(s *settings, salt string) (*storeStorage, error) {
 	signer, err := newSigner(s, salt)
@@ -127,7 +154,11 @@ func newStoreStorage(s *settings, salt string) (*storeStorage, error) {
 		// encrypted, so EncryptionKey has nothing to do here.
 		return nil, &ConfigError{"EncryptionKey", ErrEncryptionKey, "server-side sessions keep their data in the Store and only a signed ID in the cookie: remove EncryptionKey (or Store)"}
 	}
-	ss := &storeStorage{store: s.Store, signer: mac, cfg: s}
+	ns := s.StoreNamespace
+	if ns == "" {
+		ns = salt + ":" + s.CookieName
+	}
+	ss := &storeStorage{store: s.Store, signer: mac, cfg: s, ns: s.StoreKeyPrefix + ns + ":"}
 	if s.VerifiedCacheSize > 0 {
 		ss.ids = newVerifiedCache[verifiedID](s.VerifiedCacheSize)
 	}
@@ -138,25 +169,75 @@ func (ss *storeStorage) identify(string) string { return "" }
 
 func (ss *storeStorage) lazy() bool { return true }
 
-// key returns the store key of a session ID: a dump of the store holds
-// no live cookie.
-func (ss *storeStorage) key(id string) string {
+// deadline bounds one store operation by Config.StoreTimeout.
+func (ss *storeStorage) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, ss.cfg.StoreTimeout)
+}
+
+// recordKey returns the store key of a session ID: a dump of the store
+// holds no live cookie. tag is the user's ("" for none).
+func (ss *storeStorage) recordKey(id, tag string, legacy bool) string {
 	sum := sha256.Sum256([]byte(id))
 	var b strings.Builder
-	b.Grow(len(ss.cfg.StoreKeyPrefix) + 2*len(sum))
-	b.WriteString(ss.cfg.StoreKeyPrefix)
+	if legacy {
+		b.Grow(len(ss.cfg.StoreKeyPrefix) + 2*len(sum))
+		b.WriteString(ss.cfg.StoreKeyPrefix)
+	} else {
+		b.Grow(len(ss.ns) + 2*userTagLen + 3 + 2*len(sum))
+		b.WriteString(ss.ns)
+		if tag != "" {
+			writeTag(&b, tag)
+			b.WriteByte(':')
+		}
+	}
 	var h [2 * sha256.Size]byte
 	hex.Encode(h[:], sum[:])
 	b.Write(h[:])
 	return b.String()
 }
 
+// writeTag writes a user's tag as a Redis Cluster hash tag.
+func writeTag(b *strings.Builder, tag string) {
+	var h [2 * userTagLen]byte
+	hex.Encode(h[:], []byte(tag))
+	b.WriteByte('{')
+	b.Write(h[:])
+	b.WriteByte('}')
+}
+
+// userTag returns the tag of a user's records and index.
+func (ss *storeStorage) userTag(user string) string {
+	h := sha256.New()
+	h.Write([]byte(ss.ns))
+	h.Write([]byte{0})
+	h.Write([]byte(user))
+	return string(h.Sum(nil)[:userTagLen])
+}
+
+// indexKey returns the key of the index of the user with tag.
+func (ss *storeStorage) indexKey(tag string) string {
+	var b strings.Builder
+	b.Grow(len(ss.ns) + 2*userTagLen + 7)
+	b.WriteString(ss.ns)
+	writeTag(&b, tag)
+	b.WriteString(":user")
+	return b.String()
+}
+
+// user returns how the store names a user: the index in this namespace,
+// and the name.
+func (ss *storeStorage) user(name string) User {
+	return User{Index: ss.indexKey(ss.userTag(name)), Name: name}
+}
+
 func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, value string, now time.Time) ([]byte, int64, error) {
-	sid, key, date, err := ss.verifyID(sc, name, value, now)
+	v, date, err := ss.verifyID(sc, name, value, now)
 	if err != nil {
 		return nil, -1, err
 	}
-	rec, err := ss.store.Find(ctx, key)
+	ctx, cancel := ss.deadline(ctx)
+	rec, err := ss.store.Find(ctx, v.key)
+	cancel()
 	if errors.Is(err, ErrNotFound) {
 		// Strict: an unknown or expired ID is never adopted; the request
 		// gets a new session, saved under a new ID.
@@ -165,63 +246,125 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	if err != nil {
 		return nil, -1, err
 	}
-	st.rec = &storeRef{id: sid, key: key, version: rec.Version, expires: rec.Expires.UnixMilli()}
+	st.rec = &storeRef{id: v.id, tag: v.tag, key: v.key, legacy: v.legacy, version: rec.Version, expires: rec.Expires.UnixMilli(), user: rec.User}
 	return rec.Data, date, nil
 }
 
-// verifyID returns the session ID the cookie value carries, its store key
-// and the value's date: from ss.ids when this exact value verified before
-// under this name (its date checked again now), else verified now.
-func (ss *storeStorage) verifyID(sc *scratch, name, value string, now time.Time) (id, key string, date int64, err error) {
+// verifyID returns what the cookie value carries and the value's date:
+// from ss.ids when this exact value verified before under this name (its
+// date checked again now), else verified now.
+func (ss *storeStorage) verifyID(sc *scratch, name, value string, now time.Time) (verifiedID, int64, error) {
 	var h uint64
 	if ss.ids != nil {
 		h = ss.ids.hash(value)
 		if e, ok := ss.ids.get(h, name, value); ok {
 			if err := ss.signer.checkDate(name, value, e.date, now); err != nil {
-				return "", "", -1, err
+				return verifiedID{}, -1, err
 			}
-			return e.v.id, e.v.key, e.date, nil
+			return e.v, e.date, nil
 		}
 	}
 	raw, date, err := ss.signer.open(sc, name, value, now)
 	if err != nil {
-		return "", "", -1, err
+		return verifiedID{}, -1, err
 	}
-	if len(raw) != sessionIDLen {
-		return "", "", -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: errMalformed}
+	var v verifiedID
+	switch {
+	case len(raw) == sessionIDLen:
+		v = verifiedID{id: string(raw), legacy: true}
+	case len(raw) == 1+sessionIDLen && raw[0] == idLayout:
+		v = verifiedID{id: string(raw[1:])}
+	case len(raw) == 1+sessionIDLen+userTagLen && raw[0] == idLayout:
+		v = verifiedID{id: string(raw[1 : 1+sessionIDLen]), tag: string(raw[1+sessionIDLen:])}
+	default:
+		return verifiedID{}, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: errMalformed}
 	}
-	id = string(raw)
-	key = ss.key(id)
+	v.key = ss.recordKey(v.id, v.tag, v.legacy)
 	if ss.ids != nil && ss.ids.admit(h) {
-		ss.ids.put(h, name, value, date, verifiedID{id: id, key: key})
+		ss.ids.put(h, name, value, date, v)
 	}
-	return id, key, date, nil
+	return v, date, nil
 }
 
+// idPayload returns the ID cookie's payload for ref, in buf.
+func idPayload(buf *[1 + sessionIDLen + userTagLen]byte, ref *storeRef) []byte {
+	if ref.legacy {
+		return append(buf[:0], ref.id...)
+	}
+	b := append(buf[:0], idLayout)
+	b = append(b, ref.id...)
+	return append(b, ref.tag...)
+}
+
+// save commits the session st, or only refreshes its cookie:
+//
+//   - a loaded session that this request did not change is not committed
+//     (reads never conflict): its cookie is signed again with the same ID,
+//     and its record's expiry moves at most once per TouchInterval;
+//   - a loaded session is committed under its ID, conditional on the
+//     version it loaded, unless it must get a new ID: after Regenerate or
+//     Clear, when the value of UserKey changed (a login, a logout), or
+//     when its record is in the layout before namespaces. Then a new
+//     record is created that replaces the old one in the same step, still
+//     conditional on the loaded version;
+//   - a new session is created under a new ID.
 func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error) {
-	if st.rec == nil || st.rec.id == "" {
+	var buf [1 + sessionIDLen + userTagLen]byte
+	ref := st.rec
+	if ref != nil && ref.version != 0 && !st.has(statusModified) {
+		if err := ss.keepAlive(ctx, st, now); err != nil {
+			return dst, err
+		}
+		return ss.signer.appendValue(sc, dst, name, idPayload(&buf, ref), now)
+	}
+	var tag, index string
+	if user != "" {
+		tag = ss.userTag(user)
+		index = ss.indexKey(tag)
+	}
+	expires := ss.expiry(st, now, user != "")
+	c := Commit{Record: Record{Data: payload, Expires: expires, User: index}}
+	var token [tokenLen]byte
+	if _, err := rand.Read(token[:]); err != nil {
+		return dst, err
+	}
+	c.Token = string(token[:])
+	if ref != nil && ref.version != 0 && !ref.legacy && !st.has(statusRenew) && ref.user == index {
+		c.Key, c.Prev = ref.key, ref.version
+	} else {
 		id := make([]byte, sessionIDLen)
 		if _, err := rand.Read(id); err != nil {
 			return dst, err
 		}
-		st.rec = &storeRef{id: string(id)}
+		if ref != nil && ref.version != 0 {
+			c.Replaces, c.ReplacesVersion = ref.key, ref.version
+		}
+		ref = &storeRef{id: string(id), tag: tag}
+		ref.key = ss.recordKey(ref.id, tag, false)
+		c.Key = ref.key
 	}
-	if st.rec.key == "" {
-		st.rec.key = ss.key(st.rec.id)
-	}
-	expires := ss.expiry(st, now)
-	rec := Record{Data: payload, Version: st.rec.version + 1, Expires: expires, User: user}
-	if err := ss.store.Commit(ctx, st.rec.key, st.rec.version, rec); err != nil {
+	c.Record.Version = c.Prev + 1
+	cctx, cancel := ss.deadline(ctx)
+	err := ss.store.Commit(cctx, c)
+	cancel()
+	if err != nil {
 		return dst, err
 	}
-	st.rec.version, st.rec.expires = rec.Version, expires.UnixMilli()
-	return ss.signer.appendValue(sc, dst, name, []byte(st.rec.id), now)
+	ref.version, ref.expires, ref.user = c.Record.Version, expires.UnixMilli(), index
+	st.rec = ref
+	st.status &^= statusRenew
+	return ss.signer.appendValue(sc, dst, name, idPayload(&buf, ref), now)
 }
 
-// expiry is when the record of st dies unless used again: IdleTimeout from
-// now, and never past AbsoluteLifetime from its creation.
-func (ss *storeStorage) expiry(st *State, now time.Time) time.Time {
-	exp := now.Add(ss.cfg.IdleTimeout)
+// expiry is when the record of st dies unless used again: the idle timeout
+// (of a session with a user, or of an anonymous one) from now, and never
+// past AbsoluteLifetime from its creation.
+func (ss *storeStorage) expiry(st *State, now time.Time, hasUser bool) time.Time {
+	idle := ss.cfg.anonymousIdle
+	if hasUser {
+		idle = ss.cfg.IdleTimeout
+	}
+	exp := now.Add(idle)
 	if ss.cfg.AbsoluteLifetime > 0 && st.created != 0 {
 		if end := time.Unix(st.created, 0).Add(ss.cfg.AbsoluteLifetime); end.Before(exp) {
 			return end
@@ -230,15 +373,32 @@ func (ss *storeStorage) expiry(st *State, now time.Time) time.Time {
 	return exp
 }
 
+// remove deletes the record of the session st, which this request
+// emptied, only if it is still at the version loaded: a change another
+// request committed meanwhile is not silently lost (ErrConflict).
 func (ss *storeStorage) remove(ctx context.Context, st *State) error {
-	if st.rec == nil || st.rec.id == "" {
+	if st.rec == nil || st.rec.version == 0 {
 		return nil
 	}
-	key := st.rec.key
-	if key == "" {
-		key = ss.key(st.rec.id)
+	ctx, cancel := ss.deadline(ctx)
+	defer cancel()
+	if err := ss.store.Delete(ctx, st.rec.key, st.rec.version); err != nil {
+		return err
 	}
-	err := ss.store.Delete(ctx, key)
+	st.rec = nil
+	return nil
+}
+
+// destroy deletes the record of the session st whatever its version: a
+// logout never conflicts.
+func (ss *storeStorage) destroy(ctx context.Context, st *State) error {
+	if st.rec == nil || st.rec.version == 0 {
+		st.rec = nil
+		return nil
+	}
+	ctx, cancel := ss.deadline(ctx)
+	defer cancel()
+	err := ss.store.Delete(ctx, st.rec.key, 0)
 	st.rec = nil
 	return err
 }
@@ -250,11 +410,13 @@ func (ss *storeStorage) keepAlive(ctx context.Context, st *State, now time.Time)
 	if st.rec == nil || st.rec.version == 0 {
 		return nil
 	}
-	expires := ss.expiry(st, now)
+	expires := ss.expiry(st, now, st.rec.user != "")
 	if expires.UnixMilli()-st.rec.expires < ss.cfg.TouchInterval.Milliseconds() {
 		return nil
 	}
+	ctx, cancel := ss.deadline(ctx)
 	err := ss.store.Touch(ctx, st.rec.key, st.rec.version, expires)
+	cancel()
 	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
 		return nil
 	}

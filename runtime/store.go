@@ -13,35 +13,66 @@ import (
 // it; runtime/storetest is the conformance suite any implementation must
 // pass.
 //
-// Keys are opaque strings chosen by the runtime (a prefix and the SHA-256 of
-// the session ID, so a dump of the store holds no live cookie). Every method
-// takes the request's context and must honour its cancellation. An error
-// that is not ErrNotFound or ErrConflict should wrap ErrStoreUnavailable
-// when the store could not be reached, so the middleware can answer 503.
+// Keys are opaque strings chosen by the runtime: the application's
+// namespace, then the SHA-256 of the session ID, so a dump of the store holds
+// no live cookie and two applications on one server never meet. The record
+// of a logged-in session and its user's index share a Redis Cluster hash
+// tag (see docs/stores.md), so a store that has slots can change both in
+// one atomic step; a store without slots ignores that.
+//
+// Every method takes the request's context, which carries the runtime's
+// per-operation deadline (Config.StoreTimeout), and must honour its
+// cancellation and deadline. An error that is not ErrNotFound or
+// ErrConflict should wrap ErrStoreUnavailable when the store could not be
+// reached, or did not answer in time, so the middleware can answer 503.
 // Implementations must be safe for concurrent use.
+//
+// The promises every Store keeps, each a test in runtime/storetest:
+//
+//   - Nothing is undone: every write or removal of a loaded record is
+//     conditional on the version the request loaded (Commit, Touch,
+//     Delete with a version); only Delete with version 0 and DeleteUser,
+//     which end sessions, are unconditional.
+//   - A Commit that creates or continues a record of a user is atomic with
+//     respect to DeleteUser of that user: once DeleteUser has returned, no
+//     record it ended comes back, and a Commit that replaced one of them
+//     (Commit.Replaces) fails instead of creating its successor.
+//   - A Commit retried with the same Token (a client library's retry after
+//     a timeout) recognises its own write and succeeds without writing
+//     twice.
 type Store interface {
 	// Find returns the record under key, or ErrNotFound if there is none
 	// or it has expired: expiry is enforced on every read, not only by a
 	// sweeper or the server's TTL.
 	Find(ctx context.Context, key string) (Record, error)
-	// Commit writes rec under key, only if the record there is still at
-	// version prev: prev 0 means there must be no live record under key.
-	// Otherwise it returns ErrConflict and changes nothing, so a request
-	// that loaded a session before a logout can never bring it back. The
-	// record is written whole, with rec.Version (the caller's prev+1) and
-	// rec.Expires; if rec.User is set, key is added to that user's index
-	// (see DeleteUser).
-	Commit(ctx context.Context, key string, prev uint64, rec Record) error
+	// Commit writes c.Record under c.Key, only if the record there is
+	// still at version c.Prev (0: there must be no live record under
+	// c.Key), and, when c.Replaces is set, only if the record under
+	// c.Replaces is still at c.ReplacesVersion, which it then removes in
+	// the same step. Otherwise it returns ErrConflict and changes
+	// nothing, so a request that loaded a session before a logout can
+	// never bring it back, and two requests that regenerate one session
+	// cannot fork it. The record is written whole, with c.Record.Version
+	// (c.Prev+1) and c.Record.Expires; if c.Record.User is set, c.Key is
+	// added to that user's index (see DeleteUser) in the same step.
+	//
+	// If the record under c.Key is already at c.Record.Version and was
+	// written by a Commit with the same c.Token, Commit returns nil
+	// without writing: it is a retry of a Commit that was applied.
+	Commit(ctx context.Context, c Commit) error
 	// Touch moves the expiry of the record under key to expires, only if it
 	// is still at version; the data is not rewritten. It returns
 	// ErrNotFound or ErrConflict when the record is gone or has changed.
 	Touch(ctx context.Context, key string, version uint64, expires time.Time) error
-	// Delete removes the record under key. Removing an absent record is not
-	// an error.
-	Delete(ctx context.Context, key string) error
-	// DeleteUser removes every record indexed under user and the index
-	// itself, and returns how many live records it removed.
-	DeleteUser(ctx context.Context, user string) (int, error)
+	// Delete removes the record under key if it is at version, and returns
+	// ErrConflict if it is at another (a change this request never saw
+	// would be lost). Version 0 removes it whatever its version (a
+	// logout). Removing an absent record is not an error.
+	Delete(ctx context.Context, key string, version uint64) error
+	// DeleteUser removes every record indexed under u.Index and the index
+	// itself, and returns how many live records it removed. It is atomic
+	// with respect to Commit (see Store).
+	DeleteUser(ctx context.Context, u User) (int, error)
 }
 
 // Record is one server-side session as a Store keeps it.
@@ -49,7 +80,35 @@ type Record struct {
 	Data    []byte    // the session's payload
 	Version uint64    // 1 for a new record, one more at each Commit
 	Expires time.Time // when the record dies unless touched or committed again
-	User    string    // the user the record is indexed under, "" for none
+	// User is the key of the index of the user the record belongs to
+	// (User.Index), "" for none.
+	User string
+}
+
+// Commit is one write of a session's record (see Store.Commit).
+type Commit struct {
+	Key    string // where the record goes
+	Prev   uint64 // the version this request loaded; 0: a new record
+	Record Record // the record, at version Prev+1
+	// Token is unique to this save (random, 16 bytes): a retried Commit
+	// finds it on the record it wrote and succeeds.
+	Token string
+	// Replaces, when set, is the key of the record this one succeeds (the
+	// session got a new ID: a login, Regenerate, Clear), removed in the
+	// same step if it is still at ReplacesVersion.
+	Replaces        string
+	ReplacesVersion uint64
+}
+
+// User names one user's sessions in a Store (Store.DeleteUser).
+type User struct {
+	// Index is the key of the user's index in the application's
+	// namespace: what Record.User holds for the user's records.
+	Index string
+	// Name is the user's name (the Config.UserKey field's value). A store
+	// whose earlier layout indexed users by name (redisstore before
+	// namespaces) ends the sessions indexed there too; others ignore it.
+	Name string
 }
 
 // Errors of a Store.
@@ -59,7 +118,8 @@ var (
 	// ErrConflict: the record changed, or was deleted, since it was
 	// loaded; nothing was written.
 	ErrConflict = errors.New("sessiongen: the session record changed or was deleted since this request loaded it")
-	// ErrStoreUnavailable: the store could not be reached. Stores wrap
-	// their transport errors with it.
+	// ErrStoreUnavailable: the store could not be reached, or did not
+	// answer within Config.StoreTimeout. After a timeout the outcome of a
+	// write is unknown: it may have been applied.
 	ErrStoreUnavailable = errors.New("sessiongen: session store unavailable")
 )

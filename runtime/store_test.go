@@ -38,12 +38,12 @@ func (c *countingStore) Find(ctx context.Context, key string) (runtime.Record, e
 	return c.Store.Find(ctx, key)
 }
 
-func (c *countingStore) Commit(ctx context.Context, key string, prev uint64, r runtime.Record) error {
+func (c *countingStore) Commit(ctx context.Context, op runtime.Commit) error {
 	c.commits.Add(1)
 	if c.down.Load() {
 		return errDown
 	}
-	return c.Store.Commit(ctx, key, prev, r)
+	return c.Store.Commit(ctx, op)
 }
 
 func (c *countingStore) Touch(ctx context.Context, key string, v uint64, exp time.Time) error {
@@ -54,12 +54,12 @@ func (c *countingStore) Touch(ctx context.Context, key string, v uint64, exp tim
 	return c.Store.Touch(ctx, key, v, exp)
 }
 
-func (c *countingStore) Delete(ctx context.Context, key string) error {
+func (c *countingStore) Delete(ctx context.Context, key string, version uint64) error {
 	c.deletes.Add(1)
 	if c.down.Load() {
 		return errDown
 	}
-	return c.Store.Delete(ctx, key)
+	return c.Store.Delete(ctx, key, version)
 }
 
 func (c *countingStore) calls() string {
@@ -98,13 +98,23 @@ func eachStore(t *testing.T, cfg runtime.Config, test func(t *testing.T, si *run
 	})
 	t.Run("redisstore", func(t *testing.T) {
 		addr, _ := redistest.Start(t)
-		client := redis.NewClient(&redis.Options{Addr: addr})
+		client := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 		t.Cleanup(func() { client.Close() })
-		cs := &countingStore{Store: redisstore.New(client, redisstore.Options{})}
+		cs := &countingStore{Store: mustRedisStore(t, client)}
 		c := cfg
 		c.Store = cs
 		test(t, newIface(t, c), cs)
 	})
+}
+
+// mustRedisStore returns a redisstore.Store on client.
+func mustRedisStore(t testing.TB, client redis.UniversalClient) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(client, redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // storeApp is testApp with the routes of server-side sessions:
@@ -444,7 +454,7 @@ func TestRedisDownAndBack(t *testing.T) {
 	client := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond,
 		WriteTimeout: 200 * time.Millisecond, MaxRetries: -1, ContextTimeoutEnabled: true})
 	var log errLog
-	si := newIface(t, runtime.Config{Store: redisstore.New(client, redisstore.Options{}), OnError: log.onError})
+	si := newIface(t, runtime.Config{Store: mustRedisStore(t, client), OnError: log.onError})
 	h := storeApp(si)
 	cookies := make([]string, 5)
 	for i := range cookies {

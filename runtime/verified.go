@@ -249,7 +249,6 @@ func (s *verifiedShard[E]) next() uint64 {
 // len returns how many entries the cache holds.
 func (c *verifiedCache[E]) len() int {
 	n := 0
-	c.mix = maphash.Comparable(c.seed, "mix")
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.RLock()

@@ -115,8 +115,23 @@ func useStore(cfg *VisitorConfig, opts options) (func(), error) {
 		cfg.Store = store
 		return func() { store.Close() }, nil
 	case "redis":
-		client := redis.NewClient(&redis.Options{Addr: opts.redisAddr})
-		cfg.Store = redisstore.New(client, redisstore.Options{})
+		// As runtime/redisstore advises: the runtime's per-operation
+		// deadline (Config.StoreTimeout) becomes the socket's, and a
+		// Redis that refuses connections or hangs costs a request a
+		// short wait and a 503, not go-redis's default seconds.
+		client := redis.NewClient(&redis.Options{
+			Addr:                  opts.redisAddr,
+			ContextTimeoutEnabled: true,
+			DialTimeout:           500 * time.Millisecond,
+			ReadTimeout:           500 * time.Millisecond,
+			WriteTimeout:          500 * time.Millisecond,
+		})
+		store, err := redisstore.New(client, redisstore.Options{})
+		if err != nil {
+			client.Close()
+			return nil, err
+		}
+		cfg.Store = store
 		return func() { client.Close() }, nil
 	}
 	return nil, fmt.Errorf("-store %q: want cookie, memory or redis", opts.store)
