@@ -291,7 +291,8 @@ type settings struct {
 	Config
 	secure   bool
 	sameSite http.SameSite
-	maxAge   int // Lifetime in whole seconds
+	maxAge   int      // Lifetime in whole seconds
+	dates    dateRule // how old and how far ahead a cookie may be dated (age.go)
 	// anonymousIdle is the idle timeout of a server-side session without
 	// a user (see Config.IdleTimeout).
 	anonymousIdle time.Duration
@@ -380,6 +381,7 @@ func (c Config) validate() (*settings, error) {
 		return nil, &ConfigError{"MaxCookieSize", ErrCookieConfig, fmt.Sprintf("%d is outside 1..%d: browsers drop larger cookies silently", s.MaxCookieSize, MaxCookieSize)}
 	}
 	s.maxAge = int(s.Lifetime / time.Second)
+	s.dates = newDateRule(s.CookieFormat, s.maxAge)
 	switch s.sameSite {
 	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode:
 	case http.SameSiteNoneMode:

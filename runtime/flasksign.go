@@ -43,7 +43,6 @@ type flaskSigner struct {
 	// derived holds the signing keys derived from the secret key, then from
 	// each fallback, in order.
 	derived [][]byte
-	maxAge  int64 // seconds: PERMANENT_SESSION_LIFETIME, as Flask passes it
 	// maxJSON bounds a compressed payload's JSON: one that inflates past it
 	// is refused before it is all inflated.
 	maxJSON int
@@ -69,7 +68,7 @@ func (si *Interface[S]) useFlaskFormat() error {
 	if si.codec.EncodeFlask == nil || si.codec.DecodeFlaskMember == nil {
 		return &ConfigError{"CookieFormat", ErrCookieConfig, "the session type's generated code has no Flask encoding: regenerate it with this release's sessiongen (go generate ./...)"}
 	}
-	si.storage = &cookieStorage{signer: newFlaskSigner(si.cfg), cacheable: true}
+	si.storage = &cookieStorage{signer: newFlaskSigner(si.cfg), cacheable: true, dates: si.cfg.dates}
 	si.payload = flaskEncoding[S]{codec: si.codec}
 	return nil
 }
@@ -79,7 +78,7 @@ func newFlaskSigner(s *settings) *flaskSigner {
 	if salt == "" {
 		salt = FlaskSalt
 	}
-	fs := &flaskSigner{maxAge: int64(s.maxAge), maxJSON: MaxFlaskJSON}
+	fs := &flaskSigner{maxJSON: MaxFlaskJSON}
 	for _, k := range append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...) {
 		fs.derived = append(fs.derived, flaskDeriveKey(k, salt))
 	}
@@ -165,13 +164,14 @@ func flaskTimestamp(dst []byte, t int64) []byte {
 //  2. compare the signature, in constant time, with HMAC-SHA1 of
 //     payload "." timestamp under each derived key (current, then the
 //     fallbacks); none matches: ErrCookieInvalid;
-//  3. the timestamp: malformed is ErrCookieInvalid; older than Lifetime or
-//     in the future (itsdangerous refuses any negative age) is
-//     ErrCookieExpired;
-//  4. only then the payload: base64, and zlib for a payload starting with
+//  3. the timestamp: malformed is ErrCookieInvalid; its age is not
+//     checked here but by the caller, with checkCookieAge (age.go), whose
+//     rule for the Flask format is itsdangerous's: older than Lifetime
+//     or dated in the future at all is ErrCookieExpired;
+//  4. the payload: base64, and zlib for a payload starting with
 //     ".", inflating at most maxJSON bytes; failures are ErrPayload (Flask
 //     answers 500 there: a fresh session is better).
-func (fs *flaskSigner) open(sc *scratch, name, value string, now time.Time) ([]byte, int64, error) {
+func (fs *flaskSigner) open(sc *scratch, name, value string) ([]byte, int64, error) {
 	if !validCookieValue(value) {
 		return nil, -1, errNotCookieValue
 	}
@@ -229,9 +229,6 @@ func (fs *flaskSigner) open(sc *scratch, name, value string, now time.Time) ([]b
 	}
 	if date > 1<<63-1 {
 		return fail(ErrCookieInvalid, errMalformed)
-	}
-	if age := now.Unix() - int64(date); age > fs.maxAge || age < 0 {
-		return fail(ErrCookieExpired, nil)
 	}
 	payload := b[:tsAt]
 	compressed := len(payload) > 0 && payload[0] == '.'

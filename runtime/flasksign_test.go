@@ -79,7 +79,7 @@ func TestFlaskSignerVectors(t *testing.T) {
 		if got := flaskSign(fs, &sc, v.json, flaskVectorTime); got != v.cookie {
 			t.Errorf("%s signed with %q:\n got  %s\n want %s", v.json, v.key, got, v.cookie)
 		}
-		got, date, err := fs.open(&sc, "session", v.cookie, flaskVectorTime.Add(time.Hour))
+		got, date, err := fs.open(&sc, "session", v.cookie)
 		if err != nil || string(got) != v.json || date != 1_700_000_000 {
 			t.Errorf("open %s: %q, %d, %v", v.cookie, got, date, err)
 		}
@@ -87,13 +87,13 @@ func TestFlaskSignerVectors(t *testing.T) {
 			// Under key "new" with the fallbacks ["old"], as Flask's
 			// test_session_secret_key_fallbacks rotates.
 			rotated := testFlaskSigner(t, "new", "old")
-			if got, _, err := rotated.open(&sc, "session", v.cookie, flaskVectorTime); err != nil || string(got) != v.json {
+			if got, _, err := rotated.open(&sc, "session", v.cookie); err != nil || string(got) != v.json {
 				t.Errorf("the fallback does not open %s: %q, %v", v.cookie, got, err)
 			}
 			if resigned := flaskSign(rotated, &sc, v.json, flaskVectorTime); resigned == v.cookie || !strings.HasPrefix(resigned, "eyJhIjoxfQ.ZVPxAA.") {
 				t.Errorf("the rotated signer signs %s; want the new key's signature", resigned)
 			}
-			if _, _, err := testFlaskSigner(t, "new").open(&sc, "session", v.cookie, flaskVectorTime); !errors.Is(err, ErrCookieInvalid) {
+			if _, _, err := testFlaskSigner(t, "new").open(&sc, "session", v.cookie); !errors.Is(err, ErrCookieInvalid) {
 				t.Errorf("without the fallback: %v; want ErrCookieInvalid", err)
 			}
 		}
@@ -106,7 +106,7 @@ func TestFlaskSignerIgnoresCookieName(t *testing.T) {
 	fs := testFlaskSigner(t, "dev")
 	var sc scratch
 	v := flaskSign(fs, &sc, `{"a":1}`, flaskVectorTime)
-	if _, _, err := fs.open(&sc, "__Host-other", v, flaskVectorTime); err != nil {
+	if _, _, err := fs.open(&sc, "__Host-other", v); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -126,7 +126,8 @@ func TestFlaskTimestamp(t *testing.T) {
 
 // Max age as itsdangerous checks it: an age of exactly Lifetime opens, one
 // second more is expired, and any age below zero (a timestamp in the
-// future) is expired too.
+// future) is expired too. The signer reports the date; the Flask format's
+// date rule (checkCookieAge) judges it.
 func TestFlaskSignerAge(t *testing.T) {
 	fs := testFlaskSigner(t, "dev")
 	var sc scratch
@@ -135,7 +136,7 @@ func TestFlaskSignerAge(t *testing.T) {
 		age     time.Duration
 		expired bool
 	}{{0, false}, {DefaultLifetime, false}, {DefaultLifetime + time.Second, true}, {-time.Second, true}, {-time.Hour, true}} {
-		_, _, err := fs.open(&sc, "session", v, flaskVectorTime.Add(c.age))
+		_, _, err := openDated(fs, CookieFormatFlask, DefaultLifetime, &sc, "session", v, flaskVectorTime.Add(c.age))
 		if got := errors.Is(err, ErrCookieExpired); got != c.expired || (!c.expired && err != nil) {
 			t.Errorf("age %v: %v; expired %v", c.age, err, c.expired)
 		}
@@ -143,7 +144,8 @@ func TestFlaskSignerAge(t *testing.T) {
 }
 
 // What a Flask cookie must not be, each refused with the right error and
-// no panic: the inputs of shared/SECURITY.md's list that apply.
+// no panic: the inputs of shared/SECURITY.md's list that apply. Opened as
+// the Flask format's storage opens it: unsealed, then dated by its rule.
 func TestFlaskSignerRejects(t *testing.T) {
 	fs := testFlaskSigner(t, "dev")
 	var sc scratch
@@ -192,7 +194,7 @@ func TestFlaskSignerRejects(t *testing.T) {
 		{"compressed, bad checksum", itsdangerousSign("dev", "."+base64.RawURLEncoding.EncodeToString(badChecksum(zlibBytes(t, []byte(`{"a":1}`)))), flaskVectorTS), ErrPayload},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p, date, err := fs.open(&sc, "session", c.value, now)
+			p, date, err := openDated(fs, CookieFormatFlask, DefaultLifetime, &sc, "session", c.value, now)
 			if err != c.want && !errors.Is(err, c.want) {
 				t.Errorf("%q: %v (%q, %d); want %v", c.value, err, p, date, c.want)
 			}
@@ -223,7 +225,7 @@ func TestFlaskSignerCompression(t *testing.T) {
 	// Real Flask: {"x": "a"*500}.
 	flask := ".eJyrVqpQslJKHAUjDijVAgAHc7-n.ZVPxAA.7dZLX_vQmF0n_25vfUi9sBvb524"
 	want := `{"x":"` + strings.Repeat("a", 500) + `"}`
-	if got, _, err := fs.open(&sc, "session", flask, flaskVectorTime); err != nil || string(got) != want {
+	if got, _, err := fs.open(&sc, "session", flask); err != nil || string(got) != want {
 		t.Fatalf("Flask's compressed cookie: %.40q, %v", got, err)
 	}
 	// Under flaskCompressMin: plain, byte for byte what Flask would
@@ -236,7 +238,7 @@ func TestFlaskSignerCompression(t *testing.T) {
 	if !strings.HasPrefix(v, ".") || len(v) > 200 {
 		t.Errorf("a large repetitive payload: %d bytes, %.20s...", len(v), v)
 	}
-	if got, _, err := fs.open(&sc, "session", v, flaskVectorTime); err != nil || string(got) != big {
+	if got, _, err := fs.open(&sc, "session", v); err != nil || string(got) != big {
 		t.Errorf("reading our compressed cookie: %v", err)
 	}
 	// Random text does not compress: sent plain.
@@ -275,7 +277,7 @@ func TestFlaskSignerDecompressionBomb(t *testing.T) {
 	goruntime.GC()
 	goruntime.ReadMemStats(&before)
 	start := time.Now()
-	_, _, err := fs.open(&sc, "session", value, flaskVectorTime)
+	_, _, err := fs.open(&sc, "session", value)
 	elapsed := time.Since(start)
 	goruntime.ReadMemStats(&after)
 	if !errors.Is(err, ErrPayload) || !errors.Is(err, errInflatedTooLarge) {
@@ -291,7 +293,7 @@ func TestFlaskSignerDecompressionBomb(t *testing.T) {
 	for _, n := range []int{MaxFlaskJSON, MaxFlaskJSON + 1} {
 		json := []byte(`{"x":"` + strings.Repeat("a", n-8) + `"}`)
 		v := itsdangerousSign("dev", zlibb64(t, json), flaskVectorTS)
-		got, _, err := fs.open(&sc, "session", v, flaskVectorTime)
+		got, _, err := fs.open(&sc, "session", v)
 		if ok := n <= MaxFlaskJSON; ok != (err == nil) || (ok && !bytes.Equal(got, json)) {
 			t.Errorf("%d bytes of JSON: %v", n, err)
 		}
@@ -305,7 +307,7 @@ func TestFlaskSignerAllocs(t *testing.T) {
 	var sc scratch
 	v := flaskSign(fs, &sc, `{"_permanent":true,"user_id":42,"username":"alice"}`, flaskVectorTime)
 	if n := testing.AllocsPerRun(100, func() {
-		if _, _, err := fs.open(&sc, "session", v, flaskVectorTime); err != nil {
+		if _, _, err := fs.open(&sc, "session", v); err != nil {
 			t.Fatal(err)
 		}
 	}); n != 0 {
@@ -328,7 +330,7 @@ func BenchmarkFlaskSignerOpen(b *testing.B) {
 	v := flaskSign(fs, &sc, `{"_permanent":true,"username":"`+strings.Repeat("p", 60)+`","visits":3}`, flaskVectorTime)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := fs.open(&sc, "session", v, flaskVectorTime); err != nil {
+		if _, _, err := fs.open(&sc, "session", v); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -350,8 +350,10 @@ func (si *Interface[S]) load(r *http.Request, s *S, name, value string) error {
 // by storage already) too long ago for Lifetime, or created too long ago
 // for AbsoluteLifetime.
 func (si *Interface[S]) checkAge(name, value string, date, created int64, now time.Time) error {
-	if date >= 0 && expired(date, now, int64(si.cfg.maxAge)) {
-		return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
+	if date >= 0 {
+		if err := checkCookieAge(si.cfg.dates, name, value, date, now); err != nil {
+			return err
+		}
 	}
 	if si.cfg.AbsoluteLifetime > 0 && now.Unix()-created >= int64(si.cfg.AbsoluteLifetime/time.Second) {
 		return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: errAbsoluteLifetime}

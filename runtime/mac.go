@@ -27,7 +27,6 @@ import (
 // character, so several values would verify to the same content.
 type macSigner struct {
 	keys   [][]byte // current key first, then the fallbacks
-	maxAge int64    // seconds
 	prefix string
 }
 
@@ -63,7 +62,9 @@ func (m *macSigner) appendValue(sc *scratch, dst []byte, name string, payload []
 	return b64.AppendEncode(dst, b[dateAt:]), nil
 }
 
-func (m *macSigner) open(sc *scratch, name, value string, now time.Time) ([]byte, int64, error) {
+// open verifies value and returns its payload, which aliases sc, and its
+// date, unchecked: checkCookieAge judges it.
+func (m *macSigner) open(sc *scratch, name, value string) ([]byte, int64, error) {
 	if !validCookieValue(value) {
 		return nil, -1, errNotCookieValue
 	}
@@ -71,27 +72,7 @@ func (m *macSigner) open(sc *scratch, name, value string, now time.Time) ([]byte
 	if err != nil {
 		return nil, -1, err
 	}
-	if err := m.checkDate(name, value, date, now); err != nil {
-		return nil, -1, err
-	}
 	return payload, date, nil
-}
-
-// checkDate refuses value, dated date, when it is too old at now for the
-// lifetime or dated too far ahead: at every open, and at every hit of a
-// cache of values that verified.
-func (m *macSigner) checkDate(name, value string, date int64, now time.Time) error {
-	if expired(date, now, m.maxAge) {
-		return &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired}
-	}
-	return nil
-}
-
-// expired tells whether a value dated date (Unix seconds) is too old at
-// now for maxAge seconds (0: no limit), or dated too far in the future.
-func expired(date int64, now time.Time, maxAge int64) bool {
-	t := now.Unix()
-	return date > t+futureSkew || (maxAge != 0 && date < t-maxAge)
 }
 
 // verify checks value's MAC under each key and returns its date and

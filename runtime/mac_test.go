@@ -24,7 +24,7 @@ func reference(key []byte) *securecookie.SecureCookie {
 	sc := securecookie.New(key, nil)
 	sc.SetSerializer(securecookie.NopEncoder{})
 	sc.MaxAge(3600)
-	sc.MinAge(-futureSkew)
+	sc.MinAge(-int(futureSkew[CookieFormatWire]))
 	sc.MaxLength(0)
 	return sc
 }
@@ -32,7 +32,7 @@ func reference(key []byte) *securecookie.SecureCookie {
 // macSigner and securecookie read each other's values: the formats are the
 // same, byte for byte.
 func TestMacSignerMatchesSecureCookie(t *testing.T) {
-	m := &macSigner{keys: macKeys, maxAge: 3600}
+	m := &macSigner{keys: macKeys}
 	var sc scratch
 	for _, payload := range [][]byte{{}, {0}, []byte("x"), []byte("hello|world|"), bytes.Repeat([]byte{0xff, '|', 0}, 700)} {
 		for _, name := range []string{"session", "__Host-s", "a"} {
@@ -52,28 +52,29 @@ func TestMacSignerMatchesSecureCookie(t *testing.T) {
 			if theirs != ours {
 				t.Errorf("values differ for the same second:\n ours   %s\n theirs %s", ours, theirs)
 			}
-			opened, _, err := m.open(&sc, name, theirs, now)
+			opened, _, err := m.open(&sc, name, theirs)
 			if err != nil || !bytes.Equal(opened, payload) {
 				t.Fatalf("cannot read securecookie's value: %v", err)
 			}
 			// A fallback key still opens.
 			old, _ := reference(macKeys[1]).Encode(name, payload)
-			if opened, _, err := m.open(&sc, name, old, now); err != nil || !bytes.Equal(opened, payload) {
+			if opened, _, err := m.open(&sc, name, old); err != nil || !bytes.Equal(opened, payload) {
 				t.Errorf("fallback key: %v", err)
 			}
 			// Another name does not.
-			if _, _, err := m.open(&sc, name+"x", theirs, now); !errors.Is(err, ErrCookieInvalid) {
+			if _, _, err := m.open(&sc, name+"x", theirs); !errors.Is(err, ErrCookieInvalid) {
 				t.Errorf("another name: err %v; want ErrCookieInvalid", err)
 			}
 		}
 	}
 }
 
+// The wire format's date rule over what macSigner reports: an age of
+// exactly Lifetime opens, a second more is expired; futureSkew ahead opens,
+// a second more is expired.
 func TestMacSignerAge(t *testing.T) {
-	testMacSignerAge(t, &macSigner{keys: macKeys[:1], maxAge: 3600})
-}
-
-func testMacSignerAge(t *testing.T, m *macSigner) {
+	m := &macSigner{keys: macKeys[:1]}
+	skew := time.Duration(futureSkew[CookieFormatWire]) * time.Second
 	var sc scratch
 	base := time.Unix(1_800_000_000, 0)
 	v, _ := sign(m, &sc, "s", []byte("p"), base)
@@ -84,10 +85,10 @@ func testMacSignerAge(t *testing.T, m *macSigner) {
 		{0, nil},
 		{3600 * time.Second, nil},
 		{3601 * time.Second, ErrCookieExpired},
-		{-futureSkew * time.Second, nil},
-		{-(futureSkew + 1) * time.Second, ErrCookieExpired},
+		{-skew, nil},
+		{-skew - time.Second, ErrCookieExpired},
 	} {
-		_, _, err := m.open(&sc, "s", v, base.Add(tt.at))
+		_, _, err := openDated(m, CookieFormatWire, time.Hour, &sc, "s", v, base.Add(tt.at))
 		if (tt.want == nil) != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
 			t.Errorf("opened %v after signing: err %v; want %v", tt.at, err, tt.want)
 		}
@@ -111,11 +112,11 @@ func TestParseUnix(t *testing.T) {
 // they must agree on whether a value opens, and on its payload, and
 // macSigner must never panic.
 func FuzzMacSigner(f *testing.F) {
-	m := &macSigner{keys: macKeys, maxAge: 3600}
+	m := &macSigner{keys: macKeys}
 	ref := securecookie.New(macKeys[0], nil)
 	ref.SetSerializer(securecookie.NopEncoder{})
 	ref.MaxAge(3600)
-	ref.MinAge(-futureSkew)
+	ref.MinAge(-int(futureSkew[CookieFormatWire]))
 	ref.MaxLength(0)
 	var sc scratch
 	for _, p := range []string{"", "a", "payload|with|bars"} {
@@ -130,7 +131,7 @@ func FuzzMacSigner(f *testing.F) {
 	f.Add("====")
 	f.Fuzz(func(t *testing.T, value string) {
 		now := time.Now()
-		ours, _, err := m.open(&sc, "session", value, now)
+		ours, _, err := openDated(m, CookieFormatWire, time.Hour, &sc, "session", value, now)
 		if !validCookieValue(value) {
 			// net/http would not hand such a value over; securecookie,
 			// given it, may still accept it (base64 skips CR and LF).
@@ -164,12 +165,12 @@ func FuzzMacSigner(f *testing.F) {
 // size: what a request pays for a cookie the verified cache does not hold.
 func BenchmarkMacSignerOpen(b *testing.B) {
 	now := time.Unix(1_800_000_000, 0)
-	m := &macSigner{keys: macKeys[:1], maxAge: 3600}
+	m := &macSigner{keys: macKeys[:1]}
 	var sc scratch
 	v, _ := sign(m, &sc, "session", bytes.Repeat([]byte("p"), 85), now)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := m.open(&sc, "session", v, now); err != nil {
+		if _, _, err := m.open(&sc, "session", v); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -198,7 +199,7 @@ const b64alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 // The seed above is a real malleability case: securecookie opens it, and
 // the signer does not.
 func TestMacSignerStrictBase64(t *testing.T) {
-	m := &macSigner{keys: macKeys, maxAge: 3600}
+	m := &macSigner{keys: macKeys}
 	ref := securecookie.New(macKeys[0], nil)
 	ref.SetSerializer(securecookie.NopEncoder{})
 	var sc scratch
@@ -212,7 +213,7 @@ func TestMacSignerStrictBase64(t *testing.T) {
 		if err := ref.Decode("session", w, &theirs); err != nil {
 			t.Fatalf("%q: securecookie refuses the variant too (%v): the case tests nothing", p, err)
 		}
-		if _, _, err := m.open(&sc, "session", w, time.Now()); !errors.Is(err, ErrCookieInvalid) {
+		if _, _, err := m.open(&sc, "session", w); !errors.Is(err, ErrCookieInvalid) {
 			t.Errorf("%q: the variant with its trailing bits set opened (err %v)", p, err)
 		}
 	}

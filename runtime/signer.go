@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -16,7 +18,8 @@ var (
 	// truncated, made for another cookie name, or by another application).
 	ErrCookieInvalid = errors.New("session cookie does not verify")
 	// ErrCookieExpired: the value verifies but is older than Lifetime, or
-	// dated in the future.
+	// dated ahead of the clock by more than its format allows (5 s for
+	// sessiongen's format, none for Flask's; see checkCookieAge).
 	ErrCookieExpired = errors.New("session cookie expired")
 	// ErrCookieTooLarge: a value longer than MaxCookieSize, whether received
 	// (not even decoded) or about to be sent (not sent: browsers drop such
@@ -49,24 +52,23 @@ func (e *CookieError) Error() string {
 // Unwrap returns the sentinel and the cause, for errors.Is and errors.As.
 func (e *CookieError) Unwrap() []error { return []error{e.Err, e.Cause} }
 
-// futureSkew is how far in the future a cookie's timestamp may be, to
-// tolerate clocks that differ slightly between servers. Beyond it the cookie
-// is treated as expired, as itsdangerous does with any future timestamp.
-const futureSkew = 5
-
 // cookieSigner turns a payload into a cookie value and back. Both
-// implementations write and read gorilla/securecookie's format, so a cookie
-// made by either opens with the other, and with securecookie itself.
+// implementations here write and read gorilla/securecookie's format, so a
+// cookie made by either opens with the other, and with securecookie itself
+// (flaskSigner, in flasksign.go, is the third). A signer only seals and
+// unseals: it reports the date a value carries and never judges it, so
+// that one rule (checkCookieAge, age.go) decides for every format, whether
+// the value is unsealed afresh or found in a verified cache.
 type cookieSigner interface {
 	// appendValue appends the cookie value of payload for the cookie name
 	// to dst, which must not be sc.buf.
 	appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error)
 	// open verifies value and returns its payload, which may alias sc, and
-	// its timestamp (Unix seconds) when the signer can see it, -1 when not.
-	// A value with bytes net/http refuses in a cookie (see
-	// validCookieValue) gets errNotCookieValue: such a cookie is ignored,
-	// as net/http ignores it.
-	open(sc *scratch, name, value string, now time.Time) (payload []byte, date int64, err error)
+	// the date it was sealed (Unix seconds), unchecked: the caller checks
+	// it with checkCookieAge. A value with bytes net/http refuses in a
+	// cookie (see validCookieValue) gets errNotCookieValue: such a cookie
+	// is ignored, as net/http ignores it.
+	open(sc *scratch, name, value string) (payload []byte, date int64, err error)
 }
 
 // newSigner returns the signer for the settings: securecookie itself when
@@ -84,7 +86,7 @@ func newSigner(s *settings, salt string) (cookieSigner, error) {
 		prefix = salt + "."
 	}
 	if len(s.EncryptionKey) == 0 {
-		return &macSigner{keys: keys, maxAge: int64(s.maxAge), prefix: prefix}, nil
+		return &macSigner{keys: keys, prefix: prefix}, nil
 	}
 	return newSecureCookieSigner(s, keys, prefix)
 }
@@ -114,10 +116,11 @@ func newSecureCookieSigner(s *settings, keys [][]byte, prefix string) (*secureCo
 	for _, k := range keys {
 		sc := securecookie.New(k, s.EncryptionKey)
 		sc.SetSerializer(securecookie.NopEncoder{})
-		sc.MaxAge(s.maxAge)
-		// A negative minimum age turns securecookie's "too new" check into a
-		// bound on future timestamps.
-		sc.MinAge(-futureSkew)
+		// securecookie's own date checks are off (they read its own clock,
+		// not Config.Now): open reports the date it verified and
+		// checkCookieAge judges it, as for every other format.
+		sc.MaxAge(0)
+		sc.MinAge(0)
 		// Lengths are checked by the caller, with matchable errors.
 		sc.MaxLength(0)
 		sg.codecs = append(sg.codecs, sc)
@@ -136,41 +139,55 @@ func (sg *secureCookieSigner) appendValue(_ *scratch, dst []byte, name string, p
 	return append(dst, v...), err
 }
 
-// open verifies value and returns its payload. securecookie reads its own
-// clock.
-func (sg *secureCookieSigner) open(_ *scratch, name, value string, _ time.Time) ([]byte, int64, error) {
+// open verifies value and returns its payload and the date it carries.
+func (sg *secureCookieSigner) open(sc *scratch, name, value string) ([]byte, int64, error) {
 	if !validCookieValue(value) {
 		return nil, -1, errNotCookieValue
 	}
 	var firstErr error
-	for _, sc := range sg.codecs {
+	for _, codec := range sg.codecs {
 		var b []byte
-		err := sc.Decode(sg.boundName(name), value, &b)
+		err := codec.Decode(sg.boundName(name), value, &b)
 		if err == nil {
-			return b, -1, nil // the timestamp stays inside securecookie
+			date, ok := sealedDate(sc, value)
+			if !ok {
+				return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: errMalformed}
+			}
+			return b, date, nil
 		}
-		if firstErr == nil || isExpiry(err) {
-			// An expiry means the MAC verified: that is the error worth
-			// reporting, whichever key it came from.
+		if firstErr == nil {
 			firstErr = err
 		}
-		if isExpiry(err) {
-			break
-		}
-	}
-	if isExpiry(firstErr) {
-		return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieExpired, Cause: firstErr}
 	}
 	return nil, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: firstErr}
 }
 
-// isExpiry tells securecookie's timestamp errors, which it raises only after
-// the MAC has verified, from the others. securecookie exports no values for
-// them, so its messages are the only handle.
-func isExpiry(err error) bool {
-	if err == nil {
-		return false
+// sealedDate returns the date in value, which securecookie.Decode has just
+// verified. securecookie parses the date but does not return it, so it is
+// read again here, from the value's first bytes only: the value is
+// base64url(date "|" ...), and the date as securecookie writes it is at
+// most 20 characters, so the first 32 characters, 24 bytes decoded, hold
+// it and its bar. A longer date (leading zeros, which strconv.ParseInt
+// accepts; only a key holder could make one) is refused as malformed, as
+// macSigner refuses it (parseUnix). No allocation: the decoding goes to
+// sc.buf, in lenient base64 as securecookie decodes it.
+func sealedDate(sc *scratch, value string) (int64, bool) {
+	const prefix = 32 // a multiple of 4: whole base64 quanta
+	n := len(value)
+	if n > prefix {
+		n = prefix
 	}
-	msg := err.Error()
-	return msg == "securecookie: expired timestamp" || msg == "securecookie: timestamp is too new"
+	b := append(sc.buf[:0], value[:n]...)
+	decAt := len(b)
+	b, err := base64.URLEncoding.AppendDecode(b, b[:n])
+	sc.buf = b
+	if err != nil {
+		return 0, false
+	}
+	dec := b[decAt:]
+	i := bytes.IndexByte(dec, '|')
+	if i < 0 {
+		return 0, false
+	}
+	return parseUnix(dec[:i])
 }

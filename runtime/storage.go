@@ -55,6 +55,7 @@ type cookieStorage struct {
 	// cacheable: the signer shows the date it verified, so an entry of the
 	// verified cache can have its age checked on every hit.
 	cacheable bool
+	dates     dateRule // checked right after a fresh unseal
 }
 
 func newCookieStorage(s *settings, salt string) (*cookieStorage, error) {
@@ -63,7 +64,7 @@ func newCookieStorage(s *settings, salt string) (*cookieStorage, error) {
 		return nil, err
 	}
 	_, mac := signer.(*macSigner)
-	return &cookieStorage{signer: signer, cacheable: mac}, nil
+	return &cookieStorage{signer: signer, cacheable: mac, dates: s.dates}, nil
 }
 
 func (cs *cookieStorage) identify(value string) string {
@@ -76,7 +77,14 @@ func (cs *cookieStorage) identify(value string) string {
 func (cs *cookieStorage) lazy() bool { return false }
 
 func (cs *cookieStorage) load(_ context.Context, sc *scratch, _ *State, name, value string, now time.Time) ([]byte, int64, error) {
-	return cs.signer.open(sc, name, value, now)
+	payload, date, err := cs.signer.open(sc, name, value)
+	if err != nil {
+		return nil, -1, err
+	}
+	if err := checkCookieAge(cs.dates, name, value, date, now); err != nil {
+		return nil, -1, err
+	}
+	return payload, date, nil
 }
 
 func (cs *cookieStorage) save(_ context.Context, sc *scratch, _ *State, dst []byte, name string, payload []byte, _ string, now time.Time) ([]byte, error) {
@@ -258,14 +266,17 @@ func (ss *storeStorage) verifyID(sc *scratch, name, value string, now time.Time)
 	if ss.ids != nil {
 		h = ss.ids.hash(value)
 		if e, ok := ss.ids.get(h, name, value); ok {
-			if err := ss.signer.checkDate(name, value, e.date, now); err != nil {
+			if err := checkCookieAge(ss.cfg.dates, name, value, e.date, now); err != nil {
 				return verifiedID{}, -1, err
 			}
 			return e.v, e.date, nil
 		}
 	}
-	raw, date, err := ss.signer.open(sc, name, value, now)
+	raw, date, err := ss.signer.open(sc, name, value)
 	if err != nil {
+		return verifiedID{}, -1, err
+	}
+	if err := checkCookieAge(ss.cfg.dates, name, value, date, now); err != nil {
 		return verifiedID{}, -1, err
 	}
 	var v verifiedID
