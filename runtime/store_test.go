@@ -159,8 +159,8 @@ func TestStoreCookieCarriesOnlyAnID(t *testing.T) {
 		}
 		parts := strings.SplitN(string(raw), "|", 3)
 		id, err := base64.URLEncoding.DecodeString(parts[1])
-		if err != nil || len(id) != 32 {
-			t.Fatalf("the cookie's payload is %d bytes (%v); want a 32-byte ID", len(id), err)
+		if err != nil || len(id) != 1+32 {
+			t.Fatalf("the cookie's payload is %d bytes (%v); want a layout byte and a 32-byte ID", len(id), err)
 		}
 		if strings.Contains(string(raw), "alice") {
 			t.Error("the cookie carries session data")
