@@ -1,8 +1,13 @@
 // Package storetest is the conformance suite of runtime.Store: every store
-// sessiongen ships runs it, and a third-party store should too.
+// sessiongen ships runs it, and a third-party store should too. Run holds
+// the store alone to its contract; RunHTTP serves an application through
+// the runtime on it, with real parallel requests, and holds it to the
+// promises sessions make (docs/server-side-sessions.md), each interleaving
+// forced by a Recorder that gates the store's calls.
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) runtime.Store { return newMyStore(t) })
+//		storetest.RunHTTP(t, func(t *testing.T) runtime.Store { return newMyStore(t) })
 //	}
 //
 // newStore must return an empty store, or one whose keys cannot collide
