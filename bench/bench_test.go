@@ -1,16 +1,21 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sessiongen/sessiongen/runtime/redisstore"
 )
 
 // seedCookie runs the seed scenario through a system and returns the
@@ -240,33 +245,56 @@ func snapshot(t *testing.T, rc *redis.Client, prefix string) map[string]string {
 }
 
 // TestRedisCommandsPerRequest pins what each Redis row has redis-server do
-// per request, counted by the server itself (INFO commandstats, which also
-// counts the commands a script calls): sessiongen reads a record with one
-// HMGET and writes it with one script (EVALSHA, and in it the checks and
-// the writes), and a read writes nothing; scs reads with a GET and writes
-// with a SET, and, under the rows' idle timeout, writes on a read too
-// (without one, it does not). Each row's request is one round trip per
-// EVALSHA, GET, HMGET or SET.
+// per request, as the server itself sees it: the commands the client sends,
+// one round trip each (MONITOR, which tells them from those a script calls),
+// and every command executed, those scripts call included (INFO
+// commandstats, which must agree). sessiongen reads a record with one HMGET
+// and writes nothing on a read (it moves the record's expiry, one EVALSHA,
+// at most once per TouchInterval: the "touch due" row, whose TouchInterval
+// is a nanosecond); it writes with one script (EVALSHA: the check for a
+// retry of the same Commit, the version check, then the writes), so a
+// modifying request is an HMGET and an EVALSHA and a first visit an
+// EVALSHA. scs reads with a GET and writes with a SET, and, under the rows'
+// idle timeout, writes on a read too (without one, it does not).
+//
+// With -v it also logs the server's time per request of each row and
+// scenario (see serverTime).
 func TestRedisCommandsPerRequest(t *testing.T) {
 	rc, err := benchRedis()
 	requireRedis(t, err)
-	want := map[string]map[scenario]string{
+	type cost struct{ sent, scripted string }
+	want := map[string]map[scenario]cost{
 		"sessiongen: redisstore": {
-			modify:   "evalsha hmget hmget hset pexpireat time",
-			readOnly: "hmget",
-			fresh:    "evalsha exists hset pexpireat",
+			modify:   {"evalsha hmget", "hdel hmget hmget hset pexpireat time"},
+			readOnly: {"hmget", ""},
+			fresh:    {"evalsha", "exists hmget hset pexpireat"},
+		},
+		"sessiongen: redisstore, touch due": {
+			readOnly: {"evalsha hmget", "hmget hset pexpireat time"},
 		},
 		"scs: redisstore": {
-			modify: "get set", readOnly: "get set", fresh: "set",
+			modify: {"get set", ""}, readOnly: {"get set", ""}, fresh: {"set", ""},
 		},
 		"scs: redisstore, no idle timeout": {
-			modify: "get set", readOnly: "get", fresh: "set",
+			modify: {"get set", ""}, readOnly: {"get", ""}, fresh: {"set", ""},
 		},
-		"floor: go-redis GET": {modify: "get", readOnly: "get", fresh: "get"},
-		"floor: go-redis SET": {modify: "set", readOnly: "set", fresh: "set"},
+		"floor: go-redis GET": {modify: {"get", ""}, readOnly: {"get", ""}, fresh: {"get", ""}},
+		"floor: go-redis SET": {modify: {"set", ""}, readOnly: {"set", ""}, fresh: {"set", ""}},
 	}
+	touchDue := redisSystem("sessiongen: redisstore, touch due", func(c *redis.Client) func(scenario) http.Handler {
+		store, err := redisstore.New(c, redisstore.Options{IndexPrefix: sessiongenIndexPrefix})
+		if err != nil {
+			panic(err)
+		}
+		return sessiongenWith("", VisitorConfig{
+			SecretKey: hashKey, DisableSecure: true, Store: store, StoreKeyPrefix: sessiongenRedisPrefix,
+			IdleTimeout: idleTimeout, AbsoluteLifetime: absoluteLifetime, TouchInterval: time.Nanosecond,
+		}).handler
+	})
+	mon := startMonitor(t, rc)
+	var timed []func()
 	seen := 0
-	for _, sys := range systems() {
+	for _, sys := range append(systems(), touchDue) {
 		w, ok := want[sys.name]
 		if !ok {
 			continue
@@ -274,32 +302,174 @@ func TestRedisCommandsPerRequest(t *testing.T) {
 		seen++
 		cookie := seedCookie(t, sys)
 		for _, sc := range []scenario{modify, readOnly, fresh} {
+			w, ok := w[sc]
+			if !ok {
+				continue
+			}
 			h := sys.handler(sc)
 			h.ServeHTTP(httptest.NewRecorder(), request(sc, cookie)) // scripts cached
+			time.Sleep(2 * time.Millisecond)                         // a touch due again
 			before := commandStats(t, rc)
 			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, request(sc, cookie))
+			sent, scripted := mon.during(t, func() { h.ServeHTTP(rec, request(sc, cookie)) })
 			after := commandStats(t, rc)
-			var got []string
+			var executed []string
 			for name, st := range after {
-				if name == "info" || connSetup[name] {
+				if name == "info" || name == "echo" || connSetup[name] {
 					continue
 				}
 				for range st.calls - before[name].calls {
-					got = append(got, name)
+					executed = append(executed, name)
 				}
 			}
-			slices.Sort(got)
-			if rec.Code != http.StatusOK || strings.Join(got, " ") != w[sc] {
-				t.Errorf("%s, %v: status %d, commands %q; want 200, %q", sys.name, sc, rec.Code, got, w[sc])
+			slices.Sort(executed)
+			both := slices.Sorted(slices.Values(append(slices.Clone(sent), scripted...)))
+			if rec.Code != http.StatusOK || strings.Join(sent, " ") != w.sent || strings.Join(scripted, " ") != w.scripted {
+				t.Errorf("%s, %v: status %d, sent %q, in scripts %q; want 200, %q, %q", sys.name, sc, rec.Code, sent, scripted, w.sent, w.scripted)
+			}
+			if !slices.Equal(executed, both) {
+				t.Errorf("%s, %v: INFO commandstats counts %q, MONITOR saw %q", sys.name, sc, executed, both)
+			}
+			if testing.Verbose() {
+				timed = append(timed, func() {
+					t.Logf("%-34s %-9v sent %-13s server %5.1f µs/request", sys.name, sc, w.sent, serverTime(t, rc, h, sc, cookie, strings.Fields(w.sent)))
+				})
 			}
 		}
 	}
 	if seen != len(want) {
 		t.Errorf("%d of the %d rows found", seen, len(want))
 	}
+	// Timed with the monitor gone: a server feeds each command to its
+	// monitors, a script's too, as it executes it.
+	mon.conn.Close()
+	if !t.Failed() {
+		for _, f := range timed {
+			f()
+		}
+	}
 }
 
+// serverTime runs the request of sc through h serverTimeRuns times and
+// returns the time redis-server spent executing it, in microseconds per
+// request, from INFO commandstats: the whole time of each script (the
+// commands it calls included), and of every other command the share sent
+// by the client (sent, one name per command a request sends) of its calls,
+// since commandstats also counts, under the same name, the commands a
+// script calls, within the script's time. Where a name is both sent and
+// called by a script (HMGET in sessiongen's modify), that share assumes
+// the calls cost alike.
+func serverTime(t *testing.T, rc *redis.Client, h http.Handler, sc scenario, cookie string, sent []string) float64 {
+	t.Helper()
+	before := commandStats(t, rc)
+	for range serverTimeRuns {
+		h.ServeHTTP(httptest.NewRecorder(), request(sc, cookie))
+	}
+	after := commandStats(t, rc)
+	var usec float64
+	for name, st := range after {
+		calls, spent := st.calls-before[name].calls, st.usec-before[name].usec
+		switch {
+		case calls == 0:
+		case name == "evalsha" || name == "eval":
+			usec += float64(spent)
+		default:
+			n := int64(serverTimeRuns * strings.Count(" "+strings.Join(sent, " ")+" ", " "+name+" "))
+			usec += float64(spent) * float64(min(n, calls)) / float64(calls)
+		}
+	}
+	return usec / serverTimeRuns
+}
+
+// serverTimeRuns is how many requests serverTime times.
+const serverTimeRuns = 2000
+
 // connSetup are the commands go-redis sends when it opens a connection,
-// not part of any row's request.
-var connSetup = map[string]bool{"hello": true, "client|setinfo": true, "ping": true, "select": true, "auth": true}
+// not part of any row's request; MONITOR names "client|setinfo" "client".
+var connSetup = map[string]bool{"hello": true, "client|setinfo": true, "client": true, "ping": true, "select": true, "auth": true}
+
+// monitor is a connection in MONITOR mode to the Redis rows' server: it
+// sees every command the server executes, in order, each with the address
+// of its client, or "lua" for one a script called.
+type monitor struct {
+	conn net.Conn
+	r    *bufio.Reader
+	rc   *redis.Client // sends the marks
+	n    int
+}
+
+func startMonitor(t *testing.T, rc *redis.Client) *monitor {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", rc.Options().Addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	m := &monitor{conn: c, r: bufio.NewReader(c), rc: rc}
+	if _, err := c.Write([]byte("*1\r\n$7\r\nMONITOR\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if l := m.line(t); l != "+OK" {
+		t.Fatalf("MONITOR: %q", l)
+	}
+	return m
+}
+
+func (m *monitor) line(t *testing.T) string {
+	t.Helper()
+	m.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	l, err := m.r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("MONITOR: %v", err)
+	}
+	return strings.TrimRight(l, "\r\n")
+}
+
+// mark sends an ECHO of a new mark and returns the lines the monitor
+// showed before it.
+func (m *monitor) mark(t *testing.T) []string {
+	t.Helper()
+	m.n++
+	mark := fmt.Sprintf(`"bench-monitor-mark-%d"`, m.n)
+	if err := m.rc.Echo(context.Background(), strings.Trim(mark, `"`)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for {
+		l := m.line(t)
+		if strings.HasSuffix(l, mark) {
+			return lines
+		}
+		lines = append(lines, l)
+	}
+}
+
+// during runs f and returns, by name in lower case and sorted, the
+// commands the server executed meanwhile that a client sent and those a
+// script called; the commands of a new connection's setup are left out.
+func (m *monitor) during(t *testing.T, f func()) (sent, scripted []string) {
+	t.Helper()
+	m.mark(t)
+	f()
+	for _, l := range m.mark(t) {
+		// +1700000000.123456 [0 127.0.0.1:41234] "hmget" "key" ...
+		// +1700000000.123457 [0 lua] "HMGET" "key" ...
+		_, rest, ok1 := strings.Cut(l, " [")
+		src, args, ok2 := strings.Cut(rest, "] \"")
+		name, _, ok3 := strings.Cut(args, "\"")
+		if !ok1 || !ok2 || !ok3 {
+			t.Fatalf("MONITOR: unexpected line %q", l)
+		}
+		name = strings.ToLower(name)
+		switch {
+		case connSetup[name]:
+		case strings.HasSuffix(src, " lua"):
+			scripted = append(scripted, name)
+		default:
+			sent = append(sent, name)
+		}
+	}
+	slices.Sort(sent)
+	slices.Sort(scripted)
+	return sent, scripted
+}

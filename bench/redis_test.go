@@ -26,9 +26,15 @@ var redisServer struct {
 	once   sync.Once
 	client *redis.Client // shared by every Redis row: the same pool and options for all
 	err    error
-	cmd    *exec.Cmd
-	dir    string
-	exited chan struct{}
+	proc   *redisProc
+}
+
+// redisProc is a redis-server a test process started.
+type redisProc struct {
+	cmd     *exec.Cmd
+	dir     string
+	exited  chan struct{}
+	stopped bool
 }
 
 // errNoRedis: redis-server is not on PATH.
@@ -48,13 +54,8 @@ func benchRedis() (*redis.Client, error) {
 			return
 		}
 		var addr string
-		for range 5 { // another port if one was taken between picking and binding
-			if addr, err = startRedis(bin); err == nil {
-				break
-			}
-		}
-		if err != nil {
-			s.err = fmt.Errorf("redis-server did not start: %w", err)
+		if s.proc, addr, err = launchRedis(bin); err != nil {
+			s.err = err
 			return
 		}
 		s.client = redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
@@ -62,17 +63,29 @@ func benchRedis() (*redis.Client, error) {
 	return s.client, s.err
 }
 
-func startRedis(bin string) (string, error) {
-	s := &redisServer
+// launchRedis starts a redis-server (see startRedis), on another port if
+// the one picked was taken between picking and binding.
+func launchRedis(bin string) (p *redisProc, addr string, err error) {
+	for range 5 {
+		if p, addr, err = startRedis(bin); err == nil {
+			return p, addr, nil
+		}
+	}
+	return nil, "", fmt.Errorf("redis-server did not start: %w", err)
+}
+
+// startRedis starts redis-server on a free loopback port, without
+// persistence, in a temporary directory, and waits for it to answer PING.
+func startRedis(bin string) (*redisProc, string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	dir, err := os.MkdirTemp("", "bench-redis")
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	cmd := exec.Command(bin,
 		"--port", strconv.Itoa(port),
@@ -90,7 +103,7 @@ func startRedis(bin string) (string, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
-		return "", err
+		return nil, "", err
 	}
 	exited := make(chan struct{})
 	var waitErr error
@@ -98,27 +111,38 @@ func startRedis(bin string) (string, error) {
 		waitErr = cmd.Wait()
 		close(exited)
 	}()
-	s.cmd, s.dir, s.exited = cmd, dir, exited
+	p := &redisProc{cmd: cmd, dir: dir, exited: exited}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	deadline := time.Now().Add(redisStartTimeout)
 	for {
 		select {
 		case <-exited:
 			logs, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
-			stopRedis()
-			return "", fmt.Errorf("redis-server on %s exited: %v\n%s%s", addr, waitErr, out.String(), logs)
+			p.stop()
+			return nil, "", fmt.Errorf("redis-server on %s exited: %v\n%s%s", addr, waitErr, out.String(), logs)
 		default:
 		}
 		if ping(addr) {
-			return addr, nil
+			return p, addr, nil
 		}
 		if time.Now().After(deadline) {
 			logs, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
-			stopRedis()
-			return "", fmt.Errorf("redis-server on %s does not answer PING after %v\n%s", addr, redisStartTimeout, logs)
+			p.stop()
+			return nil, "", fmt.Errorf("redis-server on %s does not answer PING after %v\n%s", addr, redisStartTimeout, logs)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// stop kills the server, waits for it, and removes its directory; once.
+func (p *redisProc) stop() {
+	if p.stopped {
+		return
+	}
+	p.stopped = true
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+	os.RemoveAll(p.dir)
 }
 
 // ping reports whether a Redis server answers PING at addr.
@@ -144,11 +168,9 @@ func stopRedis() {
 		s.client.Close()
 		s.client = nil
 	}
-	if s.cmd != nil {
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-		os.RemoveAll(s.dir)
-		s.cmd = nil
+	if s.proc != nil {
+		s.proc.stop()
+		s.proc = nil
 	}
 }
 
