@@ -1,33 +1,103 @@
 // Package redisstore is a runtime.Store on Redis, through go-redis's
 // redis.UniversalClient: one server (redis.NewClient), Sentinel
-// (redis.NewFailoverClient) and Redis Cluster (redis.NewClusterClient) all
-// work. It needs Redis 7.0 or later (PEXPIREAT NX and GT).
+// (redis.NewFailoverClient), Redis Cluster (redis.NewClusterClient) and
+// redis.Ring all work. It needs Redis 7.0 or later (PEXPIREAT NX and GT).
 //
 // # Layout
 //
-// A record is a Redis hash under the key the runtime gives (already
-// prefixed and hashed; used as it is), with the fields version (decimal),
-// data (the payload's bytes), user, exp (the record's Expires, in Unix
-// milliseconds) and ixp (see below), and a PEXPIREAT at that same instant:
-// Redis forgets a record when it expires, and Find, one HMGET, reads the
-// expiry from the record itself (a read-only request costs what a bare GET
-// costs, with no MULTI and no PTTL).
+// A record is a Redis hash under the key the runtime gives (used as it
+// is), with the fields version (decimal), data (the payload's bytes), user
+// (Record.User: the key of the user's index), exp (the record's Expires, in
+// Unix milliseconds), tok (the Commit.Token that wrote it) and ixp (see
+// below), and a PEXPIREAT at that same instant: Redis forgets a record
+// when it expires, and Find, one HMGET, reads the expiry from the record
+// itself (a read-only request costs what a bare GET costs).
 //
-// Commit is one Lua script on the record's key doing the compare-and-set
-// on the version (prev 0: only if the key does not exist). When the record
-// has a user, the key is also added to that user's index, a SET under
-// Options.IndexPrefix followed by the SHA-256 (hex) of the user name, so
-// the index key holds no personal data and no user-chosen bytes. In a
-// Cluster the index lives in another slot than the record, so it is not
-// touched by the script but by commands pipelined with it: a Commit is one
-// network round trip (after each node has cached the script once).
-//
+// A user's index is a SET, under the key the runtime gives in
+// Record.User and runtime.User.Index, of the keys of the user's records.
 // The index must outlive every record it lists, or DeleteUser would miss a
-// session. A Commit makes the index live until at least the record's
+// session: a Commit makes the index live until at least the record's
 // expiry plus Options.IndexGrace, and writes that instant into the
-// record's ixp field; Touch moves only the record's expiry, in one round
-// trip, unless it moves it past ixp: then it also extends the index (a
-// second round trip, once per IndexGrace of touching).
+// record's ixp field; a Touch that moves the record's expiry past ixp
+// extends the index again (once per IndexGrace of touching). Each Commit
+// that creates a record of a user also drops from the index up to two
+// keys, picked at random, that no longer hold a record of that user, so
+// the index of a user who logs in every day does not grow for ever.
+//
+// The user's revocation epoch is a counter at the index's key followed by
+// ":epoch", in the index's slot: DeleteUser increments it, and a Commit
+// that cannot change the replaced record and the new one in one step
+// checks it did not move (see Redis Cluster below). It lives
+// Options.IndexGrace, and at least an hour, after the last DeleteUser.
+//
+// # Redis Cluster
+//
+// A Commit that gives a session a new ID (a login, Regenerate) must remove
+// the old record, create the new one and index it under its user, as one
+// step with respect to DeleteUser of that user, or "log out everywhere"
+// could miss a session that was being renewed at that instant. In a
+// Cluster a step is atomic only within one hash slot. There were two
+// designs. Write-then-validate: write the new record, then check in the
+// index's slot that the user was not revoked meanwhile, and undo the
+// write if so; it leaves a window in which a revoked session is live, and
+// a crash in that window leaves it live and unindexed, out of reach of the
+// next DeleteUser too. Co-location: keep a user's records and index in
+// one slot, so that the step is one Lua script; it costs 8 bytes in the
+// cookie. The runtime co-locates: the session cookie carries the user's
+// tag next to the session ID, and the record's key and the user's index
+// share it as a hash tag ({16 hex digits}). A logged-in session's every
+// Commit, Touch and Delete is then one script (or one DEL) in one slot,
+// and DeleteUser one script per batch in that slot too.
+//
+// What co-location cannot cover is the move of a session between slots:
+// a login from an anonymous session (whose key has no tag), a logout, a
+// change of user, and the move of a record of the previous layout (below)
+// to the new one. Commit then runs, each step one round trip:
+//
+//  1. when the new record has a user, it reads the user's epoch;
+//  2. on the replaced record's slot, it deletes the replaced record only
+//     if it is live at Commit.ReplacesVersion, and leaves in its place a
+//     tombstone, a hash with only a moved field (the Commit's token) that
+//     expires in a minute: a retry of this step by go-redis finds its own
+//     tombstone and succeeds, and the tombstone is no record to Find,
+//     Touch, Commit, Delete or DeleteUser;
+//  3. on the new record's slot, it creates the new record (a retry finds
+//     its own token) and indexes it, only if the epoch is still the one
+//     read in step 1.
+//
+// So a login costs three round trips, a logout two (its new record has no
+// user), and every other Commit one. If step 2 finds the replaced record
+// changed or gone, Commit returns runtime.ErrConflict having written
+// nothing. If step 3 finds the epoch moved, DeleteUser ran in between: the
+// replaced session is ended and stays ended, and Commit returns
+// ErrConflict. A crash (or a timeout past the request's deadline) between
+// steps 2 and 3 loses the session: the replaced record is gone and its
+// successor was never written, so the user must log in again; a session
+// is never resurrected. DeleteUser ends the records of the previous layout
+// before it increments the epoch, so a move from that layout racing it
+// either finds its record gone (step 2) or the epoch moved (step 3).
+//
+// Keys the runtime does not make may put a record and its user's index in
+// different slots. Commit then indexes the record in a fourth step, on
+// the index's slot, checking the epoch there, and deletes the record it
+// wrote if the epoch moved (write-then-validate, with its window);
+// DeleteUser deletes such records one by one after its script.
+//
+// On a *redis.Client every key is in one place and each Commit is one
+// script. A redis.Ring (and any other client) is treated as sharded by
+// hash tag: keys are together only if their hash tags are equal.
+//
+// # The previous layout
+//
+// The release before namespaces kept records under
+// "sessiongen:session:" and the SHA-256 of the session ID, their user
+// field holding the user's name, and each user's index under
+// Options.IndexPrefix and the SHA-256 (hex) of the name. Such records are
+// still read (their Record.User is the name), touched (their index is
+// still extended), and moved to the new layout by the runtime at their
+// next save; DeleteUser ends the sessions of runtime.User.Name's index in
+// that layout too. A record written by this release has a tok field;
+// one without is of the previous layout.
 //
 // # Hostile or foreign contents
 //
@@ -37,11 +107,13 @@
 // not the canonical decimal form of a positive integer of at most 15
 // digits is not a record: Find and Touch report ErrNotFound, Commit
 // ErrConflict (it will not overwrite what it does not understand, unless
-// prev is 0 and the key is absent), and DeleteUser deletes only the
-// records that name the user. An exp in the past is an expired record
-// (not found, and never continued), whatever Redis's own expiry of the
-// key says: Find judges it by the client's clock, the scripts by the
-// server's. No method panics on what it reads.
+// prev is 0 and the key is absent), Delete with a version leaves it, and
+// DeleteUser deletes only the records that name the index. An exp in the
+// past is an expired record (not found, and never continued), whatever
+// Redis's own expiry of the key says: Find judges it by the client's
+// clock, the scripts by the server's. An index or an epoch of another type
+// is refused (Commit, Touch) or replaced (DeleteUser). No method panics on
+// what it reads.
 //
 // # Errors
 //
@@ -55,12 +127,28 @@
 //
 // # Configuring the client
 //
-// Every method checks its context first and passes it to every call, but
-// go-redis itself looks at a context only before it sends a command, and,
-// with ContextTimeoutEnabled set in the client's options, uses its deadline
-// as the socket's; a cancellation while a reply is awaited is noticed when
-// ReadTimeout ends the wait. So give the client ContextTimeoutEnabled: true
-// and a ReadTimeout (and DialTimeout) short enough for a request to wait.
+// The runtime gives every store operation a deadline
+// (runtime.Config.StoreTimeout, a second by default). go-redis honours a
+// context's deadline while it waits for a reply only with
+// ContextTimeoutEnabled set in the client's options; without it a request
+// waits for the client's own ReadTimeout, retries included, whatever the
+// runtime said. So New refuses a *redis.Client, *redis.ClusterClient or
+// *redis.Ring without it (ErrContextTimeoutDisabled). A cancellation is
+// noticed only before a command is sent, or when ReadTimeout ends the
+// wait.
+//
+// For a session store, keep the client's timeouts short, under the
+// runtime's StoreTimeout, so that a stalled connection is given up and the
+// command retried on another within the request's deadline: DialTimeout,
+// ReadTimeout and WriteTimeout of a few hundred milliseconds, PoolSize
+// for the requests in flight at once (each holds a connection for one
+// round trip at a time), a PoolTimeout as short, and MaxRetries of 2 or
+// so. Retries are safe: go-redis retries a command whose reply did not
+// come in time on a new connection, and the first attempt may have been
+// applied; every write here recognises its own earlier attempt (a Commit
+// finds its token on the record, or on the tombstone it left, a Delete
+// finds the record gone, a Touch sets the same expiry again, DeleteUser
+// finds less to delete). See the example of New.
 //
 // The client may have go-redis's client-side cache on
 // (ClientSideCacheConfig) for the application's own reads: the store sends
@@ -86,21 +174,27 @@ import (
 
 // Options configure a Store.
 type Options struct {
-	// IndexPrefix begins the key of each user's index (a SET of the keys
-	// of the user's records); the SHA-256 (hex) of the user name follows.
-	// Empty means "sessiongen:user:". In a Cluster, a hash tag in it, as
-	// "{sessiongen}:user:", would put every index in one slot: leave it
-	// out.
+	// IndexPrefix begins the key of each user's index in the layout of
+	// the previous release (records under "sessiongen:session:"); the
+	// SHA-256 (hex) of the user name follows. DeleteUser ends the
+	// sessions listed there too, and Touch keeps such an index alive for
+	// the records it lists. Empty means "sessiongen:user:", that
+	// release's default: set it to what that release was given.
 	IndexPrefix string
 	// IndexGrace is how long a user's index outlives the expiry given to
-	// one of its records by Commit, and so how far Touch may move that
-	// expiry before it needs a second round trip to extend the index.
-	// Zero means 24 hours.
+	// one of its records by Commit or Touch, and so how often at most a
+	// Touch extends the index. Zero means 24 hours.
 	IndexGrace time.Duration
-	// DeleteBatch is how many records DeleteUser deletes per pipeline.
-	// Zero means 512.
+	// DeleteBatch is how many records DeleteUser deletes per script (and,
+	// in the previous layout, per pipeline). Zero means 512.
 	DeleteBatch int
 }
+
+// ErrContextTimeoutDisabled is returned by New for a go-redis client whose
+// options do not have ContextTimeoutEnabled set: such a client ignores the
+// deadline the runtime gives each store operation while it waits for a
+// reply.
+var ErrContextTimeoutDisabled = errors.New("redisstore: the client ignores the deadline of each store operation: set ContextTimeoutEnabled: true in its options")
 
 // Store is a runtime.Store on Redis. It is safe for concurrent use; it
 // does not own the client (closing it is the caller's business).
@@ -108,40 +202,91 @@ type Store struct {
 	client      redis.UniversalClient
 	indexPrefix string
 	grace       time.Duration
+	epochTTL    time.Duration
 	batch       int
 	// direct: the client is a *redis.Client without a client-side cache,
 	// so reads need no pipeline to bypass one (see uncached).
 	direct bool
+	// slots tells which keys a script may change together.
+	slots slotMode
+	// anywhere is the scripts' first argument: "1" when every key is on
+	// one server (a script may reach any key), else "0" (only keys of the
+	// same hash tag as its own).
+	anywhere string
 }
 
-// New returns a Store keeping its records through client.
-func New(client redis.UniversalClient, opts Options) *Store {
-	s := &Store{client: client, indexPrefix: opts.IndexPrefix, grace: opts.IndexGrace, batch: opts.DeleteBatch}
+// slotMode tells which keys one script may touch.
+type slotMode uint8
+
+const (
+	oneServer slotMode = iota // every key: a *redis.Client
+	cluster                   // keys of one hash slot: a *redis.ClusterClient
+	sharded                   // keys of one hash tag: a *redis.Ring, or a client unknown
+)
+
+const (
+	// tombstoneTTL is how long the tombstone of a record moved to another
+	// slot lives: far longer than go-redis's retries of that step, which
+	// end with the operation's deadline.
+	tombstoneTTL = time.Minute
+	// minEpochTTL is the shortest life of a user's epoch after a
+	// DeleteUser: far longer than a Commit in flight.
+	minEpochTTL = time.Hour
+)
+
+// New returns a Store keeping its records through client. It refuses a
+// *redis.Client (Sentinel's included), *redis.ClusterClient or
+// *redis.Ring without ContextTimeoutEnabled (ErrContextTimeoutDisabled);
+// see "Configuring the client" in the package documentation.
+func New(client redis.UniversalClient, opts Options) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("redisstore: New: nil client")
+	}
+	s := &Store{client: client, indexPrefix: opts.IndexPrefix, grace: opts.IndexGrace, batch: opts.DeleteBatch, slots: sharded, anywhere: "0"}
 	if s.indexPrefix == "" {
 		s.indexPrefix = "sessiongen:user:"
 	}
 	if s.grace <= 0 {
 		s.grace = 24 * time.Hour
 	}
+	s.epochTTL = max(s.grace, minEpochTTL)
 	if s.batch <= 0 {
 		s.batch = 512
 	}
-	if c, ok := client.(*redis.Client); ok {
+	var enabled bool
+	switch c := client.(type) {
+	case *redis.Client:
 		o := c.Options()
+		enabled = o.ContextTimeoutEnabled
 		s.direct = o.ClientSideCacheConfig == nil && o.ClientSideCache == nil
+		s.slots, s.anywhere = oneServer, "1"
+	case *redis.ClusterClient:
+		enabled = c.Options().ContextTimeoutEnabled
+		s.slots = cluster
+	case *redis.Ring:
+		enabled = c.Options().ContextTimeoutEnabled
+	default:
+		// Its options are out of sight: trust it.
+		enabled = true
 	}
-	return s
+	if !enabled {
+		return nil, fmt.Errorf("%w (redis.Options, redis.ClusterOptions, redis.RingOptions, redis.FailoverOptions or redis.UniversalOptions)", ErrContextTimeoutDisabled)
+	}
+	return s, nil
 }
 
 var _ runtime.Store = (*Store)(nil)
 
-// validLua holds the Lua tests of a record's fields, the twins of
-// parseVersion and parseExp: a version is the canonical decimal form of an
-// integer from 1 to 2^64-1 (compared as strings: Lua numbers are doubles,
-// exact only to 2^53); an exp the canonical decimal form of a positive
-// integer of at most 15 digits; live tells an exp still ahead on the
-// server's clock.
-const validLua = `
+// libLua holds the Lua helpers of every script. valid and validExp are
+// the twins of parseVersion and parseExp: a version is the canonical
+// decimal form of an integer from 1 to 2^64-1 (compared as strings: Lua
+// numbers are doubles, exact only to 2^53); an exp the canonical decimal
+// form of a positive integer of at most 15 digits; live tells an exp still
+// ahead on the server's clock. near tells whether the script may reach
+// key b beside key a: anywhere on one server (ARGV[1] == '1'), else only
+// with the same hash tag (tag is Redis's rule, as hashTag).
+const libLua = `
+local anywhere = ARGV[1] == '1'
 local function valid(v)
   return v and string.match(v, '^[1-9]%d*$') ~= nil
     and (#v < 20 or (#v == 20 and v <= '18446744073709551615'))
@@ -149,69 +294,244 @@ end
 local function validExp(e)
   return e and #e <= 15 and string.match(e, '^[1-9]%d*$') ~= nil
 end
+local nowms
 local function live(e)
   if not validExp(e) then return false end
-  local t = redis.call('TIME')
-  return tonumber(e) > tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if not nowms then
+    local t = redis.call('TIME')
+    nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return tonumber(e) > nowms
+end
+local function tag(k)
+  local s = string.find(k, '{', 1, true)
+  if s then
+    local e = string.find(k, '}', s + 1, true)
+    if e and e > s + 1 then return string.sub(k, s + 1, e - 1) end
+  end
+  return k
+end
+local function near(a, b)
+  return anywhere or tag(a) == tag(b)
+end
+-- isIndex: a key that is an index or may become one.
+local function isIndex(k)
+  local t = redis.call('TYPE', k)['ok']
+  return t == 'set' or t == 'none'
+end
+-- index adds k to the index idx and keeps idx live until at least ixp:
+-- NX gives a new index (which has no expiry) one, GT only moves it later.
+local function index(idx, k, ixp)
+  redis.call('SADD', idx, k)
+  redis.call('PEXPIREAT', idx, ixp, 'NX')
+  redis.call('PEXPIREAT', idx, ixp, 'GT')
+end
+-- unindex removes k from the index named by its record's user field, if
+-- the record is of this layout (tok) and the index within reach.
+local function unindex(k, user, tok)
+  if tok and user and user ~= '' and near(k, user) then redis.pcall('SREM', user, k) end
+end
+-- epochIs tells whether the epoch under ek reads e ('' for none, or not
+-- a string).
+local function epochIs(ek, e)
+  local cur = redis.pcall('GET', ek)
+  if type(cur) ~= 'string' then cur = '' end
+  return cur == e
 end
 `
 
-// commitScript: KEYS[1] the record; ARGV prev, version, data, user,
-// expiry (Unix ms), index expiry (Unix ms). It returns 1 when written, 0
-// on a conflict. redis.pcall turns a WRONGTYPE into a table with an err
-// field instead of ending the script: a key of another type conflicts.
-var commitScript = redis.NewScript(validLua + `
-local k = KEYS[1]
-if ARGV[1] == '0' then
+// commitScript writes a record. KEYS[1] the record; then, as ARGV says,
+// the replaced record, the index, the epoch. ARGV: anywhere, prev,
+// version, data, user, expiry (Unix ms), index expiry (Unix ms), token,
+// the replaced record's version (empty for none here), '1' to index here,
+// '1' to check the epoch, the epoch expected. It returns 1 when written
+// (or written already with this token), 0 on a conflict, -1 when the
+// index is not a set, -2 when the epoch moved. Every check comes before
+// every write: an error reply leaves nothing half done.
+var commitScript = redis.NewScript(libLua + `
+local k, n = KEYS[1], 2
+local r, idx, ek
+if ARGV[9] ~= '' then r = KEYS[n]; n = n + 1 end
+if ARGV[10] == '1' then idx = KEYS[n]; n = n + 1 end
+if ARGV[11] == '1' then ek = KEYS[n]; n = n + 1 end
+local user, tok = ARGV[5], ARGV[8]
+-- A retry of this very Commit, already applied: done, nothing written.
+if tok ~= '' then
+  local cur = redis.pcall('HMGET', k, 'version', 'tok')
+  if not cur['err'] and cur[1] == ARGV[3] and cur[2] == tok then return 1 end
+end
+-- Compare and set: not a hash, no data, no valid expiry, or another
+-- version (a garbage version never equals the canonical prev): nothing
+-- to continue.
+local old
+if ARGV[2] == '0' then
   if redis.call('EXISTS', k) == 1 then return 0 end
 else
-  -- Not a hash, no data, no valid expiry, or another version (a
-  -- non-canonical or garbage version never equals the canonical prev):
-  -- nothing to continue.
-  local cur = redis.pcall('HMGET', k, 'version', 'data', 'exp', 'ixp')
-  if cur['err'] or cur[1] ~= ARGV[1] or not cur[2] or not live(cur[3]) then return 0 end
-  -- A record leaving its user leaves its index's expiry behind.
-  if ARGV[4] == '' and cur[4] then redis.call('HDEL', k, 'ixp') end
+  old = redis.pcall('HMGET', k, 'version', 'data', 'exp', 'user', 'tok')
+  if old['err'] or old[1] ~= ARGV[2] or not old[2] or not live(old[3]) then return 0 end
 end
-if ARGV[4] == '' then
-  redis.call('HSET', k, 'version', ARGV[2], 'data', ARGV[3], 'user', '', 'exp', ARGV[5])
+local rold
+if r then
+  rold = redis.pcall('HMGET', r, 'version', 'data', 'exp', 'user', 'tok')
+  if rold['err'] or rold[1] ~= ARGV[9] or not rold[2] or not live(rold[3]) then return 0 end
+end
+if ek and not epochIs(ek, ARGV[12]) then return -2 end
+local indexed = idx and live(ARGV[6])
+if indexed and not isIndex(idx) then return -1 end
+-- The writes.
+if r then
+  redis.call('DEL', r)
+  unindex(r, rold[4], rold[5])
+end
+if old and old[4] ~= user then unindex(k, old[4], old[5]) end
+if indexed then
+  index(idx, k, ARGV[7])
+  if not old then
+    -- Drop up to two keys that no longer hold a record of this index.
+    for _, m in ipairs(redis.call('SRANDMEMBER', idx, 2)) do
+      if m ~= k and near(idx, m) then
+        local u = redis.pcall('HGET', m, 'user')
+        if u ~= idx then redis.call('SREM', idx, m) end
+      end
+    end
+  end
+end
+if user == '' then
+  redis.call('HSET', k, 'version', ARGV[3], 'data', ARGV[4], 'user', '', 'exp', ARGV[6], 'tok', tok)
+  if old then redis.call('HDEL', k, 'ixp') end
 else
-  redis.call('HSET', k, 'version', ARGV[2], 'data', ARGV[3], 'user', ARGV[4], 'exp', ARGV[5], 'ixp', ARGV[6])
+  redis.call('HSET', k, 'version', ARGV[3], 'data', ARGV[4], 'user', user, 'exp', ARGV[6], 'ixp', ARGV[7], 'tok', tok)
 end
 -- Last: an expiry in the past deletes the key at once.
-redis.call('PEXPIREAT', k, ARGV[5])
+redis.call('PEXPIREAT', k, ARGV[6])
 return 1
 `)
 
-// touchScript: KEYS[1] the record; ARGV version, expiry (Unix ms), index
-// expiry to note if the index must be extended (Unix ms). It returns {0}
-// when there is no record, {-1} on a conflict, {1} when touched, {2, user}
-// when touched past the index's expiry: the caller extends the index.
-var touchScript = redis.NewScript(validLua + `
-local k = KEYS[1]
-local cur = redis.pcall('HMGET', k, 'version', 'data', 'user', 'ixp', 'exp')
-if cur['err'] or not valid(cur[1]) or not cur[2] or not live(cur[5]) then return {0} end
-if cur[1] ~= ARGV[1] then return {-1} end
-local user = cur[3]
-local reindex = user and user ~= '' and (tonumber(cur[4]) or 0) < tonumber(ARGV[2])
-if reindex then
-  redis.call('HSET', k, 'exp', ARGV[2], 'ixp', ARGV[3])
-else
-  redis.call('HSET', k, 'exp', ARGV[2])
+// moveScript is step 2 of a Commit across slots: it deletes the replaced
+// record and leaves a tombstone. KEYS[1] the replaced record; ARGV:
+// anywhere, its version, the token, the tombstone's life (ms). It returns
+// 1 when done (or done already with this token), 0 on a conflict.
+var moveScript = redis.NewScript(libLua + `
+local r = KEYS[1]
+local cur = redis.pcall('HMGET', r, 'version', 'data', 'exp', 'user', 'tok', 'moved')
+if cur['err'] then return 0 end
+if ARGV[3] ~= '' and cur[6] == ARGV[3] then return 1 end
+if cur[1] ~= ARGV[2] or not cur[2] or not live(cur[3]) then return 0 end
+redis.call('DEL', r)
+unindex(r, cur[4], cur[5])
+if ARGV[3] ~= '' then
+  redis.call('HSET', r, 'moved', ARGV[3])
+  redis.call('PEXPIRE', r, ARGV[4])
 end
-redis.call('PEXPIREAT', k, ARGV[2])
-if reindex then return {2, user} end
+return 1
+`)
+
+// indexScript indexes a record from another slot (a Touch of a record
+// whose index is out of its script's reach, step 4 of a Commit across
+// slots). KEYS[1] the index, KEYS[2] the epoch if checked; ARGV:
+// anywhere, the record's key, the index expiry (Unix ms), '1' to check the
+// epoch, the epoch expected. It returns 1 when indexed, -1 when the index
+// is not a set, -2 when the epoch moved.
+var indexScript = redis.NewScript(libLua + `
+if ARGV[4] == '1' and not epochIs(KEYS[2], ARGV[5]) then return -2 end
+if not isIndex(KEYS[1]) then return -1 end
+index(KEYS[1], ARGV[2], ARGV[3])
+return 1
+`)
+
+// dropScript undoes step 3 of a Commit across slots whose step 4 found the
+// epoch moved. KEYS[1] the record; ARGV: anywhere, the token. It deletes
+// the record only if this token wrote it.
+var dropScript = redis.NewScript(libLua + `
+if redis.pcall('HGET', KEYS[1], 'tok') == ARGV[2] then redis.call('DEL', KEYS[1]) end
+return 1
+`)
+
+// touchScript: KEYS[1] the record; ARGV anywhere, version, expiry (Unix
+// ms), index expiry (Unix ms). It returns {0} when there is no record,
+// {-1} on a conflict, {-2} when the index is not a set, {1} when touched,
+// {2, user, layout} when touched past the index's expiry with the index
+// out of reach: the caller extends the index (layout '1': user is the
+// index's key; '0': the previous layout's user name).
+var touchScript = redis.NewScript(libLua + `
+local k = KEYS[1]
+local cur = redis.pcall('HMGET', k, 'version', 'data', 'user', 'ixp', 'exp', 'tok')
+if cur['err'] or not valid(cur[1]) or not cur[2] or not live(cur[5]) then return {0} end
+if cur[1] ~= ARGV[2] then return {-1} end
+local user = cur[3]
+local reindex = user and user ~= '' and (tonumber(cur[4]) or 0) < tonumber(ARGV[3]) and live(ARGV[3])
+if reindex and cur[6] and near(k, user) then
+  if not isIndex(user) then return {-2} end
+  index(user, k, ARGV[4])
+  redis.call('HSET', k, 'exp', ARGV[3], 'ixp', ARGV[4])
+  redis.call('PEXPIREAT', k, ARGV[3])
+  return {1}
+end
+if reindex then
+  redis.call('HSET', k, 'exp', ARGV[3], 'ixp', ARGV[4])
+else
+  redis.call('HSET', k, 'exp', ARGV[3])
+end
+redis.call('PEXPIREAT', k, ARGV[3])
+if reindex then
+  if cur[6] then return {2, user, '1'} end
+  return {2, user, '0'}
+end
 return {1}
 `)
 
-// deleteUserScript: KEYS[1] a key listed in the user's index; ARGV[1] the
-// user. It deletes the key only if it is a hash naming that user (an index
-// may list a key whose record has since changed hands, or garbage), and
-// returns 1 if that was a live record, else 0.
-var deleteUserScript = redis.NewScript(validLua + `
+// deleteScript: KEYS[1] the record; ARGV anywhere, version. It deletes
+// the record if it is at version, and returns 1; 0 if it is a live record
+// at another version. What is not a live record is left alone (1).
+var deleteScript = redis.NewScript(libLua + `
+local k = KEYS[1]
+local cur = redis.pcall('HMGET', k, 'version', 'data', 'exp', 'user', 'tok')
+if cur['err'] or not valid(cur[1]) or not cur[2] or not live(cur[3]) then return 1 end
+if cur[1] ~= ARGV[2] then return 0 end
+redis.call('DEL', k)
+unindex(k, cur[4], cur[5])
+return 1
+`)
+
+// deleteUserScript ends a batch of a user's sessions. KEYS[1] the index,
+// KEYS[2] the epoch; ARGV anywhere, the batch size, the epoch's life (ms).
+// It first increments the epoch (so that a Commit across slots that read
+// it before fails), then pops up to a batch of keys from the index and
+// deletes those within reach that are hashes naming the index. It returns
+// {live records deleted, keys left in the index, {keys out of reach}}.
+// An index that is not a set is deleted.
+var deleteUserScript = redis.NewScript(libLua + `
+local idx, ek = KEYS[1], KEYS[2]
+if type(redis.pcall('INCR', ek)) ~= 'number' then redis.call('SET', ek, '1') end
+redis.call('PEXPIRE', ek, ARGV[3])
+if not isIndex(idx) then
+  redis.call('DEL', idx)
+  return {0, 0, {}}
+end
+local n, far = 0, {}
+for _, m in ipairs(redis.call('SPOP', idx, ARGV[2])) do
+  if near(idx, m) then
+    local cur = redis.pcall('HMGET', m, 'user', 'version', 'data', 'exp')
+    if not cur['err'] and cur[1] == idx then
+      redis.call('DEL', m)
+      if valid(cur[2]) and cur[3] and live(cur[4]) then n = n + 1 end
+    end
+  else
+    far[#far + 1] = m
+  end
+end
+return {n, redis.call('SCARD', idx), far}
+`)
+
+// deleteOneScript: KEYS[1] a key listed in a user's index; ARGV anywhere,
+// what its user field must be. It deletes the key only if it is a hash
+// naming that user (an index may list a key whose record has since
+// changed hands, or garbage), and returns 1 if that was a live record,
+// else 0.
+var deleteOneScript = redis.NewScript(libLua + `
 local k = KEYS[1]
 local cur = redis.pcall('HMGET', k, 'user', 'version', 'data', 'exp')
-if cur['err'] or cur[1] ~= ARGV[1] then return 0 end
+if cur['err'] or cur[1] ~= ARGV[2] then return 0 end
 redis.call('DEL', k)
 if valid(cur[2]) and cur[3] and live(cur[4]) then return 1 end
 return 0
@@ -241,8 +561,8 @@ func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 	}
 	// Missing or mistyped fields, a version or an expiry that is not
 	// canonical: not a record (see the package documentation), so not
-	// found. A record past its exp is expired, even if Redis has not yet
-	// removed the key.
+	// found; a tombstone has no version. A record past its exp is
+	// expired, even if Redis has not yet removed the key.
 	vs, _ := vals[0].(string)
 	version, ok := parseVersion(vs)
 	if !ok {
@@ -266,75 +586,156 @@ func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 	}, nil
 }
 
-// Commit writes rec under key if the record there is at version prev
-// (prev 0: there is no key), and indexes it under rec.User: one script and,
-// for a user, the index's commands, in one pipeline. The index's commands
-// run whatever the script decides, so a conflicting Commit may list key in
-// rec.User's index: DeleteUser deletes only the records naming the user.
-func (s *Store) Commit(ctx context.Context, key string, prev uint64, rec runtime.Record) error {
+// Commit writes c.Record under c.Key if the record there is at c.Prev,
+// removes c.Replaces if it is at c.ReplacesVersion, and indexes the record
+// under c.Record.User: one script when the keys are together, else the
+// steps described in the package documentation (Redis Cluster).
+func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if rec.Version == 0 {
+	if c.Record.Version == 0 {
 		return errors.New("redisstore: commit: a record's version starts at 1")
 	}
-	now := time.Now()
-	expires := unixMilli(rec.Expires)
-	ixp := unixMilli(rec.Expires.Add(s.grace))
-	keys := []string{key}
-	args := []any{
-		strconv.FormatUint(prev, 10),
-		strconv.FormatUint(rec.Version, 10),
-		rec.Data,
-		rec.User,
-		expires,
-		ixp,
+	user := c.Record.User
+	replacesHere := c.Replaces == "" || s.together(c.Key, c.Replaces)
+	indexHere := user == "" || s.together(c.Key, user)
+	if replacesHere && indexHere {
+		return s.commit(ctx, c, c.Replaces != "", user != "", nil)
 	}
-	// A record already expired is never written with an index entry: an
-	// index made for it would expire at once, possibly with live entries.
-	indexed := rec.User != "" && rec.Expires.After(now)
 
-	pipe := s.client.Pipeline()
-	script := commitScript.EvalSha(ctx, pipe, keys, args...)
-	var index []redis.Cmder
-	if indexed {
-		index = s.index(ctx, pipe, rec.User, key, ixp)
-	}
-	_, _ = pipe.Exec(ctx)
-	res, err := script.Int64()
-	if isNoScript(err) {
-		// This node had not cached the script (first use, a restart, a
-		// failover): EVAL caches it for the next time.
-		res, err = commitScript.Eval(ctx, s.client, keys, args...).Int64()
-	}
-	if err != nil {
-		return s.fail(ctx, "commit", err)
-	}
-	if res != 1 {
-		return runtime.ErrConflict
-	}
-	for _, c := range index {
-		if err := c.Err(); err != nil {
-			// The record is written but maybe not indexed: forget the
-			// record's note that its index lives long enough, so that the
-			// next Touch indexes it again.
-			s.forgetIndexed(ctx, key)
-			return s.fail(ctx, "commit: the user index", err)
+	// Across slots. 1: the user's epoch, before anything is changed.
+	var epoch *string
+	if user != "" {
+		e, err := s.readEpoch(ctx, user)
+		if err != nil {
+			return err
 		}
+		epoch = &e
+	}
+	// 2: the replaced record, on its own slot.
+	if !replacesHere {
+		res, err := moveScript.Run(ctx, s.client, []string{c.Replaces},
+			s.anywhere, strconv.FormatUint(c.ReplacesVersion, 10), c.Token, tombstoneTTL.Milliseconds()).Int64()
+		if err != nil {
+			return s.fail(ctx, "commit: the replaced record", err)
+		}
+		if res != 1 {
+			return runtime.ErrConflict
+		}
+	}
+	// 3: the record, and its index when they are together.
+	if indexHere {
+		return s.commit(ctx, c, replacesHere && c.Replaces != "", user != "", epoch)
+	}
+	if err := s.commit(ctx, c, replacesHere && c.Replaces != "", false, nil); err != nil {
+		return err
+	}
+	// 4: the index, apart, if the epoch did not move.
+	if !c.Record.Expires.After(time.Now()) {
+		return nil // never indexed (see commitScript)
+	}
+	ek, err := s.epochKey(user)
+	if err != nil {
+		return err
+	}
+	res, err := indexScript.Run(ctx, s.client, []string{user, ek},
+		s.anywhere, c.Key, unixMilli(c.Record.Expires.Add(s.grace)), "1", *epoch).Int64()
+	switch {
+	case err != nil:
+		s.forgetIndexed(ctx, c.Key)
+		return s.fail(ctx, "commit: the user index", err)
+	case res == -2:
+		// DeleteUser ran since step 1: undo step 3.
+		if err := dropScript.Run(ctx, s.client, []string{c.Key}, s.anywhere, c.Token).Err(); err != nil {
+			return s.fail(ctx, "commit: undoing a revoked record", err)
+		}
+		return fmt.Errorf("%w: the user's sessions were ended meanwhile", runtime.ErrConflict)
+	case res == -1:
+		s.forgetIndexed(ctx, c.Key)
+		return fmt.Errorf("redisstore: commit: the user index %q is not a set", user)
 	}
 	return nil
 }
 
-// index queues on pipe the commands adding key to user's index, and making
-// the index live until at least ixp (Unix ms): NX sets an expiry on a new
-// index (which has none), GT only ever moves it later.
-func (s *Store) index(ctx context.Context, pipe redis.Pipeliner, user, key string, ixp int64) []redis.Cmder {
-	idx := s.indexKey(user)
-	return []redis.Cmder{
-		pipe.SAdd(ctx, idx, key),
-		pipe.Do(ctx, "pexpireat", idx, ixp, "nx"),
-		pipe.Do(ctx, "pexpireat", idx, ixp, "gt"),
+// commit runs commitScript for c on c.Key's slot: with the replaced
+// record if replaces, indexing the record if index, checking the user's
+// epoch if epoch is not nil.
+func (s *Store) commit(ctx context.Context, c runtime.Commit, replaces, index bool, epoch *string) error {
+	keys := make([]string, 1, 4)
+	keys[0] = c.Key
+	rv := ""
+	if replaces {
+		keys = append(keys, c.Replaces)
+		rv = strconv.FormatUint(c.ReplacesVersion, 10)
 	}
+	ix, check, want := "0", "0", ""
+	if index {
+		keys = append(keys, c.Record.User)
+		ix = "1"
+	}
+	if epoch != nil {
+		ek, err := s.epochKey(c.Record.User)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, ek)
+		check, want = "1", *epoch
+	}
+	res, err := commitScript.Run(ctx, s.client, keys,
+		s.anywhere,
+		strconv.FormatUint(c.Prev, 10),
+		strconv.FormatUint(c.Record.Version, 10),
+		c.Record.Data,
+		c.Record.User,
+		unixMilli(c.Record.Expires),
+		unixMilli(c.Record.Expires.Add(s.grace)),
+		c.Token,
+		rv, ix, check, want,
+	).Int64()
+	if err != nil {
+		return s.fail(ctx, "commit", err)
+	}
+	switch res {
+	case 1:
+		return nil
+	case -1:
+		return fmt.Errorf("redisstore: commit: the user index %q is not a set", c.Record.User)
+	case -2:
+		return fmt.Errorf("%w: the user's sessions were ended meanwhile", runtime.ErrConflict)
+	}
+	return runtime.ErrConflict
+}
+
+// readEpoch reads the epoch of the index idx ("" for none), never from a
+// client-side cache.
+func (s *Store) readEpoch(ctx context.Context, idx string) (string, error) {
+	ek, err := s.epochKey(idx)
+	if err != nil {
+		return "", err
+	}
+	cmd, err := uncached(ctx, s, func(c redis.Cmdable) *redis.StringCmd { return c.Get(ctx, ek) })
+	switch {
+	case err == nil:
+		return cmd.Val(), nil
+	case errors.Is(err, redis.Nil), isWrongType(err):
+		// None, or not a counter (as epochIs reads it).
+		return "", nil
+	}
+	return "", s.fail(ctx, "commit: the user's epoch", err)
+}
+
+// epochKey returns the key of the epoch of the index idx: idx and
+// ":epoch", in idx's slot as long as idx has a hash tag; else the whole
+// of idx made the tag.
+func (s *Store) epochKey(idx string) (string, error) {
+	if k := idx + ":epoch"; s.together(idx, k) {
+		return k, nil
+	}
+	if k := "{" + idx + "}:epoch"; s.together(idx, k) {
+		return k, nil
+	}
+	return "", fmt.Errorf("redisstore: the user index %q has no key for its epoch in its own slot", idx)
 }
 
 // forgetIndexed removes the ixp field of the record under key after its
@@ -348,20 +749,22 @@ func (s *Store) forgetIndexed(ctx context.Context, key string) {
 }
 
 // Touch moves the expiry of the record under key to expires if it is at
-// version: one script, and a second round trip only when the user's index
-// must live longer too.
+// version: one script, which also extends the user's index when the
+// record's new expiry passes the index's; a second round trip only for an
+// index out of the script's reach (a record of the previous layout in a
+// Cluster).
 func (s *Store) Touch(ctx context.Context, key string, version uint64, expires time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	ixp := unixMilli(expires.Add(s.grace))
 	res, err := touchScript.Run(ctx, s.client, []string{key},
-		strconv.FormatUint(version, 10), unixMilli(expires), ixp).Slice()
+		s.anywhere, strconv.FormatUint(version, 10), unixMilli(expires), ixp).Slice()
 	if err != nil {
 		return s.fail(ctx, "touch", err)
 	}
 	if len(res) == 0 {
-		return fmt.Errorf("redisstore: touch: unexpected empty reply")
+		return errors.New("redisstore: touch: unexpected empty reply")
 	}
 	code, _ := res[0].(int64)
 	switch code {
@@ -369,51 +772,135 @@ func (s *Store) Touch(ctx context.Context, key string, version uint64, expires t
 		return runtime.ErrNotFound
 	case -1:
 		return runtime.ErrConflict
+	case -2:
+		return errors.New("redisstore: touch: the user index is not a set")
 	case 1:
 		return nil
 	case 2:
-		var user string
-		if len(res) > 1 {
+		var user, layout string
+		if len(res) > 2 {
 			user, _ = res[1].(string)
+			layout, _ = res[2].(string)
 		}
-		if user == "" || !expires.After(time.Now()) {
+		if user == "" {
 			return nil
 		}
-		pipe := s.client.Pipeline()
-		index := s.index(ctx, pipe, user, key, ixp)
-		_, _ = pipe.Exec(ctx)
-		for _, c := range index {
-			if err := c.Err(); err != nil {
-				s.forgetIndexed(ctx, key)
-				return s.fail(ctx, "touch: the user index", err)
-			}
+		idx := user
+		if layout != "1" {
+			idx = s.legacyIndexKey(user)
+		}
+		res, err := indexScript.Run(ctx, s.client, []string{idx}, s.anywhere, key, ixp, "0").Int64()
+		if err == nil && res != 1 {
+			err = fmt.Errorf("redisstore: touch: the user index %q is not a set", idx)
+			s.forgetIndexed(ctx, key)
+			return err
+		}
+		if err != nil {
+			s.forgetIndexed(ctx, key)
+			return s.fail(ctx, "touch: the user index", err)
 		}
 		return nil
 	}
 	return fmt.Errorf("redisstore: touch: unexpected reply %v", res)
 }
 
-// Delete removes the record under key. It leaves the key in its user's
-// index: DeleteUser skips keys that are gone, and the index expires.
-func (s *Store) Delete(ctx context.Context, key string) error {
+// Delete removes the record under key: with version 0 whatever it is (one
+// DEL), else only if it is at version (ErrConflict if it is a live record
+// at another), in one script that also removes it from its user's index.
+func (s *Store) Delete(ctx context.Context, key string, version uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.client.Del(ctx, key).Err(); err != nil {
+	if version == 0 {
+		// A logout. The key stays in its user's index until DeleteUser or
+		// a Commit's pruning finds it gone, or the index expires.
+		if err := s.client.Del(ctx, key).Err(); err != nil {
+			return s.fail(ctx, "delete", err)
+		}
+		return nil
+	}
+	res, err := deleteScript.Run(ctx, s.client, []string{key}, s.anywhere, strconv.FormatUint(version, 10)).Int64()
+	if err != nil {
 		return s.fail(ctx, "delete", err)
+	}
+	if res != 1 {
+		return runtime.ErrConflict
 	}
 	return nil
 }
 
-// DeleteUser removes every record indexed under user, then the index. In a
-// Cluster each record is deleted on its own node (go-redis routes each
-// command of a pipeline by its key). Only the keys it read are removed
-// from the index, so a session committed meanwhile stays indexed.
-func (s *Store) DeleteUser(ctx context.Context, user string) (int, error) {
+// DeleteUser ends every session of u: first those of the previous
+// layout's index of u.Name (records naming u.Name), then, in scripts on
+// the slot of u.Index, those of u.Index (records naming u.Index), the
+// epoch incremented by each. It returns how many live records it deleted.
+// The order matters to a Commit moving a record of the previous layout to
+// the new one (see the package documentation).
+//
+// The index is emptied a batch at a time (Options.DeleteBatch), each
+// batch one script, until it is empty: a Commit between two batches that
+// continues or replaces a record of the index leaves its record in the
+// index, where a later batch finds it, and a Commit across slots fails on
+// the epoch. So DeleteUser is atomic with respect to Commit as one script
+// would be.
+func (s *Store) DeleteUser(ctx context.Context, u runtime.User) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	idx := s.indexKey(user)
+	n := 0
+	if u.Name != "" {
+		deleted, err := s.deleteLegacyUser(ctx, u.Name)
+		n += deleted
+		if err != nil {
+			return n, err
+		}
+	}
+	if u.Index == "" {
+		return n, nil
+	}
+	ek, err := s.epochKey(u.Index)
+	if err != nil {
+		return n, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		res, err := deleteUserScript.Run(ctx, s.client, []string{u.Index, ek},
+			s.anywhere, s.batch, s.epochTTL.Milliseconds()).Slice()
+		if err != nil {
+			return n, s.fail(ctx, "delete user", err)
+		}
+		if len(res) != 3 {
+			return n, fmt.Errorf("redisstore: delete user: unexpected reply %v", res)
+		}
+		deleted, _ := res[0].(int64)
+		left, _ := res[1].(int64)
+		n += int(deleted)
+		if far, _ := res[2].([]any); len(far) > 0 {
+			keys := make([]string, 0, len(far))
+			for _, k := range far {
+				if k, ok := k.(string); ok {
+					keys = append(keys, k)
+				}
+			}
+			deleted, err := s.deleteBatch(ctx, u.Index, keys)
+			n += deleted
+			if err != nil {
+				return n, s.fail(ctx, "delete user", err)
+			}
+		}
+		if left == 0 {
+			return n, nil
+		}
+	}
+}
+
+// deleteLegacyUser ends the sessions of the previous layout's index of
+// the user name: each record is deleted on its own node (go-redis routes
+// each command of a pipeline by its key), and only the keys read leave the
+// index.
+func (s *Store) deleteLegacyUser(ctx context.Context, name string) (int, error) {
+	idx := s.legacyIndexKey(name)
 	cmd, err := uncached(ctx, s, func(c redis.Cmdable) *redis.StringSliceCmd { return c.SMembers(ctx, idx) })
 	members := cmd.Val()
 	if isWrongType(err) {
@@ -429,7 +916,7 @@ func (s *Store) DeleteUser(ctx context.Context, user string) (int, error) {
 	n := 0
 	for start := 0; start < len(members); start += s.batch {
 		batch := members[start:min(start+s.batch, len(members))]
-		deleted, err := s.deleteBatch(ctx, user, batch)
+		deleted, err := s.deleteBatch(ctx, name, batch)
 		n += deleted
 		if err != nil {
 			return n, s.fail(ctx, "delete user", err)
@@ -446,13 +933,13 @@ func (s *Store) DeleteUser(ctx context.Context, user string) (int, error) {
 	return n, nil
 }
 
-// deleteBatch deletes the records of user under keys in one pipeline, and
-// returns how many were live.
+// deleteBatch deletes the records naming user under keys in one
+// pipeline, and returns how many were live.
 func (s *Store) deleteBatch(ctx context.Context, user string, keys []string) (int, error) {
 	pipe := s.client.Pipeline()
 	cmds := make([]*redis.Cmd, len(keys))
 	for i, k := range keys {
-		cmds[i] = deleteUserScript.EvalSha(ctx, pipe, []string{k}, user)
+		cmds[i] = deleteOneScript.EvalSha(ctx, pipe, []string{k}, s.anywhere, user)
 	}
 	_, _ = pipe.Exec(ctx)
 	n := 0
@@ -471,7 +958,7 @@ func (s *Store) deleteBatch(ctx context.Context, user string, keys []string) (in
 	if len(retry) > 0 {
 		pipe := s.client.Pipeline()
 		for _, i := range retry {
-			cmds[i] = deleteUserScript.Eval(ctx, pipe, []string{keys[i]}, user)
+			cmds[i] = deleteOneScript.Eval(ctx, pipe, []string{keys[i]}, s.anywhere, user)
 		}
 		_, _ = pipe.Exec(ctx)
 		for _, i := range retry {
@@ -487,15 +974,15 @@ func (s *Store) deleteBatch(ctx context.Context, user string, keys []string) (in
 
 // uncached sends the command send makes, so that its reply never comes
 // from go-redis's client-side cache: that cache answers read commands sent
-// alone (HMGET, SMEMBERS) and drops an entry when Redis pushes an
+// alone (HMGET, GET, SMEMBERS) and drops an entry when Redis pushes an
 // invalidation, which reaches the client after the write that caused it
 // has returned (to this client or another). A record read from it could be
 // one a logout, a Regenerate or another instance's Commit has already
-// replaced: every read here must see the server's current state. So the
-// command goes in a pipeline (which the cache never answers), except on a
-// *redis.Client without that cache (s.direct), where it is sent alone,
-// sparing the pipeline's allocations. The error is the pipeline's, else
-// the command's.
+// replaced, and an epoch one DeleteUser has already moved: every read here
+// must see the server's current state. So the command goes in a pipeline
+// (which the cache never answers), except on a *redis.Client without that
+// cache (s.direct), where it is sent alone, sparing the pipeline's
+// allocations. The error is the pipeline's, else the command's.
 func uncached[C redis.Cmder](ctx context.Context, s *Store, send func(c redis.Cmdable) C) (C, error) {
 	if s.direct {
 		cmd := send(s.client)
@@ -509,12 +996,62 @@ func uncached[C redis.Cmder](ctx context.Context, s *Store, send func(c redis.Cm
 	return cmd, cmd.Err()
 }
 
-// indexKey is the key of user's index: the prefix and the SHA-256 of the
-// name, so the key holds no personal data and no bytes a user chose.
-func (s *Store) indexKey(user string) string {
+// legacyIndexKey is the key of user's index in the previous layout: the
+// prefix and the SHA-256 of the name.
+func (s *Store) legacyIndexKey(user string) string {
 	sum := sha256.Sum256([]byte(user))
 	return s.indexPrefix + hex.EncodeToString(sum[:])
 }
+
+// together reports whether one script may change keys a and b (see
+// slotMode).
+func (s *Store) together(a, b string) bool {
+	switch s.slots {
+	case oneServer:
+		return true
+	case cluster:
+		return hashSlot(a) == hashSlot(b)
+	}
+	return hashTag(a) == hashTag(b)
+}
+
+// hashTag returns the part of key Redis Cluster hashes: the bytes between
+// the first '{' and the first '}' after it, if there are any, else the
+// whole key.
+func hashTag(key string) string {
+	if s := strings.IndexByte(key, '{'); s >= 0 {
+		if e := strings.IndexByte(key[s+1:], '}'); e > 0 {
+			return key[s+1 : s+1+e]
+		}
+	}
+	return key
+}
+
+// hashSlot returns the Redis Cluster slot of key: CRC16 (XMODEM) of its
+// hash tag, modulo 16384.
+func hashSlot(key string) int {
+	var crc uint16
+	for _, b := range []byte(hashTag(key)) {
+		crc = crc<<8 ^ crc16Table[byte(crc>>8)^b]
+	}
+	return int(crc & 16383)
+}
+
+// crc16Table is the table of CRC16 XMODEM (polynomial 0x1021).
+var crc16Table = func() (t [256]uint16) {
+	for i := range t {
+		c := uint16(i) << 8
+		for range 8 {
+			if c&0x8000 != 0 {
+				c = c<<1 ^ 0x1021
+			} else {
+				c <<= 1
+			}
+		}
+		t[i] = c
+	}
+	return t
+}()
 
 // parseVersion reads a version field: the canonical decimal form of an
 // integer from 1 to 2^64-1, nothing else (no sign, no leading zero).

@@ -29,15 +29,25 @@ import (
 func client(t *testing.T) *redis.Client {
 	t.Helper()
 	addr, _ := redistest.Start(t)
-	c := redis.NewClient(&redis.Options{Addr: addr})
+	c := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// newStore returns a Store on c, failing the test if New refuses it.
+func newStore(t testing.TB, c redis.UniversalClient, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestConformance(t *testing.T) {
 	c := client(t) // one server for every subtest: the suite's keys are fresh
 	storetest.Run(t, func(t *testing.T) runtime.Store {
-		return redisstore.New(c, redisstore.Options{})
+		return newStore(t, c, redisstore.Options{})
 	})
 }
 
@@ -45,10 +55,10 @@ func TestConformanceCluster(t *testing.T) {
 	start := time.Now()
 	addrs := redistest.StartCluster(t)
 	t.Logf("a cluster of 3 masters up in %v", time.Since(start).Round(time.Millisecond))
-	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { c.Close() })
 	storetest.Run(t, func(t *testing.T) runtime.Store {
-		return redisstore.New(c, redisstore.Options{})
+		return newStore(t, c, redisstore.Options{})
 	})
 	// The records and the indexes went to every master: the suite did
 	// cross slots and nodes.
@@ -71,26 +81,170 @@ func TestConformanceCluster(t *testing.T) {
 	}
 }
 
-func key(t *testing.T) string {
+// On a redis.Ring of two servers keys are together only with one hash
+// tag: a user's keys go to one server, and a login moves a session from
+// one server to the other as across Cluster slots.
+func TestConformanceRing(t *testing.T) {
+	a, _ := redistest.Start(t)
+	b, _ := redistest.Start(t)
+	c := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": a, "b": b}, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { c.Close() })
+	storetest.Run(t, func(t *testing.T) runtime.Store {
+		return newStore(t, c, redisstore.Options{})
+	})
+	var sizes []int64
+	for _, addr := range []string{a, b} {
+		node := redis.NewClient(&redis.Options{Addr: addr})
+		sizes = append(sizes, node.DBSize(context.Background()).Val())
+		node.Close()
+	}
+	if sizes[0] == 0 || sizes[1] == 0 {
+		t.Errorf("keys per server %v: one server got none", sizes)
+	}
+}
+
+// New refuses every go-redis client that would ignore the deadline of a
+// store operation, and says what to set.
+func TestNewRefusesClientWithoutContextTimeout(t *testing.T) {
+	addr := "127.0.0.1:1" // nothing is dialed
+	for _, tc := range []struct {
+		name     string
+		off, on  func() redis.UniversalClient
+		accepted bool
+	}{
+		{"Client", func() redis.UniversalClient { return redis.NewClient(&redis.Options{Addr: addr}) },
+			func() redis.UniversalClient {
+				return redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
+			}, false},
+		{"FailoverClient", func() redis.UniversalClient {
+			return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "m", SentinelAddrs: []string{addr}})
+		}, func() redis.UniversalClient {
+			return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "m", SentinelAddrs: []string{addr}, ContextTimeoutEnabled: true})
+		}, false},
+		{"ClusterClient", func() redis.UniversalClient {
+			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
+		}, func() redis.UniversalClient {
+			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}, ContextTimeoutEnabled: true})
+		}, false},
+		{"Ring", func() redis.UniversalClient {
+			return redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": addr}})
+		}, func() redis.UniversalClient {
+			return redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": addr}, ContextTimeoutEnabled: true})
+		}, false},
+		{"UniversalClient of several addresses", func() redis.UniversalClient {
+			return redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr, addr}})
+		}, func() redis.UniversalClient {
+			return redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr, addr}, ContextTimeoutEnabled: true})
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			off := tc.off()
+			defer off.Close()
+			s, err := redisstore.New(off, redisstore.Options{})
+			if !errors.Is(err, redisstore.ErrContextTimeoutDisabled) || s != nil {
+				t.Errorf("New: %v, %v; want ErrContextTimeoutDisabled", s, err)
+			} else if !strings.Contains(err.Error(), "ContextTimeoutEnabled: true") {
+				t.Errorf("New: %v does not say what to set", err)
+			}
+			on := tc.on()
+			defer on.Close()
+			if _, err := redisstore.New(on, redisstore.Options{}); err != nil {
+				t.Errorf("New with ContextTimeoutEnabled: %v", err)
+			}
+		})
+	}
+	if _, err := redisstore.New(nil, redisstore.Options{}); err == nil {
+		t.Errorf("New(nil) succeeded")
+	}
+}
+
+func randHex(t testing.TB, n int) string {
 	t.Helper()
-	b := make([]byte, 16)
+	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
-	return "test:" + hex.EncodeToString(b)
+	return hex.EncodeToString(b)
 }
 
-func indexKey(prefix, user string) string {
+func key(t testing.TB) string {
+	t.Helper()
+	return "test:" + randHex(t, 16)
+}
+
+// token returns a fresh Commit.Token.
+func token(t testing.TB) string { return randHex(t, 16) }
+
+// names makes keys as the runtime makes them, in a namespace of its own.
+type names struct{ ns string }
+
+func newNames(t testing.TB) names { return names{ns: "test:" + randHex(t, 4) + ":app:"} }
+
+// user returns how the runtime names the user name in this namespace: the
+// index under the user's tag, and the name.
+func (n names) user(name string) runtime.User {
+	sum := sha256.Sum256([]byte(n.ns + "\x00" + name))
+	return runtime.User{Index: n.ns + "{" + hex.EncodeToString(sum[:8]) + "}:user", Name: name}
+}
+
+// record returns a fresh key of a record of u, anonymous if u.Index is "".
+func (n names) record(t testing.TB, u runtime.User) string {
+	if u.Index == "" {
+		return n.ns + randHex(t, 32)
+	}
+	return strings.TrimSuffix(u.Index, "user") + randHex(t, 32)
+}
+
+// legacyIndexKey is the key of a user's index in the previous layout.
+func legacyIndexKey(prefix, user string) string {
 	sum := sha256.Sum256([]byte(user))
 	return prefix + hex.EncodeToString(sum[:])
 }
 
+// writeLegacy writes a record of the user name and indexes it as the
+// previous release's Commit did, command for command, and returns its key.
+func writeLegacy(t testing.TB, c redis.UniversalClient, indexPrefix, name string, version uint64, expires time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	k := "sessiongen:session:" + randHex(t, 32)
+	exp, ixp := expires.UnixMilli(), expires.Add(24*time.Hour).UnixMilli()
+	idx := legacyIndexKey(indexPrefix, name)
+	for _, cmd := range []redis.Cmder{
+		c.HSet(ctx, k, "version", strconv.FormatUint(version, 10), "data", "from the previous release", "user", name, "exp", exp, "ixp", ixp),
+		c.PExpireAt(ctx, k, time.UnixMilli(exp)),
+		c.SAdd(ctx, idx, k),
+		c.Do(ctx, "pexpireat", idx, ixp, "nx"),
+		c.Do(ctx, "pexpireat", idx, ixp, "gt"),
+	} {
+		if err := cmd.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return k
+}
+
+// commit returns a Commit of data under k at version prev+1, with a fresh
+// token.
+func commit(t testing.TB, k string, prev uint64, data string, expires time.Time, user string) runtime.Commit {
+	return runtime.Commit{Key: k, Prev: prev, Token: token(t),
+		Record: runtime.Record{Data: []byte(data), Version: prev + 1, Expires: expires, User: user}}
+}
+
+func mustCommit(t testing.TB, s runtime.Store, c runtime.Commit) {
+	t.Helper()
+	if err := s.Commit(context.Background(), c); err != nil {
+		t.Fatalf("Commit(%s: %d -> %d, replaces %q): %v", c.Key, c.Prev, c.Record.Version, c.Replaces, err)
+	}
+}
+
 // Whatever is found under a key, nothing panics, and what is not a record
-// as Commit writes it is not found, and is never continued or touched.
+// as Commit writes it is not found, and is never continued, replaced,
+// touched or deleted as a record.
 func TestHostileContents(t *testing.T) {
 	ctx := context.Background()
 	c := client(t)
-	s := redisstore.New(c, redisstore.Options{})
+	s := newStore(t, c, redisstore.Options{})
+	nm := newNames(t)
 	// hash writes a hash with a valid exp an hour away (unless fields name
 	// another: HSET keeps the last), and a TTL of an hour.
 	later := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
@@ -105,9 +259,11 @@ func TestHostileContents(t *testing.T) {
 	}
 	cases := map[string]func(k string){
 		"a string":                 func(k string) { c.Set(ctx, k, "garbage", time.Hour) },
+		"a counter (as an epoch)":  func(k string) { c.Set(ctx, k, "3", time.Hour) },
 		"a list":                   func(k string) { c.RPush(ctx, k, "1", "2") },
 		"a set":                    func(k string) { c.SAdd(ctx, k, "version", "data") },
 		"a stream":                 func(k string) { c.XAdd(ctx, &redis.XAddArgs{Stream: k, Values: []string{"version", "1"}}) },
+		"a tombstone":              func(k string) { c.HSet(ctx, k, "moved", "a token"); c.PExpire(ctx, k, time.Minute) },
 		"a non-numeric version":    func(k string) { hash(k, "version", "abc", "data", "x") },
 		"an empty version":         func(k string) { hash(k, "version", "", "data", "x") },
 		"a negative version":       func(k string) { hash(k, "version", "-1", "data", "x") },
@@ -138,7 +294,8 @@ func TestHostileContents(t *testing.T) {
 	}
 	for name, write := range cases {
 		t.Run(name, func(t *testing.T) {
-			k := key(t)
+			u := nm.user("user-" + key(t))
+			k := nm.record(t, u)
 			write(k)
 			before, _ := c.Dump(ctx, k).Result()
 			if r, err := s.Find(ctx, k); !errors.Is(err, runtime.ErrNotFound) {
@@ -148,31 +305,47 @@ func TestHostileContents(t *testing.T) {
 				t.Errorf("Touch: %v; want ErrNotFound", err)
 			}
 			for _, prev := range []uint64{1, 2, math.MaxUint64} {
-				r := runtime.Record{Data: []byte("mine"), Version: prev + 1, Expires: time.Now().Add(time.Hour), User: "alice"}
+				cm := commit(t, k, prev, "mine", time.Now().Add(time.Hour), u.Index)
 				if prev == math.MaxUint64 {
-					r.Version = prev
+					cm.Record.Version = prev
 				}
-				if err := s.Commit(ctx, k, prev, r); err == nil {
+				if err := s.Commit(ctx, cm); err == nil {
 					t.Errorf("Commit from %d over it succeeded", prev)
 				} else if prev != math.MaxUint64 && !errors.Is(err, runtime.ErrConflict) {
 					t.Errorf("Commit from %d: %v; want ErrConflict", prev, err)
 				}
 			}
 			// The key exists: a new record cannot be created over it.
-			if err := s.Commit(ctx, k, 0, runtime.Record{Data: []byte("new"), Version: 1, Expires: time.Now().Add(time.Hour)}); !errors.Is(err, runtime.ErrConflict) {
+			if err := s.Commit(ctx, commit(t, k, 0, "new", time.Now().Add(time.Hour), "")); !errors.Is(err, runtime.ErrConflict) {
 				t.Errorf("Commit from 0: %v; want ErrConflict", err)
+			}
+			// It is no record a new one may replace.
+			for _, v := range []uint64{1, 2} {
+				successor := nm.record(t, u)
+				cm := commit(t, successor, 0, "successor", time.Now().Add(time.Hour), u.Index)
+				cm.Replaces, cm.ReplacesVersion = k, v
+				if err := s.Commit(ctx, cm); !errors.Is(err, runtime.ErrConflict) {
+					t.Errorf("Commit replacing it at version %d: %v; want ErrConflict", v, err)
+				}
+				if n := c.Exists(ctx, successor).Val(); n != 0 {
+					t.Errorf("the successor was written")
+				}
+			}
+			// It is no record a conditional Delete removes.
+			if err := s.Delete(ctx, k, 1); err != nil {
+				t.Errorf("Delete(version 1): %v; want nil (no record there)", err)
 			}
 			if after, _ := c.Dump(ctx, k).Result(); after != before {
 				t.Errorf("the contents changed")
 			}
 			// Listed in an index, it is not deleted as a record of that user
 			// unless it names the user, and nothing panics.
-			user := "user-" + key(t)
-			c.SAdd(ctx, indexKey("sessiongen:user:", user), k)
-			if n, err := s.DeleteUser(ctx, user); err != nil || n != 0 {
+			c.SAdd(ctx, u.Index, k)
+			c.SAdd(ctx, legacyIndexKey("sessiongen:user:", u.Name), k)
+			if n, err := s.DeleteUser(ctx, u); err != nil || n != 0 {
 				t.Errorf("DeleteUser: %d, %v; want 0, nil", n, err)
 			}
-			if err := s.Delete(ctx, k); err != nil {
+			if err := s.Delete(ctx, k, 0); err != nil {
 				t.Errorf("Delete: %v", err)
 			}
 		})
@@ -191,13 +364,21 @@ func TestHostileContents(t *testing.T) {
 		if err := s.Touch(ctx, k, math.MaxUint64-1, time.Now().Add(time.Hour)); !errors.Is(err, runtime.ErrConflict) {
 			t.Errorf("Touch at 2^64-2 (equal as doubles): %v; want ErrConflict", err)
 		}
+		if err := s.Delete(ctx, k, math.MaxUint64-1); !errors.Is(err, runtime.ErrConflict) {
+			t.Errorf("Delete at 2^64-2: %v; want ErrConflict", err)
+		}
 		// Its successor would be 0: refused, nothing written.
-		if err := s.Commit(ctx, k, math.MaxUint64, runtime.Record{Data: []byte("y"), Version: 0, Expires: time.Now().Add(time.Hour)}); err == nil {
+		cm := commit(t, k, math.MaxUint64, "y", time.Now().Add(time.Hour), "")
+		if err := s.Commit(ctx, cm); err == nil {
 			t.Errorf("Commit of a version 0 succeeded")
+		}
+		if err := s.Delete(ctx, k, math.MaxUint64); err != nil {
+			t.Errorf("Delete at 2^64-1: %v", err)
 		}
 	})
 
 	t.Run("a garbage ixp", func(t *testing.T) {
+		// Of the previous layout (no tok): its index is extended by name.
 		k := key(t)
 		hash(k, "version", "3", "data", "x", "user", "alice", "ixp", "not a number")
 		if err := s.Touch(ctx, k, 3, time.Now().Add(time.Hour)); err != nil {
@@ -206,60 +387,167 @@ func TestHostileContents(t *testing.T) {
 		if r, err := s.Find(ctx, k); err != nil || r.Version != 3 || r.User != "alice" {
 			t.Errorf("Find: %+v, %v", r, err)
 		}
+		if ok, _ := c.SIsMember(ctx, legacyIndexKey("sessiongen:user:", "alice"), k).Result(); !ok {
+			t.Errorf("Touch did not index the record of the previous layout under its name")
+		}
+		// Of this layout.
+		u := nm.user("alice")
+		k = nm.record(t, u)
+		hash(k, "version", "3", "data", "x", "user", u.Index, "ixp", "not a number", "tok", "t")
+		if err := s.Touch(ctx, k, 3, time.Now().Add(time.Hour)); err != nil {
+			t.Errorf("Touch: %v", err)
+		}
+		if ok, _ := c.SIsMember(ctx, u.Index, k).Result(); !ok {
+			t.Errorf("Touch did not index the record")
+		}
+	})
+
+	t.Run("a user field naming a key that is not a set", func(t *testing.T) {
+		str := key(t)
+		c.Set(ctx, str, "x", time.Hour)
+		k := key(t)
+		hash(k, "version", "1", "data", "x", "user", str, "ixp", "1", "tok", "t")
+		if err := s.Touch(ctx, k, 1, time.Now().Add(time.Hour)); err == nil || errors.Is(err, runtime.ErrStoreUnavailable) {
+			t.Errorf("Touch: %v; want a plain error", err)
+		}
+		if err := s.Delete(ctx, k, 1); err != nil {
+			t.Errorf("Delete: %v", err)
+		}
+		if c.Get(ctx, str).Val() != "x" {
+			t.Errorf("the string changed")
+		}
 	})
 
 	t.Run("an index that is not a set", func(t *testing.T) {
-		user := "mallory-" + key(t)
-		idx := indexKey("sessiongen:user:", user)
-		c.Set(ctx, idx, "garbage", time.Hour)
-		k := key(t)
-		err := s.Commit(ctx, k, 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: time.Now().Add(time.Hour), User: user})
+		u := nm.user("mallory-" + key(t))
+		c.Set(ctx, u.Index, "garbage", time.Hour)
+		k := nm.record(t, u)
+		err := s.Commit(ctx, commit(t, k, 0, "x", time.Now().Add(time.Hour), u.Index))
 		if err == nil {
 			t.Errorf("Commit indexed a record under a string")
 		} else if errors.Is(err, runtime.ErrStoreUnavailable) || errors.Is(err, runtime.ErrConflict) {
-			t.Errorf("Commit: %v; want a plain error (the server refused the index)", err)
+			t.Errorf("Commit: %v; want a plain error (the index is refused)", err)
 		}
-		if n, err := s.DeleteUser(ctx, user); err != nil || n != 0 {
+		if n := c.Exists(ctx, k).Val(); n != 0 {
+			t.Errorf("the record was written without its index")
+		}
+		if n, err := s.DeleteUser(ctx, u); err != nil || n != 0 {
 			t.Errorf("DeleteUser: %d, %v; want 0, nil", n, err)
 		}
-		if n, _ := c.Exists(ctx, idx).Result(); n != 0 {
+		if n, _ := c.Exists(ctx, u.Index).Result(); n != 0 {
 			t.Errorf("the garbage index is still there")
 		}
-		// Since the index write failed, the next Touch indexes the record.
-		if err := s.Touch(ctx, k, 1, time.Now().Add(time.Hour)); err != nil {
-			t.Fatalf("Touch: %v", err)
+		mustCommit(t, s, commit(t, k, 0, "x", time.Now().Add(time.Hour), u.Index))
+		if ok, _ := c.SIsMember(ctx, u.Index, k).Result(); !ok {
+			t.Errorf("the record is not indexed")
 		}
-		if ok, _ := c.SIsMember(ctx, idx, k).Result(); !ok {
-			t.Errorf("Touch did not index the record again")
-		}
-		if n, err := s.DeleteUser(ctx, user); err != nil || n != 1 {
+		if n, err := s.DeleteUser(ctx, u); err != nil || n != 1 {
 			t.Errorf("DeleteUser: %d, %v; want 1, nil", n, err)
 		}
 	})
 
-	t.Run("an index listing garbage and other users", func(t *testing.T) {
-		user, other := "eve-"+key(t), "bob-"+key(t)
-		theirs := key(t)
-		if err := s.Commit(ctx, theirs, 0, runtime.Record{Data: []byte("bob's"), Version: 1, Expires: time.Now().Add(time.Hour), User: other}); err != nil {
-			t.Fatal(err)
+	t.Run("an epoch that is not a counter", func(t *testing.T) {
+		for _, garbage := range []func(k string){
+			func(k string) { c.Set(ctx, k, "not a number", time.Hour) },
+			func(k string) { c.Set(ctx, k, strconv.FormatInt(math.MaxInt64, 10), time.Hour) },
+			func(k string) { c.HSet(ctx, k, "version", "1") },
+		} {
+			u := nm.user("trudy-" + key(t))
+			garbage(u.Index + ":epoch")
+			k := nm.record(t, u)
+			mustCommit(t, s, commit(t, k, 0, "x", time.Now().Add(time.Hour), u.Index))
+			if n, err := s.DeleteUser(ctx, u); err != nil || n != 1 {
+				t.Errorf("DeleteUser: %d, %v; want 1, nil", n, err)
+			}
+			if v := c.Get(ctx, u.Index+":epoch").Val(); v != "1" {
+				t.Errorf("epoch %q after DeleteUser; want a fresh counter", v)
+			}
 		}
+	})
+
+	t.Run("an index listing garbage and other users", func(t *testing.T) {
+		u, other := nm.user("eve-"+key(t)), nm.user("bob-"+key(t))
+		theirs := nm.record(t, other)
+		mustCommit(t, s, commit(t, theirs, 0, "bob's", time.Now().Add(time.Hour), other.Index))
+		// A record of this layout naming the user by name, as the previous
+		// one did, is not the user's: its user field is not the index.
+		byName := nm.record(t, u)
+		mustCommit(t, s, commit(t, byName, 0, "by name", time.Now().Add(time.Hour), u.Name))
 		str := key(t)
 		c.Set(ctx, str, "x", time.Hour)
-		idx := indexKey("sessiongen:user:", user)
-		c.SAdd(ctx, idx, theirs, str, "", "\x00\r\n", key(t), strings.Repeat("k", 10000))
-		if n, err := s.DeleteUser(ctx, user); err != nil || n != 0 {
+		garbage := []any{theirs, byName, str, "", "\x00\r\n", key(t), strings.Repeat("k", 10000), u.Index, u.Index + ":epoch"}
+		c.SAdd(ctx, u.Index, garbage...)
+		c.SAdd(ctx, legacyIndexKey("sessiongen:user:", u.Name), theirs, str, "", u.Index)
+		if n, err := s.DeleteUser(ctx, u); err != nil || n != 0 {
 			t.Errorf("DeleteUser: %d, %v; want 0, nil", n, err)
 		}
-		if _, err := s.Find(ctx, theirs); err != nil {
-			t.Errorf("another user's record was deleted: %v", err)
+		for _, k := range []string{theirs, byName} {
+			if _, err := s.Find(ctx, k); err != nil {
+				t.Errorf("a record not naming the index was deleted: %v", err)
+			}
 		}
 		if n, _ := c.Exists(ctx, str).Result(); n != 1 {
 			t.Errorf("a key that was not a record was deleted")
 		}
-		if n, _ := c.Exists(ctx, idx).Result(); n != 0 {
-			t.Errorf("the index is still there")
+		if n, _ := c.Exists(ctx, u.Index, legacyIndexKey("sessiongen:user:", u.Name)).Result(); n != 0 {
+			t.Errorf("an index is still there")
 		}
 	})
+}
+
+// The previous release's records and indexes, written as it wrote them,
+// are read, touched and moved to the new layout, and DeleteUser ends them:
+// those still in the old layout through the index by name, those moved
+// through the new index.
+func TestPreviousLayout(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	const prefix = "oldapp:user:"
+	s := newStore(t, c, redisstore.Options{IndexPrefix: prefix})
+	nm := newNames(t)
+	u := nm.user("alice@example.com")
+	exp := time.Now().Add(time.Hour)
+	old := []string{
+		writeLegacy(t, c, prefix, u.Name, 1, exp),
+		writeLegacy(t, c, prefix, u.Name, 4, exp),
+		writeLegacy(t, c, prefix, u.Name, 2, exp),
+	}
+	r, err := s.Find(ctx, old[0])
+	if err != nil || r.Version != 1 || r.User != u.Name || string(r.Data) != "from the previous release" {
+		t.Fatalf("Find: %+v, %v", r, err)
+	}
+	// Touched past its index's expiry, its index by name is extended.
+	later := exp.Add(48 * time.Hour)
+	if err := s.Touch(ctx, old[1], 4, later); err != nil {
+		t.Fatal(err)
+	}
+	legacyIdx := legacyIndexKey(prefix, u.Name)
+	if ttl := c.PTTL(ctx, legacyIdx).Val(); ttl < 71*time.Hour {
+		t.Errorf("the index by name lives %v after a Touch to 48h; want beyond it", ttl)
+	}
+	// The runtime moves the first to the new layout at its next save.
+	moved := nm.record(t, u)
+	cm := commit(t, moved, 0, "moved", exp, u.Index)
+	cm.Replaces, cm.ReplacesVersion = old[0], 1
+	mustCommit(t, s, cm)
+	if n := c.Exists(ctx, old[0]).Val(); n != 0 {
+		t.Errorf("the replaced record is still there")
+	}
+	if r, err := s.Find(ctx, moved); err != nil || r.User != u.Index {
+		t.Errorf("Find of the moved record: %+v, %v", r, err)
+	}
+	n, err := s.DeleteUser(ctx, u)
+	if err != nil || n != 3 {
+		t.Errorf("DeleteUser: %d, %v; want 3 (two by name, one moved)", n, err)
+	}
+	for _, k := range append(old, moved) {
+		if _, err := s.Find(ctx, k); !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("%s: %v after DeleteUser", k, err)
+		}
+	}
+	if n := c.Exists(ctx, legacyIdx, u.Index).Val(); n != 0 {
+		t.Errorf("%d indexes left", n)
+	}
 }
 
 // The index key holds no user name and outlives the records it lists,
@@ -269,13 +557,11 @@ func TestIndexOutlivesRecords(t *testing.T) {
 	ctx := context.Background()
 	c := client(t)
 	const grace = 300 * time.Millisecond
-	s := redisstore.New(c, redisstore.Options{IndexPrefix: "app:idx:", IndexGrace: grace})
-	user := "alice@example.com"
-	idx := indexKey("app:idx:", user)
-	k := key(t)
-	if err := s.Commit(ctx, k, 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: time.Now().Add(200 * time.Millisecond), User: user}); err != nil {
-		t.Fatal(err)
-	}
+	s := newStore(t, c, redisstore.Options{IndexGrace: grace})
+	nm := newNames(t)
+	u := nm.user("alice@example.com")
+	k := nm.record(t, u)
+	mustCommit(t, s, commit(t, k, 0, "x", time.Now().Add(200*time.Millisecond), u.Index))
 	keys, err := c.Keys(ctx, "*").Result()
 	if err != nil {
 		t.Fatal(err)
@@ -285,7 +571,7 @@ func TestIndexOutlivesRecords(t *testing.T) {
 			t.Errorf("key %q holds the user name", kk)
 		}
 	}
-	if ttl := c.PTTL(ctx, idx).Val(); ttl < 400*time.Millisecond {
+	if ttl := c.PTTL(ctx, u.Index).Val(); ttl < 400*time.Millisecond {
 		t.Errorf("index TTL %v; want at least the record's 200ms + the grace %v", ttl, grace)
 	}
 	// Touches move the record's expiry well past the index's.
@@ -295,54 +581,112 @@ func TestIndexOutlivesRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if rttl, ittl := c.PTTL(ctx, k).Val(), c.PTTL(ctx, idx).Val(); ittl < rttl {
+	if rttl, ittl := c.PTTL(ctx, k).Val(), c.PTTL(ctx, u.Index).Val(); ittl < rttl {
 		t.Errorf("index TTL %v < record TTL %v", ittl, rttl)
 	}
 	time.Sleep(600 * time.Millisecond) // past the index's first expiry
-	if n, err := s.DeleteUser(ctx, user); err != nil || n != 1 {
+	if n, err := s.DeleteUser(ctx, u); err != nil || n != 1 {
 		t.Errorf("DeleteUser: %d, %v; want the touched record", n, err)
 	}
 	// A shorter-lived commit never shortens the index.
-	long, short := key(t), key(t)
-	if err := s.Commit(ctx, long, 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: time.Now().Add(time.Hour), User: user}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Commit(ctx, short, 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: time.Now().Add(time.Second), User: user}); err != nil {
-		t.Fatal(err)
-	}
-	if ttl := c.PTTL(ctx, idx).Val(); ttl < 59*time.Minute {
+	long, short := nm.record(t, u), nm.record(t, u)
+	mustCommit(t, s, commit(t, long, 0, "x", time.Now().Add(time.Hour), u.Index))
+	mustCommit(t, s, commit(t, short, 0, "x", time.Now().Add(time.Second), u.Index))
+	if ttl := c.PTTL(ctx, u.Index).Val(); ttl < 59*time.Minute {
 		t.Errorf("index TTL %v after a short commit; want the long record's hour", ttl)
 	}
 }
 
-// A session committed while DeleteUser runs is not unindexed by it: only
-// the keys it deleted leave the index.
-func TestDeleteUserLeavesNewKeysIndexed(t *testing.T) {
+// An index keeps only what may be a record of its user: a Delete, a
+// Commit that replaces a record, and each Commit creating a record (two
+// keys picked at random) drop keys that no longer hold one.
+func TestIndexIsPruned(t *testing.T) {
 	ctx := context.Background()
 	c := client(t)
-	s := redisstore.New(c, redisstore.Options{DeleteBatch: 2})
-	user := "bob"
-	var ks []string
-	for range 5 {
-		k := key(t)
-		ks = append(ks, k)
-		if err := s.Commit(ctx, k, 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: time.Now().Add(time.Hour), User: user}); err != nil {
+	s := newStore(t, c, redisstore.Options{})
+	nm := newNames(t)
+	u := nm.user("carol")
+	exp := time.Now().Add(time.Hour)
+	a, b := nm.record(t, u), nm.record(t, u)
+	mustCommit(t, s, commit(t, a, 0, "a", exp, u.Index))
+	mustCommit(t, s, commit(t, b, 0, "b", exp, u.Index))
+	if err := s.Delete(ctx, a, 1); err != nil {
+		t.Fatal(err)
+	}
+	renewed := nm.record(t, u)
+	cm := commit(t, renewed, 0, "renewed", exp, u.Index)
+	cm.Replaces, cm.ReplacesVersion = b, 1
+	mustCommit(t, s, cm)
+	if m := c.SMembers(ctx, u.Index).Val(); len(m) != 1 || m[0] != renewed {
+		t.Errorf("index %v; want only %s", m, renewed)
+	}
+	// Logouts (Delete, version 0) leave their keys; new sessions prune.
+	for range 20 {
+		k := nm.record(t, u)
+		mustCommit(t, s, commit(t, k, 0, "x", exp, u.Index))
+		if err := s.Delete(ctx, k, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n, err := s.DeleteUser(ctx, user); err != nil || n != 5 {
-		t.Fatalf("DeleteUser: %d, %v; want 5 (in batches of 2)", n, err)
+	if n := c.SCard(ctx, u.Index).Val(); n > 4 {
+		t.Errorf("%d keys in the index after 20 sessions and logouts; want a few", n)
 	}
-	if n := c.Exists(ctx, ks...).Val(); n != 0 {
-		t.Errorf("%d records left", n)
+	if ok := c.SIsMember(ctx, u.Index, renewed).Val(); !ok {
+		t.Errorf("the live session was dropped from the index")
 	}
-	// Simulated: the index lists a key DeleteUser did not read.
-	idx := indexKey("sessiongen:user:", user)
-	k := key(t)
-	if err := s.Commit(ctx, k, 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: time.Now().Add(time.Hour), User: user}); err != nil {
-		t.Fatal(err)
+}
+
+// DeleteUser deletes in batches, each one script, until the index is
+// empty: a Commit between two batches that replaces a record not yet
+// deleted indexes its successor, which a later batch deletes.
+func TestDeleteUserInBatches(t *testing.T) {
+	ctx := context.Background()
+	c := client(t)
+	s := newStore(t, c, redisstore.Options{DeleteBatch: 2})
+	nm := newNames(t)
+	u := nm.user("bob")
+	var ks []string
+	for range 5 {
+		k := nm.record(t, u)
+		ks = append(ks, k)
+		mustCommit(t, s, commit(t, k, 0, "x", time.Now().Add(time.Hour), u.Index))
 	}
-	if ok := c.SIsMember(ctx, idx, k).Val(); !ok {
+	other := newStore(t, c, redisstore.Options{})
+	var successor string
+	var batches atomic.Int64
+	c.AddHook(hook{process: func(ctx context.Context, cmd redis.Cmder, next redis.ProcessHook) error {
+		if firstKey(cmd) != u.Index || cmd.Name() != "evalsha" {
+			return next(ctx, cmd)
+		}
+		err := next(ctx, cmd)
+		if batches.Add(1) == 1 {
+			// Between the first batch and the second: a login renews a
+			// session not yet deleted.
+			left := c.SMembers(ctx, u.Index).Val()
+			if len(left) == 0 {
+				t.Errorf("nothing left after the first batch")
+				return err
+			}
+			successor = nm.record(t, u)
+			cm := commit(t, successor, 0, "renewed", time.Now().Add(time.Hour), u.Index)
+			cm.Replaces, cm.ReplacesVersion = left[0], 1
+			mustCommit(t, other, cm)
+		}
+		return err
+	}})
+	if n, err := s.DeleteUser(ctx, u); err != nil || n != 5 {
+		t.Fatalf("DeleteUser: %d, %v; want 5 (4 of them, and the successor of the fifth)", n, err)
+	}
+	if b := batches.Load(); b != 3 {
+		t.Errorf("%d scripts; want 3 batches of 2", b)
+	}
+	if n := c.Exists(ctx, append(ks, successor, u.Index)...).Val(); n != 0 {
+		t.Errorf("%d keys left", n)
+	}
+	// A session created after DeleteUser returned is indexed as usual.
+	k := nm.record(t, u)
+	mustCommit(t, s, commit(t, k, 0, "x", time.Now().Add(time.Hour), u.Index))
+	if ok := c.SIsMember(ctx, u.Index, k).Val(); !ok {
 		t.Errorf("the new session is not indexed")
 	}
 }
@@ -356,32 +700,37 @@ func TestServerDown(t *testing.T) {
 	redis.SetLogger(quiet{}) // go-redis logs each failed dial
 	before := goruntime.NumGoroutine()
 	c := redis.NewClient(&redis.Options{
-		Addr:            addr,
-		DialTimeout:     200 * time.Millisecond,
-		ReadTimeout:     200 * time.Millisecond,
-		WriteTimeout:    200 * time.Millisecond,
-		PoolTimeout:     300 * time.Millisecond,
-		MaxRetries:      1,
-		MinRetryBackoff: 10 * time.Millisecond,
-		MaxRetryBackoff: 20 * time.Millisecond,
-		DialerRetries:   1,
+		Addr:                  addr,
+		ContextTimeoutEnabled: true,
+		DialTimeout:           200 * time.Millisecond,
+		ReadTimeout:           200 * time.Millisecond,
+		WriteTimeout:          200 * time.Millisecond,
+		PoolTimeout:           300 * time.Millisecond,
+		MaxRetries:            1,
+		MinRetryBackoff:       10 * time.Millisecond,
+		MaxRetryBackoff:       20 * time.Millisecond,
+		DialerRetries:         1,
 	})
-	s := redisstore.New(c, redisstore.Options{})
-	k := key(t)
-	if err := s.Commit(ctx, k, 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: time.Now().Add(time.Hour), User: "carol"}); err != nil {
-		t.Fatal(err)
-	}
+	s := newStore(t, c, redisstore.Options{})
+	nm := newNames(t)
+	u := nm.user("carol")
+	k := nm.record(t, u)
+	mustCommit(t, s, commit(t, k, 0, "x", time.Now().Add(time.Hour), u.Index))
 	stop()
 
 	const bound = 3 * time.Second
 	ops := map[string]func() error{
-		"Find": func() error { _, err := s.Find(ctx, k); return err },
-		"Commit": func() error {
-			return s.Commit(ctx, k, 1, runtime.Record{Data: []byte("y"), Version: 2, Expires: time.Now().Add(time.Hour), User: "carol"})
+		"Find":   func() error { _, err := s.Find(ctx, k); return err },
+		"Commit": func() error { return s.Commit(ctx, commit(t, k, 1, "y", time.Now().Add(time.Hour), u.Index)) },
+		"Commit replacing": func() error {
+			cm := commit(t, nm.record(t, u), 0, "y", time.Now().Add(time.Hour), u.Index)
+			cm.Replaces, cm.ReplacesVersion = k, 1
+			return s.Commit(ctx, cm)
 		},
-		"Touch":      func() error { return s.Touch(ctx, k, 1, time.Now().Add(time.Hour)) },
-		"Delete":     func() error { return s.Delete(ctx, k) },
-		"DeleteUser": func() error { _, err := s.DeleteUser(ctx, "carol"); return err },
+		"Touch":             func() error { return s.Touch(ctx, k, 1, time.Now().Add(time.Hour)) },
+		"Delete":            func() error { return s.Delete(ctx, k, 0) },
+		"Delete at version": func() error { return s.Delete(ctx, k, 1) },
+		"DeleteUser":        func() error { _, err := s.DeleteUser(ctx, u); return err },
 	}
 	for round := range 2 { // the second time the pool holds no connection at all
 		for name, op := range ops {
@@ -424,8 +773,9 @@ func TestServerDown(t *testing.T) {
 
 // A context that ends while the client waits for a silent server comes
 // back as the context's error. go-redis honours a context's deadline while
-// it waits when ContextTimeoutEnabled is set, and a cancellation only
-// before it sends: after that, the ReadTimeout bounds the wait.
+// it waits when ContextTimeoutEnabled is set (New insists), and a
+// cancellation only before it sends: after that, the ReadTimeout bounds
+// the wait.
 func TestContextEndsWhileWaiting(t *testing.T) {
 	addr, _ := redistest.Start(t)
 	c := redis.NewClient(&redis.Options{
@@ -435,11 +785,9 @@ func TestContextEndsWhileWaiting(t *testing.T) {
 		MaxRetries:            -1,
 	})
 	t.Cleanup(func() { c.Close() })
-	s := redisstore.New(c, redisstore.Options{})
+	s := newStore(t, c, redisstore.Options{})
 	k := key(t)
-	if err := s.Commit(context.Background(), k, 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	mustCommit(t, s, commit(t, k, 0, "x", time.Now().Add(time.Hour), ""))
 	pause := func() {
 		t.Helper()
 		// The server holds every command of every client for a while.
@@ -482,6 +830,47 @@ type quiet struct{}
 
 func (quiet) Printf(context.Context, string, ...any) {}
 
+// hook is a redis.Hook of functions; a nil one passes through.
+type hook struct {
+	process  func(ctx context.Context, cmd redis.Cmder, next redis.ProcessHook) error
+	pipeline func(ctx context.Context, cmds []redis.Cmder, next redis.ProcessPipelineHook) error
+}
+
+func (h hook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	if h.process == nil {
+		return next
+	}
+	return func(ctx context.Context, cmd redis.Cmder) error { return h.process(ctx, cmd, next) }
+}
+
+func (h hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	if h.pipeline == nil {
+		return next
+	}
+	return func(ctx context.Context, cmds []redis.Cmder) error { return h.pipeline(ctx, cmds, next) }
+}
+
+// firstKey returns the first key of cmd: the first argument, or the first
+// of KEYS of a script.
+func firstKey(cmd redis.Cmder) string {
+	args := cmd.Args()
+	switch cmd.Name() {
+	case "evalsha", "eval":
+		if len(args) > 3 {
+			k, _ := args[3].(string)
+			return k
+		}
+	default:
+		if len(args) > 1 {
+			k, _ := args[1].(string)
+			return k
+		}
+	}
+	return ""
+}
+
 // counter counts the network exchanges of a client: one per command
 // processed alone, one per pipeline.
 type counter struct {
@@ -494,7 +883,7 @@ func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.add(cmd.Name())
+		c.add(describe(cmd))
 		return next(ctx, cmd)
 	}
 }
@@ -503,11 +892,19 @@ func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		var names []string
 		for _, cmd := range cmds {
-			names = append(names, cmd.Name())
+			names = append(names, describe(cmd))
 		}
-		c.add("pipeline[" + strings.Join(names, " ") + "]")
+		c.add("pipeline[" + strings.Join(names, ", ") + "]")
 		return next(ctx, cmds)
 	}
+}
+
+// describe is cmd's name and first key.
+func describe(cmd redis.Cmder) string {
+	if k := firstKey(cmd); k != "" {
+		return cmd.Name() + " " + k
+	}
+	return cmd.Name()
 }
 
 func (c *counter) add(name string) {
@@ -534,23 +931,25 @@ func TestOneRoundTrip(t *testing.T) {
 	c := client(t)
 	var cnt counter
 	c.AddHook(&cnt)
-	s := redisstore.New(c, redisstore.Options{})
+	s := newStore(t, c, redisstore.Options{})
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	k := key(t)
+	nm := newNames(t)
+	u := nm.user("dave")
+	k := nm.record(t, u)
 	exp := time.Now().Add(time.Hour)
-	// The first Commit and Touch may send the scripts' source once.
-	n, names := cnt.count(func() {
-		must(s.Commit(ctx, k, 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: exp, User: "dave"}))
-	})
+	// The first use of each script sends its source once.
+	n, names := cnt.count(func() { must(s.Commit(ctx, commit(t, k, 0, "x", exp, u.Index))) })
 	t.Logf("first Commit: %d exchanges %v", n, names)
-	n, names = cnt.count(func() { must(s.Touch(ctx, k, 1, exp)) })
-	t.Logf("first Touch: %d exchanges %v", n, names)
+	must(redisstore.LoadScripts(ctx, c))
 
+	var renewed, anon string
+	live := nm.record(t, u)
+	must(s.Commit(ctx, commit(t, live, 0, "x", exp, u.Index)))
 	for _, tc := range []struct {
 		name string
 		op   func()
@@ -563,18 +962,26 @@ func TestOneRoundTrip(t *testing.T) {
 				t.Errorf("version %d", r.Version)
 			}
 		}, 1},
-		{"Commit with a user", func() {
-			must(s.Commit(ctx, k, 1, runtime.Record{Data: []byte("y"), Version: 2, Expires: exp, User: "dave"}))
-		}, 1},
-		{"Commit without a user", func() {
-			must(s.Commit(ctx, key(t), 0, runtime.Record{Data: []byte("y"), Version: 1, Expires: exp}))
-		}, 1},
+		{"Commit with a user", func() { must(s.Commit(ctx, commit(t, k, 1, "y", exp, u.Index))) }, 1},
+		{"Commit without a user", func() { must(s.Commit(ctx, commit(t, nm.record(t, runtime.User{}), 0, "y", exp, ""))) }, 1},
 		{"Commit that conflicts", func() {
-			if err := s.Commit(ctx, k, 1, runtime.Record{Data: []byte("z"), Version: 2, Expires: exp, User: "dave"}); !errors.Is(err, runtime.ErrConflict) {
+			if err := s.Commit(ctx, commit(t, k, 1, "z", exp, u.Index)); !errors.Is(err, runtime.ErrConflict) {
 				t.Errorf("Commit: %v; want ErrConflict", err)
 			}
 		}, 1},
-		{"Touch", func() { must(s.Touch(ctx, k, 2, exp.Add(time.Minute))) }, 1},
+		{"Commit replacing a record (Regenerate)", func() {
+			renewed = nm.record(t, u)
+			cm := commit(t, renewed, 0, "renewed", exp, u.Index)
+			cm.Replaces, cm.ReplacesVersion = k, 2
+			must(s.Commit(ctx, cm))
+		}, 1},
+		{"Commit replacing a record of another slot (a logout)", func() {
+			anon = nm.record(t, runtime.User{})
+			cm := commit(t, anon, 0, "logged out", exp, "")
+			cm.Replaces, cm.ReplacesVersion = renewed, 1
+			must(s.Commit(ctx, cm))
+		}, 1},
+		{"Touch", func() { must(s.Touch(ctx, anon, 1, exp.Add(time.Minute))) }, 1},
 		{"Touch of a missing record", func() {
 			if err := s.Touch(ctx, key(t), 1, exp); !errors.Is(err, runtime.ErrNotFound) {
 				t.Errorf("Touch: %v", err)
@@ -585,11 +992,33 @@ func TestOneRoundTrip(t *testing.T) {
 				t.Errorf("Find: %v", err)
 			}
 		}, 1},
-		{"Delete", func() { must(s.Delete(ctx, key(t))) }, 1},
+		{"Delete", func() { must(s.Delete(ctx, key(t), 0)) }, 1},
+		{"Delete at a version", func() { must(s.Delete(ctx, anon, 1)) }, 1},
+		{"Delete at a version that conflicts", func() {
+			if err := s.Delete(ctx, live, 2); !errors.Is(err, runtime.ErrConflict) {
+				t.Errorf("Delete: %v; want ErrConflict", err)
+			}
+		}, 1},
 		// Past the index's expiry (the commit's + a day): the index is
-		// extended in a second exchange.
-		{"Touch past the index's expiry", func() { must(s.Touch(ctx, k, 2, exp.Add(48*time.Hour))) }, 2},
-		{"Touch after that", func() { must(s.Touch(ctx, k, 2, exp.Add(48*time.Hour))) }, 1},
+		// extended by the same script.
+		{"Touch past the index's expiry", func() {
+			must(s.Touch(ctx, live, 1, exp.Add(48*time.Hour)))
+			if ttl := c.PTTL(ctx, u.Index).Val(); ttl < 71*time.Hour {
+				t.Errorf("the index lives %v; want beyond the record's 49h", ttl)
+			}
+		}, 2}, // the Touch, and the PTTL
+		{"DeleteUser", func() {
+			n, err := s.DeleteUser(ctx, runtime.User{Index: u.Index})
+			if err != nil || n != 1 {
+				t.Errorf("DeleteUser: %d, %v; want 1", n, err)
+			}
+		}, 1},
+		{"DeleteUser with the previous layout's index", func() {
+			n, err := s.DeleteUser(ctx, u)
+			if err != nil || n != 0 {
+				t.Errorf("DeleteUser: %d, %v; want 0", n, err)
+			}
+		}, 2},
 	} {
 		n, names := cnt.count(tc.op)
 		if n != tc.want {
@@ -601,25 +1030,54 @@ func TestOneRoundTrip(t *testing.T) {
 
 	// After SCRIPT FLUSH (a restart, a failover), each method still works:
 	// EVALSHA falls back to EVAL once.
+	k = nm.record(t, u)
 	must(c.ScriptFlush(ctx).Err())
-	must(s.Commit(ctx, k, 2, runtime.Record{Data: []byte("w"), Version: 3, Expires: exp, User: "dave"}))
+	must(s.Commit(ctx, commit(t, k, 0, "w", exp, u.Index)))
 	must(c.ScriptFlush(ctx).Err())
-	must(s.Touch(ctx, k, 3, exp))
+	must(s.Touch(ctx, k, 1, exp))
 	must(c.ScriptFlush(ctx).Err())
-	if n, err := s.DeleteUser(ctx, "dave"); err != nil || n != 1 {
+	if n, err := s.DeleteUser(ctx, u); err != nil || n != 1 {
 		t.Errorf("DeleteUser after SCRIPT FLUSH: %d, %v", n, err)
 	}
+	must(c.ScriptFlush(ctx).Err())
+	must(s.Delete(ctx, k, 1))
 }
 
+// A client for a session store: ContextTimeoutEnabled, which New
+// requires, so that go-redis gives up at the deadline the runtime gives
+// each store operation (Config.StoreTimeout, a second by default); short
+// timeouts, under that deadline, so that a stalled connection is given up
+// and the command retried on another in time; and retries, which are safe:
+// every write of the store recognises its own earlier attempt.
 func ExampleNew() {
 	client := redis.NewUniversalClient(&redis.UniversalOptions{
 		Addrs: []string{"127.0.0.1:6379"}, // several addresses: a Cluster; with MasterName: Sentinel
+
+		ContextTimeoutEnabled: true,                   // required: honour the runtime's deadline
+		DialTimeout:           300 * time.Millisecond, // a connection to a live server takes a millisecond
+		ReadTimeout:           300 * time.Millisecond, // each command is a short script or a read
+		WriteTimeout:          300 * time.Millisecond,
+		PoolSize:              10 * goruntime.GOMAXPROCS(0), // connections per server: the requests in flight at once
+		PoolTimeout:           300 * time.Millisecond,       // waiting for a free one counts against the deadline too
+		MaxRetries:            2,                            // safe: a retried write recognises its first attempt
 	})
 	defer client.Close()
-	store := redisstore.New(client, redisstore.Options{IndexPrefix: "myapp:sessions:user:"})
+	store, err := redisstore.New(client, redisstore.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var _ runtime.Store = store
 	fmt.Println("ok")
-	// Output: ok
+
+	// A client left with go-redis's defaults is refused.
+	plain := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer plain.Close()
+	_, err = redisstore.New(plain, redisstore.Options{})
+	fmt.Println(errors.Is(err, redisstore.ErrContextTimeoutDisabled))
+	// Output:
+	// ok
+	// true
 }
 
 // A client with go-redis's client-side cache on (RESP3 tracking) never
@@ -631,17 +1089,17 @@ func ExampleNew() {
 func TestClientSideCacheNeverServesAStaleRecord(t *testing.T) {
 	ctx := context.Background()
 	addr, _ := redistest.Start(t)
-	cached := redis.NewClient(&redis.Options{Addr: addr, Protocol: 3, ClientSideCacheConfig: &redis.ClientSideCacheConfig{}})
-	other := redis.NewClient(&redis.Options{Addr: addr})
+	cached := redis.NewClient(&redis.Options{Addr: addr, Protocol: 3, ClientSideCacheConfig: &redis.ClientSideCacheConfig{}, ContextTimeoutEnabled: true})
+	other := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { cached.Close(); other.Close() })
-	a, b := redisstore.New(cached, redisstore.Options{}), redisstore.New(other, redisstore.Options{})
-	k, exp := key(t), time.Now().Add(time.Hour)
-	rec := func(v uint64) runtime.Record {
-		return runtime.Record{Data: []byte(strconv.FormatUint(v, 10)), Version: v, Expires: exp, User: "carol"}
+	a, b := newStore(t, cached, redisstore.Options{}), newStore(t, other, redisstore.Options{})
+	nm := newNames(t)
+	u := nm.user("carol")
+	k, exp := nm.record(t, u), time.Now().Add(time.Hour)
+	rec := func(v uint64) runtime.Commit {
+		return commit(t, k, v-1, strconv.FormatUint(v, 10), exp, u.Index)
 	}
-	if err := a.Commit(ctx, k, 0, rec(1)); err != nil {
-		t.Fatal(err)
-	}
+	mustCommit(t, a, rec(1))
 	stale := 0
 	for v := uint64(1); v <= 1000; v++ {
 		if r, err := a.Find(ctx, k); err != nil || r.Version != v {
@@ -652,7 +1110,7 @@ func TestClientSideCacheNeverServesAStaleRecord(t *testing.T) {
 		if v%2 == 0 {
 			s = a
 		}
-		if err := s.Commit(ctx, k, v, rec(v+1)); err != nil {
+		if err := s.Commit(ctx, rec(v+1)); err != nil {
 			t.Fatalf("Commit of version %d: %v", v+1, err)
 		}
 	}
@@ -663,21 +1121,19 @@ func TestClientSideCacheNeverServesAStaleRecord(t *testing.T) {
 	if _, err := a.Find(ctx, k); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Delete(ctx, k); err != nil {
+	if err := b.Delete(ctx, k, 0); err != nil {
 		t.Fatal(err)
 	}
 	if r, err := a.Find(ctx, k); !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("Find after another instance's Delete: %+v, %v; want ErrNotFound", r, err)
 	}
 	// "Log out everywhere" sees a session indexed a moment ago.
-	if n, err := a.DeleteUser(ctx, "carol"); err != nil || n != 0 {
+	if n, err := a.DeleteUser(ctx, u); err != nil || n != 0 {
 		t.Fatalf("DeleteUser: %d, %v", n, err)
 	}
-	k2 := key(t)
-	if err := b.Commit(ctx, k2, 0, rec(1)); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := a.DeleteUser(ctx, "carol"); err != nil || n != 1 {
+	k2 := nm.record(t, u)
+	mustCommit(t, b, commit(t, k2, 0, "x", exp, u.Index))
+	if n, err := a.DeleteUser(ctx, u); err != nil || n != 1 {
 		t.Errorf("DeleteUser after another instance indexed a session: %d, %v; want 1", n, err)
 	}
 }
