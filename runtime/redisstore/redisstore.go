@@ -30,6 +30,12 @@
 // checks it did not move (see Redis Cluster below). It lives
 // Options.IndexGrace, and at least an hour, after the last DeleteUser.
 //
+// DeleteUser leaves in the place of each record it deletes, for a minute,
+// a tombstone: a hash with only an ended field, which is no record. A
+// go-redis retry of the Commit that created the record, whose first
+// attempt was applied just before DeleteUser ran, finds the key taken and
+// fails, instead of creating the ended session again.
+//
 // # Redis Cluster
 //
 // A Commit that gives a session a new ID (a login, Regenerate) must remove
@@ -226,8 +232,9 @@ const (
 
 const (
 	// tombstoneTTL is how long the tombstone of a record moved to another
-	// slot lives: far longer than go-redis's retries of that step, which
-	// end with the operation's deadline.
+	// slot, or ended by DeleteUser, lives: far longer than go-redis's
+	// retries of the Commit that moved or created it, which end with the
+	// operation's deadline.
 	tombstoneTTL = time.Minute
 	// minEpochTTL is the shortest life of a user's epoch after a
 	// DeleteUser: far longer than a Commit in flight.
@@ -494,12 +501,16 @@ return 1
 `)
 
 // deleteUserScript ends a batch of a user's sessions. KEYS[1] the index,
-// KEYS[2] the epoch; ARGV anywhere, the batch size, the epoch's life (ms).
-// It first increments the epoch (so that a Commit across slots that read
-// it before fails), then pops up to a batch of keys from the index and
-// deletes those within reach that are hashes naming the index. It returns
-// {live records deleted, keys left in the index, {keys out of reach}}.
-// An index that is not a set is deleted.
+// KEYS[2] the epoch; ARGV anywhere, the batch size, the epoch's life (ms),
+// the tombstones' life (ms). It first increments the epoch (so that a
+// Commit across slots that read it before fails), then pops up to a batch
+// of keys from the index and deletes those within reach that are hashes
+// naming the index, leaving in the place of each a tombstone (a hash with
+// only an ended field): a go-redis retry of the Commit that created the
+// record, whose first attempt was applied, finds the key taken and fails
+// instead of creating it again. It returns {live records deleted, keys
+// left in the index, {keys out of reach}}. An index that is not a set is
+// deleted.
 var deleteUserScript = redis.NewScript(libLua + `
 local idx, ek = KEYS[1], KEYS[2]
 if type(redis.pcall('INCR', ek)) ~= 'number' then redis.call('SET', ek, '1') end
@@ -514,6 +525,8 @@ for _, m in ipairs(redis.call('SPOP', idx, ARGV[2])) do
     local cur = redis.pcall('HMGET', m, 'user', 'version', 'data', 'exp')
     if not cur['err'] and cur[1] == idx then
       redis.call('DEL', m)
+      redis.call('HSET', m, 'ended', '1')
+      redis.call('PEXPIRE', m, ARGV[4])
       if valid(cur[2]) and cur[3] and live(cur[4]) then n = n + 1 end
     end
   else
@@ -866,7 +879,7 @@ func (s *Store) DeleteUser(ctx context.Context, u runtime.User) (int, error) {
 			return n, err
 		}
 		res, err := deleteUserScript.Run(ctx, s.client, []string{u.Index, ek},
-			s.anywhere, s.batch, s.epochTTL.Milliseconds()).Slice()
+			s.anywhere, s.batch, s.epochTTL.Milliseconds(), tombstoneTTL.Milliseconds()).Slice()
 		if err != nil {
 			return n, s.fail(ctx, "delete user", err)
 		}

@@ -652,7 +652,7 @@ func TestDeleteUserInBatches(t *testing.T) {
 		mustCommit(t, s, commit(t, k, 0, "x", time.Now().Add(time.Hour), u.Index))
 	}
 	other := newStore(t, c, redisstore.Options{})
-	var successor string
+	var successor, replaced string
 	var batches atomic.Int64
 	c.AddHook(hook{process: func(ctx context.Context, cmd redis.Cmder, next redis.ProcessHook) error {
 		if firstKey(cmd) != u.Index || cmd.Name() != "evalsha" {
@@ -667,7 +667,7 @@ func TestDeleteUserInBatches(t *testing.T) {
 				t.Errorf("nothing left after the first batch")
 				return err
 			}
-			successor = nm.record(t, u)
+			successor, replaced = nm.record(t, u), left[0]
 			cm := commit(t, successor, 0, "renewed", time.Now().Add(time.Hour), u.Index)
 			cm.Replaces, cm.ReplacesVersion = left[0], 1
 			mustCommit(t, other, cm)
@@ -680,8 +680,17 @@ func TestDeleteUserInBatches(t *testing.T) {
 	if b := batches.Load(); b != 3 {
 		t.Errorf("%d scripts; want 3 batches of 2", b)
 	}
-	if n := c.Exists(ctx, append(ks, successor, u.Index)...).Val(); n != 0 {
-		t.Errorf("%d keys left", n)
+	for _, k := range append(ks, successor) {
+		if _, err := s.Find(ctx, k); !errors.Is(err, runtime.ErrNotFound) {
+			t.Errorf("%s: %v after DeleteUser", k, err)
+		}
+		// In the place of each it deleted, for a minute, a tombstone.
+		if h := c.HGetAll(ctx, k).Val(); k != replaced && (len(h) != 1 || h["ended"] != "1") {
+			t.Errorf("%s holds %v; want a tombstone", k, h)
+		}
+	}
+	if n := c.Exists(ctx, u.Index).Val(); n != 0 {
+		t.Errorf("the index is still there")
 	}
 	// A session created after DeleteUser returned is indexed as usual.
 	k := nm.record(t, u)

@@ -29,8 +29,9 @@ type stallProxy struct {
 	hold   time.Duration
 	ln     net.Listener
 	armed  atomic.Bool
-	held   atomic.Int64 // replies withheld
-	evals  atomic.Int64 // evalsha commands forwarded to the server
+	onHold atomic.Pointer[func()] // run as a reply is withheld
+	held   atomic.Int64           // replies withheld
+	evals  atomic.Int64           // evalsha commands forwarded to the server
 
 	mu    sync.Mutex
 	conns []net.Conn
@@ -86,6 +87,9 @@ func (p *stallProxy) accept() {
 				if n > 0 {
 					if p.armed.CompareAndSwap(true, false) {
 						p.held.Add(1)
+						if f := p.onHold.Load(); f != nil {
+							(*f)()
+						}
 						time.Sleep(p.hold)
 					}
 					if _, err := cc.Write(buf[:n]); err != nil {
@@ -227,5 +231,41 @@ func TestCommitRetriedByTheClient(t *testing.T) {
 	target = ""
 	if p.held.Load() != 6 {
 		t.Errorf("%d replies withheld; want 6", p.held.Load())
+	}
+}
+
+// A session created by a Commit whose reply is lost, and ended by
+// DeleteUser before go-redis retries the Commit, stays ended: the retry
+// finds what DeleteUser left in its place and fails.
+func TestCommitRetriedAfterDeleteUser(t *testing.T) {
+	c, p := stallingClient(t)
+	s := newStore(t, c, redisstore.Options{})
+	nm := newNames(t)
+	u := nm.user("oscar")
+	k := nm.record(t, u)
+	armOn(c, func() *stallProxy { return p }, &k)
+	ac := redis.NewClient(&redis.Options{Addr: p.target, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { ac.Close() })
+	admin := newStore(t, ac, redisstore.Options{})
+	deleted := -1
+	f := func() {
+		n, err := admin.DeleteUser(context.Background(), u)
+		if err != nil {
+			t.Errorf("DeleteUser: %v", err)
+		}
+		deleted = n
+	}
+	p.onHold.Store(&f)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	err := s.Commit(ctx, commit(t, k, 0, "logged in", time.Now().Add(time.Hour), u.Index))
+	if p.held.Load() != 1 || deleted != 1 {
+		t.Fatalf("%d replies withheld, DeleteUser deleted %d; want 1, 1", p.held.Load(), deleted)
+	}
+	if !errors.Is(err, runtime.ErrConflict) {
+		t.Errorf("Commit: %v; want ErrConflict", err)
+	}
+	if r, err := s.Find(context.Background(), k); !errors.Is(err, runtime.ErrNotFound) {
+		t.Errorf("Find: %+v, %v; want the session DeleteUser ended to stay ended", r, err)
 	}
 }
