@@ -22,7 +22,8 @@
 // extends the index again (once per IndexGrace of touching). Each Commit
 // that creates a record of a user also drops from the index up to two
 // keys, picked at random, that no longer hold a record of that user, so
-// the index of a user who logs in every day does not grow for ever.
+// the index of a user who logs in every day does not grow for ever: it
+// stays within about twice the user's live records.
 //
 // The user's revocation epoch is a counter at the index's key followed by
 // ":epoch", in the index's slot: DeleteUser increments it, and a Commit
@@ -326,12 +327,17 @@ local function isIndex(k)
   local t = redis.call('TYPE', k)['ok']
   return t == 'set' or t == 'none'
 end
--- index adds k to the index idx and keeps idx live until at least ixp:
--- NX gives a new index (which has no expiry) one, GT only moves it later.
+-- expireIndex keeps the index idx live until at least ixp: GT only moves
+-- an expiry later, and NX gives a new index (which has none) one.
+local function expireIndex(idx, ixp)
+  if redis.call('PEXPIREAT', idx, ixp, 'GT') == 0 then
+    redis.call('PEXPIREAT', idx, ixp, 'NX')
+  end
+end
+-- index adds k to the index idx and keeps idx live until at least ixp.
 local function index(idx, k, ixp)
   redis.call('SADD', idx, k)
-  redis.call('PEXPIREAT', idx, ixp, 'NX')
-  redis.call('PEXPIREAT', idx, ixp, 'GT')
+  expireIndex(idx, ixp)
 end
 -- unindex removes k from the index named by its record's user field, if
 -- the record is of this layout (tok) and the index within reach.
@@ -354,7 +360,8 @@ end
 // '1' to check the epoch, the epoch expected. It returns 1 when written
 // (or written already with this token), 0 on a conflict, -1 when the
 // index is not a set, -2 when the epoch moved. Every check comes before
-// every write: an error reply leaves nothing half done.
+// every write, and only the first write may fail (SADD to a key that is
+// not a set): nothing is ever left half done.
 var commitScript = redis.NewScript(libLua + `
 local k, n = KEYS[1], 2
 local r, idx, ek
@@ -362,20 +369,22 @@ if ARGV[9] ~= '' then r = KEYS[n]; n = n + 1 end
 if ARGV[10] == '1' then idx = KEYS[n]; n = n + 1 end
 if ARGV[11] == '1' then ek = KEYS[n]; n = n + 1 end
 local user, tok = ARGV[5], ARGV[8]
--- A retry of this very Commit, already applied: done, nothing written.
-if tok ~= '' then
-  local cur = redis.pcall('HMGET', k, 'version', 'tok')
-  if not cur['err'] and cur[1] == ARGV[3] and cur[2] == tok then return 1 end
-end
--- Compare and set: not a hash, no data, no valid expiry, or another
--- version (a garbage version never equals the canonical prev): nothing
--- to continue.
+-- First, a retry of this very Commit, already applied: done, nothing
+-- written. Then the compare and set: not a hash, no data, no valid
+-- expiry, or another version (a garbage version never equals the
+-- canonical prev): nothing to continue.
 local old
 if ARGV[2] == '0' then
+  if tok ~= '' then
+    local cur = redis.pcall('HMGET', k, 'version', 'tok')
+    if not cur['err'] and cur[1] == ARGV[3] and cur[2] == tok then return 1 end
+  end
   if redis.call('EXISTS', k) == 1 then return 0 end
 else
   old = redis.pcall('HMGET', k, 'version', 'data', 'exp', 'user', 'tok')
-  if old['err'] or old[1] ~= ARGV[2] or not old[2] or not live(old[3]) then return 0 end
+  if old['err'] then return 0 end
+  if tok ~= '' and old[1] == ARGV[3] and old[5] == tok then return 1 end
+  if old[1] ~= ARGV[2] or not old[2] or not live(old[3]) then return 0 end
 end
 local rold
 if r then
@@ -383,16 +392,18 @@ if r then
   if rold['err'] or rold[1] ~= ARGV[9] or not rold[2] or not live(rold[3]) then return 0 end
 end
 if ek and not epochIs(ek, ARGV[12]) then return -2 end
+-- The writes, the first of which may fail: an index that is not a set.
 local indexed = idx and live(ARGV[6])
-if indexed and not isIndex(idx) then return -1 end
--- The writes.
+if indexed then
+  if type(redis.pcall('SADD', idx, k)) ~= 'number' then return -1 end
+  expireIndex(idx, ARGV[7])
+end
 if r then
   redis.call('DEL', r)
   unindex(r, rold[4], rold[5])
 end
 if old and old[4] ~= user then unindex(k, old[4], old[5]) end
 if indexed then
-  index(idx, k, ARGV[7])
   if not old then
     -- Drop up to two keys that no longer hold a record of this index.
     for _, m in ipairs(redis.call('SRANDMEMBER', idx, 2)) do
