@@ -258,39 +258,40 @@ func TestHostileContents(t *testing.T) {
 		}
 	}
 	cases := map[string]func(k string){
-		"a string":                 func(k string) { c.Set(ctx, k, "garbage", time.Hour) },
-		"a counter (as an epoch)":  func(k string) { c.Set(ctx, k, "3", time.Hour) },
-		"a list":                   func(k string) { c.RPush(ctx, k, "1", "2") },
-		"a set":                    func(k string) { c.SAdd(ctx, k, "version", "data") },
-		"a stream":                 func(k string) { c.XAdd(ctx, &redis.XAddArgs{Stream: k, Values: []string{"version", "1"}}) },
-		"a tombstone":              func(k string) { c.HSet(ctx, k, "moved", "a token"); c.PExpire(ctx, k, time.Minute) },
-		"a non-numeric version":    func(k string) { hash(k, "version", "abc", "data", "x") },
-		"an empty version":         func(k string) { hash(k, "version", "", "data", "x") },
-		"a negative version":       func(k string) { hash(k, "version", "-1", "data", "x") },
-		"a fractional version":     func(k string) { hash(k, "version", "1.5", "data", "x") },
-		"a version 0":              func(k string) { hash(k, "version", "0", "data", "x") },
-		"a version with a 0":       func(k string) { hash(k, "version", "01", "data", "x") },
-		"a version with a sign":    func(k string) { hash(k, "version", "+1", "data", "x") },
-		"a version with spaces":    func(k string) { hash(k, "version", " 1", "data", "x") },
-		"a version of 2^64":        func(k string) { hash(k, "version", "18446744073709551616", "data", "x") },
-		"a huge version":           func(k string) { hash(k, "version", strings.Repeat("9", 1000), "data", "x") },
-		"no version":               func(k string) { hash(k, "data", "x", "user", "alice") },
-		"no data":                  func(k string) { hash(k, "version", "1", "user", "alice") },
-		"no expiry":                func(k string) { c.HSet(ctx, k, "version", "1", "data", "x") },
-		"no exp":                   func(k string) { hash(k, "version", "1", "data", "x"); c.HDel(ctx, k, "exp") },
-		"an empty exp":             func(k string) { hash(k, "version", "1", "data", "x", "exp", "") },
-		"an exp in the past":       func(k string) { hash(k, "version", "1", "data", "x", "exp", "1000") },
-		"an exp of 0":              func(k string) { hash(k, "version", "1", "data", "x", "exp", "0") },
-		"an exp with a 0":          func(k string) { hash(k, "version", "1", "data", "x", "exp", "0"+later) },
-		"an exp with a sign":       func(k string) { hash(k, "version", "1", "data", "x", "exp", "+"+later) },
-		"a negative exp":           func(k string) { hash(k, "version", "1", "data", "x", "exp", "-"+later) },
-		"a fractional exp":         func(k string) { hash(k, "version", "1", "data", "x", "exp", later+".5") },
-		"an exp in hex":            func(k string) { hash(k, "version", "1", "data", "x", "exp", "0x7fffffffffff") },
-		"an exp of 16 digits":      func(k string) { hash(k, "version", "1", "data", "x", "exp", "1"+later+"000") },
-		"an exp in binary":         func(k string) { hash(k, "version", "1", "data", "x", "exp", "\x00\x01") },
-		"only unknown fields":      func(k string) { hash(k, "foo", "bar") },
-		"a version in binary":      func(k string) { hash(k, "version", "\x00\x01", "data", "x") },
-		"a version as a huge blob": func(k string) { hash(k, "version", strings.Repeat("1", 1<<20), "data", "x") },
+		"a string":                  func(k string) { c.Set(ctx, k, "garbage", time.Hour) },
+		"a counter (as an epoch)":   func(k string) { c.Set(ctx, k, "3", time.Hour) },
+		"a list":                    func(k string) { c.RPush(ctx, k, "1", "2") },
+		"a set":                     func(k string) { c.SAdd(ctx, k, "version", "data") },
+		"a stream":                  func(k string) { c.XAdd(ctx, &redis.XAddArgs{Stream: k, Values: []string{"version", "1"}}) },
+		"a tombstone":               func(k string) { c.HSet(ctx, k, "moved", "a token"); c.PExpire(ctx, k, time.Minute) },
+		"a tombstone of DeleteUser": func(k string) { c.HSet(ctx, k, "ended", "1"); c.PExpire(ctx, k, time.Minute) },
+		"a non-numeric version":     func(k string) { hash(k, "version", "abc", "data", "x") },
+		"an empty version":          func(k string) { hash(k, "version", "", "data", "x") },
+		"a negative version":        func(k string) { hash(k, "version", "-1", "data", "x") },
+		"a fractional version":      func(k string) { hash(k, "version", "1.5", "data", "x") },
+		"a version 0":               func(k string) { hash(k, "version", "0", "data", "x") },
+		"a version with a 0":        func(k string) { hash(k, "version", "01", "data", "x") },
+		"a version with a sign":     func(k string) { hash(k, "version", "+1", "data", "x") },
+		"a version with spaces":     func(k string) { hash(k, "version", " 1", "data", "x") },
+		"a version of 2^64":         func(k string) { hash(k, "version", "18446744073709551616", "data", "x") },
+		"a huge version":            func(k string) { hash(k, "version", strings.Repeat("9", 1000), "data", "x") },
+		"no version":                func(k string) { hash(k, "data", "x", "user", "alice") },
+		"no data":                   func(k string) { hash(k, "version", "1", "user", "alice") },
+		"no expiry":                 func(k string) { c.HSet(ctx, k, "version", "1", "data", "x") },
+		"no exp":                    func(k string) { hash(k, "version", "1", "data", "x"); c.HDel(ctx, k, "exp") },
+		"an empty exp":              func(k string) { hash(k, "version", "1", "data", "x", "exp", "") },
+		"an exp in the past":        func(k string) { hash(k, "version", "1", "data", "x", "exp", "1000") },
+		"an exp of 0":               func(k string) { hash(k, "version", "1", "data", "x", "exp", "0") },
+		"an exp with a 0":           func(k string) { hash(k, "version", "1", "data", "x", "exp", "0"+later) },
+		"an exp with a sign":        func(k string) { hash(k, "version", "1", "data", "x", "exp", "+"+later) },
+		"a negative exp":            func(k string) { hash(k, "version", "1", "data", "x", "exp", "-"+later) },
+		"a fractional exp":          func(k string) { hash(k, "version", "1", "data", "x", "exp", later+".5") },
+		"an exp in hex":             func(k string) { hash(k, "version", "1", "data", "x", "exp", "0x7fffffffffff") },
+		"an exp of 16 digits":       func(k string) { hash(k, "version", "1", "data", "x", "exp", "1"+later+"000") },
+		"an exp in binary":          func(k string) { hash(k, "version", "1", "data", "x", "exp", "\x00\x01") },
+		"only unknown fields":       func(k string) { hash(k, "foo", "bar") },
+		"a version in binary":       func(k string) { hash(k, "version", "\x00\x01", "data", "x") },
+		"a version as a huge blob":  func(k string) { hash(k, "version", strings.Repeat("1", 1<<20), "data", "x") },
 	}
 	for name, write := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -374,6 +375,23 @@ func TestHostileContents(t *testing.T) {
 		}
 		if err := s.Delete(ctx, k, math.MaxUint64); err != nil {
 			t.Errorf("Delete at 2^64-1: %v", err)
+		}
+	})
+
+	t.Run("a record with fields of its own", func(t *testing.T) {
+		u := nm.user("zoe")
+		k := nm.record(t, u)
+		mustCommit(t, s, commit(t, k, 0, "x", time.Now().Add(time.Hour), u.Index))
+		c.HSet(ctx, k, "foo", "bar", "moved", "a token", "ended", "1")
+		if r, err := s.Find(ctx, k); err != nil || r.Version != 1 || string(r.Data) != "x" {
+			t.Errorf("Find: %+v, %v", r, err)
+		}
+		if err := s.Touch(ctx, k, 1, time.Now().Add(2*time.Hour)); err != nil {
+			t.Errorf("Touch: %v", err)
+		}
+		mustCommit(t, s, commit(t, k, 1, "y", time.Now().Add(time.Hour), u.Index))
+		if n, err := s.DeleteUser(ctx, u); err != nil || n != 1 {
+			t.Errorf("DeleteUser: %d, %v; want 1", n, err)
 		}
 	})
 
