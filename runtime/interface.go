@@ -459,20 +459,24 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 	}
 	sc := si.pool.Get().(*scratch)
 	defer si.pool.Put(sc)
-	payload, err := si.payload.marshal(sc, s)
-	if err != nil {
-		return fmt.Errorf("sessiongen: encoding the session: %w", err)
-	}
 	// The Set-Cookie line is written in one buffer: name=value, then the
 	// attributes, precomputed when they are the configured ones.
 	line := append(sc.line[:0], name...)
 	line = append(line, '=')
 	valueAt := len(line)
-	user := ""
-	if si.cfg.UserKey != "" {
-		user = si.payload.field(payload, si.cfg.UserKey)
+	line, refreshed, err := si.storage.refresh(r.Context(), sc, st, line, name, now)
+	if err == nil && !refreshed {
+		var payload []byte
+		if payload, err = si.payload.marshal(sc, s); err != nil {
+			sc.line = line
+			return fmt.Errorf("sessiongen: encoding the session: %w", err)
+		}
+		user := ""
+		if si.cfg.UserKey != "" {
+			user = si.payload.field(payload, si.cfg.UserKey)
+		}
+		line, err = si.storage.save(r.Context(), sc, st, line, name, payload, user, now)
 	}
-	line, err = si.storage.save(r.Context(), sc, st, line, name, payload, user, now)
 	sc.line = line
 	if err != nil {
 		return fmt.Errorf("sessiongen: saving the session: %w", err)

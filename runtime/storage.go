@@ -37,6 +37,12 @@ type storage interface {
 	// value, "" for none), and appends to dst the cookie value that finds
 	// it again, which must not alias sc.buf.
 	save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error)
+	// refresh appends to dst the cookie value that finds the session st
+	// again, when st was loaded and not changed and the storage can do it
+	// without the session's payload (a store: the same ID, signed anew,
+	// and the record's expiry moved when due); refreshed false means the
+	// payload must be saved.
+	refresh(ctx context.Context, sc *scratch, st *State, dst []byte, name string, now time.Time) (out []byte, refreshed bool, err error)
 	// remove forgets the session st, which this request emptied, unless
 	// another request changed it since it was loaded (ErrConflict); the
 	// caller deletes the cookie.
@@ -89,6 +95,11 @@ func (cs *cookieStorage) load(_ context.Context, sc *scratch, _ *State, name, va
 
 func (cs *cookieStorage) save(_ context.Context, sc *scratch, _ *State, dst []byte, name string, payload []byte, _ string, now time.Time) ([]byte, error) {
 	return cs.signer.appendValue(sc, dst, name, payload, now)
+}
+
+// refresh cannot do without the payload: the cookie is the session.
+func (cs *cookieStorage) refresh(_ context.Context, _ *scratch, _ *State, dst []byte, _ string, _ time.Time) ([]byte, bool, error) {
+	return dst, false, nil
 }
 
 // remove has nothing to forget: the cookie was the session.
@@ -307,11 +318,25 @@ func idPayload(buf *[1 + sessionIDLen + userTagLen]byte, ref *storeRef) []byte {
 	return append(b, ref.tag...)
 }
 
-// save commits the session st, or only refreshes its cookie:
+// refresh signs the ID cookie of a loaded session that this request did
+// not change again, with the same ID, and moves its record's expiry at
+// most once per TouchInterval: it is not committed, so reads of one
+// session never conflict with each other.
+func (ss *storeStorage) refresh(ctx context.Context, sc *scratch, st *State, dst []byte, name string, now time.Time) ([]byte, bool, error) {
+	ref := st.rec
+	if ref == nil || ref.version == 0 || st.has(statusModified) {
+		return dst, false, nil
+	}
+	if err := ss.keepAlive(ctx, st, now); err != nil {
+		return dst, false, err
+	}
+	var buf [1 + sessionIDLen + userTagLen]byte
+	out, err := ss.signer.appendValue(sc, dst, name, idPayload(&buf, ref), now)
+	return out, true, err
+}
+
+// save commits the session st:
 //
-//   - a loaded session that this request did not change is not committed
-//     (reads never conflict): its cookie is signed again with the same ID,
-//     and its record's expiry moves at most once per TouchInterval;
 //   - a loaded session is committed under its ID, conditional on the
 //     version it loaded, unless it must get a new ID: after Regenerate or
 //     Clear, when the value of UserKey changed (a login, a logout), or
@@ -322,12 +347,6 @@ func idPayload(buf *[1 + sessionIDLen + userTagLen]byte, ref *storeRef) []byte {
 func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error) {
 	var buf [1 + sessionIDLen + userTagLen]byte
 	ref := st.rec
-	if ref != nil && ref.version != 0 && !st.has(statusModified) {
-		if err := ss.keepAlive(ctx, st, now); err != nil {
-			return dst, err
-		}
-		return ss.signer.appendValue(sc, dst, name, idPayload(&buf, ref), now)
-	}
 	var tag, index string
 	if user != "" {
 		tag = ss.userTag(user)
