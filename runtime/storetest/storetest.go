@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 		{"RetriedCommitRecognisesItsWrite", testRetriedCommit},
 		{"ReplacesIsConditional", testReplacesIsConditional},
 		{"DeleteUserStopsReplace", testDeleteUserStopsReplace},
+		{"ReplacesAcrossKeys", testReplacesAcrossKeys},
 		{"DataIsCopied", testDataIsCopied},
 		{"BinaryAndLargeData", testBinaryAndLargeData},
 		{"ConcurrentCommitsOneWinnerPerVersion", testConcurrentCommits},
@@ -646,6 +647,59 @@ func testDeleteUserStopsReplace(t *testing.T, s runtime.Store) {
 		}
 	}
 	t.Logf("the regenerate came first in %d of %d rounds", committed, rounds)
+}
+
+// A session also moves between keys that share nothing (no hash tag in
+// common): a login moves an anonymous record to a user's key, a change of
+// user moves it from one user's key to another's. The move is conditional
+// on the replaced record's version all the same, a retry of it succeeds,
+// and a DeleteUser of the old user, before or during the move, leaves that
+// user nothing live and the move either done or not at all.
+func testReplacesAcrossKeys(t *testing.T, s runtime.Store) {
+	ctx := context.Background()
+	anon := key(t)
+	mustCommit(t, s, write(anon, 0, rec("anonymous", 1, time.Hour)))
+	index, newKey := userKeys(t)
+	login := replace(newKey(), anon, 2, userRec("stale", 1, time.Hour, index))
+	if err := s.Commit(ctx, login); !errors.Is(err, runtime.ErrConflict) {
+		t.Errorf("a login from a stale version: %v; want ErrConflict", err)
+	}
+	wantGone(t, s, login.Key, "the successor of a stale login")
+	login = replace(newKey(), anon, 1, userRec("logged in", 1, time.Hour, index))
+	mustCommit(t, s, login)
+	mustCommit(t, s, login) // a retry
+	wantGone(t, s, anon, "the anonymous record after the login")
+	if got, err := find(t, s, login.Key); err != nil || string(got.Data) != "logged in" || got.Version != 1 {
+		t.Fatalf("the logged-in record: %+v, %v", got, err)
+	}
+
+	for round := range 30 {
+		from, fromKey := userKeys(t)
+		to, toKey := userKeys(t)
+		old, moved := fromKey(), toKey()
+		mustCommit(t, s, write(old, 0, userRec("a", 1, time.Hour, from)))
+		start := make(chan struct{})
+		var commitErr, deleteErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			<-start
+			commitErr = s.Commit(ctx, replace(moved, old, 1, userRec("b", 1, time.Hour, to)))
+		})
+		wg.Go(func() {
+			<-start
+			_, deleteErr = s.DeleteUser(ctx, runtime.User{Index: from, Name: "from-" + randomHex(4)})
+		})
+		close(start)
+		wg.Wait()
+		if deleteErr != nil || (commitErr != nil && !errors.Is(commitErr, runtime.ErrConflict)) {
+			t.Fatalf("round %d: Commit %v, DeleteUser %v", round, commitErr, deleteErr)
+		}
+		wantGone(t, s, old, fmt.Sprintf("round %d: the old user's record", round))
+		_, err := find(t, s, moved)
+		if (commitErr == nil) != (err == nil) {
+			t.Fatalf("round %d: the move answered %v but its record is %v", round, commitErr, err)
+		}
+	}
 }
 
 // The store keeps its own copy of the data, both ways.
