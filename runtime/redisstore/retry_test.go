@@ -247,20 +247,21 @@ func TestCommitRetriedAfterDeleteUser(t *testing.T) {
 	ac := redis.NewClient(&redis.Options{Addr: p.target, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { ac.Close() })
 	admin := newStore(t, ac, redisstore.Options{})
-	deleted := -1
+	var deleted atomic.Int64 // the proxy's goroutine runs f
+	deleted.Store(-1)
 	f := func() {
 		n, err := admin.DeleteUser(context.Background(), u)
 		if err != nil {
 			t.Errorf("DeleteUser: %v", err)
 		}
-		deleted = n
+		deleted.Store(int64(n))
 	}
 	p.onHold.Store(&f)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	err := s.Commit(ctx, commit(t, k, 0, "logged in", time.Now().Add(time.Hour), u.Index))
-	if p.held.Load() != 1 || deleted != 1 {
-		t.Fatalf("%d replies withheld, DeleteUser deleted %d; want 1, 1", p.held.Load(), deleted)
+	if p.held.Load() != 1 || deleted.Load() != 1 {
+		t.Fatalf("%d replies withheld, DeleteUser deleted %d; want 1, 1", p.held.Load(), deleted.Load())
 	}
 	if !errors.Is(err, runtime.ErrConflict) {
 		t.Errorf("Commit: %v; want ErrConflict", err)
