@@ -639,15 +639,17 @@ func TestIndexIsPruned(t *testing.T) {
 		t.Errorf("index %v; want only %s", m, renewed)
 	}
 	// Logouts (Delete, version 0) leave their keys; new sessions prune.
-	for range 20 {
+	// The index holds 2 to 4 keys most of the time, more than 8 about
+	// once in a million runs (simulated), and 51 without pruning.
+	for range 50 {
 		k := nm.record(t, u)
 		mustCommit(t, s, commit(t, k, 0, "x", exp, u.Index))
 		if err := s.Delete(ctx, k, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := c.SCard(ctx, u.Index).Val(); n > 4 {
-		t.Errorf("%d keys in the index after 20 sessions and logouts; want a few", n)
+	if n := c.SCard(ctx, u.Index).Val(); n > 8 {
+		t.Errorf("%d keys in the index after 50 sessions and logouts; want a few", n)
 	}
 	if ok := c.SIsMember(ctx, u.Index, renewed).Val(); !ok {
 		t.Errorf("the live session was dropped from the index")
