@@ -189,8 +189,8 @@ func (ss *storeStorage) identify(string) string { return "" }
 func (ss *storeStorage) lazy() bool { return true }
 
 // deadline bounds one store operation by Config.StoreTimeout.
-func (ss *storeStorage) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, ss.cfg.StoreTimeout)
+func (ss *storeStorage) deadline(ctx context.Context) (context.Context, opEnd) {
+	return withStoreDeadline(ctx, ss.cfg.StoreTimeout)
 }
 
 // recordKey returns the store key of a session ID: a dump of the store
@@ -254,9 +254,9 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	if err != nil {
 		return nil, -1, err
 	}
-	ctx, cancel := ss.deadline(ctx)
+	ctx, end := ss.deadline(ctx)
 	rec, err := ss.store.Find(ctx, v.key)
-	cancel()
+	end.done()
 	if errors.Is(err, ErrNotFound) {
 		// Strict: an unknown or expired ID is never adopted; the request
 		// gets a new session, saved under a new ID.
@@ -374,9 +374,9 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []
 		c.Key = ref.key
 	}
 	c.Record.Version = c.Prev + 1
-	cctx, cancel := ss.deadline(ctx)
+	cctx, end := ss.deadline(ctx)
 	err := ss.store.Commit(cctx, c)
-	cancel()
+	end.done()
 	if err != nil {
 		return dst, err
 	}
@@ -410,8 +410,8 @@ func (ss *storeStorage) remove(ctx context.Context, st *State) error {
 	if st.rec == nil || st.rec.version == 0 {
 		return nil
 	}
-	ctx, cancel := ss.deadline(ctx)
-	defer cancel()
+	ctx, end := ss.deadline(ctx)
+	defer end.done()
 	if err := ss.store.Delete(ctx, st.rec.key, st.rec.version); err != nil {
 		return err
 	}
@@ -426,8 +426,8 @@ func (ss *storeStorage) destroy(ctx context.Context, st *State) error {
 		st.rec = nil
 		return nil
 	}
-	ctx, cancel := ss.deadline(ctx)
-	defer cancel()
+	ctx, end := ss.deadline(ctx)
+	defer end.done()
 	err := ss.store.Delete(ctx, st.rec.key, 0)
 	st.rec = nil
 	return err
@@ -444,9 +444,9 @@ func (ss *storeStorage) keepAlive(ctx context.Context, st *State, now time.Time)
 	if expires.UnixMilli()-st.rec.expires < ss.cfg.TouchInterval.Milliseconds() {
 		return nil
 	}
-	ctx, cancel := ss.deadline(ctx)
+	ctx, end := ss.deadline(ctx)
 	err := ss.store.Touch(ctx, st.rec.key, st.rec.version, expires)
-	cancel()
+	end.done()
 	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
 		return nil
 	}
