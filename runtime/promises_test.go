@@ -258,7 +258,7 @@ func TestVerifiedCacheStatsWhileServing(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					for range 200 {
+					for range 1000 {
 						if w := serve(si, testApp(), "/get", cookie); !strings.Contains(w.Body.String(), "name=alice") {
 							t.Errorf("%s", w.Body.String())
 							return

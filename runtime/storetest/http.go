@@ -136,6 +136,9 @@ func newAppOn(t *testing.T, rec *Recorder, cookie string) *app {
 		s.Clear()
 	})
 	a.srv = httptest.NewServer(si.Middleware(mux))
+	// A request that never answers fails its contract instead of hanging
+	// the suite (a store without a deadline does that).
+	a.srv.Client().Timeout = 10 * time.Second
 	t.Cleanup(a.srv.Close)
 	return a
 }
