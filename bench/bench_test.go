@@ -265,7 +265,7 @@ func TestRedisCommandsPerRequest(t *testing.T) {
 	type cost struct{ sent, scripted string }
 	want := map[string]map[scenario]cost{
 		"sessiongen: redisstore": {
-			modify:   {"evalsha hmget", "hdel hmget hmget hset pexpireat time"},
+			modify:   {"evalsha hmget", "hdel hmget hset pexpireat time"},
 			readOnly: {"hmget", ""},
 			fresh:    {"evalsha", "exists hmget hset pexpireat"},
 		},
