@@ -216,12 +216,8 @@ func NewContext[S any](ctx context.Context, s *S) context.Context {
 // allocation of a context.WithValue on every request.
 type sessionContext[S any] struct {
 	context.Context
-	s  *S
-	op storeOp // the context of the request's store operations
+	s *S
 }
-
-// storeOp returns the context of the request's store operations.
-func (c *sessionContext[S]) storeOp() *storeOp { return &c.op }
 
 // Value returns the session for contextKey[S], and asks the parent for
 // every other key.

@@ -188,9 +188,13 @@ func (ss *storeStorage) identify(string) string { return "" }
 
 func (ss *storeStorage) lazy() bool { return true }
 
-// deadline bounds one store operation by Config.StoreTimeout.
-func (ss *storeStorage) deadline(ctx context.Context) (context.Context, opEnd) {
-	return withStoreDeadline(ctx, ss.cfg.StoreTimeout)
+// deadline bounds one store operation on the record of ref (nil: none
+// yet) by Config.StoreTimeout.
+func (ss *storeStorage) deadline(ctx context.Context, ref *storeRef) (context.Context, opEnd) {
+	if ref == nil {
+		return withStoreDeadline(ctx, nil, ss.cfg.StoreTimeout)
+	}
+	return withStoreDeadline(ctx, &ref.op, ss.cfg.StoreTimeout)
 }
 
 // recordKey returns the store key of a session ID: a dump of the store
@@ -254,7 +258,8 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	if err != nil {
 		return nil, -1, err
 	}
-	ctx, end := ss.deadline(ctx)
+	ref := &storeRef{id: v.id, tag: v.tag, key: v.key, legacy: v.legacy}
+	ctx, end := ss.deadline(ctx, ref)
 	rec, err := ss.store.Find(ctx, v.key)
 	end.done()
 	if errors.Is(err, ErrNotFound) {
@@ -265,7 +270,8 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	if err != nil {
 		return nil, -1, err
 	}
-	st.rec = &storeRef{id: v.id, tag: v.tag, key: v.key, legacy: v.legacy, version: rec.Version, expires: rec.Expires.UnixMilli(), user: rec.User}
+	ref.version, ref.expires, ref.user = rec.Version, rec.Expires.UnixMilli(), rec.User
+	st.rec = ref
 	return rec.Data, date, nil
 }
 
@@ -374,7 +380,7 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []
 		c.Key = ref.key
 	}
 	c.Record.Version = c.Prev + 1
-	cctx, end := ss.deadline(ctx)
+	cctx, end := ss.deadline(ctx, ref)
 	err := ss.store.Commit(cctx, c)
 	end.done()
 	if err != nil {
@@ -410,7 +416,7 @@ func (ss *storeStorage) remove(ctx context.Context, st *State) error {
 	if st.rec == nil || st.rec.version == 0 {
 		return nil
 	}
-	ctx, end := ss.deadline(ctx)
+	ctx, end := ss.deadline(ctx, st.rec)
 	defer end.done()
 	if err := ss.store.Delete(ctx, st.rec.key, st.rec.version); err != nil {
 		return err
@@ -426,7 +432,7 @@ func (ss *storeStorage) destroy(ctx context.Context, st *State) error {
 		st.rec = nil
 		return nil
 	}
-	ctx, end := ss.deadline(ctx)
+	ctx, end := ss.deadline(ctx, st.rec)
 	defer end.done()
 	err := ss.store.Delete(ctx, st.rec.key, 0)
 	st.rec = nil
@@ -444,7 +450,7 @@ func (ss *storeStorage) keepAlive(ctx context.Context, st *State, now time.Time)
 	if expires.UnixMilli()-st.rec.expires < ss.cfg.TouchInterval.Milliseconds() {
 		return nil
 	}
-	ctx, end := ss.deadline(ctx)
+	ctx, end := ss.deadline(ctx, st.rec)
 	err := ss.store.Touch(ctx, st.rec.key, st.rec.version, expires)
 	end.done()
 	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {

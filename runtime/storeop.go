@@ -8,11 +8,11 @@ import (
 
 // storeOp is the context a store operation of one request gets: the
 // request's context with a deadline of Config.StoreTimeout from the start
-// of the operation. It lives in the request's sessionContext and serves
-// each of the request's operations in turn, so that giving a store its
-// deadline costs no allocation per operation: its Done channel and timer
-// are made only if the store asks for Done (go-redis does; memstore only
-// reads Err), and then reused by the next operation, the timer reset.
+// of the operation. It lives in the session's storeRef and serves each of
+// the request's operations on that record in turn, so that giving a store
+// its deadline costs no allocation per operation: its Done channel and
+// timer are made only if the store asks for Done (go-redis does; memstore
+// only reads Err), and then reused by the next operation, the timer reset.
 //
 // A store must not keep the context once its call has returned (no store
 // does: the context belongs to the call); the next operation moves its
@@ -28,19 +28,12 @@ type storeOp struct {
 	timer    *time.Timer   // closes done at the deadline; stopped between operations
 }
 
-// opHolder is a context that holds a storeOp: the request's context under
-// the middleware.
-type opHolder interface {
-	storeOp() *storeOp
-}
-
 // withStoreDeadline returns ctx with a deadline timeout from now for one
-// store operation, and what ends the operation.
-func withStoreDeadline(ctx context.Context, timeout time.Duration) (context.Context, opEnd) {
-	if h, ok := ctx.(opHolder); ok {
-		if op := h.storeOp(); op.start(ctx, timeout) {
-			return op, opEnd{op: op}
-		}
+// store operation, through op when it can serve (nil: it cannot), and
+// what ends the operation.
+func withStoreDeadline(ctx context.Context, op *storeOp, timeout time.Duration) (context.Context, opEnd) {
+	if op != nil && op.start(ctx, timeout) {
+		return op, opEnd{op: op}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	return ctx, opEnd{cancel: cancel}

@@ -7,18 +7,17 @@ import (
 	"time"
 )
 
-// The context of a request's store operations: each operation gets its own
+// The context of a record's store operations: each operation gets its own
 // deadline, Done closes at it or when the request's context ends, and an
 // operation under way, or one after the context ended for good, gets a
 // context of its own.
 func TestStoreOpContext(t *testing.T) {
 	parent, cancelParent := context.WithCancel(context.Background())
 	defer cancelParent()
-	var sc sessionContext[struct{}]
-	sc.Context = parent
+	var op storeOp
 
-	ctx, end := withStoreDeadline(&sc, time.Hour)
-	if ctx != &sc.op {
+	ctx, end := withStoreDeadline(parent, &op, time.Hour)
+	if ctx != &op {
 		t.Fatal("the first operation did not use the request's storeOp")
 	}
 	dl1, ok := ctx.Deadline()
@@ -30,16 +29,16 @@ func TestStoreOpContext(t *testing.T) {
 		t.Fatalf("Err %v before the deadline", ctx.Err())
 	}
 	// A second operation while the first is under way gets its own.
-	other, otherEnd := withStoreDeadline(&sc, time.Minute)
-	if other == &sc.op {
+	other, otherEnd := withStoreDeadline(parent, &op, time.Minute)
+	if other == &op {
 		t.Fatal("a concurrent operation shared the storeOp")
 	}
 	otherEnd.done()
 	end.done()
 
 	// The next operation reuses it, with a deadline of its own.
-	ctx, end = withStoreDeadline(&sc, 20*time.Millisecond)
-	if ctx != &sc.op || ctx.Done() != done {
+	ctx, end = withStoreDeadline(parent, &op, 20*time.Millisecond)
+	if ctx != &op || ctx.Done() != done {
 		t.Fatal("the second operation did not reuse the storeOp and its channel")
 	}
 	select {
@@ -52,17 +51,16 @@ func TestStoreOpContext(t *testing.T) {
 	}
 	end.done()
 	// Ended for good: the next operation makes a context of its own.
-	ctx, end = withStoreDeadline(&sc, time.Hour)
-	if ctx == &sc.op || ctx.Err() != nil {
+	ctx, end = withStoreDeadline(parent, &op, time.Hour)
+	if ctx == &op || ctx.Err() != nil {
 		t.Fatalf("after the deadline: %v, %v", ctx, ctx.Err())
 	}
 	end.done()
 
 	// The request's context ending closes Done too.
-	var sc2 sessionContext[struct{}]
+	var op2 storeOp
 	parent2, cancel2 := context.WithCancel(context.Background())
-	sc2.Context = parent2
-	ctx, end = withStoreDeadline(&sc2, time.Hour)
+	ctx, end = withStoreDeadline(parent2, &op2, time.Hour)
 	defer end.done()
 	d := ctx.Done()
 	cancel2()
@@ -75,10 +73,9 @@ func TestStoreOpContext(t *testing.T) {
 		t.Fatalf("Err %v; want Canceled", ctx.Err())
 	}
 	// A request context that is done before Done is first asked for.
-	var sc3 sessionContext[struct{}]
+	var op3 storeOp
 	parent3, cancel3 := context.WithCancel(context.Background())
-	sc3.Context = parent3
-	ctx, end3 := withStoreDeadline(&sc3, time.Hour)
+	ctx, end3 := withStoreDeadline(parent3, &op3, time.Hour)
 	defer end3.done()
 	cancel3()
 	if !errors.Is(ctx.Err(), context.Canceled) {
