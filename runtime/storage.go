@@ -377,7 +377,7 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []
 		}
 		ref = &storeRef{id: string(id), tag: tag}
 		ref.key = ss.recordKey(ref.id, tag, false)
-		c.Key = ref.key
+		c.Key, c.Fresh = ref.key, true
 	}
 	c.Record.Version = c.Prev + 1
 	cctx, end := ss.deadline(ctx, ref)

@@ -93,6 +93,13 @@ type Commit struct {
 	// Token is unique to this save (random, 16 bytes): a retried Commit
 	// finds it on the record it wrote and succeeds.
 	Token string
+	// Fresh reports that Key was made for this Commit from a new random
+	// 256-bit session ID (Prev is 0): no record can be under it but the
+	// one a retry of this same Commit wrote, so a store may write the
+	// record without looking for one (redisstore then writes an anonymous
+	// session with HSET and PEXPIREAT in one MULTI, no script). A store
+	// may also ignore it.
+	Fresh bool
 	// Replaces, when set, is the key of the record this one succeeds (the
 	// session got a new ID: a login, Regenerate, Clear), removed in the
 	// same step if it is still at ReplacesVersion.

@@ -613,7 +613,10 @@ func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 // Commit writes c.Record under c.Key if the record there is at c.Prev,
 // removes c.Replaces if it is at c.ReplacesVersion, and indexes the record
 // under c.Record.User: one script when the keys are together, else the
-// steps described in the package documentation (Redis Cluster).
+// steps described in the package documentation (Redis Cluster). The first
+// version of an anonymous session under a fresh key (c.Fresh) needs no
+// script: HSET and PEXPIREAT in one MULTI, a first visit costing the
+// server about what scs's one SET does.
 func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -622,6 +625,9 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 		return errors.New("redisstore: commit: a record's version starts at 1")
 	}
 	user := c.Record.User
+	if c.Fresh && c.Prev == 0 && c.Replaces == "" && user == "" {
+		return s.commitFresh(ctx, c)
+	}
 	replacesHere := c.Replaces == "" || s.together(c.Key, c.Replaces)
 	indexHere := user == "" || s.together(c.Key, user)
 	if replacesHere && indexHere {
@@ -678,6 +684,26 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	case res == -1:
 		s.forgetIndexed(ctx, c.Key)
 		return fmt.Errorf("redisstore: commit: the user index %q is not a set", user)
+	}
+	return nil
+}
+
+// commitFresh writes the first version of an anonymous session under a
+// key made from a new random ID (runtime.Commit.Fresh): no record can be
+// there but one a retry of this Commit wrote, which HSET writes again as
+// it was, so no script is needed to look first. MULTI makes the record
+// and its expiry one step: a record is never left without its PEXPIREAT.
+// On the server this costs what a SET with an expiry costs, not a script.
+func (s *Store) commitFresh(ctx context.Context, c runtime.Commit) error {
+	exp := unixMilli(c.Record.Expires)
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, c.Key, "version", strconv.FormatUint(c.Record.Version, 10), "data", c.Record.Data,
+			"user", "", "exp", strconv.FormatInt(exp, 10), "tok", c.Token)
+		p.PExpireAt(ctx, c.Key, time.UnixMilli(exp))
+		return nil
+	})
+	if err != nil {
+		return s.fail(ctx, "commit", err)
 	}
 	return nil
 }

@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 		{"ReplacesIsConditional", testReplacesIsConditional},
 		{"DeleteUserStopsReplace", testDeleteUserStopsReplace},
 		{"ReplacesAcrossKeys", testReplacesAcrossKeys},
+		{"FreshCommit", testFreshCommit},
 		{"DataIsCopied", testDataIsCopied},
 		{"BinaryAndLargeData", testBinaryAndLargeData},
 		{"ConcurrentCommitsOneWinnerPerVersion", testConcurrentCommits},
@@ -700,6 +701,44 @@ func testReplacesAcrossKeys(t *testing.T, s runtime.Store) {
 			t.Fatalf("round %d: the move answered %v but its record is %v", round, commitErr, err)
 		}
 	}
+}
+
+// A Commit marked Fresh (a key made from a new random ID) writes the
+// record like any first version: found, retried without harm, then
+// continued, touched and deleted at its version; with a user, indexed.
+func testFreshCommit(t *testing.T, s runtime.Store) {
+	ctx := context.Background()
+	k := key(t)
+	c := write(k, 0, rec("fresh", 1, time.Hour))
+	c.Fresh = true
+	mustCommit(t, s, c)
+	mustCommit(t, s, c) // a retry
+	if got, err := find(t, s, k); err != nil || string(got.Data) != "fresh" || got.Version != 1 || got.User != "" {
+		t.Fatalf("a fresh record: %+v, %v", got, err)
+	}
+	mustCommit(t, s, write(k, 1, rec("next", 2, time.Hour)))
+	if err := s.Touch(ctx, k, 2, time.Now().Add(2*time.Hour)); err != nil {
+		t.Fatalf("Touch of a continued fresh record: %v", err)
+	}
+	if err := s.Delete(ctx, k, 2); err != nil {
+		t.Fatal(err)
+	}
+	wantGone(t, s, k, "a deleted fresh record")
+
+	index, newKey := userKeys(t)
+	uk := newKey()
+	c = write(uk, 0, userRec("fresh login", 1, time.Hour, index))
+	c.Fresh = true
+	mustCommit(t, s, c)
+	if n, err := s.DeleteUser(ctx, runtime.User{Index: index, Name: "fresh-" + randomHex(4)}); err != nil || n != 1 {
+		t.Fatalf("DeleteUser after a fresh login: %d, %v; want 1", n, err)
+	}
+	wantGone(t, s, uk, "a fresh record of a user after DeleteUser")
+
+	expired := write(key(t), 0, runtime.Record{Data: []byte("x"), Version: 1, Expires: time.Now().Add(-time.Second)})
+	expired.Fresh = true
+	mustCommit(t, s, expired)
+	wantGone(t, s, expired.Key, "a fresh record committed already expired")
 }
 
 // The store keeps its own copy of the data, both ways.
