@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	mrand "math/rand/v2"
 	"strings"
 	"time"
 )
@@ -360,10 +362,12 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []
 	}
 	expires := ss.expiry(st, now, user != "")
 	c := Commit{Record: Record{Data: payload, Expires: expires, User: index}}
+	// A token needs to be unique, not secret (it only lets a retry of this
+	// Commit recognise its write): the runtime's generator, not a
+	// system call.
 	var token [tokenLen]byte
-	if _, err := rand.Read(token[:]); err != nil {
-		return dst, err
-	}
+	binary.LittleEndian.PutUint64(token[:8], mrand.Uint64())
+	binary.LittleEndian.PutUint64(token[8:], mrand.Uint64())
 	c.Token = string(token[:])
 	if ref != nil && ref.version != 0 && !ref.legacy && !st.has(statusRenew) && ref.user == index {
 		c.Key, c.Prev = ref.key, ref.version
