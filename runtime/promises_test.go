@@ -400,3 +400,46 @@ func TestLegacyLayoutAfterUpgrade(t *testing.T) {
 		}
 	}
 }
+
+// A hundred thousand cookieless requests that each write a new session
+// (crawlers, one-page visits) through the middleware, on a memstore capped
+// at a thousand records: the store never holds more, the sessions of
+// logged-in users made before survive, and the newest anonymous session
+// still opens. Before, each such request added a record that lived a
+// month, without bound.
+func TestMemstoreBoundUnderCookielessTraffic(t *testing.T) {
+	ms := memstore.New(memstore.Options{MaxRecords: 1000})
+	t.Cleanup(func() { ms.Close() })
+	si := newIface(t, runtime.Config{Store: ms, UserKey: "name"})
+	h := testApp()
+	var users []string
+	for i := range 100 {
+		users = append(users, "session="+sessionCookie(t, serve(si, h, fmt.Sprintf("/set?name=user%d", i)).Header(), "session").Value)
+	}
+	var last string
+	for i := range 100_000 {
+		w := serve(si, h, "/set?count=1")
+		if w.Code != 200 {
+			t.Fatalf("request %d: %d", i, w.Code)
+		}
+		if n := ms.Len(); n > 1000 {
+			t.Fatalf("after %d requests the store holds %d records; the cap is 1000", i+1, n)
+		}
+		if i == 99_999 {
+			last = "session=" + sessionCookie(t, w.Header(), "session").Value
+		}
+	}
+	for i, c := range users {
+		if w := serve(si, h, "/get", c); !strings.Contains(w.Body.String(), fmt.Sprintf("name=user%d ", i)) {
+			t.Fatalf("a logged-in session was evicted while anonymous ones were left: %s", w.Body.String())
+		}
+	}
+	if w := serve(si, h, "/get", last); !strings.Contains(w.Body.String(), "count=1") {
+		t.Fatalf("the newest anonymous session: %s", w.Body.String())
+	}
+	st := ms.Stats()
+	t.Logf("held %d records, evicted %d (%d of logged-in users)", st.Records, st.Evicted, st.EvictedUsers)
+	if st.EvictedUsers != 0 {
+		t.Errorf("%d logged-in sessions evicted", st.EvictedUsers)
+	}
+}
