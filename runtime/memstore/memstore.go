@@ -358,8 +358,16 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	}
 	rec := c.Record
 	rec.Data = append([]byte(nil), rec.Data...)
+	if cur != nil && cur != old && cur.rec.User == rec.User {
+		// Continue the record in place, in its heap and its index.
+		cur.rec, cur.token = rec, c.Token
+		h := s.heapOf(cur)
+		(*h)[cur.index].exp = unixNano(rec.Expires)
+		h.fix(cur.index)
+		return nil
+	}
 	if cur != nil && cur != old {
-		// Continue the record in place: the store does not grow.
+		// Continue the record under another user: the store does not grow.
 		s.removeLocked(cur)
 	} else {
 		for s.maxRecords >= 0 && len(s.records) >= s.maxRecords && len(s.records) > 0 {
