@@ -23,8 +23,9 @@ type storage interface {
 	// identify returns what identifies, without verifying anything, the
 	// exact payload that the cookie value stands for, so that the
 	// verified cache may hold it decoded; "" when the value must be
-	// loaded every time (an encrypted cookie, whose date securecookie
-	// keeps to itself; an ID whose record may change or die in a store).
+	// loaded every time (an encrypted cookie, not cached so far though
+	// its date is now read back, see sealedDate; an ID whose record may
+	// change or die in a store).
 	identify(value string) string
 	// lazy tells whether loading costs a round trip, so that a session is
 	// opened only when the request first uses it.
