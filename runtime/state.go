@@ -51,15 +51,12 @@ type State struct {
 
 // storeRef is what a server-side session's State knows of its record.
 type storeRef struct {
-	id      string  // the session ID, raw bytes; "" until a record is made
-	tag     string  // the user's tag in the ID cookie, "" for none
-	key     string  // the store key of id, made once
-	version uint64  // the record's version when loaded or last committed; 0: none
-	expires int64   // the record's expiry, Unix milliseconds
-	user    string  // the record's Record.User when loaded or last committed
-	legacy  bool    // the cookie carries a bare ID: the record is in the layout before namespaces
-	err     error   // the Store failed while loading: the session reads as new, and is not saved
-	op      storeOp // the context of the store operations on this record
+	verifiedID         // what the ID cookie carries: the ID, the user's tag, the store key, the layout
+	version    uint64  // the record's version when loaded or last committed; 0: none
+	expires    int64   // the record's expiry, Unix milliseconds
+	user       string  // the record's Record.User when loaded or last committed
+	err        error   // the Store failed while loading: the session reads as new, and is not saved
+	op         storeOp // the context of the store operations on this record
 }
 
 // loadErr returns the error of a Store that failed to load the session.

@@ -261,7 +261,7 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, st *State, name, 
 	if err != nil {
 		return nil, -1, err
 	}
-	ref := &storeRef{id: v.id, tag: v.tag, key: v.key, legacy: v.legacy}
+	ref := &storeRef{verifiedID: v}
 	ctx, end := ss.deadline(ctx, ref)
 	rec, err := ss.store.Find(ctx, v.key)
 	end.done()
@@ -373,15 +373,16 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, st *State, dst []
 	if ref != nil && ref.version != 0 && !ref.legacy && !st.has(statusRenew) && ref.user == index {
 		c.Key, c.Prev = ref.key, ref.version
 	} else {
-		id := make([]byte, sessionIDLen)
-		if _, err := rand.Read(id); err != nil {
+		var id [sessionIDLen]byte
+		if _, err := rand.Read(id[:]); err != nil {
 			return dst, err
 		}
 		if ref != nil && ref.version != 0 {
 			c.Replaces, c.ReplacesVersion = ref.key, ref.version
 		}
-		ref = &storeRef{id: string(id), tag: tag}
-		ref.key = ss.recordKey(ref.id, tag, false)
+		v := verifiedID{id: string(id[:]), tag: tag}
+		v.key = ss.recordKey(v.id, tag, false)
+		ref = &storeRef{verifiedID: v}
 		c.Key, c.Fresh = ref.key, true
 	}
 	c.Record.Version = c.Prev + 1
