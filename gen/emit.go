@@ -22,7 +22,13 @@ const (
 	wireAlias    = "sessionwire"
 	flaskPath    = "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	flaskAlias   = "sessionflask"
+	implPath     = "github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
+
+// contractVersion is the version of the runtime's contract with generated
+// code (sessionimpl.GenVersion) that this generator writes; a test keeps
+// the two equal. gen imports nothing of the runtime.
+const contractVersion = 1
 
 // emit renders the model's file, its header naming invocation.
 func emit(m *model, invocation string) ([]byte, error) {
@@ -44,6 +50,7 @@ func emit(m *model, invocation string) ([]byte, error) {
 	}
 
 	c := newCodec(m, imps)
+	emitVersionCheck(f)
 	emitGuard(f, m)
 	emitAPI(f, m)
 	emitSessionType(f, m)
@@ -165,7 +172,7 @@ func emitAPI(f *jen.File, m *model) {
 
 	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through %s's Middleware: a handler served without it. A handler test can give the request a session without the middleware with %s.", m.fromFunc, m.name, withArticle(m.interfaceType), m.newContextFunc)
 	f.Func().Id(m.fromFunc).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.sessionType).Block(
-		jen.Return(rt("MustFrom").Index(jen.Id(m.sessionType)).Call(jen.Id("ctx"), jen.Lit(m.name))),
+		jen.Return(jen.Qual(implPath, "MustFrom").Index(jen.Id(m.sessionType)).Call(jen.Id("ctx"), jen.Lit(m.name))),
 	)
 
 	doc(f, "%s returns a copy of ctx that carries s, where %s finds it: for testing a handler without the middleware. A zero %s is an empty session, ready to use:", m.newContextFunc, m.fromFunc, m.sessionType)
@@ -207,7 +214,7 @@ func exampleWrite(m *model) string {
 func emitSessionType(f *jen.File, m *model) {
 	doc(f, "%s is the %s session of one request: typed access to each field, with presence and modification tracking. Getters return copies, so every change goes through a method and is seen.", m.sessionType, m.name)
 	f.Type().Id(m.sessionType).Struct(
-		jen.Id("state").Qual(runtimePath, "State"),
+		jen.Id("state").Qual(implPath, "State"),
 		jen.Id("data").Id(m.name),
 		jen.Id("has").Index(jen.Lit(len(m.fields))).Bool().Comment("has[i]: field i holds a value"),
 	)
@@ -388,6 +395,18 @@ func emitGuard(f *jen.File, m *model) {
 		body = append(body, jen.Id("_").Op("=").Id(v))
 	}
 	f.Func().Id("_").Params().Block(body...)
+}
+
+// emitVersionCheck emits the constants that stop the file compiling
+// against a runtime that does not serve its contract version, with errors
+// that name the fix (see sessionimpl's package doc).
+func emitVersionCheck(f *jen.File) {
+	impl := func(name string) *jen.Statement { return jen.Qual(implPath, name) }
+	doc(f, "This file speaks version %d of the contract between generated code and the sessiongen runtime. Built against a runtime that does not serve it, it stops compiling with an error that names the fix.", contractVersion)
+	f.Const().Defs(
+		jen.Id("_").Op("=").Add(impl("GeneratedTooOld_RunGoGenerate")).Call(jen.Lit(contractVersion).Op("-").Add(impl("MinVersion"))),
+		jen.Id("_").Op("=").Add(impl("GeneratedTooNew_UpgradeSessiongen")).Call(impl("MaxVersion").Op("-").Lit(contractVersion)),
+	)
 }
 
 // guardName is the variable of the guard, which compile errors name.

@@ -523,7 +523,7 @@ func emitCodec(f *jen.File, m *model, c *codec) {
 
 	fields := jen.Dict{
 		jen.Id("Name"): jen.Lit(m.name),
-		jen.Id("State"): jen.Func().Params(recv()).Op("*").Qual(runtimePath, "State").Block(
+		jen.Id("State"): jen.Func().Params(recv()).Op("*").Qual(implPath, "State").Block(
 			jen.Return(jen.Op("&").Id("s").Dot("state")),
 		),
 		jen.Id("Empty"):             jen.Parens(jen.Op("*").Id(m.sessionType)).Dot("empty"),
@@ -538,7 +538,7 @@ func emitCodec(f *jen.File, m *model, c *codec) {
 	} else {
 		doc(f, "%s binds %s to the runtime. It has no Copy: a field's type marshals itself and may share memory with a copy, so the runtime verifies and decodes the cookie on every request instead of remembering it.", m.codecVar, m.sessionType)
 	}
-	f.Var().Id(m.codecVar).Op("=").Qual(runtimePath, "Codec").Index(jen.Id(m.sessionType)).Values(fields)
+	f.Var().Id(m.codecVar).Op("=").Qual(implPath, "Codec").Index(jen.Id(m.sessionType)).Values(fields)
 }
 
 func convertTo(basic string, v jen.Code) *jen.Statement {

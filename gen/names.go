@@ -35,6 +35,7 @@ var fixedImports = []imported{
 	{runtimePath, "runtime", runtimeAlias},
 	{wirePath, "wire", wireAlias},
 	{flaskPath, "flaskjson", flaskAlias},
+	{implPath, "sessionimpl", "sessionimpl"},
 	{"context", "context", "context"},
 	{"maps", "maps", "maps"},
 	{"net/http", "http", "http"},

@@ -5,40 +5,19 @@ import "time"
 // The date rule. A cookie carries the date it was sealed (Unix seconds);
 // whether it is still good at the clock's now is decided in one place,
 // checkCookieAge, and nowhere else: signers only seal and unseal, and
-// report the date they found; the storage checks it right after a fresh
-// unseal, and the verified caches (the Interface's, and the server-side ID
-// cache) check the remembered date with the same rule on every hit. So a
-// cookie gets the same answer whether or not a cache holds it.
-
-// futureSkew is how far ahead of the clock, in seconds, each cookie format
-// may be dated and still open.
-//
-//   - securecookie's format (signed, encrypted, and the ID cookie of
-//     server-side sessions): 5 s, so that servers whose clocks differ a
-//     little can share cookies. A cookie dated further ahead is expired.
-//   - Flask's: none. itsdangerous (2.2, TimestampSigner.unsign) raises
-//     SignatureExpired for any negative age ("Signature age -1 < 0
-//     seconds"), so Flask refuses a cookie dated a second ahead; a Flask
-//     cookie that Flask refuses is refused here too, and the other way
-//     round. Keep the Go and Flask servers' clocks in sync.
-//
-// Both formats allow an age of exactly Lifetime and refuse one more
-// second, as itsdangerous ("age > max_age") and securecookie
-// ("t1 < t2-maxAge") do.
-var futureSkew = map[CookieFormat]int64{
-	CookieFormatWire:  5,
-	CookieFormatFlask: 0,
-}
+// report the date they found; a storage's verify reports the date it
+// unsealed or remembered, and the Interface checks it (open.go) before the
+// storage loads anything. So a cookie gets the same answer whether or not
+// a verified cache holds it.
 
 // dateRule is how old, and how far ahead, a cookie's date may be: the
-// settings' Lifetime and the format's futureSkew.
+// settings' Lifetime and the aheadSkew of the format's row in the table of
+// formats (format_*.go). Every format allows an age of exactly Lifetime and
+// refuses one more second, as itsdangerous ("age > max_age") and
+// securecookie ("t1 < t2-maxAge") do.
 type dateRule struct {
 	maxAge int64 // seconds; at least 1 (settings refuse a shorter Lifetime)
-	ahead  int64 // seconds: futureSkew of the format
-}
-
-func newDateRule(format CookieFormat, maxAge int) dateRule {
-	return dateRule{maxAge: int64(maxAge), ahead: futureSkew[format]}
+	ahead  int64 // seconds: the format's aheadSkew
 }
 
 // checkCookieAge refuses the cookie value (of cookie name), sealed at date,

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -11,26 +10,41 @@ import (
 	"github.com/gorilla/securecookie"
 )
 
-// openDated opens value as a cookieStorage of the format does: unsealed by
-// s, then its date judged by the format's rule for lifetime, at now.
-func openDated(s cookieSigner, format CookieFormat, lifetime time.Duration, sc *scratch, name, value string, now time.Time) ([]byte, int64, error) {
-	cs := &cookieStorage{signer: s, dates: newDateRule(format, int(lifetime/time.Second))}
-	return cs.load(context.Background(), sc, nil, name, value, now)
+// openDated opens value as the Interface does: unsealed by s, then its
+// date judged by the format's rule for lifetime, at now.
+func openDated(s signer, format CookieFormat, lifetime time.Duration, sc *scratch, name, value string, now time.Time) ([]byte, int64, error) {
+	payload, date, err := s.open(sc, name, value)
+	if err != nil {
+		return nil, -1, err
+	}
+	if err := checkCookieAge(newDateRule(format, int(lifetime/time.Second)), name, value, date, now); err != nil {
+		return nil, -1, err
+	}
+	return payload, date, nil
 }
+
+// newDateRule returns the date rule of format for a Lifetime of maxAge
+// seconds, as settings make it.
+func newDateRule(format CookieFormat, maxAge int) dateRule {
+	return dateRule{maxAge: int64(maxAge), ahead: futureSkew(format)}
+}
+
+// futureSkew is the aheadSkew of format's row in the table.
+func futureSkew(format CookieFormat) int64 { return formats[format].aheadSkew }
 
 // The rule's edges, per format: ages from -skew to Lifetime open, one
 // second past either edge is expired, with a cause telling which edge.
 // Flask allows no skew (itsdangerous 2.2 refuses any negative age); the
 // wire format 5 s.
 func TestCheckCookieAge(t *testing.T) {
-	if futureSkew[CookieFormatWire] != 5 || futureSkew[CookieFormatFlask] != 0 {
-		t.Fatalf("futureSkew %v; the tests below and the README say wire 5 s, Flask 0", futureSkew)
+	if futureSkew(CookieFormatWire) != 5 || futureSkew(CookieFormatFlask) != 0 {
+		t.Fatalf("aheadSkew wire %d, flask %d; the tests below and the README say wire 5 s, Flask 0", futureSkew(CookieFormatWire), futureSkew(CookieFormatFlask))
 	}
 	now := time.Unix(1_800_000_000, 999_000_000) // a date is whole seconds: the fraction is ignored
 	const maxAge = 3600
 	for _, f := range []CookieFormat{CookieFormatWire, CookieFormatFlask} {
 		r := newDateRule(f, maxAge)
-		skew := futureSkew[f]
+		skew := futureSkew(f)
 		for _, c := range []struct {
 			ahead int64 // the date's seconds ahead of the clock
 			cause error // nil: opens
@@ -58,7 +72,7 @@ func TestSecureCookieSignerReportsDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := newSigner(s, "T")
+	signer, err := newWireSigner(s, "T")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +81,7 @@ func TestSecureCookieSignerReportsDate(t *testing.T) {
 	for _, n := range []int{1, 100, 3000} { // securecookie cannot decrypt an empty payload (no wire payload is empty)
 		payload := make([]byte, n)
 		before := time.Now().Unix()
-		b, err := sg.appendValue(&sc, nil, "session", payload, time.Time{})
+		b, err := sg.seal(&sc, nil, "session", payload, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +138,7 @@ func encryptedAt(t *testing.T, date int64) string {
 	}
 	m := &macSigner{keys: macKeys[:1], prefix: "T."}
 	var scr scratch
-	out, err := m.appendValue(&scr, nil, "session", ciphertext, time.Unix(date, 0))
+	out, err := m.seal(&scr, nil, "session", ciphertext, time.Unix(date, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -212,33 +212,6 @@ type Config struct {
 	Now func() time.Time
 }
 
-// CookieFormat names a format of the session cookie (Config.CookieFormat).
-type CookieFormat string
-
-// The cookie formats.
-const (
-	// CookieFormatWire is sessiongen's own format: securecookie's
-	// HMAC-SHA256 (or AES) over the generated wire encoding, with the cookie
-	// name and the session type bound into the MAC. The default.
-	CookieFormatWire CookieFormat = "wire"
-	// CookieFormatFlask is Flask's session cookie, as Flask 3.1's
-	// SecureCookieSessionInterface reads and writes it: a Flask app and a Go
-	// service with the same keys read each other's sessions.
-	CookieFormatFlask CookieFormat = "flask"
-)
-
-// ParseCookieFormat reads a cookie format as SESSION_COOKIE_FORMAT spells
-// it: "wire" or "flask" (case-insensitive); empty means "wire".
-func ParseCookieFormat(s string) (CookieFormat, error) {
-	switch f := CookieFormat(strings.ToLower(strings.TrimSpace(s))); f {
-	case "", CookieFormatWire:
-		return CookieFormatWire, nil
-	case CookieFormatFlask:
-		return f, nil
-	}
-	return "", fmt.Errorf("%q is not a cookie format: use %q (the default) or %q (Flask's own session cookie)", s, CookieFormatWire, CookieFormatFlask)
-}
-
 // Errors reported by [Config] validation. Each is wrapped in a
 // [*ConfigError] that says which field is wrong and how to fix it.
 var (
@@ -291,8 +264,9 @@ type settings struct {
 	Config
 	secure   bool
 	sameSite http.SameSite
-	maxAge   int      // Lifetime in whole seconds
-	dates    dateRule // how old and how far ahead a cookie may be dated (age.go)
+	maxAge   int           // Lifetime in whole seconds
+	format   *cookieFormat // the row of CookieFormat in the table of formats
+	dates    dateRule      // how old and how far ahead a cookie may be dated (age.go)
 	// anonymousIdle is the idle timeout of a server-side session without
 	// a user (see Config.IdleTimeout).
 	anonymousIdle time.Duration
@@ -381,7 +355,7 @@ func (c Config) validate() (*settings, error) {
 		return nil, &ConfigError{"MaxCookieSize", ErrCookieConfig, fmt.Sprintf("%d is outside 1..%d: browsers drop larger cookies silently", s.MaxCookieSize, MaxCookieSize)}
 	}
 	s.maxAge = int(s.Lifetime / time.Second)
-	s.dates = newDateRule(s.CookieFormat, s.maxAge)
+	s.dates = dateRule{maxAge: int64(s.maxAge), ahead: s.format.aheadSkew}
 	switch s.sameSite {
 	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode:
 	case http.SameSiteNoneMode:
@@ -420,25 +394,16 @@ func (c Config) validate() (*settings, error) {
 	return s, nil
 }
 
-// validateFormat settles CookieFormat and refuses what the Flask format
-// cannot carry.
+// validateFormat settles CookieFormat and refuses what its format cannot
+// carry.
 func (s *settings) validateFormat() error {
-	switch s.CookieFormat {
-	case "":
-		s.CookieFormat = CookieFormatWire
-	case CookieFormatWire:
-	case CookieFormatFlask:
-		if len(s.EncryptionKey) > 0 {
-			return &ConfigError{"EncryptionKey", ErrEncryptionKey, "Flask's session cookie is signed, not encrypted: Flask could not read an encrypted one; remove EncryptionKey, or use the wire format and keep secrets out of the session"}
-		}
-		if s.Store != nil {
-			return &ConfigError{"Store", ErrCookieConfig, "the Flask format is Flask's own cookie, which carries the session itself: a Store has nothing to share with Flask (Flask-Session's cookies hold an ID in another format); remove Store, or CookieFormat"}
-		}
-		if s.AbsoluteLifetime != 0 {
-			return &ConfigError{"AbsoluteLifetime", ErrCookieConfig, "a Flask session has no creation time to sign (Flask has no such limit), so it could only be counted from the last save, which Lifetime already does; remove AbsoluteLifetime, or keep a login time in a session field and check it"}
-		}
-	default:
-		return &ConfigError{"CookieFormat", ErrCookieConfig, fmt.Sprintf("%q is not a cookie format: use %q (the default) or %q (Flask's own session cookie)", s.CookieFormat, CookieFormatWire, CookieFormatFlask)}
+	f, err := formatNamed(s.CookieFormat)
+	if err != nil {
+		return &ConfigError{"CookieFormat", ErrCookieConfig, strings.TrimPrefix(err.Error(), fmt.Sprintf("%q is not a cookie format: ", s.CookieFormat))}
+	}
+	s.format, s.CookieFormat = f, f.name
+	if f.check != nil {
+		return f.check(s)
 	}
 	return nil
 }
@@ -473,9 +438,7 @@ func (s *settings) validateKeys() error {
 		}
 		if len(k) < MinSecretKeyLen {
 			hint := fmt.Sprintf("%d bytes is shorter than %d: generate a random one: %s", len(k), MinSecretKeyLen, KeyRecipe)
-			if s.CookieFormat == CookieFormatFlask {
-				hint += flaskRotationHint
-			}
+			hint += s.format.keyHint
 			return &ConfigError{field, ErrWeakSecretKey, hint}
 		}
 		if why := lowEntropy(k); why != "" {
@@ -498,14 +461,6 @@ func (s *settings) validateKeys() error {
 	}
 	return nil
 }
-
-// flaskRotationHint ends the short-key error of the Flask format: Flask
-// accepts any SECRET_KEY, and many apps run with a short one.
-const flaskRotationHint = `; Flask accepts short keys, this side does not: rotate the Flask app first, ` +
-	`SECRET_KEY = the new key (as raw text: python3 -c 'import secrets; print(secrets.token_urlsafe(32))') ` +
-	`and SECRET_KEY_FALLBACKS = [the old key], so that Flask re-signs each session with the new key when it next saves it; ` +
-	`give this side the new key only (SESSION_SECRET_KEY). A short key cannot be a fallback here either: a fallback that verifies lets a forger in as well as the key. ` +
-	`Later rotations list the previous key in SECRET_KEY_FALLBACKS and SESSION_SECRET_KEY_FALLBACKS on both sides`
 
 // minDistinctKeyBytes is the fewest distinct byte values a key may hold.
 // 16 random bytes hold fewer than 8 distinct values with a probability
@@ -566,6 +521,17 @@ func (s *settings) cookie(name, value, domain, path string) *http.Cookie {
 		SameSite:    s.sameSite,
 		Partitioned: s.Partitioned,
 	}
+}
+
+// capAbsolute returns t, or the end of AbsoluteLifetime for a session
+// created at created (Unix seconds; 0: not yet saved) if that comes first.
+func (s *settings) capAbsolute(t time.Time, created int64) time.Time {
+	if s.AbsoluteLifetime > 0 && created != 0 {
+		if end := time.Unix(created, 0).Add(s.AbsoluteLifetime); end.Before(t) {
+			return end
+		}
+	}
+	return t
 }
 
 func (s *settings) now() time.Time {

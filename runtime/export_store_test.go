@@ -11,6 +11,6 @@ func LegacyIDCookie[S any](si *Interface[S], id []byte) (value, key string, err 
 		return "", "", errors.New("not a server-side Interface, or not a 32-byte ID")
 	}
 	var sc scratch
-	b, err := ss.signer.appendValue(&sc, nil, si.cfg.CookieName, id, si.cfg.now())
+	b, err := ss.signer.seal(&sc, nil, si.cfg.CookieName, id, si.cfg.now())
 	return string(b), ss.recordKey(string(id), "", true), err
 }

@@ -59,30 +59,13 @@ const FlaskSalt = "cookie-session"
 // megabytes; Flask sets no bound of its own.
 const MaxFlaskJSON = 64 << 10
 
-// useFlaskFormat makes si read and write Flask's session cookie: Flask's
-// signer over Flask's tagged JSON (flaskEncoding), the payload in the
-// cookie. The signer shows each cookie's date, so the verified cache may
-// hold Flask cookies (storage.identify): a hit is found only by the same
-// bytes under the same cookie name, and its age is checked every time.
-func (si *Interface[S]) useFlaskFormat() error {
-	if si.codec.EncodeFlask == nil || si.codec.DecodeFlaskMember == nil {
-		return &ConfigError{"CookieFormat", ErrCookieConfig, "the session type's generated code has no Flask encoding: regenerate it with this release's sessiongen (go generate ./...)"}
-	}
-	si.storage = &cookieStorage{signer: newFlaskSigner(si.cfg), cacheable: true, dates: si.cfg.dates}
-	si.payload = flaskEncoding[S]{codec: si.codec}
-	return nil
-}
-
-func newFlaskSigner(s *settings) *flaskSigner {
-	salt := s.Salt
-	if salt == "" {
-		salt = FlaskSalt
-	}
+// newFlaskSigner returns Flask's signer for the keys of s and the salt.
+func newFlaskSigner(s *settings, salt string) (signer, error) {
 	fs := &flaskSigner{maxJSON: MaxFlaskJSON}
 	for _, k := range append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...) {
 		fs.derived = append(fs.derived, flaskDeriveKey(k, salt))
 	}
-	return fs
+	return fs, nil
 }
 
 // flaskDeriveKey is itsdangerous's Signer.derive_key with key_derivation
@@ -111,9 +94,9 @@ func (fs *flaskSigner) hashes(sc *scratch) []hash.Hash {
 	return sc.macs
 }
 
-// appendValue appends the cookie value of the JSON payload to dst. The name
-// is not signed: Flask does not sign it.
-func (fs *flaskSigner) appendValue(sc *scratch, dst []byte, _ string, payload []byte, now time.Time) ([]byte, error) {
+// seal appends the cookie value of the JSON payload to dst. The name is
+// not signed: Flask does not sign it.
+func (fs *flaskSigner) seal(sc *scratch, dst []byte, _ string, payload []byte, now time.Time) ([]byte, error) {
 	b := sc.buf[:0]
 	if len(payload) >= flaskCompressMin {
 		z := deflaters.Get().(*deflater)

@@ -80,7 +80,7 @@ func TestFlaskSignerSalt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return newFlaskSigner(s)
+		return flaskSignerFor(s)
 	}
 	// A scratch belongs to one Interface, so to one signer: one each.
 	var sc, sc2 scratch

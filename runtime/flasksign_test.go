@@ -27,11 +27,11 @@ func testFlaskSigner(t testing.TB, key string, fallbacks ...string) *flaskSigner
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newFlaskSigner(s)
+	return flaskSignerFor(s)
 }
 
 func flaskSign(fs *flaskSigner, sc *scratch, payload string, now time.Time) string {
-	b, _ := fs.appendValue(sc, nil, "session", []byte(payload), now)
+	b, _ := fs.seal(sc, nil, "session", []byte(payload), now)
 	return string(b)
 }
 
@@ -316,7 +316,7 @@ func TestFlaskSignerAllocs(t *testing.T) {
 	dst := make([]byte, 0, 256)
 	payload := []byte(`{"a":1}`)
 	if n := testing.AllocsPerRun(100, func() {
-		fs.appendValue(&sc, dst, "session", payload, flaskVectorTime)
+		fs.seal(&sc, dst, "session", payload, flaskVectorTime)
 	}); n != 0 {
 		t.Errorf("appendValue: %v allocations", n)
 	}

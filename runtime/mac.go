@@ -43,7 +43,7 @@ func (m *macSigner) hashes(sc *scratch) []hash.Hash {
 	return sc.macs
 }
 
-func (m *macSigner) appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error) {
+func (m *macSigner) seal(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error) {
 	// prefix name|date|b64(payload) is what the MAC covers; the value
 	// drops prefix name|.
 	b := append(sc.buf[:0], m.prefix...)
@@ -161,14 +161,3 @@ func parseUnix(b []byte) (int64, bool) {
 	}
 	return int64(v), true
 }
-
-// cookieSigner errors' causes, for CookieError.Cause.
-var (
-	errNotCookieValue = errorString("not a cookie value net/http accepts")
-	errMalformed      = errorString("malformed value")
-	errBadMAC         = errorString("the MAC does not verify under any key")
-)
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }

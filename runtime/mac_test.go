@@ -15,7 +15,7 @@ var macKeys = [][]byte{[]byte("mac-key-current-0123456789abcdef0123"), []byte("m
 
 // sign returns the value macSigner makes.
 func sign(m *macSigner, sc *scratch, name string, payload []byte, now time.Time) (string, error) {
-	b, err := m.appendValue(sc, nil, name, payload, now)
+	b, err := m.seal(sc, nil, name, payload, now)
 	return string(b), err
 }
 
@@ -24,7 +24,7 @@ func reference(key []byte) *securecookie.SecureCookie {
 	sc := securecookie.New(key, nil)
 	sc.SetSerializer(securecookie.NopEncoder{})
 	sc.MaxAge(3600)
-	sc.MinAge(-int(futureSkew[CookieFormatWire]))
+	sc.MinAge(-int(futureSkew(CookieFormatWire)))
 	sc.MaxLength(0)
 	return sc
 }
@@ -74,7 +74,7 @@ func TestMacSignerMatchesSecureCookie(t *testing.T) {
 // a second more is expired.
 func TestMacSignerAge(t *testing.T) {
 	m := &macSigner{keys: macKeys[:1]}
-	skew := time.Duration(futureSkew[CookieFormatWire]) * time.Second
+	skew := time.Duration(futureSkew(CookieFormatWire)) * time.Second
 	var sc scratch
 	base := time.Unix(1_800_000_000, 0)
 	v, _ := sign(m, &sc, "s", []byte("p"), base)
@@ -116,7 +116,7 @@ func FuzzMacSigner(f *testing.F) {
 	ref := securecookie.New(macKeys[0], nil)
 	ref.SetSerializer(securecookie.NopEncoder{})
 	ref.MaxAge(3600)
-	ref.MinAge(-int(futureSkew[CookieFormatWire]))
+	ref.MinAge(-int(futureSkew(CookieFormatWire)))
 	ref.MaxLength(0)
 	var sc scratch
 	for _, p := range []string{"", "a", "payload|with|bars"} {

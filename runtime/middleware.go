@@ -3,8 +3,9 @@ package runtime
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
+
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
 // AfterRequest is a hook that runs after the handler and before the
@@ -44,12 +45,7 @@ var ErrSessionHijacked = errors.New("sessiongen: the session was changed and the
 // null session is reported to Config.OnError too.
 func (si *Interface[S]) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lc, err := si.Begin(w, r)
-		if err != nil {
-			si.report(r, err)
-			si.answerError(w, r, err)
-			return
-		}
+		lc := si.Begin(w, r)
 		next.ServeHTTP(lc.ResponseWriter(), lc.Request())
 		lc.End()
 	})
@@ -59,7 +55,7 @@ func (si *Interface[S]) Middleware(next http.Handler) http.Handler {
 // steps Middleware takes, for adapters to frameworks that drive a request
 // through their own writer (gin, echo):
 //
-//	lc, err := si.Begin(w, r)      // opens the session
+//	lc := si.Begin(w, r)           // opens the session
 //	// hand lc.Request() and lc.ResponseWriter() to the rest of the chain
 //	lc.End()                       // after the handler returned
 //
@@ -68,35 +64,41 @@ func (si *Interface[S]) Middleware(next http.Handler) http.Handler {
 // holds its own writer wraps that writer around it. A Lifecycle belongs to
 // its request: it is not safe for concurrent use.
 type Lifecycle[S any] struct {
-	responseWriter
+	w       responseWriter
 	si      *Interface[S]
-	ctx     sessionContext[S]
+	ctx     sessionimpl.WithSession[S]
 	session S
 	r       *http.Request
+	opener  opener[S]
 }
 
-// Begin opens the session of r and returns its Lifecycle. The error, if
-// any, means the session could not be opened; answer the request without
-// it (Middleware sends a 500 and tells Config.OnError).
-func (si *Interface[S]) Begin(w http.ResponseWriter, r *http.Request) (*Lifecycle[S], error) {
+// Begin opens the session of r and returns its Lifecycle. A session that
+// cannot be opened (a store that does not answer) is not an error here: it
+// is reported to Config.OnError, and the response is answered in place of
+// the handler's when the session is saved (Middleware's 503).
+func (si *Interface[S]) Begin(w http.ResponseWriter, r *http.Request) *Lifecycle[S] {
 	// One allocation holds everything this request needs from the
 	// middleware: the writer, the context, the session.
 	lc := &Lifecycle[S]{si: si}
-	lc.responseWriter = responseWriter{ResponseWriter: w, saver: lc}
-	lc.ctx = sessionContext[S]{Context: r.Context(), s: &lc.session}
+	lc.w = responseWriter{ResponseWriter: w, saver: lc}
+	lc.ctx = sessionimpl.WithSession[S]{Context: r.Context(), S: &lc.session}
 	lc.r = r.WithContext(&lc.ctx)
 	if si.storage != nil && si.storage.lazy() {
 		// Opened on first use: a request that never touches its session
 		// costs the store nothing.
-		si.codec.State(&lc.session).loader = lc
+		lc.opener.lc = lc
+		si.meta(&lc.session).Loader = &lc.opener
 	} else {
 		si.openInto(lc.r, &lc.session)
 	}
-	return lc, nil
+	return lc
 }
 
-// loadNow opens the session on its first use.
-func (lc *Lifecycle[S]) loadNow() { lc.si.openInto(lc.r, &lc.session) }
+// opener opens a Lifecycle's session on its first use.
+type opener[S any] struct{ lc *Lifecycle[S] }
+
+// LoadSession opens the session (sessionimpl.Loader).
+func (o *opener[S]) LoadSession() { o.lc.si.openInto(o.lc.r, &o.lc.session) }
 
 // Request returns the request with the session in its context.
 func (lc *Lifecycle[S]) Request() *http.Request { return lc.r }
@@ -105,7 +107,7 @@ func (lc *Lifecycle[S]) Request() *http.Request { return lc.r }
 // first byte of the response. It is an http.Flusher or an http.Hijacker
 // only when the writer given to Begin is, and it unwraps to it for
 // http.ResponseController.
-func (lc *Lifecycle[S]) ResponseWriter() http.ResponseWriter { return lc.forHandler() }
+func (lc *Lifecycle[S]) ResponseWriter() http.ResponseWriter { return lc.w.forHandler() }
 
 // Session returns the request's session.
 func (lc *Lifecycle[S]) Session() *S { return &lc.session }
@@ -114,28 +116,29 @@ func (lc *Lifecycle[S]) Session() *S { return &lc.session }
 // yet, and reports to Config.OnError a write to a null session or a change
 // made after the response began.
 func (lc *Lifecycle[S]) End() {
-	lc.commit()
-	st := lc.si.codec.State(&lc.session)
-	if err := st.Err(); err != nil {
-		lc.si.report(lc.r, err) // a write to a null session
-	} else if st.has(statusLate) {
+	lc.w.commit()
+	m := lc.si.meta(&lc.session)
+	if m.Err != nil {
+		lc.si.report(lc.r, m.Err) // a write to a null session
+	} else if m.Has(sessionimpl.StatusLate) {
 		lc.si.report(lc.r, ErrWriteAfterSave)
 	}
 }
 
 // save runs the hooks and saves the session, just before the first byte.
 func (lc *Lifecycle[S]) save() error {
-	w, r, s := lc.responseWriter.ResponseWriter, lc.r, &lc.session
+	w, r, s := lc.w.ResponseWriter, lc.r, &lc.session
 	for _, h := range lc.si.hooks {
 		h(w.Header(), r, s)
 	}
 	err := lc.si.SaveSession(w, r, s)
-	if err != nil && err != lc.si.codec.State(s).loadErr() {
+	m := lc.si.meta(s)
+	if err != nil && err != m.LoadErr {
 		// A store that failed to load the session was reported then: one
 		// failure, one report.
 		lc.si.report(r, err)
 	}
-	lc.si.codec.State(s).status |= statusSaved
+	m.Status |= sessionimpl.StatusSaved
 	return err
 }
 
@@ -173,62 +176,20 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 // hijacked reports a session changed before its connection was hijacked,
 // and makes later changes count as late.
 func (lc *Lifecycle[S]) hijacked() {
-	st := lc.si.codec.State(&lc.session)
-	if st.has(statusModified) {
+	m := lc.si.meta(&lc.session)
+	if m.Has(sessionimpl.StatusModified) {
 		lc.si.report(lc.r, ErrSessionHijacked)
 	}
-	st.status |= statusSaved
+	m.Status |= sessionimpl.StatusSaved
 }
-
-// contextKey is the context key of sessions of type S.
-type contextKey[S any] struct{}
 
 // From returns the session of type S in ctx: the one Middleware (or
 // Begin) opened for the request, or one put there by NewContext; nil if
 // there is none.
-func From[S any](ctx context.Context) *S {
-	s, _ := ctx.Value(contextKey[S]{}).(*S)
-	return s
-}
-
-// MustFrom is From for the generated TFrom: a request without a session
-// is a handler served without the middleware, a programming error that
-// would otherwise surface as a nil pointer dereference deep in generated
-// code, so it panics with a message that says what to do. name is the
-// session type's name.
-func MustFrom[S any](ctx context.Context, name string) *S {
-	if s := From[S](ctx); s != nil {
-		return s
-	}
-	panic(fmt.Sprintf("sessiongen: %[1]sFrom: this request has no %[1]s session: serve the handler through the %[1]sInterface's Middleware "+
-		"(handler = sessions.Middleware(handler); in chi, r.Use(sessions.Middleware)); "+
-		"a framework adapter calls Begin (see examples/frameworks)", name))
-}
+func From[S any](ctx context.Context) *S { return sessionimpl.From[S](ctx) }
 
 // NewContext returns a copy of ctx carrying s, for handlers and tests that
 // open sessions without the middleware.
 func NewContext[S any](ctx context.Context, s *S) context.Context {
-	return context.WithValue(ctx, contextKey[S]{}, s)
-}
-
-// sessionContext is the request's context under the middleware: its
-// parent plus the session, answered to contextKey[S]. It saves the
-// allocation of a context.WithValue on every request.
-type sessionContext[S any] struct {
-	context.Context
-	s *S
-}
-
-// Value returns the session for contextKey[S], and asks the parent for
-// every other key.
-func (c *sessionContext[S]) Value(key any) any {
-	if _, ok := key.(contextKey[S]); ok {
-		return c.s
-	}
-	return c.Context.Value(key)
-}
-
-// String names the context as the context package's own do.
-func (c *sessionContext[S]) String() string {
-	return fmt.Sprintf("%v.WithValue(sessiongen session)", c.Context)
+	return sessionimpl.NewContext(ctx, s)
 }

@@ -1,15 +1,18 @@
 package runtime_test
 
 import (
+	"context"
 	cryptotls "crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
 // Middleware has the shape routers take: r.Use(si.Middleware) in chi,
@@ -44,10 +47,7 @@ func TestPolicyHonouredByEveryServingPath(t *testing.T) {
 			si.Middleware(testApp()).ServeHTTP(w, r)
 		},
 		"Begin/End": func(w http.ResponseWriter, r *http.Request) {
-			lc, err := si.Begin(w, r)
-			if err != nil {
-				t.Fatal(err)
-			}
+			lc := si.Begin(w, r)
 			testApp().ServeHTTP(lc.ResponseWriter(), lc.Request())
 			lc.End()
 		},
@@ -146,7 +146,7 @@ func TestMustFromWithoutMiddleware(t *testing.T) {
 			}
 		}
 	}()
-	runtime.MustFrom[testSession](httptest.NewRequest("GET", "/", nil).Context(), "Visitor")
+	sessionimpl.MustFrom[testSession](httptest.NewRequest("GET", "/", nil).Context(), "Visitor")
 	t.Error("no panic")
 }
 
@@ -157,10 +157,7 @@ func TestLifecycleForFrameworks(t *testing.T) {
 	var log errLog
 	si := newIface(t, runtime.Config{OnError: log.onError})
 	w := httptest.NewRecorder()
-	lc, err := si.Begin(w, httptest.NewRequest("GET", "/", nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	lc := si.Begin(w, httptest.NewRequest("GET", "/", nil))
 	if runtime.From[testSession](lc.Request().Context()) != lc.Session() {
 		t.Fatal("the request's context does not carry the lifecycle's session")
 	}
@@ -181,8 +178,15 @@ func TestLifecycleForFrameworks(t *testing.T) {
 func TestInsecureTransportWarnedOnce(t *testing.T) {
 	var log errLog
 	si := newIface(t, runtime.Config{OnError: log.onError}) // Secure by default
+	// served: as a net/http Server hands a request over (its context holds
+	// the connection's local address); in process otherwise.
+	served := true
 	req := func(remote string, tls bool, proto string) {
 		r := httptest.NewRequest("GET", "/set?name=a", nil)
+		if served {
+			local := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 8080}
+			r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, local))
+		}
 		r.RemoteAddr = remote
 		if tls {
 			r.TLS = &cryptotls.ConnectionState{}
@@ -207,7 +211,16 @@ func TestInsecureTransportWarnedOnce(t *testing.T) {
 			t.Errorf("%+v: warned %v", quiet, errs)
 		}
 	}
-	req("192.0.2.1:1234", false, "") // httptest's address: a test in process
+	// A request made in process (httptest.NewRequest, served by no
+	// Server) came over no transport: nothing to judge, whatever its
+	// RemoteAddr.
+	served = false
+	req("10.1.2.3:5000", false, "")
+	if errs := log.take(); len(errs) != 0 {
+		t.Errorf("in process: warned %v", errs)
+	}
+	served = true
+	req("192.0.2.1:1234", false, "") // a real host may have any address, httptest's included
 	req("10.1.2.3:5000", false, "")
 	req("172.16.0.9:5000", false, "")
 	if errs := log.take(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrInsecureTransport) {

@@ -3,28 +3,9 @@ package runtime
 import (
 	"strconv"
 
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	"github.com/sessiongen/sessiongen/runtime/wire"
 )
-
-// encoding is the seam between a session and the bytes storage keeps: the
-// framing of the session's metadata (the permanent flag, flashes, creation
-// time) and of its fields. The wire format below is the first; a second
-// format (Flask's tagged JSON) sits beside it, and the open and save policy
-// does not change.
-type encoding[S any] interface {
-	// marshal returns s's payload, which may alias sc.
-	marshal(sc *scratch, s *S) ([]byte, error)
-	// unmarshal fills the zero session s from payload. A structurally
-	// broken payload is an error matching ErrPayload (the session is then
-	// discarded); a field whose stored value no longer fits is dropped and
-	// returned as a *FieldError in dropped, and the rest is kept.
-	unmarshal(sc *scratch, s *S, payload []byte) (dropped []error, err error)
-	// field returns the top-level field key of a payload as text (a
-	// string as it is, an integer in decimal), or "" if it is absent or of
-	// another type, without decoding the session: server-side sessions
-	// are indexed by user with it (Config.UserKey).
-	field(payload []byte, key string) string
-}
 
 // wireEncoding frames a session in the wire format, the fields written and
 // read by the generated code without reflection:
@@ -33,8 +14,8 @@ type encoding[S any] interface {
 //	version = 1
 //	flags   = bit 0: the permanent flag is stored; bit 1: its value
 //	entry   = a wire entry: metadata (keys starting with NUL) or a field
-type wireEncoding[S any] struct {
-	codec Codec[S]
+type wireEncoding struct {
+	c *codec
 }
 
 // payloadVersion is the first byte of every payload. A payload with another
@@ -56,35 +37,33 @@ const (
 	metaCreated = "\x00created" // Unix seconds; written only with Config.AbsoluteLifetime
 )
 
-func (we wireEncoding[S]) marshal(sc *scratch, s *S) ([]byte, error) {
+func (we wireEncoding) marshal(sc *scratch, s session) ([]byte, error) {
 	e := &sc.enc
 	e.Reset(e.Data())
-	st := we.codec.State(s)
 	var flags byte
-	if st.has(statusPermanentSet) {
+	if s.m.Has(sessionimpl.StatusPermanentSet) {
 		flags |= flagPermanentSet
 	}
-	if st.has(statusPermanent) {
+	if s.m.Has(sessionimpl.StatusPermanent) {
 		flags |= flagPermanent
 	}
 	e.Raw(payloadVersion, flags)
-	encodeMeta(e, st)
-	if err := we.codec.Encode(s, e); err != nil {
+	encodeMeta(e, s.m)
+	if err := we.c.encode(s.v, e); err != nil {
 		return nil, err
 	}
 	return e.Data(), nil
 }
 
-func (we wireEncoding[S]) unmarshal(sc *scratch, s *S, payload []byte) ([]error, error) {
+func (we wireEncoding) unmarshal(sc *scratch, s session, payload []byte) ([]error, error) {
 	if len(payload) < 2 || payload[0] != payloadVersion || payload[1]&^(flagPermanentSet|flagPermanent) != 0 {
 		return nil, wire.ErrCorrupt
 	}
-	st := we.codec.State(s)
 	if payload[1]&flagPermanentSet != 0 {
-		st.status |= statusPermanentSet
+		s.m.Status |= sessionimpl.StatusPermanentSet
 	}
 	if payload[1]&flagPermanent != 0 {
-		st.status |= statusPermanent
+		s.m.Status |= sessionimpl.StatusPermanent
 	}
 	d := &sc.dec
 	// One string holds every string the payload carries.
@@ -93,10 +72,10 @@ func (we wireEncoding[S]) unmarshal(sc *scratch, s *S, payload []byte) ([]error,
 	var dropped []error
 	for d.Next() {
 		if key := d.Key(); len(key) > 0 && key[0] == metaPrefix {
-			decodeMeta(st, key, d)
+			decodeMeta(s.m, key, d)
 			continue
 		}
-		if err := we.codec.DecodeEntry(s, d.Key(), d); err != nil {
+		if err := we.c.decodeEntry(s.v, d.Key(), d); err != nil {
 			if d.Err() != nil {
 				break
 			}
@@ -108,11 +87,11 @@ func (we wireEncoding[S]) unmarshal(sc *scratch, s *S, payload []byte) ([]error,
 
 // decodeMeta reads a metadata entry; unknown ones, from a later release, are
 // skipped.
-func decodeMeta(st *State, key []byte, d *wire.Decoder) {
+func decodeMeta(m *sessionimpl.Meta, key []byte, d *wire.Decoder) {
 	switch string(key) {
 	case metaCreated:
 		if v, err := d.Int(); err == nil && v > 0 {
-			st.created = v
+			m.Created = v
 		}
 	case metaFlashes:
 		v, err := wire.Slice(d, wire.TypeBytes, wire.ReadString[string])
@@ -120,27 +99,27 @@ func decodeMeta(st *State, key []byte, d *wire.Decoder) {
 			return
 		}
 		for i := 0; i < len(v); i += 2 {
-			st.flashes = append(st.flashes, Flash{Category: v[i], Message: v[i+1]})
+			m.Flashes = append(m.Flashes, Flash{Category: v[i], Message: v[i+1]})
 		}
 	}
 }
 
-func encodeMeta(e *wire.Encoder, st *State) {
-	if st.created != 0 {
-		e.Int(metaCreated, st.created)
+func encodeMeta(e *wire.Encoder, m *sessionimpl.Meta) {
+	if m.Created != 0 {
+		e.Int(metaCreated, m.Created)
 	}
-	if len(st.flashes) == 0 {
+	if len(m.Flashes) == 0 {
 		return
 	}
-	mark := e.BeginList(metaFlashes, wire.TypeBytes, 2*len(st.flashes))
-	for _, f := range st.flashes {
+	mark := e.BeginList(metaFlashes, wire.TypeBytes, 2*len(m.Flashes))
+	for _, f := range m.Flashes {
 		e.StringValue(f.Category)
 		e.StringValue(f.Message)
 	}
 	e.EndList(mark)
 }
 
-func (wireEncoding[S]) field(payload []byte, key string) string {
+func (wireEncoding) field(payload []byte, key string) string {
 	if len(payload) < 2 {
 		return ""
 	}

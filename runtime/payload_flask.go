@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
 // flaskEncoding frames a session as Flask's own session cookie holds it: one
@@ -25,8 +26,8 @@ import (
 // they came and written back with the fields, as Flask keeps every key of
 // its session, until the session is cleared: a Go service that saves a
 // shared session never loses what the Flask app put in it.
-type flaskEncoding[S any] struct {
-	codec Codec[S]
+type flaskEncoding struct {
+	c *codec
 }
 
 // Flask's metadata keys. The generator refuses them as session keys.
@@ -46,12 +47,7 @@ type flaskScratch struct {
 
 var flaskScratchPool = sync.Pool{New: func() any { return new(flaskScratch) }}
 
-var errNoFlaskCodec = errors.New("sessiongen: the session type's Codec has no Flask encoding (EncodeFlask, DecodeFlaskMember): regenerate it with this release's sessiongen")
-
-func (fe flaskEncoding[S]) marshal(sc *scratch, s *S) ([]byte, error) {
-	if fe.codec.EncodeFlask == nil {
-		return nil, errNoFlaskCodec
-	}
+func (fe flaskEncoding) marshal(sc *scratch, s session) ([]byte, error) {
 	fs := flaskScratchPool.Get().(*flaskScratch)
 	defer flaskScratchPool.Put(fs)
 	e := &fs.enc
@@ -63,15 +59,14 @@ func (fe flaskEncoding[S]) marshal(sc *scratch, s *S) ([]byte, error) {
 		sc.enc.Reset(e.Data())
 		e.Reset(nil)
 	}()
-	st := fe.codec.State(s)
 	e.BeginObject()
-	if st.has(statusPermanentSet) {
-		e.Bool(flaskPermanentKey, st.has(statusPermanent))
+	if s.m.Has(sessionimpl.StatusPermanentSet) {
+		e.Bool(flaskPermanentKey, s.m.Has(sessionimpl.StatusPermanent))
 	}
-	if len(st.flashes) > 0 {
+	if len(s.m.Flashes) > 0 {
 		e.Key(flaskFlashesKey)
 		e.BeginList()
-		for _, f := range st.flashes {
+		for _, f := range s.m.Flashes {
 			e.BeginTuple()
 			e.StringValue(f.Category)
 			e.StringValue(f.Message)
@@ -79,12 +74,12 @@ func (fe flaskEncoding[S]) marshal(sc *scratch, s *S) ([]byte, error) {
 		}
 		e.EndList()
 	}
-	if err := fe.codec.EncodeFlask(s, e); err != nil {
+	if err := fe.c.encodeFlask(s.v, e); err != nil {
 		return nil, err
 	}
-	for _, m := range st.flaskKept {
-		e.Key(m.key)
-		e.RawValue(m.json)
+	for _, m := range s.m.Kept {
+		e.Key(m.Key)
+		e.RawValue(m.Raw)
 	}
 	e.EndObject()
 	if err := e.Err(); err != nil {
@@ -93,10 +88,7 @@ func (fe flaskEncoding[S]) marshal(sc *scratch, s *S) ([]byte, error) {
 	return e.Data(), nil
 }
 
-func (fe flaskEncoding[S]) unmarshal(_ *scratch, s *S, payload []byte) ([]error, error) {
-	if fe.codec.DecodeFlaskMember == nil {
-		return nil, errNoFlaskCodec
-	}
+func (fe flaskEncoding) unmarshal(_ *scratch, s session, payload []byte) ([]error, error) {
 	fs := flaskScratchPool.Get().(*flaskScratch)
 	defer flaskScratchPool.Put(fs)
 	defer fs.parser.Reset() // the pool must not keep the payload alive
@@ -108,7 +100,6 @@ func (fe flaskEncoding[S]) unmarshal(_ *scratch, s *S, payload []byte) ([]error,
 	if err != nil {
 		return nil, errFlaskNotObject
 	}
-	st := fe.codec.State(s)
 	var dropped []error
 	for members.Next() {
 		switch key := members.Key(); key {
@@ -116,18 +107,18 @@ func (fe flaskEncoding[S]) unmarshal(_ *scratch, s *S, payload []byte) ([]error,
 			// Flask reads any value here, as Python's truth; anything but a
 			// bool is not what Flask writes, and is left unset.
 			if p, err := members.Value().Bool(); err == nil {
-				st.status |= statusPermanentSet
+				s.m.Status |= sessionimpl.StatusPermanentSet
 				if p {
-					st.status |= statusPermanent
+					s.m.Status |= sessionimpl.StatusPermanent
 				}
 			}
 		case flaskFlashesKey:
-			decodeFlaskFlashes(st, members.Value())
+			decodeFlaskFlashes(s.m, members.Value())
 		default:
-			err := fe.codec.DecodeFlaskMember(s, key, members.Value())
+			err := fe.c.decodeFlaskMember(s.v, key, members.Value())
 			switch {
 			case errors.Is(err, flaskjson.ErrUnknownMember):
-				st.flaskKept = append(st.flaskKept, keptMember{key: key, json: members.Value().AppendTagged(nil)})
+				s.m.Kept = append(s.m.Kept, sessionimpl.Member{Key: key, Raw: members.Value().AppendTagged(nil)})
 			case err != nil:
 				dropped = append(dropped, &FieldError{Key: key, Err: err})
 			}
@@ -136,29 +127,22 @@ func (fe flaskEncoding[S]) unmarshal(_ *scratch, s *S, payload []byte) ([]error,
 	return dropped, nil
 }
 
-// keptMember is a member of a Flask session that no field reads, as Flask
-// writes it; it goes back into the cookie as it came.
-type keptMember struct {
-	key  string
-	json []byte
-}
-
 var errFlaskNotObject = errors.New("sessiongen: the Flask session's JSON is not an object")
 
 // decodeFlaskFlashes reads _flashes: a list of (category, message) tuples
 // (or lists). A flash whose category or message is not a string (or
 // Markup) is left out; the others are kept.
-func decodeFlaskFlashes(st *State, v flaskjson.Value) {
+func decodeFlaskFlashes(m *sessionimpl.Meta, v flaskjson.Value) {
 	flaskjson.Slice(v, func(x flaskjson.Value) (struct{}, error) {
 		pair, err := flaskjson.Slice(x, flaskjson.ReadString[string])
 		if err == nil && len(pair) == 2 {
-			st.flashes = append(st.flashes, Flash{Category: pair[0], Message: pair[1]})
+			m.Flashes = append(m.Flashes, Flash{Category: pair[0], Message: pair[1]})
 		}
 		return struct{}{}, nil
 	})
 }
 
-func (flaskEncoding[S]) field(payload []byte, key string) string {
+func (flaskEncoding) field(payload []byte, key string) string {
 	fs := flaskScratchPool.Get().(*flaskScratch)
 	defer flaskScratchPool.Put(fs)
 	defer fs.parser.Reset()

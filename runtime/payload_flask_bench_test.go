@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	"github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -12,7 +13,7 @@ import (
 // methods below are copied from bench/visitor_session.go): a name, a
 // counter, a three-item cart and a time.
 type benchVisitor struct {
-	state State
+	state sessionimpl.State
 	data  struct {
 		Username string
 		Visits   int
@@ -124,9 +125,9 @@ func (s *benchVisitor) decodeFlaskMember(key string, d flaskjson.Value) error {
 	return nil
 }
 
-var benchVisitorCodec = Codec[benchVisitor]{
+var benchVisitorCodec = sessionimpl.Codec[benchVisitor]{
 	Name:              "Visitor",
-	State:             func(s *benchVisitor) *State { return &s.state },
+	State:             func(s *benchVisitor) *sessionimpl.State { return &s.state },
 	Empty:             func(s *benchVisitor) bool { return s.has == [4]bool{} },
 	Encode:            (*benchVisitor).encode,
 	DecodeEntry:       (*benchVisitor).decodeEntry,
@@ -149,27 +150,27 @@ func newBenchVisitor() *benchVisitor {
 func BenchmarkPayload(b *testing.B) {
 	for _, c := range []struct {
 		name string
-		enc  encoding[benchVisitor]
+		enc  encoding
 	}{
-		{"wire", wireEncoding[benchVisitor]{benchVisitorCodec}},
-		{"flask", flaskEncoding[benchVisitor]{benchVisitorCodec}},
+		{"wire", wireEncoding{eraseCodec(benchVisitorCodec)}},
+		{"flask", flaskEncoding{eraseCodec(benchVisitorCodec)}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			s := newBenchVisitor()
 			var sc scratch
-			p, err := c.enc.marshal(&sc, s)
+			p, err := c.enc.marshal(&sc, session{s, s.state.Meta()})
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.Logf("%s payload: %d bytes", c.name, len(p))
 			b.ReportAllocs()
 			for b.Loop() {
-				p, err := c.enc.marshal(&sc, s)
+				p, err := c.enc.marshal(&sc, session{s, s.state.Meta()})
 				if err != nil {
 					b.Fatal(err)
 				}
 				var got benchVisitor
-				if dropped, err := c.enc.unmarshal(&sc, &got, p); err != nil || dropped != nil || got.data.Visits != 42 || len(got.data.Cart) != 3 {
+				if dropped, err := c.enc.unmarshal(&sc, session{&got, got.state.Meta()}, p); err != nil || dropped != nil || got.data.Visits != 42 || len(got.data.Cart) != 3 {
 					b.Fatalf("unmarshal: %v %v %+v", dropped, err, got.data)
 				}
 			}
@@ -182,7 +183,8 @@ func BenchmarkPayload(b *testing.B) {
 //	{"username": "ada", "visits": 42, "cart": ["sku-1", "sku-2", "sku-3"], "last_seen": datetime.datetime(2026, 1, 2, 3, 4, 5)}
 func TestBenchVisitorFlaskPayload(t *testing.T) {
 	var sc scratch
-	p, err := flaskEncoding[benchVisitor]{benchVisitorCodec}.marshal(&sc, newBenchVisitor())
+	s := newBenchVisitor()
+	p, err := flaskEncoding{eraseCodec(benchVisitorCodec)}.marshal(&sc, session{s, s.state.Meta()})
 	want := `{"cart":["sku-1","sku-2","sku-3"],"last_seen":{" d":"Fri, 02 Jan 2026 03:04:05 GMT"},"username":"ada","visits":42}`
 	if err != nil || string(p) != want {
 		t.Errorf("got %s, %v; want %s", p, err, want)

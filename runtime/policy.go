@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
 // Policy overrides, per request, some of the decisions of Flask's
@@ -103,25 +105,19 @@ func (si *Interface[S]) ExpirationTime(r *http.Request, s *S) time.Time {
 }
 
 func (si *Interface[S]) expirationTime(s *S) time.Time {
-	st := si.codec.State(s)
-	if !st.has(statusPermanent) {
+	m := si.meta(s)
+	if !m.Has(sessionimpl.StatusPermanent) {
 		return time.Time{}
 	}
-	exp := si.cfg.now().Add(si.cfg.Lifetime)
-	if si.cfg.AbsoluteLifetime > 0 && st.created != 0 {
-		if end := time.Unix(st.created, 0).Add(si.cfg.AbsoluteLifetime); end.Before(exp) {
-			return end
-		}
-	}
-	return exp
+	return si.cfg.capAbsolute(si.cfg.now().Add(si.cfg.Lifetime), m.Created)
 }
 
 // ShouldSetCookie reports whether SaveSession sends the cookie: when the
 // session was modified, or when it is permanent and refreshed on every
 // request (should_set_cookie).
 func (si *Interface[S]) ShouldSetCookie(r *http.Request, s *S) bool {
-	st := si.codec.State(s)
-	set := st.has(statusModified) || (st.has(statusPermanent) && !si.cfg.DisableRefreshEachRequest)
+	m := si.meta(s)
+	set := m.Has(sessionimpl.StatusModified) || (m.Has(sessionimpl.StatusPermanent) && !si.cfg.DisableRefreshEachRequest)
 	if f := si.policy.ShouldSetCookie; f != nil {
 		return f(r, s, set)
 	}
@@ -133,12 +129,12 @@ func (si *Interface[S]) ShouldSetCookie(r *http.Request, s *S) bool {
 // (make_null_session).
 func (si *Interface[S]) MakeNullSession() *S {
 	s := new(S)
-	si.codec.State(s).status = statusNew | statusNull
+	si.meta(s).Status = sessionimpl.StatusNew | sessionimpl.StatusNull
 	return s
 }
 
 // IsNullSession reports whether s is a null session (is_null_session).
-func (si *Interface[S]) IsNullSession(s *S) bool { return si.codec.State(s).has(statusNull) }
+func (si *Interface[S]) IsNullSession(s *S) bool { return si.meta(s).Has(sessionimpl.StatusNull) }
 
 // cookieFor builds the session cookie, without a value, with the
 // attributes the policy gives r. Partitioned forces Secure, as in Flask.

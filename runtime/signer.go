@@ -3,83 +3,21 @@ package runtime
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/gorilla/securecookie"
 )
 
-// Errors for cookies that cannot be opened. Each makes the request go on
-// with a fresh, empty session; they reach Config.OnError wrapped in a
-// [*CookieError].
-var (
-	// ErrCookieInvalid: the value does not verify under any key (tampered,
-	// truncated, made for another cookie name, or by another application).
-	ErrCookieInvalid = errors.New("session cookie does not verify")
-	// ErrCookieExpired: the value verifies but is older than Lifetime, or
-	// dated ahead of the clock by more than its format allows (5 s for
-	// sessiongen's format, none for Flask's; see checkCookieAge).
-	ErrCookieExpired = errors.New("session cookie expired")
-	// ErrCookieTooLarge: a value longer than MaxCookieSize, whether received
-	// (not even decoded) or about to be sent (not sent: browsers drop such
-	// cookies silently).
-	ErrCookieTooLarge = errors.New("session cookie too large")
-	// ErrPayload: the value verifies but its payload cannot be read (a
-	// format from a newer or much older release).
-	ErrPayload = errors.New("session payload unreadable")
-)
-
-// CookieError describes a session cookie that was rejected or could not be
-// written.
-type CookieError struct {
-	Name string // the cookie's name
-	Size int    // the value's length in bytes
-	Err  error  // one of the ErrCookie* values or ErrPayload
-	// Cause is the underlying error from securecookie or the decoder, if
-	// any.
-	Cause error
-}
-
-func (e *CookieError) Error() string {
-	msg := fmt.Sprintf("sessiongen: cookie %q (%d bytes): %v", e.Name, e.Size, e.Err)
-	if e.Cause != nil {
-		msg += ": " + e.Cause.Error()
-	}
-	return msg
-}
-
-// Unwrap returns the sentinel and the cause, for errors.Is and errors.As.
-func (e *CookieError) Unwrap() []error { return []error{e.Err, e.Cause} }
-
-// cookieSigner turns a payload into a cookie value and back. Both
-// implementations here write and read gorilla/securecookie's format, so a
-// cookie made by either opens with the other, and with securecookie itself
-// (flaskSigner, in flasksign.go, is the third). A signer only seals and
-// unseals: it reports the date a value carries and never judges it, so
-// that one rule (checkCookieAge, age.go) decides for every format, whether
-// the value is unsealed afresh or found in a verified cache.
-type cookieSigner interface {
-	// appendValue appends the cookie value of payload for the cookie name
-	// to dst, which must not be sc.buf.
-	appendValue(sc *scratch, dst []byte, name string, payload []byte, now time.Time) ([]byte, error)
-	// open verifies value and returns its payload, which may alias sc, and
-	// the date it was sealed (Unix seconds), unchecked: the caller checks
-	// it with checkCookieAge. A value with bytes net/http refuses in a
-	// cookie (see validCookieValue) gets errNotCookieValue: such a cookie
-	// is ignored, as net/http ignores it.
-	open(sc *scratch, name, value string) (payload []byte, date int64, err error)
-}
-
-// newSigner returns the signer for the settings: securecookie itself when
-// cookies are encrypted, its format without the allocations otherwise.
+// newWireSigner returns the wire format's signer for the settings:
+// securecookie itself when cookies are encrypted, its format without the
+// allocations otherwise.
 //
 // What the MAC covers as the cookie's name is salt "." name (the name
 // alone without a salt): the salt is the session type's name, so that a
 // cookie minted for one type never opens as another. A securecookie
 // codec made with the same keys reads the value as the cookie named
 // salt "." name, e.g. "Visitor.session".
-func newSigner(s *settings, salt string) (cookieSigner, error) {
+func newWireSigner(s *settings, salt string) (signer, error) {
 	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
 	prefix := ""
 	if salt != "" {
@@ -132,9 +70,9 @@ func newSecureCookieSigner(s *settings, keys [][]byte, prefix string) (*secureCo
 	return sg, nil
 }
 
-// appendValue appends the cookie value for payload to dst. securecookie reads its own
-// clock.
-func (sg *secureCookieSigner) appendValue(_ *scratch, dst []byte, name string, payload []byte, _ time.Time) ([]byte, error) {
+// seal appends the cookie value for payload to dst. securecookie reads its
+// own clock.
+func (sg *secureCookieSigner) seal(_ *scratch, dst []byte, name string, payload []byte, _ time.Time) ([]byte, error) {
 	v, err := sg.codecs[0].Encode(sg.boundName(name), payload)
 	return append(dst, v...), err
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
 const flaskNullMessage = "The session is unavailable because no secret key was set.  Set the secret_key on the application to something unique and secret."
@@ -95,7 +96,7 @@ func TestStateFlags(t *testing.T) {
 		}
 	}
 
-	var st runtime.State
+	var st sessionimpl.State
 	if st.Accessed() || st.Modified() {
 		t.Error("zero State is accessed or modified")
 	}

@@ -14,13 +14,14 @@ import (
 
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	"github.com/sessiongen/sessiongen/runtime/wire"
 )
 
 // testSession is written the way sessiongen generates a session type: a
 // State, the fields, a presence bit per field, and the codec methods.
 type testSession struct {
-	state runtime.State
+	state sessionimpl.State
 	name  string // key "name"
 	count int    // key "count"
 	has   [2]bool
@@ -137,8 +138,8 @@ func (s *testSession) copyFrom(src *testSession) {
 	s.name, s.count, s.has = src.name, src.count, src.has
 }
 
-var testCodec = runtime.Codec[testSession]{
-	State:             func(s *testSession) *runtime.State { return &s.state },
+var testCodec = sessionimpl.Codec[testSession]{
+	State:             func(s *testSession) *sessionimpl.State { return &s.state },
 	Empty:             (*testSession).empty,
 	Encode:            (*testSession).encode,
 	DecodeEntry:       (*testSession).decodeEntry,

@@ -8,7 +8,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Settings changes, this function stops compiling, with errors that name
@@ -90,7 +99,7 @@ func SettingsConfigFromEnv() (SettingsConfig, error) {
 // SettingsInterface's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewSettingsContext.
 func SettingsFrom(ctx context.Context) *SettingsSession {
-	return sessionruntime.MustFrom[SettingsSession](ctx, "Settings")
+	return sessionimpl.MustFrom[SettingsSession](ctx, "Settings")
 }
 
 // NewSettingsContext returns a copy of ctx that carries s, where SettingsFrom
@@ -112,7 +121,7 @@ func NewSettingsContext(ctx context.Context, s *SettingsSession) context.Context
 // field, with presence and modification tracking. Getters return copies, so every
 // change goes through a method and is seen.
 type SettingsSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Settings
 	has   [2]bool // has[i]: field i holds a value
 }
@@ -637,7 +646,7 @@ func (s *SettingsSession) empty() bool {
 }
 
 // settingsCodec binds SettingsSession to the runtime.
-var settingsCodec = sessionruntime.Codec[SettingsSession]{
+var settingsCodec = sessionimpl.Codec[SettingsSession]{
 	Copy:              (*SettingsSession).copyFrom,
 	DecodeEntry:       (*SettingsSession).decodeEntry,
 	DecodeFlaskMember: (*SettingsSession).decodeFlaskMember,
@@ -645,7 +654,7 @@ var settingsCodec = sessionruntime.Codec[SettingsSession]{
 	Encode:            (*SettingsSession).encode,
 	EncodeFlask:       (*SettingsSession).encodeFlask,
 	Name:              "Settings",
-	State: func(s *SettingsSession) *sessionruntime.State {
+	State: func(s *SettingsSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -8,7 +8,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Fixed changes, this function stops compiling, with errors that name
@@ -88,7 +97,7 @@ func FixedConfigFromEnv() (FixedConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewFixedContext.
 func FixedFrom(ctx context.Context) *FixedSession {
-	return sessionruntime.MustFrom[FixedSession](ctx, "Fixed")
+	return sessionimpl.MustFrom[FixedSession](ctx, "Fixed")
 }
 
 // NewFixedContext returns a copy of ctx that carries s, where FixedFrom finds it:
@@ -110,7 +119,7 @@ func NewFixedContext(ctx context.Context, s *FixedSession) context.Context {
 // with presence and modification tracking. Getters return copies, so every change
 // goes through a method and is seen.
 type FixedSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Fixed
 	has   [7]bool // has[i]: field i holds a value
 }
@@ -1029,7 +1038,7 @@ func (s *FixedSession) empty() bool {
 }
 
 // fixedCodec binds FixedSession to the runtime.
-var fixedCodec = sessionruntime.Codec[FixedSession]{
+var fixedCodec = sessionimpl.Codec[FixedSession]{
 	Copy:              (*FixedSession).copyFrom,
 	DecodeEntry:       (*FixedSession).decodeEntry,
 	DecodeFlaskMember: (*FixedSession).decodeFlaskMember,
@@ -1037,7 +1046,7 @@ var fixedCodec = sessionruntime.Codec[FixedSession]{
 	Encode:            (*FixedSession).encode,
 	EncodeFlask:       (*FixedSession).encodeFlask,
 	Name:              "Fixed",
-	State: func(s *FixedSession) *sessionruntime.State {
+	State: func(s *FixedSession) *sessionimpl.State {
 		return &s.state
 	},
 }

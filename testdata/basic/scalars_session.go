@@ -9,7 +9,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Scalars changes, this function stops compiling, with errors that name
@@ -101,7 +110,7 @@ func ScalarsConfigFromEnv() (ScalarsConfig, error) {
 // ScalarsInterface's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewScalarsContext.
 func ScalarsFrom(ctx context.Context) *ScalarsSession {
-	return sessionruntime.MustFrom[ScalarsSession](ctx, "Scalars")
+	return sessionimpl.MustFrom[ScalarsSession](ctx, "Scalars")
 }
 
 // NewScalarsContext returns a copy of ctx that carries s, where ScalarsFrom finds
@@ -123,7 +132,7 @@ func NewScalarsContext(ctx context.Context, s *ScalarsSession) context.Context {
 // field, with presence and modification tracking. Getters return copies, so every
 // change goes through a method and is seen.
 type ScalarsSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Scalars
 	has   [18]bool // has[i]: field i holds a value
 }
@@ -1224,7 +1233,7 @@ func (s *ScalarsSession) empty() bool {
 }
 
 // scalarsCodec binds ScalarsSession to the runtime.
-var scalarsCodec = sessionruntime.Codec[ScalarsSession]{
+var scalarsCodec = sessionimpl.Codec[ScalarsSession]{
 	Copy:              (*ScalarsSession).copyFrom,
 	DecodeEntry:       (*ScalarsSession).decodeEntry,
 	DecodeFlaskMember: (*ScalarsSession).decodeFlaskMember,
@@ -1232,7 +1241,7 @@ var scalarsCodec = sessionruntime.Codec[ScalarsSession]{
 	Encode:            (*ScalarsSession).encode,
 	EncodeFlask:       (*ScalarsSession).encodeFlask,
 	Name:              "Scalars",
-	State: func(s *ScalarsSession) *sessionruntime.State {
+	State: func(s *ScalarsSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -9,7 +9,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Deep changes, this function stops compiling, with errors that name
@@ -86,7 +95,7 @@ func DeepConfigFromEnv() (DeepConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewDeepContext.
 func DeepFrom(ctx context.Context) *DeepSession {
-	return sessionruntime.MustFrom[DeepSession](ctx, "Deep")
+	return sessionimpl.MustFrom[DeepSession](ctx, "Deep")
 }
 
 // NewDeepContext returns a copy of ctx that carries s, where DeepFrom finds it:
@@ -108,7 +117,7 @@ func NewDeepContext(ctx context.Context, s *DeepSession) context.Context {
 // presence and modification tracking. Getters return copies, so every change goes
 // through a method and is seen.
 type DeepSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Deep
 	has   [6]bool // has[i]: field i holds a value
 }
@@ -6160,7 +6169,7 @@ func (s *DeepSession) empty() bool {
 }
 
 // deepCodec binds DeepSession to the runtime.
-var deepCodec = sessionruntime.Codec[DeepSession]{
+var deepCodec = sessionimpl.Codec[DeepSession]{
 	Copy:              (*DeepSession).copyFrom,
 	DecodeEntry:       (*DeepSession).decodeEntry,
 	DecodeFlaskMember: (*DeepSession).decodeFlaskMember,
@@ -6168,7 +6177,7 @@ var deepCodec = sessionruntime.Codec[DeepSession]{
 	Encode:            (*DeepSession).encode,
 	EncodeFlask:       (*DeepSession).encodeFlask,
 	Name:              "Deep",
-	State: func(s *DeepSession) *sessionruntime.State {
+	State: func(s *DeepSession) *sessionimpl.State {
 		return &s.state
 	},
 }

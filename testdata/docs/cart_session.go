@@ -8,7 +8,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Cart changes, this function stops compiling, with errors that name
@@ -82,7 +91,7 @@ func CartConfigFromEnv() (CartConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewCartContext.
 func CartFrom(ctx context.Context) *CartSession {
-	return sessionruntime.MustFrom[CartSession](ctx, "Cart")
+	return sessionimpl.MustFrom[CartSession](ctx, "Cart")
 }
 
 // NewCartContext returns a copy of ctx that carries s, where CartFrom finds it:
@@ -104,7 +113,7 @@ func NewCartContext(ctx context.Context, s *CartSession) context.Context {
 // presence and modification tracking. Getters return copies, so every change goes
 // through a method and is seen.
 type CartSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Cart
 	has   [3]bool // has[i]: field i holds a value
 }
@@ -407,7 +416,7 @@ func (s *CartSession) empty() bool {
 }
 
 // cartCodec binds CartSession to the runtime.
-var cartCodec = sessionruntime.Codec[CartSession]{
+var cartCodec = sessionimpl.Codec[CartSession]{
 	Copy:              (*CartSession).copyFrom,
 	DecodeEntry:       (*CartSession).decodeEntry,
 	DecodeFlaskMember: (*CartSession).decodeFlaskMember,
@@ -415,7 +424,7 @@ var cartCodec = sessionruntime.Codec[CartSession]{
 	Encode:            (*CartSession).encode,
 	EncodeFlask:       (*CartSession).encodeFlask,
 	Name:              "Cart",
-	State: func(s *CartSession) *sessionruntime.State {
+	State: func(s *CartSession) *sessionimpl.State {
 		return &s.state
 	},
 }

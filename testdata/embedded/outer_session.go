@@ -8,7 +8,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Outer changes, this function stops compiling, with errors that name
@@ -84,7 +93,7 @@ func OuterConfigFromEnv() (OuterConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewOuterContext.
 func OuterFrom(ctx context.Context) *OuterSession {
-	return sessionruntime.MustFrom[OuterSession](ctx, "Outer")
+	return sessionimpl.MustFrom[OuterSession](ctx, "Outer")
 }
 
 // NewOuterContext returns a copy of ctx that carries s, where OuterFrom finds it:
@@ -106,7 +115,7 @@ func NewOuterContext(ctx context.Context, s *OuterSession) context.Context {
 // with presence and modification tracking. Getters return copies, so every change
 // goes through a method and is seen.
 type OuterSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Outer
 	has   [3]bool // has[i]: field i holds a value
 }
@@ -383,7 +392,7 @@ func (s *OuterSession) empty() bool {
 }
 
 // outerCodec binds OuterSession to the runtime.
-var outerCodec = sessionruntime.Codec[OuterSession]{
+var outerCodec = sessionimpl.Codec[OuterSession]{
 	Copy:              (*OuterSession).copyFrom,
 	DecodeEntry:       (*OuterSession).decodeEntry,
 	DecodeFlaskMember: (*OuterSession).decodeFlaskMember,
@@ -391,7 +400,7 @@ var outerCodec = sessionruntime.Codec[OuterSession]{
 	Encode:            (*OuterSession).encode,
 	EncodeFlask:       (*OuterSession).encodeFlask,
 	Name:              "Outer",
-	State: func(s *OuterSession) *sessionruntime.State {
+	State: func(s *OuterSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -7,7 +7,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Nothing changes, this function stops compiling, with errors that name
@@ -82,7 +91,7 @@ func NothingConfigFromEnv() (NothingConfig, error) {
 // NothingInterface's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewNothingContext.
 func NothingFrom(ctx context.Context) *NothingSession {
-	return sessionruntime.MustFrom[NothingSession](ctx, "Nothing")
+	return sessionimpl.MustFrom[NothingSession](ctx, "Nothing")
 }
 
 // NewNothingContext returns a copy of ctx that carries s, where NothingFrom finds
@@ -104,7 +113,7 @@ func NewNothingContext(ctx context.Context, s *NothingSession) context.Context {
 // field, with presence and modification tracking. Getters return copies, so every
 // change goes through a method and is seen.
 type NothingSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Nothing
 	has   [0]bool // has[i]: field i holds a value
 }
@@ -210,7 +219,7 @@ func (s *NothingSession) empty() bool {
 }
 
 // nothingCodec binds NothingSession to the runtime.
-var nothingCodec = sessionruntime.Codec[NothingSession]{
+var nothingCodec = sessionimpl.Codec[NothingSession]{
 	Copy:              (*NothingSession).copyFrom,
 	DecodeEntry:       (*NothingSession).decodeEntry,
 	DecodeFlaskMember: (*NothingSession).decodeFlaskMember,
@@ -218,7 +227,7 @@ var nothingCodec = sessionruntime.Codec[NothingSession]{
 	Encode:            (*NothingSession).encode,
 	EncodeFlask:       (*NothingSession).encodeFlask,
 	Name:              "Nothing",
-	State: func(s *NothingSession) *sessionruntime.State {
+	State: func(s *NothingSession) *sessionimpl.State {
 		return &s.state
 	},
 }

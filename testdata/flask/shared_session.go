@@ -10,7 +10,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Shared changes, this function stops compiling, with errors that name
@@ -95,7 +104,7 @@ func SharedConfigFromEnv() (SharedConfig, error) {
 // SharedInterface's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewSharedContext.
 func SharedFrom(ctx context.Context) *SharedSession {
-	return sessionruntime.MustFrom[SharedSession](ctx, "Shared")
+	return sessionimpl.MustFrom[SharedSession](ctx, "Shared")
 }
 
 // NewSharedContext returns a copy of ctx that carries s, where SharedFrom finds
@@ -117,7 +126,7 @@ func NewSharedContext(ctx context.Context, s *SharedSession) context.Context {
 // with presence and modification tracking. Getters return copies, so every change
 // goes through a method and is seen.
 type SharedSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Shared
 	has   [11]bool // has[i]: field i holds a value
 }
@@ -1086,7 +1095,7 @@ func (s *SharedSession) empty() bool {
 }
 
 // sharedCodec binds SharedSession to the runtime.
-var sharedCodec = sessionruntime.Codec[SharedSession]{
+var sharedCodec = sessionimpl.Codec[SharedSession]{
 	Copy:              (*SharedSession).copyFrom,
 	DecodeEntry:       (*SharedSession).decodeEntry,
 	DecodeFlaskMember: (*SharedSession).decodeFlaskMember,
@@ -1094,7 +1103,7 @@ var sharedCodec = sessionruntime.Codec[SharedSession]{
 	Encode:            (*SharedSession).encode,
 	EncodeFlask:       (*SharedSession).encodeFlask,
 	Name:              "Shared",
-	State: func(s *SharedSession) *sessionruntime.State {
+	State: func(s *SharedSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -11,7 +11,16 @@ import (
 
 	sessionruntime2 "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire2 "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Guest changes, this function stops compiling, with errors that name
@@ -93,7 +102,7 @@ func GuestConfigFromEnv() (GuestConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewGuestContext.
 func GuestFrom(ctx sessioncontext2.Context) *GuestSession {
-	return sessionruntime2.MustFrom[GuestSession](ctx, "Guest")
+	return sessionimpl.MustFrom[GuestSession](ctx, "Guest")
 }
 
 // NewGuestContext returns a copy of ctx that carries s, where GuestFrom finds it:
@@ -115,7 +124,7 @@ func NewGuestContext(ctx sessioncontext2.Context, s *GuestSession) sessioncontex
 // with presence and modification tracking. Getters return copies, so every change
 // goes through a method and is seen.
 type GuestSession struct {
-	state sessionruntime2.State
+	state sessionimpl.State
 	data  Guest
 	has   [9]bool // has[i]: field i holds a value
 }
@@ -1075,7 +1084,7 @@ func (s *GuestSession) empty() bool {
 }
 
 // guestCodec binds GuestSession to the runtime.
-var guestCodec = sessionruntime2.Codec[GuestSession]{
+var guestCodec = sessionimpl.Codec[GuestSession]{
 	Copy:              (*GuestSession).copyFrom,
 	DecodeEntry:       (*GuestSession).decodeEntry,
 	DecodeFlaskMember: (*GuestSession).decodeFlaskMember,
@@ -1083,7 +1092,7 @@ var guestCodec = sessionruntime2.Codec[GuestSession]{
 	Encode:            (*GuestSession).encode,
 	EncodeFlask:       (*GuestSession).encodeFlask,
 	Name:              "Guest",
-	State: func(s *GuestSession) *sessionruntime2.State {
+	State: func(s *GuestSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -10,7 +10,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Index changes, this function stops compiling, with errors that name
@@ -90,7 +99,7 @@ func IndexConfigFromEnv() (IndexConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewIndexContext.
 func IndexFrom(ctx context.Context) *IndexSession {
-	return sessionruntime.MustFrom[IndexSession](ctx, "Index")
+	return sessionimpl.MustFrom[IndexSession](ctx, "Index")
 }
 
 // NewIndexContext returns a copy of ctx that carries s, where IndexFrom finds it:
@@ -112,7 +121,7 @@ func NewIndexContext(ctx context.Context, s *IndexSession) context.Context {
 // with presence and modification tracking. Getters return copies, so every change
 // goes through a method and is seen.
 type IndexSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Index
 	has   [7]bool // has[i]: field i holds a value
 }
@@ -1634,7 +1643,7 @@ func (s *IndexSession) empty() bool {
 }
 
 // indexCodec binds IndexSession to the runtime.
-var indexCodec = sessionruntime.Codec[IndexSession]{
+var indexCodec = sessionimpl.Codec[IndexSession]{
 	Copy:              (*IndexSession).copyFrom,
 	DecodeEntry:       (*IndexSession).decodeEntry,
 	DecodeFlaskMember: (*IndexSession).decodeFlaskMember,
@@ -1642,7 +1651,7 @@ var indexCodec = sessionruntime.Codec[IndexSession]{
 	Encode:            (*IndexSession).encode,
 	EncodeFlask:       (*IndexSession).encodeFlask,
 	Name:              "Index",
-	State: func(s *IndexSession) *sessionruntime.State {
+	State: func(s *IndexSession) *sessionimpl.State {
 		return &s.state
 	},
 }

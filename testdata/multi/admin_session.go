@@ -7,7 +7,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Admin changes, this function stops compiling, with errors that name
@@ -81,7 +90,7 @@ func AdminConfigFromEnv() (AdminConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewAdminContext.
 func AdminFrom(ctx context.Context) *AdminSession {
-	return sessionruntime.MustFrom[AdminSession](ctx, "Admin")
+	return sessionimpl.MustFrom[AdminSession](ctx, "Admin")
 }
 
 // NewAdminContext returns a copy of ctx that carries s, where AdminFrom finds it:
@@ -103,7 +112,7 @@ func NewAdminContext(ctx context.Context, s *AdminSession) context.Context {
 // with presence and modification tracking. Getters return copies, so every change
 // goes through a method and is seen.
 type AdminSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Admin
 	has   [1]bool // has[i]: field i holds a value
 }
@@ -270,7 +279,7 @@ func (s *AdminSession) empty() bool {
 }
 
 // adminCodec binds AdminSession to the runtime.
-var adminCodec = sessionruntime.Codec[AdminSession]{
+var adminCodec = sessionimpl.Codec[AdminSession]{
 	Copy:              (*AdminSession).copyFrom,
 	DecodeEntry:       (*AdminSession).decodeEntry,
 	DecodeFlaskMember: (*AdminSession).decodeFlaskMember,
@@ -278,7 +287,7 @@ var adminCodec = sessionruntime.Codec[AdminSession]{
 	Encode:            (*AdminSession).encode,
 	EncodeFlask:       (*AdminSession).encodeFlask,
 	Name:              "Admin",
-	State: func(s *AdminSession) *sessionruntime.State {
+	State: func(s *AdminSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -8,7 +8,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Visitor changes, this function stops compiling, with errors that name
@@ -83,7 +92,7 @@ func VisitorConfigFromEnv() (VisitorConfig, error) {
 // VisitorInterface's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewVisitorContext.
 func VisitorFrom(ctx context.Context) *VisitorSession {
-	return sessionruntime.MustFrom[VisitorSession](ctx, "Visitor")
+	return sessionimpl.MustFrom[VisitorSession](ctx, "Visitor")
 }
 
 // NewVisitorContext returns a copy of ctx that carries s, where VisitorFrom finds
@@ -105,7 +114,7 @@ func NewVisitorContext(ctx context.Context, s *VisitorSession) context.Context {
 // field, with presence and modification tracking. Getters return copies, so every
 // change goes through a method and is seen.
 type VisitorSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Visitor
 	has   [1]bool // has[i]: field i holds a value
 }
@@ -293,7 +302,7 @@ func (s *VisitorSession) empty() bool {
 }
 
 // visitorCodec binds VisitorSession to the runtime.
-var visitorCodec = sessionruntime.Codec[VisitorSession]{
+var visitorCodec = sessionimpl.Codec[VisitorSession]{
 	Copy:              (*VisitorSession).copyFrom,
 	DecodeEntry:       (*VisitorSession).decodeEntry,
 	DecodeFlaskMember: (*VisitorSession).decodeFlaskMember,
@@ -301,7 +310,7 @@ var visitorCodec = sessionruntime.Codec[VisitorSession]{
 	Encode:            (*VisitorSession).encode,
 	EncodeFlask:       (*VisitorSession).encodeFlask,
 	Name:              "Visitor",
-	State: func(s *VisitorSession) *sessionruntime.State {
+	State: func(s *VisitorSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -9,7 +9,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Account changes, this function stops compiling, with errors that name
@@ -92,7 +101,7 @@ func AccountConfigFromEnv() (AccountConfig, error) {
 // AccountInterface's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewAccountContext.
 func AccountFrom(ctx context.Context) *AccountSession {
-	return sessionruntime.MustFrom[AccountSession](ctx, "Account")
+	return sessionimpl.MustFrom[AccountSession](ctx, "Account")
 }
 
 // NewAccountContext returns a copy of ctx that carries s, where AccountFrom finds
@@ -114,7 +123,7 @@ func NewAccountContext(ctx context.Context, s *AccountSession) context.Context {
 // field, with presence and modification tracking. Getters return copies, so every
 // change goes through a method and is seen.
 type AccountSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Account
 	has   [9]bool // has[i]: field i holds a value
 }
@@ -790,7 +799,7 @@ func (s *AccountSession) empty() bool {
 }
 
 // accountCodec binds AccountSession to the runtime.
-var accountCodec = sessionruntime.Codec[AccountSession]{
+var accountCodec = sessionimpl.Codec[AccountSession]{
 	Copy:              (*AccountSession).copyFrom,
 	DecodeEntry:       (*AccountSession).decodeEntry,
 	DecodeFlaskMember: (*AccountSession).decodeFlaskMember,
@@ -798,7 +807,7 @@ var accountCodec = sessionruntime.Codec[AccountSession]{
 	Encode:            (*AccountSession).encode,
 	EncodeFlask:       (*AccountSession).encodeFlask,
 	Name:              "Account",
-	State: func(s *AccountSession) *sessionruntime.State {
+	State: func(s *AccountSession) *sessionimpl.State {
 		return &s.state
 	},
 }

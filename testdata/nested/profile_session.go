@@ -11,7 +11,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Profile changes, this function stops compiling, with errors that name
@@ -103,7 +112,7 @@ func ProfileConfigFromEnv() (ProfileConfig, error) {
 // ProfileInterface's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewProfileContext.
 func ProfileFrom(ctx context.Context) *ProfileSession {
-	return sessionruntime.MustFrom[ProfileSession](ctx, "Profile")
+	return sessionimpl.MustFrom[ProfileSession](ctx, "Profile")
 }
 
 // NewProfileContext returns a copy of ctx that carries s, where ProfileFrom finds
@@ -125,7 +134,7 @@ func NewProfileContext(ctx context.Context, s *ProfileSession) context.Context {
 // field, with presence and modification tracking. Getters return copies, so every
 // change goes through a method and is seen.
 type ProfileSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Profile
 	has   [15]bool // has[i]: field i holds a value
 }
@@ -2440,14 +2449,14 @@ func (s *ProfileSession) empty() bool {
 // profileCodec binds ProfileSession to the runtime. It has no Copy: a field's type
 // marshals itself and may share memory with a copy, so the runtime verifies and
 // decodes the cookie on every request instead of remembering it.
-var profileCodec = sessionruntime.Codec[ProfileSession]{
+var profileCodec = sessionimpl.Codec[ProfileSession]{
 	DecodeEntry:       (*ProfileSession).decodeEntry,
 	DecodeFlaskMember: (*ProfileSession).decodeFlaskMember,
 	Empty:             (*ProfileSession).empty,
 	Encode:            (*ProfileSession).encode,
 	EncodeFlask:       (*ProfileSession).encodeFlask,
 	Name:              "Profile",
-	State: func(s *ProfileSession) *sessionruntime.State {
+	State: func(s *ProfileSession) *sessionimpl.State {
 		return &s.state
 	},
 }

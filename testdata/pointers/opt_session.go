@@ -9,7 +9,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Opt changes, this function stops compiling, with errors that name
@@ -86,7 +95,7 @@ func OptConfigFromEnv() (OptConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewOptContext.
 func OptFrom(ctx context.Context) *OptSession {
-	return sessionruntime.MustFrom[OptSession](ctx, "Opt")
+	return sessionimpl.MustFrom[OptSession](ctx, "Opt")
 }
 
 // NewOptContext returns a copy of ctx that carries s, where OptFrom finds it: for
@@ -108,7 +117,7 @@ func NewOptContext(ctx context.Context, s *OptSession) context.Context {
 // presence and modification tracking. Getters return copies, so every change goes
 // through a method and is seen.
 type OptSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Opt
 	has   [6]bool // has[i]: field i holds a value
 }
@@ -1100,7 +1109,7 @@ func (s *OptSession) empty() bool {
 }
 
 // optCodec binds OptSession to the runtime.
-var optCodec = sessionruntime.Codec[OptSession]{
+var optCodec = sessionimpl.Codec[OptSession]{
 	Copy:              (*OptSession).copyFrom,
 	DecodeEntry:       (*OptSession).decodeEntry,
 	DecodeFlaskMember: (*OptSession).decodeFlaskMember,
@@ -1108,7 +1117,7 @@ var optCodec = sessionruntime.Codec[OptSession]{
 	Encode:            (*OptSession).encode,
 	EncodeFlask:       (*OptSession).encodeFlask,
 	Name:              "Opt",
-	State: func(s *OptSession) *sessionruntime.State {
+	State: func(s *OptSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -9,7 +9,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Peer changes, this function stops compiling, with errors that name
@@ -84,7 +93,7 @@ func PeerConfigFromEnv() (PeerConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewPeerContext.
 func PeerFrom(ctx context.Context) *PeerSession {
-	return sessionruntime.MustFrom[PeerSession](ctx, "Peer")
+	return sessionimpl.MustFrom[PeerSession](ctx, "Peer")
 }
 
 // NewPeerContext returns a copy of ctx that carries s, where PeerFrom finds it:
@@ -106,7 +115,7 @@ func NewPeerContext(ctx context.Context, s *PeerSession) context.Context {
 // presence and modification tracking. Getters return copies, so every change goes
 // through a method and is seen.
 type PeerSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Peer
 	has   [4]bool // has[i]: field i holds a value
 }
@@ -703,7 +712,7 @@ func (s *PeerSession) empty() bool {
 }
 
 // peerCodec binds PeerSession to the runtime.
-var peerCodec = sessionruntime.Codec[PeerSession]{
+var peerCodec = sessionimpl.Codec[PeerSession]{
 	Copy:              (*PeerSession).copyFrom,
 	DecodeEntry:       (*PeerSession).decodeEntry,
 	DecodeFlaskMember: (*PeerSession).decodeFlaskMember,
@@ -711,7 +720,7 @@ var peerCodec = sessionruntime.Codec[PeerSession]{
 	Encode:            (*PeerSession).encode,
 	EncodeFlask:       (*PeerSession).encodeFlask,
 	Name:              "Peer",
-	State: func(s *PeerSession) *sessionruntime.State {
+	State: func(s *PeerSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -9,7 +9,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Lists changes, this function stops compiling, with errors that name
@@ -92,7 +101,7 @@ func ListsConfigFromEnv() (ListsConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewListsContext.
 func ListsFrom(ctx context.Context) *ListsSession {
-	return sessionruntime.MustFrom[ListsSession](ctx, "Lists")
+	return sessionimpl.MustFrom[ListsSession](ctx, "Lists")
 }
 
 // NewListsContext returns a copy of ctx that carries s, where ListsFrom finds it:
@@ -114,7 +123,7 @@ func NewListsContext(ctx context.Context, s *ListsSession) context.Context {
 // with presence and modification tracking. Getters return copies, so every change
 // goes through a method and is seen.
 type ListsSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Lists
 	has   [10]bool // has[i]: field i holds a value
 }
@@ -1005,7 +1014,7 @@ func (s *ListsSession) empty() bool {
 }
 
 // listsCodec binds ListsSession to the runtime.
-var listsCodec = sessionruntime.Codec[ListsSession]{
+var listsCodec = sessionimpl.Codec[ListsSession]{
 	Copy:              (*ListsSession).copyFrom,
 	DecodeEntry:       (*ListsSession).decodeEntry,
 	DecodeFlaskMember: (*ListsSession).decodeFlaskMember,
@@ -1013,7 +1022,7 @@ var listsCodec = sessionruntime.Codec[ListsSession]{
 	Encode:            (*ListsSession).encode,
 	EncodeFlask:       (*ListsSession).encodeFlask,
 	Name:              "Lists",
-	State: func(s *ListsSession) *sessionruntime.State {
+	State: func(s *ListsSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -7,7 +7,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Prefs changes, this function stops compiling, with errors that name
@@ -87,7 +96,7 @@ func PrefsConfigFromEnv() (PrefsConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewPrefsContext.
 func PrefsFrom(ctx context.Context) *PrefsSession {
-	return sessionruntime.MustFrom[PrefsSession](ctx, "Prefs")
+	return sessionimpl.MustFrom[PrefsSession](ctx, "Prefs")
 }
 
 // NewPrefsContext returns a copy of ctx that carries s, where PrefsFrom finds it:
@@ -109,7 +118,7 @@ func NewPrefsContext(ctx context.Context, s *PrefsSession) context.Context {
 // with presence and modification tracking. Getters return copies, so every change
 // goes through a method and is seen.
 type PrefsSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Prefs
 	has   [7]bool // has[i]: field i holds a value
 }
@@ -616,7 +625,7 @@ func (s *PrefsSession) empty() bool {
 }
 
 // prefsCodec binds PrefsSession to the runtime.
-var prefsCodec = sessionruntime.Codec[PrefsSession]{
+var prefsCodec = sessionimpl.Codec[PrefsSession]{
 	Copy:              (*PrefsSession).copyFrom,
 	DecodeEntry:       (*PrefsSession).decodeEntry,
 	DecodeFlaskMember: (*PrefsSession).decodeFlaskMember,
@@ -624,7 +633,7 @@ var prefsCodec = sessionruntime.Codec[PrefsSession]{
 	Encode:            (*PrefsSession).encode,
 	EncodeFlask:       (*PrefsSession).encodeFlask,
 	Name:              "Prefs",
-	State: func(s *PrefsSession) *sessionruntime.State {
+	State: func(s *PrefsSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -9,7 +9,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Conn changes, this function stops compiling, with errors that name
@@ -86,7 +95,7 @@ func ConnConfigFromEnv() (ConnConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewConnContext.
 func ConnFrom(ctx context.Context) *ConnSession {
-	return sessionruntime.MustFrom[ConnSession](ctx, "Conn")
+	return sessionimpl.MustFrom[ConnSession](ctx, "Conn")
 }
 
 // NewConnContext returns a copy of ctx that carries s, where ConnFrom finds it:
@@ -108,7 +117,7 @@ func NewConnContext(ctx context.Context, s *ConnSession) context.Context {
 // presence and modification tracking. Getters return copies, so every change goes
 // through a method and is seen.
 type ConnSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Conn
 	has   [6]bool // has[i]: field i holds a value
 }
@@ -861,14 +870,14 @@ func (s *ConnSession) empty() bool {
 // connCodec binds ConnSession to the runtime. It has no Copy: a field's type
 // marshals itself and may share memory with a copy, so the runtime verifies and
 // decodes the cookie on every request instead of remembering it.
-var connCodec = sessionruntime.Codec[ConnSession]{
+var connCodec = sessionimpl.Codec[ConnSession]{
 	DecodeEntry:       (*ConnSession).decodeEntry,
 	DecodeFlaskMember: (*ConnSession).decodeFlaskMember,
 	Empty:             (*ConnSession).empty,
 	Encode:            (*ConnSession).encode,
 	EncodeFlask:       (*ConnSession).encodeFlask,
 	Name:              "Conn",
-	State: func(s *ConnSession) *sessionruntime.State {
+	State: func(s *ConnSession) *sessionimpl.State {
 		return &s.state
 	},
 }

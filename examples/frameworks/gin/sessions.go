@@ -45,13 +45,7 @@ func Sessions(si *app.VisitorInterface) gin.HandlerFunc {
 			panic("ginapp.Sessions: the response was sent before Sessions ran, so no change to the session " +
 				"could reach its cookie: install Sessions before any middleware that writes")
 		}
-		lc, err := si.Begin(c.Writer, c.Request)
-		if err != nil {
-			c.Error(err)
-			c.Header("Cache-Control", "no-store")
-			c.AbortWithStatus(http.StatusInternalServerError)
-			return
-		}
+		lc := si.Begin(c.Writer, c.Request)
 		gw := c.Writer
 		w := &writer{ResponseWriter: gw, session: lc.ResponseWriter()}
 		c.Writer, c.Request = w, lc.Request()

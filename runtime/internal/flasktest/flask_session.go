@@ -9,7 +9,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Flask changes, this function stops compiling, with errors that name
@@ -97,7 +106,7 @@ func FlaskConfigFromEnv() (FlaskConfig, error) {
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewFlaskContext.
 func FlaskFrom(ctx context.Context) *FlaskSession {
-	return sessionruntime.MustFrom[FlaskSession](ctx, "Flask")
+	return sessionimpl.MustFrom[FlaskSession](ctx, "Flask")
 }
 
 // NewFlaskContext returns a copy of ctx that carries s, where FlaskFrom finds it:
@@ -119,7 +128,7 @@ func NewFlaskContext(ctx context.Context, s *FlaskSession) context.Context {
 // with presence and modification tracking. Getters return copies, so every change
 // goes through a method and is seen.
 type FlaskSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Flask
 	has   [15]bool // has[i]: field i holds a value
 }
@@ -1083,7 +1092,7 @@ func (s *FlaskSession) empty() bool {
 }
 
 // flaskCodec binds FlaskSession to the runtime.
-var flaskCodec = sessionruntime.Codec[FlaskSession]{
+var flaskCodec = sessionimpl.Codec[FlaskSession]{
 	Copy:              (*FlaskSession).copyFrom,
 	DecodeEntry:       (*FlaskSession).decodeEntry,
 	DecodeFlaskMember: (*FlaskSession).decodeFlaskMember,
@@ -1091,7 +1100,7 @@ var flaskCodec = sessionruntime.Codec[FlaskSession]{
 	Encode:            (*FlaskSession).encode,
 	EncodeFlask:       (*FlaskSession).encodeFlask,
 	Name:              "Flask",
-	State: func(s *FlaskSession) *sessionruntime.State {
+	State: func(s *FlaskSession) *sessionimpl.State {
 		return &s.state
 	},
 }

@@ -7,7 +7,16 @@ import (
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
+)
+
+// This file speaks version 1 of the contract between generated code and the
+// sessiongen runtime. Built against a runtime that does not serve it, it stops
+// compiling with an error that names the fix.
+const (
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
 )
 
 // If Session changes, this function stops compiling, with errors that name
@@ -84,7 +93,7 @@ func SessionConfigFromEnv() (SessionConfig, error) {
 // SessionInterface's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewSessionContext.
 func SessionFrom(ctx context.Context) *SessionSession {
-	return sessionruntime.MustFrom[SessionSession](ctx, "Session")
+	return sessionimpl.MustFrom[SessionSession](ctx, "Session")
 }
 
 // NewSessionContext returns a copy of ctx that carries s, where SessionFrom finds
@@ -106,7 +115,7 @@ func NewSessionContext(ctx context.Context, s *SessionSession) context.Context {
 // field, with presence and modification tracking. Getters return copies, so every
 // change goes through a method and is seen.
 type SessionSession struct {
-	state sessionruntime.State
+	state sessionimpl.State
 	data  Session
 	has   [3]bool // has[i]: field i holds a value
 }
@@ -383,7 +392,7 @@ func (s *SessionSession) empty() bool {
 }
 
 // sessionCodec binds SessionSession to the runtime.
-var sessionCodec = sessionruntime.Codec[SessionSession]{
+var sessionCodec = sessionimpl.Codec[SessionSession]{
 	Copy:              (*SessionSession).copyFrom,
 	DecodeEntry:       (*SessionSession).decodeEntry,
 	DecodeFlaskMember: (*SessionSession).decodeFlaskMember,
@@ -391,7 +400,7 @@ var sessionCodec = sessionruntime.Codec[SessionSession]{
 	Encode:            (*SessionSession).encode,
 	EncodeFlask:       (*SessionSession).encodeFlask,
 	Name:              "Session",
-	State: func(s *SessionSession) *sessionruntime.State {
+	State: func(s *SessionSession) *sessionimpl.State {
 		return &s.state
 	},
 }

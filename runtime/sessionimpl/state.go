@@ -1,0 +1,236 @@
+package sessionimpl
+
+import "errors"
+
+// ErrNullSession is recorded when a null session is written to. The
+// message is Flask's.
+var ErrNullSession = errors.New("The session is unavailable because no secret key was set.  Set the secret_key on the application to something unique and secret.")
+
+// Status is what happened to a session during one request: a set of bits.
+type Status uint16
+
+// The bits of a Status.
+const (
+	StatusNew          Status = 1 << iota // no valid cookie came with the request
+	StatusAccessed                        // read or written
+	StatusModified                        // written
+	StatusPermanentSet                    // the permanent flag is stored (even as false)
+	StatusPermanent                       // the permanent flag's value
+	StatusNull                            // a null session: reads only, never saved
+	StatusSaved                           // the middleware has saved it: the response has begun
+	StatusLate                            // written after it was saved: the change is lost
+	StatusRenew                           // a server-side session gets a new ID at its save (Regenerate, Clear)
+	StatusDeadCookie                      // the request's ID cookie verified but its record is gone: delete it
+)
+
+// Flash is a message stored for the next request that shows it, with its
+// category (Flask's flash and get_flashed_messages).
+type Flash struct {
+	Category string // "message" unless given
+	Message  string
+}
+
+// DefaultFlashCategory is the category of a flash given none, as in Flask.
+const DefaultFlashCategory = "message"
+
+// Member is a member of a stored session that no field reads (a Flask
+// app's own keys in a shared Flask cookie), kept as it came so that it is
+// written back unchanged.
+type Member struct {
+	Key string
+	Raw []byte // the member's value as the format wrote it
+}
+
+// A Loader opens a session whose loading costs a round trip, on its first
+// use (see Meta.Loader).
+type Loader interface {
+	LoadSession()
+}
+
+// State is the part of a session that does not depend on the user's
+// struct: Flask's new, accessed, modified and permanent flags, the
+// flashes, and what the runtime keeps of the request. Generated session
+// types hold one and report every read and write to it.
+type State struct {
+	m Meta
+}
+
+// Meta is a State's data as the runtime reads and changes it. Generated
+// code never touches it.
+type Meta struct {
+	Status Status
+	// Err is ErrNullSession once a null session was written to.
+	Err     error
+	Flashes []Flash // stored, not yet shown
+	Shown   []Flash // popped by the first Flashes call of this request
+	Popped  bool    // Flashes was called during this request
+	// Created is when the session began (Unix seconds), with
+	// Config.AbsoluteLifetime; 0: not yet saved.
+	Created int64
+	// Kept holds the members no field reads, written back as they came.
+	// Never changed in place: a verified-cache entry shares it.
+	Kept []Member
+	// Record is the storage's own handle on the session's record (a
+	// server-side session's ID and version); nil for cookies and new
+	// sessions.
+	Record any
+	// LoadErr is the error of a store that failed to load the session:
+	// the session reads as new, and is not saved.
+	LoadErr error
+	// Loader opens the session on first use, for storage whose loading
+	// costs a round trip (a Store): a request that never touches its
+	// session never pays it. nil once loaded, and for cookies.
+	Loader Loader
+}
+
+// Meta returns the state's data for the runtime.
+func (s *State) Meta() *Meta { return &s.m }
+
+// Has reports whether any bit of f is set.
+func (m *Meta) Has(f Status) bool { return m.Status&f != 0 }
+
+// Bare reports whether the metadata alone would not keep the session:
+// no stored permanent flag, no flash, no kept member.
+func (m *Meta) Bare() bool {
+	return !m.Has(StatusPermanentSet) && len(m.Flashes) == 0 && len(m.Kept) == 0
+}
+
+// Load opens the session now if it was left to open on first use. The
+// generated code calls it before reading a field's presence directly (in
+// Delete and Pop); every other State method calls it itself.
+func (s *State) Load() {
+	if l := s.m.Loader; l != nil {
+		s.m.Loader = nil
+		l.LoadSession()
+	}
+}
+
+// Access records a read.
+func (s *State) Access() {
+	s.Load()
+	s.m.Status |= StatusAccessed
+}
+
+// Modify records a write. It returns false, and records ErrNullSession, when
+// the session is a null session and must not change.
+func (s *State) Modify() bool {
+	s.Load()
+	m := &s.m
+	if m.Has(StatusNull) {
+		m.Status |= StatusAccessed
+		m.Err = ErrNullSession
+		return false
+	}
+	if m.Has(StatusSaved) {
+		m.Status |= StatusLate
+	}
+	m.Status |= StatusAccessed | StatusModified
+	return true
+}
+
+// ModifyIf records the removal of a value that is present (a write) or
+// absent (a read only), and reports whether the removal may go ahead. On a
+// null session it records ErrNullSession either way, as Flask raises on
+// any removal.
+func (s *State) ModifyIf(present bool) bool {
+	if !present && !s.m.Has(StatusNull) {
+		s.Access()
+		return false
+	}
+	return s.Modify()
+}
+
+// Accessed reports whether the session was read or written during this
+// request (Flask's session.accessed).
+func (s *State) Accessed() bool { return s.m.Has(StatusAccessed) }
+
+// Modified reports whether the session was written during this request
+// (Flask's session.modified).
+func (s *State) Modified() bool { return s.m.Has(StatusModified) }
+
+// IsNew reports whether the request brought no valid session cookie
+// (Flask's session.new).
+func (s *State) IsNew() bool {
+	s.Load()
+	return s.m.Has(StatusNew)
+}
+
+// IsNull reports whether this is a null session.
+func (s *State) IsNull() bool { return s.m.Has(StatusNull) }
+
+// Err returns ErrNullSession if a write to a null session was attempted.
+func (s *State) Err() error { return s.m.Err }
+
+// Permanent reports whether the session outlives the browser session.
+func (s *State) Permanent() bool {
+	s.Access()
+	return s.m.Has(StatusPermanent)
+}
+
+// SetPermanent makes the session's cookie persist for the configured
+// lifetime (true) or end with the browser session (false). Like Flask, both
+// values are stored, so setting either keeps an otherwise empty session.
+func (s *State) SetPermanent(permanent bool) {
+	if !s.Modify() {
+		return
+	}
+	s.m.Status |= StatusPermanentSet
+	if permanent {
+		s.m.Status |= StatusPermanent
+	} else {
+		s.m.Status &^= StatusPermanent
+	}
+}
+
+// Clear forgets the session's metadata, as Flask's session.clear() drops
+// "_permanent" and "_flashes" with everything else. A server-side session
+// that is stored again after a Clear gets a new ID at its save, as after
+// Regenerate: a Flask-style login (clear, then set the user) cannot be
+// session fixation.
+func (s *State) Clear() {
+	if !s.Modify() {
+		return
+	}
+	m := &s.m
+	m.Status |= StatusRenew
+	m.Status &^= StatusPermanentSet | StatusPermanent
+	m.Flashes = nil
+	m.Kept = nil  // Flask's clear() drops the app's keys too
+	m.Created = 0 // what is stored next is a new session
+}
+
+// Flash stores a message under a category for a later request to show.
+func (s *State) Flash(category, message string) {
+	if !s.Modify() {
+		return
+	}
+	s.m.Flashes = append(s.m.Flashes, Flash{Category: category, Message: message})
+}
+
+// Flashes returns the stored messages whose category is one of categories
+// (all of them when none is given) and removes every stored message from the
+// session, like Flask's get_flashed_messages: the first call of a request
+// takes them all, and later calls in the same request see the same list.
+func (s *State) Flashes(categories ...string) []Flash {
+	s.Access()
+	m := &s.m
+	if !m.Popped {
+		m.Popped = true
+		if len(m.Flashes) > 0 && s.Modify() {
+			m.Shown, m.Flashes = m.Flashes, nil
+		}
+	}
+	if len(categories) == 0 {
+		return append([]Flash(nil), m.Shown...)
+	}
+	var out []Flash
+	for _, f := range m.Shown {
+		for _, c := range categories {
+			if f.Category == c {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}
