@@ -1,27 +1,33 @@
 // Package runtime is what sessiongen's generated code calls: everything about
 // sessions that does not depend on the user's struct, written and tested
 // once. Users rarely import it: the generated file re-exports what they
-// configure.
+// configure. What only generated code calls is fenced off in
+// runtime/sessionimpl.
 //
 // The centre is [Interface], Flask's SessionInterface: the policy that opens
-// a request's session and saves it into the response (interface.go), the
-// per-request decisions an application may override (policy.go, [Policy]),
-// and the net/http middleware with its exported request lifecycle for other
-// frameworks (middleware.go, writer.go). The policy is written once over
-// two seams:
+// a request's session (open.go) and saves it into the response (save.go),
+// the per-request decisions an application may override (policy.go,
+// [Policy]), the operations on server-side sessions (ops.go), and the
+// net/http middleware with its exported request lifecycle for other
+// frameworks (middleware.go, writer.go). The core is written once over
+// one seam and one table, and names no implementation of either:
 //
-//   - storage (storage.go): where a session's bytes are kept between
-//     requests, found from the request's cookie. The first implementation
-//     is the signed cookie itself (signer.go, mac.go: securecookie's
-//     format, HMAC-SHA256 and optionally AES); a server-side store is the
-//     second, with an ID in the cookie.
-//   - encoding (payload.go): how a session becomes bytes and back: the
-//     framing of its metadata (permanent flag, flashes, creation time) and
-//     its fields, which generated code writes through runtime/wire without
-//     reflection. Flask's own cookie format is the second.
+//   - storage (storage.go): where a session is kept between requests,
+//     found from the request's cookie, with its verified cache: the signed
+//     cookie itself (cookiestorage.go), or a Store with a signed ID in the
+//     cookie (storestorage.go, storekeys.go).
+//   - the table of cookie formats (format.go): per format, a signer that
+//     seals and unseals cookie values and reports their date, an encoding
+//     from a session to bytes and back, what the format refuses in a
+//     Config, and how far ahead of the clock its cookies may be dated.
+//     Each format registers its row from files of its own: the wire format
+//     (format_wire*.go: securecookie's format, HMAC-SHA256 and optionally
+//     AES, over the generated wire codec) and Flask's (format_flask*.go:
+//     itsdangerous over Flask's tagged JSON). Adding a format is described
+//     in docs/cookie-formats.md.
 //
-// Between them sits the verified cache (verified.go): decoded sessions
-// remembered under what storage says identifies an unchanged payload.
-// Configuration and its validation live in config.go and env.go; the
-// per-session flags in state.go.
+// Below both: the scratch memory of a request (scratch.go), the generated
+// code's Codec with its type erased (codec.go), the date rule (age.go), the
+// verified cache (verified.go). Configuration and its validation live in
+// config.go and env.go.
 package runtime

@@ -3,7 +3,8 @@ package runtime
 // CookieFormatFlask is Flask's session cookie, as Flask 3.1's
 // SecureCookieSessionInterface reads and writes it: a Flask app and a Go
 // service with the same keys read each other's sessions. Its signer is in
-// flasksign.go, its encoding (Flask's tagged JSON) in payload_flask.go.
+// format_flask_sign.go, its encoding (Flask's tagged JSON) in
+// format_flask_payload.go.
 const CookieFormatFlask CookieFormat = "flask"
 
 func init() {
