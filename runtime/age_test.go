@@ -72,7 +72,7 @@ func TestSecureCookieSignerReportsDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := newWireSigner(s, "T")
+	signer, err := newWireSigner(&s.Config, "T")
 	if err != nil {
 		t.Fatal(err)
 	}

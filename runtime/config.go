@@ -206,6 +206,10 @@ type Config struct {
 	Now func() time.Time
 }
 
+// CookieFormat names a format of the session cookie (Config.CookieFormat):
+// a row of the table of formats (format.go).
+type CookieFormat string
+
 // Errors reported by [Config] validation. Each is wrapped in a
 // [*ConfigError] that says which field is wrong and how to fix it.
 var (

@@ -26,6 +26,6 @@ func flaskSignerFor(s *settings) *flaskSigner {
 	if salt == "" {
 		salt = s.format.salt
 	}
-	sg, _ := newFlaskSigner(s, salt)
+	sg, _ := newFlaskSigner(&s.Config, salt)
 	return sg.(*flaskSigner)
 }

@@ -12,5 +12,5 @@ func LegacyIDCookie[S any](si *Interface[S], id []byte) (value, key string, err 
 	}
 	var sc scratch
 	b, err := ss.signer.seal(&sc, nil, si.cfg.CookieName, id, si.cfg.now())
-	return string(b), ss.recordKey(string(id), "", true), err
+	return string(b), ss.keys.recordKey(string(id), "", true), err
 }

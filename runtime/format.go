@@ -7,9 +7,6 @@ import (
 	"time"
 )
 
-// CookieFormat names a format of the session cookie (Config.CookieFormat).
-type CookieFormat string
-
 // cookieFormat is one row of the table of cookie formats: everything about
 // a format that the rest of the runtime asks, so that configuration, the
 // environment loader and New read one place, and adding a format is adding
@@ -30,12 +27,13 @@ type cookieFormat struct {
 	// keyHint, if not empty, ends the error for a secret key too short
 	// for this side, for a format whose other side accepts short keys.
 	keyHint string
-	// check refuses what the format cannot carry in a Config (nil: it
-	// carries all of it).
-	check func(s *settings) error
-	// signer returns what seals and unseals cookie values: keys from s,
-	// the salt settled from Config.Salt and the row's.
-	signer func(s *settings, salt string) (signer, error)
+	// check refuses what the format cannot carry in a validated Config
+	// (nil: it carries all of it).
+	check func(c *Config) error
+	// signer returns what seals and unseals cookie values, with the keys
+	// of the validated Config c and the salt settled from Config.Salt and
+	// the row's.
+	signer func(c *Config, salt string) (signer, error)
 	// encoding returns how sessions of the codec become payloads, or a
 	// *ConfigError when the generated code lacks what the format needs.
 	encoding func(c *codec) (encoding, error)

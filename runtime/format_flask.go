@@ -26,14 +26,14 @@ func init() {
 }
 
 // checkFlaskConfig refuses what Flask's cookie cannot carry.
-func checkFlaskConfig(s *settings) error {
-	if len(s.EncryptionKey) > 0 {
+func checkFlaskConfig(c *Config) error {
+	if len(c.EncryptionKey) > 0 {
 		return &ConfigError{"EncryptionKey", ErrEncryptionKey, "Flask's session cookie is signed, not encrypted: Flask could not read an encrypted one; remove EncryptionKey, or use the wire format and keep secrets out of the session"}
 	}
-	if s.Store != nil {
+	if c.Store != nil {
 		return &ConfigError{"Store", ErrCookieConfig, "the Flask format is Flask's own cookie, which carries the session itself: a Store has nothing to share with Flask (Flask-Session's cookies hold an ID in another format); remove Store, or CookieFormat"}
 	}
-	if s.AbsoluteLifetime != 0 {
+	if c.AbsoluteLifetime != 0 {
 		return &ConfigError{"AbsoluteLifetime", ErrCookieConfig, "a Flask session has no creation time to sign (Flask has no such limit), so it could only be counted from the last save, which Lifetime already does; remove AbsoluteLifetime, or keep a login time in a session field and check it"}
 	}
 	return nil

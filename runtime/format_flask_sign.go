@@ -59,10 +59,10 @@ const FlaskSalt = "cookie-session"
 // megabytes; Flask sets no bound of its own.
 const MaxFlaskJSON = 64 << 10
 
-// newFlaskSigner returns Flask's signer for the keys of s and the salt.
-func newFlaskSigner(s *settings, salt string) (signer, error) {
+// newFlaskSigner returns Flask's signer for the keys of c and the salt.
+func newFlaskSigner(c *Config, salt string) (signer, error) {
 	fs := &flaskSigner{maxJSON: MaxFlaskJSON}
-	for _, k := range append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...) {
+	for _, k := range append([][]byte{c.SecretKey}, c.SecretKeyFallbacks...) {
 		fs.derived = append(fs.derived, flaskDeriveKey(k, salt))
 	}
 	return fs, nil

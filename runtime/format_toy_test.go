@@ -28,15 +28,15 @@ func init() {
 		about:     "a test format: hex HMAC-SHA512",
 		aheadSkew: 2,
 		salt:      "toy-salt",
-		check: func(s *settings) error {
-			if s.Store != nil {
+		check: func(c *Config) error {
+			if c.Store != nil {
 				return &ConfigError{"Store", ErrCookieConfig, "the toy format keeps sessions in the cookie"}
 			}
 			return nil
 		},
-		signer: func(s *settings, salt string) (signer, error) {
+		signer: func(c *Config, salt string) (signer, error) {
 			ts := &toySigner{salt: salt}
-			for _, k := range append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...) {
+			for _, k := range append([][]byte{c.SecretKey}, c.SecretKeyFallbacks...) {
 				ts.keys = append(ts.keys, k)
 			}
 			return ts, nil

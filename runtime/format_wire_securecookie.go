@@ -17,16 +17,16 @@ import (
 // cookie minted for one type never opens as another. A securecookie
 // codec made with the same keys reads the value as the cookie named
 // salt "." name, e.g. "Visitor.session".
-func newWireSigner(s *settings, salt string) (signer, error) {
-	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
+func newWireSigner(c *Config, salt string) (signer, error) {
+	keys := append([][]byte{c.SecretKey}, c.SecretKeyFallbacks...)
 	prefix := ""
 	if salt != "" {
 		prefix = salt + "."
 	}
-	if len(s.EncryptionKey) == 0 {
+	if len(c.EncryptionKey) == 0 {
 		return &macSigner{keys: keys, prefix: prefix}, nil
 	}
-	return newSecureCookieSigner(s, keys, prefix)
+	return newSecureCookieSigner(c, keys, prefix)
 }
 
 // secureCookieSigner signs with the current key and verifies with it and the
@@ -49,10 +49,10 @@ func (sg *secureCookieSigner) boundName(name string) string {
 	return sg.prefix + name
 }
 
-func newSecureCookieSigner(s *settings, keys [][]byte, prefix string) (*secureCookieSigner, error) {
-	sg := &secureCookieSigner{prefix: prefix, name: s.CookieName, bound: prefix + s.CookieName}
+func newSecureCookieSigner(c *Config, keys [][]byte, prefix string) (*secureCookieSigner, error) {
+	sg := &secureCookieSigner{prefix: prefix, name: c.CookieName, bound: prefix + c.CookieName}
 	for _, k := range keys {
-		sc := securecookie.New(k, s.EncryptionKey)
+		sc := securecookie.New(k, c.EncryptionKey)
 		sc.SetSerializer(securecookie.NopEncoder{})
 		// securecookie's own date checks are off (they read its own clock,
 		// not Config.Now): open reports the date it verified and

@@ -68,7 +68,7 @@ func New[S any](cfg Config, codec sessionimpl.Codec[S], opts ...Option[S]) (*Int
 	if salt == "" {
 		salt = codec.Name
 	}
-	sg, err := f.signer(s, salt)
+	sg, err := f.signer(&s.Config, salt)
 	if err != nil {
 		return nil, err
 	}

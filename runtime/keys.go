@@ -28,14 +28,15 @@ func isExampleSecret(key []byte) bool {
 
 // validateKeys refuses keys that sign nothing or that anyone could
 // guess, outside development mode, and encryption keys AES does not take.
-func (s *settings) validateKeys() error {
-	if len(s.SecretKey) == 0 && s.AllowNullSession && len(s.SecretKeyFallbacks) == 0 && len(s.EncryptionKey) == 0 {
+// keyHint ends the error for a key too short (the format's).
+func validateKeys(c *Config, keyHint string) error {
+	if len(c.SecretKey) == 0 && c.AllowNullSession && len(c.SecretKeyFallbacks) == 0 && len(c.EncryptionKey) == 0 {
 		return nil // null sessions: nothing to sign with
 	}
-	if len(s.SecretKey) == 0 {
+	if len(c.SecretKey) == 0 {
 		return &ConfigError{"SecretKey", ErrNoSecretKey, "set it from the environment: SESSION_SECRET_KEY=\"$(" + KeyRecipe + ")\" (ConfigFromEnv decodes the base64: prefix)"}
 	}
-	keys := append([][]byte{s.SecretKey}, s.SecretKeyFallbacks...)
+	keys := append([][]byte{c.SecretKey}, c.SecretKeyFallbacks...)
 	for i, k := range keys {
 		field := "SecretKey"
 		if i > 0 {
@@ -47,10 +48,10 @@ func (s *settings) validateKeys() error {
 		// Equal keys are refused in development too: EncryptionKey "must
 		// differ from every signing key", and Development only relaxes the
 		// length and example-value checks.
-		if len(s.EncryptionKey) > 0 && bytes.Equal(k, s.EncryptionKey) {
+		if len(c.EncryptionKey) > 0 && bytes.Equal(k, c.EncryptionKey) {
 			return &ConfigError{field, ErrWeakSecretKey, "the signing key equals EncryptionKey: use two independent random keys"}
 		}
-		if s.Development {
+		if c.Development {
 			continue
 		}
 		if isExampleSecret(k) {
@@ -58,24 +59,24 @@ func (s *settings) validateKeys() error {
 		}
 		if len(k) < MinSecretKeyLen {
 			hint := fmt.Sprintf("%d bytes is shorter than %d: generate a random one: %s", len(k), MinSecretKeyLen, KeyRecipe)
-			hint += s.format.keyHint
+			hint += keyHint
 			return &ConfigError{field, ErrWeakSecretKey, hint}
 		}
 		if why := lowEntropy(k); why != "" {
 			return &ConfigError{field, ErrWeakSecretKey, why + ": it is guessable whatever its length; generate a random one: " + KeyRecipe}
 		}
 	}
-	switch len(s.EncryptionKey) {
+	switch len(c.EncryptionKey) {
 	case 0, 16, 24, 32:
 	default:
-		hint := fmt.Sprintf("%d bytes: AES takes 16, 24 or 32", len(s.EncryptionKey))
-		if _, err := base64.StdEncoding.DecodeString(string(s.EncryptionKey)); err == nil {
+		hint := fmt.Sprintf("%d bytes: AES takes 16, 24 or 32", len(c.EncryptionKey))
+		if _, err := base64.StdEncoding.DecodeString(string(c.EncryptionKey)); err == nil {
 			hint += "; this looks like base64 text: prefix it with \"base64:\" in the environment so its bytes are used"
 		}
 		return &ConfigError{"EncryptionKey", ErrEncryptionKey, hint + "; make one with " + KeyRecipe}
 	}
-	if len(s.EncryptionKey) > 0 && !s.Development {
-		if why := lowEntropy(s.EncryptionKey); why != "" {
+	if len(c.EncryptionKey) > 0 && !c.Development {
+		if why := lowEntropy(c.EncryptionKey); why != "" {
 			return &ConfigError{"EncryptionKey", ErrEncryptionKey, why + ": generate one: " + KeyRecipe}
 		}
 	}

@@ -8,18 +8,6 @@ import (
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
-// AfterRequest is a hook that runs after the handler and before the
-// session is saved, like a Flask after_request function: it may read and
-// change the session and the response headers. It runs when the response
-// is about to be sent (the first byte, or the handler's return), which is
-// the last moment a change can still reach the cookie. Give hooks to the
-// Interface when it is built ([WithAfterRequest]).
-type AfterRequest[S any] func(h http.Header, r *http.Request, s *S)
-
-// ErrSessionNotSaved is what writes to the response return after the
-// session could not be saved and the response was replaced by a 500.
-var ErrSessionNotSaved = errors.New("sessiongen: the session could not be saved; the response was replaced by a 500")
-
 // ErrSessionHijacked is reported to Config.OnError when a handler changed
 // the session and then hijacked the connection (a WebSocket upgrade, say):
 // no response of the server's follows, so the cookie cannot be sent and

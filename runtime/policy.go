@@ -9,28 +9,6 @@ import (
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
-// Policy overrides, per request, some of the decisions of Flask's
-// SessionInterface, as a subclass of SecureCookieSessionInterface overrides
-// get_cookie_domain and the like. Each function is given the answer the
-// Config gives (or, for ExpirationTime and ShouldSetCookie, the one Flask's
-// rule computes) and returns the one to use; a nil function keeps it.
-//
-// A Policy is fixed when the Interface is built ([WithPolicy]), so no way of
-// serving a request can skip it: the Interface's methods of the same names
-// answer with it, and Middleware, Begin, OpenSession and SaveSession all
-// ask those methods.
-type Policy[S any] struct {
-	CookieName        func(r *http.Request, configured string) string
-	CookieDomain      func(r *http.Request, configured string) string
-	CookiePath        func(r *http.Request, configured string) string
-	CookieHTTPOnly    func(r *http.Request, configured bool) bool
-	CookieSecure      func(r *http.Request, configured bool) bool
-	CookieSameSite    func(r *http.Request, configured http.SameSite) http.SameSite
-	CookiePartitioned func(r *http.Request, configured bool) bool
-	ExpirationTime    func(r *http.Request, s *S, computed time.Time) time.Time
-	ShouldSetCookie   func(r *http.Request, s *S, computed bool) bool
-}
-
 // CookieName returns the session cookie's name for r (Flask's
 // get_cookie_name).
 func (si *Interface[S]) CookieName(r *http.Request) string {

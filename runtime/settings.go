@@ -80,7 +80,7 @@ func (c Config) validate() (*settings, error) {
 	if err := s.validateFormat(); err != nil {
 		return nil, err
 	}
-	if err := s.validateKeys(); err != nil {
+	if err := validateKeys(&s.Config, s.format.keyHint); err != nil {
 		return nil, err
 	}
 	switch {
@@ -154,7 +154,7 @@ func (s *settings) validateFormat() error {
 	}
 	s.format, s.CookieFormat = f, f.name
 	if f.check != nil {
-		return f.check(s)
+		return f.check(&s.Config)
 	}
 	return nil
 }

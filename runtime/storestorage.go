@@ -30,7 +30,7 @@ type storeStorage struct {
 	signer signer
 	enc    encoding
 	cfg    *settings
-	ns     string // the namespace: StoreKeyPrefix and StoreNamespace, then ":"
+	keys   keyspace
 	// ids remembers cookie values whose MAC verified, with the session ID
 	// each carries and its store key, under the verified cache's rules
 	// (found only by the exact bytes under the same name, admitted on the
@@ -41,32 +41,12 @@ type storeStorage struct {
 	ids *verifiedCache[verifiedID]
 }
 
-// verifiedID is what a verified cookie value of a server-side session
-// stands for.
-type verifiedID struct {
-	id     string // the session ID, 32 bytes
-	tag    string // the user's tag, 8 bytes; "" for an anonymous session
-	key    string // the store key
-	legacy bool   // a bare ID: the layout before namespaces
-}
-
-const (
-	// sessionIDLen is the length of a session ID in bytes: 256 bits.
-	sessionIDLen = 32
-	// userTagLen is the length of a user's tag in bytes.
-	userTagLen = 8
-	// idLayout begins the ID cookie's payload in the namespaced layout.
-	idLayout byte = 1
-	// tokenLen is the length of a commit token (Commit.Token) in bytes.
-	tokenLen = 16
-)
-
 func newStoreStorage(s *settings, salt string, sg signer, enc encoding) *storeStorage {
 	ns := s.StoreNamespace
 	if ns == "" {
 		ns = salt + ":" + s.CookieName
 	}
-	ss := &storeStorage{store: s.Store, signer: sg, enc: enc, cfg: s, ns: s.StoreKeyPrefix + ns + ":"}
+	ss := &storeStorage{store: s.Store, signer: sg, enc: enc, cfg: s, keys: keyspace{prefix: s.StoreKeyPrefix, ns: s.StoreKeyPrefix + ns + ":"}}
 	if s.VerifiedCacheSize > 0 {
 		ss.ids = newVerifiedCache[verifiedID](s.VerifiedCacheSize)
 	}
@@ -147,7 +127,7 @@ func (ss *storeStorage) verifyID(sc *scratch, name, value string) (verifiedID, i
 	default:
 		return verifiedID{}, -1, &CookieError{Name: name, Size: len(value), Err: ErrCookieInvalid, Cause: errMalformed}
 	}
-	v.key = ss.recordKey(v.id, v.tag, v.legacy)
+	v.key = ss.keys.recordKey(v.id, v.tag, v.legacy)
 	if ss.ids != nil && ss.ids.admit(h) {
 		ss.ids.put(h, name, value, date, v)
 	}
@@ -201,8 +181,8 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Me
 	ref := record(m)
 	var tag, index string
 	if user != "" {
-		tag = ss.userTag(user)
-		index = ss.indexKey(tag)
+		tag = ss.keys.userTag(user)
+		index = ss.keys.indexKey(tag)
 	}
 	expires := ss.expiry(m, now, user != "")
 	c := Commit{Record: Record{Data: payload, Expires: expires, User: index}}
@@ -224,7 +204,7 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Me
 			c.Replaces, c.ReplacesVersion = ref.key, ref.version
 		}
 		v := verifiedID{id: string(id[:]), tag: tag}
-		v.key = ss.recordKey(v.id, tag, false)
+		v.key = ss.keys.recordKey(v.id, tag, false)
 		ref = &storeRef{verifiedID: v}
 		c.Key, c.Fresh = ref.key, true
 	}
@@ -313,15 +293,5 @@ func (ss *storeStorage) deleteUser(ctx context.Context, user string) (int, error
 	if ss.cfg.UserKey == "" {
 		return 0, &ConfigError{"UserKey", ErrCookieConfig, "DestroyAll needs sessions indexed by user: name the session key that holds the user in Config.UserKey"}
 	}
-	return ss.store.DeleteUser(ctx, ss.user(user))
-}
-
-// storeRef is what a server-side session's metadata knows of its record
-// (sessionimpl.Meta.Record).
-type storeRef struct {
-	verifiedID         // what the ID cookie carries: the ID, the user's tag, the store key, the layout
-	version    uint64  // the record's version when loaded or last committed; 0: none
-	expires    int64   // the record's expiry, Unix milliseconds
-	user       string  // the record's Record.User when loaded or last committed
-	op         storeOp // the context of the store operations on this record
+	return ss.store.DeleteUser(ctx, ss.keys.user(user))
 }
