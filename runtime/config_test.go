@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 )
 
 func TestConfigValidation(t *testing.T) {
@@ -82,7 +83,7 @@ func TestConfigValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			si, err := runtime.New(tt.cfg, testCodec)
+			si, err := runtime.New(tt.cfg, testsession.Codec)
 			if tt.want == nil {
 				if err != nil || si == nil {
 					t.Fatalf("New = %v, %v; want it accepted", si, err)
@@ -121,26 +122,26 @@ func TestConfigExampleSecrets(t *testing.T) {
 	}
 	for _, ex := range examples {
 		for _, variant := range []string{ex, strings.ToUpper(ex), " " + ex + "\t\n", "  " + strings.ToUpper(ex[:1]) + ex[1:] + "  "} {
-			_, err := runtime.New(runtime.Config{SecretKey: []byte(variant)}, testCodec)
+			_, err := runtime.New(runtime.Config{SecretKey: []byte(variant)}, testsession.Codec)
 			if !errors.Is(err, runtime.ErrWeakSecretKey) {
 				t.Errorf("SecretKey %q: err = %v; want ErrWeakSecretKey", variant, err)
 			}
 			if !strings.Contains(err.Error(), "well-known example") {
 				t.Errorf("SecretKey %q: %v; want the example-key hint", variant, err)
 			}
-			_, err = runtime.New(runtime.Config{SecretKey: keyA, SecretKeyFallbacks: [][]byte{[]byte(variant)}}, testCodec)
+			_, err = runtime.New(runtime.Config{SecretKey: keyA, SecretKeyFallbacks: [][]byte{[]byte(variant)}}, testsession.Codec)
 			var ce *runtime.ConfigError
 			if !errors.As(err, &ce) || ce.Err != runtime.ErrWeakSecretKey || ce.Field != "SecretKeyFallbacks[0]" {
 				t.Errorf("fallback %q: err = %v; want ErrWeakSecretKey on SecretKeyFallbacks[0]", variant, err)
 			}
-			if _, err := runtime.New(runtime.Config{SecretKey: []byte(variant), Development: true}, testCodec); err != nil {
+			if _, err := runtime.New(runtime.Config{SecretKey: []byte(variant), Development: true}, testsession.Codec); err != nil {
 				t.Errorf("SecretKey %q in development: %v", variant, err)
 			}
 		}
 		// Padded to 32 bytes with other text it is no longer the example:
 		// accepted on length alone.
 		padded := ex + "-Qm4Zt8Wc1Rv6Ky3Hn0Pb5Jd9Xf2Lg7Es"
-		if _, err := runtime.New(runtime.Config{SecretKey: []byte(padded)}, testCodec); err != nil {
+		if _, err := runtime.New(runtime.Config{SecretKey: []byte(padded)}, testsession.Codec); err != nil {
 			t.Errorf("SecretKey %q: %v; only exact example values are refused", padded, err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 )
 
 // A request carrying thousands of cookies under the session's name costs a
@@ -120,7 +121,7 @@ func TestBase64TrailingBitsMalleability(t *testing.T) {
 // Two session types sharing a cookie name and keys never open each other's
 // cookies: the type's name is bound into the MAC.
 func TestCookieOfOneSessionTypeOpensAsAnother(t *testing.T) {
-	guestCodec, acctCodec := testCodec, testCodec
+	guestCodec, acctCodec := testsession.Codec, testsession.Codec
 	guestCodec.Name, acctCodec.Name = "Guest", "Acct"
 	guest, err := runtime.New(runtime.Config{SecretKey: keyA}, guestCodec)
 	if err != nil {
@@ -183,7 +184,7 @@ func TestWeakConfigurationRefused(t *testing.T) {
 		{"absolute lifetime under a second", runtime.Config{SecretKey: keyA, AbsoluteLifetime: time.Millisecond}, runtime.ErrCookieConfig},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := runtime.New(tc.cfg, testCodec)
+			_, err := runtime.New(tc.cfg, testsession.Codec)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("New: %v; want %v", err, tc.want)
 			}
@@ -200,7 +201,7 @@ func TestWeakConfigurationRefused(t *testing.T) {
 		{SecretKey: keyA, CookieDomain: "localhost", DisableSecure: true},
 		{SecretKey: make([]byte, 32), Development: true},
 	} {
-		if _, err := runtime.New(ok, testCodec); err != nil {
+		if _, err := runtime.New(ok, testsession.Codec); err != nil {
 			t.Errorf("%+v refused: %v", ok, err)
 		}
 	}
@@ -211,7 +212,7 @@ func TestWeakConfigurationRefused(t *testing.T) {
 func TestInvalidOverriddenCookieNameReported(t *testing.T) {
 	var log errLog
 	for _, name := range []string{"bad name", "sess;ion", "", "s\u00e9ssion"} {
-		si := newIface(t, runtime.Config{OnError: log.onError}, runtime.WithPolicy(runtime.Policy[testSession]{
+		si := newIface(t, runtime.Config{OnError: log.onError}, runtime.WithPolicy(runtime.Policy[testsession.TestSession]{
 			CookieName: func(*http.Request, string) string { return name },
 		}))
 		h := si.Middleware(testApp())
@@ -345,7 +346,7 @@ func TestCookieSessionsConcurrentRequestsRace(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/", testApp())
 	mux.HandleFunc("/slow-inc", func(w http.ResponseWriter, r *http.Request) {
-		s := runtime.From[testSession](r.Context())
+		s := runtime.From[testsession.TestSession](r.Context())
 		n := s.Count()
 		loaded <- struct{}{}
 		<-release

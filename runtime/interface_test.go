@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 	"github.com/sessiongen/sessiongen/runtime/wire"
 )
 
@@ -66,7 +67,7 @@ func (c *client) jarValue(name string) string {
 	return ""
 }
 
-func newServer(t testing.TB, si *runtime.Interface[testSession], h http.Handler) *httptest.Server {
+func newServer(t testing.TB, si *runtime.Interface[testsession.TestSession], h http.Handler) *httptest.Server {
 	srv := httptest.NewServer(si.Middleware(h))
 	t.Cleanup(srv.Close)
 	return srv
@@ -345,7 +346,7 @@ func TestSecretKeyFallbacks(t *testing.T) {
 
 	// A permanent session opened with a fallback key is re-signed by the
 	// refresh of any request.
-	permA := forge(keyA, "session", strconv.FormatInt(time.Now().Unix(), 10), payload(3, func(e *wire.Encoder) { e.String("name", "perm") }))
+	permA := forge(keyA, macName, strconv.FormatInt(time.Now().Unix(), 10), payload(3, func(e *wire.Encoder) { e.String("name", "perm") }))
 	w := serve(bWithA, testApp(), "/nothing", "session="+permA)
 	sc := sessionCookie(t, w.Header(), "session")
 	if sc == nil {
@@ -393,7 +394,7 @@ func TestOpenExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			value := forge(keyA, "session", tt.date(time.Now().Unix()), p)
+			value := forge(keyA, macName, tt.date(time.Now().Unix()), p)
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			r.AddCookie(&http.Cookie{Name: "session", Value: value})
 			s, err := si.OpenSession(r)
@@ -403,13 +404,13 @@ func TestOpenExpiry(t *testing.T) {
 			errs := log.take()
 			checkNoLeak(t, errs, value)
 			if tt.want == nil {
-				if s.state.IsNew() || s.Name() != "alice" || len(errs) != 0 {
-					t.Errorf("IsNew %v, name %q, OnError %v; want the stored session", s.state.IsNew(), s.name, errs)
+				if s.IsNew() || s.Name() != "alice" || len(errs) != 0 {
+					t.Errorf("IsNew %v, name %q, OnError %v; want the stored session", s.IsNew(), s.Name(), errs)
 				}
 				return
 			}
-			if !s.state.IsNew() || s.Name() != "" {
-				t.Errorf("IsNew %v, name %q; want a fresh session", s.state.IsNew(), s.name)
+			if !s.IsNew() || s.Name() != "" {
+				t.Errorf("IsNew %v, name %q; want a fresh session", s.IsNew(), s.Name())
 			}
 			if len(errs) != 1 || !errors.Is(errs[0], tt.want) {
 				t.Errorf("OnError %v; want one error matching %v", errs, tt.want)
@@ -420,8 +421,8 @@ func TestOpenExpiry(t *testing.T) {
 	// An expired cookie under a fallback key is reported as expired too.
 	fb := newIface(t, runtime.Config{SecretKey: keyB, SecretKeyFallbacks: [][]byte{keyA}, Lifetime: lifetime, OnError: log.onError})
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	r.AddCookie(&http.Cookie{Name: "session", Value: forge(keyA, "session", fmt.Sprint(time.Now().Unix()-secs-1), p)})
-	if s, _ := fb.OpenSession(r); !s.state.IsNew() {
+	r.AddCookie(&http.Cookie{Name: "session", Value: forge(keyA, macName, fmt.Sprint(time.Now().Unix()-secs-1), p)})
+	if s, _ := fb.OpenSession(r); !s.IsNew() {
 		t.Error("expired fallback cookie opened")
 	}
 	if errs := log.take(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrCookieExpired) {
@@ -435,10 +436,10 @@ func TestOpenPayload(t *testing.T) {
 	var log errLog
 	si := newIface(t, runtime.Config{OnError: log.onError})
 	now := strconv.FormatInt(time.Now().Unix(), 10)
-	open := func(p []byte) (*testSession, []error) {
+	open := func(p []byte) (*testsession.TestSession, []error) {
 		t.Helper()
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
-		r.AddCookie(&http.Cookie{Name: "session", Value: forge(keyA, "session", now, p)})
+		r.AddCookie(&http.Cookie{Name: "session", Value: forge(keyA, macName, now, p)})
 		s, err := si.OpenSession(r)
 		if err != nil {
 			t.Fatalf("OpenSession: %v", err)
@@ -461,7 +462,7 @@ func TestOpenPayload(t *testing.T) {
 		{"length past the end", payload(0, func(e *wire.Encoder) { e.Key("name", wire.TypeBytes); e.UintValue(1 << 40) })},
 	} {
 		s, errs := open(tt.p)
-		if !s.state.IsNew() || s.name != "" || s.has != [2]bool{} || s.state.Permanent() {
+		if !s.IsNew() || s.Name() != "" || s.HasName() || s.HasCount() || s.Permanent() {
 			t.Errorf("%s: session %+v; want a fresh one", tt.name, s)
 		}
 		if len(errs) != 1 || !errors.Is(errs[0], runtime.ErrPayload) {
@@ -475,7 +476,7 @@ func TestOpenPayload(t *testing.T) {
 		e.String("name", "alice")
 		e.Int("removed-field", 5)
 	}))
-	if s.state.IsNew() || s.Name() != "alice" || s.HasCount() || !s.state.Permanent() {
+	if s.IsNew() || s.Name() != "alice" || s.HasCount() || !s.Permanent() {
 		t.Errorf("mismatch: session %+v; want name kept, count dropped, permanent", s)
 	}
 	var fe *runtime.FieldError
@@ -486,8 +487,8 @@ func TestOpenPayload(t *testing.T) {
 	// Only the permanent flag, set to false: not empty, not new (Flask keeps
 	// a session holding only "_permanent").
 	s, errs = open(payload(1, nil))
-	if s.state.IsNew() || s.state.Permanent() || len(errs) != 0 {
-		t.Errorf("flags only: IsNew %v Permanent %v errs %v", s.state.IsNew(), s.state.Permanent(), errs)
+	if s.IsNew() || s.Permanent() || len(errs) != 0 {
+		t.Errorf("flags only: IsNew %v Permanent %v errs %v", s.IsNew(), s.Permanent(), errs)
 	}
 }
 
@@ -609,13 +610,13 @@ func TestMiddlewareContext(t *testing.T) {
 	var checked bool
 	h := si.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		s := runtime.From[testSession](ctx)
+		s := runtime.From[testsession.TestSession](ctx)
 		if s == nil {
 			t.Fatal("no session in the request's context")
 		}
 		derived, stop := context.WithTimeout(ctx, time.Minute)
 		defer stop()
-		if runtime.From[testSession](derived) != s {
+		if runtime.From[testsession.TestSession](derived) != s {
 			t.Error("a derived context lost the session")
 		}
 		if got := derived.Value(key{}); got != "parent value" {
@@ -652,10 +653,10 @@ func TestVerifiedCookieOpensTheSame(t *testing.T) {
 	var log errLog
 	si := newIface(t, runtime.Config{OnError: log.onError})
 	w := serve(si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := runtime.From[testSession](r.Context())
+		s := runtime.From[testsession.TestSession](r.Context())
 		s.SetName("alice")
-		s.state.SetPermanent(true)
-		s.state.Flash("warning", "check your email")
+		s.SetPermanent(true)
+		s.FlashCategory("warning", "check your email")
 	}), "/")
 	c := sessionCookie(t, w.Header(), "session")
 	type seen struct {
@@ -673,8 +674,9 @@ func TestVerifiedCookieOpensTheSame(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := seen{name: s.name, has: s.has, permanent: s.state.Permanent(), isNew: s.state.IsNew(), access: s.state.Accessed()}
-		flashes := s.state.Flashes()
+		p := peek(s)
+		got := seen{name: p.Name(), has: [2]bool{p.HasName(), p.HasCount()}, permanent: s.Permanent(), isNew: s.IsNew(), access: s.Accessed()}
+		flashes := s.Flashes()
 		got.flashes = fmt.Sprint(flashes)
 		// Scribble over what this request got: no later request may see it.
 		for j := range flashes {
@@ -703,7 +705,7 @@ func TestVerifiedCookieOpensTheSame(t *testing.T) {
 func TestDroppedFieldReportedEveryTime(t *testing.T) {
 	var log errLog
 	si := newIface(t, runtime.Config{OnError: log.onError})
-	value := forge(keyA, "session", strconv.FormatInt(time.Now().Unix(), 10), payload(0, func(e *wire.Encoder) {
+	value := forge(keyA, macName, strconv.FormatInt(time.Now().Unix(), 10), payload(0, func(e *wire.Encoder) {
 		e.String("count", "seven")
 		e.String("name", "alice")
 	}))

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 )
 
 // A change made after the response began cannot reach the cookie: it is
@@ -14,19 +15,19 @@ import (
 func TestWriteAfterSaveIsReported(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
-		handler func(w http.ResponseWriter, s *testSession)
+		handler func(w http.ResponseWriter, s *testsession.TestSession)
 		late    bool
 	}{
-		{"before the body", func(w http.ResponseWriter, s *testSession) { s.SetName("a"); io.WriteString(w, "ok") }, false},
-		{"after the body", func(w http.ResponseWriter, s *testSession) { io.WriteString(w, "ok"); s.SetName("a") }, true},
-		{"after WriteHeader", func(w http.ResponseWriter, s *testSession) { w.WriteHeader(204); s.SetCount(1) }, true},
-		{"read after the body", func(w http.ResponseWriter, s *testSession) { io.WriteString(w, "ok"); s.Name() }, false},
+		{"before the body", func(w http.ResponseWriter, s *testsession.TestSession) { s.SetName("a"); io.WriteString(w, "ok") }, false},
+		{"after the body", func(w http.ResponseWriter, s *testsession.TestSession) { io.WriteString(w, "ok"); s.SetName("a") }, true},
+		{"after WriteHeader", func(w http.ResponseWriter, s *testsession.TestSession) { w.WriteHeader(204); s.SetCount(1) }, true},
+		{"read after the body", func(w http.ResponseWriter, s *testsession.TestSession) { io.WriteString(w, "ok"); s.Name() }, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var log errLog
 			si := newIface(t, runtime.Config{OnError: log.onError})
 			serve(si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				tt.handler(w, runtime.From[testSession](r.Context()))
+				tt.handler(w, runtime.From[testsession.TestSession](r.Context()))
 			}), "https://example.com/")
 			errs := log.take()
 			reported := len(errs) == 1 && errors.Is(errs[0], runtime.ErrWriteAfterSave)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
@@ -34,7 +35,7 @@ func TestMiddlewareIsStandardShape(t *testing.T) {
 // honours it. (An override made by embedding *Interface and redefining
 // CookieDomain was ignored by the promoted Middleware method.)
 func TestPolicyHonouredByEveryServingPath(t *testing.T) {
-	si := newIface(t, runtime.Config{}, runtime.WithPolicy(runtime.Policy[testSession]{
+	si := newIface(t, runtime.Config{}, runtime.WithPolicy(runtime.Policy[testsession.TestSession]{
 		CookieDomain: func(r *http.Request, configured string) string {
 			if strings.HasSuffix(r.Host, "example.test") {
 				return "example.test"
@@ -82,14 +83,14 @@ func TestPolicyHonouredByEveryServingPath(t *testing.T) {
 // Every method of Flask's SessionInterface answers with the policy, so what
 // a handler asks is what the cookie gets.
 func TestPolicyMethods(t *testing.T) {
-	si := newIface(t, runtime.Config{}, runtime.WithPolicy(runtime.Policy[testSession]{
+	si := newIface(t, runtime.Config{}, runtime.WithPolicy(runtime.Policy[testsession.TestSession]{
 		CookieName:        func(*http.Request, string) string { return "sid" },
 		CookiePath:        func(*http.Request, string) string { return "/app" },
 		CookieHTTPOnly:    func(*http.Request, bool) bool { return false },
 		CookieSecure:      func(*http.Request, bool) bool { return false },
 		CookieSameSite:    func(*http.Request, http.SameSite) http.SameSite { return http.SameSiteStrictMode },
 		CookiePartitioned: func(*http.Request, bool) bool { return false },
-		ShouldSetCookie:   func(_ *http.Request, _ *testSession, computed bool) bool { return true },
+		ShouldSetCookie:   func(_ *http.Request, _ *testsession.TestSession, computed bool) bool { return true },
 	}))
 	r := httptest.NewRequest("GET", "/", nil)
 	if si.CookieName(r) != "sid" || si.CookiePath(r) != "/app" || si.CookieHTTPOnly(r) || si.CookieSecure(r) ||
@@ -116,11 +117,11 @@ func TestPolicyMethods(t *testing.T) {
 func TestWithAfterRequest(t *testing.T) {
 	var order []string
 	si := newIface(t, runtime.Config{},
-		runtime.WithAfterRequest(func(h http.Header, r *http.Request, s *testSession) {
+		runtime.WithAfterRequest(func(h http.Header, r *http.Request, s *testsession.TestSession) {
 			order = append(order, "first")
 			s.SetCount(s.Count() + 10)
 		}),
-		runtime.WithAfterRequest(func(h http.Header, r *http.Request, s *testSession) {
+		runtime.WithAfterRequest(func(h http.Header, r *http.Request, s *testsession.TestSession) {
 			order = append(order, "second")
 			h.Set("X-Hooked", "yes")
 		}))
@@ -146,7 +147,7 @@ func TestMustFromWithoutMiddleware(t *testing.T) {
 			}
 		}
 	}()
-	sessionimpl.MustFrom[testSession](httptest.NewRequest("GET", "/", nil).Context(), "Visitor")
+	sessionimpl.MustFrom[testsession.TestSession](httptest.NewRequest("GET", "/", nil).Context(), "Visitor")
 	t.Error("no panic")
 }
 
@@ -158,7 +159,7 @@ func TestLifecycleForFrameworks(t *testing.T) {
 	si := newIface(t, runtime.Config{OnError: log.onError})
 	w := httptest.NewRecorder()
 	lc := si.Begin(w, httptest.NewRequest("GET", "/", nil))
-	if runtime.From[testSession](lc.Request().Context()) != lc.Session() {
+	if runtime.From[testsession.TestSession](lc.Request().Context()) != lc.Session() {
 		t.Fatal("the request's context does not carry the lifecycle's session")
 	}
 	lc.Session().SetName("bob")
@@ -237,10 +238,10 @@ func TestInsecureTransportWarnedOnce(t *testing.T) {
 // Interface.Cookie mints the cookie of a given session for an end-to-end
 // test, as Flask's session_transaction does; it opens as that session.
 func TestCookieForTests(t *testing.T) {
-	for name, si := range map[string]*runtime.Interface[testSession]{
+	for name, si := range map[string]*runtime.Interface[testsession.TestSession]{
 		"cookie": newIface(t, runtime.Config{}),
 	} {
-		var s testSession
+		var s testsession.TestSession
 		s.SetName("alice")
 		s.SetCount(41)
 		c, err := si.Cookie(nil, &s)
@@ -254,13 +255,13 @@ func TestCookieForTests(t *testing.T) {
 		if !strings.Contains(w.Body.String(), "name=alice count=42") {
 			t.Errorf("%s: the minted cookie opened as %s", name, w.Body.String())
 		}
-		var empty testSession
+		var empty testsession.TestSession
 		if _, err := si.Cookie(nil, &empty); err == nil {
 			t.Errorf("%s: an empty session minted a cookie", name)
 		}
 	}
 	si, _ := newStoreIface(t, runtime.Config{}, nil)
-	var s testSession
+	var s testsession.TestSession
 	s.SetName("bob")
 	c, err := si.Cookie(nil, &s)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/flaskjson"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 	"github.com/sessiongen/sessiongen/runtime/wire"
 )
@@ -23,47 +24,48 @@ import (
 func TestFlaskPayloadIsFlasks(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		fill func(s *testSession)
+		fill func(s *testsession.TestSession)
 		want string
 	}{
 		{
 			// {"_permanent": True, "_flashes": [("message", "Hello"), ("error", "Bad \u00e9")], "name": "Ada", "count": 42}
 			name: "permanent, with flashes",
-			fill: func(s *testSession) {
+			fill: func(s *testsession.TestSession) {
 				s.SetName("Ada")
 				s.SetCount(42)
-				s.state.SetPermanent(true)
-				s.state.Flash(runtime.DefaultFlashCategory, "Hello")
-				s.state.Flash("error", "Bad é")
+				s.SetPermanent(true)
+				s.Flash("Hello")
+				s.FlashCategory("error", "Bad é")
 			},
 			want: `{"_flashes":[{" t":["message","Hello"]},{" t":["error","Bad \u00e9"]}],"_permanent":true,"count":42,"name":"Ada"}`,
 		},
 		{
 			// {"_permanent": False, "name": "\u00c5sa <b>"}
 			name: "permanent set to false",
-			fill: func(s *testSession) {
+			fill: func(s *testsession.TestSession) {
 				s.SetName("Åsa <b>")
-				s.state.SetPermanent(false)
+				s.SetPermanent(false)
 			},
 			want: `{"_permanent":false,"name":"\u00c5sa <b>"}`,
 		},
 		{
 			// {"count": 0}
 			name: "no metadata",
-			fill: func(s *testSession) { s.SetCount(0) },
+			fill: func(s *testsession.TestSession) { s.SetCount(0) },
 			want: `{"count":0}`,
 		},
 	} {
-		var s testSession
+		var s testsession.TestSession
 		c.fill(&s)
-		got, err := runtime.FlaskMarshal(testCodec, &s)
+		got, err := runtime.FlaskMarshal(testsession.Codec, &s)
 		if err != nil || string(got) != c.want {
 			t.Errorf("%s:\n got %s (%v)\nwant %s", c.name, got, err, c.want)
 		}
-		var back testSession
-		dropped, err := runtime.FlaskUnmarshal(testCodec, &back, got)
-		if err != nil || dropped != nil || back.name != s.name || back.count != s.count || back.has != s.has ||
-			back.state.Permanent() != s.state.Permanent() || !reflect.DeepEqual(back.state.Flashes(), s.state.Flashes()) {
+		var back testsession.TestSession
+		dropped, err := runtime.FlaskUnmarshal(testsession.Codec, &back, got)
+		if err != nil || dropped != nil || back.Name() != s.Name() || back.Count() != s.Count() ||
+			back.HasName() != s.HasName() || back.HasCount() != s.HasCount() ||
+			back.Permanent() != s.Permanent() || !reflect.DeepEqual(back.Flashes(), s.Flashes()) {
 			t.Errorf("%s: read back %+v, %v, %v", c.name, back, dropped, err)
 		}
 	}
@@ -73,18 +75,18 @@ func TestFlaskPayloadIsFlasks(t *testing.T) {
 // flashes; its own keys are ignored; a member that does not fit its field
 // drops that field alone.
 func TestFlaskPayloadOpensFlasks(t *testing.T) {
-	var s testSession
-	dropped, err := runtime.FlaskUnmarshal(testCodec, &s, []byte(
+	var s testsession.TestSession
+	dropped, err := runtime.FlaskUnmarshal(testsession.Codec, &s, []byte(
 		`{"_flashes":[{" t":["message","Hello"]},{" t":["error",{" m":"<b>Bad</b>"}]},{" t":["x",1]},["info","as a list"]],`+
 			`"_fresh":true,"_id":"abc","_permanent":true,"_user_id":"7","count":1180591620717411303424,"csrf_token":"t","name":"Ada"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.name != "Ada" || s.has != [2]bool{true, false} || !s.state.Permanent() {
+	if s.Name() != "Ada" || !s.HasName() || s.HasCount() || !s.Permanent() {
 		t.Errorf("opened %+v", s)
 	}
 	wantFlashes := []runtime.Flash{{Category: "message", Message: "Hello"}, {Category: "error", Message: "<b>Bad</b>"}, {Category: "info", Message: "as a list"}}
-	if got := s.state.Flashes(); !reflect.DeepEqual(got, wantFlashes) {
+	if got := s.Flashes(); !reflect.DeepEqual(got, wantFlashes) {
 		t.Errorf("flashes %v; want %v", got, wantFlashes)
 	}
 	var fe *runtime.FieldError
@@ -93,11 +95,11 @@ func TestFlaskPayloadOpensFlasks(t *testing.T) {
 	}
 
 	// _permanent false is a stored flag, as Flask keeps it.
-	s = testSession{}
-	if _, err := runtime.FlaskUnmarshal(testCodec, &s, []byte(`{"_permanent":false}`)); err != nil || s.state.Permanent() {
-		t.Fatalf("_permanent false: %v, permanent %v", err, s.state.Permanent())
+	s = testsession.TestSession{}
+	if _, err := runtime.FlaskUnmarshal(testsession.Codec, &s, []byte(`{"_permanent":false}`)); err != nil || s.Permanent() {
+		t.Fatalf("_permanent false: %v, permanent %v", err, s.Permanent())
 	}
-	if got, _ := runtime.FlaskMarshal(testCodec, &s); string(got) != `{"_permanent":false}` {
+	if got, _ := runtime.FlaskMarshal(testsession.Codec, &s); string(got) != `{"_permanent":false}` {
 		t.Errorf("_permanent false written back as %s", got)
 	}
 }
@@ -106,16 +108,16 @@ func TestFlaskPayloadOpensFlasks(t *testing.T) {
 // caller discards the session (ErrPayload).
 func TestFlaskPayloadRefused(t *testing.T) {
 	for _, in := range []string{``, `{`, `[1]`, `"s"`, `{" t":[1]}`, `{"name":"a"} x`, "{\"name\":\"\xff\"}"} {
-		var s testSession
-		if _, err := runtime.FlaskUnmarshal(testCodec, &s, []byte(in)); err == nil {
+		var s testsession.TestSession
+		if _, err := runtime.FlaskUnmarshal(testsession.Codec, &s, []byte(in)); err == nil {
 			t.Errorf("%q: no error", in)
 		}
 	}
-	var s testSession
-	if _, err := runtime.FlaskUnmarshal(testCodec, &s, []byte(`{" di":{"name__":"a"}}`)); err != nil || s.name != "a" {
+	var s testsession.TestSession
+	if _, err := runtime.FlaskUnmarshal(testsession.Codec, &s, []byte(`{" di":{"name__":"a"}}`)); err != nil || s.Name() != "a" {
 		t.Errorf("an escaped dict at the top: %v, %+v", err, s)
 	}
-	if _, err := runtime.FlaskUnmarshal(testCodec, &s, []byte(`{`)); !errors.Is(err, flaskjson.ErrMalformed) {
+	if _, err := runtime.FlaskUnmarshal(testsession.Codec, &s, []byte(`{`)); !errors.Is(err, flaskjson.ErrMalformed) {
 		t.Errorf("malformed: %v; want ErrMalformed", err)
 	}
 }
@@ -124,11 +126,11 @@ func TestFlaskPayloadRefused(t *testing.T) {
 // cannot use the format: New refuses it, once, at start-up (the format's
 // row in the table asks for them), so no request has to check again.
 func TestFlaskPayloadNeedsTheCodec(t *testing.T) {
-	for _, drop := range []func(c *sessionimpl.Codec[testSession]){
-		func(c *sessionimpl.Codec[testSession]) { c.EncodeFlask = nil },
-		func(c *sessionimpl.Codec[testSession]) { c.DecodeFlaskMember = nil },
+	for _, drop := range []func(c *sessionimpl.Codec[testsession.TestSession]){
+		func(c *sessionimpl.Codec[testsession.TestSession]) { c.EncodeFlask = nil },
+		func(c *sessionimpl.Codec[testsession.TestSession]) { c.DecodeFlaskMember = nil },
 	} {
-		c := testCodec
+		c := testsession.Codec
 		drop(&c)
 		_, err := runtime.New(runtime.Config{SecretKey: keyA, CookieFormat: runtime.CookieFormatFlask}, c)
 		var ce *runtime.ConfigError

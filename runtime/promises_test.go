@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/sessiongen/sessiongen/internal/redistest"
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
 
@@ -108,7 +109,7 @@ func serverCommands(t *testing.T, client *redis.Client) map[string]int {
 // session answered 409 (70% of them on Redis).
 func TestPermanentReadsUnderLoad(t *testing.T) {
 	const clients, parallel, rounds = 200, 4, 5
-	run := func(t *testing.T, si *runtime.Interface[testSession], cs *countingStore, start func(), check func(reads int)) {
+	run := func(t *testing.T, si *runtime.Interface[testsession.TestSession], cs *countingStore, start func(), check func(reads int)) {
 		srv := httptest.NewServer(si.Middleware(storeApp(si)))
 		defer srv.Close()
 		tr := &http.Transport{MaxIdleConnsPerHost: clients * parallel}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 )
 
 var fixedNow = time.Date(2031, time.March, 4, 5, 6, 7, 0, time.UTC)
@@ -203,17 +204,17 @@ func TestExpirationTimeAndShouldSetCookie(t *testing.T) {
 	noRefresh := newIface(t, runtime.Config{Now: nowFixed, DisableRefreshEachRequest: true})
 	for _, tt := range []struct {
 		name                        string
-		prep                        func(s *testSession)
+		prep                        func(s *testsession.TestSession)
 		withRefresh, withoutRefresh bool
 		permanent                   bool
 	}{
-		{"untouched", func(*testSession) {}, false, false, false},
-		{"read", func(s *testSession) { s.Name() }, false, false, false},
-		{"modified", func(s *testSession) { s.SetName("x") }, true, true, false},
-		{"permanent", func(s *testSession) { s.state.SetPermanent(true) }, true, true, true},
+		{"untouched", func(*testsession.TestSession) {}, false, false, false},
+		{"read", func(s *testsession.TestSession) { s.Name() }, false, false, false},
+		{"modified", func(s *testsession.TestSession) { s.SetName("x") }, true, true, false},
+		{"permanent", func(s *testsession.TestSession) { s.SetPermanent(true) }, true, true, true},
 		{"permanent from cookie", nil, true, false, true},
 	} {
-		s := new(testSession)
+		s := new(testsession.TestSession)
 		if tt.prep != nil {
 			tt.prep(s)
 		} else {
@@ -221,7 +222,7 @@ func TestExpirationTimeAndShouldSetCookie(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			r.AddCookie(&http.Cookie{Name: "session", Value: issuePermanent(t, si)})
 			s, _ = si.OpenSession(r)
-			if s.state.Modified() {
+			if s.Modified() {
 				t.Fatal("opened session is modified")
 			}
 		}
@@ -238,7 +239,7 @@ func TestExpirationTimeAndShouldSetCookie(t *testing.T) {
 	}
 }
 
-func issuePermanent(t testing.TB, si *runtime.Interface[testSession]) string {
+func issuePermanent(t testing.TB, si *runtime.Interface[testsession.TestSession]) string {
 	t.Helper()
 	c := sessionCookie(t, serve(si, testApp(), "https://example.com/permanent?v=true").Header(), "session")
 	if c == nil {
@@ -295,16 +296,16 @@ func TestSaveDeletesEmptiedSession(t *testing.T) {
 func TestSaveVary(t *testing.T) {
 	si := newIface(t, runtime.Config{})
 	cookie := "session=" + issuePermanent(t, si)
-	touch := map[string]func(s *testSession){
-		"set":     func(s *testSession) { s.SetName("x") },
-		"get":     func(s *testSession) { s.Name() },
-		"has":     func(s *testSession) { s.HasCount() },
-		"clear":   func(s *testSession) { s.Clear() },
-		"set+get": func(s *testSession) { s.SetName("x"); s.Name() },
-		"refresh": func(*testSession) {}, // permanent session, refreshed
-		"perm":    func(s *testSession) { s.state.Permanent() },
-		"setperm": func(s *testSession) { s.state.SetPermanent(false) },
-		"delete":  func(s *testSession) { s.DeleteCount() },
+	touch := map[string]func(s *testsession.TestSession){
+		"set":     func(s *testsession.TestSession) { s.SetName("x") },
+		"get":     func(s *testsession.TestSession) { s.Name() },
+		"has":     func(s *testsession.TestSession) { s.HasCount() },
+		"clear":   func(s *testsession.TestSession) { s.Clear() },
+		"set+get": func(s *testsession.TestSession) { s.SetName("x"); s.Name() },
+		"refresh": func(*testsession.TestSession) {}, // permanent session, refreshed
+		"perm":    func(s *testsession.TestSession) { s.Permanent() },
+		"setperm": func(s *testsession.TestSession) { s.SetPermanent(false) },
+		"delete":  func(s *testsession.TestSession) { s.DeleteCount() },
 		"untouch": nil,
 	}
 	for name, f := range touch {
@@ -326,7 +327,7 @@ func TestSaveVary(t *testing.T) {
 					w.Header().Add("Vary", v)
 				}
 				if f != nil {
-					f(runtime.From[testSession](r.Context()))
+					f(runtime.From[testsession.TestSession](r.Context()))
 				}
 			})
 			var w *httptest.ResponseRecorder
@@ -449,7 +450,7 @@ func TestSaveTooLarge(t *testing.T) {
 func TestSaveOnErrorResponse(t *testing.T) {
 	si := newIface(t, runtime.Config{})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		runtime.From[testSession](r.Context()).SetName("alice")
+		runtime.From[testsession.TestSession](r.Context()).SetName("alice")
 		http.Error(w, "boom", http.StatusInternalServerError)
 	})
 	w := serve(si, h, "https://example.com/")
@@ -463,14 +464,14 @@ func TestSaveOnErrorResponse(t *testing.T) {
 func TestOpenSaveWithoutMiddleware(t *testing.T) {
 	si := newIface(t, runtime.Config{})
 	r := httptest.NewRequest(http.MethodGet, "https://example.com/", nil)
-	if runtime.From[testSession](r.Context()) != nil {
+	if runtime.From[testsession.TestSession](r.Context()) != nil {
 		t.Error("From without a session is not nil")
 	}
 	s, err := si.OpenSession(r)
-	if err != nil || !s.state.IsNew() || s.state.Accessed() || s.state.Modified() {
+	if err != nil || !s.IsNew() || s.Accessed() || s.Modified() {
 		t.Fatalf("OpenSession: %+v, %v", s, err)
 	}
-	if runtime.From[testSession](runtime.NewContext(r.Context(), s)) != s {
+	if runtime.From[testsession.TestSession](runtime.NewContext(r.Context(), s)) != s {
 		t.Error("From(NewContext(s)) != s")
 	}
 	s.SetName("alice")
@@ -482,7 +483,7 @@ func TestOpenSaveWithoutMiddleware(t *testing.T) {
 	r2 := httptest.NewRequest(http.MethodGet, "https://example.com/", nil)
 	r2.AddCookie(sessionCookie(t, w.Header(), "session"))
 	s2, _ := si.OpenSession(r2)
-	if s2.state.IsNew() || s2.state.Accessed() || s2.state.Modified() || s2.Name() != "alice" || s2.Count() != 3 {
+	if s2.IsNew() || s2.Accessed() || s2.Modified() || s2.Name() != "alice" || s2.Count() != 3 {
 		t.Errorf("reopened: %+v", s2)
 	}
 }

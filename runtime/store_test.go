@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/sessiongen/sessiongen/internal/redistest"
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 	"github.com/sessiongen/sessiongen/runtime/redisstore"
 )
@@ -75,7 +76,7 @@ func (c *countingStore) reset() {
 
 // newStoreIface returns an Interface keeping sessions in a memstore behind
 // a countingStore, with the clock at *now when now is not nil.
-func newStoreIface(t *testing.T, cfg runtime.Config, now *time.Time, opts ...runtime.Option[testSession]) (*runtime.Interface[testSession], *countingStore) {
+func newStoreIface(t *testing.T, cfg runtime.Config, now *time.Time, opts ...runtime.Option[testsession.TestSession]) (*runtime.Interface[testsession.TestSession], *countingStore) {
 	t.Helper()
 	var clock func() time.Time
 	if now != nil {
@@ -91,7 +92,7 @@ func newStoreIface(t *testing.T, cfg runtime.Config, now *time.Time, opts ...run
 // eachStore runs test against an Interface on memstore and one on a real
 // redis-server started for the test (skipped without redis-server, failing
 // when CI is set), each behind a countingStore.
-func eachStore(t *testing.T, cfg runtime.Config, test func(t *testing.T, si *runtime.Interface[testSession], cs *countingStore)) {
+func eachStore(t *testing.T, cfg runtime.Config, test func(t *testing.T, si *runtime.Interface[testsession.TestSession], cs *countingStore)) {
 	t.Run("memstore", func(t *testing.T) {
 		si, cs := newStoreIface(t, cfg, nil)
 		test(t, si, cs)
@@ -122,7 +123,7 @@ func mustRedisStore(t testing.TB, client redis.UniversalClient) *redisstore.Stor
 //	/login?name=N  Regenerate, then stores the name
 //	/logout        Destroy
 //	/static        does not look at the session at all
-func storeApp(si *runtime.Interface[testSession]) http.Handler {
+func storeApp(si *runtime.Interface[testsession.TestSession]) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", testApp())
 	mux.HandleFunc("/static", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "static") })
@@ -131,7 +132,7 @@ func storeApp(si *runtime.Interface[testSession]) http.Handler {
 			http.Error(w, err.Error(), 500)
 			return
 		}
-		runtime.From[testSession](r.Context()).SetName(r.URL.Query().Get("name"))
+		runtime.From[testsession.TestSession](r.Context()).SetName(r.URL.Query().Get("name"))
 		fmt.Fprint(w, "logged in")
 	})
 	mux.HandleFunc("/logout", func(w http.ResponseWriter, r *http.Request) {
@@ -147,7 +148,7 @@ func storeApp(si *runtime.Interface[testSession]) http.Handler {
 // The cookie carries a signed 256-bit ID and nothing of the data; the
 // store's key is the SHA-256 of the ID, not the ID.
 func TestStoreCookieCarriesOnlyAnID(t *testing.T) {
-	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], cs *countingStore) {
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testsession.TestSession], cs *countingStore) {
 		w := serve(si, storeApp(si), "/set?name=alice-secret-name")
 		c := sessionCookie(t, w.Header(), "session")
 		if c == nil {
@@ -174,7 +175,7 @@ func TestStoreCookieCarriesOnlyAnID(t *testing.T) {
 // A request that never touches its session costs the store nothing; one
 // that reads costs one Find; one that writes, one Find and one Commit.
 func TestStoreRoundTrips(t *testing.T) {
-	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], cs *countingStore) {
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testsession.TestSession], cs *countingStore) {
 		cookie := "session=" + issue(t, si, "alice")
 		for _, tc := range []struct {
 			path, want string
@@ -200,7 +201,7 @@ func TestStoreRoundTrips(t *testing.T) {
 // Regenerate at login: the ID before differs from the ID after, and the old
 // one no longer loads (session fixation).
 func TestStoreFixation(t *testing.T) {
-	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testsession.TestSession], _ *countingStore) {
 		h := storeApp(si)
 		planted := sessionCookie(t, serve(si, h, "/set?count=7").Header(), "session").Value
 		w := serve(si, h, "/login?name=alice", "session="+planted)
@@ -221,7 +222,7 @@ func TestStoreFixation(t *testing.T) {
 // far: they do not verify) gets a new session under a new ID, never the
 // one it sent.
 func TestStoreStrictUnknownID(t *testing.T) {
-	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testsession.TestSession], _ *countingStore) {
 		h := storeApp(si)
 		old := sessionCookie(t, serve(si, h, "/set?name=a").Header(), "session").Value
 		serve(si, h, "/logout", "session="+old) // the record is gone; the cookie is valid
@@ -241,12 +242,12 @@ func TestStoreStrictUnknownID(t *testing.T) {
 // cannot bring it back when it saves.
 func TestStoreLogoutRace(t *testing.T) {
 	var log errLog
-	eachStore(t, runtime.Config{OnError: log.onError}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+	eachStore(t, runtime.Config{OnError: log.onError}, func(t *testing.T, si *runtime.Interface[testsession.TestSession], _ *countingStore) {
 		loaded, release := make(chan struct{}), make(chan struct{})
 		mux := http.NewServeMux()
 		mux.Handle("/", storeApp(si))
 		mux.HandleFunc("/slow-inc", func(w http.ResponseWriter, r *http.Request) {
-			s := runtime.From[testSession](r.Context())
+			s := runtime.From[testsession.TestSession](r.Context())
 			n := s.Count()
 			loaded <- struct{}{}
 			<-release
@@ -287,7 +288,7 @@ func slicesContainsErr(errs []error, target error) bool {
 
 // DestroyAll ends every session of one user and no other.
 func TestStoreDestroyAll(t *testing.T) {
-	eachStore(t, runtime.Config{UserKey: "name"}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+	eachStore(t, runtime.Config{UserKey: "name"}, func(t *testing.T, si *runtime.Interface[testsession.TestSession], _ *countingStore) {
 		h := storeApp(si)
 		var alice []string
 		for range 3 {
@@ -396,7 +397,7 @@ func TestStoreUnavailable(t *testing.T) {
 // session: every per-session counter is exact, and nothing of another
 // session changes.
 func TestStoreConcurrentClients(t *testing.T) {
-	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+	eachStore(t, runtime.Config{}, func(t *testing.T, si *runtime.Interface[testsession.TestSession], _ *countingStore) {
 		runConcurrentClients(t, si, storeApp(si), 16, 500, 50)
 	})
 }
@@ -404,7 +405,7 @@ func TestStoreConcurrentClients(t *testing.T) {
 // runConcurrentClients drives clients goroutines, requests each, over
 // sessions sessions (client i owns sessions i, i+clients, ...), through h,
 // and checks every session's counter.
-func runConcurrentClients(t *testing.T, si *runtime.Interface[testSession], h http.Handler, clients, requests, sessions int) {
+func runConcurrentClients(t *testing.T, si *runtime.Interface[testsession.TestSession], h http.Handler, clients, requests, sessions int) {
 	t.Helper()
 	cookies := make([]string, sessions)
 	for i := range cookies {
@@ -515,13 +516,13 @@ func TestRedisDownAndBack(t *testing.T) {
 // applied on top of a version it never saw; another session is untouched.
 func TestStoreConcurrentChangesFirstSaveWins(t *testing.T) {
 	var log errLog
-	eachStore(t, runtime.Config{OnError: log.onError}, func(t *testing.T, si *runtime.Interface[testSession], _ *countingStore) {
+	eachStore(t, runtime.Config{OnError: log.onError}, func(t *testing.T, si *runtime.Interface[testsession.TestSession], _ *countingStore) {
 		loaded := make(chan struct{})
 		release := map[string]chan struct{}{"a": make(chan struct{}), "b": make(chan struct{})}
 		mux := http.NewServeMux()
 		mux.Handle("/", storeApp(si))
 		mux.HandleFunc("/slow-set", func(w http.ResponseWriter, r *http.Request) {
-			s := runtime.From[testSession](r.Context())
+			s := runtime.From[testsession.TestSession](r.Context())
 			n := s.Count()
 			loaded <- struct{}{}
 			<-release[r.URL.Query().Get("who")]

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
 )
 
 // fetch sends GET path to srv without a jar and returns the response with
@@ -41,7 +42,7 @@ func fetch(t *testing.T, srv string, path string, cookies ...string) (*http.Resp
 }
 
 // opened returns the name field of the session the response's cookie holds.
-func opened(t *testing.T, si *runtime.Interface[testSession], resp *http.Response) string {
+func opened(t *testing.T, si *runtime.Interface[testsession.TestSession], resp *http.Response) string {
 	t.Helper()
 	c := sessionCookie(t, resp.Header, "session")
 	if c == nil {
@@ -50,10 +51,10 @@ func opened(t *testing.T, si *runtime.Interface[testSession], resp *http.Respons
 	r, _ := http.NewRequest(http.MethodGet, "/", nil)
 	r.AddCookie(c)
 	s, _ := si.OpenSession(r)
-	if s.state.IsNew() {
+	if s.IsNew() {
 		t.Fatalf("the cookie sent does not open")
 	}
-	return s.name
+	return s.Name()
 }
 
 // The session is saved whatever way the handler starts its response.
@@ -116,7 +117,7 @@ func TestWriterSavesBeforeFirstByte(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				runtime.From[testSession](r.Context()).SetName("alice")
+				runtime.From[testsession.TestSession](r.Context()).SetName("alice")
 				tt.h(w, r)
 			}))
 			resp, body := fetch(t, srv.URL, "/")
@@ -139,12 +140,12 @@ func TestWriterFlushSendsCookie(t *testing.T) {
 	si := newIface(t, runtime.Config{Development: true})
 	release := make(chan struct{})
 	srv := newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		runtime.From[testSession](r.Context()).SetName("alice")
+		runtime.From[testsession.TestSession](r.Context()).SetName("alice")
 		w.(http.Flusher).Flush() // before any byte of the body
 		<-release
 		io.WriteString(w, "part one;")
 		// Too late to change the cookie: the headers are gone.
-		runtime.From[testSession](r.Context()).SetName("bob")
+		runtime.From[testsession.TestSession](r.Context()).SetName("bob")
 		io.WriteString(w, "part two")
 	}))
 	resp, err := http.Get(srv.URL)
@@ -171,7 +172,7 @@ func TestWriterResponseController(t *testing.T) {
 	si := newIface(t, runtime.Config{Development: true})
 	errc := make(chan error, 4)
 	srv := newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		runtime.From[testSession](r.Context()).SetName("alice")
+		runtime.From[testsession.TestSession](r.Context()).SetName("alice")
 		rc := http.NewResponseController(w)
 		errc <- rc.SetWriteDeadline(time.Now().Add(time.Minute))
 		errc <- rc.SetReadDeadline(time.Now().Add(time.Minute))
@@ -196,7 +197,7 @@ func TestWriterResponseController(t *testing.T) {
 func TestWriterEarlyHints(t *testing.T) {
 	si := newIface(t, runtime.Config{Development: true})
 	srv := newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := runtime.From[testSession](r.Context())
+		s := runtime.From[testsession.TestSession](r.Context())
 		s.SetName("early")
 		w.Header().Set("Link", "</style.css>; rel=preload; as=style")
 		w.WriteHeader(http.StatusEarlyHints)
@@ -243,7 +244,7 @@ func TestWriterEarlyHints(t *testing.T) {
 func TestWriterChangesAfterCommit(t *testing.T) {
 	si := newIface(t, runtime.Config{Development: true})
 	srv := newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := runtime.From[testSession](r.Context())
+		s := runtime.From[testsession.TestSession](r.Context())
 		s.SetName("first")
 		io.WriteString(w, "a")
 		s.SetName("second")
@@ -270,7 +271,7 @@ func TestWriterFailedSave(t *testing.T) {
 	}
 	results := make(chan result, 1)
 	srv := newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		runtime.From[testSession](r.Context()).SetName(strings.Repeat("x", 5000))
+		runtime.From[testsession.TestSession](r.Context()).SetName(strings.Repeat("x", 5000))
 		w.Header().Set("X-Handler", "yes")
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
@@ -310,7 +311,7 @@ func TestWriterHijackDropsChangesSilently(t *testing.T) {
 	var log errLog
 	si := newIface(t, runtime.Config{Development: true, OnError: log.onError})
 	srv := newServer(t, si, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		runtime.From[testSession](r.Context()).SetName("alice")
+		runtime.From[testsession.TestSession](r.Context()).SetName("alice")
 		conn, buf, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			t.Errorf("Hijack: %v", err)
@@ -375,7 +376,7 @@ func TestWriterFailedHijackStillSaves(t *testing.T) {
 	var log errLog
 	si := newIface(t, runtime.Config{OnError: log.onError})
 	h := si.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		runtime.From[testSession](r.Context()).SetName("alice")
+		runtime.From[testsession.TestSession](r.Context()).SetName("alice")
 		if _, _, err := http.NewResponseController(w).Hijack(); !errors.Is(err, http.ErrNotSupported) {
 			t.Errorf("Hijack: %v; want ErrNotSupported", err)
 		}
