@@ -72,8 +72,8 @@ func TestFlaskPayloadIsFlasks(t *testing.T) {
 }
 
 // What a Flask app stored opens: its fields, its permanent flag and
-// flashes; its own keys are ignored; a member that does not fit its field
-// drops that field alone.
+// flashes; its own keys read no field (the runtime keeps them, to write
+// them back); a member that does not fit its field drops that field alone.
 func TestFlaskPayloadOpensFlasks(t *testing.T) {
 	var s testsession.TestSession
 	dropped, err := runtime.FlaskUnmarshal(testsession.Codec, &s, []byte(
