@@ -32,11 +32,12 @@ const (
 // storeRef is what a server-side session's metadata knows of its record
 // (sessionimpl.Meta.Record).
 type storeRef struct {
-	verifiedID         // what the ID cookie carries: the ID, the user's tag, the store key, the layout
-	version    uint64  // the record's version when loaded or last committed; 0: none
-	expires    int64   // the record's expiry, Unix milliseconds
-	user       string  // the record's Record.User when loaded or last committed
-	op         storeOp // the context of the store operations on this record
+	verifiedID                                     // what the ID cookie carries: the ID, the user's tag, the store key, the layout
+	version    uint64                              // the record's version when loaded or last committed; 0: none
+	expires    int64                               // the record's expiry, Unix milliseconds
+	user       string                              // the record's Record.User when loaded or last committed
+	op         storeOp                             // the context of the store operations on this record
+	idBuf      [1 + sessionIDLen + userTagLen]byte // where idPayload builds the ID cookie's payload
 }
 
 // keyspace names the records and user indexes of one namespace in the
@@ -102,12 +103,14 @@ func (ks keyspace) user(name string) User {
 	return User{Index: ks.indexKey(ks.userTag(name)), Name: name}
 }
 
-// idPayload returns the ID cookie's payload for ref, in buf.
-func idPayload(buf *[1 + sessionIDLen + userTagLen]byte, ref *storeRef) []byte {
+// idPayload returns the ID cookie's payload for ref, built in ref's own
+// memory: a buffer on the stack would move to the heap, passed to a signer
+// behind an interface.
+func idPayload(ref *storeRef) []byte {
 	if ref.legacy {
-		return append(buf[:0], ref.id...)
+		return append(ref.idBuf[:0], ref.id...)
 	}
-	b := append(buf[:0], idLayout)
+	b := append(ref.idBuf[:0], idLayout)
 	b = append(b, ref.id...)
 	return append(b, ref.tag...)
 }

@@ -144,8 +144,7 @@ func (ss *storeStorage) value(ctx context.Context, sc *scratch, s session, dst [
 		if err := ss.keepAlive(ctx, s.m, now); err != nil {
 			return dst, savingError(err)
 		}
-		var buf [1 + sessionIDLen + userTagLen]byte
-		return ss.seal(sc, dst, name, idPayload(&buf, ref), now)
+		return ss.seal(sc, dst, name, idPayload(ref), now)
 	}
 	payload, err := ss.enc.marshal(sc, s)
 	if err != nil {
@@ -177,7 +176,6 @@ func (ss *storeStorage) seal(sc *scratch, dst []byte, name string, idPayload []b
 //     conditional on the loaded version;
 //   - a new session is created under a new ID.
 func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Meta, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error) {
-	var buf [1 + sessionIDLen + userTagLen]byte
 	ref := record(m)
 	var tag, index string
 	if user != "" {
@@ -218,7 +216,7 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Me
 	ref.version, ref.expires, ref.user = c.Record.Version, expires.UnixMilli(), index
 	m.Record = ref
 	m.Status &^= sessionimpl.StatusRenew
-	return ss.seal(sc, dst, name, idPayload(&buf, ref), now)
+	return ss.seal(sc, dst, name, idPayload(ref), now)
 }
 
 // expiry is when the record of st dies unless used again: the idle timeout
