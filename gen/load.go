@@ -124,12 +124,12 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 			// Every check runs, whatever the others found, so that one run
 			// reports every problem of the struct.
 			before := len(errs)
-			m := buildModel(obj, spec, pkg.Fset, base, pkg.TypeErrors, &errs)
+			m := buildModel(obj, spec, pkg.Fset, pkg.TypeErrors, &errs)
 			if m == nil {
 				continue
 			}
 			m.buildConstraint = buildConstraint(pkg, obj)
-			checkTypeNames(m, pkg.Fset, base, &errs)
+			checkTypeNames(m, pkg.Fset, &errs)
 			// The names the file declares are known once it is emitted; a
 			// refused struct's is emitted without its refused fields.
 			content, err := emit(m, inv)
@@ -139,7 +139,7 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 				}
 				return nil, fmt.Errorf("sessiongen: generating %s: %w", name, err)
 			}
-			if err := checkPackageNames(pkg, m, content, base, &errs); err != nil {
+			if err := checkPackageNames(pkg, m, content, &errs); err != nil {
 				if len(errs) > before {
 					continue
 				}
@@ -158,7 +158,7 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 			files = append(files, File{Path: path, Type: name, Content: content})
 		}
 		if !found {
-			if e := declaredInTest(name, pkgs, base); e != nil {
+			if e := declaredInTest(name, pkgs); e != nil {
 				errs = append(errs, e)
 				continue
 			}
@@ -168,12 +168,12 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 	if len(missing) > 0 {
 		// Types not found come first; the problems of those found follow.
 		if len(errs) > 0 {
-			missing = append(missing, errs.sorted())
+			missing = append(missing, errs.report(base))
 		}
 		return nil, errors.Join(missing...)
 	}
 	if len(errs) > 0 {
-		return nil, errs.sorted()
+		return nil, errs.report(base)
 	}
 	return files, nil
 }
@@ -287,7 +287,7 @@ func editDistance(a, b string) int {
 
 // declaredInTest finds a struct the user declared in a _test.go file,
 // which the generated file (not a test file) could never see.
-func declaredInTest(name string, pkgs []*packages.Package, dir string) *Error {
+func declaredInTest(name string, pkgs []*packages.Package) *Error {
 	for _, pkg := range pkgs {
 		if len(pkg.GoFiles) == 0 {
 			continue
@@ -306,10 +306,7 @@ func declaredInTest(name string, pkgs []*packages.Package, dir string) *Error {
 				}
 				for _, sp := range gd.Specs {
 					if ts, ok := sp.(*ast.TypeSpec); ok && ts.Name.Name == name {
-						return &Error{
-							Pos: relativePosition(fset.Position(ts.Name.Pos()), dir),
-							Msg: fmt.Sprintf("type %s is declared in a _test.go file, which the generated file cannot see; move it to a non-test file", name),
-						}
+						return errorAt(fset.Position(ts.Name.Pos()), "", "type %s is declared in a _test.go file, which the generated file cannot see; move it to a non-test file", name)
 					}
 				}
 			}
