@@ -26,7 +26,7 @@ type Error struct {
 // errorAt returns the Error at pos with the message format and args. The
 // checkers give absolute positions, in pos and among args (the place of
 // another field, say): the list of a run makes them all relative at once
-// when it is reported (ErrorList.report).
+// when it is reported (ErrorList.reported).
 func errorAt(pos token.Position, field, format string, args ...any) *Error {
 	m := msgf(format, args...)
 	return &Error{Pos: pos, Field: field, Msg: m.render(""), msg: m}
@@ -94,10 +94,10 @@ func (l ErrorList) Unwrap() []error {
 	return errs
 }
 
-// report returns the list as Generate reports it: the file names of its
+// reported returns the list as Generate reports it: the file names of its
 // positions made relative to dir when below it, so that messages and golden
 // files carry no machine paths; sorted by position, each problem once.
-func (l ErrorList) report(dir string) ErrorList {
+func (l ErrorList) reported(dir string) ErrorList {
 	for _, e := range l {
 		e.Pos = relativePosition(e.Pos, dir)
 		if e.msg != nil {
