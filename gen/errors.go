@@ -19,6 +19,44 @@ type Error struct {
 	Pos   token.Position // where: file, line, column
 	Field string         // the struct field, if the problem is one field's
 	Msg   string         // what is wrong, and how to fix it
+
+	msg *message // Msg before the positions in it are made relative
+}
+
+// errorAt returns the Error at pos with the message format and args. The
+// checkers give absolute positions, in pos and among args (the place of
+// another field, say): the list of a run makes them all relative at once
+// when it is reported (ErrorList.reported).
+func errorAt(pos token.Position, field, format string, args ...any) *Error {
+	m := msgf(format, args...)
+	return &Error{Pos: pos, Field: field, Msg: m.render(""), msg: m}
+}
+
+// A message is an Error's text before the file names of the positions in
+// it are made relative: a format and its arguments, among which each
+// token.Position is made relative, and each message rendered in turn.
+type message struct {
+	format string
+	args   []any
+}
+
+func msgf(format string, args ...any) *message { return &message{format, args} }
+
+// render formats the message, the positions in it made relative to dir
+// (left absolute for "").
+func (m *message) render(dir string) string {
+	args := make([]any, len(m.args))
+	for i, a := range m.args {
+		switch a := a.(type) {
+		case token.Position:
+			args[i] = relativePosition(a, dir)
+		case *message:
+			args[i] = a.render(dir)
+		default:
+			args[i] = a
+		}
+	}
+	return fmt.Sprintf(m.format, args...)
 }
 
 func (e *Error) Error() string {
@@ -56,6 +94,19 @@ func (l ErrorList) Unwrap() []error {
 	return errs
 }
 
+// reported returns the list as Generate reports it: the file names of its
+// positions made relative to dir when below it, so that messages and golden
+// files carry no machine paths; sorted by position, each problem once.
+func (l ErrorList) reported(dir string) ErrorList {
+	for _, e := range l {
+		e.Pos = relativePosition(e.Pos, dir)
+		if e.msg != nil {
+			e.Msg = e.msg.render(dir)
+		}
+	}
+	return l.sorted()
+}
+
 // sorted returns the list sorted by position, each problem once: a type
 // used by several fields is checked for each, and its problems are the
 // same each time.
@@ -82,7 +133,7 @@ func (l ErrorList) sorted() ErrorList {
 }
 
 // relativePosition makes a position's file name relative to dir when it is
-// below it, so that messages and golden files carry no machine paths.
+// below it.
 func relativePosition(p token.Position, dir string) token.Position {
 	if dir == "" || p.Filename == "" {
 		return p

@@ -56,7 +56,55 @@ type File struct {
 // Generate loads the packages, finds each struct and returns the files that
 // hold their generated code. It writes nothing. Problems with the user's
 // declarations come back as an ErrorList, each with its file:line:col.
+//
+// It is a pipeline: settle the configuration, load the packages, find the
+// structs, build (and so check) the model of each, emit each model's file,
+// and report the files or every problem found.
 func Generate(ctx context.Context, cfg Config) ([]File, error) {
+	r, err := settle(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := r.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	targets, missing, inTests := r.find(pkgs)
+	for _, t := range targets {
+		t.build()
+	}
+	for _, t := range targets {
+		if err := r.emit(t); err != nil {
+			return nil, err
+		}
+	}
+	return report(targets, missing, inTests, r.relativeTo)
+}
+
+// A run is the configuration of one Generate, settled.
+type run struct {
+	cfg        Config
+	invocation string   // the command the files' headers name
+	dir        string   // absolute: where the packages load from
+	relativeTo string   // absolute: what error positions are relative to
+	patterns   []string // the packages to load
+}
+
+// A target is one struct to generate for, found in one package, as the
+// pipeline's steps fill it in.
+type target struct {
+	name  string
+	pkg   *packages.Package
+	obj   *types.TypeName
+	spec  *ast.TypeSpec
+	model *model    // by build; nil when the type is no struct sessiongen can use
+	errs  ErrorList // by build and emit: the problems of its declarations, in the order found
+	file  *File     // by emit, when errs is empty
+}
+
+// settle checks the configuration and fills in its defaults: the
+// invocation the headers name, the absolute directories, the patterns.
+func settle(cfg Config) (*run, error) {
 	if len(cfg.Types) == 0 {
 		return nil, fmt.Errorf("sessiongen: no type given: name the struct with -type")
 	}
@@ -67,49 +115,54 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := cfg.Dir
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
+	r := &run{cfg: cfg, invocation: inv, dir: cfg.Dir, patterns: cfg.Patterns}
+	if r.dir == "" {
+		if r.dir, err = os.Getwd(); err != nil {
 			return nil, fmt.Errorf("sessiongen: %w", err)
 		}
-		dir = wd
 	}
-	dir, err = filepath.Abs(dir)
-	if err != nil {
+	if r.dir, err = filepath.Abs(r.dir); err != nil {
 		return nil, fmt.Errorf("sessiongen: %w", err)
 	}
-	base := dir
+	r.relativeTo = r.dir
 	if cfg.RelativeTo != "" {
-		if base, err = filepath.Abs(cfg.RelativeTo); err != nil {
+		if r.relativeTo, err = filepath.Abs(cfg.RelativeTo); err != nil {
 			return nil, fmt.Errorf("sessiongen: %w", err)
 		}
 	}
-	patterns := cfg.Patterns
-	if len(patterns) == 0 {
-		patterns = []string{"."}
+	if len(r.patterns) == 0 {
+		r.patterns = []string{"."}
 	}
+	return r, nil
+}
+
+// load loads the packages of the patterns, typed and with their syntax.
+func (r *run) load(ctx context.Context) ([]*packages.Package, error) {
 	lc := &packages.Config{
 		Context: ctx,
 		Mode:    packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo,
-		Dir:     dir,
-		Env:     cfg.Env,
+		Dir:     r.dir,
+		Env:     r.cfg.Env,
 	}
-	if len(cfg.Tags) > 0 {
-		lc.BuildFlags = []string{"-tags=" + strings.Join(cfg.Tags, ",")}
+	if len(r.cfg.Tags) > 0 {
+		lc.BuildFlags = []string{"-tags=" + strings.Join(r.cfg.Tags, ",")}
 	}
-	pkgs, err := packages.Load(lc, patterns...)
+	pkgs, err := packages.Load(lc, r.patterns...)
 	if err != nil {
-		return nil, fmt.Errorf("sessiongen: loading %s: %w", strings.Join(patterns, " "), err)
+		return nil, fmt.Errorf("sessiongen: loading %s: %w", strings.Join(r.patterns, " "), err)
 	}
 	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("sessiongen: no package matches %s", strings.Join(patterns, " "))
+		return nil, fmt.Errorf("sessiongen: no package matches %s", strings.Join(r.patterns, " "))
 	}
+	return pkgs, nil
+}
 
-	var errs ErrorList
-	var missing []error
-	var files []File
-	for _, name := range cfg.Types {
+// find finds each type named in the packages: a target for each package
+// declaring it (not as an alias). A type no package declares is missing,
+// with an explanation, or was declared in a _test.go file, a problem with
+// its position.
+func (r *run) find(pkgs []*packages.Package) (targets []*target, missing []error, inTests ErrorList) {
+	for _, name := range r.cfg.Types {
 		found := false
 		for _, pkg := range pkgs {
 			obj, _ := pkg.Types.Scope().Lookup(name).(*types.TypeName)
@@ -117,63 +170,92 @@ func Generate(ctx context.Context, cfg Config) ([]File, error) {
 				continue
 			}
 			found = true
-			spec := findSpec(pkg, obj)
-			if spec == nil {
-				continue
+			if spec := findSpec(pkg, obj); spec != nil {
+				targets = append(targets, &target{name: name, pkg: pkg, obj: obj, spec: spec})
 			}
-			// Every check runs, whatever the others found, so that one run
-			// reports every problem of the struct.
-			before := len(errs)
-			m := buildModel(obj, spec, pkg.Fset, base, pkg.TypeErrors, &errs)
-			if m == nil {
-				continue
-			}
-			m.buildConstraint = buildConstraint(pkg, obj)
-			checkTypeNames(m, pkg.Fset, base, &errs)
-			// The names the file declares are known once it is emitted; a
-			// refused struct's is emitted without its refused fields.
-			content, err := emit(m, inv)
-			if err != nil {
-				if len(errs) > before {
-					continue
-				}
-				return nil, fmt.Errorf("sessiongen: generating %s: %w", name, err)
-			}
-			if err := checkPackageNames(pkg, m, content, base, &errs); err != nil {
-				if len(errs) > before {
-					continue
-				}
-				return nil, fmt.Errorf("sessiongen: generating %s: %w", name, err)
-			}
-			if len(errs) > before {
-				continue
-			}
-			path := filepath.Join(filepath.Dir(pkg.Fset.Position(obj.Pos()).Filename), strings.ToLower(name)+"_session.go")
-			if cfg.Output != "" {
-				path = cfg.Output
-				if !filepath.IsAbs(path) {
-					path = filepath.Join(dir, path)
-				}
-			}
-			files = append(files, File{Path: path, Type: name, Content: content})
 		}
-		if !found {
-			if e := declaredInTest(name, pkgs, base); e != nil {
-				errs = append(errs, e)
-				continue
-			}
-			missing = append(missing, notFound(name, patterns, pkgs))
+		if found {
+			continue
+		}
+		if e := declaredInTest(name, pkgs); e != nil {
+			inTests = append(inTests, e)
+		} else {
+			missing = append(missing, notFound(name, r.patterns, pkgs))
 		}
 	}
-	if len(missing) > 0 {
-		// Types not found come first; the problems of those found follow.
-		if len(errs) > 0 {
-			missing = append(missing, errs.sorted())
+	return targets, missing, inTests
+}
+
+// build checks the struct and builds its model. Every check runs, whatever
+// the others found, so that one run reports every problem of the struct.
+func (t *target) build() {
+	m := buildModel(t.obj, t.spec, t.pkg.Fset, t.pkg.TypeErrors, &t.errs)
+	if m == nil {
+		return
+	}
+	m.buildConstraint = buildConstraint(t.pkg, t.obj)
+	checkTypeNames(m, t.pkg.Fset, &t.errs)
+	t.model = m
+}
+
+// emit renders the model's file, gofmt'd, and refuses the user's
+// declarations that clash with the names it declares, which are known once
+// it is emitted (a refused struct's is emitted without its refused fields).
+// The file is kept if the struct has no problem. An error is returned only
+// when the generator itself fails on a struct it found nothing wrong with.
+func (r *run) emit(t *target) error {
+	if t.model == nil {
+		return nil
+	}
+	content, err := emit(t.model, r.invocation)
+	if err == nil {
+		err = checkPackageNames(t.pkg, t.model, content, &t.errs)
+	}
+	switch {
+	case len(t.errs) > 0:
+		return nil
+	case err != nil:
+		return fmt.Errorf("sessiongen: generating %s: %w", t.name, err)
+	}
+	t.file = &File{Path: r.path(t), Type: t.name, Content: content}
+	return nil
+}
+
+// path is where the target's file belongs: beside the struct, named after
+// it, unless the configuration gives the Output.
+func (r *run) path(t *target) string {
+	if r.cfg.Output == "" {
+		return filepath.Join(filepath.Dir(t.pkg.Fset.Position(t.obj.Pos()).Filename), strings.ToLower(t.name)+"_session.go")
+	}
+	if filepath.IsAbs(r.cfg.Output) {
+		return r.cfg.Output
+	}
+	return filepath.Join(r.dir, r.cfg.Output)
+}
+
+// report returns the files of the targets, or else every problem: the
+// types missing first, then the problems of the others (those found, and
+// those declared in test files) as one ErrorList, positions relative to
+// dir, sorted.
+func report(targets []*target, missing []error, inTests ErrorList, dir string) ([]File, error) {
+	errs := inTests
+	var files []File
+	for _, t := range targets {
+		errs = append(errs, t.errs...)
+		if t.file != nil {
+			files = append(files, *t.file)
 		}
-		return nil, errors.Join(missing...)
 	}
 	if len(errs) > 0 {
-		return nil, errs.sorted()
+		errs = errs.reported(dir)
+	}
+	switch {
+	case len(missing) > 0 && len(errs) > 0:
+		return nil, errors.Join(append(missing, errs)...)
+	case len(missing) > 0:
+		return nil, errors.Join(missing...)
+	case len(errs) > 0:
+		return nil, errs
 	}
 	return files, nil
 }
@@ -287,7 +369,7 @@ func editDistance(a, b string) int {
 
 // declaredInTest finds a struct the user declared in a _test.go file,
 // which the generated file (not a test file) could never see.
-func declaredInTest(name string, pkgs []*packages.Package, dir string) *Error {
+func declaredInTest(name string, pkgs []*packages.Package) *Error {
 	for _, pkg := range pkgs {
 		if len(pkg.GoFiles) == 0 {
 			continue
@@ -306,10 +388,7 @@ func declaredInTest(name string, pkgs []*packages.Package, dir string) *Error {
 				}
 				for _, sp := range gd.Specs {
 					if ts, ok := sp.(*ast.TypeSpec); ok && ts.Name.Name == name {
-						return &Error{
-							Pos: relativePosition(fset.Position(ts.Name.Pos()), dir),
-							Msg: fmt.Sprintf("type %s is declared in a _test.go file, which the generated file cannot see; move it to a non-test file", name),
-						}
+						return errorAt(fset.Position(ts.Name.Pos()), "", "type %s is declared in a _test.go file, which the generated file cannot see; move it to a non-test file", name)
 					}
 				}
 			}

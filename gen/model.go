@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -117,14 +116,13 @@ func isNamed(t types.Type, pkg, name string) bool {
 }
 
 // buildModel checks the struct declared by obj and builds its model.
-// Problems are collected into errs, positions made relative to dir; every
-// rule is checked on every field, so that one run reports them all. The
-// model holds the fields that can be stored: it is nil only when the type
-// is no struct sessiongen can use at all.
-func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, dir string, typeErrs []types.Error, errs *ErrorList) *model {
-	pos := func(p token.Pos) token.Position { return relativePosition(fset.Position(p), dir) }
+// Problems are collected into errs; every rule is checked on every field,
+// so that one run reports them all. The model holds the fields that can be
+// stored: it is nil only when the type is no struct sessiongen can use at
+// all.
+func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, typeErrs []types.Error, errs *ErrorList) *model {
 	fail := func(p token.Pos, field, format string, args ...any) {
-		*errs = append(*errs, &Error{Pos: pos(p), Field: field, Msg: fmt.Sprintf(format, args...)})
+		*errs = append(*errs, errorAt(fset.Position(p), field, format, args...))
 	}
 	name := obj.Name()
 	m := &model{
@@ -157,7 +155,7 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, di
 		return nil
 	}
 	docs := fieldDocs(spec)
-	sh := &shaper{pkg: obj.Pkg(), fset: fset, dir: dir, errs: errs, visible: map[*types.TypeName]bool{obj: true}, typeErrs: typeErrs}
+	sh := &shaper{pkg: obj.Pkg(), fset: fset, errs: errs, visible: map[*types.TypeName]bool{obj: true}, typeErrs: typeErrs}
 	fields, all, _ := sh.fieldsOf(st)
 	for i, f := range fields {
 		f.index = i

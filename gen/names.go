@@ -159,17 +159,14 @@ func visitTypeNames(t types.Type, visit func(*types.TypeName)) {
 // checkTypeNames refuses a type of the user's package that the generated
 // code spells where one of its local variables of the same name would
 // hide it.
-func checkTypeNames(m *model, fset *token.FileSet, dir string, errs *ErrorList) {
+func checkTypeNames(m *model, fset *token.FileSet, errs *ErrorList) {
 	done := map[*types.TypeName]bool{}
 	m.visitTypeNames(func(obj *types.TypeName) {
 		if done[obj] || obj.Pkg() != m.pkg || !slices.Contains(typeLocals, obj.Name()) {
 			return
 		}
 		done[obj] = true
-		*errs = append(*errs, &Error{
-			Pos: relativePosition(fset.Position(obj.Pos()), dir),
-			Msg: fmt.Sprintf("type %s is declared here, but the code sessiongen generates for type %s has a local variable %s that would hide it; rename the type", obj.Name(), m.name, obj.Name()),
-		})
+		*errs = append(*errs, errorAt(fset.Position(obj.Pos()), "", "type %s is declared here, but the code sessiongen generates for type %s has a local variable %s that would hide it; rename the type", obj.Name(), m.name, obj.Name()))
 	})
 }
 
@@ -177,7 +174,7 @@ func checkTypeNames(m *model, fset *token.FileSet, dir string, errs *ErrorList) 
 // code (not of a file sessiongen generated) that is named like a
 // package-level name of the generated file, or like a predeclared
 // identifier the generated file uses.
-func checkPackageNames(pkg *packages.Package, m *model, content []byte, dir string, errs *ErrorList) error {
+func checkPackageNames(pkg *packages.Package, m *model, content []byte, errs *ErrorList) error {
 	f, err := parser.ParseFile(token.NewFileSet(), "", content, parser.SkipObjectResolution)
 	if err != nil {
 		return fmt.Errorf("parsing the generated code: %w", err)
@@ -197,22 +194,16 @@ func checkPackageNames(pkg *packages.Package, m *model, content []byte, dir stri
 			return token.Position{}, false
 		}
 		p := pkg.Fset.Position(obj.Pos())
-		return relativePosition(p, dir), !generated[p.Filename]
+		return p, !generated[p.Filename]
 	}
 	for _, n := range declaredNames(f) {
 		if p, ok := users(n); ok {
-			*errs = append(*errs, &Error{
-				Pos: p,
-				Msg: fmt.Sprintf("%s is declared here, but sessiongen generates %s for type %s; rename this declaration", n, n, m.name),
-			})
+			*errs = append(*errs, errorAt(p, "", "%s is declared here, but sessiongen generates %s for type %s; rename this declaration", n, n, m.name))
 		}
 	}
 	for _, n := range predeclaredUses(f) {
 		if p, ok := users(n); ok {
-			*errs = append(*errs, &Error{
-				Pos: p,
-				Msg: fmt.Sprintf("%s is declared here, which hides Go's predeclared %s from the file sessiongen generates for type %s, and that file uses it; rename this declaration", n, n, m.name),
-			})
+			*errs = append(*errs, errorAt(p, "", "%s is declared here, which hides Go's predeclared %s from the file sessiongen generates for type %s, and that file uses it; rename this declaration", n, n, m.name))
 		}
 	}
 	return nil

@@ -149,7 +149,6 @@ func typeHasRefs(t types.Type, seen map[types.Type]bool) bool {
 type shaper struct {
 	pkg     *types.Package // the package being generated into
 	fset    *token.FileSet
-	dir     string
 	errs    *ErrorList
 	visible map[*types.TypeName]bool // named types being shaped, outermost first
 	// typeErrs are the package's type errors, which say why a field's
@@ -159,34 +158,34 @@ type shaper struct {
 
 // shapeOf returns the shape of t, or a message saying why t cannot be
 // stored.
-func (sh *shaper) shapeOf(t types.Type) (*shape, string) {
+func (sh *shaper) shapeOf(t types.Type) (*shape, *message) {
 	if isNamed(t, "time", "Time") {
-		return &shape{kind: shapeScalar, scalar: kindTime, typ: t}, ""
+		return &shape{kind: shapeScalar, scalar: kindTime, typ: t}, nil
 	}
 	if k, ok := basicKind(t); ok {
-		return &shape{kind: shapeScalar, scalar: k, typ: t}, ""
+		return &shape{kind: shapeScalar, scalar: k, typ: t}, nil
 	}
 	if b, ok := t.Underlying().(*types.Basic); ok {
 		switch {
 		case b.Info()&types.IsComplex != 0:
-			return nil, "complex numbers are not supported; store the real and imaginary parts as two float64 fields"
+			return nil, msgf("complex numbers are not supported; store the real and imaginary parts as two float64 fields")
 		case b.Kind() == types.UnsafePointer:
-			return nil, "unsafe.Pointer cannot be stored"
+			return nil, msgf("unsafe.Pointer cannot be stored")
 		}
-		return nil, fmt.Sprintf("%s is not supported", b)
+		return nil, msgf("%s is not supported", b)
 	}
 	if isBytes(t) {
-		return &shape{kind: shapeScalar, scalar: kindBytes, typ: t}, ""
+		return &shape{kind: shapeScalar, scalar: kindBytes, typ: t}, nil
 	}
 	if implementsText(t) {
-		return &shape{kind: shapeText, typ: t}, ""
+		return &shape{kind: shapeText, typ: t}, nil
 	}
 	if implementsJSON(t) {
-		return &shape{kind: shapeJSON, typ: t}, ""
+		return &shape{kind: shapeJSON, typ: t}, nil
 	}
 	if n, ok := types.Unalias(t).(*types.Named); ok {
 		if sh.visible[n.Obj()] {
-			return nil, fmt.Sprintf("%s is recursive (it contains itself): sessions store trees, not graphs; store an ID instead", n.Obj().Name())
+			return nil, msgf("%s is recursive (it contains itself): sessions store trees, not graphs; store an ID instead", n.Obj().Name())
 		}
 		sh.visible[n.Obj()] = true
 		defer delete(sh.visible, n.Obj())
@@ -197,56 +196,56 @@ func (sh *shaper) shapeOf(t types.Type) (*shape, string) {
 		if elem == nil {
 			return nil, why
 		}
-		return &shape{kind: shapePointer, typ: t, elem: elem}, ""
+		return &shape{kind: shapePointer, typ: t, elem: elem}, nil
 	case *types.Slice:
 		elem, why := sh.shapeOf(u.Elem())
 		if elem == nil {
 			return nil, why
 		}
-		return &shape{kind: shapeSlice, typ: t, elem: elem}, ""
+		return &shape{kind: shapeSlice, typ: t, elem: elem}, nil
 	case *types.Array:
 		if b, ok := u.Elem().Underlying().(*types.Basic); ok && b.Kind() == types.Uint8 {
-			return &shape{kind: shapeByteArray, typ: t}, ""
+			return &shape{kind: shapeByteArray, typ: t}, nil
 		}
 		elem, why := sh.shapeOf(u.Elem())
 		if elem == nil {
 			return nil, why
 		}
-		return &shape{kind: shapeArray, typ: t, elem: elem}, ""
+		return &shape{kind: shapeArray, typ: t, elem: elem}, nil
 	case *types.Map:
 		if b, ok := u.Key().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
-			return nil, fmt.Sprintf("map keys must be strings (or a string type), not %s; convert the keys with strconv, or use a slice of pairs", types.TypeString(u.Key(), types.RelativeTo(sh.pkg)))
+			return nil, msgf("map keys must be strings (or a string type), not %s; convert the keys with strconv, or use a slice of pairs", types.TypeString(u.Key(), types.RelativeTo(sh.pkg)))
 		}
 		elem, why := sh.shapeOf(u.Elem())
 		if elem == nil {
 			return nil, why
 		}
-		return &shape{kind: shapeMap, typ: t, elem: elem}, ""
+		return &shape{kind: shapeMap, typ: t, elem: elem}, nil
 	case *types.Struct:
 		if _, named := types.Unalias(t).(*types.Named); !named {
 			for i := 0; i < u.NumFields(); i++ {
 				if tag := u.Tag(i); tag != "" && !canonicalTag(tag) {
-					return nil, fmt.Sprintf("the tag of field %s is not in the form key:\"value\" with keys sorted, which generated code must reproduce exactly; give the struct type a name", u.Field(i).Name())
+					return nil, msgf("the tag of field %s is not in the form key:\"value\" with keys sorted, which generated code must reproduce exactly; give the struct type a name", u.Field(i).Name())
 				}
 			}
 		}
 		if !sh.settable(t, u) {
-			return nil, fmt.Sprintf("%s has unexported fields that sessiongen cannot set from this package; give the type MarshalText and UnmarshalText methods", types.TypeString(t, types.RelativeTo(sh.pkg)))
+			return nil, msgf("%s has unexported fields that sessiongen cannot set from this package; give the type MarshalText and UnmarshalText methods", types.TypeString(t, types.RelativeTo(sh.pkg)))
 		}
 		before := len(*sh.errs)
 		fields, _, ok := sh.fieldsOf(u)
 		if !ok {
-			return nil, fmt.Sprintf("its fields cannot all be stored: see %s", (*sh.errs)[before].Pos)
+			return nil, msgf("its fields cannot all be stored: see %s", (*sh.errs)[before].Pos)
 		}
-		return &shape{kind: shapeStruct, typ: t, fields: fields}, ""
+		return &shape{kind: shapeStruct, typ: t, fields: fields}, nil
 	case *types.Interface:
-		return nil, "interfaces (any included) cannot be decoded without knowing the concrete type; use a concrete type"
+		return nil, msgf("interfaces (any included) cannot be decoded without knowing the concrete type; use a concrete type")
 	case *types.Chan:
-		return nil, "channels cannot be stored"
+		return nil, msgf("channels cannot be stored")
 	case *types.Signature:
-		return nil, "functions cannot be stored"
+		return nil, msgf("functions cannot be stored")
 	}
-	return nil, "this type is not supported"
+	return nil, msgf("this type is not supported")
 }
 
 // settable reports whether code in the generated package can set every
@@ -374,7 +373,7 @@ func (sh *shaper) collect(st *types.Struct, path string, depth int, out *[]candi
 			accessor: upperFirst(v.Name()),
 			key:      tag,
 			typ:      v.Type(),
-			position: relativePosition(sh.fset.Position(v.Pos()), sh.dir),
+			position: sh.fset.Position(v.Pos()),
 			pos:      v.Pos(),
 		}
 		ok := true
@@ -477,7 +476,7 @@ func (sh *shaper) typeError(pos token.Pos) string {
 }
 
 func (sh *shaper) fail(p token.Pos, field, format string, args ...any) {
-	*sh.errs = append(*sh.errs, &Error{Pos: relativePosition(sh.fset.Position(p), sh.dir), Field: field, Msg: fmt.Sprintf(format, args...)})
+	*sh.errs = append(*sh.errs, errorAt(sh.fset.Position(p), field, format, args...))
 }
 
 // basicKind classifies booleans, strings and real numbers, named or not.
