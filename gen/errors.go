@@ -40,7 +40,13 @@ type message struct {
 	args   []any
 }
 
-func msgf(format string, args ...any) *message { return &message{format, args} }
+func msgf(format string, args ...any) *message {
+	// Formatted once here, unused: go vet then knows msgf, and errorAt
+	// which calls it, as printf wrappers, and checks every checker's
+	// format string against its arguments.
+	_ = fmt.Sprintf(format, args...)
+	return &message{format, args}
+}
 
 // render formats the message, the positions in it made relative to dir
 // (left absolute for "").
