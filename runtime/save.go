@@ -41,8 +41,10 @@ func (si *Interface[S]) SaveSession(w http.ResponseWriter, r *http.Request, s *S
 		return nil
 	}
 	if !si.ShouldSetCookie(r, s) {
-		// A server-side record's expiry may be due a move all the same.
-		return si.storage.keepAlive(r.Context(), m, si.cfg.now())
+		if m.Record != nil { // a record on the server: its expiry may be due a move
+			return si.storage.keepAlive(r.Context(), m, si.cfg.now())
+		}
+		return nil
 	}
 	return si.setCookie(w, r, s)
 }
