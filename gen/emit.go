@@ -28,7 +28,7 @@ const (
 // contractVersion is the version of the runtime's contract with generated
 // code (sessionimpl.GenVersion) that this generator writes; a test keeps
 // the two equal. gen imports nothing of the runtime.
-const contractVersion = 1
+const contractVersion = 2
 
 // emit renders the model's file, its header naming invocation.
 func emit(m *model, invocation string) ([]byte, error) {

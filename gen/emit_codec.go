@@ -227,8 +227,13 @@ func emitCodec(f *jen.File, m *model, c *codec) {
 		jen.Return(jen.Id("s").Dot("has").Op("==").Index(jen.Lit(len(m.fields))).Bool().Values()),
 	)
 
+	keys := make([]jen.Code, len(m.fields))
+	for _, fd := range m.fields {
+		keys[fd.index] = jen.Lit(fd.key)
+	}
 	fields := jen.Dict{
 		jen.Id("Name"): jen.Lit(m.name),
+		jen.Id("Keys"): jen.Index().String().Values(keys...),
 		jen.Id("State"): jen.Func().Params(sessionRecv(m)).Op("*").Qual(implPath, "State").Block(
 			jen.Return(jen.Op("&").Id("s").Dot("state")),
 		),

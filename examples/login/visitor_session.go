@@ -11,12 +11,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Visitor changes, this function stops compiling, with errors that name
@@ -186,20 +186,20 @@ func (s *VisitorSession) Clear() {
 //
 // Username is set at login and removed at logout.
 func (s *VisitorSession) Username() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Username
 }
 
 // SetUsername stores v in the Username field (key "username").
 func (s *VisitorSession) SetUsername(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Username, s.has[0] = v, true
 	}
 }
 
 // HasUsername reports whether the Username field (key "username") holds a value.
 func (s *VisitorSession) HasUsername() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -207,7 +207,7 @@ func (s *VisitorSession) HasUsername() bool {
 // field changes nothing.
 func (s *VisitorSession) DeleteUsername() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Username, s.has[0] = "", false
 	}
 }
@@ -215,7 +215,7 @@ func (s *VisitorSession) DeleteUsername() {
 // PopUsername removes the Username field (key "username") and returns the value it
 // held, and whether it held one.
 func (s *VisitorSession) PopUsername() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Username, s.has[0]
 	s.DeleteUsername()
 	return v, ok
@@ -225,20 +225,20 @@ func (s *VisitorSession) PopUsername() (string, bool) {
 //
 // Visits counts the browser's visits to /counter.
 func (s *VisitorSession) Visits() int {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Visits
 }
 
 // SetVisits stores v in the Visits field (key "visits").
 func (s *VisitorSession) SetVisits(v int) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Visits, s.has[1] = v, true
 	}
 }
 
 // HasVisits reports whether the Visits field (key "visits") holds a value.
 func (s *VisitorSession) HasVisits() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -246,7 +246,7 @@ func (s *VisitorSession) HasVisits() bool {
 // changes nothing.
 func (s *VisitorSession) DeleteVisits() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Visits, s.has[1] = 0, false
 	}
 }
@@ -254,7 +254,7 @@ func (s *VisitorSession) DeleteVisits() {
 // PopVisits removes the Visits field (key "visits") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopVisits() (int, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Visits, s.has[1]
 	s.DeleteVisits()
 	return v, ok
@@ -348,6 +348,7 @@ var visitorCodec = sessionimpl.Codec[VisitorSession]{
 	Empty:             (*VisitorSession).empty,
 	Encode:            (*VisitorSession).encode,
 	EncodeFlask:       (*VisitorSession).encodeFlask,
+	Keys:              []string{"username", "visits"},
 	Name:              "Visitor",
 	State: func(s *VisitorSession) *sessionimpl.State {
 		return &s.state

@@ -11,12 +11,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Account changes, this function stops compiling, with errors that name
@@ -183,20 +183,20 @@ func (s *AccountSession) Clear() {
 
 // UserID returns the UserID field (key "user_id"), or its zero value when absent.
 func (s *AccountSession) UserID() int64 {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.UserID
 }
 
 // SetUserID stores v in the UserID field (key "user_id").
 func (s *AccountSession) SetUserID(v int64) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.UserID, s.has[0] = v, true
 	}
 }
 
 // HasUserID reports whether the UserID field (key "user_id") holds a value.
 func (s *AccountSession) HasUserID() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -204,7 +204,7 @@ func (s *AccountSession) HasUserID() bool {
 // changes nothing.
 func (s *AccountSession) DeleteUserID() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.UserID, s.has[0] = 0, false
 	}
 }
@@ -212,7 +212,7 @@ func (s *AccountSession) DeleteUserID() {
 // PopUserID removes the UserID field (key "user_id") and returns the value it
 // held, and whether it held one.
 func (s *AccountSession) PopUserID() (int64, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.UserID, s.has[0]
 	s.DeleteUserID()
 	return v, ok
@@ -220,20 +220,20 @@ func (s *AccountSession) PopUserID() (int64, bool) {
 
 // Name returns the Name field (key "name"), or its zero value when absent.
 func (s *AccountSession) Name() string {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Name
 }
 
 // SetName stores v in the Name field (key "name").
 func (s *AccountSession) SetName(v string) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Name, s.has[1] = v, true
 	}
 }
 
 // HasName reports whether the Name field (key "name") holds a value.
 func (s *AccountSession) HasName() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -241,7 +241,7 @@ func (s *AccountSession) HasName() bool {
 // nothing.
 func (s *AccountSession) DeleteName() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Name, s.has[1] = "", false
 	}
 }
@@ -249,7 +249,7 @@ func (s *AccountSession) DeleteName() {
 // PopName removes the Name field (key "name") and returns the value it held, and
 // whether it held one.
 func (s *AccountSession) PopName() (string, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Name, s.has[1]
 	s.DeleteName()
 	return v, ok
@@ -343,6 +343,7 @@ var accountCodec = sessionimpl.Codec[AccountSession]{
 	Empty:             (*AccountSession).empty,
 	Encode:            (*AccountSession).encode,
 	EncodeFlask:       (*AccountSession).encodeFlask,
+	Keys:              []string{"user_id", "name"},
 	Name:              "Account",
 	State: func(s *AccountSession) *sessionimpl.State {
 		return &s.state

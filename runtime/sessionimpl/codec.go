@@ -12,6 +12,9 @@ type Codec[S any] struct {
 	// MAC, beside the cookie name, so that a cookie minted for one session
 	// type never opens as another that shares its cookie name and keys.
 	Name string
+	// Keys are the session keys of the fields, by the index the generated
+	// code records reads and writes with (State.Read, State.Write).
+	Keys []string
 	// State returns the session's metadata.
 	State func(*S) *State
 	// Empty reports whether no field of the session holds a value.

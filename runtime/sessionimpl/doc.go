@@ -22,9 +22,15 @@ package sessionimpl
 const (
 	// GenVersion is the contract version the generator of this release
 	// writes.
-	GenVersion = 1
-	// MinVersion is the oldest contract version this runtime serves.
-	MinVersion = 1
+	//
+	// Version 2: the generated code records reads and writes per field
+	// (State.Read, Write, Update, Remove) and gives the fields' keys
+	// (Codec.Keys), so that concurrent requests of one session merge.
+	GenVersion = 2
+	// MinVersion is the oldest contract version this runtime serves: a
+	// version 1 file records no field's reads, so its requests could not
+	// merge safely.
+	MinVersion = 2
 	// MaxVersion is the newest contract version this runtime serves.
 	MaxVersion = GenVersion
 )

@@ -11,17 +11,52 @@ type Status uint16
 
 // The bits of a Status.
 const (
-	StatusNew          Status = 1 << iota // no valid cookie came with the request
-	StatusAccessed                        // read or written
-	StatusModified                        // written
-	StatusPermanentSet                    // the permanent flag is stored (even as false)
-	StatusPermanent                       // the permanent flag's value
-	StatusNull                            // a null session: reads only, never saved
-	StatusSaved                           // the middleware has saved it: the response has begun
-	StatusLate                            // written after it was saved: the change is lost
-	StatusRenew                           // a server-side session gets a new ID at its save (Regenerate, Clear)
-	StatusDeadCookie                      // the request's ID cookie verified but its record is gone: delete it
+	StatusNew              Status = 1 << iota // no valid cookie came with the request
+	StatusAccessed                            // read or written
+	StatusModified                            // written
+	StatusPermanentSet                        // the permanent flag is stored (even as false)
+	StatusPermanent                           // the permanent flag's value
+	StatusNull                                // a null session: reads only, never saved
+	StatusSaved                               // the middleware has saved it: the response has begun
+	StatusLate                                // written after it was saved: the change is lost
+	StatusRenew                               // a server-side session gets a new ID at its save (Regenerate, Clear)
+	StatusDeadCookie                          // the request's ID cookie verified but its record is gone: delete it
+	StatusPermanentWritten                    // SetPermanent was called during this request
 )
+
+// FieldSet is a set of a session type's fields, by their index in the
+// struct (the generated code's), as a fixed bitset: recording a field
+// costs no allocation. Fields from index FieldSetSize-1 on share the last
+// bit, so a set is exact up to FieldSetSize-1 fields and conservative
+// beyond (the runtime then treats them as one field).
+type FieldSet [2]uint64
+
+// FieldSetSize is how many bits a FieldSet has.
+const FieldSetSize = 128
+
+// bit returns the word and mask of field i.
+func bit(i int) (int, uint64) {
+	if i >= FieldSetSize-1 || i < 0 {
+		i = FieldSetSize - 1
+	}
+	return i / 64, 1 << (i % 64)
+}
+
+// Add puts field i in the set.
+func (f *FieldSet) Add(i int) {
+	w, m := bit(i)
+	f[w] |= m
+}
+
+// Has reports whether field i is in the set (or shares its bit with one
+// that is).
+func (f *FieldSet) Has(i int) bool {
+	w, m := bit(i)
+	return f[w]&m != 0
+}
+
+// Empty reports whether the set holds no field.
+func (f *FieldSet) Empty() bool { return f[0]|f[1] == 0 }
 
 // Flash is a message stored for the next request that shows it, with its
 // category (Flask's flash and get_flashed_messages).
@@ -81,6 +116,11 @@ type Meta struct {
 	// costs a round trip (a Store): a request that never touches its
 	// session never pays it. nil once loaded, and for cookies.
 	Loader Loader
+	// Reads and Writes are the fields the request read (a value or its
+	// presence) and wrote, for merging concurrent requests of one
+	// session: a read-modify-write (an append, a map key set, Update, Pop)
+	// is both.
+	Reads, Writes FieldSet
 }
 
 // Meta returns the state's data for the runtime.
@@ -140,6 +180,48 @@ func (s *State) ModifyIf(present bool) bool {
 	return s.Modify()
 }
 
+// Read records a read of field i (its value or its presence).
+func (s *State) Read(i int) {
+	s.Access()
+	s.m.Reads.Add(i)
+}
+
+// Write records a write of field i that does not depend on its value (a
+// set), and reports whether it may go ahead (see Modify).
+func (s *State) Write(i int) bool {
+	if !s.Modify() {
+		return false
+	}
+	s.m.Writes.Add(i)
+	return true
+}
+
+// Update records a change of field i computed from its value (an append,
+// a map key set or removal, Update, Pop): a read and a write. It reports
+// whether the change may go ahead (see Modify).
+func (s *State) Update(i int) bool {
+	if !s.Modify() {
+		return false
+	}
+	s.m.Reads.Add(i)
+	s.m.Writes.Add(i)
+	return true
+}
+
+// Remove records the removal of field i, present or not: a write when it
+// is present, a read of its absence otherwise (see ModifyIf). It reports
+// whether the removal may go ahead.
+func (s *State) Remove(i int, present bool) bool {
+	if !s.ModifyIf(present) {
+		if !present {
+			s.m.Reads.Add(i)
+		}
+		return false
+	}
+	s.m.Writes.Add(i)
+	return true
+}
+
 // Accessed reports whether the session was read or written during this
 // request (Flask's session.accessed).
 func (s *State) Accessed() bool { return s.m.Has(StatusAccessed) }
@@ -174,7 +256,7 @@ func (s *State) SetPermanent(permanent bool) {
 	if !s.Modify() {
 		return
 	}
-	s.m.Status |= StatusPermanentSet
+	s.m.Status |= StatusPermanentSet | StatusPermanentWritten
 	if permanent {
 		s.m.Status |= StatusPermanent
 	} else {
@@ -192,8 +274,9 @@ func (s *State) Clear() {
 		return
 	}
 	m := &s.m
-	m.Status |= StatusRenew
+	m.Status |= StatusRenew | StatusPermanentWritten
 	m.Status &^= StatusPermanentSet | StatusPermanent
+	m.Writes = FieldSet{^uint64(0), ^uint64(0)}
 	m.Flashes = nil
 	m.Kept = nil  // Flask's clear() drops the app's keys too
 	m.Created = 0 // what is stored next is a new session

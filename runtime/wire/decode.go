@@ -18,6 +18,7 @@ type Decoder struct {
 	text    string // the same bytes as buf, when given: strings are cut from it
 	depth   int    // how many groups and lists enclose buf
 	pos     int
+	start   int // where the current entry begins
 	key     []byte
 	typ     Type // type of the value at pos
 	pending bool // the value at pos has not been read yet
@@ -62,6 +63,7 @@ func (d *Decoder) Next() bool {
 	if d.pos == len(d.buf) {
 		return false
 	}
+	d.start = d.pos
 	n, ok := d.uvarint()
 	if !ok || n > uint64(len(d.buf)-d.pos) {
 		return d.corrupt()
@@ -78,6 +80,17 @@ func (d *Decoder) Next() bool {
 	}
 	d.pending = true
 	return true
+}
+
+// Entry returns the whole current entry as it is encoded (its key, type
+// and value), moving past its value: entries of two payloads can be
+// compared byte for byte, and a payload spliced from entries of others. It
+// aliases the payload; nil when the value is broken (see Err).
+func (d *Decoder) Entry() []byte {
+	if d.pending && !d.skip() {
+		return nil
+	}
+	return d.buf[d.start:d.pos]
 }
 
 func (d *Decoder) corrupt() bool {

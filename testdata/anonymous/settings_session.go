@@ -12,12 +12,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Settings changes, this function stops compiling, with errors that name
@@ -194,7 +194,7 @@ func (s *SettingsSession) Display() struct {
 	Theme string `session:"theme"`
 	Size  int
 } {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Display
 }
 
@@ -203,14 +203,14 @@ func (s *SettingsSession) SetDisplay(v struct {
 	Theme string `session:"theme"`
 	Size  int
 }) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Display, s.has[0] = v, true
 	}
 }
 
 // HasDisplay reports whether the Display field (key "display") holds a value.
 func (s *SettingsSession) HasDisplay() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -218,7 +218,7 @@ func (s *SettingsSession) HasDisplay() bool {
 // field changes nothing.
 func (s *SettingsSession) DeleteDisplay() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Display, s.has[0] = struct {
 			Theme string `session:"theme"`
 			Size  int
@@ -232,7 +232,7 @@ func (s *SettingsSession) PopDisplay() (struct {
 	Theme string `session:"theme"`
 	Size  int
 }, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Display, s.has[0]
 	s.DeleteDisplay()
 	return v, ok
@@ -245,7 +245,7 @@ func (s *SettingsSession) UpdateDisplay(fn func(*struct {
 	Theme string `session:"theme"`
 	Size  int
 })) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		fn(&s.data.Display)
 		s.has[0] = true
 	}
@@ -258,7 +258,7 @@ func (s *SettingsSession) Alerts() []struct {
 	Kind string
 	On   bool
 } {
-	s.state.Access()
+	s.state.Read(1)
 	return slices.Clone(s.data.Alerts)
 }
 
@@ -267,14 +267,14 @@ func (s *SettingsSession) SetAlerts(v []struct {
 	Kind string
 	On   bool
 }) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Alerts, s.has[1] = slices.Clone(v), true
 	}
 }
 
 // HasAlerts reports whether the Alerts field (key "alerts") holds a value.
 func (s *SettingsSession) HasAlerts() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -282,7 +282,7 @@ func (s *SettingsSession) HasAlerts() bool {
 // changes nothing.
 func (s *SettingsSession) DeleteAlerts() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Alerts, s.has[1] = nil, false
 	}
 }
@@ -293,7 +293,7 @@ func (s *SettingsSession) PopAlerts() ([]struct {
 	Kind string
 	On   bool
 }, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Alerts, s.has[1]
 	s.DeleteAlerts()
 	return v, ok
@@ -306,7 +306,7 @@ func (s *SettingsSession) UpdateAlerts(fn func(*[]struct {
 	Kind string
 	On   bool
 })) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		fn(&s.data.Alerts)
 		s.has[1] = true
 	}
@@ -317,7 +317,7 @@ func (s *SettingsSession) AppendAlerts(v ...struct {
 	Kind string
 	On   bool
 }) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		s.data.Alerts = append(s.data.Alerts, v...)
 		s.has[1] = true
 	}
@@ -653,6 +653,7 @@ var settingsCodec = sessionimpl.Codec[SettingsSession]{
 	Empty:             (*SettingsSession).empty,
 	Encode:            (*SettingsSession).encode,
 	EncodeFlask:       (*SettingsSession).encodeFlask,
+	Keys:              []string{"display", "alerts"},
 	Name:              "Settings",
 	State: func(s *SettingsSession) *sessionimpl.State {
 		return &s.state

@@ -12,12 +12,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Fixed changes, this function stops compiling, with errors that name
@@ -188,20 +188,20 @@ func (s *FixedSession) Clear() {
 
 // ID returns the ID field (key "id"), or its zero value when absent.
 func (s *FixedSession) ID() UUID {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.ID
 }
 
 // SetID stores v in the ID field (key "id").
 func (s *FixedSession) SetID(v UUID) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.ID, s.has[0] = v, true
 	}
 }
 
 // HasID reports whether the ID field (key "id") holds a value.
 func (s *FixedSession) HasID() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -209,7 +209,7 @@ func (s *FixedSession) HasID() bool {
 // nothing.
 func (s *FixedSession) DeleteID() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.ID, s.has[0] = UUID{}, false
 	}
 }
@@ -217,7 +217,7 @@ func (s *FixedSession) DeleteID() {
 // PopID removes the ID field (key "id") and returns the value it held, and whether
 // it held one.
 func (s *FixedSession) PopID() (UUID, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.ID, s.has[0]
 	s.DeleteID()
 	return v, ok
@@ -225,20 +225,20 @@ func (s *FixedSession) PopID() (UUID, bool) {
 
 // Hash returns the Hash field (key "hash"), or its zero value when absent.
 func (s *FixedSession) Hash() [32]byte {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Hash
 }
 
 // SetHash stores v in the Hash field (key "hash").
 func (s *FixedSession) SetHash(v [32]byte) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Hash, s.has[1] = v, true
 	}
 }
 
 // HasHash reports whether the Hash field (key "hash") holds a value.
 func (s *FixedSession) HasHash() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -246,7 +246,7 @@ func (s *FixedSession) HasHash() bool {
 // nothing.
 func (s *FixedSession) DeleteHash() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Hash, s.has[1] = [32]byte{}, false
 	}
 }
@@ -254,7 +254,7 @@ func (s *FixedSession) DeleteHash() {
 // PopHash removes the Hash field (key "hash") and returns the value it held, and
 // whether it held one.
 func (s *FixedSession) PopHash() ([32]byte, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Hash, s.has[1]
 	s.DeleteHash()
 	return v, ok
@@ -262,20 +262,20 @@ func (s *FixedSession) PopHash() ([32]byte, bool) {
 
 // RGB returns the RGB field (key "rgb"), or its zero value when absent.
 func (s *FixedSession) RGB() [3]uint8 {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.RGB
 }
 
 // SetRGB stores v in the RGB field (key "rgb").
 func (s *FixedSession) SetRGB(v [3]uint8) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.RGB, s.has[2] = v, true
 	}
 }
 
 // HasRGB reports whether the RGB field (key "rgb") holds a value.
 func (s *FixedSession) HasRGB() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -283,7 +283,7 @@ func (s *FixedSession) HasRGB() bool {
 // nothing.
 func (s *FixedSession) DeleteRGB() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.RGB, s.has[2] = [3]uint8{}, false
 	}
 }
@@ -291,7 +291,7 @@ func (s *FixedSession) DeleteRGB() {
 // PopRGB removes the RGB field (key "rgb") and returns the value it held, and
 // whether it held one.
 func (s *FixedSession) PopRGB() ([3]uint8, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.RGB, s.has[2]
 	s.DeleteRGB()
 	return v, ok
@@ -299,20 +299,20 @@ func (s *FixedSession) PopRGB() ([3]uint8, bool) {
 
 // Scores returns the Scores field (key "scores"), or its zero value when absent.
 func (s *FixedSession) Scores() [5]float64 {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.Scores
 }
 
 // SetScores stores v in the Scores field (key "scores").
 func (s *FixedSession) SetScores(v [5]float64) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Scores, s.has[3] = v, true
 	}
 }
 
 // HasScores reports whether the Scores field (key "scores") holds a value.
 func (s *FixedSession) HasScores() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -320,7 +320,7 @@ func (s *FixedSession) HasScores() bool {
 // changes nothing.
 func (s *FixedSession) DeleteScores() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Scores, s.has[3] = [5]float64{}, false
 	}
 }
@@ -328,7 +328,7 @@ func (s *FixedSession) DeleteScores() {
 // PopScores removes the Scores field (key "scores") and returns the value it held,
 // and whether it held one.
 func (s *FixedSession) PopScores() ([5]float64, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Scores, s.has[3]
 	s.DeleteScores()
 	return v, ok
@@ -338,7 +338,7 @@ func (s *FixedSession) PopScores() ([5]float64, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *FixedSession) UpdateScores(fn func(*[5]float64)) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		fn(&s.data.Scores)
 		s.has[3] = true
 	}
@@ -346,20 +346,20 @@ func (s *FixedSession) UpdateScores(fn func(*[5]float64)) {
 
 // Names returns the Names field (key "names"), or its zero value when absent.
 func (s *FixedSession) Names() [2]string {
-	s.state.Access()
+	s.state.Read(4)
 	return s.data.Names
 }
 
 // SetNames stores v in the Names field (key "names").
 func (s *FixedSession) SetNames(v [2]string) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Names, s.has[4] = v, true
 	}
 }
 
 // HasNames reports whether the Names field (key "names") holds a value.
 func (s *FixedSession) HasNames() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -367,7 +367,7 @@ func (s *FixedSession) HasNames() bool {
 // changes nothing.
 func (s *FixedSession) DeleteNames() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Names, s.has[4] = [2]string{}, false
 	}
 }
@@ -375,7 +375,7 @@ func (s *FixedSession) DeleteNames() {
 // PopNames removes the Names field (key "names") and returns the value it held,
 // and whether it held one.
 func (s *FixedSession) PopNames() ([2]string, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Names, s.has[4]
 	s.DeleteNames()
 	return v, ok
@@ -385,7 +385,7 @@ func (s *FixedSession) PopNames() ([2]string, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *FixedSession) UpdateNames(fn func(*[2]string)) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		fn(&s.data.Names)
 		s.has[4] = true
 	}
@@ -393,20 +393,20 @@ func (s *FixedSession) UpdateNames(fn func(*[2]string)) {
 
 // Grid returns the Grid field (key "grid"), or its zero value when absent.
 func (s *FixedSession) Grid() [2][2]int {
-	s.state.Access()
+	s.state.Read(5)
 	return s.data.Grid
 }
 
 // SetGrid stores v in the Grid field (key "grid").
 func (s *FixedSession) SetGrid(v [2][2]int) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.Grid, s.has[5] = v, true
 	}
 }
 
 // HasGrid reports whether the Grid field (key "grid") holds a value.
 func (s *FixedSession) HasGrid() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -414,7 +414,7 @@ func (s *FixedSession) HasGrid() bool {
 // nothing.
 func (s *FixedSession) DeleteGrid() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.Grid, s.has[5] = [2][2]int{}, false
 	}
 }
@@ -422,7 +422,7 @@ func (s *FixedSession) DeleteGrid() {
 // PopGrid removes the Grid field (key "grid") and returns the value it held, and
 // whether it held one.
 func (s *FixedSession) PopGrid() ([2][2]int, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.Grid, s.has[5]
 	s.DeleteGrid()
 	return v, ok
@@ -432,7 +432,7 @@ func (s *FixedSession) PopGrid() ([2][2]int, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *FixedSession) UpdateGrid(fn func(*[2][2]int)) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		fn(&s.data.Grid)
 		s.has[5] = true
 	}
@@ -442,20 +442,20 @@ func (s *FixedSession) UpdateGrid(fn func(*[2][2]int)) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *FixedSession) IDs() []UUID {
-	s.state.Access()
+	s.state.Read(6)
 	return slices.Clone(s.data.IDs)
 }
 
 // SetIDs stores v in the IDs field (key "i_ds").
 func (s *FixedSession) SetIDs(v []UUID) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.IDs, s.has[6] = slices.Clone(v), true
 	}
 }
 
 // HasIDs reports whether the IDs field (key "i_ds") holds a value.
 func (s *FixedSession) HasIDs() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -463,7 +463,7 @@ func (s *FixedSession) HasIDs() bool {
 // nothing.
 func (s *FixedSession) DeleteIDs() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.IDs, s.has[6] = nil, false
 	}
 }
@@ -471,7 +471,7 @@ func (s *FixedSession) DeleteIDs() {
 // PopIDs removes the IDs field (key "i_ds") and returns the value it held, and
 // whether it held one.
 func (s *FixedSession) PopIDs() ([]UUID, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.IDs, s.has[6]
 	s.DeleteIDs()
 	return v, ok
@@ -481,7 +481,7 @@ func (s *FixedSession) PopIDs() ([]UUID, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *FixedSession) UpdateIDs(fn func(*[]UUID)) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		fn(&s.data.IDs)
 		s.has[6] = true
 	}
@@ -489,7 +489,7 @@ func (s *FixedSession) UpdateIDs(fn func(*[]UUID)) {
 
 // AppendIDs appends to the IDs field (key "i_ds"), creating it if absent.
 func (s *FixedSession) AppendIDs(v ...UUID) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		s.data.IDs = append(s.data.IDs, v...)
 		s.has[6] = true
 	}
@@ -1045,6 +1045,7 @@ var fixedCodec = sessionimpl.Codec[FixedSession]{
 	Empty:             (*FixedSession).empty,
 	Encode:            (*FixedSession).encode,
 	EncodeFlask:       (*FixedSession).encodeFlask,
+	Keys:              []string{"id", "hash", "rgb", "scores", "names", "grid", "i_ds"},
 	Name:              "Fixed",
 	State: func(s *FixedSession) *sessionimpl.State {
 		return &s.state

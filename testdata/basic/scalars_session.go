@@ -13,12 +13,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Scalars changes, this function stops compiling, with errors that name
@@ -201,27 +201,27 @@ func (s *ScalarsSession) Clear() {
 
 // S returns the S field (key "s"), or its zero value when absent.
 func (s *ScalarsSession) S() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.S
 }
 
 // SetS stores v in the S field (key "s").
 func (s *ScalarsSession) SetS(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.S, s.has[0] = v, true
 	}
 }
 
 // HasS reports whether the S field (key "s") holds a value.
 func (s *ScalarsSession) HasS() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
 // DeleteS removes the S field (key "s"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteS() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.S, s.has[0] = "", false
 	}
 }
@@ -229,7 +229,7 @@ func (s *ScalarsSession) DeleteS() {
 // PopS removes the S field (key "s") and returns the value it held, and whether it
 // held one.
 func (s *ScalarsSession) PopS() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.S, s.has[0]
 	s.DeleteS()
 	return v, ok
@@ -237,27 +237,27 @@ func (s *ScalarsSession) PopS() (string, bool) {
 
 // B returns the B field (key "b"), or its zero value when absent.
 func (s *ScalarsSession) B() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.B
 }
 
 // SetB stores v in the B field (key "b").
 func (s *ScalarsSession) SetB(v bool) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.B, s.has[1] = v, true
 	}
 }
 
 // HasB reports whether the B field (key "b") holds a value.
 func (s *ScalarsSession) HasB() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
 // DeleteB removes the B field (key "b"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteB() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.B, s.has[1] = false, false
 	}
 }
@@ -265,7 +265,7 @@ func (s *ScalarsSession) DeleteB() {
 // PopB removes the B field (key "b") and returns the value it held, and whether it
 // held one.
 func (s *ScalarsSession) PopB() (bool, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.B, s.has[1]
 	s.DeleteB()
 	return v, ok
@@ -273,27 +273,27 @@ func (s *ScalarsSession) PopB() (bool, bool) {
 
 // I returns the I field (key "i"), or its zero value when absent.
 func (s *ScalarsSession) I() int {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.I
 }
 
 // SetI stores v in the I field (key "i").
 func (s *ScalarsSession) SetI(v int) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.I, s.has[2] = v, true
 	}
 }
 
 // HasI reports whether the I field (key "i") holds a value.
 func (s *ScalarsSession) HasI() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
 // DeleteI removes the I field (key "i"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteI() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.I, s.has[2] = 0, false
 	}
 }
@@ -301,7 +301,7 @@ func (s *ScalarsSession) DeleteI() {
 // PopI removes the I field (key "i") and returns the value it held, and whether it
 // held one.
 func (s *ScalarsSession) PopI() (int, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.I, s.has[2]
 	s.DeleteI()
 	return v, ok
@@ -309,20 +309,20 @@ func (s *ScalarsSession) PopI() (int, bool) {
 
 // I8 returns the I8 field (key "i8"), or its zero value when absent.
 func (s *ScalarsSession) I8() int8 {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.I8
 }
 
 // SetI8 stores v in the I8 field (key "i8").
 func (s *ScalarsSession) SetI8(v int8) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.I8, s.has[3] = v, true
 	}
 }
 
 // HasI8 reports whether the I8 field (key "i8") holds a value.
 func (s *ScalarsSession) HasI8() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -330,7 +330,7 @@ func (s *ScalarsSession) HasI8() bool {
 // nothing.
 func (s *ScalarsSession) DeleteI8() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.I8, s.has[3] = 0, false
 	}
 }
@@ -338,7 +338,7 @@ func (s *ScalarsSession) DeleteI8() {
 // PopI8 removes the I8 field (key "i8") and returns the value it held, and whether
 // it held one.
 func (s *ScalarsSession) PopI8() (int8, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.I8, s.has[3]
 	s.DeleteI8()
 	return v, ok
@@ -346,20 +346,20 @@ func (s *ScalarsSession) PopI8() (int8, bool) {
 
 // I16 returns the I16 field (key "i16"), or its zero value when absent.
 func (s *ScalarsSession) I16() int16 {
-	s.state.Access()
+	s.state.Read(4)
 	return s.data.I16
 }
 
 // SetI16 stores v in the I16 field (key "i16").
 func (s *ScalarsSession) SetI16(v int16) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.I16, s.has[4] = v, true
 	}
 }
 
 // HasI16 reports whether the I16 field (key "i16") holds a value.
 func (s *ScalarsSession) HasI16() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -367,7 +367,7 @@ func (s *ScalarsSession) HasI16() bool {
 // nothing.
 func (s *ScalarsSession) DeleteI16() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.I16, s.has[4] = 0, false
 	}
 }
@@ -375,7 +375,7 @@ func (s *ScalarsSession) DeleteI16() {
 // PopI16 removes the I16 field (key "i16") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopI16() (int16, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.I16, s.has[4]
 	s.DeleteI16()
 	return v, ok
@@ -383,20 +383,20 @@ func (s *ScalarsSession) PopI16() (int16, bool) {
 
 // I32 returns the I32 field (key "i32"), or its zero value when absent.
 func (s *ScalarsSession) I32() int32 {
-	s.state.Access()
+	s.state.Read(5)
 	return s.data.I32
 }
 
 // SetI32 stores v in the I32 field (key "i32").
 func (s *ScalarsSession) SetI32(v int32) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.I32, s.has[5] = v, true
 	}
 }
 
 // HasI32 reports whether the I32 field (key "i32") holds a value.
 func (s *ScalarsSession) HasI32() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -404,7 +404,7 @@ func (s *ScalarsSession) HasI32() bool {
 // nothing.
 func (s *ScalarsSession) DeleteI32() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.I32, s.has[5] = 0, false
 	}
 }
@@ -412,7 +412,7 @@ func (s *ScalarsSession) DeleteI32() {
 // PopI32 removes the I32 field (key "i32") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopI32() (int32, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.I32, s.has[5]
 	s.DeleteI32()
 	return v, ok
@@ -420,20 +420,20 @@ func (s *ScalarsSession) PopI32() (int32, bool) {
 
 // I64 returns the I64 field (key "i64"), or its zero value when absent.
 func (s *ScalarsSession) I64() int64 {
-	s.state.Access()
+	s.state.Read(6)
 	return s.data.I64
 }
 
 // SetI64 stores v in the I64 field (key "i64").
 func (s *ScalarsSession) SetI64(v int64) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.I64, s.has[6] = v, true
 	}
 }
 
 // HasI64 reports whether the I64 field (key "i64") holds a value.
 func (s *ScalarsSession) HasI64() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -441,7 +441,7 @@ func (s *ScalarsSession) HasI64() bool {
 // nothing.
 func (s *ScalarsSession) DeleteI64() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.I64, s.has[6] = 0, false
 	}
 }
@@ -449,7 +449,7 @@ func (s *ScalarsSession) DeleteI64() {
 // PopI64 removes the I64 field (key "i64") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopI64() (int64, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.I64, s.has[6]
 	s.DeleteI64()
 	return v, ok
@@ -457,27 +457,27 @@ func (s *ScalarsSession) PopI64() (int64, bool) {
 
 // U returns the U field (key "u"), or its zero value when absent.
 func (s *ScalarsSession) U() uint {
-	s.state.Access()
+	s.state.Read(7)
 	return s.data.U
 }
 
 // SetU stores v in the U field (key "u").
 func (s *ScalarsSession) SetU(v uint) {
-	if s.state.Modify() {
+	if s.state.Write(7) {
 		s.data.U, s.has[7] = v, true
 	}
 }
 
 // HasU reports whether the U field (key "u") holds a value.
 func (s *ScalarsSession) HasU() bool {
-	s.state.Access()
+	s.state.Read(7)
 	return s.has[7]
 }
 
 // DeleteU removes the U field (key "u"). Removing an absent field changes nothing.
 func (s *ScalarsSession) DeleteU() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[7]) {
+	if s.state.Remove(7, s.has[7]) {
 		s.data.U, s.has[7] = 0, false
 	}
 }
@@ -485,7 +485,7 @@ func (s *ScalarsSession) DeleteU() {
 // PopU removes the U field (key "u") and returns the value it held, and whether it
 // held one.
 func (s *ScalarsSession) PopU() (uint, bool) {
-	s.state.Load()
+	s.state.Read(7)
 	v, ok := s.data.U, s.has[7]
 	s.DeleteU()
 	return v, ok
@@ -493,20 +493,20 @@ func (s *ScalarsSession) PopU() (uint, bool) {
 
 // U8 returns the U8 field (key "u8"), or its zero value when absent.
 func (s *ScalarsSession) U8() uint8 {
-	s.state.Access()
+	s.state.Read(8)
 	return s.data.U8
 }
 
 // SetU8 stores v in the U8 field (key "u8").
 func (s *ScalarsSession) SetU8(v uint8) {
-	if s.state.Modify() {
+	if s.state.Write(8) {
 		s.data.U8, s.has[8] = v, true
 	}
 }
 
 // HasU8 reports whether the U8 field (key "u8") holds a value.
 func (s *ScalarsSession) HasU8() bool {
-	s.state.Access()
+	s.state.Read(8)
 	return s.has[8]
 }
 
@@ -514,7 +514,7 @@ func (s *ScalarsSession) HasU8() bool {
 // nothing.
 func (s *ScalarsSession) DeleteU8() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[8]) {
+	if s.state.Remove(8, s.has[8]) {
 		s.data.U8, s.has[8] = 0, false
 	}
 }
@@ -522,7 +522,7 @@ func (s *ScalarsSession) DeleteU8() {
 // PopU8 removes the U8 field (key "u8") and returns the value it held, and whether
 // it held one.
 func (s *ScalarsSession) PopU8() (uint8, bool) {
-	s.state.Load()
+	s.state.Read(8)
 	v, ok := s.data.U8, s.has[8]
 	s.DeleteU8()
 	return v, ok
@@ -530,20 +530,20 @@ func (s *ScalarsSession) PopU8() (uint8, bool) {
 
 // U16 returns the U16 field (key "u16"), or its zero value when absent.
 func (s *ScalarsSession) U16() uint16 {
-	s.state.Access()
+	s.state.Read(9)
 	return s.data.U16
 }
 
 // SetU16 stores v in the U16 field (key "u16").
 func (s *ScalarsSession) SetU16(v uint16) {
-	if s.state.Modify() {
+	if s.state.Write(9) {
 		s.data.U16, s.has[9] = v, true
 	}
 }
 
 // HasU16 reports whether the U16 field (key "u16") holds a value.
 func (s *ScalarsSession) HasU16() bool {
-	s.state.Access()
+	s.state.Read(9)
 	return s.has[9]
 }
 
@@ -551,7 +551,7 @@ func (s *ScalarsSession) HasU16() bool {
 // nothing.
 func (s *ScalarsSession) DeleteU16() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[9]) {
+	if s.state.Remove(9, s.has[9]) {
 		s.data.U16, s.has[9] = 0, false
 	}
 }
@@ -559,7 +559,7 @@ func (s *ScalarsSession) DeleteU16() {
 // PopU16 removes the U16 field (key "u16") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopU16() (uint16, bool) {
-	s.state.Load()
+	s.state.Read(9)
 	v, ok := s.data.U16, s.has[9]
 	s.DeleteU16()
 	return v, ok
@@ -567,20 +567,20 @@ func (s *ScalarsSession) PopU16() (uint16, bool) {
 
 // U32 returns the U32 field (key "u32"), or its zero value when absent.
 func (s *ScalarsSession) U32() uint32 {
-	s.state.Access()
+	s.state.Read(10)
 	return s.data.U32
 }
 
 // SetU32 stores v in the U32 field (key "u32").
 func (s *ScalarsSession) SetU32(v uint32) {
-	if s.state.Modify() {
+	if s.state.Write(10) {
 		s.data.U32, s.has[10] = v, true
 	}
 }
 
 // HasU32 reports whether the U32 field (key "u32") holds a value.
 func (s *ScalarsSession) HasU32() bool {
-	s.state.Access()
+	s.state.Read(10)
 	return s.has[10]
 }
 
@@ -588,7 +588,7 @@ func (s *ScalarsSession) HasU32() bool {
 // nothing.
 func (s *ScalarsSession) DeleteU32() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[10]) {
+	if s.state.Remove(10, s.has[10]) {
 		s.data.U32, s.has[10] = 0, false
 	}
 }
@@ -596,7 +596,7 @@ func (s *ScalarsSession) DeleteU32() {
 // PopU32 removes the U32 field (key "u32") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopU32() (uint32, bool) {
-	s.state.Load()
+	s.state.Read(10)
 	v, ok := s.data.U32, s.has[10]
 	s.DeleteU32()
 	return v, ok
@@ -604,20 +604,20 @@ func (s *ScalarsSession) PopU32() (uint32, bool) {
 
 // U64 returns the U64 field (key "u64"), or its zero value when absent.
 func (s *ScalarsSession) U64() uint64 {
-	s.state.Access()
+	s.state.Read(11)
 	return s.data.U64
 }
 
 // SetU64 stores v in the U64 field (key "u64").
 func (s *ScalarsSession) SetU64(v uint64) {
-	if s.state.Modify() {
+	if s.state.Write(11) {
 		s.data.U64, s.has[11] = v, true
 	}
 }
 
 // HasU64 reports whether the U64 field (key "u64") holds a value.
 func (s *ScalarsSession) HasU64() bool {
-	s.state.Access()
+	s.state.Read(11)
 	return s.has[11]
 }
 
@@ -625,7 +625,7 @@ func (s *ScalarsSession) HasU64() bool {
 // nothing.
 func (s *ScalarsSession) DeleteU64() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[11]) {
+	if s.state.Remove(11, s.has[11]) {
 		s.data.U64, s.has[11] = 0, false
 	}
 }
@@ -633,7 +633,7 @@ func (s *ScalarsSession) DeleteU64() {
 // PopU64 removes the U64 field (key "u64") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopU64() (uint64, bool) {
-	s.state.Load()
+	s.state.Read(11)
 	v, ok := s.data.U64, s.has[11]
 	s.DeleteU64()
 	return v, ok
@@ -641,20 +641,20 @@ func (s *ScalarsSession) PopU64() (uint64, bool) {
 
 // UP returns the UP field (key "up"), or its zero value when absent.
 func (s *ScalarsSession) UP() uintptr {
-	s.state.Access()
+	s.state.Read(12)
 	return s.data.UP
 }
 
 // SetUP stores v in the UP field (key "up").
 func (s *ScalarsSession) SetUP(v uintptr) {
-	if s.state.Modify() {
+	if s.state.Write(12) {
 		s.data.UP, s.has[12] = v, true
 	}
 }
 
 // HasUP reports whether the UP field (key "up") holds a value.
 func (s *ScalarsSession) HasUP() bool {
-	s.state.Access()
+	s.state.Read(12)
 	return s.has[12]
 }
 
@@ -662,7 +662,7 @@ func (s *ScalarsSession) HasUP() bool {
 // nothing.
 func (s *ScalarsSession) DeleteUP() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[12]) {
+	if s.state.Remove(12, s.has[12]) {
 		s.data.UP, s.has[12] = 0, false
 	}
 }
@@ -670,7 +670,7 @@ func (s *ScalarsSession) DeleteUP() {
 // PopUP removes the UP field (key "up") and returns the value it held, and whether
 // it held one.
 func (s *ScalarsSession) PopUP() (uintptr, bool) {
-	s.state.Load()
+	s.state.Read(12)
 	v, ok := s.data.UP, s.has[12]
 	s.DeleteUP()
 	return v, ok
@@ -678,20 +678,20 @@ func (s *ScalarsSession) PopUP() (uintptr, bool) {
 
 // F32 returns the F32 field (key "f32"), or its zero value when absent.
 func (s *ScalarsSession) F32() float32 {
-	s.state.Access()
+	s.state.Read(13)
 	return s.data.F32
 }
 
 // SetF32 stores v in the F32 field (key "f32").
 func (s *ScalarsSession) SetF32(v float32) {
-	if s.state.Modify() {
+	if s.state.Write(13) {
 		s.data.F32, s.has[13] = v, true
 	}
 }
 
 // HasF32 reports whether the F32 field (key "f32") holds a value.
 func (s *ScalarsSession) HasF32() bool {
-	s.state.Access()
+	s.state.Read(13)
 	return s.has[13]
 }
 
@@ -699,7 +699,7 @@ func (s *ScalarsSession) HasF32() bool {
 // nothing.
 func (s *ScalarsSession) DeleteF32() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[13]) {
+	if s.state.Remove(13, s.has[13]) {
 		s.data.F32, s.has[13] = 0, false
 	}
 }
@@ -707,7 +707,7 @@ func (s *ScalarsSession) DeleteF32() {
 // PopF32 removes the F32 field (key "f32") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopF32() (float32, bool) {
-	s.state.Load()
+	s.state.Read(13)
 	v, ok := s.data.F32, s.has[13]
 	s.DeleteF32()
 	return v, ok
@@ -715,20 +715,20 @@ func (s *ScalarsSession) PopF32() (float32, bool) {
 
 // F64 returns the F64 field (key "f64"), or its zero value when absent.
 func (s *ScalarsSession) F64() float64 {
-	s.state.Access()
+	s.state.Read(14)
 	return s.data.F64
 }
 
 // SetF64 stores v in the F64 field (key "f64").
 func (s *ScalarsSession) SetF64(v float64) {
-	if s.state.Modify() {
+	if s.state.Write(14) {
 		s.data.F64, s.has[14] = v, true
 	}
 }
 
 // HasF64 reports whether the F64 field (key "f64") holds a value.
 func (s *ScalarsSession) HasF64() bool {
-	s.state.Access()
+	s.state.Read(14)
 	return s.has[14]
 }
 
@@ -736,7 +736,7 @@ func (s *ScalarsSession) HasF64() bool {
 // nothing.
 func (s *ScalarsSession) DeleteF64() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[14]) {
+	if s.state.Remove(14, s.has[14]) {
 		s.data.F64, s.has[14] = 0, false
 	}
 }
@@ -744,7 +744,7 @@ func (s *ScalarsSession) DeleteF64() {
 // PopF64 removes the F64 field (key "f64") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopF64() (float64, bool) {
-	s.state.Load()
+	s.state.Read(14)
 	v, ok := s.data.F64, s.has[14]
 	s.DeleteF64()
 	return v, ok
@@ -754,20 +754,20 @@ func (s *ScalarsSession) PopF64() (float64, bool) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ScalarsSession) Raw() []byte {
-	s.state.Access()
+	s.state.Read(15)
 	return slices.Clone(s.data.Raw)
 }
 
 // SetRaw stores v in the Raw field (key "raw").
 func (s *ScalarsSession) SetRaw(v []byte) {
-	if s.state.Modify() {
+	if s.state.Write(15) {
 		s.data.Raw, s.has[15] = slices.Clone(v), true
 	}
 }
 
 // HasRaw reports whether the Raw field (key "raw") holds a value.
 func (s *ScalarsSession) HasRaw() bool {
-	s.state.Access()
+	s.state.Read(15)
 	return s.has[15]
 }
 
@@ -775,7 +775,7 @@ func (s *ScalarsSession) HasRaw() bool {
 // nothing.
 func (s *ScalarsSession) DeleteRaw() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[15]) {
+	if s.state.Remove(15, s.has[15]) {
 		s.data.Raw, s.has[15] = nil, false
 	}
 }
@@ -783,7 +783,7 @@ func (s *ScalarsSession) DeleteRaw() {
 // PopRaw removes the Raw field (key "raw") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopRaw() ([]byte, bool) {
-	s.state.Load()
+	s.state.Read(15)
 	v, ok := s.data.Raw, s.has[15]
 	s.DeleteRaw()
 	return v, ok
@@ -791,20 +791,20 @@ func (s *ScalarsSession) PopRaw() ([]byte, bool) {
 
 // At returns the At field (key "at"), or its zero value when absent.
 func (s *ScalarsSession) At() time.Time {
-	s.state.Access()
+	s.state.Read(16)
 	return s.data.At
 }
 
 // SetAt stores v in the At field (key "at").
 func (s *ScalarsSession) SetAt(v time.Time) {
-	if s.state.Modify() {
+	if s.state.Write(16) {
 		s.data.At, s.has[16] = v, true
 	}
 }
 
 // HasAt reports whether the At field (key "at") holds a value.
 func (s *ScalarsSession) HasAt() bool {
-	s.state.Access()
+	s.state.Read(16)
 	return s.has[16]
 }
 
@@ -812,7 +812,7 @@ func (s *ScalarsSession) HasAt() bool {
 // nothing.
 func (s *ScalarsSession) DeleteAt() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[16]) {
+	if s.state.Remove(16, s.has[16]) {
 		s.data.At, s.has[16] = time.Time{}, false
 	}
 }
@@ -820,7 +820,7 @@ func (s *ScalarsSession) DeleteAt() {
 // PopAt removes the At field (key "at") and returns the value it held, and whether
 // it held one.
 func (s *ScalarsSession) PopAt() (time.Time, bool) {
-	s.state.Load()
+	s.state.Read(16)
 	v, ok := s.data.At, s.has[16]
 	s.DeleteAt()
 	return v, ok
@@ -828,20 +828,20 @@ func (s *ScalarsSession) PopAt() (time.Time, bool) {
 
 // TTL returns the TTL field (key "ttl"), or its zero value when absent.
 func (s *ScalarsSession) TTL() time.Duration {
-	s.state.Access()
+	s.state.Read(17)
 	return s.data.TTL
 }
 
 // SetTTL stores v in the TTL field (key "ttl").
 func (s *ScalarsSession) SetTTL(v time.Duration) {
-	if s.state.Modify() {
+	if s.state.Write(17) {
 		s.data.TTL, s.has[17] = v, true
 	}
 }
 
 // HasTTL reports whether the TTL field (key "ttl") holds a value.
 func (s *ScalarsSession) HasTTL() bool {
-	s.state.Access()
+	s.state.Read(17)
 	return s.has[17]
 }
 
@@ -849,7 +849,7 @@ func (s *ScalarsSession) HasTTL() bool {
 // nothing.
 func (s *ScalarsSession) DeleteTTL() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[17]) {
+	if s.state.Remove(17, s.has[17]) {
 		s.data.TTL, s.has[17] = 0, false
 	}
 }
@@ -857,7 +857,7 @@ func (s *ScalarsSession) DeleteTTL() {
 // PopTTL removes the TTL field (key "ttl") and returns the value it held, and
 // whether it held one.
 func (s *ScalarsSession) PopTTL() (time.Duration, bool) {
-	s.state.Load()
+	s.state.Read(17)
 	v, ok := s.data.TTL, s.has[17]
 	s.DeleteTTL()
 	return v, ok
@@ -1240,6 +1240,7 @@ var scalarsCodec = sessionimpl.Codec[ScalarsSession]{
 	Empty:             (*ScalarsSession).empty,
 	Encode:            (*ScalarsSession).encode,
 	EncodeFlask:       (*ScalarsSession).encodeFlask,
+	Keys:              []string{"s", "b", "i", "i8", "i16", "i32", "i64", "u", "u8", "u16", "u32", "u64", "up", "f32", "f64", "raw", "at", "ttl"},
 	Name:              "Scalars",
 	State: func(s *ScalarsSession) *sessionimpl.State {
 		return &s.state

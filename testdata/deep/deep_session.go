@@ -13,12 +13,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Deep changes, this function stops compiling, with errors that name
@@ -188,20 +188,20 @@ func (s *DeepSession) Clear() {
 //
 // Chain is 32 nested structs: 32 groups.
 func (s *DeepSession) Chain() L1 {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Chain
 }
 
 // SetChain stores v in the Chain field (key "chain").
 func (s *DeepSession) SetChain(v L1) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Chain, s.has[0] = v, true
 	}
 }
 
 // HasChain reports whether the Chain field (key "chain") holds a value.
 func (s *DeepSession) HasChain() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -209,7 +209,7 @@ func (s *DeepSession) HasChain() bool {
 // changes nothing.
 func (s *DeepSession) DeleteChain() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Chain, s.has[0] = L1{}, false
 	}
 }
@@ -217,7 +217,7 @@ func (s *DeepSession) DeleteChain() {
 // PopChain removes the Chain field (key "chain") and returns the value it held,
 // and whether it held one.
 func (s *DeepSession) PopChain() (L1, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Chain, s.has[0]
 	s.DeleteChain()
 	return v, ok
@@ -227,7 +227,7 @@ func (s *DeepSession) PopChain() (L1, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *DeepSession) UpdateChain(fn func(*L1)) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		fn(&s.data.Chain)
 		s.has[0] = true
 	}
@@ -239,20 +239,20 @@ func (s *DeepSession) UpdateChain(fn func(*L1)) {
 //
 // Lists is 32 nested slices: 32 lists.
 func (s *DeepSession) Lists() [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int {
-	s.state.Access()
+	s.state.Read(1)
 	return deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(s.data.Lists)
 }
 
 // SetLists stores v in the Lists field (key "lists").
 func (s *DeepSession) SetLists(v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Lists, s.has[1] = deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(v), true
 	}
 }
 
 // HasLists reports whether the Lists field (key "lists") holds a value.
 func (s *DeepSession) HasLists() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -260,7 +260,7 @@ func (s *DeepSession) HasLists() bool {
 // changes nothing.
 func (s *DeepSession) DeleteLists() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Lists, s.has[1] = nil, false
 	}
 }
@@ -268,7 +268,7 @@ func (s *DeepSession) DeleteLists() {
 // PopLists removes the Lists field (key "lists") and returns the value it held,
 // and whether it held one.
 func (s *DeepSession) PopLists() ([][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Lists, s.has[1]
 	s.DeleteLists()
 	return v, ok
@@ -278,7 +278,7 @@ func (s *DeepSession) PopLists() ([][][][][][][][][][][][][][][][][][][][][][][]
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *DeepSession) UpdateLists(fn func(*[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int)) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		fn(&s.data.Lists)
 		s.has[1] = true
 	}
@@ -286,7 +286,7 @@ func (s *DeepSession) UpdateLists(fn func(*[][][][][][][][][][][][][][][][][][][
 
 // AppendLists appends to the Lists field (key "lists"), creating it if absent.
 func (s *DeepSession) AppendLists(v ...[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		for _, x := range v {
 			s.data.Lists = append(s.data.Lists, deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x))
 		}
@@ -698,20 +698,20 @@ func deepCloneSliceOfSliceOfInt(v [][]int) [][]int {
 //
 // Ptr is a pointer entry: it holds L1's group itself, no group of its own.
 func (s *DeepSession) Ptr() *L1 {
-	s.state.Access()
+	s.state.Read(2)
 	return deepClonePtrToL1(s.data.Ptr)
 }
 
 // SetPtr stores v in the Ptr field (key "ptr").
 func (s *DeepSession) SetPtr(v *L1) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Ptr, s.has[2] = deepClonePtrToL1(v), true
 	}
 }
 
 // HasPtr reports whether the Ptr field (key "ptr") holds a value.
 func (s *DeepSession) HasPtr() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -719,7 +719,7 @@ func (s *DeepSession) HasPtr() bool {
 // nothing.
 func (s *DeepSession) DeletePtr() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Ptr, s.has[2] = nil, false
 	}
 }
@@ -727,7 +727,7 @@ func (s *DeepSession) DeletePtr() {
 // PopPtr removes the Ptr field (key "ptr") and returns the value it held, and
 // whether it held one.
 func (s *DeepSession) PopPtr() (*L1, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Ptr, s.has[2]
 	s.DeletePtr()
 	return v, ok
@@ -737,7 +737,7 @@ func (s *DeepSession) PopPtr() (*L1, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *DeepSession) UpdatePtr(fn func(**L1)) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		fn(&s.data.Ptr)
 		s.has[2] = true
 	}
@@ -758,20 +758,20 @@ func deepClonePtrToL1(v *L1) *L1 {
 //
 // Unboxed is a list of 31 nested structs.
 func (s *DeepSession) Unboxed() []L2 {
-	s.state.Access()
+	s.state.Read(3)
 	return slices.Clone(s.data.Unboxed)
 }
 
 // SetUnboxed stores v in the Unboxed field (key "unboxed").
 func (s *DeepSession) SetUnboxed(v []L2) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Unboxed, s.has[3] = slices.Clone(v), true
 	}
 }
 
 // HasUnboxed reports whether the Unboxed field (key "unboxed") holds a value.
 func (s *DeepSession) HasUnboxed() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -779,7 +779,7 @@ func (s *DeepSession) HasUnboxed() bool {
 // field changes nothing.
 func (s *DeepSession) DeleteUnboxed() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Unboxed, s.has[3] = nil, false
 	}
 }
@@ -787,7 +787,7 @@ func (s *DeepSession) DeleteUnboxed() {
 // PopUnboxed removes the Unboxed field (key "unboxed") and returns the value it
 // held, and whether it held one.
 func (s *DeepSession) PopUnboxed() ([]L2, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Unboxed, s.has[3]
 	s.DeleteUnboxed()
 	return v, ok
@@ -797,7 +797,7 @@ func (s *DeepSession) PopUnboxed() ([]L2, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *DeepSession) UpdateUnboxed(fn func(*[]L2)) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		fn(&s.data.Unboxed)
 		s.has[3] = true
 	}
@@ -806,7 +806,7 @@ func (s *DeepSession) UpdateUnboxed(fn func(*[]L2)) {
 // AppendUnboxed appends to the Unboxed field (key "unboxed"), creating it if
 // absent.
 func (s *DeepSession) AppendUnboxed(v ...L2) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		s.data.Unboxed = append(s.data.Unboxed, v...)
 		s.has[3] = true
 	}
@@ -819,20 +819,20 @@ func (s *DeepSession) AppendUnboxed(v ...L2) {
 // Boxed is a list of pointers, each a group in the list, to 30 nested
 // structs.
 func (s *DeepSession) Boxed() []*L3 {
-	s.state.Access()
+	s.state.Read(4)
 	return deepCloneSliceOfPtrToL3(s.data.Boxed)
 }
 
 // SetBoxed stores v in the Boxed field (key "boxed").
 func (s *DeepSession) SetBoxed(v []*L3) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Boxed, s.has[4] = deepCloneSliceOfPtrToL3(v), true
 	}
 }
 
 // HasBoxed reports whether the Boxed field (key "boxed") holds a value.
 func (s *DeepSession) HasBoxed() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -840,7 +840,7 @@ func (s *DeepSession) HasBoxed() bool {
 // changes nothing.
 func (s *DeepSession) DeleteBoxed() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Boxed, s.has[4] = nil, false
 	}
 }
@@ -848,7 +848,7 @@ func (s *DeepSession) DeleteBoxed() {
 // PopBoxed removes the Boxed field (key "boxed") and returns the value it held,
 // and whether it held one.
 func (s *DeepSession) PopBoxed() ([]*L3, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Boxed, s.has[4]
 	s.DeleteBoxed()
 	return v, ok
@@ -858,7 +858,7 @@ func (s *DeepSession) PopBoxed() ([]*L3, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *DeepSession) UpdateBoxed(fn func(*[]*L3)) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		fn(&s.data.Boxed)
 		s.has[4] = true
 	}
@@ -866,7 +866,7 @@ func (s *DeepSession) UpdateBoxed(fn func(*[]*L3)) {
 
 // AppendBoxed appends to the Boxed field (key "boxed"), creating it if absent.
 func (s *DeepSession) AppendBoxed(v ...*L3) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		for _, x := range v {
 			s.data.Boxed = append(s.data.Boxed, deepClonePtrToL3(x))
 		}
@@ -901,20 +901,20 @@ func deepClonePtrToL3(v *L3) *L3 {
 //
 // Maps is a map of 31 nested slices: a group, then 31 lists.
 func (s *DeepSession) Maps() map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string {
-	s.state.Access()
+	s.state.Read(5)
 	return deepCloneMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(s.data.Maps)
 }
 
 // SetMaps stores v in the Maps field (key "maps").
 func (s *DeepSession) SetMaps(v map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.Maps, s.has[5] = deepCloneMapOfStringToSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfString(v), true
 	}
 }
 
 // HasMaps reports whether the Maps field (key "maps") holds a value.
 func (s *DeepSession) HasMaps() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -922,7 +922,7 @@ func (s *DeepSession) HasMaps() bool {
 // nothing.
 func (s *DeepSession) DeleteMaps() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.Maps, s.has[5] = nil, false
 	}
 }
@@ -930,7 +930,7 @@ func (s *DeepSession) DeleteMaps() {
 // PopMaps removes the Maps field (key "maps") and returns the value it held, and
 // whether it held one.
 func (s *DeepSession) PopMaps() (map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.Maps, s.has[5]
 	s.DeleteMaps()
 	return v, ok
@@ -940,7 +940,7 @@ func (s *DeepSession) PopMaps() (map[string][][][][][][][][][][][][][][][][][][]
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *DeepSession) UpdateMaps(fn func(*map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string)) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		fn(&s.data.Maps)
 		s.has[5] = true
 	}
@@ -949,7 +949,7 @@ func (s *DeepSession) UpdateMaps(fn func(*map[string][][][][][][][][][][][][][][
 // SetMapsKey stores v under k in the Maps field (key "maps"), creating the map if
 // absent.
 func (s *DeepSession) SetMapsKey(k string, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		if s.data.Maps == nil {
 			s.data.Maps = make(map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string)
 		}
@@ -961,9 +961,9 @@ func (s *DeepSession) SetMapsKey(k string, v [][][][][][][][][][][][][][][][][][
 // DeleteMapsKey removes k from the Maps field (key "maps"). Removing an absent key
 // changes nothing.
 func (s *DeepSession) DeleteMapsKey(k string) {
-	s.state.Load()
+	s.state.Read(5)
 	_, ok := s.data.Maps[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(5, ok) {
 		delete(s.data.Maps, k)
 	}
 }
@@ -6176,6 +6176,7 @@ var deepCodec = sessionimpl.Codec[DeepSession]{
 	Empty:             (*DeepSession).empty,
 	Encode:            (*DeepSession).encode,
 	EncodeFlask:       (*DeepSession).encodeFlask,
+	Keys:              []string{"chain", "lists", "ptr", "unboxed", "boxed", "maps"},
 	Name:              "Deep",
 	State: func(s *DeepSession) *sessionimpl.State {
 		return &s.state

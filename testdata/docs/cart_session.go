@@ -12,12 +12,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Cart changes, this function stops compiling, with errors that name
@@ -187,20 +187,20 @@ func (s *CartSession) Clear() {
 // Items are the SKUs in the cart, in the order they were added.
 // The same SKU may appear more than once.
 func (s *CartSession) Items() []string {
-	s.state.Access()
+	s.state.Read(0)
 	return slices.Clone(s.data.Items)
 }
 
 // SetItems stores v in the Items field (key "items").
 func (s *CartSession) SetItems(v []string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Items, s.has[0] = slices.Clone(v), true
 	}
 }
 
 // HasItems reports whether the Items field (key "items") holds a value.
 func (s *CartSession) HasItems() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -208,7 +208,7 @@ func (s *CartSession) HasItems() bool {
 // changes nothing.
 func (s *CartSession) DeleteItems() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Items, s.has[0] = nil, false
 	}
 }
@@ -216,7 +216,7 @@ func (s *CartSession) DeleteItems() {
 // PopItems removes the Items field (key "items") and returns the value it held,
 // and whether it held one.
 func (s *CartSession) PopItems() ([]string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Items, s.has[0]
 	s.DeleteItems()
 	return v, ok
@@ -226,7 +226,7 @@ func (s *CartSession) PopItems() ([]string, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *CartSession) UpdateItems(fn func(*[]string)) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		fn(&s.data.Items)
 		s.has[0] = true
 	}
@@ -234,7 +234,7 @@ func (s *CartSession) UpdateItems(fn func(*[]string)) {
 
 // AppendItems appends to the Items field (key "items"), creating it if absent.
 func (s *CartSession) AppendItems(v ...string) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		s.data.Items = append(s.data.Items, v...)
 		s.has[0] = true
 	}
@@ -244,20 +244,20 @@ func (s *CartSession) AppendItems(v ...string) {
 //
 // a code entered at checkout; empty if none
 func (s *CartSession) Coupon() string {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Coupon
 }
 
 // SetCoupon stores v in the Coupon field (key "coupon").
 func (s *CartSession) SetCoupon(v string) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Coupon, s.has[1] = v, true
 	}
 }
 
 // HasCoupon reports whether the Coupon field (key "coupon") holds a value.
 func (s *CartSession) HasCoupon() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -265,7 +265,7 @@ func (s *CartSession) HasCoupon() bool {
 // changes nothing.
 func (s *CartSession) DeleteCoupon() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Coupon, s.has[1] = "", false
 	}
 }
@@ -273,7 +273,7 @@ func (s *CartSession) DeleteCoupon() {
 // PopCoupon removes the Coupon field (key "coupon") and returns the value it held,
 // and whether it held one.
 func (s *CartSession) PopCoupon() (string, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Coupon, s.has[1]
 	s.DeleteCoupon()
 	return v, ok
@@ -281,20 +281,20 @@ func (s *CartSession) PopCoupon() (string, bool) {
 
 // Total returns the Total field (key "total"), or its zero value when absent.
 func (s *CartSession) Total() int64 {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.Total
 }
 
 // SetTotal stores v in the Total field (key "total").
 func (s *CartSession) SetTotal(v int64) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Total, s.has[2] = v, true
 	}
 }
 
 // HasTotal reports whether the Total field (key "total") holds a value.
 func (s *CartSession) HasTotal() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -302,7 +302,7 @@ func (s *CartSession) HasTotal() bool {
 // changes nothing.
 func (s *CartSession) DeleteTotal() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Total, s.has[2] = 0, false
 	}
 }
@@ -310,7 +310,7 @@ func (s *CartSession) DeleteTotal() {
 // PopTotal removes the Total field (key "total") and returns the value it held,
 // and whether it held one.
 func (s *CartSession) PopTotal() (int64, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Total, s.has[2]
 	s.DeleteTotal()
 	return v, ok
@@ -423,6 +423,7 @@ var cartCodec = sessionimpl.Codec[CartSession]{
 	Empty:             (*CartSession).empty,
 	Encode:            (*CartSession).encode,
 	EncodeFlask:       (*CartSession).encodeFlask,
+	Keys:              []string{"items", "coupon", "total"},
 	Name:              "Cart",
 	State: func(s *CartSession) *sessionimpl.State {
 		return &s.state

@@ -12,12 +12,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Outer changes, this function stops compiling, with errors that name
@@ -184,20 +184,20 @@ func (s *OuterSession) Clear() {
 
 // A returns the Inner.A field (key "a"), or its zero value when absent.
 func (s *OuterSession) A() int {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Inner.A
 }
 
 // SetA stores v in the Inner.A field (key "a").
 func (s *OuterSession) SetA(v int) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Inner.A, s.has[0] = v, true
 	}
 }
 
 // HasA reports whether the Inner.A field (key "a") holds a value.
 func (s *OuterSession) HasA() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -205,7 +205,7 @@ func (s *OuterSession) HasA() bool {
 // nothing.
 func (s *OuterSession) DeleteA() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Inner.A, s.has[0] = 0, false
 	}
 }
@@ -213,7 +213,7 @@ func (s *OuterSession) DeleteA() {
 // PopA removes the Inner.A field (key "a") and returns the value it held, and
 // whether it held one.
 func (s *OuterSession) PopA() (int, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Inner.A, s.has[0]
 	s.DeleteA()
 	return v, ok
@@ -222,20 +222,20 @@ func (s *OuterSession) PopA() (int, bool) {
 // Duration returns the Duration field (key "duration"), or its zero value when
 // absent.
 func (s *OuterSession) Duration() time.Duration {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Duration
 }
 
 // SetDuration stores v in the Duration field (key "duration").
 func (s *OuterSession) SetDuration(v time.Duration) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Duration, s.has[1] = v, true
 	}
 }
 
 // HasDuration reports whether the Duration field (key "duration") holds a value.
 func (s *OuterSession) HasDuration() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -243,7 +243,7 @@ func (s *OuterSession) HasDuration() bool {
 // field changes nothing.
 func (s *OuterSession) DeleteDuration() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Duration, s.has[1] = 0, false
 	}
 }
@@ -251,7 +251,7 @@ func (s *OuterSession) DeleteDuration() {
 // PopDuration removes the Duration field (key "duration") and returns the value it
 // held, and whether it held one.
 func (s *OuterSession) PopDuration() (time.Duration, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Duration, s.has[1]
 	s.DeleteDuration()
 	return v, ok
@@ -259,27 +259,27 @@ func (s *OuterSession) PopDuration() (time.Duration, bool) {
 
 // B returns the B field (key "b"), or its zero value when absent.
 func (s *OuterSession) B() int {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.B
 }
 
 // SetB stores v in the B field (key "b").
 func (s *OuterSession) SetB(v int) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.B, s.has[2] = v, true
 	}
 }
 
 // HasB reports whether the B field (key "b") holds a value.
 func (s *OuterSession) HasB() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
 // DeleteB removes the B field (key "b"). Removing an absent field changes nothing.
 func (s *OuterSession) DeleteB() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.B, s.has[2] = 0, false
 	}
 }
@@ -287,7 +287,7 @@ func (s *OuterSession) DeleteB() {
 // PopB removes the B field (key "b") and returns the value it held, and whether it
 // held one.
 func (s *OuterSession) PopB() (int, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.B, s.has[2]
 	s.DeleteB()
 	return v, ok
@@ -399,6 +399,7 @@ var outerCodec = sessionimpl.Codec[OuterSession]{
 	Empty:             (*OuterSession).empty,
 	Encode:            (*OuterSession).encode,
 	EncodeFlask:       (*OuterSession).encodeFlask,
+	Keys:              []string{"a", "duration", "b"},
 	Name:              "Outer",
 	State: func(s *OuterSession) *sessionimpl.State {
 		return &s.state

@@ -11,12 +11,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Nothing changes, this function stops compiling, with errors that name
@@ -226,6 +226,7 @@ var nothingCodec = sessionimpl.Codec[NothingSession]{
 	Empty:             (*NothingSession).empty,
 	Encode:            (*NothingSession).encode,
 	EncodeFlask:       (*NothingSession).encodeFlask,
+	Keys:              []string{},
 	Name:              "Nothing",
 	State: func(s *NothingSession) *sessionimpl.State {
 		return &s.state

@@ -11,12 +11,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Visitor changes, this function stops compiling, with errors that name
@@ -186,20 +186,20 @@ func (s *VisitorSession) Clear() {
 
 // Name returns the Name field (key "name"), or its zero value when absent.
 func (s *VisitorSession) Name() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Name
 }
 
 // SetName stores v in the Name field (key "name").
 func (s *VisitorSession) SetName(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Name, s.has[0] = v, true
 	}
 }
 
 // HasName reports whether the Name field (key "name") holds a value.
 func (s *VisitorSession) HasName() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -207,7 +207,7 @@ func (s *VisitorSession) HasName() bool {
 // nothing.
 func (s *VisitorSession) DeleteName() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Name, s.has[0] = "", false
 	}
 }
@@ -215,7 +215,7 @@ func (s *VisitorSession) DeleteName() {
 // PopName removes the Name field (key "name") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopName() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Name, s.has[0]
 	s.DeleteName()
 	return v, ok
@@ -223,20 +223,20 @@ func (s *VisitorSession) PopName() (string, bool) {
 
 // Age returns the Age field (key "age"), or its zero value when absent.
 func (s *VisitorSession) Age() int32 {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Age
 }
 
 // SetAge stores v in the Age field (key "age").
 func (s *VisitorSession) SetAge(v int32) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Age, s.has[1] = v, true
 	}
 }
 
 // HasAge reports whether the Age field (key "age") holds a value.
 func (s *VisitorSession) HasAge() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -244,7 +244,7 @@ func (s *VisitorSession) HasAge() bool {
 // nothing.
 func (s *VisitorSession) DeleteAge() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Age, s.has[1] = 0, false
 	}
 }
@@ -252,7 +252,7 @@ func (s *VisitorSession) DeleteAge() {
 // PopAge removes the Age field (key "age") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopAge() (int32, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Age, s.has[1]
 	s.DeleteAge()
 	return v, ok
@@ -261,20 +261,20 @@ func (s *VisitorSession) PopAge() (int32, bool) {
 // Removed returns the Removed field (key "removed"), or its zero value when
 // absent.
 func (s *VisitorSession) Removed() string {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.Removed
 }
 
 // SetRemoved stores v in the Removed field (key "removed").
 func (s *VisitorSession) SetRemoved(v string) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Removed, s.has[2] = v, true
 	}
 }
 
 // HasRemoved reports whether the Removed field (key "removed") holds a value.
 func (s *VisitorSession) HasRemoved() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -282,7 +282,7 @@ func (s *VisitorSession) HasRemoved() bool {
 // field changes nothing.
 func (s *VisitorSession) DeleteRemoved() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Removed, s.has[2] = "", false
 	}
 }
@@ -290,7 +290,7 @@ func (s *VisitorSession) DeleteRemoved() {
 // PopRemoved removes the Removed field (key "removed") and returns the value it
 // held, and whether it held one.
 func (s *VisitorSession) PopRemoved() (string, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Removed, s.has[2]
 	s.DeleteRemoved()
 	return v, ok
@@ -298,20 +298,20 @@ func (s *VisitorSession) PopRemoved() (string, bool) {
 
 // Score returns the Score field (key "score"), or its zero value when absent.
 func (s *VisitorSession) Score() string {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.Score
 }
 
 // SetScore stores v in the Score field (key "score").
 func (s *VisitorSession) SetScore(v string) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Score, s.has[3] = v, true
 	}
 }
 
 // HasScore reports whether the Score field (key "score") holds a value.
 func (s *VisitorSession) HasScore() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -319,7 +319,7 @@ func (s *VisitorSession) HasScore() bool {
 // changes nothing.
 func (s *VisitorSession) DeleteScore() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Score, s.has[3] = "", false
 	}
 }
@@ -327,7 +327,7 @@ func (s *VisitorSession) DeleteScore() {
 // PopScore removes the Score field (key "score") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopScore() (string, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Score, s.has[3]
 	s.DeleteScore()
 	return v, ok
@@ -335,20 +335,20 @@ func (s *VisitorSession) PopScore() (string, bool) {
 
 // Nick returns the Nick field (key "nick"), or its zero value when absent.
 func (s *VisitorSession) Nick() string {
-	s.state.Access()
+	s.state.Read(4)
 	return s.data.Nick
 }
 
 // SetNick stores v in the Nick field (key "nick").
 func (s *VisitorSession) SetNick(v string) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Nick, s.has[4] = v, true
 	}
 }
 
 // HasNick reports whether the Nick field (key "nick") holds a value.
 func (s *VisitorSession) HasNick() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -356,7 +356,7 @@ func (s *VisitorSession) HasNick() bool {
 // nothing.
 func (s *VisitorSession) DeleteNick() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Nick, s.has[4] = "", false
 	}
 }
@@ -364,7 +364,7 @@ func (s *VisitorSession) DeleteNick() {
 // PopNick removes the Nick field (key "nick") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopNick() (string, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Nick, s.has[4]
 	s.DeleteNick()
 	return v, ok
@@ -512,6 +512,7 @@ var visitorCodec = sessionimpl.Codec[VisitorSession]{
 	Empty:             (*VisitorSession).empty,
 	Encode:            (*VisitorSession).encode,
 	EncodeFlask:       (*VisitorSession).encodeFlask,
+	Keys:              []string{"name", "age", "removed", "score", "nick"},
 	Name:              "Visitor",
 	State: func(s *VisitorSession) *sessionimpl.State {
 		return &s.state

@@ -11,12 +11,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Visitor changes, this function stops compiling, with errors that name
@@ -186,20 +186,20 @@ func (s *VisitorSession) Clear() {
 
 // Nick returns the Nick field (key "nick"), or its zero value when absent.
 func (s *VisitorSession) Nick() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Nick
 }
 
 // SetNick stores v in the Nick field (key "nick").
 func (s *VisitorSession) SetNick(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Nick, s.has[0] = v, true
 	}
 }
 
 // HasNick reports whether the Nick field (key "nick") holds a value.
 func (s *VisitorSession) HasNick() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -207,7 +207,7 @@ func (s *VisitorSession) HasNick() bool {
 // nothing.
 func (s *VisitorSession) DeleteNick() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Nick, s.has[0] = "", false
 	}
 }
@@ -215,7 +215,7 @@ func (s *VisitorSession) DeleteNick() {
 // PopNick removes the Nick field (key "nick") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopNick() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Nick, s.has[0]
 	s.DeleteNick()
 	return v, ok
@@ -223,20 +223,20 @@ func (s *VisitorSession) PopNick() (string, bool) {
 
 // FullName returns the FullName field (key "name"), or its zero value when absent.
 func (s *VisitorSession) FullName() string {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.FullName
 }
 
 // SetFullName stores v in the FullName field (key "name").
 func (s *VisitorSession) SetFullName(v string) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.FullName, s.has[1] = v, true
 	}
 }
 
 // HasFullName reports whether the FullName field (key "name") holds a value.
 func (s *VisitorSession) HasFullName() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -244,7 +244,7 @@ func (s *VisitorSession) HasFullName() bool {
 // changes nothing.
 func (s *VisitorSession) DeleteFullName() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.FullName, s.has[1] = "", false
 	}
 }
@@ -252,7 +252,7 @@ func (s *VisitorSession) DeleteFullName() {
 // PopFullName removes the FullName field (key "name") and returns the value it
 // held, and whether it held one.
 func (s *VisitorSession) PopFullName() (string, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.FullName, s.has[1]
 	s.DeleteFullName()
 	return v, ok
@@ -260,20 +260,20 @@ func (s *VisitorSession) PopFullName() (string, bool) {
 
 // Age returns the Age field (key "age"), or its zero value when absent.
 func (s *VisitorSession) Age() int64 {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.Age
 }
 
 // SetAge stores v in the Age field (key "age").
 func (s *VisitorSession) SetAge(v int64) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Age, s.has[2] = v, true
 	}
 }
 
 // HasAge reports whether the Age field (key "age") holds a value.
 func (s *VisitorSession) HasAge() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -281,7 +281,7 @@ func (s *VisitorSession) HasAge() bool {
 // nothing.
 func (s *VisitorSession) DeleteAge() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Age, s.has[2] = 0, false
 	}
 }
@@ -289,7 +289,7 @@ func (s *VisitorSession) DeleteAge() {
 // PopAge removes the Age field (key "age") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopAge() (int64, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Age, s.has[2]
 	s.DeleteAge()
 	return v, ok
@@ -297,20 +297,20 @@ func (s *VisitorSession) PopAge() (int64, bool) {
 
 // Score returns the Score field (key "score"), or its zero value when absent.
 func (s *VisitorSession) Score() int {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.Score
 }
 
 // SetScore stores v in the Score field (key "score").
 func (s *VisitorSession) SetScore(v int) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Score, s.has[3] = v, true
 	}
 }
 
 // HasScore reports whether the Score field (key "score") holds a value.
 func (s *VisitorSession) HasScore() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -318,7 +318,7 @@ func (s *VisitorSession) HasScore() bool {
 // changes nothing.
 func (s *VisitorSession) DeleteScore() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Score, s.has[3] = 0, false
 	}
 }
@@ -326,7 +326,7 @@ func (s *VisitorSession) DeleteScore() {
 // PopScore removes the Score field (key "score") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopScore() (int, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Score, s.has[3]
 	s.DeleteScore()
 	return v, ok
@@ -334,20 +334,20 @@ func (s *VisitorSession) PopScore() (int, bool) {
 
 // Added returns the Added field (key "added"), or its zero value when absent.
 func (s *VisitorSession) Added() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.data.Added
 }
 
 // SetAdded stores v in the Added field (key "added").
 func (s *VisitorSession) SetAdded(v bool) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Added, s.has[4] = v, true
 	}
 }
 
 // HasAdded reports whether the Added field (key "added") holds a value.
 func (s *VisitorSession) HasAdded() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -355,7 +355,7 @@ func (s *VisitorSession) HasAdded() bool {
 // changes nothing.
 func (s *VisitorSession) DeleteAdded() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Added, s.has[4] = false, false
 	}
 }
@@ -363,7 +363,7 @@ func (s *VisitorSession) DeleteAdded() {
 // PopAdded removes the Added field (key "added") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopAdded() (bool, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Added, s.has[4]
 	s.DeleteAdded()
 	return v, ok
@@ -511,6 +511,7 @@ var visitorCodec = sessionimpl.Codec[VisitorSession]{
 	Empty:             (*VisitorSession).empty,
 	Encode:            (*VisitorSession).encode,
 	EncodeFlask:       (*VisitorSession).encodeFlask,
+	Keys:              []string{"nick", "name", "age", "score", "added"},
 	Name:              "Visitor",
 	State: func(s *VisitorSession) *sessionimpl.State {
 		return &s.state

@@ -14,12 +14,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Shared changes, this function stops compiling, with errors that name
@@ -196,20 +196,20 @@ func (s *SharedSession) Clear() {
 // Username returns the Username field (key "username"), or its zero value when
 // absent.
 func (s *SharedSession) Username() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Username
 }
 
 // SetUsername stores v in the Username field (key "username").
 func (s *SharedSession) SetUsername(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Username, s.has[0] = v, true
 	}
 }
 
 // HasUsername reports whether the Username field (key "username") holds a value.
 func (s *SharedSession) HasUsername() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -217,7 +217,7 @@ func (s *SharedSession) HasUsername() bool {
 // field changes nothing.
 func (s *SharedSession) DeleteUsername() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Username, s.has[0] = "", false
 	}
 }
@@ -225,7 +225,7 @@ func (s *SharedSession) DeleteUsername() {
 // PopUsername removes the Username field (key "username") and returns the value it
 // held, and whether it held one.
 func (s *SharedSession) PopUsername() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Username, s.has[0]
 	s.DeleteUsername()
 	return v, ok
@@ -233,20 +233,20 @@ func (s *SharedSession) PopUsername() (string, bool) {
 
 // UserID returns the UserID field (key "user_id"), or its zero value when absent.
 func (s *SharedSession) UserID() int64 {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.UserID
 }
 
 // SetUserID stores v in the UserID field (key "user_id").
 func (s *SharedSession) SetUserID(v int64) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.UserID, s.has[1] = v, true
 	}
 }
 
 // HasUserID reports whether the UserID field (key "user_id") holds a value.
 func (s *SharedSession) HasUserID() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -254,7 +254,7 @@ func (s *SharedSession) HasUserID() bool {
 // changes nothing.
 func (s *SharedSession) DeleteUserID() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.UserID, s.has[1] = 0, false
 	}
 }
@@ -262,7 +262,7 @@ func (s *SharedSession) DeleteUserID() {
 // PopUserID removes the UserID field (key "user_id") and returns the value it
 // held, and whether it held one.
 func (s *SharedSession) PopUserID() (int64, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.UserID, s.has[1]
 	s.DeleteUserID()
 	return v, ok
@@ -270,20 +270,20 @@ func (s *SharedSession) PopUserID() (int64, bool) {
 
 // Visits returns the Visits field (key "visits"), or its zero value when absent.
 func (s *SharedSession) Visits() int {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.Visits
 }
 
 // SetVisits stores v in the Visits field (key "visits").
 func (s *SharedSession) SetVisits(v int) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Visits, s.has[2] = v, true
 	}
 }
 
 // HasVisits reports whether the Visits field (key "visits") holds a value.
 func (s *SharedSession) HasVisits() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -291,7 +291,7 @@ func (s *SharedSession) HasVisits() bool {
 // changes nothing.
 func (s *SharedSession) DeleteVisits() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Visits, s.has[2] = 0, false
 	}
 }
@@ -299,7 +299,7 @@ func (s *SharedSession) DeleteVisits() {
 // PopVisits removes the Visits field (key "visits") and returns the value it held,
 // and whether it held one.
 func (s *SharedSession) PopVisits() (int, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Visits, s.has[2]
 	s.DeleteVisits()
 	return v, ok
@@ -311,20 +311,20 @@ func (s *SharedSession) PopVisits() (int, bool) {
 //
 // bytes: " b"
 func (s *SharedSession) Avatar() []byte {
-	s.state.Access()
+	s.state.Read(3)
 	return slices.Clone(s.data.Avatar)
 }
 
 // SetAvatar stores v in the Avatar field (key "avatar").
 func (s *SharedSession) SetAvatar(v []byte) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Avatar, s.has[3] = slices.Clone(v), true
 	}
 }
 
 // HasAvatar reports whether the Avatar field (key "avatar") holds a value.
 func (s *SharedSession) HasAvatar() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -332,7 +332,7 @@ func (s *SharedSession) HasAvatar() bool {
 // changes nothing.
 func (s *SharedSession) DeleteAvatar() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Avatar, s.has[3] = nil, false
 	}
 }
@@ -340,7 +340,7 @@ func (s *SharedSession) DeleteAvatar() {
 // PopAvatar removes the Avatar field (key "avatar") and returns the value it held,
 // and whether it held one.
 func (s *SharedSession) PopAvatar() ([]byte, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Avatar, s.has[3]
 	s.DeleteAvatar()
 	return v, ok
@@ -350,20 +350,20 @@ func (s *SharedSession) PopAvatar() ([]byte, bool) {
 //
 // uuid.UUID: " u"
 func (s *SharedSession) Token() UUID {
-	s.state.Access()
+	s.state.Read(4)
 	return s.data.Token
 }
 
 // SetToken stores v in the Token field (key "token").
 func (s *SharedSession) SetToken(v UUID) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Token, s.has[4] = v, true
 	}
 }
 
 // HasToken reports whether the Token field (key "token") holds a value.
 func (s *SharedSession) HasToken() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -371,7 +371,7 @@ func (s *SharedSession) HasToken() bool {
 // changes nothing.
 func (s *SharedSession) DeleteToken() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Token, s.has[4] = UUID{}, false
 	}
 }
@@ -379,7 +379,7 @@ func (s *SharedSession) DeleteToken() {
 // PopToken removes the Token field (key "token") and returns the value it held,
 // and whether it held one.
 func (s *SharedSession) PopToken() (UUID, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Token, s.has[4]
 	s.DeleteToken()
 	return v, ok
@@ -390,20 +390,20 @@ func (s *SharedSession) PopToken() (UUID, bool) {
 //
 // datetime: " d"
 func (s *SharedSession) LastSeen() time.Time {
-	s.state.Access()
+	s.state.Read(5)
 	return s.data.LastSeen
 }
 
 // SetLastSeen stores v in the LastSeen field (key "last_seen").
 func (s *SharedSession) SetLastSeen(v time.Time) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.LastSeen, s.has[5] = v, true
 	}
 }
 
 // HasLastSeen reports whether the LastSeen field (key "last_seen") holds a value.
 func (s *SharedSession) HasLastSeen() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -411,7 +411,7 @@ func (s *SharedSession) HasLastSeen() bool {
 // field changes nothing.
 func (s *SharedSession) DeleteLastSeen() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.LastSeen, s.has[5] = time.Time{}, false
 	}
 }
@@ -419,7 +419,7 @@ func (s *SharedSession) DeleteLastSeen() {
 // PopLastSeen removes the LastSeen field (key "last_seen") and returns the value
 // it held, and whether it held one.
 func (s *SharedSession) PopLastSeen() (time.Time, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.LastSeen, s.has[5]
 	s.DeleteLastSeen()
 	return v, ok
@@ -429,20 +429,20 @@ func (s *SharedSession) PopLastSeen() (time.Time, bool) {
 //
 // a tuple (" t"), written back as a list
 func (s *SharedSession) Point() [2]int {
-	s.state.Access()
+	s.state.Read(6)
 	return s.data.Point
 }
 
 // SetPoint stores v in the Point field (key "point").
 func (s *SharedSession) SetPoint(v [2]int) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.Point, s.has[6] = v, true
 	}
 }
 
 // HasPoint reports whether the Point field (key "point") holds a value.
 func (s *SharedSession) HasPoint() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -450,7 +450,7 @@ func (s *SharedSession) HasPoint() bool {
 // changes nothing.
 func (s *SharedSession) DeletePoint() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.Point, s.has[6] = [2]int{}, false
 	}
 }
@@ -458,7 +458,7 @@ func (s *SharedSession) DeletePoint() {
 // PopPoint removes the Point field (key "point") and returns the value it held,
 // and whether it held one.
 func (s *SharedSession) PopPoint() ([2]int, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.Point, s.has[6]
 	s.DeletePoint()
 	return v, ok
@@ -468,7 +468,7 @@ func (s *SharedSession) PopPoint() ([2]int, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *SharedSession) UpdatePoint(fn func(*[2]int)) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		fn(&s.data.Point)
 		s.has[6] = true
 	}
@@ -480,20 +480,20 @@ func (s *SharedSession) UpdatePoint(fn func(*[2]int)) {
 //
 // a list
 func (s *SharedSession) Tags() []string {
-	s.state.Access()
+	s.state.Read(7)
 	return slices.Clone(s.data.Tags)
 }
 
 // SetTags stores v in the Tags field (key "tags").
 func (s *SharedSession) SetTags(v []string) {
-	if s.state.Modify() {
+	if s.state.Write(7) {
 		s.data.Tags, s.has[7] = slices.Clone(v), true
 	}
 }
 
 // HasTags reports whether the Tags field (key "tags") holds a value.
 func (s *SharedSession) HasTags() bool {
-	s.state.Access()
+	s.state.Read(7)
 	return s.has[7]
 }
 
@@ -501,7 +501,7 @@ func (s *SharedSession) HasTags() bool {
 // nothing.
 func (s *SharedSession) DeleteTags() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[7]) {
+	if s.state.Remove(7, s.has[7]) {
 		s.data.Tags, s.has[7] = nil, false
 	}
 }
@@ -509,7 +509,7 @@ func (s *SharedSession) DeleteTags() {
 // PopTags removes the Tags field (key "tags") and returns the value it held, and
 // whether it held one.
 func (s *SharedSession) PopTags() ([]string, bool) {
-	s.state.Load()
+	s.state.Read(7)
 	v, ok := s.data.Tags, s.has[7]
 	s.DeleteTags()
 	return v, ok
@@ -519,7 +519,7 @@ func (s *SharedSession) PopTags() ([]string, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *SharedSession) UpdateTags(fn func(*[]string)) {
-	if s.state.Modify() {
+	if s.state.Update(7) {
 		fn(&s.data.Tags)
 		s.has[7] = true
 	}
@@ -527,7 +527,7 @@ func (s *SharedSession) UpdateTags(fn func(*[]string)) {
 
 // AppendTags appends to the Tags field (key "tags"), creating it if absent.
 func (s *SharedSession) AppendTags(v ...string) {
-	if s.state.Modify() {
+	if s.state.Update(7) {
 		s.data.Tags = append(s.data.Tags, v...)
 		s.has[7] = true
 	}
@@ -539,20 +539,20 @@ func (s *SharedSession) AppendTags(v ...string) {
 //
 // a dict; {" t": ...} is escaped with " di"
 func (s *SharedSession) Prefs() map[string]string {
-	s.state.Access()
+	s.state.Read(8)
 	return maps.Clone(s.data.Prefs)
 }
 
 // SetPrefs stores v in the Prefs field (key "prefs").
 func (s *SharedSession) SetPrefs(v map[string]string) {
-	if s.state.Modify() {
+	if s.state.Write(8) {
 		s.data.Prefs, s.has[8] = maps.Clone(v), true
 	}
 }
 
 // HasPrefs reports whether the Prefs field (key "prefs") holds a value.
 func (s *SharedSession) HasPrefs() bool {
-	s.state.Access()
+	s.state.Read(8)
 	return s.has[8]
 }
 
@@ -560,7 +560,7 @@ func (s *SharedSession) HasPrefs() bool {
 // changes nothing.
 func (s *SharedSession) DeletePrefs() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[8]) {
+	if s.state.Remove(8, s.has[8]) {
 		s.data.Prefs, s.has[8] = nil, false
 	}
 }
@@ -568,7 +568,7 @@ func (s *SharedSession) DeletePrefs() {
 // PopPrefs removes the Prefs field (key "prefs") and returns the value it held,
 // and whether it held one.
 func (s *SharedSession) PopPrefs() (map[string]string, bool) {
-	s.state.Load()
+	s.state.Read(8)
 	v, ok := s.data.Prefs, s.has[8]
 	s.DeletePrefs()
 	return v, ok
@@ -578,7 +578,7 @@ func (s *SharedSession) PopPrefs() (map[string]string, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *SharedSession) UpdatePrefs(fn func(*map[string]string)) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		fn(&s.data.Prefs)
 		s.has[8] = true
 	}
@@ -587,7 +587,7 @@ func (s *SharedSession) UpdatePrefs(fn func(*map[string]string)) {
 // SetPrefsKey stores v under k in the Prefs field (key "prefs"), creating the map
 // if absent.
 func (s *SharedSession) SetPrefsKey(k string, v string) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		if s.data.Prefs == nil {
 			s.data.Prefs = make(map[string]string)
 		}
@@ -599,9 +599,9 @@ func (s *SharedSession) SetPrefsKey(k string, v string) {
 // DeletePrefsKey removes k from the Prefs field (key "prefs"). Removing an absent
 // key changes nothing.
 func (s *SharedSession) DeletePrefsKey(k string) {
-	s.state.Load()
+	s.state.Read(8)
 	_, ok := s.data.Prefs[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(8, ok) {
 		delete(s.data.Prefs, k)
 	}
 }
@@ -610,20 +610,20 @@ func (s *SharedSession) DeletePrefsKey(k string) {
 //
 // Markup: " m", written back as a string
 func (s *SharedSession) Bio() string {
-	s.state.Access()
+	s.state.Read(9)
 	return s.data.Bio
 }
 
 // SetBio stores v in the Bio field (key "bio").
 func (s *SharedSession) SetBio(v string) {
-	if s.state.Modify() {
+	if s.state.Write(9) {
 		s.data.Bio, s.has[9] = v, true
 	}
 }
 
 // HasBio reports whether the Bio field (key "bio") holds a value.
 func (s *SharedSession) HasBio() bool {
-	s.state.Access()
+	s.state.Read(9)
 	return s.has[9]
 }
 
@@ -631,7 +631,7 @@ func (s *SharedSession) HasBio() bool {
 // nothing.
 func (s *SharedSession) DeleteBio() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[9]) {
+	if s.state.Remove(9, s.has[9]) {
 		s.data.Bio, s.has[9] = "", false
 	}
 }
@@ -639,7 +639,7 @@ func (s *SharedSession) DeleteBio() {
 // PopBio removes the Bio field (key "bio") and returns the value it held, and
 // whether it held one.
 func (s *SharedSession) PopBio() (string, bool) {
-	s.state.Load()
+	s.state.Read(9)
 	v, ok := s.data.Bio, s.has[9]
 	s.DeleteBio()
 	return v, ok
@@ -649,20 +649,20 @@ func (s *SharedSession) PopBio() (string, bool) {
 //
 // long enough to be compressed
 func (s *SharedSession) Note() string {
-	s.state.Access()
+	s.state.Read(10)
 	return s.data.Note
 }
 
 // SetNote stores v in the Note field (key "note").
 func (s *SharedSession) SetNote(v string) {
-	if s.state.Modify() {
+	if s.state.Write(10) {
 		s.data.Note, s.has[10] = v, true
 	}
 }
 
 // HasNote reports whether the Note field (key "note") holds a value.
 func (s *SharedSession) HasNote() bool {
-	s.state.Access()
+	s.state.Read(10)
 	return s.has[10]
 }
 
@@ -670,7 +670,7 @@ func (s *SharedSession) HasNote() bool {
 // nothing.
 func (s *SharedSession) DeleteNote() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[10]) {
+	if s.state.Remove(10, s.has[10]) {
 		s.data.Note, s.has[10] = "", false
 	}
 }
@@ -678,7 +678,7 @@ func (s *SharedSession) DeleteNote() {
 // PopNote removes the Note field (key "note") and returns the value it held, and
 // whether it held one.
 func (s *SharedSession) PopNote() (string, bool) {
-	s.state.Load()
+	s.state.Read(10)
 	v, ok := s.data.Note, s.has[10]
 	s.DeleteNote()
 	return v, ok
@@ -1102,6 +1102,7 @@ var sharedCodec = sessionimpl.Codec[SharedSession]{
 	Empty:             (*SharedSession).empty,
 	Encode:            (*SharedSession).encode,
 	EncodeFlask:       (*SharedSession).encodeFlask,
+	Keys:              []string{"username", "user_id", "visits", "avatar", "token", "last_seen", "point", "tags", "prefs", "bio", "note"},
 	Name:              "Shared",
 	State: func(s *SharedSession) *sessionimpl.State {
 		return &s.state

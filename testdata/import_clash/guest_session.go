@@ -15,12 +15,12 @@ import (
 	sessionwire2 "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Guest changes, this function stops compiling, with errors that name
@@ -193,20 +193,20 @@ func (s *GuestSession) Clear() {
 
 // Seen returns the Seen field (key "seen"), or its zero value when absent.
 func (s *GuestSession) Seen() sessiontime.Time {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Seen
 }
 
 // SetSeen stores v in the Seen field (key "seen").
 func (s *GuestSession) SetSeen(v sessiontime.Time) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Seen, s.has[0] = v, true
 	}
 }
 
 // HasSeen reports whether the Seen field (key "seen") holds a value.
 func (s *GuestSession) HasSeen() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -214,7 +214,7 @@ func (s *GuestSession) HasSeen() bool {
 // nothing.
 func (s *GuestSession) DeleteSeen() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Seen, s.has[0] = sessiontime.Time{}, false
 	}
 }
@@ -222,7 +222,7 @@ func (s *GuestSession) DeleteSeen() {
 // PopSeen removes the Seen field (key "seen") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopSeen() (sessiontime.Time, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Seen, s.has[0]
 	s.DeleteSeen()
 	return v, ok
@@ -230,20 +230,20 @@ func (s *GuestSession) PopSeen() (sessiontime.Time, bool) {
 
 // Addr returns the Addr field (key "addr"), or its zero value when absent.
 func (s *GuestSession) Addr() sessionnetip.Addr {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Addr
 }
 
 // SetAddr stores v in the Addr field (key "addr").
 func (s *GuestSession) SetAddr(v sessionnetip.Addr) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Addr, s.has[1] = v, true
 	}
 }
 
 // HasAddr reports whether the Addr field (key "addr") holds a value.
 func (s *GuestSession) HasAddr() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -251,7 +251,7 @@ func (s *GuestSession) HasAddr() bool {
 // nothing.
 func (s *GuestSession) DeleteAddr() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Addr, s.has[1] = sessionnetip.Addr{}, false
 	}
 }
@@ -259,7 +259,7 @@ func (s *GuestSession) DeleteAddr() {
 // PopAddr removes the Addr field (key "addr") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopAddr() (sessionnetip.Addr, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Addr, s.has[1]
 	s.DeleteAddr()
 	return v, ok
@@ -269,20 +269,20 @@ func (s *GuestSession) PopAddr() (sessionnetip.Addr, bool) {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *GuestSession) Token() []byte {
-	s.state.Access()
+	s.state.Read(2)
 	return sessionslices.Clone(s.data.Token)
 }
 
 // SetToken stores v in the Token field (key "token").
 func (s *GuestSession) SetToken(v []byte) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Token, s.has[2] = sessionslices.Clone(v), true
 	}
 }
 
 // HasToken reports whether the Token field (key "token") holds a value.
 func (s *GuestSession) HasToken() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -290,7 +290,7 @@ func (s *GuestSession) HasToken() bool {
 // changes nothing.
 func (s *GuestSession) DeleteToken() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Token, s.has[2] = nil, false
 	}
 }
@@ -298,7 +298,7 @@ func (s *GuestSession) DeleteToken() {
 // PopToken removes the Token field (key "token") and returns the value it held,
 // and whether it held one.
 func (s *GuestSession) PopToken() ([]byte, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Token, s.has[2]
 	s.DeleteToken()
 	return v, ok
@@ -308,20 +308,20 @@ func (s *GuestSession) PopToken() ([]byte, bool) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *GuestSession) Tags() map[string]string {
-	s.state.Access()
+	s.state.Read(3)
 	return sessionmaps.Clone(s.data.Tags)
 }
 
 // SetTags stores v in the Tags field (key "tags").
 func (s *GuestSession) SetTags(v map[string]string) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Tags, s.has[3] = sessionmaps.Clone(v), true
 	}
 }
 
 // HasTags reports whether the Tags field (key "tags") holds a value.
 func (s *GuestSession) HasTags() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -329,7 +329,7 @@ func (s *GuestSession) HasTags() bool {
 // nothing.
 func (s *GuestSession) DeleteTags() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Tags, s.has[3] = nil, false
 	}
 }
@@ -337,7 +337,7 @@ func (s *GuestSession) DeleteTags() {
 // PopTags removes the Tags field (key "tags") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopTags() (map[string]string, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Tags, s.has[3]
 	s.DeleteTags()
 	return v, ok
@@ -347,7 +347,7 @@ func (s *GuestSession) PopTags() (map[string]string, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *GuestSession) UpdateTags(fn func(*map[string]string)) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		fn(&s.data.Tags)
 		s.has[3] = true
 	}
@@ -356,7 +356,7 @@ func (s *GuestSession) UpdateTags(fn func(*map[string]string)) {
 // SetTagsKey stores v under k in the Tags field (key "tags"), creating the map if
 // absent.
 func (s *GuestSession) SetTagsKey(k string, v string) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		if s.data.Tags == nil {
 			s.data.Tags = make(map[string]string)
 		}
@@ -368,9 +368,9 @@ func (s *GuestSession) SetTagsKey(k string, v string) {
 // DeleteTagsKey removes k from the Tags field (key "tags"). Removing an absent key
 // changes nothing.
 func (s *GuestSession) DeleteTagsKey(k string) {
-	s.state.Load()
+	s.state.Read(3)
 	_, ok := s.data.Tags[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(3, ok) {
 		delete(s.data.Tags, k)
 	}
 }
@@ -379,20 +379,20 @@ func (s *GuestSession) DeleteTagsKey(k string) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *GuestSession) Hops() []sessionnetip.Addr {
-	s.state.Access()
+	s.state.Read(4)
 	return sessionslices.Clone(s.data.Hops)
 }
 
 // SetHops stores v in the Hops field (key "hops").
 func (s *GuestSession) SetHops(v []sessionnetip.Addr) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Hops, s.has[4] = sessionslices.Clone(v), true
 	}
 }
 
 // HasHops reports whether the Hops field (key "hops") holds a value.
 func (s *GuestSession) HasHops() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -400,7 +400,7 @@ func (s *GuestSession) HasHops() bool {
 // nothing.
 func (s *GuestSession) DeleteHops() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Hops, s.has[4] = nil, false
 	}
 }
@@ -408,7 +408,7 @@ func (s *GuestSession) DeleteHops() {
 // PopHops removes the Hops field (key "hops") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopHops() ([]sessionnetip.Addr, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Hops, s.has[4]
 	s.DeleteHops()
 	return v, ok
@@ -418,7 +418,7 @@ func (s *GuestSession) PopHops() ([]sessionnetip.Addr, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *GuestSession) UpdateHops(fn func(*[]sessionnetip.Addr)) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		fn(&s.data.Hops)
 		s.has[4] = true
 	}
@@ -426,7 +426,7 @@ func (s *GuestSession) UpdateHops(fn func(*[]sessionnetip.Addr)) {
 
 // AppendHops appends to the Hops field (key "hops"), creating it if absent.
 func (s *GuestSession) AppendHops(v ...sessionnetip.Addr) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		s.data.Hops = append(s.data.Hops, v...)
 		s.has[4] = true
 	}
@@ -434,20 +434,20 @@ func (s *GuestSession) AppendHops(v ...sessionnetip.Addr) {
 
 // Level returns the Level field (key "level"), or its zero value when absent.
 func (s *GuestSession) Level() e {
-	s.state.Access()
+	s.state.Read(5)
 	return s.data.Level
 }
 
 // SetLevel stores v in the Level field (key "level").
 func (s *GuestSession) SetLevel(v e) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.Level, s.has[5] = v, true
 	}
 }
 
 // HasLevel reports whether the Level field (key "level") holds a value.
 func (s *GuestSession) HasLevel() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -455,7 +455,7 @@ func (s *GuestSession) HasLevel() bool {
 // changes nothing.
 func (s *GuestSession) DeleteLevel() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.Level, s.has[5] = 0, false
 	}
 }
@@ -463,7 +463,7 @@ func (s *GuestSession) DeleteLevel() {
 // PopLevel removes the Level field (key "level") and returns the value it held,
 // and whether it held one.
 func (s *GuestSession) PopLevel() (e, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.Level, s.has[5]
 	s.DeleteLevel()
 	return v, ok
@@ -471,20 +471,20 @@ func (s *GuestSession) PopLevel() (e, bool) {
 
 // Kind returns the Kind field (key "kind"), or its zero value when absent.
 func (s *GuestSession) Kind() fn {
-	s.state.Access()
+	s.state.Read(6)
 	return s.data.Kind
 }
 
 // SetKind stores v in the Kind field (key "kind").
 func (s *GuestSession) SetKind(v fn) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.Kind, s.has[6] = v, true
 	}
 }
 
 // HasKind reports whether the Kind field (key "kind") holds a value.
 func (s *GuestSession) HasKind() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -492,7 +492,7 @@ func (s *GuestSession) HasKind() bool {
 // nothing.
 func (s *GuestSession) DeleteKind() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.Kind, s.has[6] = "", false
 	}
 }
@@ -500,7 +500,7 @@ func (s *GuestSession) DeleteKind() {
 // PopKind removes the Kind field (key "kind") and returns the value it held, and
 // whether it held one.
 func (s *GuestSession) PopKind() (fn, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.Kind, s.has[6]
 	s.DeleteKind()
 	return v, ok
@@ -510,20 +510,20 @@ func (s *GuestSession) PopKind() (fn, bool) {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *GuestSession) Notes() []message {
-	s.state.Access()
+	s.state.Read(7)
 	return sessionslices.Clone(s.data.Notes)
 }
 
 // SetNotes stores v in the Notes field (key "notes").
 func (s *GuestSession) SetNotes(v []message) {
-	if s.state.Modify() {
+	if s.state.Write(7) {
 		s.data.Notes, s.has[7] = sessionslices.Clone(v), true
 	}
 }
 
 // HasNotes reports whether the Notes field (key "notes") holds a value.
 func (s *GuestSession) HasNotes() bool {
-	s.state.Access()
+	s.state.Read(7)
 	return s.has[7]
 }
 
@@ -531,7 +531,7 @@ func (s *GuestSession) HasNotes() bool {
 // changes nothing.
 func (s *GuestSession) DeleteNotes() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[7]) {
+	if s.state.Remove(7, s.has[7]) {
 		s.data.Notes, s.has[7] = nil, false
 	}
 }
@@ -539,7 +539,7 @@ func (s *GuestSession) DeleteNotes() {
 // PopNotes removes the Notes field (key "notes") and returns the value it held,
 // and whether it held one.
 func (s *GuestSession) PopNotes() ([]message, bool) {
-	s.state.Load()
+	s.state.Read(7)
 	v, ok := s.data.Notes, s.has[7]
 	s.DeleteNotes()
 	return v, ok
@@ -549,7 +549,7 @@ func (s *GuestSession) PopNotes() ([]message, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *GuestSession) UpdateNotes(fn func(*[]message)) {
-	if s.state.Modify() {
+	if s.state.Update(7) {
 		fn(&s.data.Notes)
 		s.has[7] = true
 	}
@@ -557,7 +557,7 @@ func (s *GuestSession) UpdateNotes(fn func(*[]message)) {
 
 // AppendNotes appends to the Notes field (key "notes"), creating it if absent.
 func (s *GuestSession) AppendNotes(v ...message) {
-	if s.state.Modify() {
+	if s.state.Update(7) {
 		s.data.Notes = append(s.data.Notes, v...)
 		s.has[7] = true
 	}
@@ -567,20 +567,20 @@ func (s *GuestSession) AppendNotes(v ...message) {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *GuestSession) Marks() map[string]mark {
-	s.state.Access()
+	s.state.Read(8)
 	return sessionmaps.Clone(s.data.Marks)
 }
 
 // SetMarks stores v in the Marks field (key "marks").
 func (s *GuestSession) SetMarks(v map[string]mark) {
-	if s.state.Modify() {
+	if s.state.Write(8) {
 		s.data.Marks, s.has[8] = sessionmaps.Clone(v), true
 	}
 }
 
 // HasMarks reports whether the Marks field (key "marks") holds a value.
 func (s *GuestSession) HasMarks() bool {
-	s.state.Access()
+	s.state.Read(8)
 	return s.has[8]
 }
 
@@ -588,7 +588,7 @@ func (s *GuestSession) HasMarks() bool {
 // changes nothing.
 func (s *GuestSession) DeleteMarks() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[8]) {
+	if s.state.Remove(8, s.has[8]) {
 		s.data.Marks, s.has[8] = nil, false
 	}
 }
@@ -596,7 +596,7 @@ func (s *GuestSession) DeleteMarks() {
 // PopMarks removes the Marks field (key "marks") and returns the value it held,
 // and whether it held one.
 func (s *GuestSession) PopMarks() (map[string]mark, bool) {
-	s.state.Load()
+	s.state.Read(8)
 	v, ok := s.data.Marks, s.has[8]
 	s.DeleteMarks()
 	return v, ok
@@ -606,7 +606,7 @@ func (s *GuestSession) PopMarks() (map[string]mark, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *GuestSession) UpdateMarks(fn func(*map[string]mark)) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		fn(&s.data.Marks)
 		s.has[8] = true
 	}
@@ -615,7 +615,7 @@ func (s *GuestSession) UpdateMarks(fn func(*map[string]mark)) {
 // SetMarksKey stores v under k in the Marks field (key "marks"), creating the map
 // if absent.
 func (s *GuestSession) SetMarksKey(k string, v mark) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		if s.data.Marks == nil {
 			s.data.Marks = make(map[string]mark)
 		}
@@ -627,9 +627,9 @@ func (s *GuestSession) SetMarksKey(k string, v mark) {
 // DeleteMarksKey removes k from the Marks field (key "marks"). Removing an absent
 // key changes nothing.
 func (s *GuestSession) DeleteMarksKey(k string) {
-	s.state.Load()
+	s.state.Read(8)
 	_, ok := s.data.Marks[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(8, ok) {
 		delete(s.data.Marks, k)
 	}
 }
@@ -1091,6 +1091,7 @@ var guestCodec = sessionimpl.Codec[GuestSession]{
 	Empty:             (*GuestSession).empty,
 	Encode:            (*GuestSession).encode,
 	EncodeFlask:       (*GuestSession).encodeFlask,
+	Keys:              []string{"seen", "addr", "token", "tags", "hops", "level", "kind", "notes", "marks"},
 	Name:              "Guest",
 	State: func(s *GuestSession) *sessionimpl.State {
 		return &s.state

@@ -14,12 +14,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Index changes, this function stops compiling, with errors that name
@@ -192,20 +192,20 @@ func (s *IndexSession) Clear() {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *IndexSession) Counts() map[string]int {
-	s.state.Access()
+	s.state.Read(0)
 	return maps.Clone(s.data.Counts)
 }
 
 // SetCounts stores v in the Counts field (key "counts").
 func (s *IndexSession) SetCounts(v map[string]int) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Counts, s.has[0] = maps.Clone(v), true
 	}
 }
 
 // HasCounts reports whether the Counts field (key "counts") holds a value.
 func (s *IndexSession) HasCounts() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -213,7 +213,7 @@ func (s *IndexSession) HasCounts() bool {
 // changes nothing.
 func (s *IndexSession) DeleteCounts() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Counts, s.has[0] = nil, false
 	}
 }
@@ -221,7 +221,7 @@ func (s *IndexSession) DeleteCounts() {
 // PopCounts removes the Counts field (key "counts") and returns the value it held,
 // and whether it held one.
 func (s *IndexSession) PopCounts() (map[string]int, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Counts, s.has[0]
 	s.DeleteCounts()
 	return v, ok
@@ -231,7 +231,7 @@ func (s *IndexSession) PopCounts() (map[string]int, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *IndexSession) UpdateCounts(fn func(*map[string]int)) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		fn(&s.data.Counts)
 		s.has[0] = true
 	}
@@ -240,7 +240,7 @@ func (s *IndexSession) UpdateCounts(fn func(*map[string]int)) {
 // SetCountsKey stores v under k in the Counts field (key "counts"), creating the
 // map if absent.
 func (s *IndexSession) SetCountsKey(k string, v int) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		if s.data.Counts == nil {
 			s.data.Counts = make(map[string]int)
 		}
@@ -252,9 +252,9 @@ func (s *IndexSession) SetCountsKey(k string, v int) {
 // DeleteCountsKey removes k from the Counts field (key "counts"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteCountsKey(k string) {
-	s.state.Load()
+	s.state.Read(0)
 	_, ok := s.data.Counts[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(0, ok) {
 		delete(s.data.Counts, k)
 	}
 }
@@ -263,20 +263,20 @@ func (s *IndexSession) DeleteCountsKey(k string) {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *IndexSession) Titles() map[Lang]string {
-	s.state.Access()
+	s.state.Read(1)
 	return maps.Clone(s.data.Titles)
 }
 
 // SetTitles stores v in the Titles field (key "titles").
 func (s *IndexSession) SetTitles(v map[Lang]string) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Titles, s.has[1] = maps.Clone(v), true
 	}
 }
 
 // HasTitles reports whether the Titles field (key "titles") holds a value.
 func (s *IndexSession) HasTitles() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -284,7 +284,7 @@ func (s *IndexSession) HasTitles() bool {
 // changes nothing.
 func (s *IndexSession) DeleteTitles() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Titles, s.has[1] = nil, false
 	}
 }
@@ -292,7 +292,7 @@ func (s *IndexSession) DeleteTitles() {
 // PopTitles removes the Titles field (key "titles") and returns the value it held,
 // and whether it held one.
 func (s *IndexSession) PopTitles() (map[Lang]string, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Titles, s.has[1]
 	s.DeleteTitles()
 	return v, ok
@@ -302,7 +302,7 @@ func (s *IndexSession) PopTitles() (map[Lang]string, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *IndexSession) UpdateTitles(fn func(*map[Lang]string)) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		fn(&s.data.Titles)
 		s.has[1] = true
 	}
@@ -311,7 +311,7 @@ func (s *IndexSession) UpdateTitles(fn func(*map[Lang]string)) {
 // SetTitlesKey stores v under k in the Titles field (key "titles"), creating the
 // map if absent.
 func (s *IndexSession) SetTitlesKey(k Lang, v string) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		if s.data.Titles == nil {
 			s.data.Titles = make(map[Lang]string)
 		}
@@ -323,9 +323,9 @@ func (s *IndexSession) SetTitlesKey(k Lang, v string) {
 // DeleteTitlesKey removes k from the Titles field (key "titles"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteTitlesKey(k Lang) {
-	s.state.Load()
+	s.state.Read(1)
 	_, ok := s.data.Titles[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(1, ok) {
 		delete(s.data.Titles, k)
 	}
 }
@@ -334,20 +334,20 @@ func (s *IndexSession) DeleteTitlesKey(k Lang) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *IndexSession) Tags() map[string][]string {
-	s.state.Access()
+	s.state.Read(2)
 	return indexCloneMapOfStringToSliceOfString(s.data.Tags)
 }
 
 // SetTags stores v in the Tags field (key "tags").
 func (s *IndexSession) SetTags(v map[string][]string) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Tags, s.has[2] = indexCloneMapOfStringToSliceOfString(v), true
 	}
 }
 
 // HasTags reports whether the Tags field (key "tags") holds a value.
 func (s *IndexSession) HasTags() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -355,7 +355,7 @@ func (s *IndexSession) HasTags() bool {
 // nothing.
 func (s *IndexSession) DeleteTags() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Tags, s.has[2] = nil, false
 	}
 }
@@ -363,7 +363,7 @@ func (s *IndexSession) DeleteTags() {
 // PopTags removes the Tags field (key "tags") and returns the value it held, and
 // whether it held one.
 func (s *IndexSession) PopTags() (map[string][]string, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Tags, s.has[2]
 	s.DeleteTags()
 	return v, ok
@@ -373,7 +373,7 @@ func (s *IndexSession) PopTags() (map[string][]string, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *IndexSession) UpdateTags(fn func(*map[string][]string)) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		fn(&s.data.Tags)
 		s.has[2] = true
 	}
@@ -382,7 +382,7 @@ func (s *IndexSession) UpdateTags(fn func(*map[string][]string)) {
 // SetTagsKey stores v under k in the Tags field (key "tags"), creating the map if
 // absent.
 func (s *IndexSession) SetTagsKey(k string, v []string) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		if s.data.Tags == nil {
 			s.data.Tags = make(map[string][]string)
 		}
@@ -394,9 +394,9 @@ func (s *IndexSession) SetTagsKey(k string, v []string) {
 // DeleteTagsKey removes k from the Tags field (key "tags"). Removing an absent key
 // changes nothing.
 func (s *IndexSession) DeleteTagsKey(k string) {
-	s.state.Load()
+	s.state.Read(2)
 	_, ok := s.data.Tags[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(2, ok) {
 		delete(s.data.Tags, k)
 	}
 }
@@ -417,20 +417,20 @@ func indexCloneMapOfStringToSliceOfString(v map[string][]string) map[string][]st
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *IndexSession) Seen() map[string]time.Time {
-	s.state.Access()
+	s.state.Read(3)
 	return maps.Clone(s.data.Seen)
 }
 
 // SetSeen stores v in the Seen field (key "seen").
 func (s *IndexSession) SetSeen(v map[string]time.Time) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Seen, s.has[3] = maps.Clone(v), true
 	}
 }
 
 // HasSeen reports whether the Seen field (key "seen") holds a value.
 func (s *IndexSession) HasSeen() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -438,7 +438,7 @@ func (s *IndexSession) HasSeen() bool {
 // nothing.
 func (s *IndexSession) DeleteSeen() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Seen, s.has[3] = nil, false
 	}
 }
@@ -446,7 +446,7 @@ func (s *IndexSession) DeleteSeen() {
 // PopSeen removes the Seen field (key "seen") and returns the value it held, and
 // whether it held one.
 func (s *IndexSession) PopSeen() (map[string]time.Time, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Seen, s.has[3]
 	s.DeleteSeen()
 	return v, ok
@@ -456,7 +456,7 @@ func (s *IndexSession) PopSeen() (map[string]time.Time, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *IndexSession) UpdateSeen(fn func(*map[string]time.Time)) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		fn(&s.data.Seen)
 		s.has[3] = true
 	}
@@ -465,7 +465,7 @@ func (s *IndexSession) UpdateSeen(fn func(*map[string]time.Time)) {
 // SetSeenKey stores v under k in the Seen field (key "seen"), creating the map if
 // absent.
 func (s *IndexSession) SetSeenKey(k string, v time.Time) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		if s.data.Seen == nil {
 			s.data.Seen = make(map[string]time.Time)
 		}
@@ -477,9 +477,9 @@ func (s *IndexSession) SetSeenKey(k string, v time.Time) {
 // DeleteSeenKey removes k from the Seen field (key "seen"). Removing an absent key
 // changes nothing.
 func (s *IndexSession) DeleteSeenKey(k string) {
-	s.state.Load()
+	s.state.Read(3)
 	_, ok := s.data.Seen[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(3, ok) {
 		delete(s.data.Seen, k)
 	}
 }
@@ -488,20 +488,20 @@ func (s *IndexSession) DeleteSeenKey(k string) {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *IndexSession) Nested() map[string]map[string]bool {
-	s.state.Access()
+	s.state.Read(4)
 	return indexCloneMapOfStringToMapOfStringToBool(s.data.Nested)
 }
 
 // SetNested stores v in the Nested field (key "nested").
 func (s *IndexSession) SetNested(v map[string]map[string]bool) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Nested, s.has[4] = indexCloneMapOfStringToMapOfStringToBool(v), true
 	}
 }
 
 // HasNested reports whether the Nested field (key "nested") holds a value.
 func (s *IndexSession) HasNested() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -509,7 +509,7 @@ func (s *IndexSession) HasNested() bool {
 // changes nothing.
 func (s *IndexSession) DeleteNested() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Nested, s.has[4] = nil, false
 	}
 }
@@ -517,7 +517,7 @@ func (s *IndexSession) DeleteNested() {
 // PopNested removes the Nested field (key "nested") and returns the value it held,
 // and whether it held one.
 func (s *IndexSession) PopNested() (map[string]map[string]bool, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Nested, s.has[4]
 	s.DeleteNested()
 	return v, ok
@@ -527,7 +527,7 @@ func (s *IndexSession) PopNested() (map[string]map[string]bool, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *IndexSession) UpdateNested(fn func(*map[string]map[string]bool)) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		fn(&s.data.Nested)
 		s.has[4] = true
 	}
@@ -536,7 +536,7 @@ func (s *IndexSession) UpdateNested(fn func(*map[string]map[string]bool)) {
 // SetNestedKey stores v under k in the Nested field (key "nested"), creating the
 // map if absent.
 func (s *IndexSession) SetNestedKey(k string, v map[string]bool) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		if s.data.Nested == nil {
 			s.data.Nested = make(map[string]map[string]bool)
 		}
@@ -548,9 +548,9 @@ func (s *IndexSession) SetNestedKey(k string, v map[string]bool) {
 // DeleteNestedKey removes k from the Nested field (key "nested"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteNestedKey(k string) {
-	s.state.Load()
+	s.state.Read(4)
 	_, ok := s.data.Nested[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(4, ok) {
 		delete(s.data.Nested, k)
 	}
 }
@@ -571,20 +571,20 @@ func indexCloneMapOfStringToMapOfStringToBool(v map[string]map[string]bool) map[
 // absent. It is a deep copy: change the field with the methods below, so that the
 // change is tracked.
 func (s *IndexSession) Entries() map[string]Entry {
-	s.state.Access()
+	s.state.Read(5)
 	return maps.Clone(s.data.Entries)
 }
 
 // SetEntries stores v in the Entries field (key "entries").
 func (s *IndexSession) SetEntries(v map[string]Entry) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.Entries, s.has[5] = maps.Clone(v), true
 	}
 }
 
 // HasEntries reports whether the Entries field (key "entries") holds a value.
 func (s *IndexSession) HasEntries() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -592,7 +592,7 @@ func (s *IndexSession) HasEntries() bool {
 // field changes nothing.
 func (s *IndexSession) DeleteEntries() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.Entries, s.has[5] = nil, false
 	}
 }
@@ -600,7 +600,7 @@ func (s *IndexSession) DeleteEntries() {
 // PopEntries removes the Entries field (key "entries") and returns the value it
 // held, and whether it held one.
 func (s *IndexSession) PopEntries() (map[string]Entry, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.Entries, s.has[5]
 	s.DeleteEntries()
 	return v, ok
@@ -610,7 +610,7 @@ func (s *IndexSession) PopEntries() (map[string]Entry, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *IndexSession) UpdateEntries(fn func(*map[string]Entry)) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		fn(&s.data.Entries)
 		s.has[5] = true
 	}
@@ -619,7 +619,7 @@ func (s *IndexSession) UpdateEntries(fn func(*map[string]Entry)) {
 // SetEntriesKey stores v under k in the Entries field (key "entries"), creating
 // the map if absent.
 func (s *IndexSession) SetEntriesKey(k string, v Entry) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		if s.data.Entries == nil {
 			s.data.Entries = make(map[string]Entry)
 		}
@@ -631,9 +631,9 @@ func (s *IndexSession) SetEntriesKey(k string, v Entry) {
 // DeleteEntriesKey removes k from the Entries field (key "entries"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteEntriesKey(k string) {
-	s.state.Load()
+	s.state.Read(5)
 	_, ok := s.data.Entries[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(5, ok) {
 		delete(s.data.Entries, k)
 	}
 }
@@ -642,20 +642,20 @@ func (s *IndexSession) DeleteEntriesKey(k string) {
 // absent. It is a deep copy: change the field with the methods below, so that the
 // change is tracked.
 func (s *IndexSession) Optional() map[string]*Entry {
-	s.state.Access()
+	s.state.Read(6)
 	return indexCloneMapOfStringToPtrToEntry(s.data.Optional)
 }
 
 // SetOptional stores v in the Optional field (key "optional").
 func (s *IndexSession) SetOptional(v map[string]*Entry) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.Optional, s.has[6] = indexCloneMapOfStringToPtrToEntry(v), true
 	}
 }
 
 // HasOptional reports whether the Optional field (key "optional") holds a value.
 func (s *IndexSession) HasOptional() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -663,7 +663,7 @@ func (s *IndexSession) HasOptional() bool {
 // field changes nothing.
 func (s *IndexSession) DeleteOptional() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.Optional, s.has[6] = nil, false
 	}
 }
@@ -671,7 +671,7 @@ func (s *IndexSession) DeleteOptional() {
 // PopOptional removes the Optional field (key "optional") and returns the value it
 // held, and whether it held one.
 func (s *IndexSession) PopOptional() (map[string]*Entry, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.Optional, s.has[6]
 	s.DeleteOptional()
 	return v, ok
@@ -681,7 +681,7 @@ func (s *IndexSession) PopOptional() (map[string]*Entry, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *IndexSession) UpdateOptional(fn func(*map[string]*Entry)) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		fn(&s.data.Optional)
 		s.has[6] = true
 	}
@@ -690,7 +690,7 @@ func (s *IndexSession) UpdateOptional(fn func(*map[string]*Entry)) {
 // SetOptionalKey stores v under k in the Optional field (key "optional"), creating
 // the map if absent.
 func (s *IndexSession) SetOptionalKey(k string, v *Entry) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		if s.data.Optional == nil {
 			s.data.Optional = make(map[string]*Entry)
 		}
@@ -702,9 +702,9 @@ func (s *IndexSession) SetOptionalKey(k string, v *Entry) {
 // DeleteOptionalKey removes k from the Optional field (key "optional"). Removing
 // an absent key changes nothing.
 func (s *IndexSession) DeleteOptionalKey(k string) {
-	s.state.Load()
+	s.state.Read(6)
 	_, ok := s.data.Optional[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(6, ok) {
 		delete(s.data.Optional, k)
 	}
 }
@@ -1650,6 +1650,7 @@ var indexCodec = sessionimpl.Codec[IndexSession]{
 	Empty:             (*IndexSession).empty,
 	Encode:            (*IndexSession).encode,
 	EncodeFlask:       (*IndexSession).encodeFlask,
+	Keys:              []string{"counts", "titles", "tags", "seen", "nested", "entries", "optional"},
 	Name:              "Index",
 	State: func(s *IndexSession) *sessionimpl.State {
 		return &s.state

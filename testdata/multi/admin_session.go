@@ -11,12 +11,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Admin changes, this function stops compiling, with errors that name
@@ -181,20 +181,20 @@ func (s *AdminSession) Clear() {
 
 // Email returns the Email field (key "email"), or its zero value when absent.
 func (s *AdminSession) Email() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Email
 }
 
 // SetEmail stores v in the Email field (key "email").
 func (s *AdminSession) SetEmail(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Email, s.has[0] = v, true
 	}
 }
 
 // HasEmail reports whether the Email field (key "email") holds a value.
 func (s *AdminSession) HasEmail() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -202,7 +202,7 @@ func (s *AdminSession) HasEmail() bool {
 // changes nothing.
 func (s *AdminSession) DeleteEmail() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Email, s.has[0] = "", false
 	}
 }
@@ -210,7 +210,7 @@ func (s *AdminSession) DeleteEmail() {
 // PopEmail removes the Email field (key "email") and returns the value it held,
 // and whether it held one.
 func (s *AdminSession) PopEmail() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Email, s.has[0]
 	s.DeleteEmail()
 	return v, ok
@@ -286,6 +286,7 @@ var adminCodec = sessionimpl.Codec[AdminSession]{
 	Empty:             (*AdminSession).empty,
 	Encode:            (*AdminSession).encode,
 	EncodeFlask:       (*AdminSession).encodeFlask,
+	Keys:              []string{"email"},
 	Name:              "Admin",
 	State: func(s *AdminSession) *sessionimpl.State {
 		return &s.state

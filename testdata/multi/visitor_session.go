@@ -12,12 +12,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Visitor changes, this function stops compiling, with errors that name
@@ -185,20 +185,20 @@ func (s *VisitorSession) Clear() {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *VisitorSession) Cart() []string {
-	s.state.Access()
+	s.state.Read(0)
 	return slices.Clone(s.data.Cart)
 }
 
 // SetCart stores v in the Cart field (key "cart").
 func (s *VisitorSession) SetCart(v []string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Cart, s.has[0] = slices.Clone(v), true
 	}
 }
 
 // HasCart reports whether the Cart field (key "cart") holds a value.
 func (s *VisitorSession) HasCart() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -206,7 +206,7 @@ func (s *VisitorSession) HasCart() bool {
 // nothing.
 func (s *VisitorSession) DeleteCart() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Cart, s.has[0] = nil, false
 	}
 }
@@ -214,7 +214,7 @@ func (s *VisitorSession) DeleteCart() {
 // PopCart removes the Cart field (key "cart") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopCart() ([]string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Cart, s.has[0]
 	s.DeleteCart()
 	return v, ok
@@ -224,7 +224,7 @@ func (s *VisitorSession) PopCart() ([]string, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *VisitorSession) UpdateCart(fn func(*[]string)) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		fn(&s.data.Cart)
 		s.has[0] = true
 	}
@@ -232,7 +232,7 @@ func (s *VisitorSession) UpdateCart(fn func(*[]string)) {
 
 // AppendCart appends to the Cart field (key "cart"), creating it if absent.
 func (s *VisitorSession) AppendCart(v ...string) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		s.data.Cart = append(s.data.Cart, v...)
 		s.has[0] = true
 	}
@@ -309,6 +309,7 @@ var visitorCodec = sessionimpl.Codec[VisitorSession]{
 	Empty:             (*VisitorSession).empty,
 	Encode:            (*VisitorSession).encode,
 	EncodeFlask:       (*VisitorSession).encodeFlask,
+	Keys:              []string{"cart"},
 	Name:              "Visitor",
 	State: func(s *VisitorSession) *sessionimpl.State {
 		return &s.state

@@ -13,12 +13,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Account changes, this function stops compiling, with errors that name
@@ -192,20 +192,20 @@ func (s *AccountSession) Clear() {
 
 // ID returns the ID field (key "id"), or its zero value when absent.
 func (s *AccountSession) ID() UserID {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.ID
 }
 
 // SetID stores v in the ID field (key "id").
 func (s *AccountSession) SetID(v UserID) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.ID, s.has[0] = v, true
 	}
 }
 
 // HasID reports whether the ID field (key "id") holds a value.
 func (s *AccountSession) HasID() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -213,7 +213,7 @@ func (s *AccountSession) HasID() bool {
 // nothing.
 func (s *AccountSession) DeleteID() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.ID, s.has[0] = 0, false
 	}
 }
@@ -221,7 +221,7 @@ func (s *AccountSession) DeleteID() {
 // PopID removes the ID field (key "id") and returns the value it held, and whether
 // it held one.
 func (s *AccountSession) PopID() (UserID, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.ID, s.has[0]
 	s.DeleteID()
 	return v, ok
@@ -229,20 +229,20 @@ func (s *AccountSession) PopID() (UserID, bool) {
 
 // Role returns the Role field (key "role"), or its zero value when absent.
 func (s *AccountSession) Role() Role {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Role
 }
 
 // SetRole stores v in the Role field (key "role").
 func (s *AccountSession) SetRole(v Role) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Role, s.has[1] = v, true
 	}
 }
 
 // HasRole reports whether the Role field (key "role") holds a value.
 func (s *AccountSession) HasRole() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -250,7 +250,7 @@ func (s *AccountSession) HasRole() bool {
 // nothing.
 func (s *AccountSession) DeleteRole() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Role, s.has[1] = "", false
 	}
 }
@@ -258,7 +258,7 @@ func (s *AccountSession) DeleteRole() {
 // PopRole removes the Role field (key "role") and returns the value it held, and
 // whether it held one.
 func (s *AccountSession) PopRole() (Role, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Role, s.has[1]
 	s.DeleteRole()
 	return v, ok
@@ -268,20 +268,20 @@ func (s *AccountSession) PopRole() (Role, bool) {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *AccountSession) Roles() []Role {
-	s.state.Access()
+	s.state.Read(2)
 	return slices.Clone(s.data.Roles)
 }
 
 // SetRoles stores v in the Roles field (key "roles").
 func (s *AccountSession) SetRoles(v []Role) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Roles, s.has[2] = slices.Clone(v), true
 	}
 }
 
 // HasRoles reports whether the Roles field (key "roles") holds a value.
 func (s *AccountSession) HasRoles() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -289,7 +289,7 @@ func (s *AccountSession) HasRoles() bool {
 // changes nothing.
 func (s *AccountSession) DeleteRoles() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Roles, s.has[2] = nil, false
 	}
 }
@@ -297,7 +297,7 @@ func (s *AccountSession) DeleteRoles() {
 // PopRoles removes the Roles field (key "roles") and returns the value it held,
 // and whether it held one.
 func (s *AccountSession) PopRoles() ([]Role, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Roles, s.has[2]
 	s.DeleteRoles()
 	return v, ok
@@ -307,7 +307,7 @@ func (s *AccountSession) PopRoles() ([]Role, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *AccountSession) UpdateRoles(fn func(*[]Role)) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		fn(&s.data.Roles)
 		s.has[2] = true
 	}
@@ -315,7 +315,7 @@ func (s *AccountSession) UpdateRoles(fn func(*[]Role)) {
 
 // AppendRoles appends to the Roles field (key "roles"), creating it if absent.
 func (s *AccountSession) AppendRoles(v ...Role) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		s.data.Roles = append(s.data.Roles, v...)
 		s.has[2] = true
 	}
@@ -323,20 +323,20 @@ func (s *AccountSession) AppendRoles(v ...Role) {
 
 // Admin returns the Admin field (key "admin"), or its zero value when absent.
 func (s *AccountSession) Admin() Flag {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.Admin
 }
 
 // SetAdmin stores v in the Admin field (key "admin").
 func (s *AccountSession) SetAdmin(v Flag) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Admin, s.has[3] = v, true
 	}
 }
 
 // HasAdmin reports whether the Admin field (key "admin") holds a value.
 func (s *AccountSession) HasAdmin() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -344,7 +344,7 @@ func (s *AccountSession) HasAdmin() bool {
 // changes nothing.
 func (s *AccountSession) DeleteAdmin() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Admin, s.has[3] = false, false
 	}
 }
@@ -352,7 +352,7 @@ func (s *AccountSession) DeleteAdmin() {
 // PopAdmin removes the Admin field (key "admin") and returns the value it held,
 // and whether it held one.
 func (s *AccountSession) PopAdmin() (Flag, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Admin, s.has[3]
 	s.DeleteAdmin()
 	return v, ok
@@ -362,20 +362,20 @@ func (s *AccountSession) PopAdmin() (Flag, bool) {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *AccountSession) Avatar() Blob {
-	s.state.Access()
+	s.state.Read(4)
 	return slices.Clone(s.data.Avatar)
 }
 
 // SetAvatar stores v in the Avatar field (key "avatar").
 func (s *AccountSession) SetAvatar(v Blob) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Avatar, s.has[4] = slices.Clone(v), true
 	}
 }
 
 // HasAvatar reports whether the Avatar field (key "avatar") holds a value.
 func (s *AccountSession) HasAvatar() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -383,7 +383,7 @@ func (s *AccountSession) HasAvatar() bool {
 // changes nothing.
 func (s *AccountSession) DeleteAvatar() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Avatar, s.has[4] = nil, false
 	}
 }
@@ -391,7 +391,7 @@ func (s *AccountSession) DeleteAvatar() {
 // PopAvatar removes the Avatar field (key "avatar") and returns the value it held,
 // and whether it held one.
 func (s *AccountSession) PopAvatar() (Blob, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Avatar, s.has[4]
 	s.DeleteAvatar()
 	return v, ok
@@ -401,20 +401,20 @@ func (s *AccountSession) PopAvatar() (Blob, bool) {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *AccountSession) Scores() []Score {
-	s.state.Access()
+	s.state.Read(5)
 	return slices.Clone(s.data.Scores)
 }
 
 // SetScores stores v in the Scores field (key "scores").
 func (s *AccountSession) SetScores(v []Score) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.Scores, s.has[5] = slices.Clone(v), true
 	}
 }
 
 // HasScores reports whether the Scores field (key "scores") holds a value.
 func (s *AccountSession) HasScores() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -422,7 +422,7 @@ func (s *AccountSession) HasScores() bool {
 // changes nothing.
 func (s *AccountSession) DeleteScores() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.Scores, s.has[5] = nil, false
 	}
 }
@@ -430,7 +430,7 @@ func (s *AccountSession) DeleteScores() {
 // PopScores removes the Scores field (key "scores") and returns the value it held,
 // and whether it held one.
 func (s *AccountSession) PopScores() ([]Score, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.Scores, s.has[5]
 	s.DeleteScores()
 	return v, ok
@@ -440,7 +440,7 @@ func (s *AccountSession) PopScores() ([]Score, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *AccountSession) UpdateScores(fn func(*[]Score)) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		fn(&s.data.Scores)
 		s.has[5] = true
 	}
@@ -448,7 +448,7 @@ func (s *AccountSession) UpdateScores(fn func(*[]Score)) {
 
 // AppendScores appends to the Scores field (key "scores"), creating it if absent.
 func (s *AccountSession) AppendScores(v ...Score) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		s.data.Scores = append(s.data.Scores, v...)
 		s.has[5] = true
 	}
@@ -457,20 +457,20 @@ func (s *AccountSession) AppendScores(v ...Score) {
 // Display returns the Display field (key "display"), or its zero value when
 // absent.
 func (s *AccountSession) Display() Name {
-	s.state.Access()
+	s.state.Read(6)
 	return s.data.Display
 }
 
 // SetDisplay stores v in the Display field (key "display").
 func (s *AccountSession) SetDisplay(v Name) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.Display, s.has[6] = v, true
 	}
 }
 
 // HasDisplay reports whether the Display field (key "display") holds a value.
 func (s *AccountSession) HasDisplay() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -478,7 +478,7 @@ func (s *AccountSession) HasDisplay() bool {
 // field changes nothing.
 func (s *AccountSession) DeleteDisplay() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.Display, s.has[6] = "", false
 	}
 }
@@ -486,7 +486,7 @@ func (s *AccountSession) DeleteDisplay() {
 // PopDisplay removes the Display field (key "display") and returns the value it
 // held, and whether it held one.
 func (s *AccountSession) PopDisplay() (Name, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.Display, s.has[6]
 	s.DeleteDisplay()
 	return v, ok
@@ -495,20 +495,20 @@ func (s *AccountSession) PopDisplay() (Name, bool) {
 // Timeout returns the Timeout field (key "timeout"), or its zero value when
 // absent.
 func (s *AccountSession) Timeout() time.Duration {
-	s.state.Access()
+	s.state.Read(7)
 	return s.data.Timeout
 }
 
 // SetTimeout stores v in the Timeout field (key "timeout").
 func (s *AccountSession) SetTimeout(v time.Duration) {
-	if s.state.Modify() {
+	if s.state.Write(7) {
 		s.data.Timeout, s.has[7] = v, true
 	}
 }
 
 // HasTimeout reports whether the Timeout field (key "timeout") holds a value.
 func (s *AccountSession) HasTimeout() bool {
-	s.state.Access()
+	s.state.Read(7)
 	return s.has[7]
 }
 
@@ -516,7 +516,7 @@ func (s *AccountSession) HasTimeout() bool {
 // field changes nothing.
 func (s *AccountSession) DeleteTimeout() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[7]) {
+	if s.state.Remove(7, s.has[7]) {
 		s.data.Timeout, s.has[7] = 0, false
 	}
 }
@@ -524,7 +524,7 @@ func (s *AccountSession) DeleteTimeout() {
 // PopTimeout removes the Timeout field (key "timeout") and returns the value it
 // held, and whether it held one.
 func (s *AccountSession) PopTimeout() (time.Duration, bool) {
-	s.state.Load()
+	s.state.Read(7)
 	v, ok := s.data.Timeout, s.has[7]
 	s.DeleteTimeout()
 	return v, ok
@@ -534,20 +534,20 @@ func (s *AccountSession) PopTimeout() (time.Duration, bool) {
 // absent. It is a deep copy: change the field with the methods below, so that the
 // change is tracked.
 func (s *AccountSession) Friends() []UserID {
-	s.state.Access()
+	s.state.Read(8)
 	return slices.Clone(s.data.Friends)
 }
 
 // SetFriends stores v in the Friends field (key "friends").
 func (s *AccountSession) SetFriends(v []UserID) {
-	if s.state.Modify() {
+	if s.state.Write(8) {
 		s.data.Friends, s.has[8] = slices.Clone(v), true
 	}
 }
 
 // HasFriends reports whether the Friends field (key "friends") holds a value.
 func (s *AccountSession) HasFriends() bool {
-	s.state.Access()
+	s.state.Read(8)
 	return s.has[8]
 }
 
@@ -555,7 +555,7 @@ func (s *AccountSession) HasFriends() bool {
 // field changes nothing.
 func (s *AccountSession) DeleteFriends() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[8]) {
+	if s.state.Remove(8, s.has[8]) {
 		s.data.Friends, s.has[8] = nil, false
 	}
 }
@@ -563,7 +563,7 @@ func (s *AccountSession) DeleteFriends() {
 // PopFriends removes the Friends field (key "friends") and returns the value it
 // held, and whether it held one.
 func (s *AccountSession) PopFriends() ([]UserID, bool) {
-	s.state.Load()
+	s.state.Read(8)
 	v, ok := s.data.Friends, s.has[8]
 	s.DeleteFriends()
 	return v, ok
@@ -573,7 +573,7 @@ func (s *AccountSession) PopFriends() ([]UserID, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *AccountSession) UpdateFriends(fn func(*[]UserID)) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		fn(&s.data.Friends)
 		s.has[8] = true
 	}
@@ -582,7 +582,7 @@ func (s *AccountSession) UpdateFriends(fn func(*[]UserID)) {
 // AppendFriends appends to the Friends field (key "friends"), creating it if
 // absent.
 func (s *AccountSession) AppendFriends(v ...UserID) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		s.data.Friends = append(s.data.Friends, v...)
 		s.has[8] = true
 	}
@@ -806,6 +806,7 @@ var accountCodec = sessionimpl.Codec[AccountSession]{
 	Empty:             (*AccountSession).empty,
 	Encode:            (*AccountSession).encode,
 	EncodeFlask:       (*AccountSession).encodeFlask,
+	Keys:              []string{"id", "role", "roles", "admin", "avatar", "scores", "display", "timeout", "friends"},
 	Name:              "Account",
 	State: func(s *AccountSession) *sessionimpl.State {
 		return &s.state

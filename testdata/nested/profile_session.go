@@ -15,12 +15,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Profile changes, this function stops compiling, with errors that name
@@ -205,20 +205,20 @@ func (s *ProfileSession) Clear() {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ProfileSession) Home() Address {
-	s.state.Access()
+	s.state.Read(0)
 	return profileCloneAddress(s.data.Home)
 }
 
 // SetHome stores v in the Home field (key "home").
 func (s *ProfileSession) SetHome(v Address) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Home, s.has[0] = profileCloneAddress(v), true
 	}
 }
 
 // HasHome reports whether the Home field (key "home") holds a value.
 func (s *ProfileSession) HasHome() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -226,7 +226,7 @@ func (s *ProfileSession) HasHome() bool {
 // nothing.
 func (s *ProfileSession) DeleteHome() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Home, s.has[0] = Address{}, false
 	}
 }
@@ -234,7 +234,7 @@ func (s *ProfileSession) DeleteHome() {
 // PopHome removes the Home field (key "home") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopHome() (Address, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Home, s.has[0]
 	s.DeleteHome()
 	return v, ok
@@ -244,7 +244,7 @@ func (s *ProfileSession) PopHome() (Address, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *ProfileSession) UpdateHome(fn func(*Address)) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		fn(&s.data.Home)
 		s.has[0] = true
 	}
@@ -269,20 +269,20 @@ func profileClonePtrToArray2OfFloat64(v *[2]float64) *[2]float64 {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ProfileSession) Work() *Address {
-	s.state.Access()
+	s.state.Read(1)
 	return profileClonePtrToAddress(s.data.Work)
 }
 
 // SetWork stores v in the Work field (key "work").
 func (s *ProfileSession) SetWork(v *Address) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Work, s.has[1] = profileClonePtrToAddress(v), true
 	}
 }
 
 // HasWork reports whether the Work field (key "work") holds a value.
 func (s *ProfileSession) HasWork() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -290,7 +290,7 @@ func (s *ProfileSession) HasWork() bool {
 // nothing.
 func (s *ProfileSession) DeleteWork() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Work, s.has[1] = nil, false
 	}
 }
@@ -298,7 +298,7 @@ func (s *ProfileSession) DeleteWork() {
 // PopWork removes the Work field (key "work") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopWork() (*Address, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Work, s.has[1]
 	s.DeleteWork()
 	return v, ok
@@ -308,7 +308,7 @@ func (s *ProfileSession) PopWork() (*Address, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *ProfileSession) UpdateWork(fn func(**Address)) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		fn(&s.data.Work)
 		s.has[1] = true
 	}
@@ -327,20 +327,20 @@ func profileClonePtrToAddress(v *Address) *Address {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ProfileSession) Cart() []Item {
-	s.state.Access()
+	s.state.Read(2)
 	return profileCloneSliceOfItem(s.data.Cart)
 }
 
 // SetCart stores v in the Cart field (key "cart").
 func (s *ProfileSession) SetCart(v []Item) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Cart, s.has[2] = profileCloneSliceOfItem(v), true
 	}
 }
 
 // HasCart reports whether the Cart field (key "cart") holds a value.
 func (s *ProfileSession) HasCart() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -348,7 +348,7 @@ func (s *ProfileSession) HasCart() bool {
 // nothing.
 func (s *ProfileSession) DeleteCart() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Cart, s.has[2] = nil, false
 	}
 }
@@ -356,7 +356,7 @@ func (s *ProfileSession) DeleteCart() {
 // PopCart removes the Cart field (key "cart") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopCart() ([]Item, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Cart, s.has[2]
 	s.DeleteCart()
 	return v, ok
@@ -366,7 +366,7 @@ func (s *ProfileSession) PopCart() ([]Item, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *ProfileSession) UpdateCart(fn func(*[]Item)) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		fn(&s.data.Cart)
 		s.has[2] = true
 	}
@@ -374,7 +374,7 @@ func (s *ProfileSession) UpdateCart(fn func(*[]Item)) {
 
 // AppendCart appends to the Cart field (key "cart"), creating it if absent.
 func (s *ProfileSession) AppendCart(v ...Item) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		for _, x := range v {
 			s.data.Cart = append(s.data.Cart, profileCloneItem(x))
 		}
@@ -404,20 +404,20 @@ func profileCloneItem(v Item) Item {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *ProfileSession) Grants() map[Role]bool {
-	s.state.Access()
+	s.state.Read(3)
 	return maps.Clone(s.data.Grants)
 }
 
 // SetGrants stores v in the Grants field (key "grants").
 func (s *ProfileSession) SetGrants(v map[Role]bool) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Grants, s.has[3] = maps.Clone(v), true
 	}
 }
 
 // HasGrants reports whether the Grants field (key "grants") holds a value.
 func (s *ProfileSession) HasGrants() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -425,7 +425,7 @@ func (s *ProfileSession) HasGrants() bool {
 // changes nothing.
 func (s *ProfileSession) DeleteGrants() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Grants, s.has[3] = nil, false
 	}
 }
@@ -433,7 +433,7 @@ func (s *ProfileSession) DeleteGrants() {
 // PopGrants removes the Grants field (key "grants") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopGrants() (map[Role]bool, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Grants, s.has[3]
 	s.DeleteGrants()
 	return v, ok
@@ -443,7 +443,7 @@ func (s *ProfileSession) PopGrants() (map[Role]bool, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *ProfileSession) UpdateGrants(fn func(*map[Role]bool)) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		fn(&s.data.Grants)
 		s.has[3] = true
 	}
@@ -452,7 +452,7 @@ func (s *ProfileSession) UpdateGrants(fn func(*map[Role]bool)) {
 // SetGrantsKey stores v under k in the Grants field (key "grants"), creating the
 // map if absent.
 func (s *ProfileSession) SetGrantsKey(k Role, v bool) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		if s.data.Grants == nil {
 			s.data.Grants = make(map[Role]bool)
 		}
@@ -464,9 +464,9 @@ func (s *ProfileSession) SetGrantsKey(k Role, v bool) {
 // DeleteGrantsKey removes k from the Grants field (key "grants"). Removing an
 // absent key changes nothing.
 func (s *ProfileSession) DeleteGrantsKey(k Role) {
-	s.state.Load()
+	s.state.Read(3)
 	_, ok := s.data.Grants[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(3, ok) {
 		delete(s.data.Grants, k)
 	}
 }
@@ -475,20 +475,20 @@ func (s *ProfileSession) DeleteGrantsKey(k Role) {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *ProfileSession) Scores() map[string][]int {
-	s.state.Access()
+	s.state.Read(4)
 	return profileCloneMapOfStringToSliceOfInt(s.data.Scores)
 }
 
 // SetScores stores v in the Scores field (key "scores").
 func (s *ProfileSession) SetScores(v map[string][]int) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Scores, s.has[4] = profileCloneMapOfStringToSliceOfInt(v), true
 	}
 }
 
 // HasScores reports whether the Scores field (key "scores") holds a value.
 func (s *ProfileSession) HasScores() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -496,7 +496,7 @@ func (s *ProfileSession) HasScores() bool {
 // changes nothing.
 func (s *ProfileSession) DeleteScores() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Scores, s.has[4] = nil, false
 	}
 }
@@ -504,7 +504,7 @@ func (s *ProfileSession) DeleteScores() {
 // PopScores removes the Scores field (key "scores") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopScores() (map[string][]int, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Scores, s.has[4]
 	s.DeleteScores()
 	return v, ok
@@ -514,7 +514,7 @@ func (s *ProfileSession) PopScores() (map[string][]int, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *ProfileSession) UpdateScores(fn func(*map[string][]int)) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		fn(&s.data.Scores)
 		s.has[4] = true
 	}
@@ -523,7 +523,7 @@ func (s *ProfileSession) UpdateScores(fn func(*map[string][]int)) {
 // SetScoresKey stores v under k in the Scores field (key "scores"), creating the
 // map if absent.
 func (s *ProfileSession) SetScoresKey(k string, v []int) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		if s.data.Scores == nil {
 			s.data.Scores = make(map[string][]int)
 		}
@@ -535,9 +535,9 @@ func (s *ProfileSession) SetScoresKey(k string, v []int) {
 // DeleteScoresKey removes k from the Scores field (key "scores"). Removing an
 // absent key changes nothing.
 func (s *ProfileSession) DeleteScoresKey(k string) {
-	s.state.Load()
+	s.state.Read(4)
 	_, ok := s.data.Scores[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(4, ok) {
 		delete(s.data.Scores, k)
 	}
 }
@@ -556,20 +556,20 @@ func profileCloneMapOfStringToSliceOfInt(v map[string][]int) map[string][]int {
 
 // ID returns the ID field (key "id"), or its zero value when absent.
 func (s *ProfileSession) ID() [16]byte {
-	s.state.Access()
+	s.state.Read(5)
 	return s.data.ID
 }
 
 // SetID stores v in the ID field (key "id").
 func (s *ProfileSession) SetID(v [16]byte) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.ID, s.has[5] = v, true
 	}
 }
 
 // HasID reports whether the ID field (key "id") holds a value.
 func (s *ProfileSession) HasID() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -577,7 +577,7 @@ func (s *ProfileSession) HasID() bool {
 // nothing.
 func (s *ProfileSession) DeleteID() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.ID, s.has[5] = [16]byte{}, false
 	}
 }
@@ -585,7 +585,7 @@ func (s *ProfileSession) DeleteID() {
 // PopID removes the ID field (key "id") and returns the value it held, and whether
 // it held one.
 func (s *ProfileSession) PopID() ([16]byte, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.ID, s.has[5]
 	s.DeleteID()
 	return v, ok
@@ -593,20 +593,20 @@ func (s *ProfileSession) PopID() ([16]byte, bool) {
 
 // Last4 returns the Last4 field (key "last4"), or its zero value when absent.
 func (s *ProfileSession) Last4() [4]int {
-	s.state.Access()
+	s.state.Read(6)
 	return s.data.Last4
 }
 
 // SetLast4 stores v in the Last4 field (key "last4").
 func (s *ProfileSession) SetLast4(v [4]int) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.Last4, s.has[6] = v, true
 	}
 }
 
 // HasLast4 reports whether the Last4 field (key "last4") holds a value.
 func (s *ProfileSession) HasLast4() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -614,7 +614,7 @@ func (s *ProfileSession) HasLast4() bool {
 // changes nothing.
 func (s *ProfileSession) DeleteLast4() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.Last4, s.has[6] = [4]int{}, false
 	}
 }
@@ -622,7 +622,7 @@ func (s *ProfileSession) DeleteLast4() {
 // PopLast4 removes the Last4 field (key "last4") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopLast4() ([4]int, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.Last4, s.has[6]
 	s.DeleteLast4()
 	return v, ok
@@ -632,7 +632,7 @@ func (s *ProfileSession) PopLast4() ([4]int, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *ProfileSession) UpdateLast4(fn func(*[4]int)) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		fn(&s.data.Last4)
 		s.has[6] = true
 	}
@@ -640,20 +640,20 @@ func (s *ProfileSession) UpdateLast4(fn func(*[4]int)) {
 
 // IP returns the IP field (key "ip"), or its zero value when absent.
 func (s *ProfileSession) IP() netip.Addr {
-	s.state.Access()
+	s.state.Read(7)
 	return s.data.IP
 }
 
 // SetIP stores v in the IP field (key "ip").
 func (s *ProfileSession) SetIP(v netip.Addr) {
-	if s.state.Modify() {
+	if s.state.Write(7) {
 		s.data.IP, s.has[7] = v, true
 	}
 }
 
 // HasIP reports whether the IP field (key "ip") holds a value.
 func (s *ProfileSession) HasIP() bool {
-	s.state.Access()
+	s.state.Read(7)
 	return s.has[7]
 }
 
@@ -661,7 +661,7 @@ func (s *ProfileSession) HasIP() bool {
 // nothing.
 func (s *ProfileSession) DeleteIP() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[7]) {
+	if s.state.Remove(7, s.has[7]) {
 		s.data.IP, s.has[7] = netip.Addr{}, false
 	}
 }
@@ -669,7 +669,7 @@ func (s *ProfileSession) DeleteIP() {
 // PopIP removes the IP field (key "ip") and returns the value it held, and whether
 // it held one.
 func (s *ProfileSession) PopIP() (netip.Addr, bool) {
-	s.state.Load()
+	s.state.Read(7)
 	v, ok := s.data.IP, s.has[7]
 	s.DeleteIP()
 	return v, ok
@@ -679,20 +679,20 @@ func (s *ProfileSession) PopIP() (netip.Addr, bool) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ProfileSession) Seen() map[string]time.Time {
-	s.state.Access()
+	s.state.Read(8)
 	return maps.Clone(s.data.Seen)
 }
 
 // SetSeen stores v in the Seen field (key "seen").
 func (s *ProfileSession) SetSeen(v map[string]time.Time) {
-	if s.state.Modify() {
+	if s.state.Write(8) {
 		s.data.Seen, s.has[8] = maps.Clone(v), true
 	}
 }
 
 // HasSeen reports whether the Seen field (key "seen") holds a value.
 func (s *ProfileSession) HasSeen() bool {
-	s.state.Access()
+	s.state.Read(8)
 	return s.has[8]
 }
 
@@ -700,7 +700,7 @@ func (s *ProfileSession) HasSeen() bool {
 // nothing.
 func (s *ProfileSession) DeleteSeen() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[8]) {
+	if s.state.Remove(8, s.has[8]) {
 		s.data.Seen, s.has[8] = nil, false
 	}
 }
@@ -708,7 +708,7 @@ func (s *ProfileSession) DeleteSeen() {
 // PopSeen removes the Seen field (key "seen") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopSeen() (map[string]time.Time, bool) {
-	s.state.Load()
+	s.state.Read(8)
 	v, ok := s.data.Seen, s.has[8]
 	s.DeleteSeen()
 	return v, ok
@@ -718,7 +718,7 @@ func (s *ProfileSession) PopSeen() (map[string]time.Time, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *ProfileSession) UpdateSeen(fn func(*map[string]time.Time)) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		fn(&s.data.Seen)
 		s.has[8] = true
 	}
@@ -727,7 +727,7 @@ func (s *ProfileSession) UpdateSeen(fn func(*map[string]time.Time)) {
 // SetSeenKey stores v under k in the Seen field (key "seen"), creating the map if
 // absent.
 func (s *ProfileSession) SetSeenKey(k string, v time.Time) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		if s.data.Seen == nil {
 			s.data.Seen = make(map[string]time.Time)
 		}
@@ -739,9 +739,9 @@ func (s *ProfileSession) SetSeenKey(k string, v time.Time) {
 // DeleteSeenKey removes k from the Seen field (key "seen"). Removing an absent key
 // changes nothing.
 func (s *ProfileSession) DeleteSeenKey(k string) {
-	s.state.Load()
+	s.state.Read(8)
 	_, ok := s.data.Seen[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(8, ok) {
 		delete(s.data.Seen, k)
 	}
 }
@@ -751,7 +751,7 @@ func (s *ProfileSession) Prefs() struct {
 	Theme string
 	Font  int
 } {
-	s.state.Access()
+	s.state.Read(9)
 	return s.data.Prefs
 }
 
@@ -760,14 +760,14 @@ func (s *ProfileSession) SetPrefs(v struct {
 	Theme string
 	Font  int
 }) {
-	if s.state.Modify() {
+	if s.state.Write(9) {
 		s.data.Prefs, s.has[9] = v, true
 	}
 }
 
 // HasPrefs reports whether the Prefs field (key "prefs") holds a value.
 func (s *ProfileSession) HasPrefs() bool {
-	s.state.Access()
+	s.state.Read(9)
 	return s.has[9]
 }
 
@@ -775,7 +775,7 @@ func (s *ProfileSession) HasPrefs() bool {
 // changes nothing.
 func (s *ProfileSession) DeletePrefs() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[9]) {
+	if s.state.Remove(9, s.has[9]) {
 		s.data.Prefs, s.has[9] = struct {
 			Theme string
 			Font  int
@@ -789,7 +789,7 @@ func (s *ProfileSession) PopPrefs() (struct {
 	Theme string
 	Font  int
 }, bool) {
-	s.state.Load()
+	s.state.Read(9)
 	v, ok := s.data.Prefs, s.has[9]
 	s.DeletePrefs()
 	return v, ok
@@ -802,7 +802,7 @@ func (s *ProfileSession) UpdatePrefs(fn func(*struct {
 	Theme string
 	Font  int
 })) {
-	if s.state.Modify() {
+	if s.state.Update(9) {
 		fn(&s.data.Prefs)
 		s.has[9] = true
 	}
@@ -812,20 +812,20 @@ func (s *ProfileSession) UpdatePrefs(fn func(*struct {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ProfileSession) Maybe() *int {
-	s.state.Access()
+	s.state.Read(10)
 	return profileClonePtrToInt(s.data.Maybe)
 }
 
 // SetMaybe stores v in the Maybe field (key "maybe").
 func (s *ProfileSession) SetMaybe(v *int) {
-	if s.state.Modify() {
+	if s.state.Write(10) {
 		s.data.Maybe, s.has[10] = profileClonePtrToInt(v), true
 	}
 }
 
 // HasMaybe reports whether the Maybe field (key "maybe") holds a value.
 func (s *ProfileSession) HasMaybe() bool {
-	s.state.Access()
+	s.state.Read(10)
 	return s.has[10]
 }
 
@@ -833,7 +833,7 @@ func (s *ProfileSession) HasMaybe() bool {
 // changes nothing.
 func (s *ProfileSession) DeleteMaybe() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[10]) {
+	if s.state.Remove(10, s.has[10]) {
 		s.data.Maybe, s.has[10] = nil, false
 	}
 }
@@ -841,7 +841,7 @@ func (s *ProfileSession) DeleteMaybe() {
 // PopMaybe removes the Maybe field (key "maybe") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopMaybe() (*int, bool) {
-	s.state.Load()
+	s.state.Read(10)
 	v, ok := s.data.Maybe, s.has[10]
 	s.DeleteMaybe()
 	return v, ok
@@ -851,7 +851,7 @@ func (s *ProfileSession) PopMaybe() (*int, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *ProfileSession) UpdateMaybe(fn func(**int)) {
-	if s.state.Modify() {
+	if s.state.Update(10) {
 		fn(&s.data.Maybe)
 		s.has[10] = true
 	}
@@ -870,20 +870,20 @@ func profileClonePtrToInt(v *int) *int {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ProfileSession) Ptrs() []*string {
-	s.state.Access()
+	s.state.Read(11)
 	return profileCloneSliceOfPtrToString(s.data.Ptrs)
 }
 
 // SetPtrs stores v in the Ptrs field (key "ptrs").
 func (s *ProfileSession) SetPtrs(v []*string) {
-	if s.state.Modify() {
+	if s.state.Write(11) {
 		s.data.Ptrs, s.has[11] = profileCloneSliceOfPtrToString(v), true
 	}
 }
 
 // HasPtrs reports whether the Ptrs field (key "ptrs") holds a value.
 func (s *ProfileSession) HasPtrs() bool {
-	s.state.Access()
+	s.state.Read(11)
 	return s.has[11]
 }
 
@@ -891,7 +891,7 @@ func (s *ProfileSession) HasPtrs() bool {
 // nothing.
 func (s *ProfileSession) DeletePtrs() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[11]) {
+	if s.state.Remove(11, s.has[11]) {
 		s.data.Ptrs, s.has[11] = nil, false
 	}
 }
@@ -899,7 +899,7 @@ func (s *ProfileSession) DeletePtrs() {
 // PopPtrs removes the Ptrs field (key "ptrs") and returns the value it held, and
 // whether it held one.
 func (s *ProfileSession) PopPtrs() ([]*string, bool) {
-	s.state.Load()
+	s.state.Read(11)
 	v, ok := s.data.Ptrs, s.has[11]
 	s.DeletePtrs()
 	return v, ok
@@ -909,7 +909,7 @@ func (s *ProfileSession) PopPtrs() ([]*string, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *ProfileSession) UpdatePtrs(fn func(*[]*string)) {
-	if s.state.Modify() {
+	if s.state.Update(11) {
 		fn(&s.data.Ptrs)
 		s.has[11] = true
 	}
@@ -917,7 +917,7 @@ func (s *ProfileSession) UpdatePtrs(fn func(*[]*string)) {
 
 // AppendPtrs appends to the Ptrs field (key "ptrs"), creating it if absent.
 func (s *ProfileSession) AppendPtrs(v ...*string) {
-	if s.state.Modify() {
+	if s.state.Update(11) {
 		for _, x := range v {
 			s.data.Ptrs = append(s.data.Ptrs, profileClonePtrToString(x))
 		}
@@ -948,20 +948,20 @@ func profileClonePtrToString(v *string) *string {
 
 // Extra returns the Extra field (key "extra"), or its zero value when absent.
 func (s *ProfileSession) Extra() Raw {
-	s.state.Access()
+	s.state.Read(12)
 	return s.data.Extra
 }
 
 // SetExtra stores v in the Extra field (key "extra").
 func (s *ProfileSession) SetExtra(v Raw) {
-	if s.state.Modify() {
+	if s.state.Write(12) {
 		s.data.Extra, s.has[12] = v, true
 	}
 }
 
 // HasExtra reports whether the Extra field (key "extra") holds a value.
 func (s *ProfileSession) HasExtra() bool {
-	s.state.Access()
+	s.state.Read(12)
 	return s.has[12]
 }
 
@@ -969,7 +969,7 @@ func (s *ProfileSession) HasExtra() bool {
 // changes nothing.
 func (s *ProfileSession) DeleteExtra() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[12]) {
+	if s.state.Remove(12, s.has[12]) {
 		s.data.Extra, s.has[12] = Raw{}, false
 	}
 }
@@ -977,7 +977,7 @@ func (s *ProfileSession) DeleteExtra() {
 // PopExtra removes the Extra field (key "extra") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopExtra() (Raw, bool) {
-	s.state.Load()
+	s.state.Read(12)
 	v, ok := s.data.Extra, s.has[12]
 	s.DeleteExtra()
 	return v, ok
@@ -987,20 +987,20 @@ func (s *ProfileSession) PopExtra() (Raw, bool) {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *ProfileSession) Matrix() [][]int {
-	s.state.Access()
+	s.state.Read(13)
 	return profileCloneSliceOfSliceOfInt(s.data.Matrix)
 }
 
 // SetMatrix stores v in the Matrix field (key "matrix").
 func (s *ProfileSession) SetMatrix(v [][]int) {
-	if s.state.Modify() {
+	if s.state.Write(13) {
 		s.data.Matrix, s.has[13] = profileCloneSliceOfSliceOfInt(v), true
 	}
 }
 
 // HasMatrix reports whether the Matrix field (key "matrix") holds a value.
 func (s *ProfileSession) HasMatrix() bool {
-	s.state.Access()
+	s.state.Read(13)
 	return s.has[13]
 }
 
@@ -1008,7 +1008,7 @@ func (s *ProfileSession) HasMatrix() bool {
 // changes nothing.
 func (s *ProfileSession) DeleteMatrix() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[13]) {
+	if s.state.Remove(13, s.has[13]) {
 		s.data.Matrix, s.has[13] = nil, false
 	}
 }
@@ -1016,7 +1016,7 @@ func (s *ProfileSession) DeleteMatrix() {
 // PopMatrix removes the Matrix field (key "matrix") and returns the value it held,
 // and whether it held one.
 func (s *ProfileSession) PopMatrix() ([][]int, bool) {
-	s.state.Load()
+	s.state.Read(13)
 	v, ok := s.data.Matrix, s.has[13]
 	s.DeleteMatrix()
 	return v, ok
@@ -1026,7 +1026,7 @@ func (s *ProfileSession) PopMatrix() ([][]int, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *ProfileSession) UpdateMatrix(fn func(*[][]int)) {
-	if s.state.Modify() {
+	if s.state.Update(13) {
 		fn(&s.data.Matrix)
 		s.has[13] = true
 	}
@@ -1034,7 +1034,7 @@ func (s *ProfileSession) UpdateMatrix(fn func(*[][]int)) {
 
 // AppendMatrix appends to the Matrix field (key "matrix"), creating it if absent.
 func (s *ProfileSession) AppendMatrix(v ...[]int) {
-	if s.state.Modify() {
+	if s.state.Update(13) {
 		for _, x := range v {
 			s.data.Matrix = append(s.data.Matrix, slices.Clone(x))
 		}
@@ -1058,20 +1058,20 @@ func profileCloneSliceOfSliceOfInt(v [][]int) [][]int {
 // absent. It is a deep copy: change the field with the methods below, so that the
 // change is tracked.
 func (s *ProfileSession) Friends() []Address {
-	s.state.Access()
+	s.state.Read(14)
 	return profileCloneSliceOfAddress(s.data.Friends)
 }
 
 // SetFriends stores v in the Friends field (key "friends").
 func (s *ProfileSession) SetFriends(v []Address) {
-	if s.state.Modify() {
+	if s.state.Write(14) {
 		s.data.Friends, s.has[14] = profileCloneSliceOfAddress(v), true
 	}
 }
 
 // HasFriends reports whether the Friends field (key "friends") holds a value.
 func (s *ProfileSession) HasFriends() bool {
-	s.state.Access()
+	s.state.Read(14)
 	return s.has[14]
 }
 
@@ -1079,7 +1079,7 @@ func (s *ProfileSession) HasFriends() bool {
 // field changes nothing.
 func (s *ProfileSession) DeleteFriends() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[14]) {
+	if s.state.Remove(14, s.has[14]) {
 		s.data.Friends, s.has[14] = nil, false
 	}
 }
@@ -1087,7 +1087,7 @@ func (s *ProfileSession) DeleteFriends() {
 // PopFriends removes the Friends field (key "friends") and returns the value it
 // held, and whether it held one.
 func (s *ProfileSession) PopFriends() ([]Address, bool) {
-	s.state.Load()
+	s.state.Read(14)
 	v, ok := s.data.Friends, s.has[14]
 	s.DeleteFriends()
 	return v, ok
@@ -1097,7 +1097,7 @@ func (s *ProfileSession) PopFriends() ([]Address, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *ProfileSession) UpdateFriends(fn func(*[]Address)) {
-	if s.state.Modify() {
+	if s.state.Update(14) {
 		fn(&s.data.Friends)
 		s.has[14] = true
 	}
@@ -1106,7 +1106,7 @@ func (s *ProfileSession) UpdateFriends(fn func(*[]Address)) {
 // AppendFriends appends to the Friends field (key "friends"), creating it if
 // absent.
 func (s *ProfileSession) AppendFriends(v ...Address) {
-	if s.state.Modify() {
+	if s.state.Update(14) {
 		for _, x := range v {
 			s.data.Friends = append(s.data.Friends, profileCloneAddress(x))
 		}
@@ -2455,6 +2455,7 @@ var profileCodec = sessionimpl.Codec[ProfileSession]{
 	Empty:             (*ProfileSession).empty,
 	Encode:            (*ProfileSession).encode,
 	EncodeFlask:       (*ProfileSession).encodeFlask,
+	Keys:              []string{"home", "work", "cart", "grants", "scores", "id", "last4", "ip", "seen", "prefs", "maybe", "ptrs", "extra", "matrix", "friends"},
 	Name:              "Profile",
 	State: func(s *ProfileSession) *sessionimpl.State {
 		return &s.state

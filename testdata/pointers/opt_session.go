@@ -13,12 +13,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Opt changes, this function stops compiling, with errors that name
@@ -188,20 +188,20 @@ func (s *OptSession) Clear() {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *OptSession) Count() *int {
-	s.state.Access()
+	s.state.Read(0)
 	return optClonePtrToInt(s.data.Count)
 }
 
 // SetCount stores v in the Count field (key "count").
 func (s *OptSession) SetCount(v *int) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Count, s.has[0] = optClonePtrToInt(v), true
 	}
 }
 
 // HasCount reports whether the Count field (key "count") holds a value.
 func (s *OptSession) HasCount() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -209,7 +209,7 @@ func (s *OptSession) HasCount() bool {
 // changes nothing.
 func (s *OptSession) DeleteCount() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Count, s.has[0] = nil, false
 	}
 }
@@ -217,7 +217,7 @@ func (s *OptSession) DeleteCount() {
 // PopCount removes the Count field (key "count") and returns the value it held,
 // and whether it held one.
 func (s *OptSession) PopCount() (*int, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Count, s.has[0]
 	s.DeleteCount()
 	return v, ok
@@ -227,7 +227,7 @@ func (s *OptSession) PopCount() (*int, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *OptSession) UpdateCount(fn func(**int)) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		fn(&s.data.Count)
 		s.has[0] = true
 	}
@@ -246,20 +246,20 @@ func optClonePtrToInt(v *int) *int {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *OptSession) Name() *string {
-	s.state.Access()
+	s.state.Read(1)
 	return optClonePtrToString(s.data.Name)
 }
 
 // SetName stores v in the Name field (key "name").
 func (s *OptSession) SetName(v *string) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Name, s.has[1] = optClonePtrToString(v), true
 	}
 }
 
 // HasName reports whether the Name field (key "name") holds a value.
 func (s *OptSession) HasName() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -267,7 +267,7 @@ func (s *OptSession) HasName() bool {
 // nothing.
 func (s *OptSession) DeleteName() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Name, s.has[1] = nil, false
 	}
 }
@@ -275,7 +275,7 @@ func (s *OptSession) DeleteName() {
 // PopName removes the Name field (key "name") and returns the value it held, and
 // whether it held one.
 func (s *OptSession) PopName() (*string, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Name, s.has[1]
 	s.DeleteName()
 	return v, ok
@@ -285,7 +285,7 @@ func (s *OptSession) PopName() (*string, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *OptSession) UpdateName(fn func(**string)) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		fn(&s.data.Name)
 		s.has[1] = true
 	}
@@ -304,20 +304,20 @@ func optClonePtrToString(v *string) *string {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *OptSession) Where() *Point {
-	s.state.Access()
+	s.state.Read(2)
 	return optClonePtrToPoint(s.data.Where)
 }
 
 // SetWhere stores v in the Where field (key "where").
 func (s *OptSession) SetWhere(v *Point) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Where, s.has[2] = optClonePtrToPoint(v), true
 	}
 }
 
 // HasWhere reports whether the Where field (key "where") holds a value.
 func (s *OptSession) HasWhere() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -325,7 +325,7 @@ func (s *OptSession) HasWhere() bool {
 // changes nothing.
 func (s *OptSession) DeleteWhere() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Where, s.has[2] = nil, false
 	}
 }
@@ -333,7 +333,7 @@ func (s *OptSession) DeleteWhere() {
 // PopWhere removes the Where field (key "where") and returns the value it held,
 // and whether it held one.
 func (s *OptSession) PopWhere() (*Point, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Where, s.has[2]
 	s.DeleteWhere()
 	return v, ok
@@ -343,7 +343,7 @@ func (s *OptSession) PopWhere() (*Point, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *OptSession) UpdateWhere(fn func(**Point)) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		fn(&s.data.Where)
 		s.has[2] = true
 	}
@@ -362,20 +362,20 @@ func optClonePtrToPoint(v *Point) *Point {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *OptSession) Many() []*Point {
-	s.state.Access()
+	s.state.Read(3)
 	return optCloneSliceOfPtrToPoint(s.data.Many)
 }
 
 // SetMany stores v in the Many field (key "many").
 func (s *OptSession) SetMany(v []*Point) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Many, s.has[3] = optCloneSliceOfPtrToPoint(v), true
 	}
 }
 
 // HasMany reports whether the Many field (key "many") holds a value.
 func (s *OptSession) HasMany() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -383,7 +383,7 @@ func (s *OptSession) HasMany() bool {
 // nothing.
 func (s *OptSession) DeleteMany() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Many, s.has[3] = nil, false
 	}
 }
@@ -391,7 +391,7 @@ func (s *OptSession) DeleteMany() {
 // PopMany removes the Many field (key "many") and returns the value it held, and
 // whether it held one.
 func (s *OptSession) PopMany() ([]*Point, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Many, s.has[3]
 	s.DeleteMany()
 	return v, ok
@@ -401,7 +401,7 @@ func (s *OptSession) PopMany() ([]*Point, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *OptSession) UpdateMany(fn func(*[]*Point)) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		fn(&s.data.Many)
 		s.has[3] = true
 	}
@@ -409,7 +409,7 @@ func (s *OptSession) UpdateMany(fn func(*[]*Point)) {
 
 // AppendMany appends to the Many field (key "many"), creating it if absent.
 func (s *OptSession) AppendMany(v ...*Point) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		for _, x := range v {
 			s.data.Many = append(s.data.Many, optClonePtrToPoint(x))
 		}
@@ -433,20 +433,20 @@ func optCloneSliceOfPtrToPoint(v []*Point) []*Point {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *OptSession) Nested() **bool {
-	s.state.Access()
+	s.state.Read(4)
 	return optClonePtrToPtrToBool(s.data.Nested)
 }
 
 // SetNested stores v in the Nested field (key "nested").
 func (s *OptSession) SetNested(v **bool) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Nested, s.has[4] = optClonePtrToPtrToBool(v), true
 	}
 }
 
 // HasNested reports whether the Nested field (key "nested") holds a value.
 func (s *OptSession) HasNested() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -454,7 +454,7 @@ func (s *OptSession) HasNested() bool {
 // changes nothing.
 func (s *OptSession) DeleteNested() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Nested, s.has[4] = nil, false
 	}
 }
@@ -462,7 +462,7 @@ func (s *OptSession) DeleteNested() {
 // PopNested removes the Nested field (key "nested") and returns the value it held,
 // and whether it held one.
 func (s *OptSession) PopNested() (**bool, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Nested, s.has[4]
 	s.DeleteNested()
 	return v, ok
@@ -472,7 +472,7 @@ func (s *OptSession) PopNested() (**bool, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *OptSession) UpdateNested(fn func(***bool)) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		fn(&s.data.Nested)
 		s.has[4] = true
 	}
@@ -500,20 +500,20 @@ func optClonePtrToBool(v *bool) *bool {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *OptSession) ByKey() map[string]*int {
-	s.state.Access()
+	s.state.Read(5)
 	return optCloneMapOfStringToPtrToInt(s.data.ByKey)
 }
 
 // SetByKey stores v in the ByKey field (key "by_key").
 func (s *OptSession) SetByKey(v map[string]*int) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.ByKey, s.has[5] = optCloneMapOfStringToPtrToInt(v), true
 	}
 }
 
 // HasByKey reports whether the ByKey field (key "by_key") holds a value.
 func (s *OptSession) HasByKey() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -521,7 +521,7 @@ func (s *OptSession) HasByKey() bool {
 // changes nothing.
 func (s *OptSession) DeleteByKey() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.ByKey, s.has[5] = nil, false
 	}
 }
@@ -529,7 +529,7 @@ func (s *OptSession) DeleteByKey() {
 // PopByKey removes the ByKey field (key "by_key") and returns the value it held,
 // and whether it held one.
 func (s *OptSession) PopByKey() (map[string]*int, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.ByKey, s.has[5]
 	s.DeleteByKey()
 	return v, ok
@@ -539,7 +539,7 @@ func (s *OptSession) PopByKey() (map[string]*int, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *OptSession) UpdateByKey(fn func(*map[string]*int)) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		fn(&s.data.ByKey)
 		s.has[5] = true
 	}
@@ -548,7 +548,7 @@ func (s *OptSession) UpdateByKey(fn func(*map[string]*int)) {
 // SetByKeyKey stores v under k in the ByKey field (key "by_key"), creating the map
 // if absent.
 func (s *OptSession) SetByKeyKey(k string, v *int) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		if s.data.ByKey == nil {
 			s.data.ByKey = make(map[string]*int)
 		}
@@ -560,9 +560,9 @@ func (s *OptSession) SetByKeyKey(k string, v *int) {
 // DeleteByKeyKey removes k from the ByKey field (key "by_key"). Removing an absent
 // key changes nothing.
 func (s *OptSession) DeleteByKeyKey(k string) {
-	s.state.Load()
+	s.state.Read(5)
 	_, ok := s.data.ByKey[k]
-	if s.state.ModifyIf(ok) {
+	if s.state.Remove(5, ok) {
 		delete(s.data.ByKey, k)
 	}
 }
@@ -1116,6 +1116,7 @@ var optCodec = sessionimpl.Codec[OptSession]{
 	Empty:             (*OptSession).empty,
 	Encode:            (*OptSession).encode,
 	EncodeFlask:       (*OptSession).encodeFlask,
+	Keys:              []string{"count", "name", "where", "many", "nested", "by_key"},
 	Name:              "Opt",
 	State: func(s *OptSession) *sessionimpl.State {
 		return &s.state

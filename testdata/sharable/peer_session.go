@@ -13,12 +13,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Peer changes, this function stops compiling, with errors that name
@@ -184,20 +184,20 @@ func (s *PeerSession) Clear() {
 
 // Addr returns the Addr field (key "addr"), or its zero value when absent.
 func (s *PeerSession) Addr() netip.Addr {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Addr
 }
 
 // SetAddr stores v in the Addr field (key "addr").
 func (s *PeerSession) SetAddr(v netip.Addr) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Addr, s.has[0] = v, true
 	}
 }
 
 // HasAddr reports whether the Addr field (key "addr") holds a value.
 func (s *PeerSession) HasAddr() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -205,7 +205,7 @@ func (s *PeerSession) HasAddr() bool {
 // nothing.
 func (s *PeerSession) DeleteAddr() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Addr, s.has[0] = netip.Addr{}, false
 	}
 }
@@ -213,7 +213,7 @@ func (s *PeerSession) DeleteAddr() {
 // PopAddr removes the Addr field (key "addr") and returns the value it held, and
 // whether it held one.
 func (s *PeerSession) PopAddr() (netip.Addr, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Addr, s.has[0]
 	s.DeleteAddr()
 	return v, ok
@@ -221,20 +221,20 @@ func (s *PeerSession) PopAddr() (netip.Addr, bool) {
 
 // Prefix returns the Prefix field (key "prefix"), or its zero value when absent.
 func (s *PeerSession) Prefix() netip.Prefix {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Prefix
 }
 
 // SetPrefix stores v in the Prefix field (key "prefix").
 func (s *PeerSession) SetPrefix(v netip.Prefix) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Prefix, s.has[1] = v, true
 	}
 }
 
 // HasPrefix reports whether the Prefix field (key "prefix") holds a value.
 func (s *PeerSession) HasPrefix() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -242,7 +242,7 @@ func (s *PeerSession) HasPrefix() bool {
 // changes nothing.
 func (s *PeerSession) DeletePrefix() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Prefix, s.has[1] = netip.Prefix{}, false
 	}
 }
@@ -250,7 +250,7 @@ func (s *PeerSession) DeletePrefix() {
 // PopPrefix removes the Prefix field (key "prefix") and returns the value it held,
 // and whether it held one.
 func (s *PeerSession) PopPrefix() (netip.Prefix, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Prefix, s.has[1]
 	s.DeletePrefix()
 	return v, ok
@@ -260,20 +260,20 @@ func (s *PeerSession) PopPrefix() (netip.Prefix, bool) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *PeerSession) Via() []netip.AddrPort {
-	s.state.Access()
+	s.state.Read(2)
 	return slices.Clone(s.data.Via)
 }
 
 // SetVia stores v in the Via field (key "via").
 func (s *PeerSession) SetVia(v []netip.AddrPort) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Via, s.has[2] = slices.Clone(v), true
 	}
 }
 
 // HasVia reports whether the Via field (key "via") holds a value.
 func (s *PeerSession) HasVia() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -281,7 +281,7 @@ func (s *PeerSession) HasVia() bool {
 // nothing.
 func (s *PeerSession) DeleteVia() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Via, s.has[2] = nil, false
 	}
 }
@@ -289,7 +289,7 @@ func (s *PeerSession) DeleteVia() {
 // PopVia removes the Via field (key "via") and returns the value it held, and
 // whether it held one.
 func (s *PeerSession) PopVia() ([]netip.AddrPort, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Via, s.has[2]
 	s.DeleteVia()
 	return v, ok
@@ -299,7 +299,7 @@ func (s *PeerSession) PopVia() ([]netip.AddrPort, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *PeerSession) UpdateVia(fn func(*[]netip.AddrPort)) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		fn(&s.data.Via)
 		s.has[2] = true
 	}
@@ -307,7 +307,7 @@ func (s *PeerSession) UpdateVia(fn func(*[]netip.AddrPort)) {
 
 // AppendVia appends to the Via field (key "via"), creating it if absent.
 func (s *PeerSession) AppendVia(v ...netip.AddrPort) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		s.data.Via = append(s.data.Via, v...)
 		s.has[2] = true
 	}
@@ -315,20 +315,20 @@ func (s *PeerSession) AppendVia(v ...netip.AddrPort) {
 
 // Port returns the Port field (key "port"), or its zero value when absent.
 func (s *PeerSession) Port() Port {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.Port
 }
 
 // SetPort stores v in the Port field (key "port").
 func (s *PeerSession) SetPort(v Port) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Port, s.has[3] = v, true
 	}
 }
 
 // HasPort reports whether the Port field (key "port") holds a value.
 func (s *PeerSession) HasPort() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -336,7 +336,7 @@ func (s *PeerSession) HasPort() bool {
 // nothing.
 func (s *PeerSession) DeletePort() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Port, s.has[3] = Port{}, false
 	}
 }
@@ -344,7 +344,7 @@ func (s *PeerSession) DeletePort() {
 // PopPort removes the Port field (key "port") and returns the value it held, and
 // whether it held one.
 func (s *PeerSession) PopPort() (Port, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Port, s.has[3]
 	s.DeletePort()
 	return v, ok
@@ -719,6 +719,7 @@ var peerCodec = sessionimpl.Codec[PeerSession]{
 	Empty:             (*PeerSession).empty,
 	Encode:            (*PeerSession).encode,
 	EncodeFlask:       (*PeerSession).encodeFlask,
+	Keys:              []string{"addr", "prefix", "via", "port"},
 	Name:              "Peer",
 	State: func(s *PeerSession) *sessionimpl.State {
 		return &s.state

@@ -13,12 +13,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Lists changes, this function stops compiling, with errors that name
@@ -194,20 +194,20 @@ func (s *ListsSession) Clear() {
 // absent. It is a deep copy: change the field with the methods below, so that the
 // change is tracked.
 func (s *ListsSession) Strings() []string {
-	s.state.Access()
+	s.state.Read(0)
 	return slices.Clone(s.data.Strings)
 }
 
 // SetStrings stores v in the Strings field (key "strings").
 func (s *ListsSession) SetStrings(v []string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Strings, s.has[0] = slices.Clone(v), true
 	}
 }
 
 // HasStrings reports whether the Strings field (key "strings") holds a value.
 func (s *ListsSession) HasStrings() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -215,7 +215,7 @@ func (s *ListsSession) HasStrings() bool {
 // field changes nothing.
 func (s *ListsSession) DeleteStrings() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Strings, s.has[0] = nil, false
 	}
 }
@@ -223,7 +223,7 @@ func (s *ListsSession) DeleteStrings() {
 // PopStrings removes the Strings field (key "strings") and returns the value it
 // held, and whether it held one.
 func (s *ListsSession) PopStrings() ([]string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Strings, s.has[0]
 	s.DeleteStrings()
 	return v, ok
@@ -233,7 +233,7 @@ func (s *ListsSession) PopStrings() ([]string, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *ListsSession) UpdateStrings(fn func(*[]string)) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		fn(&s.data.Strings)
 		s.has[0] = true
 	}
@@ -242,7 +242,7 @@ func (s *ListsSession) UpdateStrings(fn func(*[]string)) {
 // AppendStrings appends to the Strings field (key "strings"), creating it if
 // absent.
 func (s *ListsSession) AppendStrings(v ...string) {
-	if s.state.Modify() {
+	if s.state.Update(0) {
 		s.data.Strings = append(s.data.Strings, v...)
 		s.has[0] = true
 	}
@@ -252,20 +252,20 @@ func (s *ListsSession) AppendStrings(v ...string) {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ListsSession) Bools() []bool {
-	s.state.Access()
+	s.state.Read(1)
 	return slices.Clone(s.data.Bools)
 }
 
 // SetBools stores v in the Bools field (key "bools").
 func (s *ListsSession) SetBools(v []bool) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Bools, s.has[1] = slices.Clone(v), true
 	}
 }
 
 // HasBools reports whether the Bools field (key "bools") holds a value.
 func (s *ListsSession) HasBools() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -273,7 +273,7 @@ func (s *ListsSession) HasBools() bool {
 // changes nothing.
 func (s *ListsSession) DeleteBools() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Bools, s.has[1] = nil, false
 	}
 }
@@ -281,7 +281,7 @@ func (s *ListsSession) DeleteBools() {
 // PopBools removes the Bools field (key "bools") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopBools() ([]bool, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Bools, s.has[1]
 	s.DeleteBools()
 	return v, ok
@@ -291,7 +291,7 @@ func (s *ListsSession) PopBools() ([]bool, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *ListsSession) UpdateBools(fn func(*[]bool)) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		fn(&s.data.Bools)
 		s.has[1] = true
 	}
@@ -299,7 +299,7 @@ func (s *ListsSession) UpdateBools(fn func(*[]bool)) {
 
 // AppendBools appends to the Bools field (key "bools"), creating it if absent.
 func (s *ListsSession) AppendBools(v ...bool) {
-	if s.state.Modify() {
+	if s.state.Update(1) {
 		s.data.Bools = append(s.data.Bools, v...)
 		s.has[1] = true
 	}
@@ -309,20 +309,20 @@ func (s *ListsSession) AppendBools(v ...bool) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ListsSession) Ints() []int {
-	s.state.Access()
+	s.state.Read(2)
 	return slices.Clone(s.data.Ints)
 }
 
 // SetInts stores v in the Ints field (key "ints").
 func (s *ListsSession) SetInts(v []int) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Ints, s.has[2] = slices.Clone(v), true
 	}
 }
 
 // HasInts reports whether the Ints field (key "ints") holds a value.
 func (s *ListsSession) HasInts() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -330,7 +330,7 @@ func (s *ListsSession) HasInts() bool {
 // nothing.
 func (s *ListsSession) DeleteInts() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Ints, s.has[2] = nil, false
 	}
 }
@@ -338,7 +338,7 @@ func (s *ListsSession) DeleteInts() {
 // PopInts removes the Ints field (key "ints") and returns the value it held, and
 // whether it held one.
 func (s *ListsSession) PopInts() ([]int, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Ints, s.has[2]
 	s.DeleteInts()
 	return v, ok
@@ -348,7 +348,7 @@ func (s *ListsSession) PopInts() ([]int, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *ListsSession) UpdateInts(fn func(*[]int)) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		fn(&s.data.Ints)
 		s.has[2] = true
 	}
@@ -356,7 +356,7 @@ func (s *ListsSession) UpdateInts(fn func(*[]int)) {
 
 // AppendInts appends to the Ints field (key "ints"), creating it if absent.
 func (s *ListsSession) AppendInts(v ...int) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		s.data.Ints = append(s.data.Ints, v...)
 		s.has[2] = true
 	}
@@ -366,20 +366,20 @@ func (s *ListsSession) AppendInts(v ...int) {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ListsSession) Int8s() []int8 {
-	s.state.Access()
+	s.state.Read(3)
 	return slices.Clone(s.data.Int8s)
 }
 
 // SetInt8s stores v in the Int8s field (key "int8s").
 func (s *ListsSession) SetInt8s(v []int8) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Int8s, s.has[3] = slices.Clone(v), true
 	}
 }
 
 // HasInt8s reports whether the Int8s field (key "int8s") holds a value.
 func (s *ListsSession) HasInt8s() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -387,7 +387,7 @@ func (s *ListsSession) HasInt8s() bool {
 // changes nothing.
 func (s *ListsSession) DeleteInt8s() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Int8s, s.has[3] = nil, false
 	}
 }
@@ -395,7 +395,7 @@ func (s *ListsSession) DeleteInt8s() {
 // PopInt8s removes the Int8s field (key "int8s") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopInt8s() ([]int8, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Int8s, s.has[3]
 	s.DeleteInt8s()
 	return v, ok
@@ -405,7 +405,7 @@ func (s *ListsSession) PopInt8s() ([]int8, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *ListsSession) UpdateInt8s(fn func(*[]int8)) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		fn(&s.data.Int8s)
 		s.has[3] = true
 	}
@@ -413,7 +413,7 @@ func (s *ListsSession) UpdateInt8s(fn func(*[]int8)) {
 
 // AppendInt8s appends to the Int8s field (key "int8s"), creating it if absent.
 func (s *ListsSession) AppendInt8s(v ...int8) {
-	if s.state.Modify() {
+	if s.state.Update(3) {
 		s.data.Int8s = append(s.data.Int8s, v...)
 		s.has[3] = true
 	}
@@ -423,20 +423,20 @@ func (s *ListsSession) AppendInt8s(v ...int8) {
 // absent. It is a deep copy: change the field with the methods below, so that the
 // change is tracked.
 func (s *ListsSession) Uint64s() []uint64 {
-	s.state.Access()
+	s.state.Read(4)
 	return slices.Clone(s.data.Uint64s)
 }
 
 // SetUint64s stores v in the Uint64s field (key "uint64s").
 func (s *ListsSession) SetUint64s(v []uint64) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Uint64s, s.has[4] = slices.Clone(v), true
 	}
 }
 
 // HasUint64s reports whether the Uint64s field (key "uint64s") holds a value.
 func (s *ListsSession) HasUint64s() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -444,7 +444,7 @@ func (s *ListsSession) HasUint64s() bool {
 // field changes nothing.
 func (s *ListsSession) DeleteUint64s() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Uint64s, s.has[4] = nil, false
 	}
 }
@@ -452,7 +452,7 @@ func (s *ListsSession) DeleteUint64s() {
 // PopUint64s removes the Uint64s field (key "uint64s") and returns the value it
 // held, and whether it held one.
 func (s *ListsSession) PopUint64s() ([]uint64, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Uint64s, s.has[4]
 	s.DeleteUint64s()
 	return v, ok
@@ -462,7 +462,7 @@ func (s *ListsSession) PopUint64s() ([]uint64, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *ListsSession) UpdateUint64s(fn func(*[]uint64)) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		fn(&s.data.Uint64s)
 		s.has[4] = true
 	}
@@ -471,7 +471,7 @@ func (s *ListsSession) UpdateUint64s(fn func(*[]uint64)) {
 // AppendUint64s appends to the Uint64s field (key "uint64s"), creating it if
 // absent.
 func (s *ListsSession) AppendUint64s(v ...uint64) {
-	if s.state.Modify() {
+	if s.state.Update(4) {
 		s.data.Uint64s = append(s.data.Uint64s, v...)
 		s.has[4] = true
 	}
@@ -481,20 +481,20 @@ func (s *ListsSession) AppendUint64s(v ...uint64) {
 // It is a deep copy: change the field with the methods below, so that the change
 // is tracked.
 func (s *ListsSession) Floats() []float64 {
-	s.state.Access()
+	s.state.Read(5)
 	return slices.Clone(s.data.Floats)
 }
 
 // SetFloats stores v in the Floats field (key "floats").
 func (s *ListsSession) SetFloats(v []float64) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.Floats, s.has[5] = slices.Clone(v), true
 	}
 }
 
 // HasFloats reports whether the Floats field (key "floats") holds a value.
 func (s *ListsSession) HasFloats() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -502,7 +502,7 @@ func (s *ListsSession) HasFloats() bool {
 // changes nothing.
 func (s *ListsSession) DeleteFloats() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.Floats, s.has[5] = nil, false
 	}
 }
@@ -510,7 +510,7 @@ func (s *ListsSession) DeleteFloats() {
 // PopFloats removes the Floats field (key "floats") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopFloats() ([]float64, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.Floats, s.has[5]
 	s.DeleteFloats()
 	return v, ok
@@ -520,7 +520,7 @@ func (s *ListsSession) PopFloats() ([]float64, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *ListsSession) UpdateFloats(fn func(*[]float64)) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		fn(&s.data.Floats)
 		s.has[5] = true
 	}
@@ -528,7 +528,7 @@ func (s *ListsSession) UpdateFloats(fn func(*[]float64)) {
 
 // AppendFloats appends to the Floats field (key "floats"), creating it if absent.
 func (s *ListsSession) AppendFloats(v ...float64) {
-	if s.state.Modify() {
+	if s.state.Update(5) {
 		s.data.Floats = append(s.data.Floats, v...)
 		s.has[5] = true
 	}
@@ -538,20 +538,20 @@ func (s *ListsSession) AppendFloats(v ...float64) {
 // absent. It is a deep copy: change the field with the methods below, so that the
 // change is tracked.
 func (s *ListsSession) Float32s() []float32 {
-	s.state.Access()
+	s.state.Read(6)
 	return slices.Clone(s.data.Float32s)
 }
 
 // SetFloat32s stores v in the Float32s field (key "float32s").
 func (s *ListsSession) SetFloat32s(v []float32) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.Float32s, s.has[6] = slices.Clone(v), true
 	}
 }
 
 // HasFloat32s reports whether the Float32s field (key "float32s") holds a value.
 func (s *ListsSession) HasFloat32s() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -559,7 +559,7 @@ func (s *ListsSession) HasFloat32s() bool {
 // field changes nothing.
 func (s *ListsSession) DeleteFloat32s() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.Float32s, s.has[6] = nil, false
 	}
 }
@@ -567,7 +567,7 @@ func (s *ListsSession) DeleteFloat32s() {
 // PopFloat32s removes the Float32s field (key "float32s") and returns the value it
 // held, and whether it held one.
 func (s *ListsSession) PopFloat32s() ([]float32, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.Float32s, s.has[6]
 	s.DeleteFloat32s()
 	return v, ok
@@ -577,7 +577,7 @@ func (s *ListsSession) PopFloat32s() ([]float32, bool) {
 // place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *ListsSession) UpdateFloat32s(fn func(*[]float32)) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		fn(&s.data.Float32s)
 		s.has[6] = true
 	}
@@ -586,7 +586,7 @@ func (s *ListsSession) UpdateFloat32s(fn func(*[]float32)) {
 // AppendFloat32s appends to the Float32s field (key "float32s"), creating it if
 // absent.
 func (s *ListsSession) AppendFloat32s(v ...float32) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		s.data.Float32s = append(s.data.Float32s, v...)
 		s.has[6] = true
 	}
@@ -596,20 +596,20 @@ func (s *ListsSession) AppendFloat32s(v ...float32) {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ListsSession) Blobs() [][]byte {
-	s.state.Access()
+	s.state.Read(7)
 	return listsCloneSliceOfSliceOfByte(s.data.Blobs)
 }
 
 // SetBlobs stores v in the Blobs field (key "blobs").
 func (s *ListsSession) SetBlobs(v [][]byte) {
-	if s.state.Modify() {
+	if s.state.Write(7) {
 		s.data.Blobs, s.has[7] = listsCloneSliceOfSliceOfByte(v), true
 	}
 }
 
 // HasBlobs reports whether the Blobs field (key "blobs") holds a value.
 func (s *ListsSession) HasBlobs() bool {
-	s.state.Access()
+	s.state.Read(7)
 	return s.has[7]
 }
 
@@ -617,7 +617,7 @@ func (s *ListsSession) HasBlobs() bool {
 // changes nothing.
 func (s *ListsSession) DeleteBlobs() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[7]) {
+	if s.state.Remove(7, s.has[7]) {
 		s.data.Blobs, s.has[7] = nil, false
 	}
 }
@@ -625,7 +625,7 @@ func (s *ListsSession) DeleteBlobs() {
 // PopBlobs removes the Blobs field (key "blobs") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopBlobs() ([][]byte, bool) {
-	s.state.Load()
+	s.state.Read(7)
 	v, ok := s.data.Blobs, s.has[7]
 	s.DeleteBlobs()
 	return v, ok
@@ -635,7 +635,7 @@ func (s *ListsSession) PopBlobs() ([][]byte, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *ListsSession) UpdateBlobs(fn func(*[][]byte)) {
-	if s.state.Modify() {
+	if s.state.Update(7) {
 		fn(&s.data.Blobs)
 		s.has[7] = true
 	}
@@ -643,7 +643,7 @@ func (s *ListsSession) UpdateBlobs(fn func(*[][]byte)) {
 
 // AppendBlobs appends to the Blobs field (key "blobs"), creating it if absent.
 func (s *ListsSession) AppendBlobs(v ...[]byte) {
-	if s.state.Modify() {
+	if s.state.Update(7) {
 		for _, x := range v {
 			s.data.Blobs = append(s.data.Blobs, slices.Clone(x))
 		}
@@ -667,20 +667,20 @@ func listsCloneSliceOfSliceOfByte(v [][]byte) [][]byte {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ListsSession) Times() []time.Time {
-	s.state.Access()
+	s.state.Read(8)
 	return slices.Clone(s.data.Times)
 }
 
 // SetTimes stores v in the Times field (key "times").
 func (s *ListsSession) SetTimes(v []time.Time) {
-	if s.state.Modify() {
+	if s.state.Write(8) {
 		s.data.Times, s.has[8] = slices.Clone(v), true
 	}
 }
 
 // HasTimes reports whether the Times field (key "times") holds a value.
 func (s *ListsSession) HasTimes() bool {
-	s.state.Access()
+	s.state.Read(8)
 	return s.has[8]
 }
 
@@ -688,7 +688,7 @@ func (s *ListsSession) HasTimes() bool {
 // changes nothing.
 func (s *ListsSession) DeleteTimes() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[8]) {
+	if s.state.Remove(8, s.has[8]) {
 		s.data.Times, s.has[8] = nil, false
 	}
 }
@@ -696,7 +696,7 @@ func (s *ListsSession) DeleteTimes() {
 // PopTimes removes the Times field (key "times") and returns the value it held,
 // and whether it held one.
 func (s *ListsSession) PopTimes() ([]time.Time, bool) {
-	s.state.Load()
+	s.state.Read(8)
 	v, ok := s.data.Times, s.has[8]
 	s.DeleteTimes()
 	return v, ok
@@ -706,7 +706,7 @@ func (s *ListsSession) PopTimes() ([]time.Time, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *ListsSession) UpdateTimes(fn func(*[]time.Time)) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		fn(&s.data.Times)
 		s.has[8] = true
 	}
@@ -714,7 +714,7 @@ func (s *ListsSession) UpdateTimes(fn func(*[]time.Time)) {
 
 // AppendTimes appends to the Times field (key "times"), creating it if absent.
 func (s *ListsSession) AppendTimes(v ...time.Time) {
-	if s.state.Modify() {
+	if s.state.Update(8) {
 		s.data.Times = append(s.data.Times, v...)
 		s.has[8] = true
 	}
@@ -724,13 +724,13 @@ func (s *ListsSession) AppendTimes(v ...time.Time) {
 // absent. It is a deep copy: change the field with the methods below, so that the
 // change is tracked.
 func (s *ListsSession) Durations() []time.Duration {
-	s.state.Access()
+	s.state.Read(9)
 	return slices.Clone(s.data.Durations)
 }
 
 // SetDurations stores v in the Durations field (key "durations").
 func (s *ListsSession) SetDurations(v []time.Duration) {
-	if s.state.Modify() {
+	if s.state.Write(9) {
 		s.data.Durations, s.has[9] = slices.Clone(v), true
 	}
 }
@@ -738,7 +738,7 @@ func (s *ListsSession) SetDurations(v []time.Duration) {
 // HasDurations reports whether the Durations field (key "durations") holds a
 // value.
 func (s *ListsSession) HasDurations() bool {
-	s.state.Access()
+	s.state.Read(9)
 	return s.has[9]
 }
 
@@ -746,7 +746,7 @@ func (s *ListsSession) HasDurations() bool {
 // absent field changes nothing.
 func (s *ListsSession) DeleteDurations() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[9]) {
+	if s.state.Remove(9, s.has[9]) {
 		s.data.Durations, s.has[9] = nil, false
 	}
 }
@@ -754,7 +754,7 @@ func (s *ListsSession) DeleteDurations() {
 // PopDurations removes the Durations field (key "durations") and returns the value
 // it held, and whether it held one.
 func (s *ListsSession) PopDurations() ([]time.Duration, bool) {
-	s.state.Load()
+	s.state.Read(9)
 	v, ok := s.data.Durations, s.has[9]
 	s.DeleteDurations()
 	return v, ok
@@ -764,7 +764,7 @@ func (s *ListsSession) PopDurations() ([]time.Duration, bool) {
 // in place, and records the change. fn must not keep the pointer: later changes
 // through it would not be saved.
 func (s *ListsSession) UpdateDurations(fn func(*[]time.Duration)) {
-	if s.state.Modify() {
+	if s.state.Update(9) {
 		fn(&s.data.Durations)
 		s.has[9] = true
 	}
@@ -773,7 +773,7 @@ func (s *ListsSession) UpdateDurations(fn func(*[]time.Duration)) {
 // AppendDurations appends to the Durations field (key "durations"), creating it if
 // absent.
 func (s *ListsSession) AppendDurations(v ...time.Duration) {
-	if s.state.Modify() {
+	if s.state.Update(9) {
 		s.data.Durations = append(s.data.Durations, v...)
 		s.has[9] = true
 	}
@@ -1021,6 +1021,7 @@ var listsCodec = sessionimpl.Codec[ListsSession]{
 	Empty:             (*ListsSession).empty,
 	Encode:            (*ListsSession).encode,
 	EncodeFlask:       (*ListsSession).encodeFlask,
+	Keys:              []string{"strings", "bools", "ints", "int8s", "uint64s", "floats", "float32s", "blobs", "times", "durations"},
 	Name:              "Lists",
 	State: func(s *ListsSession) *sessionimpl.State {
 		return &s.state

@@ -11,12 +11,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Prefs changes, this function stops compiling, with errors that name
@@ -189,20 +189,20 @@ func (s *PrefsSession) Clear() {
 //
 // default key: user_id
 func (s *PrefsSession) UserID() int64 {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.UserID
 }
 
 // SetUserID stores v in the UserID field (key "user_id").
 func (s *PrefsSession) SetUserID(v int64) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.UserID, s.has[0] = v, true
 	}
 }
 
 // HasUserID reports whether the UserID field (key "user_id") holds a value.
 func (s *PrefsSession) HasUserID() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -210,7 +210,7 @@ func (s *PrefsSession) HasUserID() bool {
 // changes nothing.
 func (s *PrefsSession) DeleteUserID() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.UserID, s.has[0] = 0, false
 	}
 }
@@ -218,7 +218,7 @@ func (s *PrefsSession) DeleteUserID() {
 // PopUserID removes the UserID field (key "user_id") and returns the value it
 // held, and whether it held one.
 func (s *PrefsSession) PopUserID() (int64, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.UserID, s.has[0]
 	s.DeleteUserID()
 	return v, ok
@@ -229,13 +229,13 @@ func (s *PrefsSession) PopUserID() (int64, bool) {
 //
 // default key: http_server
 func (s *PrefsSession) HTTPServer() string {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.HTTPServer
 }
 
 // SetHTTPServer stores v in the HTTPServer field (key "http_server").
 func (s *PrefsSession) SetHTTPServer(v string) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.HTTPServer, s.has[1] = v, true
 	}
 }
@@ -243,7 +243,7 @@ func (s *PrefsSession) SetHTTPServer(v string) {
 // HasHTTPServer reports whether the HTTPServer field (key "http_server") holds a
 // value.
 func (s *PrefsSession) HasHTTPServer() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -251,7 +251,7 @@ func (s *PrefsSession) HasHTTPServer() bool {
 // absent field changes nothing.
 func (s *PrefsSession) DeleteHTTPServer() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.HTTPServer, s.has[1] = "", false
 	}
 }
@@ -259,7 +259,7 @@ func (s *PrefsSession) DeleteHTTPServer() {
 // PopHTTPServer removes the HTTPServer field (key "http_server") and returns the
 // value it held, and whether it held one.
 func (s *PrefsSession) PopHTTPServer() (string, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.HTTPServer, s.has[1]
 	s.DeleteHTTPServer()
 	return v, ok
@@ -267,20 +267,20 @@ func (s *PrefsSession) PopHTTPServer() (string, bool) {
 
 // Theme returns the Theme field (key "t"), or its zero value when absent.
 func (s *PrefsSession) Theme() string {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.Theme
 }
 
 // SetTheme stores v in the Theme field (key "t").
 func (s *PrefsSession) SetTheme(v string) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Theme, s.has[2] = v, true
 	}
 }
 
 // HasTheme reports whether the Theme field (key "t") holds a value.
 func (s *PrefsSession) HasTheme() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -288,7 +288,7 @@ func (s *PrefsSession) HasTheme() bool {
 // nothing.
 func (s *PrefsSession) DeleteTheme() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Theme, s.has[2] = "", false
 	}
 }
@@ -296,7 +296,7 @@ func (s *PrefsSession) DeleteTheme() {
 // PopTheme removes the Theme field (key "t") and returns the value it held, and
 // whether it held one.
 func (s *PrefsSession) PopTheme() (string, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Theme, s.has[2]
 	s.DeleteTheme()
 	return v, ok
@@ -304,20 +304,20 @@ func (s *PrefsSession) PopTheme() (string, bool) {
 
 // Lang returns the Lang field (key "language"), or its zero value when absent.
 func (s *PrefsSession) Lang() string {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.Lang
 }
 
 // SetLang stores v in the Lang field (key "language").
 func (s *PrefsSession) SetLang(v string) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Lang, s.has[3] = v, true
 	}
 }
 
 // HasLang reports whether the Lang field (key "language") holds a value.
 func (s *PrefsSession) HasLang() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -325,7 +325,7 @@ func (s *PrefsSession) HasLang() bool {
 // changes nothing.
 func (s *PrefsSession) DeleteLang() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Lang, s.has[3] = "", false
 	}
 }
@@ -333,7 +333,7 @@ func (s *PrefsSession) DeleteLang() {
 // PopLang removes the Lang field (key "language") and returns the value it held,
 // and whether it held one.
 func (s *PrefsSession) PopLang() (string, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Lang, s.has[3]
 	s.DeleteLang()
 	return v, ok
@@ -342,20 +342,20 @@ func (s *PrefsSession) PopLang() (string, bool) {
 // CsrfToken returns the csrfToken field (key "csrf"), or its zero value when
 // absent.
 func (s *PrefsSession) CsrfToken() string {
-	s.state.Access()
+	s.state.Read(4)
 	return s.data.csrfToken
 }
 
 // SetCsrfToken stores v in the csrfToken field (key "csrf").
 func (s *PrefsSession) SetCsrfToken(v string) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.csrfToken, s.has[4] = v, true
 	}
 }
 
 // HasCsrfToken reports whether the csrfToken field (key "csrf") holds a value.
 func (s *PrefsSession) HasCsrfToken() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -363,7 +363,7 @@ func (s *PrefsSession) HasCsrfToken() bool {
 // field changes nothing.
 func (s *PrefsSession) DeleteCsrfToken() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.csrfToken, s.has[4] = "", false
 	}
 }
@@ -371,7 +371,7 @@ func (s *PrefsSession) DeleteCsrfToken() {
 // PopCsrfToken removes the csrfToken field (key "csrf") and returns the value it
 // held, and whether it held one.
 func (s *PrefsSession) PopCsrfToken() (string, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.csrfToken, s.has[4]
 	s.DeleteCsrfToken()
 	return v, ok
@@ -380,20 +380,20 @@ func (s *PrefsSession) PopCsrfToken() (string, bool) {
 // Version2 returns the Version2 field (key "version2"), or its zero value when
 // absent.
 func (s *PrefsSession) Version2() int {
-	s.state.Access()
+	s.state.Read(5)
 	return s.data.Version2
 }
 
 // SetVersion2 stores v in the Version2 field (key "version2").
 func (s *PrefsSession) SetVersion2(v int) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.Version2, s.has[5] = v, true
 	}
 }
 
 // HasVersion2 reports whether the Version2 field (key "version2") holds a value.
 func (s *PrefsSession) HasVersion2() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -401,7 +401,7 @@ func (s *PrefsSession) HasVersion2() bool {
 // field changes nothing.
 func (s *PrefsSession) DeleteVersion2() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.Version2, s.has[5] = 0, false
 	}
 }
@@ -409,7 +409,7 @@ func (s *PrefsSession) DeleteVersion2() {
 // PopVersion2 removes the Version2 field (key "version2") and returns the value it
 // held, and whether it held one.
 func (s *PrefsSession) PopVersion2() (int, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.Version2, s.has[5]
 	s.DeleteVersion2()
 	return v, ok
@@ -418,13 +418,13 @@ func (s *PrefsSession) PopVersion2() (int, bool) {
 // ÜberMode returns the ÜberMode field (key "über_mode"), or its zero value when
 // absent.
 func (s *PrefsSession) ÜberMode() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.data.ÜberMode
 }
 
 // SetÜberMode stores v in the ÜberMode field (key "über_mode").
 func (s *PrefsSession) SetÜberMode(v bool) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.ÜberMode, s.has[6] = v, true
 	}
 }
@@ -432,7 +432,7 @@ func (s *PrefsSession) SetÜberMode(v bool) {
 // HasÜberMode reports whether the ÜberMode field (key "über_mode") holds a
 // value.
 func (s *PrefsSession) HasÜberMode() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -440,7 +440,7 @@ func (s *PrefsSession) HasÜberMode() bool {
 // absent field changes nothing.
 func (s *PrefsSession) DeleteÜberMode() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.ÜberMode, s.has[6] = false, false
 	}
 }
@@ -448,7 +448,7 @@ func (s *PrefsSession) DeleteÜberMode() {
 // PopÜberMode removes the ÜberMode field (key "über_mode") and returns the
 // value it held, and whether it held one.
 func (s *PrefsSession) PopÜberMode() (bool, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.ÜberMode, s.has[6]
 	s.DeleteÜberMode()
 	return v, ok
@@ -632,6 +632,7 @@ var prefsCodec = sessionimpl.Codec[PrefsSession]{
 	Empty:             (*PrefsSession).empty,
 	Encode:            (*PrefsSession).encode,
 	EncodeFlask:       (*PrefsSession).encodeFlask,
+	Keys:              []string{"user_id", "http_server", "t", "language", "csrf", "version2", "über_mode"},
 	Name:              "Prefs",
 	State: func(s *PrefsSession) *sessionimpl.State {
 		return &s.state

@@ -13,12 +13,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Conn changes, this function stops compiling, with errors that name
@@ -186,20 +186,20 @@ func (s *ConnSession) Clear() {
 
 // Addr returns the Addr field (key "addr"), or its zero value when absent.
 func (s *ConnSession) Addr() netip.Addr {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Addr
 }
 
 // SetAddr stores v in the Addr field (key "addr").
 func (s *ConnSession) SetAddr(v netip.Addr) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Addr, s.has[0] = v, true
 	}
 }
 
 // HasAddr reports whether the Addr field (key "addr") holds a value.
 func (s *ConnSession) HasAddr() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -207,7 +207,7 @@ func (s *ConnSession) HasAddr() bool {
 // nothing.
 func (s *ConnSession) DeleteAddr() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Addr, s.has[0] = netip.Addr{}, false
 	}
 }
@@ -215,7 +215,7 @@ func (s *ConnSession) DeleteAddr() {
 // PopAddr removes the Addr field (key "addr") and returns the value it held, and
 // whether it held one.
 func (s *ConnSession) PopAddr() (netip.Addr, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Addr, s.has[0]
 	s.DeleteAddr()
 	return v, ok
@@ -223,20 +223,20 @@ func (s *ConnSession) PopAddr() (netip.Addr, bool) {
 
 // Prefix returns the Prefix field (key "prefix"), or its zero value when absent.
 func (s *ConnSession) Prefix() netip.Prefix {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Prefix
 }
 
 // SetPrefix stores v in the Prefix field (key "prefix").
 func (s *ConnSession) SetPrefix(v netip.Prefix) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Prefix, s.has[1] = v, true
 	}
 }
 
 // HasPrefix reports whether the Prefix field (key "prefix") holds a value.
 func (s *ConnSession) HasPrefix() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -244,7 +244,7 @@ func (s *ConnSession) HasPrefix() bool {
 // changes nothing.
 func (s *ConnSession) DeletePrefix() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Prefix, s.has[1] = netip.Prefix{}, false
 	}
 }
@@ -252,7 +252,7 @@ func (s *ConnSession) DeletePrefix() {
 // PopPrefix removes the Prefix field (key "prefix") and returns the value it held,
 // and whether it held one.
 func (s *ConnSession) PopPrefix() (netip.Prefix, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Prefix, s.has[1]
 	s.DeletePrefix()
 	return v, ok
@@ -262,20 +262,20 @@ func (s *ConnSession) PopPrefix() (netip.Prefix, bool) {
 // is a deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *ConnSession) Peers() []netip.AddrPort {
-	s.state.Access()
+	s.state.Read(2)
 	return slices.Clone(s.data.Peers)
 }
 
 // SetPeers stores v in the Peers field (key "peers").
 func (s *ConnSession) SetPeers(v []netip.AddrPort) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Peers, s.has[2] = slices.Clone(v), true
 	}
 }
 
 // HasPeers reports whether the Peers field (key "peers") holds a value.
 func (s *ConnSession) HasPeers() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -283,7 +283,7 @@ func (s *ConnSession) HasPeers() bool {
 // changes nothing.
 func (s *ConnSession) DeletePeers() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Peers, s.has[2] = nil, false
 	}
 }
@@ -291,7 +291,7 @@ func (s *ConnSession) DeletePeers() {
 // PopPeers removes the Peers field (key "peers") and returns the value it held,
 // and whether it held one.
 func (s *ConnSession) PopPeers() ([]netip.AddrPort, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Peers, s.has[2]
 	s.DeletePeers()
 	return v, ok
@@ -301,7 +301,7 @@ func (s *ConnSession) PopPeers() ([]netip.AddrPort, bool) {
 // and records the change. fn must not keep the pointer: later changes through it
 // would not be saved.
 func (s *ConnSession) UpdatePeers(fn func(*[]netip.AddrPort)) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		fn(&s.data.Peers)
 		s.has[2] = true
 	}
@@ -309,7 +309,7 @@ func (s *ConnSession) UpdatePeers(fn func(*[]netip.AddrPort)) {
 
 // AppendPeers appends to the Peers field (key "peers"), creating it if absent.
 func (s *ConnSession) AppendPeers(v ...netip.AddrPort) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		s.data.Peers = append(s.data.Peers, v...)
 		s.has[2] = true
 	}
@@ -317,20 +317,20 @@ func (s *ConnSession) AppendPeers(v ...netip.AddrPort) {
 
 // Level returns the Level field (key "level"), or its zero value when absent.
 func (s *ConnSession) Level() Level {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.Level
 }
 
 // SetLevel stores v in the Level field (key "level").
 func (s *ConnSession) SetLevel(v Level) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Level, s.has[3] = v, true
 	}
 }
 
 // HasLevel reports whether the Level field (key "level") holds a value.
 func (s *ConnSession) HasLevel() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -338,7 +338,7 @@ func (s *ConnSession) HasLevel() bool {
 // changes nothing.
 func (s *ConnSession) DeleteLevel() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Level, s.has[3] = Level{}, false
 	}
 }
@@ -346,7 +346,7 @@ func (s *ConnSession) DeleteLevel() {
 // PopLevel removes the Level field (key "level") and returns the value it held,
 // and whether it held one.
 func (s *ConnSession) PopLevel() (Level, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Level, s.has[3]
 	s.DeleteLevel()
 	return v, ok
@@ -355,20 +355,20 @@ func (s *ConnSession) PopLevel() (Level, bool) {
 // Payload returns the Payload field (key "payload"), or its zero value when
 // absent.
 func (s *ConnSession) Payload() Blob {
-	s.state.Access()
+	s.state.Read(4)
 	return s.data.Payload
 }
 
 // SetPayload stores v in the Payload field (key "payload").
 func (s *ConnSession) SetPayload(v Blob) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Payload, s.has[4] = v, true
 	}
 }
 
 // HasPayload reports whether the Payload field (key "payload") holds a value.
 func (s *ConnSession) HasPayload() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -376,7 +376,7 @@ func (s *ConnSession) HasPayload() bool {
 // field changes nothing.
 func (s *ConnSession) DeletePayload() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Payload, s.has[4] = Blob{}, false
 	}
 }
@@ -384,7 +384,7 @@ func (s *ConnSession) DeletePayload() {
 // PopPayload removes the Payload field (key "payload") and returns the value it
 // held, and whether it held one.
 func (s *ConnSession) PopPayload() (Blob, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Payload, s.has[4]
 	s.DeletePayload()
 	return v, ok
@@ -394,20 +394,20 @@ func (s *ConnSession) PopPayload() (Blob, bool) {
 //
 // unexported, stored because tagged
 func (s *ConnSession) Secret() string {
-	s.state.Access()
+	s.state.Read(5)
 	return s.data.secret
 }
 
 // SetSecret stores v in the secret field (key "secret").
 func (s *ConnSession) SetSecret(v string) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.secret, s.has[5] = v, true
 	}
 }
 
 // HasSecret reports whether the secret field (key "secret") holds a value.
 func (s *ConnSession) HasSecret() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -415,7 +415,7 @@ func (s *ConnSession) HasSecret() bool {
 // changes nothing.
 func (s *ConnSession) DeleteSecret() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.secret, s.has[5] = "", false
 	}
 }
@@ -423,7 +423,7 @@ func (s *ConnSession) DeleteSecret() {
 // PopSecret removes the secret field (key "secret") and returns the value it held,
 // and whether it held one.
 func (s *ConnSession) PopSecret() (string, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.secret, s.has[5]
 	s.DeleteSecret()
 	return v, ok
@@ -876,6 +876,7 @@ var connCodec = sessionimpl.Codec[ConnSession]{
 	Empty:             (*ConnSession).empty,
 	Encode:            (*ConnSession).encode,
 	EncodeFlask:       (*ConnSession).encodeFlask,
+	Keys:              []string{"addr", "prefix", "peers", "level", "payload", "secret"},
 	Name:              "Conn",
 	State: func(s *ConnSession) *sessionimpl.State {
 		return &s.state

@@ -13,12 +13,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Flask changes, this function stops compiling, with errors that name
@@ -197,20 +197,20 @@ func (s *FlaskSession) Clear() {
 
 // Value returns the Value field (key "value"), or its zero value when absent.
 func (s *FlaskSession) Value() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Value
 }
 
 // SetValue stores v in the Value field (key "value").
 func (s *FlaskSession) SetValue(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Value, s.has[0] = v, true
 	}
 }
 
 // HasValue reports whether the Value field (key "value") holds a value.
 func (s *FlaskSession) HasValue() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -218,7 +218,7 @@ func (s *FlaskSession) HasValue() bool {
 // changes nothing.
 func (s *FlaskSession) DeleteValue() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Value, s.has[0] = "", false
 	}
 }
@@ -226,7 +226,7 @@ func (s *FlaskSession) DeleteValue() {
 // PopValue removes the Value field (key "value") and returns the value it held,
 // and whether it held one.
 func (s *FlaskSession) PopValue() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Value, s.has[0]
 	s.DeleteValue()
 	return v, ok
@@ -235,20 +235,20 @@ func (s *FlaskSession) PopValue() (string, bool) {
 // Testing returns the Testing field (key "testing"), or its zero value when
 // absent.
 func (s *FlaskSession) Testing() int {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Testing
 }
 
 // SetTesting stores v in the Testing field (key "testing").
 func (s *FlaskSession) SetTesting(v int) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Testing, s.has[1] = v, true
 	}
 }
 
 // HasTesting reports whether the Testing field (key "testing") holds a value.
 func (s *FlaskSession) HasTesting() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -256,7 +256,7 @@ func (s *FlaskSession) HasTesting() bool {
 // field changes nothing.
 func (s *FlaskSession) DeleteTesting() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Testing, s.has[1] = 0, false
 	}
 }
@@ -264,7 +264,7 @@ func (s *FlaskSession) DeleteTesting() {
 // PopTesting removes the Testing field (key "testing") and returns the value it
 // held, and whether it held one.
 func (s *FlaskSession) PopTesting() (int, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Testing, s.has[1]
 	s.DeleteTesting()
 	return v, ok
@@ -272,27 +272,27 @@ func (s *FlaskSession) PopTesting() (int, bool) {
 
 // A returns the A field (key "a"), or its zero value when absent.
 func (s *FlaskSession) A() int {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.A
 }
 
 // SetA stores v in the A field (key "a").
 func (s *FlaskSession) SetA(v int) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.A, s.has[2] = v, true
 	}
 }
 
 // HasA reports whether the A field (key "a") holds a value.
 func (s *FlaskSession) HasA() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
 // DeleteA removes the A field (key "a"). Removing an absent field changes nothing.
 func (s *FlaskSession) DeleteA() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.A, s.has[2] = 0, false
 	}
 }
@@ -300,7 +300,7 @@ func (s *FlaskSession) DeleteA() {
 // PopA removes the A field (key "a") and returns the value it held, and whether it
 // held one.
 func (s *FlaskSession) PopA() (int, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.A, s.has[2]
 	s.DeleteA()
 	return v, ok
@@ -308,20 +308,20 @@ func (s *FlaskSession) PopA() (int, bool) {
 
 // Test returns the Test field (key "test"), or its zero value when absent.
 func (s *FlaskSession) Test() string {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.Test
 }
 
 // SetTest stores v in the Test field (key "test").
 func (s *FlaskSession) SetTest(v string) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.Test, s.has[3] = v, true
 	}
 }
 
 // HasTest reports whether the Test field (key "test") holds a value.
 func (s *FlaskSession) HasTest() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -329,7 +329,7 @@ func (s *FlaskSession) HasTest() bool {
 // nothing.
 func (s *FlaskSession) DeleteTest() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.Test, s.has[3] = "", false
 	}
 }
@@ -337,7 +337,7 @@ func (s *FlaskSession) DeleteTest() {
 // PopTest removes the Test field (key "test") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopTest() (string, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.Test, s.has[3]
 	s.DeleteTest()
 	return v, ok
@@ -345,20 +345,20 @@ func (s *FlaskSession) PopTest() (string, bool) {
 
 // Foo returns the Foo field (key "foo"), or its zero value when absent.
 func (s *FlaskSession) Foo() int {
-	s.state.Access()
+	s.state.Read(4)
 	return s.data.Foo
 }
 
 // SetFoo stores v in the Foo field (key "foo").
 func (s *FlaskSession) SetFoo(v int) {
-	if s.state.Modify() {
+	if s.state.Write(4) {
 		s.data.Foo, s.has[4] = v, true
 	}
 }
 
 // HasFoo reports whether the Foo field (key "foo") holds a value.
 func (s *FlaskSession) HasFoo() bool {
-	s.state.Access()
+	s.state.Read(4)
 	return s.has[4]
 }
 
@@ -366,7 +366,7 @@ func (s *FlaskSession) HasFoo() bool {
 // nothing.
 func (s *FlaskSession) DeleteFoo() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[4]) {
+	if s.state.Remove(4, s.has[4]) {
 		s.data.Foo, s.has[4] = 0, false
 	}
 }
@@ -374,7 +374,7 @@ func (s *FlaskSession) DeleteFoo() {
 // PopFoo removes the Foo field (key "foo") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopFoo() (int, bool) {
-	s.state.Load()
+	s.state.Read(4)
 	v, ok := s.data.Foo, s.has[4]
 	s.DeleteFoo()
 	return v, ok
@@ -382,20 +382,20 @@ func (s *FlaskSession) PopFoo() (int, bool) {
 
 // UserID returns the UserID field (key "user_id"), or its zero value when absent.
 func (s *FlaskSession) UserID() int {
-	s.state.Access()
+	s.state.Read(5)
 	return s.data.UserID
 }
 
 // SetUserID stores v in the UserID field (key "user_id").
 func (s *FlaskSession) SetUserID(v int) {
-	if s.state.Modify() {
+	if s.state.Write(5) {
 		s.data.UserID, s.has[5] = v, true
 	}
 }
 
 // HasUserID reports whether the UserID field (key "user_id") holds a value.
 func (s *FlaskSession) HasUserID() bool {
-	s.state.Access()
+	s.state.Read(5)
 	return s.has[5]
 }
 
@@ -403,7 +403,7 @@ func (s *FlaskSession) HasUserID() bool {
 // changes nothing.
 func (s *FlaskSession) DeleteUserID() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[5]) {
+	if s.state.Remove(5, s.has[5]) {
 		s.data.UserID, s.has[5] = 0, false
 	}
 }
@@ -411,7 +411,7 @@ func (s *FlaskSession) DeleteUserID() {
 // PopUserID removes the UserID field (key "user_id") and returns the value it
 // held, and whether it held one.
 func (s *FlaskSession) PopUserID() (int, bool) {
-	s.state.Load()
+	s.state.Read(5)
 	v, ok := s.data.UserID, s.has[5]
 	s.DeleteUserID()
 	return v, ok
@@ -423,20 +423,20 @@ func (s *FlaskSession) PopUserID() (int, bool) {
 //
 // test_session_special_types
 func (s *FlaskSession) Tuple() []int {
-	s.state.Access()
+	s.state.Read(6)
 	return slices.Clone(s.data.Tuple)
 }
 
 // SetTuple stores v in the Tuple field (key "t").
 func (s *FlaskSession) SetTuple(v []int) {
-	if s.state.Modify() {
+	if s.state.Write(6) {
 		s.data.Tuple, s.has[6] = slices.Clone(v), true
 	}
 }
 
 // HasTuple reports whether the Tuple field (key "t") holds a value.
 func (s *FlaskSession) HasTuple() bool {
-	s.state.Access()
+	s.state.Read(6)
 	return s.has[6]
 }
 
@@ -444,7 +444,7 @@ func (s *FlaskSession) HasTuple() bool {
 // nothing.
 func (s *FlaskSession) DeleteTuple() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[6]) {
+	if s.state.Remove(6, s.has[6]) {
 		s.data.Tuple, s.has[6] = nil, false
 	}
 }
@@ -452,7 +452,7 @@ func (s *FlaskSession) DeleteTuple() {
 // PopTuple removes the Tuple field (key "t") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopTuple() ([]int, bool) {
-	s.state.Load()
+	s.state.Read(6)
 	v, ok := s.data.Tuple, s.has[6]
 	s.DeleteTuple()
 	return v, ok
@@ -462,7 +462,7 @@ func (s *FlaskSession) PopTuple() ([]int, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *FlaskSession) UpdateTuple(fn func(*[]int)) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		fn(&s.data.Tuple)
 		s.has[6] = true
 	}
@@ -470,7 +470,7 @@ func (s *FlaskSession) UpdateTuple(fn func(*[]int)) {
 
 // AppendTuple appends to the Tuple field (key "t"), creating it if absent.
 func (s *FlaskSession) AppendTuple(v ...int) {
-	if s.state.Modify() {
+	if s.state.Update(6) {
 		s.data.Tuple = append(s.data.Tuple, v...)
 		s.has[6] = true
 	}
@@ -480,20 +480,20 @@ func (s *FlaskSession) AppendTuple(v ...int) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *FlaskSession) Bytes() []byte {
-	s.state.Access()
+	s.state.Read(7)
 	return slices.Clone(s.data.Bytes)
 }
 
 // SetBytes stores v in the Bytes field (key "b").
 func (s *FlaskSession) SetBytes(v []byte) {
-	if s.state.Modify() {
+	if s.state.Write(7) {
 		s.data.Bytes, s.has[7] = slices.Clone(v), true
 	}
 }
 
 // HasBytes reports whether the Bytes field (key "b") holds a value.
 func (s *FlaskSession) HasBytes() bool {
-	s.state.Access()
+	s.state.Read(7)
 	return s.has[7]
 }
 
@@ -501,7 +501,7 @@ func (s *FlaskSession) HasBytes() bool {
 // nothing.
 func (s *FlaskSession) DeleteBytes() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[7]) {
+	if s.state.Remove(7, s.has[7]) {
 		s.data.Bytes, s.has[7] = nil, false
 	}
 }
@@ -509,7 +509,7 @@ func (s *FlaskSession) DeleteBytes() {
 // PopBytes removes the Bytes field (key "b") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopBytes() ([]byte, bool) {
-	s.state.Load()
+	s.state.Read(7)
 	v, ok := s.data.Bytes, s.has[7]
 	s.DeleteBytes()
 	return v, ok
@@ -517,20 +517,20 @@ func (s *FlaskSession) PopBytes() ([]byte, bool) {
 
 // Markup returns the Markup field (key "m"), or its zero value when absent.
 func (s *FlaskSession) Markup() string {
-	s.state.Access()
+	s.state.Read(8)
 	return s.data.Markup
 }
 
 // SetMarkup stores v in the Markup field (key "m").
 func (s *FlaskSession) SetMarkup(v string) {
-	if s.state.Modify() {
+	if s.state.Write(8) {
 		s.data.Markup, s.has[8] = v, true
 	}
 }
 
 // HasMarkup reports whether the Markup field (key "m") holds a value.
 func (s *FlaskSession) HasMarkup() bool {
-	s.state.Access()
+	s.state.Read(8)
 	return s.has[8]
 }
 
@@ -538,7 +538,7 @@ func (s *FlaskSession) HasMarkup() bool {
 // changes nothing.
 func (s *FlaskSession) DeleteMarkup() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[8]) {
+	if s.state.Remove(8, s.has[8]) {
 		s.data.Markup, s.has[8] = "", false
 	}
 }
@@ -546,7 +546,7 @@ func (s *FlaskSession) DeleteMarkup() {
 // PopMarkup removes the Markup field (key "m") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopMarkup() (string, bool) {
-	s.state.Load()
+	s.state.Read(8)
 	v, ok := s.data.Markup, s.has[8]
 	s.DeleteMarkup()
 	return v, ok
@@ -554,20 +554,20 @@ func (s *FlaskSession) PopMarkup() (string, bool) {
 
 // UUID returns the UUID field (key "u"), or its zero value when absent.
 func (s *FlaskSession) UUID() string {
-	s.state.Access()
+	s.state.Read(9)
 	return s.data.UUID
 }
 
 // SetUUID stores v in the UUID field (key "u").
 func (s *FlaskSession) SetUUID(v string) {
-	if s.state.Modify() {
+	if s.state.Write(9) {
 		s.data.UUID, s.has[9] = v, true
 	}
 }
 
 // HasUUID reports whether the UUID field (key "u") holds a value.
 func (s *FlaskSession) HasUUID() bool {
-	s.state.Access()
+	s.state.Read(9)
 	return s.has[9]
 }
 
@@ -575,7 +575,7 @@ func (s *FlaskSession) HasUUID() bool {
 // nothing.
 func (s *FlaskSession) DeleteUUID() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[9]) {
+	if s.state.Remove(9, s.has[9]) {
 		s.data.UUID, s.has[9] = "", false
 	}
 }
@@ -583,7 +583,7 @@ func (s *FlaskSession) DeleteUUID() {
 // PopUUID removes the UUID field (key "u") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopUUID() (string, bool) {
-	s.state.Load()
+	s.state.Read(9)
 	v, ok := s.data.UUID, s.has[9]
 	s.DeleteUUID()
 	return v, ok
@@ -591,20 +591,20 @@ func (s *FlaskSession) PopUUID() (string, bool) {
 
 // Date returns the Date field (key "d"), or its zero value when absent.
 func (s *FlaskSession) Date() time.Time {
-	s.state.Access()
+	s.state.Read(10)
 	return s.data.Date
 }
 
 // SetDate stores v in the Date field (key "d").
 func (s *FlaskSession) SetDate(v time.Time) {
-	if s.state.Modify() {
+	if s.state.Write(10) {
 		s.data.Date, s.has[10] = v, true
 	}
 }
 
 // HasDate reports whether the Date field (key "d") holds a value.
 func (s *FlaskSession) HasDate() bool {
-	s.state.Access()
+	s.state.Read(10)
 	return s.has[10]
 }
 
@@ -612,7 +612,7 @@ func (s *FlaskSession) HasDate() bool {
 // nothing.
 func (s *FlaskSession) DeleteDate() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[10]) {
+	if s.state.Remove(10, s.has[10]) {
 		s.data.Date, s.has[10] = time.Time{}, false
 	}
 }
@@ -620,7 +620,7 @@ func (s *FlaskSession) DeleteDate() {
 // PopDate removes the Date field (key "d") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopDate() (time.Time, bool) {
-	s.state.Load()
+	s.state.Read(10)
 	v, ok := s.data.Date, s.has[10]
 	s.DeleteDate()
 	return v, ok
@@ -628,20 +628,20 @@ func (s *FlaskSession) PopDate() (time.Time, bool) {
 
 // TTag returns the TTag field (key "t_tag"), or its zero value when absent.
 func (s *FlaskSession) TTag() string {
-	s.state.Access()
+	s.state.Read(11)
 	return s.data.TTag
 }
 
 // SetTTag stores v in the TTag field (key "t_tag").
 func (s *FlaskSession) SetTTag(v string) {
-	if s.state.Modify() {
+	if s.state.Write(11) {
 		s.data.TTag, s.has[11] = v, true
 	}
 }
 
 // HasTTag reports whether the TTag field (key "t_tag") holds a value.
 func (s *FlaskSession) HasTTag() bool {
-	s.state.Access()
+	s.state.Read(11)
 	return s.has[11]
 }
 
@@ -649,7 +649,7 @@ func (s *FlaskSession) HasTTag() bool {
 // changes nothing.
 func (s *FlaskSession) DeleteTTag() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[11]) {
+	if s.state.Remove(11, s.has[11]) {
 		s.data.TTag, s.has[11] = "", false
 	}
 }
@@ -657,7 +657,7 @@ func (s *FlaskSession) DeleteTTag() {
 // PopTTag removes the TTag field (key "t_tag") and returns the value it held, and
 // whether it held one.
 func (s *FlaskSession) PopTTag() (string, bool) {
-	s.state.Load()
+	s.state.Read(11)
 	v, ok := s.data.TTag, s.has[11]
 	s.DeleteTTag()
 	return v, ok
@@ -665,20 +665,20 @@ func (s *FlaskSession) PopTTag() (string, bool) {
 
 // DiTTag returns the DiTTag field (key "di_t_tag"), or its zero value when absent.
 func (s *FlaskSession) DiTTag() string {
-	s.state.Access()
+	s.state.Read(12)
 	return s.data.DiTTag
 }
 
 // SetDiTTag stores v in the DiTTag field (key "di_t_tag").
 func (s *FlaskSession) SetDiTTag(v string) {
-	if s.state.Modify() {
+	if s.state.Write(12) {
 		s.data.DiTTag, s.has[12] = v, true
 	}
 }
 
 // HasDiTTag reports whether the DiTTag field (key "di_t_tag") holds a value.
 func (s *FlaskSession) HasDiTTag() bool {
-	s.state.Access()
+	s.state.Read(12)
 	return s.has[12]
 }
 
@@ -686,7 +686,7 @@ func (s *FlaskSession) HasDiTTag() bool {
 // changes nothing.
 func (s *FlaskSession) DeleteDiTTag() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[12]) {
+	if s.state.Remove(12, s.has[12]) {
 		s.data.DiTTag, s.has[12] = "", false
 	}
 }
@@ -694,7 +694,7 @@ func (s *FlaskSession) DeleteDiTTag() {
 // PopDiTTag removes the DiTTag field (key "di_t_tag") and returns the value it
 // held, and whether it held one.
 func (s *FlaskSession) PopDiTTag() (string, bool) {
-	s.state.Load()
+	s.state.Read(12)
 	v, ok := s.data.DiTTag, s.has[12]
 	s.DeleteDiTTag()
 	return v, ok
@@ -702,20 +702,20 @@ func (s *FlaskSession) PopDiTTag() (string, bool) {
 
 // DiTag returns the DiTag field (key "di_tag"), or its zero value when absent.
 func (s *FlaskSession) DiTag() string {
-	s.state.Access()
+	s.state.Read(13)
 	return s.data.DiTag
 }
 
 // SetDiTag stores v in the DiTag field (key "di_tag").
 func (s *FlaskSession) SetDiTag(v string) {
-	if s.state.Modify() {
+	if s.state.Write(13) {
 		s.data.DiTag, s.has[13] = v, true
 	}
 }
 
 // HasDiTag reports whether the DiTag field (key "di_tag") holds a value.
 func (s *FlaskSession) HasDiTag() bool {
-	s.state.Access()
+	s.state.Read(13)
 	return s.has[13]
 }
 
@@ -723,7 +723,7 @@ func (s *FlaskSession) HasDiTag() bool {
 // changes nothing.
 func (s *FlaskSession) DeleteDiTag() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[13]) {
+	if s.state.Remove(13, s.has[13]) {
 		s.data.DiTag, s.has[13] = "", false
 	}
 }
@@ -731,7 +731,7 @@ func (s *FlaskSession) DeleteDiTag() {
 // PopDiTag removes the DiTag field (key "di_tag") and returns the value it held,
 // and whether it held one.
 func (s *FlaskSession) PopDiTag() (string, bool) {
-	s.state.Load()
+	s.state.Read(13)
 	v, ok := s.data.DiTag, s.has[13]
 	s.DeleteDiTag()
 	return v, ok
@@ -740,20 +740,20 @@ func (s *FlaskSession) PopDiTag() (string, bool) {
 // Counter returns the Counter field (key "test_int"), or its zero value when
 // absent.
 func (s *FlaskSession) Counter() int {
-	s.state.Access()
+	s.state.Read(14)
 	return s.data.Counter
 }
 
 // SetCounter stores v in the Counter field (key "test_int").
 func (s *FlaskSession) SetCounter(v int) {
-	if s.state.Modify() {
+	if s.state.Write(14) {
 		s.data.Counter, s.has[14] = v, true
 	}
 }
 
 // HasCounter reports whether the Counter field (key "test_int") holds a value.
 func (s *FlaskSession) HasCounter() bool {
-	s.state.Access()
+	s.state.Read(14)
 	return s.has[14]
 }
 
@@ -761,7 +761,7 @@ func (s *FlaskSession) HasCounter() bool {
 // field changes nothing.
 func (s *FlaskSession) DeleteCounter() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[14]) {
+	if s.state.Remove(14, s.has[14]) {
 		s.data.Counter, s.has[14] = 0, false
 	}
 }
@@ -769,7 +769,7 @@ func (s *FlaskSession) DeleteCounter() {
 // PopCounter removes the Counter field (key "test_int") and returns the value it
 // held, and whether it held one.
 func (s *FlaskSession) PopCounter() (int, bool) {
-	s.state.Load()
+	s.state.Read(14)
 	v, ok := s.data.Counter, s.has[14]
 	s.DeleteCounter()
 	return v, ok
@@ -1099,6 +1099,7 @@ var flaskCodec = sessionimpl.Codec[FlaskSession]{
 	Empty:             (*FlaskSession).empty,
 	Encode:            (*FlaskSession).encode,
 	EncodeFlask:       (*FlaskSession).encodeFlask,
+	Keys:              []string{"value", "testing", "a", "test", "foo", "user_id", "t", "b", "m", "u", "d", "t_tag", "di_t_tag", "di_tag", "test_int"},
 	Name:              "Flask",
 	State: func(s *FlaskSession) *sessionimpl.State {
 		return &s.state

@@ -11,12 +11,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Test changes, this function stops compiling, with errors that name
@@ -180,20 +180,20 @@ func (s *TestSession) Clear() {
 
 // Name returns the Name field (key "name"), or its zero value when absent.
 func (s *TestSession) Name() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Name
 }
 
 // SetName stores v in the Name field (key "name").
 func (s *TestSession) SetName(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Name, s.has[0] = v, true
 	}
 }
 
 // HasName reports whether the Name field (key "name") holds a value.
 func (s *TestSession) HasName() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -201,7 +201,7 @@ func (s *TestSession) HasName() bool {
 // nothing.
 func (s *TestSession) DeleteName() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Name, s.has[0] = "", false
 	}
 }
@@ -209,7 +209,7 @@ func (s *TestSession) DeleteName() {
 // PopName removes the Name field (key "name") and returns the value it held, and
 // whether it held one.
 func (s *TestSession) PopName() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Name, s.has[0]
 	s.DeleteName()
 	return v, ok
@@ -217,20 +217,20 @@ func (s *TestSession) PopName() (string, bool) {
 
 // Count returns the Count field (key "count"), or its zero value when absent.
 func (s *TestSession) Count() int {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Count
 }
 
 // SetCount stores v in the Count field (key "count").
 func (s *TestSession) SetCount(v int) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Count, s.has[1] = v, true
 	}
 }
 
 // HasCount reports whether the Count field (key "count") holds a value.
 func (s *TestSession) HasCount() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -238,7 +238,7 @@ func (s *TestSession) HasCount() bool {
 // changes nothing.
 func (s *TestSession) DeleteCount() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Count, s.has[1] = 0, false
 	}
 }
@@ -246,7 +246,7 @@ func (s *TestSession) DeleteCount() {
 // PopCount removes the Count field (key "count") and returns the value it held,
 // and whether it held one.
 func (s *TestSession) PopCount() (int, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Count, s.has[1]
 	s.DeleteCount()
 	return v, ok
@@ -340,6 +340,7 @@ var testCodec = sessionimpl.Codec[TestSession]{
 	Empty:             (*TestSession).empty,
 	Encode:            (*TestSession).encode,
 	EncodeFlask:       (*TestSession).encodeFlask,
+	Keys:              []string{"name", "count"},
 	Name:              "Test",
 	State: func(s *TestSession) *sessionimpl.State {
 		return &s.state

@@ -13,12 +13,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Visitor changes, this function stops compiling, with errors that name
@@ -188,20 +188,20 @@ func (s *VisitorSession) Clear() {
 // Username returns the Username field (key "username"), or its zero value when
 // absent.
 func (s *VisitorSession) Username() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.Username
 }
 
 // SetUsername stores v in the Username field (key "username").
 func (s *VisitorSession) SetUsername(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.Username, s.has[0] = v, true
 	}
 }
 
 // HasUsername reports whether the Username field (key "username") holds a value.
 func (s *VisitorSession) HasUsername() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -209,7 +209,7 @@ func (s *VisitorSession) HasUsername() bool {
 // field changes nothing.
 func (s *VisitorSession) DeleteUsername() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.Username, s.has[0] = "", false
 	}
 }
@@ -217,7 +217,7 @@ func (s *VisitorSession) DeleteUsername() {
 // PopUsername removes the Username field (key "username") and returns the value it
 // held, and whether it held one.
 func (s *VisitorSession) PopUsername() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.Username, s.has[0]
 	s.DeleteUsername()
 	return v, ok
@@ -225,20 +225,20 @@ func (s *VisitorSession) PopUsername() (string, bool) {
 
 // Visits returns the Visits field (key "visits"), or its zero value when absent.
 func (s *VisitorSession) Visits() int {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Visits
 }
 
 // SetVisits stores v in the Visits field (key "visits").
 func (s *VisitorSession) SetVisits(v int) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Visits, s.has[1] = v, true
 	}
 }
 
 // HasVisits reports whether the Visits field (key "visits") holds a value.
 func (s *VisitorSession) HasVisits() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -246,7 +246,7 @@ func (s *VisitorSession) HasVisits() bool {
 // changes nothing.
 func (s *VisitorSession) DeleteVisits() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Visits, s.has[1] = 0, false
 	}
 }
@@ -254,7 +254,7 @@ func (s *VisitorSession) DeleteVisits() {
 // PopVisits removes the Visits field (key "visits") and returns the value it held,
 // and whether it held one.
 func (s *VisitorSession) PopVisits() (int, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Visits, s.has[1]
 	s.DeleteVisits()
 	return v, ok
@@ -264,20 +264,20 @@ func (s *VisitorSession) PopVisits() (int, bool) {
 // deep copy: change the field with the methods below, so that the change is
 // tracked.
 func (s *VisitorSession) Cart() []string {
-	s.state.Access()
+	s.state.Read(2)
 	return slices.Clone(s.data.Cart)
 }
 
 // SetCart stores v in the Cart field (key "cart").
 func (s *VisitorSession) SetCart(v []string) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Cart, s.has[2] = slices.Clone(v), true
 	}
 }
 
 // HasCart reports whether the Cart field (key "cart") holds a value.
 func (s *VisitorSession) HasCart() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -285,7 +285,7 @@ func (s *VisitorSession) HasCart() bool {
 // nothing.
 func (s *VisitorSession) DeleteCart() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Cart, s.has[2] = nil, false
 	}
 }
@@ -293,7 +293,7 @@ func (s *VisitorSession) DeleteCart() {
 // PopCart removes the Cart field (key "cart") and returns the value it held, and
 // whether it held one.
 func (s *VisitorSession) PopCart() ([]string, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Cart, s.has[2]
 	s.DeleteCart()
 	return v, ok
@@ -303,7 +303,7 @@ func (s *VisitorSession) PopCart() ([]string, bool) {
 // records the change. fn must not keep the pointer: later changes through it would
 // not be saved.
 func (s *VisitorSession) UpdateCart(fn func(*[]string)) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		fn(&s.data.Cart)
 		s.has[2] = true
 	}
@@ -311,7 +311,7 @@ func (s *VisitorSession) UpdateCart(fn func(*[]string)) {
 
 // AppendCart appends to the Cart field (key "cart"), creating it if absent.
 func (s *VisitorSession) AppendCart(v ...string) {
-	if s.state.Modify() {
+	if s.state.Update(2) {
 		s.data.Cart = append(s.data.Cart, v...)
 		s.has[2] = true
 	}
@@ -320,20 +320,20 @@ func (s *VisitorSession) AppendCart(v ...string) {
 // LastSeen returns the LastSeen field (key "last_seen"), or its zero value when
 // absent.
 func (s *VisitorSession) LastSeen() time.Time {
-	s.state.Access()
+	s.state.Read(3)
 	return s.data.LastSeen
 }
 
 // SetLastSeen stores v in the LastSeen field (key "last_seen").
 func (s *VisitorSession) SetLastSeen(v time.Time) {
-	if s.state.Modify() {
+	if s.state.Write(3) {
 		s.data.LastSeen, s.has[3] = v, true
 	}
 }
 
 // HasLastSeen reports whether the LastSeen field (key "last_seen") holds a value.
 func (s *VisitorSession) HasLastSeen() bool {
-	s.state.Access()
+	s.state.Read(3)
 	return s.has[3]
 }
 
@@ -341,7 +341,7 @@ func (s *VisitorSession) HasLastSeen() bool {
 // field changes nothing.
 func (s *VisitorSession) DeleteLastSeen() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[3]) {
+	if s.state.Remove(3, s.has[3]) {
 		s.data.LastSeen, s.has[3] = time.Time{}, false
 	}
 }
@@ -349,7 +349,7 @@ func (s *VisitorSession) DeleteLastSeen() {
 // PopLastSeen removes the LastSeen field (key "last_seen") and returns the value
 // it held, and whether it held one.
 func (s *VisitorSession) PopLastSeen() (time.Time, bool) {
-	s.state.Load()
+	s.state.Read(3)
 	v, ok := s.data.LastSeen, s.has[3]
 	s.DeleteLastSeen()
 	return v, ok
@@ -480,6 +480,7 @@ var visitorCodec = sessionimpl.Codec[VisitorSession]{
 	Empty:             (*VisitorSession).empty,
 	Encode:            (*VisitorSession).encode,
 	EncodeFlask:       (*VisitorSession).encodeFlask,
+	Keys:              []string{"username", "visits", "cart", "last_seen"},
 	Name:              "Visitor",
 	State: func(s *VisitorSession) *sessionimpl.State {
 		return &s.state

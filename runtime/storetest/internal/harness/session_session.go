@@ -11,12 +11,12 @@ import (
 	sessionwire "github.com/sessiongen/sessiongen/runtime/wire"
 )
 
-// This file speaks version 1 of the contract between generated code and the
+// This file speaks version 2 of the contract between generated code and the
 // sessiongen runtime. Built against a runtime that does not serve it, it stops
 // compiling with an error that names the fix.
 const (
-	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(1 - sessionimpl.MinVersion)
-	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 1)
+	_ = sessionimpl.GeneratedTooOld_RunGoGenerate(2 - sessionimpl.MinVersion)
+	_ = sessionimpl.GeneratedTooNew_UpgradeSessiongen(sessionimpl.MaxVersion - 2)
 )
 
 // If Session changes, this function stops compiling, with errors that name
@@ -184,20 +184,20 @@ func (s *SessionSession) Clear() {
 
 // User returns the User field (key "user"), or its zero value when absent.
 func (s *SessionSession) User() string {
-	s.state.Access()
+	s.state.Read(0)
 	return s.data.User
 }
 
 // SetUser stores v in the User field (key "user").
 func (s *SessionSession) SetUser(v string) {
-	if s.state.Modify() {
+	if s.state.Write(0) {
 		s.data.User, s.has[0] = v, true
 	}
 }
 
 // HasUser reports whether the User field (key "user") holds a value.
 func (s *SessionSession) HasUser() bool {
-	s.state.Access()
+	s.state.Read(0)
 	return s.has[0]
 }
 
@@ -205,7 +205,7 @@ func (s *SessionSession) HasUser() bool {
 // nothing.
 func (s *SessionSession) DeleteUser() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[0]) {
+	if s.state.Remove(0, s.has[0]) {
 		s.data.User, s.has[0] = "", false
 	}
 }
@@ -213,7 +213,7 @@ func (s *SessionSession) DeleteUser() {
 // PopUser removes the User field (key "user") and returns the value it held, and
 // whether it held one.
 func (s *SessionSession) PopUser() (string, bool) {
-	s.state.Load()
+	s.state.Read(0)
 	v, ok := s.data.User, s.has[0]
 	s.DeleteUser()
 	return v, ok
@@ -221,20 +221,20 @@ func (s *SessionSession) PopUser() (string, bool) {
 
 // Count returns the Count field (key "count"), or its zero value when absent.
 func (s *SessionSession) Count() int {
-	s.state.Access()
+	s.state.Read(1)
 	return s.data.Count
 }
 
 // SetCount stores v in the Count field (key "count").
 func (s *SessionSession) SetCount(v int) {
-	if s.state.Modify() {
+	if s.state.Write(1) {
 		s.data.Count, s.has[1] = v, true
 	}
 }
 
 // HasCount reports whether the Count field (key "count") holds a value.
 func (s *SessionSession) HasCount() bool {
-	s.state.Access()
+	s.state.Read(1)
 	return s.has[1]
 }
 
@@ -242,7 +242,7 @@ func (s *SessionSession) HasCount() bool {
 // changes nothing.
 func (s *SessionSession) DeleteCount() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[1]) {
+	if s.state.Remove(1, s.has[1]) {
 		s.data.Count, s.has[1] = 0, false
 	}
 }
@@ -250,7 +250,7 @@ func (s *SessionSession) DeleteCount() {
 // PopCount removes the Count field (key "count") and returns the value it held,
 // and whether it held one.
 func (s *SessionSession) PopCount() (int, bool) {
-	s.state.Load()
+	s.state.Read(1)
 	v, ok := s.data.Count, s.has[1]
 	s.DeleteCount()
 	return v, ok
@@ -258,20 +258,20 @@ func (s *SessionSession) PopCount() (int, bool) {
 
 // Theme returns the Theme field (key "theme"), or its zero value when absent.
 func (s *SessionSession) Theme() string {
-	s.state.Access()
+	s.state.Read(2)
 	return s.data.Theme
 }
 
 // SetTheme stores v in the Theme field (key "theme").
 func (s *SessionSession) SetTheme(v string) {
-	if s.state.Modify() {
+	if s.state.Write(2) {
 		s.data.Theme, s.has[2] = v, true
 	}
 }
 
 // HasTheme reports whether the Theme field (key "theme") holds a value.
 func (s *SessionSession) HasTheme() bool {
-	s.state.Access()
+	s.state.Read(2)
 	return s.has[2]
 }
 
@@ -279,7 +279,7 @@ func (s *SessionSession) HasTheme() bool {
 // changes nothing.
 func (s *SessionSession) DeleteTheme() {
 	s.state.Load()
-	if s.state.ModifyIf(s.has[2]) {
+	if s.state.Remove(2, s.has[2]) {
 		s.data.Theme, s.has[2] = "", false
 	}
 }
@@ -287,7 +287,7 @@ func (s *SessionSession) DeleteTheme() {
 // PopTheme removes the Theme field (key "theme") and returns the value it held,
 // and whether it held one.
 func (s *SessionSession) PopTheme() (string, bool) {
-	s.state.Load()
+	s.state.Read(2)
 	v, ok := s.data.Theme, s.has[2]
 	s.DeleteTheme()
 	return v, ok
@@ -399,6 +399,7 @@ var sessionCodec = sessionimpl.Codec[SessionSession]{
 	Empty:             (*SessionSession).empty,
 	Encode:            (*SessionSession).encode,
 	EncodeFlask:       (*SessionSession).encodeFlask,
+	Keys:              []string{"user", "count", "theme"},
 	Name:              "Session",
 	State: func(s *SessionSession) *sessionimpl.State {
 		return &s.state
