@@ -13,6 +13,7 @@ import (
 // an interface value, so passing one allocates nothing.
 type codec struct {
 	name  string
+	keys  []string // the fields' session keys, by index
 	meta  func(s any) *sessionimpl.Meta
 	empty func(s any) bool
 	// The generated encoders and decoders, nil when the generated code
@@ -31,6 +32,7 @@ type codec struct {
 func eraseCodec[S any](c sessionimpl.Codec[S]) *codec {
 	ec := &codec{
 		name:  c.Name,
+		keys:  c.Keys,
 		meta:  func(s any) *sessionimpl.Meta { return c.State(s.(*S)).Meta() },
 		empty: func(s any) bool { return c.Empty(s.(*S)) },
 	}

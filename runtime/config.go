@@ -143,6 +143,18 @@ type Config struct {
 	// Interface.DestroyAll ends every session of one user. Empty: no
 	// index.
 	UserKey string
+	// Concurrency is what saving a server-side session does when another
+	// request of the same session committed since this one loaded it
+	// (docs/concurrency.md): MergeFields (the default) applies this
+	// request's writes onto the newer record unless a field it read has
+	// changed, FailOnConcurrentChange answers ErrConflict (409) to any
+	// concurrent change, LastWriterWinsPerField merges whatever was read.
+	// Cookie sessions cannot merge: the browser keeps the last cookie set.
+	Concurrency Concurrency
+	// OnConcurrentChange, when set, is told of each save that met a
+	// concurrent change of its session: merged, or refused as a true
+	// conflict (for logs and metrics).
+	OnConcurrentChange func(r *http.Request, c ConcurrentChange)
 	// ErrorHandler answers a request whose session could not be opened or
 	// saved (the store is unreachable, the record changed under a
 	// concurrent request, the cookie is too large), in place of the
@@ -204,6 +216,46 @@ type Config struct {
 
 	// Now returns the current time; nil means time.Now. For tests.
 	Now func() time.Time
+}
+
+// Concurrency is a policy for concurrent requests of one server-side
+// session (Config.Concurrency).
+type Concurrency int
+
+// The policies.
+const (
+	// MergeFields merges disjoint changes: a save that finds the record
+	// changed by another request reloads it and, if no field this request
+	// read (its value or presence; an append or a map key set reads its
+	// field) has changed, applies this request's writes onto it and
+	// commits again, until Config.StoreTimeout; a field written without
+	// being read takes this request's value (the later commit wins). A
+	// field read and changed by another request is a true conflict:
+	// ErrConflict. The 2xx requests are serializable. The default.
+	MergeFields Concurrency = iota
+	// FailOnConcurrentChange answers ErrConflict to any change committed
+	// since the request loaded its session, touched fields or not.
+	FailOnConcurrentChange
+	// LastWriterWinsPerField applies this request's writes onto the newer
+	// record whatever it read: no request fails for a concurrent change,
+	// and a value computed from a stale read may overwrite a newer one.
+	// For applications that prefer availability to serializability.
+	LastWriterWinsPerField
+)
+
+// ConcurrentChange tells Config.OnConcurrentChange how a save met another
+// request's commit of the same session.
+type ConcurrentChange struct {
+	// Merged: this request's writes were applied onto the newer record and
+	// committed. Otherwise the save failed with ErrConflict.
+	Merged bool
+	// Reloads is how many times the record was read again.
+	Reloads int
+	// Conflicts are the session keys this request read that another
+	// request changed: why a merge was refused. Empty when the record
+	// was gone (a logout, Destroy, DestroyAll, Regenerate elsewhere) or
+	// the policy is FailOnConcurrentChange.
+	Conflicts []string
 }
 
 // CookieFormat names a format of the session cookie (Config.CookieFormat):

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
 // cookieFormat is one row of the table of cookie formats: everything about
@@ -71,6 +73,17 @@ type encoding interface {
 	// another type, without decoding the session: server-side sessions
 	// are indexed by user with it (Config.UserKey).
 	field(payload []byte, key string) string
+}
+
+// A merger is an encoding that can merge concurrent changes of one
+// session (Config.Concurrency): given the payload a request loaded (base),
+// the one committed since (theirs), the one the request would commit (ours)
+// and what the request read and wrote, it returns theirs with the
+// request's writes applied, or the keys of the fields the request read
+// that theirs changed (a true conflict; with lastWriterWins, reads do not
+// count). keys names the fields by index.
+type merger interface {
+	merge(base, theirs, ours []byte, m *sessionimpl.Meta, keys []string, lastWriterWins bool) (merged []byte, conflicts []string, err error)
 }
 
 // formats is the table, filled by each format's file (registerFormat), in

@@ -78,7 +78,7 @@ func New[S any](cfg Config, codec sessionimpl.Codec[S], opts ...Option[S]) (*Int
 		return nil, err
 	}
 	if s.Store != nil {
-		si.storage = newStoreStorage(s, salt, sg, enc)
+		si.storage = newStoreStorage(s, salt, sg, enc, c.keys)
 	} else {
 		si.storage = newCookieStorage(s, sg, enc, c)
 	}

@@ -90,8 +90,12 @@ func (si *Interface[S]) setCookie(w http.ResponseWriter, r *http.Request, s *S) 
 	line := append(sc.line[:0], name...)
 	line = append(line, '=')
 	valueAt := len(line)
+	sc.changeSet = false
 	line, err := si.storage.value(r.Context(), sc, si.view(s), line, name, now)
 	sc.line = line
+	if sc.changeSet && si.cfg.OnConcurrentChange != nil {
+		si.cfg.OnConcurrentChange(r, sc.change)
+	}
 	if err != nil {
 		return err
 	}

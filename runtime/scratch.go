@@ -26,4 +26,9 @@ type scratch struct {
 	date     int64
 	restored bool
 	hash     uint64
+
+	// A save that met a concurrent change says so here, for
+	// Config.OnConcurrentChange.
+	change    ConcurrentChange
+	changeSet bool
 }

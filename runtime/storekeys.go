@@ -37,6 +37,7 @@ type storeRef struct {
 	expires    int64                               // the record's expiry, Unix milliseconds
 	user       string                              // the record's Record.User when loaded or last committed
 	op         storeOp                             // the context of the store operations on this record
+	base       []byte                              // the record's data when loaded: what a merge compares a newer record with
 	idBuf      [1 + sessionIDLen + userTagLen]byte // where idPayload builds the ID cookie's payload
 }
 

@@ -29,6 +29,10 @@ type storeStorage struct {
 	store  Store
 	signer signer
 	enc    encoding
+	// merger merges concurrent changes (Config.Concurrency), nil when the
+	// encoding cannot; fields are the session keys by field index.
+	merger merger
+	fields []string
 	cfg    *settings
 	keys   keyspace
 	// ids remembers cookie values whose MAC verified, with the session ID
@@ -41,12 +45,15 @@ type storeStorage struct {
 	ids *verifiedCache[verifiedID]
 }
 
-func newStoreStorage(s *settings, salt string, sg signer, enc encoding) *storeStorage {
+func newStoreStorage(s *settings, salt string, sg signer, enc encoding, fields []string) *storeStorage {
 	ns := s.StoreNamespace
 	if ns == "" {
 		ns = salt + ":" + s.CookieName
 	}
-	ss := &storeStorage{store: s.Store, signer: sg, enc: enc, cfg: s, keys: keyspace{prefix: s.StoreKeyPrefix, ns: s.StoreKeyPrefix + ns + ":"}}
+	ss := &storeStorage{store: s.Store, signer: sg, enc: enc, cfg: s, keys: keyspace{prefix: s.StoreKeyPrefix, ns: s.StoreKeyPrefix + ns + ":"}, fields: fields}
+	if s.Concurrency != FailOnConcurrentChange {
+		ss.merger, _ = enc.(merger)
+	}
 	if s.VerifiedCacheSize > 0 {
 		ss.ids = newVerifiedCache[verifiedID](s.VerifiedCacheSize)
 	}
@@ -93,7 +100,7 @@ func (ss *storeStorage) load(ctx context.Context, sc *scratch, s session, name, 
 	if err != nil {
 		return nil, err
 	}
-	ref.version, ref.expires, ref.user = rec.Version, rec.Expires.UnixMilli(), rec.User
+	ref.version, ref.expires, ref.user, ref.base = rec.Version, rec.Expires.UnixMilli(), rec.User, rec.Data
 	dropped, err := ss.enc.unmarshal(sc, s, rec.Data)
 	if err != nil {
 		return nil, payloadError(name, value, err)
@@ -184,13 +191,7 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Me
 	}
 	expires := ss.expiry(m, now, user != "")
 	c := Commit{Record: Record{Data: payload, Expires: expires, User: index}}
-	// A token needs to be unique, not secret (it only lets a retry of this
-	// Commit recognise its write): the runtime's generator, not a
-	// system call.
-	var token [tokenLen]byte
-	binary.LittleEndian.PutUint64(token[:8], mrand.Uint64())
-	binary.LittleEndian.PutUint64(token[8:], mrand.Uint64())
-	c.Token = string(token[:])
+	c.Token = newToken()
 	if ref != nil && ref.version != 0 && !ref.legacy && !m.Has(sessionimpl.StatusRenew) && ref.user == index {
 		c.Key, c.Prev = ref.key, ref.version
 	} else {
@@ -210,6 +211,9 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Me
 	cctx, end := ss.deadline(ctx, ref)
 	err := ss.store.Commit(cctx, c)
 	end.done()
+	if errors.Is(err, ErrConflict) && c.Prev != 0 {
+		c, err = ss.mergeCommit(ctx, sc, m, ref, c)
+	}
 	if err != nil {
 		return dst, savingError(err)
 	}
@@ -217,6 +221,73 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Me
 	m.Record = ref
 	m.Status &^= sessionimpl.StatusRenew
 	return ss.seal(sc, dst, name, idPayload(ref), now)
+}
+
+// newToken returns a commit token. A token needs to be unique, not secret
+// (it only lets a retry of a Commit recognise its write): the runtime's
+// generator, not a system call.
+func newToken() string {
+	var token [tokenLen]byte
+	binary.LittleEndian.PutUint64(token[:8], mrand.Uint64())
+	binary.LittleEndian.PutUint64(token[8:], mrand.Uint64())
+	return string(token[:])
+}
+
+// mergeCommit is what a save does when its commit c met a record changed
+// by another request since this one loaded it (Config.Concurrency): it
+// reads the record again and, if the encoding finds nothing this request
+// read changed, commits the newer record with this request's writes
+// applied, conditional on the version it read; again on each new
+// conflict, for StoreTimeout. A record that is gone (a logout, Destroy,
+// Regenerate elsewhere) stays gone: ErrConflict. It returns the commit
+// that landed.
+func (ss *storeStorage) mergeCommit(ctx context.Context, sc *scratch, m *sessionimpl.Meta, ref *storeRef, c Commit) (Commit, error) {
+	if ss.merger == nil || ref.base == nil {
+		ss.report(sc, false, 0, nil)
+		return c, ErrConflict
+	}
+	ours := c.Record.Data
+	limit := time.Now().Add(ss.cfg.StoreTimeout)
+	for reloads := 1; ; reloads++ {
+		fctx, end := ss.deadline(ctx, ref)
+		rec, err := ss.store.Find(fctx, ref.key)
+		end.done()
+		if errors.Is(err, ErrNotFound) || (err == nil && rec.User != c.Record.User) {
+			ss.report(sc, false, reloads, nil)
+			return c, ErrConflict
+		}
+		if err != nil {
+			return c, err
+		}
+		merged, conflicts, err := ss.merger.merge(ref.base, rec.Data, ours, m, ss.fields, ss.cfg.Concurrency == LastWriterWinsPerField)
+		if err != nil || len(conflicts) > 0 {
+			ss.report(sc, false, reloads, conflicts)
+			return c, ErrConflict
+		}
+		c.Prev, c.Token = rec.Version, newToken()
+		c.Record.Data, c.Record.Version = merged, rec.Version+1
+		cctx, end := ss.deadline(ctx, ref)
+		err = ss.store.Commit(cctx, c)
+		end.done()
+		if err == nil {
+			ss.report(sc, true, reloads, nil)
+			return c, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return c, err
+		}
+		if time.Now().After(limit) {
+			ss.report(sc, false, reloads, nil)
+			return c, err
+		}
+	}
+}
+
+// report notes how a save met a concurrent change, for
+// Config.OnConcurrentChange.
+func (ss *storeStorage) report(sc *scratch, merged bool, reloads int, conflicts []string) {
+	sc.change = ConcurrentChange{Merged: merged, Reloads: reloads, Conflicts: conflicts}
+	sc.changeSet = true
 }
 
 // expiry is when the record of st dies unless used again: the idle timeout
