@@ -40,6 +40,16 @@ func RunHTTP(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 		{"EveryStoreCallHasTheDeadline", testDeadlines},
 		{"AStoreThatHangsFailsFastAndOnce", testHang},
 		{"AppsAreNamespaced", testNamespaces},
+		{"DisjointWritesMerge", testDisjointWrites},
+		{"CounterIsSerializable", testCounter},
+		{"AppendsAreNeverLostSilently", testAppends},
+		{"ConcurrentFlashesAreKept", testFlashes},
+		{"RandomInterleavingsAreSerializable", testRandomInterleavings},
+		{"WriteRacingDestroyStaysDestroyed", testWriteRacingDestroy},
+		{"WriteRacingRegenerateAnswers409", testWriteRacingRegenerate},
+		{"WriteRacingEmptyingAnswers409", testWriteRacingEmptying},
+		{"FailPolicyRefusesAnyConcurrentChange", testFailPolicy},
+		{"LastWriterWinsPolicyNeverRefuses", testLastWriterWinsPolicy},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.test(t, newApp(t, newStore(t), "session"))
@@ -71,8 +81,14 @@ func newApp(t *testing.T, s runtime.Store, cookie string) *app {
 
 func newAppOn(t *testing.T, rec *Recorder, cookie string) *app {
 	t.Helper()
+	return newAppWith(t, rec, cookie, nil)
+}
+
+// newAppWith is newAppOn with the Config changed by tune (nil: as is).
+func newAppWith(t *testing.T, rec *Recorder, cookie string, tune func(*harness.SessionConfig)) *app {
+	t.Helper()
 	a := &app{rec: rec, cookie: cookie, loaded: make(chan struct{}, 64), release: make(chan struct{})}
-	si, err := harness.NewSessionInterface(harness.SessionConfig{
+	cfg := harness.SessionConfig{
 		SecretKey:     []byte("storetest: a 32-byte key or longer, not a real one"),
 		CookieName:    cookie,
 		Store:         rec,
@@ -84,7 +100,11 @@ func newAppOn(t *testing.T, rec *Recorder, cookie string) *app {
 			defer a.mu.Unlock()
 			a.errs = append(a.errs, err)
 		},
-	})
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	si, err := harness.NewSessionInterface(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +155,7 @@ func newAppOn(t *testing.T, rec *Recorder, cookie string) *app {
 		a.hold(r)
 		s.Clear()
 	})
+	a.mergeRoutes(mux)
 	a.srv = httptest.NewServer(si.Middleware(mux))
 	// A request that never answers fails its contract instead of hanging
 	// the suite (a store without a deadline does that).

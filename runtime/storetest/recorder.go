@@ -24,6 +24,7 @@ type Recorder struct {
 	gate    *gate
 	failing map[string]error
 	hanging map[string]bool
+	commits []runtime.Commit // the commits that succeeded, in the order they returned
 }
 
 // NewRecorder wraps s.
@@ -35,6 +36,7 @@ func NewRecorder(s runtime.Store) *Recorder {
 // them all go at once.
 type gate struct {
 	op      string
+	after   bool // the calls wait once the store has answered them, not before
 	n       int
 	arrived int
 	open    chan struct{}
@@ -47,6 +49,16 @@ func (r *Recorder) Hold(op string, n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.gate = &gate{op: op, n: n, open: make(chan struct{})}
+}
+
+// HoldAfterFind makes the next n Find calls wait, each once the store has
+// answered it, until all n have been answered: n requests that load one
+// session all read the same version of it, whatever the scheduler does
+// after the gate opens.
+func (r *Recorder) HoldAfterFind(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gate = &gate{op: "Find", after: true, n: n, open: make(chan struct{})}
 }
 
 // Fail makes every call of op return err (nil: stop failing).
@@ -80,6 +92,7 @@ func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = map[string]int{}
+	r.commits = nil
 	r.noDL = nil
 	r.longest = 0
 }
@@ -102,7 +115,7 @@ func (r *Recorder) enter(ctx context.Context, op string) error {
 		r.noDL = append(r.noDL, op)
 	}
 	var wait chan struct{}
-	if g := r.gate; g != nil && g.op == op {
+	if g := r.gate; g != nil && g.op == op && !g.after {
 		g.arrived++
 		wait = g.open
 		if g.arrived == g.n {
@@ -134,7 +147,35 @@ func (r *Recorder) Find(ctx context.Context, key string) (runtime.Record, error)
 	if err := r.enter(ctx, "Find"); err != nil {
 		return runtime.Record{}, err
 	}
-	return r.Store.Find(ctx, key)
+	rec, err := r.Store.Find(ctx, key)
+	if werr := r.afterGate(ctx, "Find"); werr != nil {
+		return runtime.Record{}, werr
+	}
+	return rec, err
+}
+
+// afterGate waits at a gate set by HoldAfterFind.
+func (r *Recorder) afterGate(ctx context.Context, op string) error {
+	r.mu.Lock()
+	var wait chan struct{}
+	if g := r.gate; g != nil && g.op == op && g.after {
+		g.arrived++
+		wait = g.open
+		if g.arrived == g.n {
+			close(g.open)
+			r.gate = nil
+		}
+	}
+	r.mu.Unlock()
+	if wait == nil {
+		return nil
+	}
+	select {
+	case <-wait:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("storetest: %s held at the gate: %w: %w", op, runtime.ErrStoreUnavailable, ctx.Err())
+	}
 }
 
 // Commit records the call and passes it on.
@@ -142,7 +183,21 @@ func (r *Recorder) Commit(ctx context.Context, c runtime.Commit) error {
 	if err := r.enter(ctx, "Commit"); err != nil {
 		return err
 	}
-	return r.Store.Commit(ctx, c)
+	err := r.Store.Commit(ctx, c)
+	if err == nil {
+		c.Record.Data = append([]byte(nil), c.Record.Data...)
+		r.mu.Lock()
+		r.commits = append(r.commits, c)
+		r.mu.Unlock()
+	}
+	return err
+}
+
+// Commits returns the commits that succeeded, in the order they returned.
+func (r *Recorder) Commits() []runtime.Commit {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]runtime.Commit(nil), r.commits...)
 }
 
 // Touch records the call and passes it on.

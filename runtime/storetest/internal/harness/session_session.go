@@ -4,6 +4,7 @@ package harness
 
 import (
 	"context"
+	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
@@ -27,6 +28,16 @@ func _() {
 	var _ *string = &_sessiongen_Session_changed_run_go_generate.User
 	var _ *int = &_sessiongen_Session_changed_run_go_generate.Count
 	var _ *string = &_sessiongen_Session_changed_run_go_generate.Theme
+	var _ *int = &_sessiongen_Session_changed_run_go_generate.A
+	var _ *int = &_sessiongen_Session_changed_run_go_generate.B
+	var _ *int = &_sessiongen_Session_changed_run_go_generate.C
+	var _ *int = &_sessiongen_Session_changed_run_go_generate.D
+	var _ *int = &_sessiongen_Session_changed_run_go_generate.E
+	var _ *int = &_sessiongen_Session_changed_run_go_generate.F
+	var _ *int = &_sessiongen_Session_changed_run_go_generate.G
+	var _ *int = &_sessiongen_Session_changed_run_go_generate.H
+	var _ *[]string = &_sessiongen_Session_changed_run_go_generate.Cart
+	var _ *string = &_sessiongen_Session_changed_run_go_generate.Last
 }
 
 // SessionConfig configures a SessionInterface: keys, cookie attributes, lifetime.
@@ -117,7 +128,7 @@ func NewSessionContext(ctx context.Context, s *SessionSession) context.Context {
 type SessionSession struct {
 	state sessionimpl.State
 	data  Session
-	has   [3]bool // has[i]: field i holds a value
+	has   [13]bool // has[i]: field i holds a value
 }
 
 // Modified reports whether the session was written during this request.
@@ -179,7 +190,7 @@ func (s *SessionSession) Clear() {
 	}
 	s.state.Clear()
 	s.data = Session{}
-	s.has = [3]bool{}
+	s.has = [13]bool{}
 }
 
 // User returns the User field (key "user"), or its zero value when absent.
@@ -293,6 +304,388 @@ func (s *SessionSession) PopTheme() (string, bool) {
 	return v, ok
 }
 
+// A returns the A field (key "a"), or its zero value when absent.
+func (s *SessionSession) A() int {
+	s.state.Read(3)
+	return s.data.A
+}
+
+// SetA stores v in the A field (key "a").
+func (s *SessionSession) SetA(v int) {
+	if s.state.Write(3) {
+		s.data.A, s.has[3] = v, true
+	}
+}
+
+// HasA reports whether the A field (key "a") holds a value.
+func (s *SessionSession) HasA() bool {
+	s.state.Read(3)
+	return s.has[3]
+}
+
+// DeleteA removes the A field (key "a"). Removing an absent field changes nothing.
+func (s *SessionSession) DeleteA() {
+	s.state.Load()
+	if s.state.Remove(3, s.has[3]) {
+		s.data.A, s.has[3] = 0, false
+	}
+}
+
+// PopA removes the A field (key "a") and returns the value it held, and whether it
+// held one.
+func (s *SessionSession) PopA() (int, bool) {
+	s.state.Read(3)
+	v, ok := s.data.A, s.has[3]
+	s.DeleteA()
+	return v, ok
+}
+
+// B returns the B field (key "b"), or its zero value when absent.
+func (s *SessionSession) B() int {
+	s.state.Read(4)
+	return s.data.B
+}
+
+// SetB stores v in the B field (key "b").
+func (s *SessionSession) SetB(v int) {
+	if s.state.Write(4) {
+		s.data.B, s.has[4] = v, true
+	}
+}
+
+// HasB reports whether the B field (key "b") holds a value.
+func (s *SessionSession) HasB() bool {
+	s.state.Read(4)
+	return s.has[4]
+}
+
+// DeleteB removes the B field (key "b"). Removing an absent field changes nothing.
+func (s *SessionSession) DeleteB() {
+	s.state.Load()
+	if s.state.Remove(4, s.has[4]) {
+		s.data.B, s.has[4] = 0, false
+	}
+}
+
+// PopB removes the B field (key "b") and returns the value it held, and whether it
+// held one.
+func (s *SessionSession) PopB() (int, bool) {
+	s.state.Read(4)
+	v, ok := s.data.B, s.has[4]
+	s.DeleteB()
+	return v, ok
+}
+
+// C returns the C field (key "c"), or its zero value when absent.
+func (s *SessionSession) C() int {
+	s.state.Read(5)
+	return s.data.C
+}
+
+// SetC stores v in the C field (key "c").
+func (s *SessionSession) SetC(v int) {
+	if s.state.Write(5) {
+		s.data.C, s.has[5] = v, true
+	}
+}
+
+// HasC reports whether the C field (key "c") holds a value.
+func (s *SessionSession) HasC() bool {
+	s.state.Read(5)
+	return s.has[5]
+}
+
+// DeleteC removes the C field (key "c"). Removing an absent field changes nothing.
+func (s *SessionSession) DeleteC() {
+	s.state.Load()
+	if s.state.Remove(5, s.has[5]) {
+		s.data.C, s.has[5] = 0, false
+	}
+}
+
+// PopC removes the C field (key "c") and returns the value it held, and whether it
+// held one.
+func (s *SessionSession) PopC() (int, bool) {
+	s.state.Read(5)
+	v, ok := s.data.C, s.has[5]
+	s.DeleteC()
+	return v, ok
+}
+
+// D returns the D field (key "d"), or its zero value when absent.
+func (s *SessionSession) D() int {
+	s.state.Read(6)
+	return s.data.D
+}
+
+// SetD stores v in the D field (key "d").
+func (s *SessionSession) SetD(v int) {
+	if s.state.Write(6) {
+		s.data.D, s.has[6] = v, true
+	}
+}
+
+// HasD reports whether the D field (key "d") holds a value.
+func (s *SessionSession) HasD() bool {
+	s.state.Read(6)
+	return s.has[6]
+}
+
+// DeleteD removes the D field (key "d"). Removing an absent field changes nothing.
+func (s *SessionSession) DeleteD() {
+	s.state.Load()
+	if s.state.Remove(6, s.has[6]) {
+		s.data.D, s.has[6] = 0, false
+	}
+}
+
+// PopD removes the D field (key "d") and returns the value it held, and whether it
+// held one.
+func (s *SessionSession) PopD() (int, bool) {
+	s.state.Read(6)
+	v, ok := s.data.D, s.has[6]
+	s.DeleteD()
+	return v, ok
+}
+
+// E returns the E field (key "e"), or its zero value when absent.
+func (s *SessionSession) E() int {
+	s.state.Read(7)
+	return s.data.E
+}
+
+// SetE stores v in the E field (key "e").
+func (s *SessionSession) SetE(v int) {
+	if s.state.Write(7) {
+		s.data.E, s.has[7] = v, true
+	}
+}
+
+// HasE reports whether the E field (key "e") holds a value.
+func (s *SessionSession) HasE() bool {
+	s.state.Read(7)
+	return s.has[7]
+}
+
+// DeleteE removes the E field (key "e"). Removing an absent field changes nothing.
+func (s *SessionSession) DeleteE() {
+	s.state.Load()
+	if s.state.Remove(7, s.has[7]) {
+		s.data.E, s.has[7] = 0, false
+	}
+}
+
+// PopE removes the E field (key "e") and returns the value it held, and whether it
+// held one.
+func (s *SessionSession) PopE() (int, bool) {
+	s.state.Read(7)
+	v, ok := s.data.E, s.has[7]
+	s.DeleteE()
+	return v, ok
+}
+
+// F returns the F field (key "f"), or its zero value when absent.
+func (s *SessionSession) F() int {
+	s.state.Read(8)
+	return s.data.F
+}
+
+// SetF stores v in the F field (key "f").
+func (s *SessionSession) SetF(v int) {
+	if s.state.Write(8) {
+		s.data.F, s.has[8] = v, true
+	}
+}
+
+// HasF reports whether the F field (key "f") holds a value.
+func (s *SessionSession) HasF() bool {
+	s.state.Read(8)
+	return s.has[8]
+}
+
+// DeleteF removes the F field (key "f"). Removing an absent field changes nothing.
+func (s *SessionSession) DeleteF() {
+	s.state.Load()
+	if s.state.Remove(8, s.has[8]) {
+		s.data.F, s.has[8] = 0, false
+	}
+}
+
+// PopF removes the F field (key "f") and returns the value it held, and whether it
+// held one.
+func (s *SessionSession) PopF() (int, bool) {
+	s.state.Read(8)
+	v, ok := s.data.F, s.has[8]
+	s.DeleteF()
+	return v, ok
+}
+
+// G returns the G field (key "g"), or its zero value when absent.
+func (s *SessionSession) G() int {
+	s.state.Read(9)
+	return s.data.G
+}
+
+// SetG stores v in the G field (key "g").
+func (s *SessionSession) SetG(v int) {
+	if s.state.Write(9) {
+		s.data.G, s.has[9] = v, true
+	}
+}
+
+// HasG reports whether the G field (key "g") holds a value.
+func (s *SessionSession) HasG() bool {
+	s.state.Read(9)
+	return s.has[9]
+}
+
+// DeleteG removes the G field (key "g"). Removing an absent field changes nothing.
+func (s *SessionSession) DeleteG() {
+	s.state.Load()
+	if s.state.Remove(9, s.has[9]) {
+		s.data.G, s.has[9] = 0, false
+	}
+}
+
+// PopG removes the G field (key "g") and returns the value it held, and whether it
+// held one.
+func (s *SessionSession) PopG() (int, bool) {
+	s.state.Read(9)
+	v, ok := s.data.G, s.has[9]
+	s.DeleteG()
+	return v, ok
+}
+
+// H returns the H field (key "h"), or its zero value when absent.
+func (s *SessionSession) H() int {
+	s.state.Read(10)
+	return s.data.H
+}
+
+// SetH stores v in the H field (key "h").
+func (s *SessionSession) SetH(v int) {
+	if s.state.Write(10) {
+		s.data.H, s.has[10] = v, true
+	}
+}
+
+// HasH reports whether the H field (key "h") holds a value.
+func (s *SessionSession) HasH() bool {
+	s.state.Read(10)
+	return s.has[10]
+}
+
+// DeleteH removes the H field (key "h"). Removing an absent field changes nothing.
+func (s *SessionSession) DeleteH() {
+	s.state.Load()
+	if s.state.Remove(10, s.has[10]) {
+		s.data.H, s.has[10] = 0, false
+	}
+}
+
+// PopH removes the H field (key "h") and returns the value it held, and whether it
+// held one.
+func (s *SessionSession) PopH() (int, bool) {
+	s.state.Read(10)
+	v, ok := s.data.H, s.has[10]
+	s.DeleteH()
+	return v, ok
+}
+
+// Cart returns the Cart field (key "cart"), or its zero value when absent. It is a
+// deep copy: change the field with the methods below, so that the change is
+// tracked.
+func (s *SessionSession) Cart() []string {
+	s.state.Read(11)
+	return slices.Clone(s.data.Cart)
+}
+
+// SetCart stores v in the Cart field (key "cart").
+func (s *SessionSession) SetCart(v []string) {
+	if s.state.Write(11) {
+		s.data.Cart, s.has[11] = slices.Clone(v), true
+	}
+}
+
+// HasCart reports whether the Cart field (key "cart") holds a value.
+func (s *SessionSession) HasCart() bool {
+	s.state.Read(11)
+	return s.has[11]
+}
+
+// DeleteCart removes the Cart field (key "cart"). Removing an absent field changes
+// nothing.
+func (s *SessionSession) DeleteCart() {
+	s.state.Load()
+	if s.state.Remove(11, s.has[11]) {
+		s.data.Cart, s.has[11] = nil, false
+	}
+}
+
+// PopCart removes the Cart field (key "cart") and returns the value it held, and
+// whether it held one.
+func (s *SessionSession) PopCart() ([]string, bool) {
+	s.state.Read(11)
+	v, ok := s.data.Cart, s.has[11]
+	s.DeleteCart()
+	return v, ok
+}
+
+// UpdateCart calls fn with the Cart field (key "cart") to change it in place, and
+// records the change. fn must not keep the pointer: later changes through it would
+// not be saved.
+func (s *SessionSession) UpdateCart(fn func(*[]string)) {
+	if s.state.Update(11) {
+		fn(&s.data.Cart)
+		s.has[11] = true
+	}
+}
+
+// AppendCart appends to the Cart field (key "cart"), creating it if absent.
+func (s *SessionSession) AppendCart(v ...string) {
+	if s.state.Update(11) {
+		s.data.Cart = append(s.data.Cart, v...)
+		s.has[11] = true
+	}
+}
+
+// Last returns the Last field (key "last"), or its zero value when absent.
+func (s *SessionSession) Last() string {
+	s.state.Read(12)
+	return s.data.Last
+}
+
+// SetLast stores v in the Last field (key "last").
+func (s *SessionSession) SetLast(v string) {
+	if s.state.Write(12) {
+		s.data.Last, s.has[12] = v, true
+	}
+}
+
+// HasLast reports whether the Last field (key "last") holds a value.
+func (s *SessionSession) HasLast() bool {
+	s.state.Read(12)
+	return s.has[12]
+}
+
+// DeleteLast removes the Last field (key "last"). Removing an absent field changes
+// nothing.
+func (s *SessionSession) DeleteLast() {
+	s.state.Load()
+	if s.state.Remove(12, s.has[12]) {
+		s.data.Last, s.has[12] = "", false
+	}
+}
+
+// PopLast removes the Last field (key "last") and returns the value it held, and
+// whether it held one.
+func (s *SessionSession) PopLast() (string, bool) {
+	s.state.Read(12)
+	v, ok := s.data.Last, s.has[12]
+	s.DeleteLast()
+	return v, ok
+}
+
 // encode writes each present field as an entry keyed by its session key.
 func (s *SessionSession) encode(e *sessionwire.Encoder) error {
 	if s.has[0] {
@@ -303,6 +696,36 @@ func (s *SessionSession) encode(e *sessionwire.Encoder) error {
 	}
 	if s.has[2] {
 		e.String("theme", s.data.Theme)
+	}
+	if s.has[3] {
+		e.Int("a", int64(s.data.A))
+	}
+	if s.has[4] {
+		e.Int("b", int64(s.data.B))
+	}
+	if s.has[5] {
+		e.Int("c", int64(s.data.C))
+	}
+	if s.has[6] {
+		e.Int("d", int64(s.data.D))
+	}
+	if s.has[7] {
+		e.Int("e", int64(s.data.E))
+	}
+	if s.has[8] {
+		e.Int("f", int64(s.data.F))
+	}
+	if s.has[9] {
+		e.Int("g", int64(s.data.G))
+	}
+	if s.has[10] {
+		e.Int("h", int64(s.data.H))
+	}
+	if s.has[11] {
+		sessionwire.Strings(e, "cart", s.data.Cart)
+	}
+	if s.has[12] {
+		e.String("last", s.data.Last)
 	}
 	return nil
 }
@@ -330,6 +753,66 @@ func (s *SessionSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 			return err
 		}
 		s.data.Theme, s.has[2] = x, true
+	case "a":
+		x, err := sessionwire.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.A, s.has[3] = x, true
+	case "b":
+		x, err := sessionwire.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.B, s.has[4] = x, true
+	case "c":
+		x, err := sessionwire.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.C, s.has[5] = x, true
+	case "d":
+		x, err := sessionwire.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.D, s.has[6] = x, true
+	case "e":
+		x, err := sessionwire.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.E, s.has[7] = x, true
+	case "f":
+		x, err := sessionwire.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.F, s.has[8] = x, true
+	case "g":
+		x, err := sessionwire.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.G, s.has[9] = x, true
+	case "h":
+		x, err := sessionwire.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.H, s.has[10] = x, true
+	case "cart":
+		x, err := sessionwire.Slice(d, sessionwire.TypeBytes, sessionwire.ReadString[string])
+		if err != nil {
+			return err
+		}
+		s.data.Cart, s.has[11] = x, true
+	case "last":
+		x, err := sessionwire.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Last, s.has[12] = x, true
 	}
 	return nil
 }
@@ -338,8 +821,38 @@ func (s *SessionSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 // keyed by its session key, in Flask's tagged JSON. The members come in the order
 // Flask sorts them, which spares the encoder sorting them.
 func (s *SessionSession) encodeFlask(e *sessionflask.Encoder) error {
+	if s.has[3] {
+		e.Int("a", int64(s.data.A))
+	}
+	if s.has[4] {
+		e.Int("b", int64(s.data.B))
+	}
+	if s.has[5] {
+		e.Int("c", int64(s.data.C))
+	}
+	if s.has[11] {
+		sessionflask.Strings(e, "cart", s.data.Cart)
+	}
 	if s.has[1] {
 		e.Int("count", int64(s.data.Count))
+	}
+	if s.has[6] {
+		e.Int("d", int64(s.data.D))
+	}
+	if s.has[7] {
+		e.Int("e", int64(s.data.E))
+	}
+	if s.has[8] {
+		e.Int("f", int64(s.data.F))
+	}
+	if s.has[9] {
+		e.Int("g", int64(s.data.G))
+	}
+	if s.has[10] {
+		e.Int("h", int64(s.data.H))
+	}
+	if s.has[12] {
+		e.String("last", s.data.Last)
 	}
 	if s.has[2] {
 		e.String("theme", s.data.Theme)
@@ -374,6 +887,66 @@ func (s *SessionSession) decodeFlaskMember(key string, d sessionflask.Value) err
 			return err
 		}
 		s.data.Theme, s.has[2] = x, true
+	case "a":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.A, s.has[3] = x, true
+	case "b":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.B, s.has[4] = x, true
+	case "c":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.C, s.has[5] = x, true
+	case "d":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.D, s.has[6] = x, true
+	case "e":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.E, s.has[7] = x, true
+	case "f":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.F, s.has[8] = x, true
+	case "g":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.G, s.has[9] = x, true
+	case "h":
+		x, err := sessionflask.ReadInt[int](d)
+		if err != nil {
+			return err
+		}
+		s.data.H, s.has[10] = x, true
+	case "cart":
+		x, err := sessionflask.Slice(d, sessionflask.ReadString[string])
+		if err != nil {
+			return err
+		}
+		s.data.Cart, s.has[11] = x, true
+	case "last":
+		x, err := sessionflask.ReadString[string](d)
+		if err != nil {
+			return err
+		}
+		s.data.Last, s.has[12] = x, true
 	default:
 		return sessionflask.ErrUnknownMember
 	}
@@ -384,11 +957,12 @@ func (s *SessionSession) decodeFlaskMember(key string, d sessionflask.Value) err
 // The state is left alone.
 func (s *SessionSession) copyFrom(src *SessionSession) {
 	s.data, s.has = src.data, src.has
+	s.data.Cart = slices.Clone(src.data.Cart)
 }
 
 // empty reports whether no field holds a value.
 func (s *SessionSession) empty() bool {
-	return s.has == [3]bool{}
+	return s.has == [13]bool{}
 }
 
 // sessionCodec binds SessionSession to the runtime.
@@ -399,7 +973,7 @@ var sessionCodec = sessionimpl.Codec[SessionSession]{
 	Empty:             (*SessionSession).empty,
 	Encode:            (*SessionSession).encode,
 	EncodeFlask:       (*SessionSession).encodeFlask,
-	Keys:              []string{"user", "count", "theme"},
+	Keys:              []string{"user", "count", "theme", "a", "b", "c", "d", "e", "f", "g", "h", "cart", "last"},
 	Name:              "Session",
 	State: func(s *SessionSession) *sessionimpl.State {
 		return &s.state
