@@ -95,7 +95,7 @@ func emitAccessors(f *jen.File, m *model, c *codec, fd *field) {
 		}
 		doc(f, "Append%s appends to %s, creating it if absent.", a, what)
 		f.Func().Params(recv()).Id("Append" + a).Params(jen.Id("v").Op("...").Add(elem)).Block(
-			jen.If(state("Update")).Block(appendCode, has().Op("=").True()),
+			jen.If(state("Append")).Block(appendCode, has().Op("=").True()),
 		)
 	case shapeMap:
 		mt := sh.typ.Underlying().(*types.Map)

@@ -61,6 +61,8 @@ func parseWirePayload(p []byte) (wirePayload, error) {
 //     from base is a conflict, unless lastWriterWins;
 //   - a field the request wrote takes ours' entry (or its absence); every
 //     other entry, a later release's fields included, is theirs';
+//   - a list the request only appended to takes theirs' elements, then the
+//     ones the request appended;
 //   - the permanent flag is ours' if the request set it, else theirs';
 //   - flashes: theirs', less the ones the request showed (by value, one
 //     for one), then the ones it added.
@@ -103,6 +105,21 @@ func (wireEncoding) merge(base, theirs, ours []byte, m *sessionimpl.Meta, keys [
 	written := func(k string) bool {
 		i, known := index[k]
 		return known && m.Writes.Has(i)
+	}
+	// A list the request only appended to, without reading it, that
+	// another request changed: the appends land after theirs.
+	for _, k := range o.keys {
+		i, known := index[k]
+		if !known || !m.Appends.Has(i) || m.Reads.Has(i) || bytes.Equal(b.entries[k], t.entries[k]) {
+			continue
+		}
+		from, err := wire.ListLen(b.entries[k])
+		if err == nil {
+			o.entries[k], err = wire.SpliceList(t.entries[k], o.entries[k], from)
+		}
+		if err != nil {
+			return nil, []string{k}, nil
+		}
 	}
 
 	flags := t.flags

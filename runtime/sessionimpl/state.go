@@ -55,6 +55,15 @@ func (f *FieldSet) Has(i int) bool {
 	return f[w]&m != 0
 }
 
+// Remove takes field i out of the set; fields that share the last bit
+// stay.
+func (f *FieldSet) Remove(i int) {
+	if i >= 0 && i < FieldSetSize-1 {
+		w, m := bit(i)
+		f[w] &^= m
+	}
+}
+
 // Empty reports whether the set holds no field.
 func (f *FieldSet) Empty() bool { return f[0]|f[1] == 0 }
 
@@ -119,8 +128,10 @@ type Meta struct {
 	// Reads and Writes are the fields the request read (a value or its
 	// presence) and wrote, for merging concurrent requests of one
 	// session: a read-modify-write (an append, a map key set, Update, Pop)
-	// is both.
-	Reads, Writes FieldSet
+	// is both. Appends are the list fields the request changed only by
+	// appending to them, without reading them: their appends can be
+	// replayed onto a list another request changed.
+	Reads, Writes, Appends FieldSet
 }
 
 // Meta returns the state's data for the runtime.
@@ -193,6 +204,28 @@ func (s *State) Write(i int) bool {
 		return false
 	}
 	s.m.Writes.Add(i)
+	s.m.Appends.Remove(i)
+	return true
+}
+
+// Append records an append to list field i, and reports whether it may go
+// ahead (see Modify). An append to a field the request has not otherwise
+// read or written is replayable: a concurrent change of the list does not
+// conflict with it, the appended elements land after the other request's.
+// Otherwise it adds to what the field already was for the request.
+func (s *State) Append(i int) bool {
+	if !s.Modify() {
+		return false
+	}
+	m := &s.m
+	fresh := !m.Reads.Has(i) && !m.Writes.Has(i)
+	switch {
+	case fresh && i < FieldSetSize-1:
+		m.Appends.Add(i)
+	case !m.Appends.Has(i) && !m.Writes.Has(i):
+		m.Reads.Add(i) // a field past the exact bits: an update
+	}
+	m.Writes.Add(i)
 	return true
 }
 
@@ -205,6 +238,7 @@ func (s *State) Update(i int) bool {
 	}
 	s.m.Reads.Add(i)
 	s.m.Writes.Add(i)
+	s.m.Appends.Remove(i)
 	return true
 }
 
@@ -219,6 +253,7 @@ func (s *State) Remove(i int, present bool) bool {
 		return false
 	}
 	s.m.Writes.Add(i)
+	s.m.Appends.Remove(i)
 	return true
 }
 

@@ -317,7 +317,7 @@ func (s *SettingsSession) AppendAlerts(v ...struct {
 	Kind string
 	On   bool
 }) {
-	if s.state.Update(1) {
+	if s.state.Append(1) {
 		s.data.Alerts = append(s.data.Alerts, v...)
 		s.has[1] = true
 	}

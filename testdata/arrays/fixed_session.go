@@ -489,7 +489,7 @@ func (s *FixedSession) UpdateIDs(fn func(*[]UUID)) {
 
 // AppendIDs appends to the IDs field (key "i_ds"), creating it if absent.
 func (s *FixedSession) AppendIDs(v ...UUID) {
-	if s.state.Update(6) {
+	if s.state.Append(6) {
 		s.data.IDs = append(s.data.IDs, v...)
 		s.has[6] = true
 	}

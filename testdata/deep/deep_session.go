@@ -286,7 +286,7 @@ func (s *DeepSession) UpdateLists(fn func(*[][][][][][][][][][][][][][][][][][][
 
 // AppendLists appends to the Lists field (key "lists"), creating it if absent.
 func (s *DeepSession) AppendLists(v ...[][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]int) {
-	if s.state.Update(1) {
+	if s.state.Append(1) {
 		for _, x := range v {
 			s.data.Lists = append(s.data.Lists, deepCloneSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfSliceOfInt(x))
 		}
@@ -806,7 +806,7 @@ func (s *DeepSession) UpdateUnboxed(fn func(*[]L2)) {
 // AppendUnboxed appends to the Unboxed field (key "unboxed"), creating it if
 // absent.
 func (s *DeepSession) AppendUnboxed(v ...L2) {
-	if s.state.Update(3) {
+	if s.state.Append(3) {
 		s.data.Unboxed = append(s.data.Unboxed, v...)
 		s.has[3] = true
 	}
@@ -866,7 +866,7 @@ func (s *DeepSession) UpdateBoxed(fn func(*[]*L3)) {
 
 // AppendBoxed appends to the Boxed field (key "boxed"), creating it if absent.
 func (s *DeepSession) AppendBoxed(v ...*L3) {
-	if s.state.Update(4) {
+	if s.state.Append(4) {
 		for _, x := range v {
 			s.data.Boxed = append(s.data.Boxed, deepClonePtrToL3(x))
 		}

@@ -234,7 +234,7 @@ func (s *CartSession) UpdateItems(fn func(*[]string)) {
 
 // AppendItems appends to the Items field (key "items"), creating it if absent.
 func (s *CartSession) AppendItems(v ...string) {
-	if s.state.Update(0) {
+	if s.state.Append(0) {
 		s.data.Items = append(s.data.Items, v...)
 		s.has[0] = true
 	}

@@ -527,7 +527,7 @@ func (s *SharedSession) UpdateTags(fn func(*[]string)) {
 
 // AppendTags appends to the Tags field (key "tags"), creating it if absent.
 func (s *SharedSession) AppendTags(v ...string) {
-	if s.state.Update(7) {
+	if s.state.Append(7) {
 		s.data.Tags = append(s.data.Tags, v...)
 		s.has[7] = true
 	}

@@ -426,7 +426,7 @@ func (s *GuestSession) UpdateHops(fn func(*[]sessionnetip.Addr)) {
 
 // AppendHops appends to the Hops field (key "hops"), creating it if absent.
 func (s *GuestSession) AppendHops(v ...sessionnetip.Addr) {
-	if s.state.Update(4) {
+	if s.state.Append(4) {
 		s.data.Hops = append(s.data.Hops, v...)
 		s.has[4] = true
 	}
@@ -557,7 +557,7 @@ func (s *GuestSession) UpdateNotes(fn func(*[]message)) {
 
 // AppendNotes appends to the Notes field (key "notes"), creating it if absent.
 func (s *GuestSession) AppendNotes(v ...message) {
-	if s.state.Update(7) {
+	if s.state.Append(7) {
 		s.data.Notes = append(s.data.Notes, v...)
 		s.has[7] = true
 	}

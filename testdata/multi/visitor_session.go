@@ -232,7 +232,7 @@ func (s *VisitorSession) UpdateCart(fn func(*[]string)) {
 
 // AppendCart appends to the Cart field (key "cart"), creating it if absent.
 func (s *VisitorSession) AppendCart(v ...string) {
-	if s.state.Update(0) {
+	if s.state.Append(0) {
 		s.data.Cart = append(s.data.Cart, v...)
 		s.has[0] = true
 	}

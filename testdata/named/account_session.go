@@ -315,7 +315,7 @@ func (s *AccountSession) UpdateRoles(fn func(*[]Role)) {
 
 // AppendRoles appends to the Roles field (key "roles"), creating it if absent.
 func (s *AccountSession) AppendRoles(v ...Role) {
-	if s.state.Update(2) {
+	if s.state.Append(2) {
 		s.data.Roles = append(s.data.Roles, v...)
 		s.has[2] = true
 	}
@@ -448,7 +448,7 @@ func (s *AccountSession) UpdateScores(fn func(*[]Score)) {
 
 // AppendScores appends to the Scores field (key "scores"), creating it if absent.
 func (s *AccountSession) AppendScores(v ...Score) {
-	if s.state.Update(5) {
+	if s.state.Append(5) {
 		s.data.Scores = append(s.data.Scores, v...)
 		s.has[5] = true
 	}
@@ -582,7 +582,7 @@ func (s *AccountSession) UpdateFriends(fn func(*[]UserID)) {
 // AppendFriends appends to the Friends field (key "friends"), creating it if
 // absent.
 func (s *AccountSession) AppendFriends(v ...UserID) {
-	if s.state.Update(8) {
+	if s.state.Append(8) {
 		s.data.Friends = append(s.data.Friends, v...)
 		s.has[8] = true
 	}

@@ -374,7 +374,7 @@ func (s *ProfileSession) UpdateCart(fn func(*[]Item)) {
 
 // AppendCart appends to the Cart field (key "cart"), creating it if absent.
 func (s *ProfileSession) AppendCart(v ...Item) {
-	if s.state.Update(2) {
+	if s.state.Append(2) {
 		for _, x := range v {
 			s.data.Cart = append(s.data.Cart, profileCloneItem(x))
 		}
@@ -917,7 +917,7 @@ func (s *ProfileSession) UpdatePtrs(fn func(*[]*string)) {
 
 // AppendPtrs appends to the Ptrs field (key "ptrs"), creating it if absent.
 func (s *ProfileSession) AppendPtrs(v ...*string) {
-	if s.state.Update(11) {
+	if s.state.Append(11) {
 		for _, x := range v {
 			s.data.Ptrs = append(s.data.Ptrs, profileClonePtrToString(x))
 		}
@@ -1034,7 +1034,7 @@ func (s *ProfileSession) UpdateMatrix(fn func(*[][]int)) {
 
 // AppendMatrix appends to the Matrix field (key "matrix"), creating it if absent.
 func (s *ProfileSession) AppendMatrix(v ...[]int) {
-	if s.state.Update(13) {
+	if s.state.Append(13) {
 		for _, x := range v {
 			s.data.Matrix = append(s.data.Matrix, slices.Clone(x))
 		}
@@ -1106,7 +1106,7 @@ func (s *ProfileSession) UpdateFriends(fn func(*[]Address)) {
 // AppendFriends appends to the Friends field (key "friends"), creating it if
 // absent.
 func (s *ProfileSession) AppendFriends(v ...Address) {
-	if s.state.Update(14) {
+	if s.state.Append(14) {
 		for _, x := range v {
 			s.data.Friends = append(s.data.Friends, profileCloneAddress(x))
 		}

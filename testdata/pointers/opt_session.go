@@ -409,7 +409,7 @@ func (s *OptSession) UpdateMany(fn func(*[]*Point)) {
 
 // AppendMany appends to the Many field (key "many"), creating it if absent.
 func (s *OptSession) AppendMany(v ...*Point) {
-	if s.state.Update(3) {
+	if s.state.Append(3) {
 		for _, x := range v {
 			s.data.Many = append(s.data.Many, optClonePtrToPoint(x))
 		}

@@ -307,7 +307,7 @@ func (s *PeerSession) UpdateVia(fn func(*[]netip.AddrPort)) {
 
 // AppendVia appends to the Via field (key "via"), creating it if absent.
 func (s *PeerSession) AppendVia(v ...netip.AddrPort) {
-	if s.state.Update(2) {
+	if s.state.Append(2) {
 		s.data.Via = append(s.data.Via, v...)
 		s.has[2] = true
 	}

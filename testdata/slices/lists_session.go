@@ -242,7 +242,7 @@ func (s *ListsSession) UpdateStrings(fn func(*[]string)) {
 // AppendStrings appends to the Strings field (key "strings"), creating it if
 // absent.
 func (s *ListsSession) AppendStrings(v ...string) {
-	if s.state.Update(0) {
+	if s.state.Append(0) {
 		s.data.Strings = append(s.data.Strings, v...)
 		s.has[0] = true
 	}
@@ -299,7 +299,7 @@ func (s *ListsSession) UpdateBools(fn func(*[]bool)) {
 
 // AppendBools appends to the Bools field (key "bools"), creating it if absent.
 func (s *ListsSession) AppendBools(v ...bool) {
-	if s.state.Update(1) {
+	if s.state.Append(1) {
 		s.data.Bools = append(s.data.Bools, v...)
 		s.has[1] = true
 	}
@@ -356,7 +356,7 @@ func (s *ListsSession) UpdateInts(fn func(*[]int)) {
 
 // AppendInts appends to the Ints field (key "ints"), creating it if absent.
 func (s *ListsSession) AppendInts(v ...int) {
-	if s.state.Update(2) {
+	if s.state.Append(2) {
 		s.data.Ints = append(s.data.Ints, v...)
 		s.has[2] = true
 	}
@@ -413,7 +413,7 @@ func (s *ListsSession) UpdateInt8s(fn func(*[]int8)) {
 
 // AppendInt8s appends to the Int8s field (key "int8s"), creating it if absent.
 func (s *ListsSession) AppendInt8s(v ...int8) {
-	if s.state.Update(3) {
+	if s.state.Append(3) {
 		s.data.Int8s = append(s.data.Int8s, v...)
 		s.has[3] = true
 	}
@@ -471,7 +471,7 @@ func (s *ListsSession) UpdateUint64s(fn func(*[]uint64)) {
 // AppendUint64s appends to the Uint64s field (key "uint64s"), creating it if
 // absent.
 func (s *ListsSession) AppendUint64s(v ...uint64) {
-	if s.state.Update(4) {
+	if s.state.Append(4) {
 		s.data.Uint64s = append(s.data.Uint64s, v...)
 		s.has[4] = true
 	}
@@ -528,7 +528,7 @@ func (s *ListsSession) UpdateFloats(fn func(*[]float64)) {
 
 // AppendFloats appends to the Floats field (key "floats"), creating it if absent.
 func (s *ListsSession) AppendFloats(v ...float64) {
-	if s.state.Update(5) {
+	if s.state.Append(5) {
 		s.data.Floats = append(s.data.Floats, v...)
 		s.has[5] = true
 	}
@@ -586,7 +586,7 @@ func (s *ListsSession) UpdateFloat32s(fn func(*[]float32)) {
 // AppendFloat32s appends to the Float32s field (key "float32s"), creating it if
 // absent.
 func (s *ListsSession) AppendFloat32s(v ...float32) {
-	if s.state.Update(6) {
+	if s.state.Append(6) {
 		s.data.Float32s = append(s.data.Float32s, v...)
 		s.has[6] = true
 	}
@@ -643,7 +643,7 @@ func (s *ListsSession) UpdateBlobs(fn func(*[][]byte)) {
 
 // AppendBlobs appends to the Blobs field (key "blobs"), creating it if absent.
 func (s *ListsSession) AppendBlobs(v ...[]byte) {
-	if s.state.Update(7) {
+	if s.state.Append(7) {
 		for _, x := range v {
 			s.data.Blobs = append(s.data.Blobs, slices.Clone(x))
 		}
@@ -714,7 +714,7 @@ func (s *ListsSession) UpdateTimes(fn func(*[]time.Time)) {
 
 // AppendTimes appends to the Times field (key "times"), creating it if absent.
 func (s *ListsSession) AppendTimes(v ...time.Time) {
-	if s.state.Update(8) {
+	if s.state.Append(8) {
 		s.data.Times = append(s.data.Times, v...)
 		s.has[8] = true
 	}
@@ -773,7 +773,7 @@ func (s *ListsSession) UpdateDurations(fn func(*[]time.Duration)) {
 // AppendDurations appends to the Durations field (key "durations"), creating it if
 // absent.
 func (s *ListsSession) AppendDurations(v ...time.Duration) {
-	if s.state.Update(9) {
+	if s.state.Append(9) {
 		s.data.Durations = append(s.data.Durations, v...)
 		s.has[9] = true
 	}

@@ -309,7 +309,7 @@ func (s *ConnSession) UpdatePeers(fn func(*[]netip.AddrPort)) {
 
 // AppendPeers appends to the Peers field (key "peers"), creating it if absent.
 func (s *ConnSession) AppendPeers(v ...netip.AddrPort) {
-	if s.state.Update(2) {
+	if s.state.Append(2) {
 		s.data.Peers = append(s.data.Peers, v...)
 		s.has[2] = true
 	}

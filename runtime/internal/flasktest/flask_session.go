@@ -470,7 +470,7 @@ func (s *FlaskSession) UpdateTuple(fn func(*[]int)) {
 
 // AppendTuple appends to the Tuple field (key "t"), creating it if absent.
 func (s *FlaskSession) AppendTuple(v ...int) {
-	if s.state.Update(6) {
+	if s.state.Append(6) {
 		s.data.Tuple = append(s.data.Tuple, v...)
 		s.has[6] = true
 	}

@@ -643,7 +643,7 @@ func (s *SessionSession) UpdateCart(fn func(*[]string)) {
 
 // AppendCart appends to the Cart field (key "cart"), creating it if absent.
 func (s *SessionSession) AppendCart(v ...string) {
-	if s.state.Update(11) {
+	if s.state.Append(11) {
 		s.data.Cart = append(s.data.Cart, v...)
 		s.has[11] = true
 	}
