@@ -30,6 +30,7 @@ const (
 	EnvDevelopment        = "SESSION_DEVELOPMENT"          // Config.Development
 	EnvVerifiedCacheSize  = "SESSION_VERIFIED_CACHE_SIZE"  // Config.VerifiedCacheSize: an integer, -1 turns the cache off
 	EnvCookieFormat       = "SESSION_COOKIE_FORMAT"        // Config.CookieFormat: wire (the default) or flask
+	EnvConcurrency        = "SESSION_CONCURRENCY"          // Config.Concurrency: merge (the default), fail or last-writer-wins
 )
 
 // ConfigFromEnv builds a Config from the SESSION_* environment variables
@@ -115,6 +116,13 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 		}
 		c.CookieFormat = f
 	}
+	if v, ok := lookup(EnvConcurrency); ok {
+		p, err := ParseConcurrency(v)
+		if err != nil {
+			errs = append(errs, &ConfigError{EnvConcurrency, ErrCookieConfig, err.Error()})
+		}
+		c.Concurrency = p
+	}
 	if v, ok := lookup(EnvVerifiedCacheSize); ok && v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
@@ -126,6 +134,20 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, errs[0]
 	}
 	return c, nil
+}
+
+// ParseConcurrency reads a Config.Concurrency as SESSION_CONCURRENCY spells
+// it: "merge" (or empty), "fail" or "last-writer-wins", case-insensitive.
+func ParseConcurrency(s string) (Concurrency, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "merge":
+		return MergeFields, nil
+	case "fail":
+		return FailOnConcurrentChange, nil
+	case "last-writer-wins":
+		return LastWriterWinsPerField, nil
+	}
+	return 0, fmt.Errorf("%q is not a concurrency policy: use merge (the default: disjoint changes merge, a field read and changed meanwhile is a 409), fail (any concurrent change is a 409) or last-writer-wins", s)
 }
 
 // KeyRecipe is a shell command that prints a random 32-byte key in the form

@@ -127,3 +127,22 @@ func TestKeysFromEnvironment(t *testing.T) {
 		t.Errorf("bad base64 after the prefix: %v", err)
 	}
 }
+
+// SESSION_CONCURRENCY names the policy; anything else is an error naming
+// the variable, and New refuses a policy that is none of the three.
+func TestConcurrencyFromEnv(t *testing.T) {
+	for v, want := range map[string]Concurrency{"": MergeFields, "merge": MergeFields, " Fail ": FailOnConcurrentChange, "last-writer-wins": LastWriterWinsPerField} {
+		c, err := configFrom(func(k string) (string, bool) { return v, k == EnvConcurrency })
+		if err != nil || c.Concurrency != want {
+			t.Errorf("%q: %v, %v; want %v", v, c.Concurrency, err, want)
+		}
+	}
+	_, err := configFrom(func(k string) (string, bool) { return "lww", k == EnvConcurrency })
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Field != EnvConcurrency {
+		t.Errorf("an unknown policy: %v; want a ConfigError naming %s", err, EnvConcurrency)
+	}
+	if _, err := (Config{SecretKey: []byte("0123456789abcdef0123456789abcdefXYZ"), Concurrency: 7}).validate(); !errors.As(err, &ce) || ce.Field != "Concurrency" {
+		t.Errorf("Concurrency 7: %v; want a ConfigError", err)
+	}
+}

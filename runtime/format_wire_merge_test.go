@@ -110,8 +110,8 @@ func TestWireMerge(t *testing.T) {
 		base:   wirePayloadOf(0, []string{"x"}, map[string]int{"a": 1}, nil, ""),
 		theirs: wirePayloadOf(0, []string{"x", "y"}, map[string]int{"a": 1}, nil, ""),
 		ours:   wirePayloadOf(0, []string{"z"}, map[string]int{"a": 1}, nil, ""),
-		meta: sessionimpl.Meta{Popped: true, Shown: []Flash{{"message", "x"}},
-			Flashes: []Flash{{"message", "z"}}},
+		meta: sessionimpl.Meta{Popped: true, Shown: []Flash{{Category: "message", Message: "x"}},
+			Flashes: []Flash{{Category: "message", Message: "z"}}},
 		want: wirePayloadOf(0, []string{"y", "z"}, map[string]int{"a": 1}, nil, ""),
 	}, {
 		name:   "an append replayed after theirs",

@@ -92,6 +92,8 @@ func (c Config) validate() (*settings, error) {
 		return nil, &ConfigError{"AbsoluteLifetime", ErrCookieConfig, fmt.Sprintf("%v is outside one second to 400 days; leave it zero for no absolute limit", s.AbsoluteLifetime)}
 	case s.IdleTimeout < time.Second || s.TouchInterval < 0 || s.TouchInterval > s.anonymousIdle:
 		return nil, &ConfigError{"IdleTimeout/TouchInterval", ErrCookieConfig, fmt.Sprintf("IdleTimeout %v must be at least a second and TouchInterval %v between zero and it", s.IdleTimeout, s.TouchInterval)}
+	case s.Concurrency < MergeFields || s.Concurrency > LastWriterWinsPerField:
+		return nil, &ConfigError{"Concurrency", ErrCookieConfig, fmt.Sprintf("%d is not a policy: use runtime.MergeFields (the default), FailOnConcurrentChange or LastWriterWinsPerField", s.Concurrency)}
 	case s.StoreTimeout < time.Millisecond || s.StoreTimeout > time.Minute:
 		return nil, &ConfigError{"StoreTimeout", ErrCookieConfig, fmt.Sprintf("%v is outside a millisecond to a minute; a request waits that long at most for the store before it answers 503", s.StoreTimeout)}
 	case s.Store == nil && (s.UserKey != "" || c.IdleTimeout != 0):
