@@ -71,7 +71,8 @@ func TestSystems(t *testing.T) {
 }
 
 // BenchmarkRequest measures one request per scenario and system, through
-// the system's middleware and an httptest recorder. cookie-B is the size of
+// the system's middleware and an httptest recorder, then the merge rows
+// (merge_test.go). cookie-B is the size of
 // the Set-Cookie name=value the modifying request produced; server-ns/op,
 // for the Redis rows, the time redis-server spent executing their commands.
 func BenchmarkRequest(b *testing.B) {
@@ -113,6 +114,13 @@ func BenchmarkRequest(b *testing.B) {
 				}
 			})
 		}
+	}
+	// A modify of a server-side session that meets another request's
+	// commit and merges (merge_test.go), beside the modify row of its
+	// store. No server-ns/op: the server's time would include the other
+	// request's commands.
+	for _, r := range mergeRigs() {
+		b.Run("merge/"+r.name, func(b *testing.B) { benchMerge(b, r) })
 	}
 }
 
