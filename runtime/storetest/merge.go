@@ -299,17 +299,26 @@ func testFlashes(t *testing.T, a *app) {
 	}
 }
 
+// writeAcross holds a write of slot b in the session c, runs the
+// whole-session operation op (a path) to its end, then lets the write go
+// on: it returns the answers to op and to the write.
+func (a *app) writeAcross(t *testing.T, c, op string) (opResp, write response) {
+	t.Helper()
+	held := a.inBackground(t, "/slot?i=1&v=2&hold=1", c)
+	<-a.loaded
+	opResp = a.get(t, op, c)
+	if opResp.code != 200 {
+		t.Fatalf("%s: %d %q", op, opResp.code, opResp.body)
+	}
+	a.releaseHeld()
+	return opResp, <-held
+}
+
 // A write held across a logout cannot bring the session back: 409.
 func testWriteRacingDestroy(t *testing.T, a *app) {
 	c := a.start(t, "/slot?i=0&v=1")
-	held := a.inBackground(t, "/slot?i=1&v=2&hold=1", c)
-	<-a.loaded
-	if r := a.get(t, "/logout", c); r.code != 200 {
-		t.Fatalf("logout: %d %q", r.code, r.body)
-	}
-	a.releaseHeld()
-	if r := <-held; r.code != http.StatusConflict {
-		t.Fatalf("a write across a logout: %d %q; want 409", r.code, r.body)
+	if _, w := a.writeAcross(t, c, "/logout"); w.code != http.StatusConflict {
+		t.Fatalf("a write across a logout: %d %q; want 409", w.code, w.body)
 	}
 	if r := a.get(t, "/state", c); !strings.HasPrefix(r.body, "a=- b=- ") {
 		t.Fatalf("the ended session came back: %q", r.body)
@@ -321,15 +330,12 @@ func testWriteRacingDestroy(t *testing.T, a *app) {
 // the write.
 func testWriteRacingRegenerate(t *testing.T, a *app) {
 	c := a.start(t, "/slot?i=0&v=1")
-	held := a.inBackground(t, "/slot?i=1&v=2&hold=1", c)
-	<-a.loaded
-	r := a.get(t, "/regenerate", c)
-	if r.code != 200 || r.cookie == nil || r.cookie.Value == c {
-		t.Fatalf("regenerate: %d %q, cookie %v", r.code, r.body, r.cookie)
+	r, w := a.writeAcross(t, c, "/regenerate")
+	if r.cookie == nil || r.cookie.Value == c {
+		t.Fatalf("regenerate set the cookie %v; want a new ID", r.cookie)
 	}
-	a.releaseHeld()
-	if h := <-held; h.code != http.StatusConflict {
-		t.Fatalf("a write across a Regenerate: %d %q; want 409", h.code, h.body)
+	if w.code != http.StatusConflict {
+		t.Fatalf("a write across a Regenerate: %d %q; want 409", w.code, w.body)
 	}
 	if s := a.get(t, "/state", r.cookie.Value); !strings.HasPrefix(s.body, "a=1 b=- ") {
 		t.Fatalf("the regenerated session holds %q; want a=1 and no b", s.body)
@@ -340,14 +346,8 @@ func testWriteRacingRegenerate(t *testing.T, a *app) {
 // stored: the record is deleted) answers 409, and writes nothing.
 func testWriteRacingEmptying(t *testing.T, a *app) {
 	c := a.start(t, "/inc")
-	held := a.inBackground(t, "/slot?i=1&v=2&hold=1", c)
-	<-a.loaded
-	if r := a.get(t, "/empty", c); r.code != 200 {
-		t.Fatalf("emptying: %d %q", r.code, r.body)
-	}
-	a.releaseHeld()
-	if r := <-held; r.code != http.StatusConflict {
-		t.Fatalf("a write across an emptying: %d %q; want 409", r.code, r.body)
+	if _, w := a.writeAcross(t, c, "/empty"); w.code != http.StatusConflict {
+		t.Fatalf("a write across an emptying: %d %q; want 409", w.code, w.body)
 	}
 	if r := a.get(t, "/state", c); !strings.HasPrefix(r.body, "a=- b=- ") {
 		t.Fatalf("the emptied session came back: %q", r.body)
