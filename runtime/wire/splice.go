@@ -25,17 +25,14 @@ func SpliceList(theirs, ours []byte, skip int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if skip > count {
+	if skip < 0 || skip > count {
 		return nil, ErrNotList
 	}
-	d := Decoder{buf: elems, depth: 1}
-	for range skip {
-		d.typ, d.pending = elem, true
-		if !d.skip() {
-			return nil, ErrCorrupt
-		}
+	suffixAt, err := elementsEnd(elem, elems, count, skip)
+	if err != nil {
+		return nil, err
 	}
-	suffix := elems[d.pos:]
+	suffix := elems[suffixAt:]
 	var prefix []byte
 	n := count - skip
 	if theirs != nil {
@@ -46,6 +43,9 @@ func SpliceList(theirs, ours []byte, skip int) ([]byte, error) {
 		if telem != elem {
 			return nil, ErrNotList
 		}
+		if _, err := elementsEnd(elem, telems, tcount, tcount); err != nil {
+			return nil, err
+		}
 		prefix, n = telems, n+tcount
 	}
 	var e Encoder
@@ -55,6 +55,29 @@ func SpliceList(theirs, ours []byte, skip int) ([]byte, error) {
 	e.buf = append(e.buf, suffix...)
 	e.EndList(mark)
 	return e.Data(), nil
+}
+
+// elementsEnd checks that elems holds exactly count elements of type elem
+// and returns where the element at index at begins.
+func elementsEnd(elem Type, elems []byte, count, at int) (int, error) {
+	d := Decoder{buf: elems, depth: 1}
+	pos := 0
+	for i := range count {
+		if i == at {
+			pos = d.pos
+		}
+		d.typ, d.pending = elem, true
+		if !d.skip() {
+			return 0, ErrCorrupt
+		}
+	}
+	if at == count {
+		pos = d.pos
+	}
+	if d.pos != len(elems) {
+		return 0, ErrCorrupt
+	}
+	return pos, nil
 }
 
 // listOf takes apart an entry holding a list: its key, element type,

@@ -60,3 +60,28 @@ func TestSpliceList(t *testing.T) {
 		t.Error("skipping past the end: no error")
 	}
 }
+
+// Whatever two entries hold, a splice is refused or is a well-formed list
+// of their elements.
+func FuzzSpliceList(f *testing.F) {
+	var e Encoder
+	mark := e.BeginList("cart", TypeBytes, 2)
+	e.StringValue("p")
+	e.StringValue("q")
+	e.EndList(mark)
+	f.Add(append([]byte(nil), e.Data()...), append([]byte(nil), e.Data()...), 1)
+	f.Fuzz(func(t *testing.T, theirs, ours []byte, skip int) {
+		got, err := SpliceList(theirs, ours, skip)
+		if err != nil {
+			return
+		}
+		n, err := ListLen(got)
+		if err != nil {
+			t.Fatalf("spliced a list that does not parse: %v", err)
+		}
+		_, elem, _, elems, _ := listOf(got)
+		if _, err := elementsEnd(elem, elems, n, n); err != nil {
+			t.Fatalf("spliced %d elements that do not read back: %v", n, err)
+		}
+	})
+}
