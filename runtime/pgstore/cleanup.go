@@ -55,7 +55,7 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, hashtext($2))", lockClassSweep, s.schema).Scan(&got); err != nil {
 		// The lock may have been taken before the error: never give the
 		// connection back to the pool holding it.
-		_ = conn.Hijack().Close(context.Background())
+		closeConn(conn)
 		return 0, s.fail(ctx, "sweep: the lock", err)
 	}
 	if !got {
@@ -68,7 +68,7 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	defer cancel()
 	if _, err := conn.Exec(uctx, "SELECT pg_advisory_unlock($1, hashtext($2))", lockClassSweep, s.schema); err != nil {
 		// Closing the connection ends its session, and so the lock.
-		_ = conn.Hijack().Close(context.Background())
+		closeConn(conn)
 	} else {
 		conn.Release()
 	}
@@ -99,4 +99,12 @@ func (s *Store) sweepLocked(ctx context.Context, conn *pgxpool.Conn) (int, error
 			return n, err
 		}
 	}
+}
+
+// closeConn closes conn instead of giving it back to the pool: its
+// session, and so any advisory lock it holds, ends.
+func closeConn(conn *pgxpool.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = conn.Hijack().Close(ctx)
 }

@@ -5,8 +5,10 @@
 //
 //	pool, err := pgxpool.New(ctx, "postgres://app@db/app")
 //	...
-//	cfg.Store, err = pgstore.New(ctx, pool, pgstore.Options{})
-//	defer cfg.Store.(*pgstore.Store).Close()
+//	store, err := pgstore.New(ctx, pool, pgstore.Options{}) // migrates the schema
+//	...
+//	defer store.Close() // stops the cleaner; the pool is yours to close
+//	cfg.Store = store
 //
 // # Schema
 //
@@ -59,6 +61,12 @@
 //     user's lock exclusively, then deletes the user's rows in a statement
 //     of its own, and returns how many were live.
 //
+// pgx never sends a statement again once it has sent it, and the runtime
+// does not retry a Commit, so there is no retry of a create applied
+// before a DeleteUser to bring its record back (redisstore leaves
+// tombstones against go-redis's retries); a caller that retries anyway
+// is recognised by the token while the record lives.
+//
 // # DeleteUser and racing commits
 //
 // A row's own lock orders a DeleteUser with a Commit that continues the
@@ -83,7 +91,7 @@
 // Store tries pg_try_advisory_lock for its schema on a connection of its
 // own; the one instance that gets it deletes expired rows in batches of
 // Options.CleanupBatch (1000) rows per statement, each
-// DELETE ... WHERE key IN (SELECT key ... WHERE expires < now() LIMIT n
+// DELETE ... WHERE key IN (SELECT key ... WHERE expires <= now() LIMIT n
 // FOR UPDATE SKIP LOCKED), so no statement holds many row locks or waits
 // for a request's, until a batch deletes fewer than n; then it unlocks.
 // The others skip that round. Sweep runs one round now. Close stops the
@@ -283,7 +291,7 @@ SELECT EXISTS (SELECT 1 FROM d), EXISTS (
 	s.qDeleteAny = s.ddl(`DELETE FROM {{s}}.sessiongen_sessions WHERE key = $1`)
 	s.qDeleteUser = s.ddl(`SELECT {{s}}.sessiongen_delete_user($1)`)
 	s.qSweep = s.ddl(`DELETE FROM {{s}}.sessiongen_sessions WHERE key IN (
-	SELECT key FROM {{s}}.sessiongen_sessions WHERE expires < now() LIMIT $1 FOR UPDATE SKIP LOCKED)`)
+	SELECT key FROM {{s}}.sessiongen_sessions WHERE expires <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`)
 }
 
 // sqlVersion returns v as a bigint for a comparison: a version above

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // SchemaVersion is the version of the schema this release uses: Migrate
@@ -133,7 +134,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return s.fail(ctx, "migrate", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() {
+		// After a commit, a no-op. Not bound by ctx, which may be what
+		// failed the migration, but never unbounded.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = tx.Rollback(rctx)
+	}()
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", lockClassMigrate, s.schema); err != nil {
 		return s.fail(ctx, "migrate: the lock", err)
 	}
