@@ -101,7 +101,7 @@ func emitAccessors(f *jen.File, m *model, c *codec, fd *field) {
 		mt := sh.typ.Underlying().(*types.Map)
 		doc(f, "Set%sKey stores v under k in %s, creating the map if absent.", a, what)
 		f.Func().Params(recv()).Id("Set"+a+"Key").Params(jen.Id("k").Add(typeCode(mt.Key())), jen.Id("v").Add(typeCode(mt.Elem()))).Block(
-			jen.If(state("Update")).Block(
+			jen.If(state("SetKey")).Block(
 				jen.If(field().Op("==").Nil()).Block(field().Op("=").Make(typ.Clone())),
 				field().Index(jen.Id("k")).Op("=").Add(c.cloneExpr(sh.elem, jen.Id("v"))),
 				has().Op("=").True(),
@@ -109,9 +109,9 @@ func emitAccessors(f *jen.File, m *model, c *codec, fd *field) {
 		)
 		doc(f, "Delete%sKey removes k from %s. Removing an absent key changes nothing.", a, what)
 		f.Func().Params(recv()).Id("Delete"+a+"Key").Params(jen.Id("k").Add(typeCode(mt.Key()))).Block(
-			state("Read"),
+			jen.Id("s").Dot("state").Dot("Load").Call(),
 			jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Add(field()).Index(jen.Id("k")),
-			jen.If(state("Remove", jen.Id("ok"))).Block(
+			jen.If(state("DeleteKey", jen.Id("ok"))).Block(
 				jen.Delete(field(), jen.Id("k")),
 			),
 		)

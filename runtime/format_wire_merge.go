@@ -62,7 +62,8 @@ func parseWirePayload(p []byte) (wirePayload, error) {
 //   - a field the request wrote takes ours' entry (or its absence); every
 //     other entry, a later release's fields included, is theirs';
 //   - a list the request only appended to takes theirs' elements, then the
-//     ones the request appended;
+//     ones the request appended; a map it only changed key by key takes
+//     theirs' keys with the request's key changes applied;
 //   - the permanent flag is ours' if the request set it, else theirs';
 //   - flashes: theirs', less the ones the request showed (by value, one
 //     for one), then the ones it added.
@@ -106,16 +107,22 @@ func (wireEncoding) merge(base, theirs, ours []byte, m *sessionimpl.Meta, keys [
 		i, known := index[k]
 		return known && m.Writes.Has(i)
 	}
-	// A list the request only appended to, without reading it, that
-	// another request changed: the appends land after theirs.
+	// A list the request only appended to, or a map it only changed key
+	// by key, without reading it, that another request changed: the
+	// request's changes are replayed onto theirs.
 	for _, k := range o.keys {
 		i, known := index[k]
-		if !known || !m.Appends.Has(i) || m.Reads.Has(i) || bytes.Equal(b.entries[k], t.entries[k]) {
+		if !known || !m.Replays.Has(i) || m.Reads.Has(i) || bytes.Equal(b.entries[k], t.entries[k]) {
 			continue
 		}
-		from, err := wire.ListLen(b.entries[k])
-		if err == nil {
-			o.entries[k], err = wire.SpliceList(t.entries[k], o.entries[k], from)
+		var err error
+		if entryType(o.entries[k]) == wire.TypeGroup { // a map changed key by key
+			o.entries[k], err = wire.MergeGroup(b.entries[k], t.entries[k], o.entries[k])
+		} else { // a list appended to
+			var from int
+			if from, err = wire.ListLen(b.entries[k]); err == nil {
+				o.entries[k], err = wire.SpliceList(t.entries[k], o.entries[k], from)
+			}
 		}
 		if err != nil {
 			return nil, []string{k}, nil
@@ -144,6 +151,16 @@ func (wireEncoding) merge(base, theirs, ours []byte, m *sessionimpl.Meta, keys [
 		}
 	}
 	return e.Data(), nil, nil
+}
+
+// entryType returns the wire type of an entry's value (0 for none).
+func entryType(entry []byte) wire.Type {
+	var d wire.Decoder
+	d.Reset(entry)
+	if !d.Next() {
+		return 0
+	}
+	return d.Type()
 }
 
 // mergeFlashes returns theirs' flashes less those the request showed, one

@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -31,7 +32,14 @@ func wirePayloadOf(flags byte, flashes []string, fields map[string]int, cart []s
 		}
 		e.EndList(mark)
 	}
-	if extra != "" {
+	switch {
+	case strings.HasPrefix(extra, "tags"): // a map: "tags", then +key for each key set to 1
+		mark := e.BeginGroup("tags")
+		for _, k := range strings.Split(extra, "+")[1:] {
+			e.Int(k, 1)
+		}
+		e.EndGroup(mark)
+	case extra != "":
 		e.String(extra, "from a later release")
 	}
 	return slices.Clone(e.Data())
@@ -40,8 +48,8 @@ func wirePayloadOf(flags byte, flashes []string, fields map[string]int, cart []s
 // The wire encoding's merge, case by case: what the request read and wrote
 // decides, entry by entry, between its record and the newer one.
 func TestWireMerge(t *testing.T) {
-	keys := []string{"a", "b", "cart"}
-	const a, b, cart = 0, 1, 2
+	keys := []string{"a", "b", "cart", "tags"}
+	const a, b, cart, tags = 0, 1, 2, 3
 	set := func(fields ...int) (s sessionimpl.FieldSet) {
 		for _, f := range fields {
 			s.Add(f)
@@ -118,8 +126,15 @@ func TestWireMerge(t *testing.T) {
 		base:   wirePayloadOf(0, nil, nil, []string{"p"}, ""),
 		theirs: wirePayloadOf(0, nil, nil, []string{"p", "q"}, ""),
 		ours:   wirePayloadOf(0, nil, nil, []string{"p", "r", "s"}, ""),
-		meta:   sessionimpl.Meta{Writes: set(cart), Appends: set(cart)},
+		meta:   sessionimpl.Meta{Writes: set(cart), Replays: set(cart)},
 		want:   wirePayloadOf(0, nil, nil, []string{"p", "q", "r", "s"}, ""),
+	}, {
+		name:   "map keys replayed onto theirs",
+		base:   wirePayloadOf(0, nil, map[string]int{"a": 1}, nil, "tags"),
+		theirs: wirePayloadOf(0, nil, map[string]int{"a": 1}, nil, "tags+x"),
+		ours:   wirePayloadOf(0, nil, map[string]int{"a": 1}, nil, "tags+y"),
+		meta:   sessionimpl.Meta{Writes: set(tags), Replays: set(tags)},
+		want:   wirePayloadOf(0, nil, map[string]int{"a": 1}, nil, "tags+x+y"),
 	}, {
 		name:      "an append after a read of the list",
 		base:      wirePayloadOf(0, nil, nil, []string{"p"}, ""),
@@ -150,7 +165,7 @@ func FuzzWireMerge(f *testing.F) {
 		wirePayloadOf(0, []string{"z"}, map[string]int{"b": 3}, []string{"p", "r"}, ""), uint8(3), uint8(6), uint8(4))
 	keys := []string{"a", "b", "cart"}
 	f.Fuzz(func(t *testing.T, base, theirs, ours []byte, reads, writes, appends uint8) {
-		m := sessionimpl.Meta{Reads: sessionimpl.FieldSet{uint64(reads)}, Writes: sessionimpl.FieldSet{uint64(writes)}, Appends: sessionimpl.FieldSet{uint64(appends)}}
+		m := sessionimpl.Meta{Reads: sessionimpl.FieldSet{uint64(reads)}, Writes: sessionimpl.FieldSet{uint64(writes)}, Replays: sessionimpl.FieldSet{uint64(appends)}}
 		got, conflicts, err := wireEncoding{}.merge(base, theirs, ours, &m, keys, false)
 		if err != nil || conflicts != nil {
 			return

@@ -127,11 +127,12 @@ type Meta struct {
 	Loader Loader
 	// Reads and Writes are the fields the request read (a value or its
 	// presence) and wrote, for merging concurrent requests of one
-	// session: a read-modify-write (an append, a map key set, Update, Pop)
-	// is both. Appends are the list fields the request changed only by
-	// appending to them, without reading them: their appends can be
-	// replayed onto a list another request changed.
-	Reads, Writes, Appends FieldSet
+	// session: a read-modify-write (Update, Pop, an append or a map key
+	// change after a read of the field) is both. Replays are the list
+	// fields the request changed only by appending to them, and the map
+	// fields it changed only key by key, without reading them: those
+	// changes are replayed onto the field as another request left it.
+	Reads, Writes, Replays FieldSet
 }
 
 // Meta returns the state's data for the runtime.
@@ -204,7 +205,7 @@ func (s *State) Write(i int) bool {
 		return false
 	}
 	s.m.Writes.Add(i)
-	s.m.Appends.Remove(i)
+	s.m.Replays.Remove(i)
 	return true
 }
 
@@ -217,16 +218,48 @@ func (s *State) Append(i int) bool {
 	if !s.Modify() {
 		return false
 	}
+	s.replay(i)
+	return true
+}
+
+// SetKey records that a key of map field i is set, and reports whether
+// it may go ahead (see Modify). Like Append, a change of a map the request
+// has not otherwise read or written is replayable: another request's
+// changes to other keys stay, and this key takes this request's value.
+func (s *State) SetKey(i int) bool {
+	if !s.Modify() {
+		return false
+	}
+	s.replay(i)
+	return true
+}
+
+// DeleteKey records the removal of a key of map field i, present or not:
+// a replayable change when present, a read of its absence otherwise (see
+// ModifyIf). It reports whether the removal may go ahead.
+func (s *State) DeleteKey(i int, present bool) bool {
+	if !s.ModifyIf(present) {
+		if !present {
+			s.m.Reads.Add(i)
+		}
+		return false
+	}
+	s.replay(i)
+	return true
+}
+
+// replay records a replayable change of field i (an append, a map key
+// change), or a change of what the field already was for the request.
+func (s *State) replay(i int) {
 	m := &s.m
 	fresh := !m.Reads.Has(i) && !m.Writes.Has(i)
 	switch {
 	case fresh && i < FieldSetSize-1:
-		m.Appends.Add(i)
-	case !m.Appends.Has(i) && !m.Writes.Has(i):
+		m.Replays.Add(i)
+	case !m.Replays.Has(i) && !m.Writes.Has(i):
 		m.Reads.Add(i) // a field past the exact bits: an update
 	}
 	m.Writes.Add(i)
-	return true
 }
 
 // Update records a change of field i computed from its value (an append,
@@ -238,7 +271,7 @@ func (s *State) Update(i int) bool {
 	}
 	s.m.Reads.Add(i)
 	s.m.Writes.Add(i)
-	s.m.Appends.Remove(i)
+	s.m.Replays.Remove(i)
 	return true
 }
 
@@ -253,7 +286,7 @@ func (s *State) Remove(i int, present bool) bool {
 		return false
 	}
 	s.m.Writes.Add(i)
-	s.m.Appends.Remove(i)
+	s.m.Replays.Remove(i)
 	return true
 }
 

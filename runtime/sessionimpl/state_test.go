@@ -45,6 +45,9 @@ func TestRecording(t *testing.T) {
 		{"append then set", func(s *State) { s.Append(3); s.Write(3) }, want{write: true}},
 		{"set then append", func(s *State) { s.Write(3); s.Append(3) }, want{write: true}},
 		{"append past the exact bits", func(s *State) { s.Append(200) }, want{read: true, write: true}},
+		{"set a key", func(s *State) { s.SetKey(3); s.DeleteKey(3, true) }, want{write: true, appended: true}},
+		{"read then set a key", func(s *State) { s.Read(3); s.SetKey(3) }, want{read: true, write: true}},
+		{"delete an absent key", func(s *State) { s.DeleteKey(3, false) }, want{read: true}},
 	} {
 		var s State
 		c.do(&s)
@@ -53,14 +56,14 @@ func TestRecording(t *testing.T) {
 		if c.name == "append past the exact bits" {
 			i = 200
 		}
-		got := want{m.Reads.Has(i), m.Writes.Has(i), m.Appends.Has(i)}
+		got := want{m.Reads.Has(i), m.Writes.Has(i), m.Replays.Has(i)}
 		if got != c.want {
 			t.Errorf("%s: %+v; want %+v", c.name, got, c.want)
 		}
 	}
 	var null State
 	null.Meta().Status = StatusNull
-	if null.Write(1) || null.Append(1) || null.Update(1) || null.Err() != ErrNullSession {
+	if null.Write(1) || null.Append(1) || null.Update(1) || null.SetKey(1) || null.DeleteKey(1, true) || null.Err() != ErrNullSession {
 		t.Error("a null session took a write")
 	}
 }

@@ -44,6 +44,7 @@ func RunHTTP(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 		{"CounterIsSerializable", testCounter},
 		{"ConcurrentAppendsBothLand", testAppends},
 		{"AppendAfterAReadConflicts", testReadThenAppend},
+		{"ConcurrentMapKeyChangesBothLand", testMapKeys},
 		{"ConcurrentFlashesAreKept", testFlashes},
 		{"RandomInterleavingsAreSerializable", testRandomInterleavings},
 		{"WriteRacingDestroyStaysDestroyed", testWriteRacingDestroy},

@@ -47,6 +47,8 @@ var slots = [8]slot{
 //	/slot?i=I&v=V        sets slot I to V, without reading it
 //	/cart-add?item=X     appends X to the cart
 //	/cart-read-add?item=X reads the cart, then appends X
+//	/tag-set?k=K&v=V     sets key K of the tags to V
+//	/tag-delete?k=K      removes key K of the tags
 //	/flash?m=M           adds a flash
 //	/flashes             shows (and pops) the flashes: "m1,m2,..."
 //	/op?id=...           one step of a random interleaving (see applyOp)
@@ -69,6 +71,15 @@ func (a *app) mergeRoutes(mux *http.ServeMux) {
 		s.IsNew()
 		a.hold(r)
 		s.AppendCart(r.URL.Query().Get("item"))
+	})
+	mux.HandleFunc("/tag-set", func(w http.ResponseWriter, r *http.Request) {
+		s := harness.SessionFrom(r.Context())
+		s.IsNew()
+		a.hold(r)
+		s.SetTagsKey(r.URL.Query().Get("k"), atoi(r, "v"))
+	})
+	mux.HandleFunc("/tag-delete", func(w http.ResponseWriter, r *http.Request) {
+		harness.SessionFrom(r.Context()).DeleteTagsKey(r.URL.Query().Get("k"))
 	})
 	mux.HandleFunc("/cart-read-add", func(w http.ResponseWriter, r *http.Request) {
 		s := harness.SessionFrom(r.Context())
@@ -115,8 +126,15 @@ func stateOf(s *sess) string {
 			fmt.Fprintf(&b, "%s=- ", sl.key)
 		}
 	}
-	fmt.Fprintf(&b, "cart=%v", s.Cart())
+	fmt.Fprintf(&b, "cart=%v tags=%v", s.Cart(), s.Tags())
 	return b.String()
+}
+
+// cartOf returns the cart of a /state answer, as "[a b c]".
+func cartOf(state string) string {
+	_, rest, _ := strings.Cut(state, "cart=")
+	cart, _, _ := strings.Cut(rest, " tags=")
+	return cart
 }
 
 // parallel sends the requests at once, each with the cookie value, after
@@ -237,14 +255,42 @@ func testAppends(t *testing.T, a *app) {
 				t.Fatalf("round %d: the append of %s answered %d %q; want 200: appends replay", round, items[i], r.code, r.body)
 			}
 		}
-		r := a.get(t, "/state", c)
-		got := r.body[strings.Index(r.body, "cart=")+len("cart="):]
+		got := cartOf(a.get(t, "/state", c).body)
 		one := fmt.Sprint(append(slices.Clone(want), items[0], items[1]))
 		other := fmt.Sprint(append(slices.Clone(want), items[1], items[0]))
 		if got != one && got != other {
 			t.Fatalf("round %d: cart %s; want %s or %s: an append was lost, or landed twice", round, got, one, other)
 		}
 		want = strings.Fields(strings.Trim(got, "[]"))
+	}
+}
+
+// Two tabs change keys of one map at once, from the same version: a map
+// changed only key by key is replayed key by key onto the map as the other
+// request left it, so both keys land, and a key removed by one request
+// while the other sets another stays removed.
+func testMapKeys(t *testing.T, a *app) {
+	c := a.start(t, "/tag-set?k=first&v=0")
+	want := map[string]int{"first": 0}
+	for round := range 300 {
+		x, y := fmt.Sprintf("x%d", round), fmt.Sprintf("y%d", round)
+		paths := []string{"/tag-set?k=" + x + "&v=" + fmt.Sprint(round), "/tag-set?k=" + y + "&v=" + fmt.Sprint(-round)}
+		if round%3 == 2 { // one sets a key, the other removes the previous round's
+			paths[1] = fmt.Sprintf("/tag-delete?k=x%d", round-1)
+			delete(want, fmt.Sprintf("x%d", round-1))
+		} else {
+			want[y] = -round
+		}
+		want[x] = round
+		for i, r := range a.parallel(t, c, paths) {
+			if r.code != 200 {
+				t.Fatalf("round %d: %s answered %d %q; want 200: key changes replay", round, paths[i], r.code, r.body)
+			}
+		}
+		r := a.get(t, "/state", c)
+		if got := r.body[strings.Index(r.body, " tags=")+len(" tags="):]; got != fmt.Sprint(want) {
+			t.Fatalf("round %d: tags %s; want %v", round, got, want)
+		}
 	}
 }
 
@@ -266,7 +312,7 @@ func testReadThenAppend(t *testing.T, a *app) {
 		if landed != 1 {
 			t.Fatalf("round %d: %d appends after a read of the list landed; want 1", round, landed)
 		}
-		if r := a.get(t, "/state", c); strings.Count(r.body, " ") != len(slots)+round+1 {
+		if r := a.get(t, "/state", c); len(strings.Fields(strings.Trim(cartOf(r.body), "[]"))) != round+2 {
 			t.Fatalf("round %d: %q: want one more item per round", round, r.body)
 		}
 	}
@@ -479,7 +525,7 @@ func (m *model) String() string {
 			fmt.Fprintf(&b, "%s=- ", sl.key)
 		}
 	}
-	fmt.Fprintf(&b, "cart=%v", m.cart)
+	fmt.Fprintf(&b, "cart=%v tags=map[]", m.cart)
 	return b.String()
 }
 

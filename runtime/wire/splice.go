@@ -6,6 +6,10 @@ import "errors"
 // list, or lists of different element types.
 var ErrNotList = errors.New("wire: not lists of one element type")
 
+// ErrNotGroup is returned by MergeGroup for an entry that does not hold a
+// group.
+var ErrNotGroup = errors.New("wire: not a group")
+
 // ListLen returns the number of elements of the list an entry holds (see
 // Decoder.Entry); 0 for nil.
 func ListLen(entry []byte) (int, error) {
@@ -93,4 +97,78 @@ func listOf(entry []byte) (key []byte, elem Type, count int, elems []byte, err e
 		return nil, 0, 0, nil, ErrCorrupt
 	}
 	return key, elem, count, entry[d.pos:end], nil
+}
+
+// MergeGroup returns an entry holding the map (a group of entries keyed by
+// map keys) of entry theirs (none when nil) with the changes that took the
+// map of entry base (none when nil) to that of entry ours applied key by
+// key: a key whose entry differs between base and ours takes ours' entry,
+// or is removed when ours has none. How a request's key changes are
+// applied again to the map as another writer left it. The key is ours'.
+func MergeGroup(base, theirs, ours []byte) ([]byte, error) {
+	key, oursKeys, oursEntries, err := groupOf(ours)
+	if err != nil {
+		return nil, err
+	}
+	_, _, baseEntries, err := groupOf(base)
+	if err != nil {
+		return nil, err
+	}
+	_, theirsKeys, theirsEntries, err := groupOf(theirs)
+	if err != nil {
+		return nil, err
+	}
+	changed := func(k string) bool { return string(baseEntries[k]) != string(oursEntries[k]) }
+	var e Encoder
+	mark := e.BeginGroup(string(key))
+	seen := map[string]bool{}
+	for _, k := range theirsKeys {
+		seen[k] = true
+		switch {
+		case !changed(k):
+			e.buf = append(e.buf, theirsEntries[k]...)
+		case oursEntries[k] != nil:
+			e.buf = append(e.buf, oursEntries[k]...)
+		}
+	}
+	for _, k := range oursKeys {
+		if !seen[k] && changed(k) {
+			e.buf = append(e.buf, oursEntries[k]...)
+		}
+	}
+	e.EndGroup(mark)
+	return e.Data(), nil
+}
+
+// groupOf takes apart an entry holding a group (nil: an empty one): its
+// key, its inner keys in order, and each inner entry as encoded.
+func groupOf(entry []byte) (key []byte, keys []string, entries map[string][]byte, err error) {
+	entries = map[string][]byte{}
+	if entry == nil {
+		return nil, nil, entries, nil
+	}
+	d := Decoder{buf: entry}
+	if !d.Next() || d.typ != TypeGroup {
+		return nil, nil, nil, ErrNotGroup
+	}
+	key = d.key
+	g, err := d.Group()
+	if err != nil || d.pos != len(entry) {
+		return nil, nil, nil, ErrCorrupt
+	}
+	for g.Next() {
+		k := string(g.Key())
+		raw := g.Entry()
+		if raw == nil {
+			break
+		}
+		if _, dup := entries[k]; !dup {
+			keys = append(keys, k)
+		}
+		entries[k] = raw
+	}
+	if g.Err() != nil {
+		return nil, nil, nil, g.Err()
+	}
+	return key, keys, entries, nil
 }

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"maps"
 	"slices"
 	"testing"
 )
@@ -82,6 +83,86 @@ func FuzzSpliceList(f *testing.F) {
 		_, elem, _, elems, _ := listOf(got)
 		if _, err := elementsEnd(elem, elems, n, n); err != nil {
 			t.Fatalf("spliced %d elements that do not read back: %v", n, err)
+		}
+	})
+}
+
+// A request's key changes (set, replaced, removed) land on the map as
+// another writer left it; the other writer's keys stay.
+func TestMergeGroup(t *testing.T) {
+	group := func(kv ...any) []byte {
+		if kv == nil {
+			return nil
+		}
+		var e Encoder
+		mark := e.BeginGroup("tags")
+		for i := 0; i < len(kv); i += 2 {
+			e.Int(kv[i].(string), int64(kv[i+1].(int)))
+		}
+		e.EndGroup(mark)
+		return append([]byte(nil), e.Data()...)
+	}
+	read := func(entry []byte) map[string]int64 {
+		out := map[string]int64{}
+		var d Decoder
+		d.Reset(entry)
+		if !d.Next() {
+			t.Fatalf("no entry in %x", entry)
+		}
+		g, err := d.Group()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g.Next() {
+			v, err := g.Int()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[string(g.Key())] = v
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name               string
+		base, theirs, ours []byte
+		want               map[string]int64
+	}{
+		{"disjoint keys", group("a", 1), group("a", 1, "b", 2), group("a", 1, "c", 3), map[string]int64{"a": 1, "b": 2, "c": 3}},
+		{"ours replaces a key", group("a", 1), group("a", 1, "b", 2), group("a", 9), map[string]int64{"a": 9, "b": 2}},
+		{"ours removes a key", group("a", 1, "b", 2), group("a", 5, "b", 2, "c", 3), group("b", 2), map[string]int64{"b": 2, "c": 3}},
+		{"their change of a key ours left", group("a", 1), group("a", 7), group("a", 1, "z", 0), map[string]int64{"a": 7, "z": 0}},
+		{"the map was removed meanwhile", group("a", 1), nil, group("a", 1, "b", 2), map[string]int64{"b": 2}},
+		{"the map is new", nil, group("x", 1), group("y", 2), map[string]int64{"x": 1, "y": 2}},
+	} {
+		got, err := MergeGroup(c.base, c.theirs, c.ours)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if m := read(got); !maps.Equal(m, c.want) {
+			t.Errorf("%s: %v; want %v", c.name, m, c.want)
+		}
+	}
+	if _, err := MergeGroup(nil, group("a", 1), []byte("\x01x\x02\x02")); err == nil {
+		t.Error("ours not a group: no error")
+	}
+}
+
+// Whatever three entries hold, a merge is refused or is a group whose
+// entries all read back.
+func FuzzMergeGroup(f *testing.F) {
+	var e Encoder
+	mark := e.BeginGroup("tags")
+	e.Int("a", 1)
+	e.EndGroup(mark)
+	g := append([]byte(nil), e.Data()...)
+	f.Add(g, g, g)
+	f.Fuzz(func(t *testing.T, base, theirs, ours []byte) {
+		got, err := MergeGroup(base, theirs, ours)
+		if err != nil {
+			return
+		}
+		if _, _, _, err := groupOf(got); err != nil {
+			t.Fatalf("merged a group that does not read back: %v", err)
 		}
 	})
 }

@@ -949,7 +949,7 @@ func (s *DeepSession) UpdateMaps(fn func(*map[string][][][][][][][][][][][][][][
 // SetMapsKey stores v under k in the Maps field (key "maps"), creating the map if
 // absent.
 func (s *DeepSession) SetMapsKey(k string, v [][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string) {
-	if s.state.Update(5) {
+	if s.state.SetKey(5) {
 		if s.data.Maps == nil {
 			s.data.Maps = make(map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string)
 		}
@@ -961,9 +961,9 @@ func (s *DeepSession) SetMapsKey(k string, v [][][][][][][][][][][][][][][][][][
 // DeleteMapsKey removes k from the Maps field (key "maps"). Removing an absent key
 // changes nothing.
 func (s *DeepSession) DeleteMapsKey(k string) {
-	s.state.Read(5)
+	s.state.Load()
 	_, ok := s.data.Maps[k]
-	if s.state.Remove(5, ok) {
+	if s.state.DeleteKey(5, ok) {
 		delete(s.data.Maps, k)
 	}
 }

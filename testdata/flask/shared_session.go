@@ -587,7 +587,7 @@ func (s *SharedSession) UpdatePrefs(fn func(*map[string]string)) {
 // SetPrefsKey stores v under k in the Prefs field (key "prefs"), creating the map
 // if absent.
 func (s *SharedSession) SetPrefsKey(k string, v string) {
-	if s.state.Update(8) {
+	if s.state.SetKey(8) {
 		if s.data.Prefs == nil {
 			s.data.Prefs = make(map[string]string)
 		}
@@ -599,9 +599,9 @@ func (s *SharedSession) SetPrefsKey(k string, v string) {
 // DeletePrefsKey removes k from the Prefs field (key "prefs"). Removing an absent
 // key changes nothing.
 func (s *SharedSession) DeletePrefsKey(k string) {
-	s.state.Read(8)
+	s.state.Load()
 	_, ok := s.data.Prefs[k]
-	if s.state.Remove(8, ok) {
+	if s.state.DeleteKey(8, ok) {
 		delete(s.data.Prefs, k)
 	}
 }

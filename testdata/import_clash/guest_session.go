@@ -356,7 +356,7 @@ func (s *GuestSession) UpdateTags(fn func(*map[string]string)) {
 // SetTagsKey stores v under k in the Tags field (key "tags"), creating the map if
 // absent.
 func (s *GuestSession) SetTagsKey(k string, v string) {
-	if s.state.Update(3) {
+	if s.state.SetKey(3) {
 		if s.data.Tags == nil {
 			s.data.Tags = make(map[string]string)
 		}
@@ -368,9 +368,9 @@ func (s *GuestSession) SetTagsKey(k string, v string) {
 // DeleteTagsKey removes k from the Tags field (key "tags"). Removing an absent key
 // changes nothing.
 func (s *GuestSession) DeleteTagsKey(k string) {
-	s.state.Read(3)
+	s.state.Load()
 	_, ok := s.data.Tags[k]
-	if s.state.Remove(3, ok) {
+	if s.state.DeleteKey(3, ok) {
 		delete(s.data.Tags, k)
 	}
 }
@@ -615,7 +615,7 @@ func (s *GuestSession) UpdateMarks(fn func(*map[string]mark)) {
 // SetMarksKey stores v under k in the Marks field (key "marks"), creating the map
 // if absent.
 func (s *GuestSession) SetMarksKey(k string, v mark) {
-	if s.state.Update(8) {
+	if s.state.SetKey(8) {
 		if s.data.Marks == nil {
 			s.data.Marks = make(map[string]mark)
 		}
@@ -627,9 +627,9 @@ func (s *GuestSession) SetMarksKey(k string, v mark) {
 // DeleteMarksKey removes k from the Marks field (key "marks"). Removing an absent
 // key changes nothing.
 func (s *GuestSession) DeleteMarksKey(k string) {
-	s.state.Read(8)
+	s.state.Load()
 	_, ok := s.data.Marks[k]
-	if s.state.Remove(8, ok) {
+	if s.state.DeleteKey(8, ok) {
 		delete(s.data.Marks, k)
 	}
 }

@@ -240,7 +240,7 @@ func (s *IndexSession) UpdateCounts(fn func(*map[string]int)) {
 // SetCountsKey stores v under k in the Counts field (key "counts"), creating the
 // map if absent.
 func (s *IndexSession) SetCountsKey(k string, v int) {
-	if s.state.Update(0) {
+	if s.state.SetKey(0) {
 		if s.data.Counts == nil {
 			s.data.Counts = make(map[string]int)
 		}
@@ -252,9 +252,9 @@ func (s *IndexSession) SetCountsKey(k string, v int) {
 // DeleteCountsKey removes k from the Counts field (key "counts"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteCountsKey(k string) {
-	s.state.Read(0)
+	s.state.Load()
 	_, ok := s.data.Counts[k]
-	if s.state.Remove(0, ok) {
+	if s.state.DeleteKey(0, ok) {
 		delete(s.data.Counts, k)
 	}
 }
@@ -311,7 +311,7 @@ func (s *IndexSession) UpdateTitles(fn func(*map[Lang]string)) {
 // SetTitlesKey stores v under k in the Titles field (key "titles"), creating the
 // map if absent.
 func (s *IndexSession) SetTitlesKey(k Lang, v string) {
-	if s.state.Update(1) {
+	if s.state.SetKey(1) {
 		if s.data.Titles == nil {
 			s.data.Titles = make(map[Lang]string)
 		}
@@ -323,9 +323,9 @@ func (s *IndexSession) SetTitlesKey(k Lang, v string) {
 // DeleteTitlesKey removes k from the Titles field (key "titles"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteTitlesKey(k Lang) {
-	s.state.Read(1)
+	s.state.Load()
 	_, ok := s.data.Titles[k]
-	if s.state.Remove(1, ok) {
+	if s.state.DeleteKey(1, ok) {
 		delete(s.data.Titles, k)
 	}
 }
@@ -382,7 +382,7 @@ func (s *IndexSession) UpdateTags(fn func(*map[string][]string)) {
 // SetTagsKey stores v under k in the Tags field (key "tags"), creating the map if
 // absent.
 func (s *IndexSession) SetTagsKey(k string, v []string) {
-	if s.state.Update(2) {
+	if s.state.SetKey(2) {
 		if s.data.Tags == nil {
 			s.data.Tags = make(map[string][]string)
 		}
@@ -394,9 +394,9 @@ func (s *IndexSession) SetTagsKey(k string, v []string) {
 // DeleteTagsKey removes k from the Tags field (key "tags"). Removing an absent key
 // changes nothing.
 func (s *IndexSession) DeleteTagsKey(k string) {
-	s.state.Read(2)
+	s.state.Load()
 	_, ok := s.data.Tags[k]
-	if s.state.Remove(2, ok) {
+	if s.state.DeleteKey(2, ok) {
 		delete(s.data.Tags, k)
 	}
 }
@@ -465,7 +465,7 @@ func (s *IndexSession) UpdateSeen(fn func(*map[string]time.Time)) {
 // SetSeenKey stores v under k in the Seen field (key "seen"), creating the map if
 // absent.
 func (s *IndexSession) SetSeenKey(k string, v time.Time) {
-	if s.state.Update(3) {
+	if s.state.SetKey(3) {
 		if s.data.Seen == nil {
 			s.data.Seen = make(map[string]time.Time)
 		}
@@ -477,9 +477,9 @@ func (s *IndexSession) SetSeenKey(k string, v time.Time) {
 // DeleteSeenKey removes k from the Seen field (key "seen"). Removing an absent key
 // changes nothing.
 func (s *IndexSession) DeleteSeenKey(k string) {
-	s.state.Read(3)
+	s.state.Load()
 	_, ok := s.data.Seen[k]
-	if s.state.Remove(3, ok) {
+	if s.state.DeleteKey(3, ok) {
 		delete(s.data.Seen, k)
 	}
 }
@@ -536,7 +536,7 @@ func (s *IndexSession) UpdateNested(fn func(*map[string]map[string]bool)) {
 // SetNestedKey stores v under k in the Nested field (key "nested"), creating the
 // map if absent.
 func (s *IndexSession) SetNestedKey(k string, v map[string]bool) {
-	if s.state.Update(4) {
+	if s.state.SetKey(4) {
 		if s.data.Nested == nil {
 			s.data.Nested = make(map[string]map[string]bool)
 		}
@@ -548,9 +548,9 @@ func (s *IndexSession) SetNestedKey(k string, v map[string]bool) {
 // DeleteNestedKey removes k from the Nested field (key "nested"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteNestedKey(k string) {
-	s.state.Read(4)
+	s.state.Load()
 	_, ok := s.data.Nested[k]
-	if s.state.Remove(4, ok) {
+	if s.state.DeleteKey(4, ok) {
 		delete(s.data.Nested, k)
 	}
 }
@@ -619,7 +619,7 @@ func (s *IndexSession) UpdateEntries(fn func(*map[string]Entry)) {
 // SetEntriesKey stores v under k in the Entries field (key "entries"), creating
 // the map if absent.
 func (s *IndexSession) SetEntriesKey(k string, v Entry) {
-	if s.state.Update(5) {
+	if s.state.SetKey(5) {
 		if s.data.Entries == nil {
 			s.data.Entries = make(map[string]Entry)
 		}
@@ -631,9 +631,9 @@ func (s *IndexSession) SetEntriesKey(k string, v Entry) {
 // DeleteEntriesKey removes k from the Entries field (key "entries"). Removing an
 // absent key changes nothing.
 func (s *IndexSession) DeleteEntriesKey(k string) {
-	s.state.Read(5)
+	s.state.Load()
 	_, ok := s.data.Entries[k]
-	if s.state.Remove(5, ok) {
+	if s.state.DeleteKey(5, ok) {
 		delete(s.data.Entries, k)
 	}
 }
@@ -690,7 +690,7 @@ func (s *IndexSession) UpdateOptional(fn func(*map[string]*Entry)) {
 // SetOptionalKey stores v under k in the Optional field (key "optional"), creating
 // the map if absent.
 func (s *IndexSession) SetOptionalKey(k string, v *Entry) {
-	if s.state.Update(6) {
+	if s.state.SetKey(6) {
 		if s.data.Optional == nil {
 			s.data.Optional = make(map[string]*Entry)
 		}
@@ -702,9 +702,9 @@ func (s *IndexSession) SetOptionalKey(k string, v *Entry) {
 // DeleteOptionalKey removes k from the Optional field (key "optional"). Removing
 // an absent key changes nothing.
 func (s *IndexSession) DeleteOptionalKey(k string) {
-	s.state.Read(6)
+	s.state.Load()
 	_, ok := s.data.Optional[k]
-	if s.state.Remove(6, ok) {
+	if s.state.DeleteKey(6, ok) {
 		delete(s.data.Optional, k)
 	}
 }

@@ -452,7 +452,7 @@ func (s *ProfileSession) UpdateGrants(fn func(*map[Role]bool)) {
 // SetGrantsKey stores v under k in the Grants field (key "grants"), creating the
 // map if absent.
 func (s *ProfileSession) SetGrantsKey(k Role, v bool) {
-	if s.state.Update(3) {
+	if s.state.SetKey(3) {
 		if s.data.Grants == nil {
 			s.data.Grants = make(map[Role]bool)
 		}
@@ -464,9 +464,9 @@ func (s *ProfileSession) SetGrantsKey(k Role, v bool) {
 // DeleteGrantsKey removes k from the Grants field (key "grants"). Removing an
 // absent key changes nothing.
 func (s *ProfileSession) DeleteGrantsKey(k Role) {
-	s.state.Read(3)
+	s.state.Load()
 	_, ok := s.data.Grants[k]
-	if s.state.Remove(3, ok) {
+	if s.state.DeleteKey(3, ok) {
 		delete(s.data.Grants, k)
 	}
 }
@@ -523,7 +523,7 @@ func (s *ProfileSession) UpdateScores(fn func(*map[string][]int)) {
 // SetScoresKey stores v under k in the Scores field (key "scores"), creating the
 // map if absent.
 func (s *ProfileSession) SetScoresKey(k string, v []int) {
-	if s.state.Update(4) {
+	if s.state.SetKey(4) {
 		if s.data.Scores == nil {
 			s.data.Scores = make(map[string][]int)
 		}
@@ -535,9 +535,9 @@ func (s *ProfileSession) SetScoresKey(k string, v []int) {
 // DeleteScoresKey removes k from the Scores field (key "scores"). Removing an
 // absent key changes nothing.
 func (s *ProfileSession) DeleteScoresKey(k string) {
-	s.state.Read(4)
+	s.state.Load()
 	_, ok := s.data.Scores[k]
-	if s.state.Remove(4, ok) {
+	if s.state.DeleteKey(4, ok) {
 		delete(s.data.Scores, k)
 	}
 }
@@ -727,7 +727,7 @@ func (s *ProfileSession) UpdateSeen(fn func(*map[string]time.Time)) {
 // SetSeenKey stores v under k in the Seen field (key "seen"), creating the map if
 // absent.
 func (s *ProfileSession) SetSeenKey(k string, v time.Time) {
-	if s.state.Update(8) {
+	if s.state.SetKey(8) {
 		if s.data.Seen == nil {
 			s.data.Seen = make(map[string]time.Time)
 		}
@@ -739,9 +739,9 @@ func (s *ProfileSession) SetSeenKey(k string, v time.Time) {
 // DeleteSeenKey removes k from the Seen field (key "seen"). Removing an absent key
 // changes nothing.
 func (s *ProfileSession) DeleteSeenKey(k string) {
-	s.state.Read(8)
+	s.state.Load()
 	_, ok := s.data.Seen[k]
-	if s.state.Remove(8, ok) {
+	if s.state.DeleteKey(8, ok) {
 		delete(s.data.Seen, k)
 	}
 }

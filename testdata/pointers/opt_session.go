@@ -548,7 +548,7 @@ func (s *OptSession) UpdateByKey(fn func(*map[string]*int)) {
 // SetByKeyKey stores v under k in the ByKey field (key "by_key"), creating the map
 // if absent.
 func (s *OptSession) SetByKeyKey(k string, v *int) {
-	if s.state.Update(5) {
+	if s.state.SetKey(5) {
 		if s.data.ByKey == nil {
 			s.data.ByKey = make(map[string]*int)
 		}
@@ -560,9 +560,9 @@ func (s *OptSession) SetByKeyKey(k string, v *int) {
 // DeleteByKeyKey removes k from the ByKey field (key "by_key"). Removing an absent
 // key changes nothing.
 func (s *OptSession) DeleteByKeyKey(k string) {
-	s.state.Read(5)
+	s.state.Load()
 	_, ok := s.data.ByKey[k]
-	if s.state.Remove(5, ok) {
+	if s.state.DeleteKey(5, ok) {
 		delete(s.data.ByKey, k)
 	}
 }

@@ -7,20 +7,21 @@ package harness
 // Session is what the contracts' application keeps: a user (the
 // Config.UserKey field), a counter and a theme; for the merge contracts,
 // eight fields that parallel requests write apart, a cart they append to,
-// and the last request that wrote.
+// tags they set key by key, and the last request that wrote.
 type Session struct {
 	User  string `session:"user"`
 	Count int    `session:"count"`
 	Theme string `session:"theme"`
 
-	A    int      `session:"a"`
-	B    int      `session:"b"`
-	C    int      `session:"c"`
-	D    int      `session:"d"`
-	E    int      `session:"e"`
-	F    int      `session:"f"`
-	G    int      `session:"g"`
-	H    int      `session:"h"`
-	Cart []string `session:"cart"`
-	Last string   `session:"last"`
+	A    int            `session:"a"`
+	B    int            `session:"b"`
+	C    int            `session:"c"`
+	D    int            `session:"d"`
+	E    int            `session:"e"`
+	F    int            `session:"f"`
+	G    int            `session:"g"`
+	H    int            `session:"h"`
+	Cart []string       `session:"cart"`
+	Tags map[string]int `session:"tags"`
+	Last string         `session:"last"`
 }

@@ -4,6 +4,7 @@ package harness
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
@@ -37,6 +38,7 @@ func _() {
 	var _ *int = &_sessiongen_Session_changed_run_go_generate.G
 	var _ *int = &_sessiongen_Session_changed_run_go_generate.H
 	var _ *[]string = &_sessiongen_Session_changed_run_go_generate.Cart
+	var _ *map[string]int = &_sessiongen_Session_changed_run_go_generate.Tags
 	var _ *string = &_sessiongen_Session_changed_run_go_generate.Last
 }
 
@@ -128,7 +130,7 @@ func NewSessionContext(ctx context.Context, s *SessionSession) context.Context {
 type SessionSession struct {
 	state sessionimpl.State
 	data  Session
-	has   [13]bool // has[i]: field i holds a value
+	has   [14]bool // has[i]: field i holds a value
 }
 
 // Modified reports whether the session was written during this request.
@@ -190,7 +192,7 @@ func (s *SessionSession) Clear() {
 	}
 	s.state.Clear()
 	s.data = Session{}
-	s.has = [13]bool{}
+	s.has = [14]bool{}
 }
 
 // User returns the User field (key "user"), or its zero value when absent.
@@ -649,39 +651,110 @@ func (s *SessionSession) AppendCart(v ...string) {
 	}
 }
 
+// Tags returns the Tags field (key "tags"), or its zero value when absent. It is a
+// deep copy: change the field with the methods below, so that the change is
+// tracked.
+func (s *SessionSession) Tags() map[string]int {
+	s.state.Read(12)
+	return maps.Clone(s.data.Tags)
+}
+
+// SetTags stores v in the Tags field (key "tags").
+func (s *SessionSession) SetTags(v map[string]int) {
+	if s.state.Write(12) {
+		s.data.Tags, s.has[12] = maps.Clone(v), true
+	}
+}
+
+// HasTags reports whether the Tags field (key "tags") holds a value.
+func (s *SessionSession) HasTags() bool {
+	s.state.Read(12)
+	return s.has[12]
+}
+
+// DeleteTags removes the Tags field (key "tags"). Removing an absent field changes
+// nothing.
+func (s *SessionSession) DeleteTags() {
+	s.state.Load()
+	if s.state.Remove(12, s.has[12]) {
+		s.data.Tags, s.has[12] = nil, false
+	}
+}
+
+// PopTags removes the Tags field (key "tags") and returns the value it held, and
+// whether it held one.
+func (s *SessionSession) PopTags() (map[string]int, bool) {
+	s.state.Read(12)
+	v, ok := s.data.Tags, s.has[12]
+	s.DeleteTags()
+	return v, ok
+}
+
+// UpdateTags calls fn with the Tags field (key "tags") to change it in place, and
+// records the change. fn must not keep the pointer: later changes through it would
+// not be saved.
+func (s *SessionSession) UpdateTags(fn func(*map[string]int)) {
+	if s.state.Update(12) {
+		fn(&s.data.Tags)
+		s.has[12] = true
+	}
+}
+
+// SetTagsKey stores v under k in the Tags field (key "tags"), creating the map if
+// absent.
+func (s *SessionSession) SetTagsKey(k string, v int) {
+	if s.state.SetKey(12) {
+		if s.data.Tags == nil {
+			s.data.Tags = make(map[string]int)
+		}
+		s.data.Tags[k] = v
+		s.has[12] = true
+	}
+}
+
+// DeleteTagsKey removes k from the Tags field (key "tags"). Removing an absent key
+// changes nothing.
+func (s *SessionSession) DeleteTagsKey(k string) {
+	s.state.Load()
+	_, ok := s.data.Tags[k]
+	if s.state.DeleteKey(12, ok) {
+		delete(s.data.Tags, k)
+	}
+}
+
 // Last returns the Last field (key "last"), or its zero value when absent.
 func (s *SessionSession) Last() string {
-	s.state.Read(12)
+	s.state.Read(13)
 	return s.data.Last
 }
 
 // SetLast stores v in the Last field (key "last").
 func (s *SessionSession) SetLast(v string) {
-	if s.state.Write(12) {
-		s.data.Last, s.has[12] = v, true
+	if s.state.Write(13) {
+		s.data.Last, s.has[13] = v, true
 	}
 }
 
 // HasLast reports whether the Last field (key "last") holds a value.
 func (s *SessionSession) HasLast() bool {
-	s.state.Read(12)
-	return s.has[12]
+	s.state.Read(13)
+	return s.has[13]
 }
 
 // DeleteLast removes the Last field (key "last"). Removing an absent field changes
 // nothing.
 func (s *SessionSession) DeleteLast() {
 	s.state.Load()
-	if s.state.Remove(12, s.has[12]) {
-		s.data.Last, s.has[12] = "", false
+	if s.state.Remove(13, s.has[13]) {
+		s.data.Last, s.has[13] = "", false
 	}
 }
 
 // PopLast removes the Last field (key "last") and returns the value it held, and
 // whether it held one.
 func (s *SessionSession) PopLast() (string, bool) {
-	s.state.Read(12)
-	v, ok := s.data.Last, s.has[12]
+	s.state.Read(13)
+	v, ok := s.data.Last, s.has[13]
 	s.DeleteLast()
 	return v, ok
 }
@@ -725,8 +798,26 @@ func (s *SessionSession) encode(e *sessionwire.Encoder) error {
 		sessionwire.Strings(e, "cart", s.data.Cart)
 	}
 	if s.has[12] {
+		e.Key("tags", sessionwire.TypeGroup)
+		if err := sessionWriteMapOfStringToInt(e, s.data.Tags); err != nil {
+			return err
+		}
+	}
+	if s.has[13] {
 		e.String("last", s.data.Last)
 	}
+	return nil
+}
+
+// sessionWriteMapOfStringToInt writes a map[string]int.
+func sessionWriteMapOfStringToInt(e *sessionwire.Encoder, v map[string]int) error {
+	// Keys in order: the same session always makes the same cookie.
+	mark := e.GroupValue()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		e.Key(string(k), sessionwire.TypeInt)
+		e.IntValue(int64(v[k]))
+	}
+	e.EndGroup(mark)
 	return nil
 }
 
@@ -807,14 +898,40 @@ func (s *SessionSession) decodeEntry(key []byte, d *sessionwire.Decoder) error {
 			return err
 		}
 		s.data.Cart, s.has[11] = x, true
+	case "tags":
+		x, err := sessionReadMapOfStringToInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Tags, s.has[12] = x, true
 	case "last":
 		x, err := sessionwire.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Last, s.has[12] = x, true
+		s.data.Last, s.has[13] = x, true
 	}
 	return nil
+}
+
+// sessionReadMapOfStringToInt reads a map[string]int.
+func sessionReadMapOfStringToInt(d *sessionwire.Decoder) (map[string]int, error) {
+	var v map[string]int
+	g, err := d.Group()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionwire.ReadInt[int](&g)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]int)
+		}
+		v[string(g.Key())] = x
+	}
+	return v, g.Err()
 }
 
 // encodeFlask writes each present field as a member of Flask's session object,
@@ -851,8 +968,14 @@ func (s *SessionSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[10] {
 		e.Int("h", int64(s.data.H))
 	}
-	if s.has[12] {
+	if s.has[13] {
 		e.String("last", s.data.Last)
+	}
+	if s.has[12] {
+		e.Key("tags")
+		if err := sessionWriteFlaskMapOfStringToInt(e, s.data.Tags); err != nil {
+			return err
+		}
 	}
 	if s.has[2] {
 		e.String("theme", s.data.Theme)
@@ -860,6 +983,19 @@ func (s *SessionSession) encodeFlask(e *sessionflask.Encoder) error {
 	if s.has[0] {
 		e.String("user", s.data.User)
 	}
+	return nil
+}
+
+// sessionWriteFlaskMapOfStringToInt writes a map[string]int in Flask's tagged
+// JSON.
+func sessionWriteFlaskMapOfStringToInt(e *sessionflask.Encoder, v map[string]int) error {
+	// EndObject puts the keys in order, as Flask does.
+	e.BeginObject()
+	for k, x := range v {
+		e.Key(k)
+		e.IntValue(int64(x))
+	}
+	e.EndObject()
 	return nil
 }
 
@@ -941,16 +1077,43 @@ func (s *SessionSession) decodeFlaskMember(key string, d sessionflask.Value) err
 			return err
 		}
 		s.data.Cart, s.has[11] = x, true
+	case "tags":
+		x, err := sessionReadFlaskMapOfStringToInt(d)
+		if err != nil {
+			return err
+		}
+		s.data.Tags, s.has[12] = x, true
 	case "last":
 		x, err := sessionflask.ReadString[string](d)
 		if err != nil {
 			return err
 		}
-		s.data.Last, s.has[12] = x, true
+		s.data.Last, s.has[13] = x, true
 	default:
 		return sessionflask.ErrUnknownMember
 	}
 	return nil
+}
+
+// sessionReadFlaskMapOfStringToInt reads a map[string]int from Flask's tagged
+// JSON.
+func sessionReadFlaskMapOfStringToInt(d sessionflask.Value) (map[string]int, error) {
+	var v map[string]int
+	g, err := d.Members()
+	if err != nil {
+		return v, err
+	}
+	for g.Next() {
+		x, err := sessionflask.ReadInt[int](g.Value())
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			v = make(map[string]int, d.Len())
+		}
+		v[g.Key()] = x
+	}
+	return v, nil
 }
 
 // copyFrom sets the fields and their presence to src's, sharing no memory with it.
@@ -958,11 +1121,12 @@ func (s *SessionSession) decodeFlaskMember(key string, d sessionflask.Value) err
 func (s *SessionSession) copyFrom(src *SessionSession) {
 	s.data, s.has = src.data, src.has
 	s.data.Cart = slices.Clone(src.data.Cart)
+	s.data.Tags = maps.Clone(src.data.Tags)
 }
 
 // empty reports whether no field holds a value.
 func (s *SessionSession) empty() bool {
-	return s.has == [13]bool{}
+	return s.has == [14]bool{}
 }
 
 // sessionCodec binds SessionSession to the runtime.
@@ -973,7 +1137,7 @@ var sessionCodec = sessionimpl.Codec[SessionSession]{
 	Empty:             (*SessionSession).empty,
 	Encode:            (*SessionSession).encode,
 	EncodeFlask:       (*SessionSession).encodeFlask,
-	Keys:              []string{"user", "count", "theme", "a", "b", "c", "d", "e", "f", "g", "h", "cart", "last"},
+	Keys:              []string{"user", "count", "theme", "a", "b", "c", "d", "e", "f", "g", "h", "cart", "tags", "last"},
 	Name:              "Session",
 	State: func(s *SessionSession) *sessionimpl.State {
 		return &s.state
