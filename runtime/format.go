@@ -75,6 +75,12 @@ type encoding interface {
 	field(payload []byte, key string) string
 }
 
+// errNoEncoding is the encoding constructors' error for generated code
+// that lacks what the format needs (an older release's).
+func errNoEncoding(format string) error {
+	return &ConfigError{"CookieFormat", ErrCookieConfig, "the session type's generated code has no " + format + " encoding: regenerate it with this release's sessiongen (go generate ./...)"}
+}
+
 // A merger is an encoding that can merge concurrent changes of one
 // session (Config.Concurrency): given the payload a request loaded (base),
 // the one committed since (theirs), the one the request would commit (ours)

@@ -42,7 +42,7 @@ func checkFlaskConfig(c *Config) error {
 // newFlaskEncoding returns Flask's tagged JSON encoding for the codec.
 func newFlaskEncoding(c *codec) (encoding, error) {
 	if c.encodeFlask == nil {
-		return nil, &ConfigError{"CookieFormat", ErrCookieConfig, "the session type's generated code has no Flask encoding: regenerate it with this release's sessiongen (go generate ./...)"}
+		return nil, errNoEncoding("Flask")
 	}
 	return flaskEncoding{c}, nil
 }

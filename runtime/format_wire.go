@@ -24,7 +24,7 @@ func init() {
 // newWireEncoding returns the wire encoding for the codec.
 func newWireEncoding(c *codec) (encoding, error) {
 	if c.encode == nil {
-		return nil, &ConfigError{"CookieFormat", ErrCookieConfig, "the session type's generated code has no wire encoding: regenerate it with this release's sessiongen (go generate ./...)"}
+		return nil, errNoEncoding("wire")
 	}
 	return wireEncoding{c}, nil
 }

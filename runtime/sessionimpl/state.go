@@ -214,19 +214,28 @@ func (s *State) Write(i int) bool {
 // read or written is replayable: a concurrent change of the list does not
 // conflict with it, the appended elements land after the other request's.
 // Otherwise it adds to what the field already was for the request.
-func (s *State) Append(i int) bool {
-	if !s.Modify() {
-		return false
-	}
-	s.replay(i)
-	return true
-}
+func (s *State) Append(i int) bool { return s.replayable(i) }
 
 // SetKey records that a key of map field i is set, and reports whether
 // it may go ahead (see Modify). Like Append, a change of a map the request
 // has not otherwise read or written is replayable: another request's
 // changes to other keys stay, and this key takes this request's value.
-func (s *State) SetKey(i int) bool {
+func (s *State) SetKey(i int) bool { return s.replayable(i) }
+
+// DeleteKey records the removal of a key of map field i, present or not:
+// a replayable change when present, a read of its absence otherwise (see
+// ModifyIf). It reports whether the removal may go ahead.
+func (s *State) DeleteKey(i int, present bool) bool {
+	if !s.removal(i, present) {
+		return false
+	}
+	s.replay(i)
+	return true
+}
+
+// replayable records a replayable change of field i after Modify, and
+// reports whether it may go ahead.
+func (s *State) replayable(i int) bool {
 	if !s.Modify() {
 		return false
 	}
@@ -234,17 +243,16 @@ func (s *State) SetKey(i int) bool {
 	return true
 }
 
-// DeleteKey records the removal of a key of map field i, present or not:
-// a replayable change when present, a read of its absence otherwise (see
-// ModifyIf). It reports whether the removal may go ahead.
-func (s *State) DeleteKey(i int, present bool) bool {
+// removal records the removal of something of field i (the field, a key
+// of it) that is present or not, as ModifyIf does, and a read of field i
+// when it is absent; it reports whether the removal may go ahead.
+func (s *State) removal(i int, present bool) bool {
 	if !s.ModifyIf(present) {
 		if !present {
 			s.m.Reads.Add(i)
 		}
 		return false
 	}
-	s.replay(i)
 	return true
 }
 
@@ -262,8 +270,9 @@ func (s *State) replay(i int) {
 	m.Writes.Add(i)
 }
 
-// Update records a change of field i computed from its value (an append,
-// a map key set or removal, Update, Pop): a read and a write. It reports
+// Update records a change of field i computed from its value (UpdateX,
+// and appends or key changes after a read of the field): a read and a
+// write. It reports
 // whether the change may go ahead (see Modify).
 func (s *State) Update(i int) bool {
 	if !s.Modify() {
@@ -279,10 +288,7 @@ func (s *State) Update(i int) bool {
 // is present, a read of its absence otherwise (see ModifyIf). It reports
 // whether the removal may go ahead.
 func (s *State) Remove(i int, present bool) bool {
-	if !s.ModifyIf(present) {
-		if !present {
-			s.m.Reads.Add(i)
-		}
+	if !s.removal(i, present) {
 		return false
 	}
 	s.m.Writes.Add(i)
