@@ -12,10 +12,7 @@ import (
 // table holds them. Each function takes the *S as an any: a pointer fits
 // an interface value, so passing one allocates nothing.
 type codec struct {
-	name  string
-	keys  []string // the fields' session keys, by index
-	meta  func(s any) *sessionimpl.Meta
-	empty func(s any) bool
+	keys []string // the fields' session keys, by index
 	// The generated encoders and decoders, nil when the generated code
 	// has none (an older release).
 	encode            func(s any, e *wire.Encoder) error
@@ -31,10 +28,7 @@ type codec struct {
 // eraseCodec returns c with the session type erased.
 func eraseCodec[S any](c sessionimpl.Codec[S]) *codec {
 	ec := &codec{
-		name:  c.Name,
-		keys:  c.Keys,
-		meta:  func(s any) *sessionimpl.Meta { return c.State(s.(*S)).Meta() },
-		empty: func(s any) bool { return c.Empty(s.(*S)) },
+		keys: c.Keys,
 	}
 	if c.Encode != nil && c.DecodeEntry != nil {
 		ec.encode = func(s any, e *wire.Encoder) error { return c.Encode(s.(*S), e) }
