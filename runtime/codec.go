@@ -45,6 +45,17 @@ func eraseCodec[S any](c sessionimpl.Codec[S]) *codec {
 	return ec
 }
 
+// fieldIndex finds a field's index by its session key.
+type fieldIndex map[string]int
+
+func newFieldIndex(keys []string) fieldIndex {
+	index := make(fieldIndex, len(keys))
+	for i, k := range keys {
+		index[k] = i
+	}
+	return index
+}
+
 // session is one request's session as storage and encodings see it: the
 // generated value (a *S) and its metadata.
 type session struct {

@@ -87,9 +87,9 @@ func errNoEncoding(format string) error {
 // and what the request read and wrote, it returns theirs with the
 // request's writes applied, or the keys of the fields the request read
 // that theirs changed (a true conflict; with lastWriterWins, reads do not
-// count). keys names the fields by index.
+// count). fields gives each field's index by its key.
 type merger interface {
-	merge(base, theirs, ours []byte, m *sessionimpl.Meta, keys []string, lastWriterWins bool) (merged []byte, conflicts []string, err error)
+	merge(base, theirs, ours []byte, m *sessionimpl.Meta, fields fieldIndex, lastWriterWins bool) (merged []byte, conflicts []string, err error)
 }
 
 // formats is the table, filled by each format's file (registerFormat), in

@@ -67,7 +67,7 @@ func parseWirePayload(p []byte) (wirePayload, error) {
 //   - the permanent flag is ours' if the request set it, else theirs';
 //   - flashes: theirs', less the ones the request showed (by value, one
 //     for one), then the ones it added.
-func (wireEncoding) merge(base, theirs, ours []byte, m *sessionimpl.Meta, keys []string, lastWriterWins bool) ([]byte, []string, error) {
+func (wireEncoding) merge(base, theirs, ours []byte, m *sessionimpl.Meta, index fieldIndex, lastWriterWins bool) ([]byte, []string, error) {
 	b, err := parseWirePayload(base)
 	if err != nil {
 		return nil, nil, err
@@ -79,10 +79,6 @@ func (wireEncoding) merge(base, theirs, ours []byte, m *sessionimpl.Meta, keys [
 	o, err := parseWirePayload(ours)
 	if err != nil {
 		return nil, nil, err
-	}
-	index := make(map[string]int, len(keys))
-	for i, k := range keys {
-		index[k] = i
 	}
 	var conflicts []string
 	if !lastWriterWins {

@@ -144,7 +144,7 @@ func TestWireMerge(t *testing.T) {
 		conflicts: []string{"cart"},
 	}} {
 		t.Run(c.name, func(t *testing.T) {
-			got, conflicts, err := wireEncoding{}.merge(c.base, c.theirs, c.ours, &c.meta, keys, c.lww)
+			got, conflicts, err := wireEncoding{}.merge(c.base, c.theirs, c.ours, &c.meta, newFieldIndex(keys), c.lww)
 			if err != nil || !slices.Equal(conflicts, c.conflicts) {
 				t.Fatalf("conflicts %v, %v; want %v", conflicts, err, c.conflicts)
 			}
@@ -166,7 +166,7 @@ func FuzzWireMerge(f *testing.F) {
 	keys := []string{"a", "b", "cart"}
 	f.Fuzz(func(t *testing.T, base, theirs, ours []byte, reads, writes, appends uint8) {
 		m := sessionimpl.Meta{Reads: sessionimpl.FieldSet{uint64(reads)}, Writes: sessionimpl.FieldSet{uint64(writes)}, Replays: sessionimpl.FieldSet{uint64(appends)}}
-		got, conflicts, err := wireEncoding{}.merge(base, theirs, ours, &m, keys, false)
+		got, conflicts, err := wireEncoding{}.merge(base, theirs, ours, &m, newFieldIndex(keys), false)
 		if err != nil || conflicts != nil {
 			return
 		}

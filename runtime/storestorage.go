@@ -30,9 +30,9 @@ type storeStorage struct {
 	signer signer
 	enc    encoding
 	// merger merges concurrent changes (Config.Concurrency), nil when the
-	// encoding cannot; fields are the session keys by field index.
+	// encoding cannot; fields finds a field's index by its session key.
 	merger merger
-	fields []string
+	fields fieldIndex
 	cfg    *settings
 	keys   keyspace
 	// ids remembers cookie values whose MAC verified, with the session ID
@@ -50,7 +50,7 @@ func newStoreStorage(s *settings, salt string, sg signer, enc encoding, fields [
 	if ns == "" {
 		ns = salt + ":" + s.CookieName
 	}
-	ss := &storeStorage{store: s.Store, signer: sg, enc: enc, cfg: s, keys: keyspace{prefix: s.StoreKeyPrefix, ns: s.StoreKeyPrefix + ns + ":"}, fields: fields}
+	ss := &storeStorage{store: s.Store, signer: sg, enc: enc, cfg: s, keys: keyspace{prefix: s.StoreKeyPrefix, ns: s.StoreKeyPrefix + ns + ":"}, fields: newFieldIndex(fields)}
 	if s.Concurrency != FailOnConcurrentChange {
 		ss.merger, _ = enc.(merger)
 	}
