@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -143,6 +144,28 @@ type Config struct {
 	// Interface.DestroyAll ends every session of one user. Empty: no
 	// index.
 	UserKey string
+	// MaxSessionsPerUser, when positive, keeps at most that many
+	// server-side sessions of one user (UserKey) alive: the save of a
+	// login (a session whose user becomes this one) ends the user's least
+	// recently used sessions beyond it, in the same atomic step of the
+	// store as its own write, so that logins at once never leave more.
+	// Zero: no limit.
+	MaxSessionsPerUser int
+	// RecordDevices keeps, in the record of each server-side session a
+	// request begins, that request's User-Agent (its first
+	// MaxUserAgentLen bytes, made valid UTF-8) and client IP address (see
+	// TrustedProxies), for Interface.ListUser ("your devices"). They are
+	// personal data: say so in your privacy notice; the record holds them
+	// as long as the session lives, and nowhere else. Off by default;
+	// Created and LastUsed are kept either way.
+	RecordDevices bool
+	// TrustedProxies are the networks of the reverse proxies in front of
+	// the application. The client address RecordDevices keeps is the
+	// request's RemoteAddr, unless that is in one of them: then the
+	// nearest address of X-Forwarded-For (read from the right) that is
+	// not. Empty: RemoteAddr; X-Forwarded-For, which any client can send,
+	// is never read.
+	TrustedProxies []netip.Prefix
 	// Concurrency is what saving a server-side session does when another
 	// request of the same session committed since this one loaded it
 	// (docs/concurrency.md): MergeFields (the default) applies this

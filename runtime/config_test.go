@@ -9,11 +9,13 @@ import (
 
 	"github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/internal/testsession"
+	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
 
 func TestConfigValidation(t *testing.T) {
 	key32 := []byte("k3Xq9vL2mP7wR4tY8uB1nC6zD0aE5fGh") // 32 bytes, no pattern
 	enc16 := []byte("0123456789abcdef")
+	store := memstore.New(memstore.Options{SweepInterval: -1})
 	tests := []struct {
 		name  string
 		cfg   runtime.Config
@@ -80,6 +82,12 @@ func TestConfigValidation(t *testing.T) {
 		{"MaxCookieSize 4096", runtime.Config{SecretKey: keyA, MaxCookieSize: 4096}, nil, ""},
 		{"MaxCookieSize 5000", runtime.Config{SecretKey: keyA, MaxCookieSize: 5000}, runtime.ErrCookieConfig, "MaxCookieSize"},
 		{"MaxCookieSize negative", runtime.Config{SecretKey: keyA, MaxCookieSize: -1}, runtime.ErrCookieConfig, "MaxCookieSize"},
+
+		{"MaxSessionsPerUser with cookies", runtime.Config{SecretKey: keyA, MaxSessionsPerUser: 2}, runtime.ErrCookieConfig, "MaxSessionsPerUser/RecordDevices"},
+		{"RecordDevices with cookies", runtime.Config{SecretKey: keyA, RecordDevices: true}, runtime.ErrCookieConfig, "MaxSessionsPerUser/RecordDevices"},
+		{"MaxSessionsPerUser without UserKey", runtime.Config{SecretKey: keyA, Store: store, MaxSessionsPerUser: 2}, runtime.ErrCookieConfig, "MaxSessionsPerUser"},
+		{"MaxSessionsPerUser negative", runtime.Config{SecretKey: keyA, Store: store, UserKey: "name", MaxSessionsPerUser: -1}, runtime.ErrCookieConfig, "MaxSessionsPerUser"},
+		{"MaxSessionsPerUser and RecordDevices", runtime.Config{SecretKey: keyA, Store: store, UserKey: "name", MaxSessionsPerUser: 3, RecordDevices: true}, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

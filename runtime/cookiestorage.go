@@ -129,3 +129,17 @@ func (cs *cookieStorage) cacheStats() VerifiedCacheStats { return cs.verified.st
 
 // deleteUser cannot end cookies, which the server keeps no record of.
 func (cs *cookieStorage) deleteUser(context.Context, string) (int, error) { return 0, ErrNoStore }
+
+// Nor list them, nor end one: the Interface answers ErrNoStore before it
+// asks.
+func (cs *cookieStorage) listUser(context.Context, string, *sessionimpl.Meta) ([]UserSession, error) {
+	return nil, ErrNoStore
+}
+
+func (cs *cookieStorage) destroyHandle(context.Context, string, string, *sessionimpl.Meta) (bool, error) {
+	return false, ErrNoStore
+}
+
+func (cs *cookieStorage) deleteOthers(context.Context, *sessionimpl.Meta) (int, error) {
+	return 0, ErrNoStore
+}

@@ -105,3 +105,4 @@ func (nopStore) Commit(context.Context, Commit) error                   { return
 func (nopStore) Touch(context.Context, string, uint64, time.Time) error { return nil }
 func (nopStore) Delete(context.Context, string, uint64) error           { return nil }
 func (nopStore) DeleteUser(context.Context, User) (int, error)          { return 0, nil }
+func (nopStore) ListUser(context.Context, User) ([]UserRecord, error)   { return nil, nil }

@@ -13,13 +13,13 @@ import (
 
 // fileRole sorts the runtime package's files: a cookie format's own files
 // (format_<name>*.go: its row, signer and encoding), the storages'
-// (cookiestorage.go, storestorage.go, storekeys.go), and the core: all the
+// (cookiestorage.go, storestorage.go, storekeys.go, storeusers.go), and the core: all the
 // rest, format.go (the table) included.
 func fileRole(name string) string {
 	switch {
 	case strings.HasPrefix(name, "format_"):
 		return "format " + strings.SplitN(strings.TrimSuffix(strings.TrimPrefix(name, "format_"), ".go"), "_", 2)[0]
-	case name == "cookiestorage.go" || name == "storestorage.go" || name == "storekeys.go":
+	case name == "cookiestorage.go" || name == "storestorage.go" || name == "storekeys.go" || name == "storeusers.go":
 		return "storage"
 	}
 	return "core"

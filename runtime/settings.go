@@ -98,6 +98,10 @@ func (c Config) validate() (*settings, error) {
 		return nil, &ConfigError{"StoreTimeout", ErrCookieConfig, fmt.Sprintf("%v is outside a millisecond to a minute; a request waits that long at most for the store before it answers 503", s.StoreTimeout)}
 	case s.Store == nil && (s.UserKey != "" || c.IdleTimeout != 0):
 		return nil, &ConfigError{"UserKey/IdleTimeout", ErrCookieConfig, "they apply to server-side sessions: set Store too (runtime/memstore or runtime/redisstore), or remove them"}
+	case s.Store == nil && (s.MaxSessionsPerUser != 0 || s.RecordDevices):
+		return nil, &ConfigError{"MaxSessionsPerUser/RecordDevices", ErrCookieConfig, "they apply to server-side sessions: set Store too, or remove them"}
+	case s.MaxSessionsPerUser < 0 || s.MaxSessionsPerUser != 0 && s.UserKey == "":
+		return nil, &ConfigError{"MaxSessionsPerUser", ErrCookieConfig, fmt.Sprintf("%d: a limit counts the sessions of one user: set UserKey, and a limit of 1 or more (0: none)", s.MaxSessionsPerUser)}
 	case s.Store != nil && s.AllowNullSession && len(s.SecretKey) == 0:
 		return nil, &ConfigError{"Store", ErrNoSecretKey, "server-side sessions sign their ID cookie: set SecretKey"}
 	case strings.ContainsAny(s.Salt, ".|"):

@@ -49,6 +49,15 @@ type storage interface {
 	cacheStats() VerifiedCacheStats
 	// deleteUser ends every session of user (Interface.DestroyAll).
 	deleteUser(ctx context.Context, user string) (int, error)
+	// listUser lists the live sessions of user (Interface.ListUser),
+	// marking the one of current (nil: none) Current.
+	listUser(ctx context.Context, user string, current *sessionimpl.Meta) ([]UserSession, error)
+	// destroyHandle ends the session of user with handle, unless it is
+	// current's: then it only reports so, for the caller to Destroy it.
+	destroyHandle(ctx context.Context, user, handle string, current *sessionimpl.Meta) (isCurrent bool, err error)
+	// deleteOthers ends every session of the user of m but m's
+	// (Interface.DestroyOthers).
+	deleteOthers(ctx context.Context, m *sessionimpl.Meta) (int, error)
 }
 
 // encodingError and savingError wrap the errors of storage.value: a

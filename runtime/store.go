@@ -37,6 +37,8 @@ import (
 //     respect to DeleteUser of that user: once DeleteUser has returned, no
 //     record it ended comes back, and a Commit that replaced one of them
 //     (Commit.Replaces) fails instead of creating its successor.
+//   - A Commit with UserLimit leaves the user at most that many live
+//     records, whatever other Commits of the user run at once.
 //   - A Commit retried with the same Token (a client library's retry after
 //     a timeout) recognises its own write and succeeds without writing
 //     twice.
@@ -69,10 +71,22 @@ type Store interface {
 	// would be lost). Version 0 removes it whatever its version (a
 	// logout). Removing an absent record is not an error.
 	Delete(ctx context.Context, key string, version uint64) error
-	// DeleteUser removes every record indexed under u.Index and the index
-	// itself, and returns how many live records it removed. It is atomic
-	// with respect to Commit (see Store).
+	// DeleteUser removes every record indexed under u.Index, but the one
+	// under u.Keep if set, and the index itself unless it still lists
+	// that one, and returns how many live records it removed. It is
+	// atomic with respect to Commit (see Store).
 	DeleteUser(ctx context.Context, u User) (int, error)
+	// ListUser returns the live records indexed under u.Index (and, in a
+	// store whose earlier layout indexed users by name, under u.Name),
+	// each with its key, in any order. Record.Data may be left empty: the
+	// runtime reads only Version, Expires, User and Device.
+	ListUser(ctx context.Context, u User) ([]UserRecord, error)
+}
+
+// UserRecord is one record of a user's (Store.ListUser).
+type UserRecord struct {
+	Key    string
+	Record Record
 }
 
 // Record is one server-side session as a Store keeps it.
@@ -83,6 +97,32 @@ type Record struct {
 	// User is the key of the index of the user the record belongs to
 	// (User.Index), "" for none.
 	User string
+	// Device is what the record knows of the browser whose session it
+	// is, on the store's clock: Created when a Commit created the record,
+	// LastUsed at its last Commit or Touch. A Commit reads only its
+	// UserAgent and Addr, and only when it creates a record without
+	// Replaces; a Commit with Replaces carries the replaced record's
+	// Created, UserAgent and Addr over (a login or Regenerate is not a new
+	// device), and one that continues a record keeps them. Find need not
+	// return it; ListUser does.
+	Device Device
+}
+
+// Device is what a store keeps of the browser a server-side session
+// serves, for a user's list of sessions (Interface.ListUser).
+type Device struct {
+	// Created is when the session began, on the store's clock; a new ID
+	// (a login, Regenerate) keeps it.
+	Created time.Time
+	// LastUsed is when the session was last saved or touched, on the
+	// store's clock: its last request, to Config.TouchInterval.
+	LastUsed time.Time
+	// UserAgent and Addr are the User-Agent header (at most
+	// MaxUserAgentLen bytes) and the client's IP address of the request
+	// that began the session, when Config.RecordDevices is set; else "".
+	// Both are personal data: see Config.RecordDevices.
+	UserAgent string
+	Addr      string
 }
 
 // Commit is one write of a session's record (see Store.Commit).
@@ -105,6 +145,14 @@ type Commit struct {
 	// same step if it is still at ReplacesVersion.
 	Replaces        string
 	ReplacesVersion uint64
+	// UserLimit, when positive and Record.User is set, is the most live
+	// records the user may have once the Commit is applied, its own
+	// included: it removes the others beyond that, least recently used
+	// first (Device.LastUsed), in the same atomic step as its write, as
+	// DeleteUser would remove them (Config.MaxSessionsPerUser, at a
+	// login). Two Commits of one user with UserLimit never both count the
+	// records the other is about to remove.
+	UserLimit int
 }
 
 // User names one user's sessions in a Store (Store.DeleteUser).
@@ -116,6 +164,9 @@ type User struct {
 	// whose earlier layout indexed users by name (redisstore before
 	// namespaces) ends the sessions indexed there too; others ignore it.
 	Name string
+	// Keep, when set, is the key of one record of the user DeleteUser
+	// leaves live (Interface.DestroyOthers: the current session).
+	Keep string
 }
 
 // Errors of a Store.

@@ -201,6 +201,13 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Me
 		}
 		if ref != nil && ref.version != 0 {
 			c.Replaces, c.ReplacesVersion = ref.key, ref.version
+		} else if ss.cfg.RecordDevices {
+			// A new device: a new ID of a session keeps the old record's.
+			c.Record.Device = deviceOf(sc.req, ss.cfg.TrustedProxies)
+		}
+		if index != "" && (ref == nil || ref.user != index) {
+			// A login: the user's sessions beyond the limit end with it.
+			c.UserLimit = ss.cfg.MaxSessionsPerUser
 		}
 		v := verifiedID{id: string(id[:]), tag: tag}
 		v.key = ss.keys.recordKey(v.id, tag, false)
@@ -359,8 +366,9 @@ func (ss *storeStorage) cacheStats() VerifiedCacheStats { return ss.ids.stats() 
 
 // deleteUser ends every session of user, on every instance.
 func (ss *storeStorage) deleteUser(ctx context.Context, user string) (int, error) {
-	if ss.cfg.UserKey == "" {
-		return 0, &ConfigError{"UserKey", ErrCookieConfig, "DestroyAll needs sessions indexed by user: name the session key that holds the user in Config.UserKey"}
+	u, err := ss.userOf(user, "DestroyAll")
+	if err != nil {
+		return 0, err
 	}
-	return ss.store.DeleteUser(ctx, ss.keys.user(user))
+	return ss.store.DeleteUser(ctx, u)
 }

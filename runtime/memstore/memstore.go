@@ -28,6 +28,8 @@ import (
 	"context"
 	"math"
 	goruntime "runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -353,11 +355,23 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 			return runtime.ErrConflict
 		}
 	}
+	rec := c.Record
+	rec.Data = append([]byte(nil), rec.Data...)
+	// The device: the record's own when it is continued, the replaced
+	// record's when it succeeds one, else the Commit's, begun now.
+	switch {
+	case cur != nil && cur != old:
+		rec.Device = cur.rec.Device
+	case old != nil:
+		rec.Device = old.rec.Device
+	default:
+		rec.Device.Created = s.now()
+	}
+	rec.Device.LastUsed = s.now()
 	if old != nil {
 		s.removeLocked(old)
 	}
-	rec := c.Record
-	rec.Data = append([]byte(nil), rec.Data...)
+	defer s.limitUserLocked(c, now)
 	if cur != nil && cur != old && cur.rec.User == rec.User {
 		// Continue the record in place, in its heap and its index.
 		cur.rec, cur.token = rec, c.Token
@@ -378,6 +392,42 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	return nil
 }
 
+// limitUserLocked ends the least recently used records of c's user beyond
+// c.UserLimit, c's own record kept (runtime.Commit.UserLimit). The caller
+// holds s.mu.
+func (s *Store) limitUserLocked(c runtime.Commit, now int64) {
+	if c.UserLimit <= 0 || c.Record.User == "" {
+		return
+	}
+	var others []*entry
+	for k, e := range s.users[c.Record.User] {
+		if k == c.Key {
+			continue
+		}
+		if s.expiry(e) <= now {
+			s.removeLocked(e)
+			continue
+		}
+		others = append(others, e)
+	}
+	extra := len(others) + 1 - c.UserLimit
+	if extra <= 0 {
+		return
+	}
+	slices.SortFunc(others, func(a, b *entry) int {
+		if c := a.rec.Device.LastUsed.Compare(b.rec.Device.LastUsed); c != 0 {
+			return c
+		}
+		if c := a.rec.Device.Created.Compare(b.rec.Device.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	for _, e := range others[:min(extra, len(others))] {
+		s.removeLocked(e)
+	}
+}
+
 // Touch moves the expiry of the live record under key, if it is at
 // version.
 func (s *Store) Touch(ctx context.Context, key string, version uint64, expires time.Time) error {
@@ -394,6 +444,7 @@ func (s *Store) Touch(ctx context.Context, key string, version uint64, expires t
 		return runtime.ErrConflict
 	}
 	e.rec.Expires = expires
+	e.rec.Device.LastUsed = s.now()
 	h := *s.heapOf(e)
 	h[e.index].exp = unixNano(expires)
 	h.fix(e.index)
@@ -420,9 +471,9 @@ func (s *Store) Delete(ctx context.Context, key string, version uint64) error {
 	return nil
 }
 
-// DeleteUser removes every record indexed under u.Index, and the index,
-// and returns how many of them were live. u.Name is not used: this store
-// never indexed users by name.
+// DeleteUser removes every record indexed under u.Index but u.Keep's, and
+// the index unless it still lists that one, and returns how many of them
+// were live. u.Name is not used: this store never indexed users by name.
 func (s *Store) DeleteUser(ctx context.Context, u runtime.User) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -431,14 +482,37 @@ func (s *Store) DeleteUser(ctx context.Context, u runtime.User) (int, error) {
 	defer s.mu.Unlock()
 	now := unixNano(s.now())
 	n := 0
-	for _, e := range s.users[u.Index] {
+	for k, e := range s.users[u.Index] {
+		if k == u.Keep && u.Keep != "" {
+			continue
+		}
 		if s.expiry(e) > now {
 			n++
 		}
 		s.removeLocked(e)
 	}
-	delete(s.users, u.Index)
 	return n, nil
+}
+
+// ListUser returns the live records indexed under u.Index, without their
+// data. u.Name is not used.
+func (s *Store) ListUser(ctx context.Context, u runtime.User) ([]runtime.UserRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := unixNano(s.now())
+	var out []runtime.UserRecord
+	for k, e := range s.users[u.Index] {
+		if s.expiry(e) <= now {
+			continue
+		}
+		r := e.rec
+		r.Data = nil
+		out = append(out, runtime.UserRecord{Key: k, Record: r})
+	}
+	return out, nil
 }
 
 // Len returns how many records the store holds, expired ones not yet

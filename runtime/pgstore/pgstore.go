@@ -193,7 +193,7 @@ type Store struct {
 	onError     func(error)
 
 	// The statements, with the schema's name in place.
-	qFind, qCreate, qContinue, qReplace, qTouch, qDelete, qDeleteAny, qDeleteUser, qSweep string
+	qFind, qCreate, qContinue, qCommitUser, qTouch, qDelete, qDeleteAny, qDeleteUser, qList, qSweep string
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -250,13 +250,14 @@ var _ runtime.Store = (*Store)(nil)
 
 func (s *Store) prepare() {
 	s.qFind = s.ddl(`SELECT data, version, expires, user_index FROM {{s}}.sessiongen_sessions WHERE key = $1 AND expires > now()`)
-	// $1 key, $2 version, $3 data, $4 expires, $5 user, $6 token.
+	// $1 key, $2 version, $3 data, $4 expires, $5 user, $6 token, $7
+	// agent, $8 addr.
 	s.qCreate = s.ddl(`WITH w AS (
-	INSERT INTO {{s}}.sessiongen_sessions AS cur (key, data, version, token, expires, user_index)
-	VALUES ($1, $3, $2, $6, $4, $5)
+	INSERT INTO {{s}}.sessiongen_sessions AS cur (key, data, version, token, expires, user_index, used, agent, addr)
+	VALUES ($1, $3, $2, $6, $4, $5, now(), $7, $8)
 	ON CONFLICT (key) DO UPDATE SET data = excluded.data, version = excluded.version,
 		token = excluded.token, expires = excluded.expires, user_index = excluded.user_index,
-		created = now(), updated = now()
+		created = now(), updated = now(), used = now(), agent = excluded.agent, addr = excluded.addr
 	WHERE cur.expires <= now()
 	RETURNING 1
 )
@@ -264,19 +265,19 @@ SELECT EXISTS (SELECT 1 FROM w) OR EXISTS (
 	SELECT 1 FROM {{s}}.sessiongen_sessions WHERE key = $1 AND version = $2 AND token = $6 AND expires > now())`)
 	// $1 key, $2 version, $3 data, $4 expires, $5 user, $6 token, $7 prev.
 	s.qContinue = s.ddl(`WITH w AS (
-	UPDATE {{s}}.sessiongen_sessions SET data = $3, version = $2, token = $6, expires = $4, user_index = $5, updated = now()
+	UPDATE {{s}}.sessiongen_sessions SET data = $3, version = $2, token = $6, expires = $4, user_index = $5, updated = now(), used = now()
 	WHERE key = $1 AND version = $7 AND expires > now()
 	RETURNING 1
 )
 SELECT EXISTS (SELECT 1 FROM w) OR EXISTS (
 	SELECT 1 FROM {{s}}.sessiongen_sessions WHERE key = $1 AND version = $2 AND token = $6 AND expires > now())`)
-	s.qReplace = s.ddl(`SELECT {{s}}.sessiongen_commit_replace($1, $2, $3, $4, $5, $6, $7, $8, $9)`)
+	s.qCommitUser = s.ddl(`SELECT {{s}}.sessiongen_commit_user($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`)
 	// $1 key, $2 version, $3 expires. Returns the live row's version
 	// (NULL: none) and whether it was touched.
 	s.qTouch = s.ddl(`WITH cur AS (
 	SELECT version FROM {{s}}.sessiongen_sessions WHERE key = $1 AND expires > now()
 ), w AS (
-	UPDATE {{s}}.sessiongen_sessions SET expires = $3
+	UPDATE {{s}}.sessiongen_sessions SET expires = $3, used = now()
 	WHERE key = $1 AND version = $2 AND expires > now()
 	RETURNING 1
 )
@@ -289,7 +290,9 @@ SELECT (SELECT version FROM cur), EXISTS (SELECT 1 FROM w)`)
 SELECT EXISTS (SELECT 1 FROM d), EXISTS (
 	SELECT 1 FROM {{s}}.sessiongen_sessions WHERE key = $1 AND version <> $2 AND expires > now())`)
 	s.qDeleteAny = s.ddl(`DELETE FROM {{s}}.sessiongen_sessions WHERE key = $1`)
-	s.qDeleteUser = s.ddl(`SELECT {{s}}.sessiongen_delete_user($1)`)
+	s.qDeleteUser = s.ddl(`SELECT {{s}}.sessiongen_delete_user($1, $2)`)
+	s.qList = s.ddl(`SELECT key, version, expires, created, coalesce(used, updated), agent, addr
+FROM {{s}}.sessiongen_sessions WHERE user_index = $1 AND expires > now()`)
 	s.qSweep = s.ddl(`DELETE FROM {{s}}.sessiongen_sessions WHERE key IN (
 	SELECT key FROM {{s}}.sessiongen_sessions WHERE expires <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`)
 }
@@ -341,7 +344,7 @@ func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 	}
 	// What the schema's checks should rule out, in case they were dropped:
 	// not a record.
-	if version <= 0 || !expires.Valid || expires.InfinityModifier != pgtype.Finite {
+	if version <= 0 || !finite(expires) {
 		return runtime.Record{}, runtime.ErrNotFound
 	}
 	if data == nil {
@@ -373,14 +376,15 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	expires := c.Record.Expires
 	var ok bool
 	var err error
+	agent, addr := nullable(c.Record.Device.UserAgent), nullable(c.Record.Device.Addr)
 	switch {
-	case c.Replaces != "":
+	case c.Replaces != "" || c.UserLimit > 0 && c.Record.User != "":
 		var res int32
-		err = s.pool.QueryRow(ctx, s.qReplace, c.Key, int64(c.Prev), version, data, expires, user, token,
-			c.Replaces, sqlVersion(c.ReplacesVersion)).Scan(&res)
+		err = s.pool.QueryRow(ctx, s.qCommitUser, c.Key, int64(c.Prev), version, data, expires, user, token,
+			nullable(c.Replaces), sqlVersion(c.ReplacesVersion), agent, addr, int32(min(max(c.UserLimit, 0), math.MaxInt32))).Scan(&res)
 		ok = res == 1
 	case c.Prev == 0:
-		err = s.pool.QueryRow(ctx, s.qCreate, c.Key, version, data, expires, user, token).Scan(&ok)
+		err = s.pool.QueryRow(ctx, s.qCreate, c.Key, version, data, expires, user, token, agent, addr).Scan(&ok)
 	default:
 		err = s.pool.QueryRow(ctx, s.qContinue, c.Key, version, data, expires, user, token, int64(c.Prev)).Scan(&ok)
 	}
@@ -448,10 +452,60 @@ func (s *Store) DeleteUser(ctx context.Context, u runtime.User) (int, error) {
 		return 0, nil
 	}
 	var n int64
-	if err := s.pool.QueryRow(ctx, s.qDeleteUser, u.Index).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, s.qDeleteUser, u.Index, nullable(u.Keep)).Scan(&n); err != nil {
 		return 0, s.fail(ctx, "delete user", err)
 	}
 	return int(n), nil
+}
+
+// ListUser returns the live records whose user_index is u.Index, without
+// their data, in one SELECT (on the user_index index). u.Name is not
+// used.
+func (s *Store) ListUser(ctx context.Context, u runtime.User) ([]runtime.UserRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if u.Index == "" {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, s.qList, u.Index)
+	if err != nil {
+		return nil, s.fail(ctx, "list user", err)
+	}
+	var out []runtime.UserRecord
+	for rows.Next() {
+		var (
+			key                    string
+			version                int64
+			expires, created, used pgtype.Timestamptz
+			agent, addr            pgtype.Text
+		)
+		if err := rows.Scan(&key, &version, &expires, &created, &used, &agent, &addr); err != nil {
+			rows.Close()
+			return nil, s.fail(ctx, "list user", err)
+		}
+		if version <= 0 || !finite(expires) {
+			continue // not a record (see Find)
+		}
+		r := runtime.Record{Version: uint64(version), Expires: expires.Time, User: u.Index,
+			Device: runtime.Device{UserAgent: agent.String, Addr: addr.String}}
+		if finite(created) {
+			r.Device.Created = created.Time
+		}
+		if finite(used) {
+			r.Device.LastUsed = used.Time
+		}
+		out = append(out, runtime.UserRecord{Key: key, Record: r})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, "list user", err)
+	}
+	return out, nil
+}
+
+// finite reports whether t is a time, not NULL or infinity.
+func finite(t pgtype.Timestamptz) bool {
+	return t.Valid && t.InfinityModifier == pgtype.Finite
 }
 
 // fail wraps an error of pgx (see Errors in the package documentation).

@@ -10,7 +10,7 @@ import (
 
 // SchemaVersion is the version of the schema this release uses: Migrate
 // brings a schema up to it.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ErrSchemaOutdated is returned by New with Options.SkipMigrate when the
 // schema is missing or older than SchemaVersion: run Migrate (with a role
@@ -99,6 +99,101 @@ BEGIN
 	PERFORM pg_advisory_xact_lock(hashtextextended(p_user, 0));
 	WITH d AS (
 		DELETE FROM {{s}}.sessiongen_sessions WHERE user_index = p_user RETURNING expires
+	)
+	SELECT count(*) INTO n FROM d WHERE expires > now();
+	RETURN n;
+END
+$fn$;
+`,
+	// 1 -> 2: devices (runtime.Device: created is the column of version 1,
+	// used the last Commit or Touch, agent and addr), the user's limit
+	// (runtime.Commit.UserLimit) and DeleteUser keeping one record
+	// (runtime.User.Keep). Columns without a default: no table rewrite.
+	// Release 1's statements go on working beside release 2's; rows they
+	// write have no used (LastUsed then reads updated).
+	`
+ALTER TABLE {{s}}.sessiongen_sessions
+	ADD COLUMN used  timestamptz,
+	ADD COLUMN agent text,
+	ADD COLUMN addr  text;
+
+-- sessiongen_commit_user writes a record that succeeds another
+-- (p_replaces, NULL for none), or a record of a user with a limit
+-- (p_limit > 0), as sessiongen_commit_replace does, and more: a new
+-- record takes the replaced record's device (created, agent, addr), else
+-- p_agent and p_addr from now; with a limit, the commit takes the user's
+-- lock exclusively, so that commits with a limit of one user run one at a
+-- time, and ends the least recently used records of the user beyond it.
+-- It returns 1 when written (or written already by a Commit with this
+-- token), 0 on a conflict, having changed nothing.
+CREATE FUNCTION {{s}}.sessiongen_commit_user(
+	p_key text, p_prev bigint, p_version bigint, p_data bytea, p_expires timestamptz,
+	p_user text, p_token bytea, p_replaces text, p_replaces_version bigint,
+	p_agent text, p_addr text, p_limit integer)
+RETURNS integer LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+	d_created timestamptz := now();
+	d_agent   text := p_agent;
+	d_addr    text := p_addr;
+BEGIN
+	IF p_token IS NOT NULL THEN
+		PERFORM 1 FROM {{s}}.sessiongen_sessions
+		WHERE key = p_key AND version = p_version AND token = p_token AND expires > now();
+		IF FOUND THEN RETURN 1; END IF;
+	END IF;
+	-- The user's lock: shared with other commits, exclusive with
+	-- DeleteUser of the user and with commits with a limit.
+	IF p_user IS NOT NULL AND p_limit > 0 THEN
+		PERFORM pg_advisory_xact_lock(hashtextextended(p_user, 0));
+	ELSIF p_user IS NOT NULL THEN
+		PERFORM pg_advisory_xact_lock_shared(hashtextextended(p_user, 0));
+	END IF;
+	-- The replaced record, live at its version, locked until the end.
+	IF p_replaces IS NOT NULL THEN
+		SELECT created, agent, addr INTO d_created, d_agent, d_addr FROM {{s}}.sessiongen_sessions
+		WHERE key = p_replaces AND version = p_replaces_version AND expires > now()
+		FOR UPDATE;
+		IF NOT FOUND THEN RETURN 0; END IF;
+	END IF;
+	IF p_prev = 0 THEN
+		INSERT INTO {{s}}.sessiongen_sessions AS cur
+			(key, data, version, token, expires, user_index, created, updated, used, agent, addr)
+		VALUES (p_key, p_data, p_version, p_token, p_expires, p_user, d_created, now(), now(), d_agent, d_addr)
+		ON CONFLICT (key) DO UPDATE SET data = excluded.data, version = excluded.version,
+			token = excluded.token, expires = excluded.expires, user_index = excluded.user_index,
+			created = excluded.created, updated = now(), used = now(), agent = excluded.agent, addr = excluded.addr
+		WHERE cur.expires <= now();
+	ELSE
+		UPDATE {{s}}.sessiongen_sessions SET data = p_data, version = p_version, token = p_token,
+			expires = p_expires, user_index = p_user, updated = now(), used = now()
+		WHERE key = p_key AND version = p_prev AND expires > now();
+	END IF;
+	IF NOT FOUND THEN RETURN 0; END IF;
+	IF p_replaces IS NOT NULL THEN
+		DELETE FROM {{s}}.sessiongen_sessions WHERE key = p_replaces AND key <> p_key;
+	END IF;
+	-- The limit: keep the p_limit - 1 most recently used others.
+	IF p_user IS NOT NULL AND p_limit > 0 THEN
+		DELETE FROM {{s}}.sessiongen_sessions WHERE key IN (
+			SELECT key FROM {{s}}.sessiongen_sessions
+			WHERE user_index = p_user AND key <> p_key AND expires > now()
+			ORDER BY coalesce(used, updated) DESC, created DESC, key DESC
+			OFFSET p_limit - 1);
+	END IF;
+	RETURN 1;
+END
+$fn$;
+
+-- sessiongen_delete_user with p_keep: every record of the user but that
+-- one (NULL: none), as the one-argument form.
+CREATE FUNCTION {{s}}.sessiongen_delete_user(p_user text, p_keep text)
+RETURNS bigint LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+	n bigint;
+BEGIN
+	PERFORM pg_advisory_xact_lock(hashtextextended(p_user, 0));
+	WITH d AS (
+		DELETE FROM {{s}}.sessiongen_sessions WHERE user_index = p_user AND key IS DISTINCT FROM p_keep RETURNING expires
 	)
 	SELECT count(*) INTO n FROM d WHERE expires > now();
 	RETURN n;

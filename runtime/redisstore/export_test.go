@@ -13,7 +13,7 @@ var HashSlot = hashSlot
 // master of a Cluster), so that a test counting round trips does not count
 // the first EVAL after a NOSCRIPT.
 func LoadScripts(ctx context.Context, c redis.Scripter) error {
-	for _, s := range []*redis.Script{commitScript, moveScript, indexScript, dropScript, touchScript, deleteScript, deleteUserScript, deleteOneScript} {
+	for _, s := range []*redis.Script{commitScript, moveScript, indexScript, dropScript, touchScript, deleteScript, deleteUserScript, deleteOneScript, listScript} {
 		if err := s.Load(ctx, c).Err(); err != nil {
 			return err
 		}

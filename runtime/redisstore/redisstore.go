@@ -170,6 +170,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -303,13 +304,17 @@ local function validExp(e)
   return e and #e <= 15 and string.match(e, '^[1-9]%d*$') ~= nil
 end
 local nowms
-local function live(e)
-  if not validExp(e) then return false end
+-- clock returns the server's time in Unix milliseconds.
+local function clock()
   if not nowms then
     local t = redis.call('TIME')
     nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   end
-  return tonumber(e) > nowms
+  return nowms
+end
+local function live(e)
+  if not validExp(e) then return false end
+  return tonumber(e) > clock()
 end
 local function tag(k)
   local s = string.find(k, '{', 1, true)
@@ -351,17 +356,36 @@ local function epochIs(ek, e)
   if type(cur) ~= 'string' then cur = '' end
   return cur == e
 end
+-- endRecord deletes the record k of a user and leaves a tombstone (a
+-- hash with only an ended field) for ttl ms: a go-redis retry of the
+-- Commit that created the record, whose first attempt was applied, finds
+-- the key taken and fails instead of creating it again.
+local function endRecord(k, ttl)
+  redis.call('DEL', k)
+  redis.call('HSET', k, 'ended', '1')
+  redis.call('PEXPIRE', k, ttl)
+end
+-- userRecord returns the fields of the live record k of the index idx
+-- (version, exp, crt, used, ua, addr), or nil if k is not one.
+local function userRecord(idx, k)
+  local cur = redis.pcall('HMGET', k, 'user', 'version', 'data', 'exp', 'crt', 'used', 'ua', 'addr')
+  if cur['err'] or cur[1] ~= idx or not valid(cur[2]) or not cur[3] or not live(cur[4]) then return nil end
+  return {cur[2], cur[4], cur[5] or '', cur[6] or '', cur[7] or '', cur[8] or ''}
+end
 `
 
 // commitScript writes a record. KEYS[1] the record; then, as ARGV says,
 // the replaced record, the index, the epoch. ARGV: anywhere, prev,
 // version, data, user, expiry (Unix ms), index expiry (Unix ms), token,
 // the replaced record's version (empty for none here), '1' to index here,
-// '1' to check the epoch, the epoch expected. It returns 1 when written
-// (or written already with this token), 0 on a conflict, -1 when the
-// index is not a set, -2 when the epoch moved. Every check comes before
-// every write, and only the first write may fail (SADD to a key that is
-// not a set): nothing is ever left half done.
+// '1' to check the epoch, the epoch expected, the device's User-Agent and
+// address, its creation (Unix ms; empty: now, or the replaced record's),
+// the user's limit (runtime.Commit.UserLimit, '0' for none), the
+// tombstones' life (ms). It returns 1 when written (or written already
+// with this token), 0 on a conflict, -1 when the index is not a set, -2
+// when the epoch moved. Every check comes before every write, and only the
+// first write may fail (SADD to a key that is not a set): nothing is ever
+// left half done.
 var commitScript = redis.NewScript(libLua + `
 local k, n = KEYS[1], 2
 local r, idx, ek
@@ -388,7 +412,7 @@ else
 end
 local rold
 if r then
-  rold = redis.pcall('HMGET', r, 'version', 'data', 'exp', 'user', 'tok')
+  rold = redis.pcall('HMGET', r, 'version', 'data', 'exp', 'user', 'tok', 'crt', 'ua', 'addr')
   if rold['err'] or rold[1] ~= ARGV[9] or not rold[2] or not live(rold[3]) then return 0 end
 end
 if ek and not epochIs(ek, ARGV[12]) then return -2 end
@@ -415,10 +439,47 @@ if indexed then
   end
 end
 if user == '' then
-  redis.call('HSET', k, 'version', ARGV[3], 'data', ARGV[4], 'user', '', 'exp', ARGV[6], 'tok', tok)
+  redis.call('HSET', k, 'version', ARGV[3], 'data', ARGV[4], 'user', '', 'exp', ARGV[6], 'tok', tok, 'used', clock())
   if old then redis.call('HDEL', k, 'ixp') end
 else
-  redis.call('HSET', k, 'version', ARGV[3], 'data', ARGV[4], 'user', user, 'exp', ARGV[6], 'ixp', ARGV[7], 'tok', tok)
+  redis.call('HSET', k, 'version', ARGV[3], 'data', ARGV[4], 'user', user, 'exp', ARGV[6], 'ixp', ARGV[7], 'tok', tok, 'used', clock())
+end
+-- A new record's device: the replaced record's, or the one given.
+if not old then
+  if rold then
+    redis.call('HSET', k, 'crt', rold[6] or '', 'ua', rold[7] or '', 'addr', rold[8] or '')
+  else
+    local crt = ARGV[15]
+    if crt == '' then crt = clock() end
+    redis.call('HSET', k, 'crt', crt, 'ua', ARGV[13], 'addr', ARGV[14])
+  end
+end
+-- The user's limit: the least recently used of the user's other records
+-- beyond it end, as DeleteUser ends them.
+local limit = tonumber(ARGV[16]) or 0
+if indexed and limit > 0 then
+  local others = {}
+  for _, m in ipairs(redis.call('SMEMBERS', idx)) do
+    if m ~= k and near(idx, m) then
+      local f = userRecord(idx, m)
+      if f then
+        others[#others + 1] = {m, tonumber(f[4]) or tonumber(f[3]) or 0}
+      else
+        redis.call('SREM', idx, m)
+      end
+    end
+  end
+  local extra = #others + 1 - limit
+  if extra > 0 then
+    table.sort(others, function(a, b)
+      if a[2] ~= b[2] then return a[2] < b[2] end
+      return a[1] < b[1]
+    end)
+    for i = 1, extra do
+      endRecord(others[i][1], ARGV[17])
+      redis.call('SREM', idx, others[i][1])
+    end
+  end
 end
 -- Last: an expiry in the past deletes the key at once.
 redis.call('PEXPIREAT', k, ARGV[6])
@@ -426,22 +487,25 @@ return 1
 `)
 
 // moveScript is step 2 of a Commit across slots: it deletes the replaced
-// record and leaves a tombstone. KEYS[1] the replaced record; ARGV:
-// anywhere, its version, the token, the tombstone's life (ms). It returns
-// 1 when done (or done already with this token), 0 on a conflict.
+// record and leaves a tombstone, which keeps the record's device for a
+// retry. KEYS[1] the replaced record; ARGV: anywhere, its version, the
+// token, the tombstone's life (ms). It returns {'1', crt, ua, addr} (the
+// record's device) when done (or done already with this token), {'0'} on
+// a conflict.
 var moveScript = redis.NewScript(libLua + `
 local r = KEYS[1]
-local cur = redis.pcall('HMGET', r, 'version', 'data', 'exp', 'user', 'tok', 'moved')
-if cur['err'] then return 0 end
-if ARGV[3] ~= '' and cur[6] == ARGV[3] then return 1 end
-if cur[1] ~= ARGV[2] or not cur[2] or not live(cur[3]) then return 0 end
+local cur = redis.pcall('HMGET', r, 'version', 'data', 'exp', 'user', 'tok', 'moved', 'crt', 'ua', 'addr')
+if cur['err'] then return {'0'} end
+local dev = {'1', cur[7] or '', cur[8] or '', cur[9] or ''}
+if ARGV[3] ~= '' and cur[6] == ARGV[3] then return dev end
+if cur[1] ~= ARGV[2] or not cur[2] or not live(cur[3]) then return {'0'} end
 redis.call('DEL', r)
 unindex(r, cur[4], cur[5])
 if ARGV[3] ~= '' then
-  redis.call('HSET', r, 'moved', ARGV[3])
+  redis.call('HSET', r, 'moved', ARGV[3], 'crt', dev[2], 'ua', dev[3], 'addr', dev[4])
   redis.call('PEXPIRE', r, ARGV[4])
 end
-return 1
+return dev
 `)
 
 // indexScript indexes a record from another slot (a Touch of a record
@@ -481,14 +545,14 @@ local reindex = user and user ~= '' and (tonumber(cur[4]) or 0) < tonumber(ARGV[
 if reindex and cur[6] and near(k, user) then
   if not isIndex(user) then return {-2} end
   index(user, k, ARGV[4])
-  redis.call('HSET', k, 'exp', ARGV[3], 'ixp', ARGV[4])
+  redis.call('HSET', k, 'exp', ARGV[3], 'ixp', ARGV[4], 'used', clock())
   redis.call('PEXPIREAT', k, ARGV[3])
   return {1}
 end
 if reindex then
-  redis.call('HSET', k, 'exp', ARGV[3], 'ixp', ARGV[4])
+  redis.call('HSET', k, 'exp', ARGV[3], 'ixp', ARGV[4], 'used', clock())
 else
-  redis.call('HSET', k, 'exp', ARGV[3])
+  redis.call('HSET', k, 'exp', ARGV[3], 'used', clock())
 end
 redis.call('PEXPIREAT', k, ARGV[3])
 if reindex then
@@ -513,38 +577,57 @@ return 1
 
 // deleteUserScript ends a batch of a user's sessions. KEYS[1] the index,
 // KEYS[2] the epoch; ARGV anywhere, the batch size, the epoch's life (ms),
-// the tombstones' life (ms). It first increments the epoch (so that a
-// Commit across slots that read it before fails), then pops up to a batch
-// of keys from the index and deletes those within reach that are hashes
-// naming the index, leaving in the place of each a tombstone (a hash with
-// only an ended field): a go-redis retry of the Commit that created the
-// record, whose first attempt was applied, finds the key taken and fails
-// instead of creating it again. It returns {live records deleted, keys
-// left in the index, {keys out of reach}}. An index that is not a set is
+// the tombstones' life (ms), the key of the record to keep (empty for
+// none). It first increments the epoch (so that a Commit across slots
+// that read it before fails), then pops up to a batch of keys from the
+// index, the kept one aside, and deletes those within reach that are
+// hashes naming the index, leaving in the place of each a tombstone
+// (endRecord). It returns {live records deleted, keys left in the index
+// but the kept one, {keys out of reach}}. An index that is not a set is
 // deleted.
 var deleteUserScript = redis.NewScript(libLua + `
-local idx, ek = KEYS[1], KEYS[2]
+local idx, ek, keep = KEYS[1], KEYS[2], ARGV[5]
 if type(redis.pcall('INCR', ek)) ~= 'number' then redis.call('SET', ek, '1') end
 redis.call('PEXPIRE', ek, ARGV[3])
 if not isIndex(idx) then
   redis.call('DEL', idx)
   return {0, 0, {}}
 end
+local kept = keep ~= '' and redis.call('SREM', idx, keep) == 1
 local n, far = 0, {}
 for _, m in ipairs(redis.call('SPOP', idx, ARGV[2])) do
   if near(idx, m) then
     local cur = redis.pcall('HMGET', m, 'user', 'version', 'data', 'exp')
     if not cur['err'] and cur[1] == idx then
-      redis.call('DEL', m)
-      redis.call('HSET', m, 'ended', '1')
-      redis.call('PEXPIRE', m, ARGV[4])
+      endRecord(m, ARGV[4])
       if valid(cur[2]) and cur[3] and live(cur[4]) then n = n + 1 end
     end
   else
     far[#far + 1] = m
   end
 end
-return {n, redis.call('SCARD', idx), far}
+local left = redis.call('SCARD', idx)
+if kept then redis.call('SADD', idx, keep) end
+return {n, left, far}
+`)
+
+// listScript lists a user's live records. KEYS[1] the index; ARGV
+// anywhere. It returns {{key, version, exp, crt, used, ua, addr}, ...} for
+// the records within reach that are live and name the index, and {key}
+// for each key out of reach.
+var listScript = redis.NewScript(libLua + `
+local idx = KEYS[1]
+if redis.call('TYPE', idx)['ok'] ~= 'set' then return {} end
+local out = {}
+for _, m in ipairs(redis.call('SMEMBERS', idx)) do
+  if near(idx, m) then
+    local f = userRecord(idx, m)
+    if f then out[#out + 1] = {m, f[1], f[2], f[3], f[4], f[5], f[6]} end
+  else
+    out[#out + 1] = {m}
+  end
+end
+return out
 `)
 
 // deleteOneScript: KEYS[1] a key listed in a user's index; ARGV anywhere,
@@ -631,7 +714,7 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	replacesHere := c.Replaces == "" || s.together(c.Key, c.Replaces)
 	indexHere := user == "" || s.together(c.Key, user)
 	if replacesHere && indexHere {
-		return s.commit(ctx, c, c.Replaces != "", user != "", nil)
+		return s.commit(ctx, c, c.Replaces != "", user != "", nil, nil)
 	}
 
 	// Across slots. 1: the user's epoch, before anything is changed.
@@ -643,22 +726,24 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 		}
 		epoch = &e
 	}
-	// 2: the replaced record, on its own slot.
+	// 2: the replaced record, on its own slot; its device goes on.
+	var dev []string
 	if !replacesHere {
 		res, err := moveScript.Run(ctx, s.client, []string{c.Replaces},
-			s.anywhere, strconv.FormatUint(c.ReplacesVersion, 10), c.Token, tombstoneTTL.Milliseconds()).Int64()
+			s.anywhere, strconv.FormatUint(c.ReplacesVersion, 10), c.Token, tombstoneTTL.Milliseconds()).StringSlice()
 		if err != nil {
 			return s.fail(ctx, "commit: the replaced record", err)
 		}
-		if res != 1 {
+		if len(res) != 4 || res[0] != "1" {
 			return runtime.ErrConflict
 		}
+		dev = res[1:]
 	}
 	// 3: the record, and its index when they are together.
 	if indexHere {
-		return s.commit(ctx, c, replacesHere && c.Replaces != "", user != "", epoch)
+		return s.commit(ctx, c, replacesHere && c.Replaces != "", user != "", epoch, dev)
 	}
-	if err := s.commit(ctx, c, replacesHere && c.Replaces != "", false, nil); err != nil {
+	if err := s.commit(ctx, c, replacesHere && c.Replaces != "", false, nil, dev); err != nil {
 		return err
 	}
 	// 4: the index, apart, if the epoch did not move.
@@ -696,9 +781,11 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 // On the server this costs what a SET with an expiry costs, not a script.
 func (s *Store) commitFresh(ctx context.Context, c runtime.Commit) error {
 	exp := unixMilli(c.Record.Expires)
+	now := strconv.FormatInt(time.Now().UnixMilli(), 10) // no script: the client's clock
 	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, c.Key, "version", strconv.FormatUint(c.Record.Version, 10), "data", c.Record.Data,
-			"user", "", "exp", strconv.FormatInt(exp, 10), "tok", c.Token)
+			"user", "", "exp", strconv.FormatInt(exp, 10), "tok", c.Token,
+			"crt", now, "used", now, "ua", c.Record.Device.UserAgent, "addr", c.Record.Device.Addr)
 		p.PExpireAt(ctx, c.Key, time.UnixMilli(exp))
 		return nil
 	})
@@ -710,8 +797,9 @@ func (s *Store) commitFresh(ctx context.Context, c runtime.Commit) error {
 
 // commit runs commitScript for c on c.Key's slot: with the replaced
 // record if replaces, indexing the record if index, checking the user's
-// epoch if epoch is not nil.
-func (s *Store) commit(ctx context.Context, c runtime.Commit, replaces, index bool, epoch *string) error {
+// epoch if epoch is not nil; dev is the device (crt, ua, addr) of a
+// record replaced on another slot, nil for none.
+func (s *Store) commit(ctx context.Context, c runtime.Commit, replaces, index bool, epoch *string, dev []string) error {
 	keys := make([]string, 1, 4)
 	keys[0] = c.Key
 	rv := ""
@@ -732,6 +820,13 @@ func (s *Store) commit(ctx context.Context, c runtime.Commit, replaces, index bo
 		keys = append(keys, ek)
 		check, want = "1", *epoch
 	}
+	ua, addr, crt := c.Record.Device.UserAgent, c.Record.Device.Addr, ""
+	if dev != nil {
+		crt, ua, addr = dev[0], dev[1], dev[2]
+		if crt == "" {
+			crt = "0" // the replaced record's creation is unknown
+		}
+	}
 	res, err := commitScript.Run(ctx, s.client, keys,
 		s.anywhere,
 		strconv.FormatUint(c.Prev, 10),
@@ -742,6 +837,7 @@ func (s *Store) commit(ctx context.Context, c runtime.Commit, replaces, index bo
 		unixMilli(c.Record.Expires.Add(s.grace)),
 		c.Token,
 		rv, ix, check, want,
+		ua, addr, crt, max(c.UserLimit, 0), tombstoneTTL.Milliseconds(),
 	).Int64()
 	if err != nil {
 		return s.fail(ctx, "commit", err)
@@ -898,7 +994,7 @@ func (s *Store) DeleteUser(ctx context.Context, u runtime.User) (int, error) {
 	}
 	n := 0
 	if u.Name != "" {
-		deleted, err := s.deleteLegacyUser(ctx, u.Name)
+		deleted, err := s.deleteLegacyUser(ctx, u.Name, u.Keep)
 		n += deleted
 		if err != nil {
 			return n, err
@@ -916,7 +1012,7 @@ func (s *Store) DeleteUser(ctx context.Context, u runtime.User) (int, error) {
 			return n, err
 		}
 		res, err := deleteUserScript.Run(ctx, s.client, []string{u.Index, ek},
-			s.anywhere, s.batch, s.epochTTL.Milliseconds(), tombstoneTTL.Milliseconds()).Slice()
+			s.anywhere, s.batch, s.epochTTL.Milliseconds(), tombstoneTTL.Milliseconds(), u.Keep).Slice()
 		if err != nil {
 			return n, s.fail(ctx, "delete user", err)
 		}
@@ -929,7 +1025,7 @@ func (s *Store) DeleteUser(ctx context.Context, u runtime.User) (int, error) {
 		if far, _ := res[2].([]any); len(far) > 0 {
 			keys := make([]string, 0, len(far))
 			for _, k := range far {
-				if k, ok := k.(string); ok {
+				if k, ok := k.(string); ok && k != u.Keep {
 					keys = append(keys, k)
 				}
 			}
@@ -945,11 +1041,129 @@ func (s *Store) DeleteUser(ctx context.Context, u runtime.User) (int, error) {
 	}
 }
 
+// ListUser returns the live records of u: those of u.Index in one script
+// on the index's slot (a read-only one, which a replica may serve), those
+// out of its reach and those of the previous layout's index of u.Name
+// read in one pipeline each. Record.Data is left empty.
+func (s *Store) ListUser(ctx context.Context, u runtime.User) ([]runtime.UserRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []runtime.UserRecord
+	var far []string
+	if u.Index != "" {
+		res, err := listScript.RunRO(ctx, s.client, []string{u.Index}, s.anywhere).Slice()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, s.fail(ctx, "list user", err)
+		}
+		for _, item := range res {
+			f, _ := item.([]any)
+			fields := make([]string, len(f))
+			for i, v := range f {
+				fields[i], _ = v.(string)
+			}
+			switch len(fields) {
+			case 1:
+				far = append(far, fields[0])
+			case 7:
+				if r, ok := listedRecord(u.Index, fields[1], fields[2], fields[3], fields[4], fields[5], fields[6]); ok {
+					out = append(out, runtime.UserRecord{Key: fields[0], Record: r})
+				}
+			}
+		}
+	}
+	if len(far) > 0 {
+		recs, err := s.readListed(ctx, u.Index, far)
+		if err != nil {
+			return nil, s.fail(ctx, "list user", err)
+		}
+		out = append(out, recs...)
+	}
+	if u.Name != "" {
+		idx := s.legacyIndexKey(u.Name)
+		cmd, err := uncached(ctx, s, func(c redis.Cmdable) *redis.StringSliceCmd { return c.SMembers(ctx, idx) })
+		if err != nil && !isWrongType(err) {
+			return nil, s.fail(ctx, "list user", err)
+		}
+		if members := cmd.Val(); err == nil && len(members) > 0 {
+			recs, err := s.readListed(ctx, u.Name, members)
+			if err != nil {
+				return nil, s.fail(ctx, "list user", err)
+			}
+			out = append(out, recs...)
+		}
+	}
+	return out, nil
+}
+
+// readListed reads the records under keys in one pipeline, and returns
+// those that are live and name user.
+func (s *Store) readListed(ctx context.Context, user string, keys []string) ([]runtime.UserRecord, error) {
+	pipe := s.client.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = pipe.HMGet(ctx, k, "user", "version", "data", "exp", "crt", "used", "ua", "addr")
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !isWrongType(err) {
+		return nil, err
+	}
+	var out []runtime.UserRecord
+	for i, c := range cmds {
+		v := c.Val()
+		if c.Err() != nil || len(v) != 8 {
+			continue
+		}
+		f := make([]string, len(v))
+		for j, x := range v {
+			f[j], _ = x.(string)
+		}
+		if f[0] != user || v[2] == nil {
+			continue
+		}
+		exp, ok := parseExp(f[3])
+		if !ok || exp <= time.Now().UnixMilli() {
+			continue
+		}
+		if r, ok := listedRecord(user, f[1], f[3], f[4], f[5], f[6], f[7]); ok {
+			out = append(out, runtime.UserRecord{Key: keys[i], Record: r})
+		}
+	}
+	return out, nil
+}
+
+// listedRecord makes the record ListUser lists of its fields, or reports
+// that they are not a record's.
+func listedRecord(user, version, exp, crt, used, ua, addr string) (runtime.Record, bool) {
+	v, ok := parseVersion(version)
+	if !ok {
+		return runtime.Record{}, false
+	}
+	e, ok := parseExp(exp)
+	if !ok {
+		return runtime.Record{}, false
+	}
+	return runtime.Record{
+		Version: v,
+		Expires: time.UnixMilli(e),
+		User:    user,
+		Device:  runtime.Device{Created: deviceTime(crt), LastUsed: deviceTime(used), UserAgent: ua, Addr: addr},
+	}, true
+}
+
+// deviceTime reads a device's time (Unix ms); the zero time for none, or
+// for what is not one.
+func deviceTime(ms string) time.Time {
+	if n, ok := parseExp(ms); ok {
+		return time.UnixMilli(n)
+	}
+	return time.Time{}
+}
+
 // deleteLegacyUser ends the sessions of the previous layout's index of
 // the user name: each record is deleted on its own node (go-redis routes
 // each command of a pipeline by its key), and only the keys read leave the
 // index.
-func (s *Store) deleteLegacyUser(ctx context.Context, name string) (int, error) {
+func (s *Store) deleteLegacyUser(ctx context.Context, name, keep string) (int, error) {
 	idx := s.legacyIndexKey(name)
 	cmd, err := uncached(ctx, s, func(c redis.Cmdable) *redis.StringSliceCmd { return c.SMembers(ctx, idx) })
 	members := cmd.Val()
@@ -962,6 +1176,9 @@ func (s *Store) deleteLegacyUser(ctx context.Context, name string) (int, error) 
 	}
 	if err != nil {
 		return 0, s.fail(ctx, "delete user", err)
+	}
+	if keep != "" {
+		members = slices.DeleteFunc(members, func(m string) bool { return m == keep })
 	}
 	n := 0
 	for start := 0; start < len(members); start += s.batch {

@@ -52,6 +52,11 @@ func RunHTTP(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 		{"WriteRacingEmptyingAnswers409", testWriteRacingEmptying},
 		{"FailPolicyRefusesAnyConcurrentChange", testFailPolicy},
 		{"LastWriterWinsPolicyNeverRefuses", testLastWriterWinsPolicy},
+		{"DevicesListedAndEnded", testDevicesHTTP},
+		{"LoginKeepsTheDevice", testLoginKeepsDevice},
+		{"MaxSessionsPerUserUnderConcurrentLogins", testMaxSessionsConcurrent},
+		{"MaxSessionsPerUserEndsTheLeastRecentlyUsed", testMaxSessionsLRU},
+		{"DestroyOthersRacingRegenerates", testDestroyOthersRacing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.test(t, newApp(t, newStore(t), "session"))
@@ -158,6 +163,7 @@ func newAppWith(t *testing.T, rec *Recorder, cookie string, tune func(*harness.S
 		s.Clear()
 	})
 	a.mergeRoutes(mux)
+	a.deviceRoutes(mux)
 	a.srv = httptest.NewServer(si.Middleware(mux))
 	// A request that never answers fails its contract instead of hanging
 	// the suite (a store without a deadline does that).
@@ -205,10 +211,19 @@ type response struct {
 // get sends a GET of path with the session cookie value (none if empty).
 func (a *app) get(t *testing.T, path, value string) response {
 	t.Helper()
+	return a.getWith(t, path, value, nil)
+}
+
+// getWith is get with the request's headers header (nil: none) added.
+func (a *app) getWith(t *testing.T, path, value string, header http.Header) response {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, a.srv.URL+path, nil)
 	if err != nil {
 		t.Error(err)
 		return response{}
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	if value != "" {
 		req.AddCookie(&http.Cookie{Name: a.cookie, Value: value})

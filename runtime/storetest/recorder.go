@@ -224,4 +224,12 @@ func (r *Recorder) DeleteUser(ctx context.Context, u runtime.User) (int, error) 
 	return r.Store.DeleteUser(ctx, u)
 }
 
+// ListUser records the call and passes it on.
+func (r *Recorder) ListUser(ctx context.Context, u runtime.User) ([]runtime.UserRecord, error) {
+	if err := r.enter(ctx, "ListUser"); err != nil {
+		return nil, err
+	}
+	return r.Store.ListUser(ctx, u)
+}
+
 var _ runtime.Store = (*Recorder)(nil)

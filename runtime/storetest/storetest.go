@@ -66,6 +66,12 @@ func Run(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 		{"ConcurrentCommitsOneWinnerPerVersion", testConcurrentCommits},
 		{"CanceledContext", testCanceledContext},
 		{"DeadlineExceeded", testDeadlineExceeded},
+		{"DevicesAreKept", testDevicesKept},
+		{"ListUser", testListUser},
+		{"DeleteUserKeepsOne", testDeleteUserKeep},
+		{"UserLimitEndsTheLeastRecentlyUsed", testUserLimit},
+		{"UserLimitHoldsUnderConcurrentCommits", testUserLimitConcurrent},
+		{"DeleteUserKeepingOneStopsReplace", testDeleteUserKeepRacingReplace},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.test(t, newStore(t))
