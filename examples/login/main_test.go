@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/internal/redistest"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
@@ -277,14 +278,18 @@ func TestSessionWithoutMiddleware(t *testing.T) {
 // before logout opens nothing, while a signed cookie (no server record)
 // replays until it expires, as the README warns.
 func TestStoreModes(t *testing.T) {
-	for _, store := range []string{"cookie", "memory", "redis"} {
+	for _, store := range []string{"cookie", "memory", "redis", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			opts := options{store: store}
-			if store == "redis" {
+			switch store {
+			case "redis":
 				opts.redisAddr, _ = redistest.Start(t)
+			case "postgres":
+				pg := pgtest.Start(t)
+				opts.postgresURL = pg.ConnString(pg.CreateDatabase(t))
 			}
 			cfg := VisitorConfig{SecretKey: testSecret, DisableSecure: true}
-			closeStore, err := useStore(&cfg, opts)
+			closeStore, err := useStore(context.Background(), &cfg, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
