@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -211,4 +213,55 @@ func sessionCookie(t *testing.T, c *http.Client, u *url.URL) string {
 		t.Fatalf("cookies for %s: %v; want one session cookie", u.Host, cookies)
 	}
 	return cookies[0].Value
+}
+
+// -store postgres against a server that accepts connections and never
+// answers (a hung or overloaded PostgreSQL, a proxy whose backend is gone):
+// the app gives up after its short connect timeout, not pgxpool's two
+// minutes; a connect_timeout in the URL (whole seconds) is kept.
+func TestPostgresConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for _, tc := range []struct {
+		query    string
+		min, max time.Duration
+	}{
+		{"sslmode=disable", 400 * time.Millisecond, 3 * time.Second},
+		{"sslmode=disable&connect_timeout=2", 2 * time.Second, 5 * time.Second},
+	} {
+		cfg := VisitorConfig{SecretKey: testSecret}
+		start := time.Now()
+		closeStore, err := useStore(context.Background(), &cfg, options{store: "postgres", postgresURL: "postgres://app@" + ln.Addr().String() + "/app?" + tc.query})
+		took := time.Since(start)
+		if err == nil {
+			closeStore()
+			t.Fatalf("%s: useStore succeeded against a server that never answers", tc.query)
+		}
+		if took < tc.min || took > tc.max {
+			t.Errorf("%s: gave up after %v; want %v to %v (%v)", tc.query, took.Round(time.Millisecond), tc.min, tc.max, err)
+		}
+	}
 }
