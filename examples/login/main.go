@@ -2,12 +2,19 @@
 // remembers the user's name, a logout, and a per-browser visit counter,
 // through the sessiongen-generated Visitor session. By default the session
 // lives in a signed cookie; -store keeps it on the server instead, in this
-// process's memory or in Redis (for several instances), with the same
-// handlers.
+// process's memory, or in Redis or PostgreSQL (shared by several instances,
+// and kept across restarts), with the same handlers.
 //
 //	go run ./examples/login              # serves http://127.0.0.1:8080
 //	SESSION_SECRET_KEY=... go run ./examples/login -addr 127.0.0.1:9000
 //	go run ./examples/login -store redis -redis-addr 127.0.0.1:6379
+//	go run ./examples/login -store postgres -postgres-url postgres://app@127.0.0.1/app
+//
+// With -store postgres and no -postgres-url, the URL is $DATABASE_URL; if
+// that is empty too, pgx's defaults apply (libpq's PGHOST, PGUSER, ...).
+// The store creates its tables on start (runtime/pgstore). Sessions outlive
+// a restart of the app only if SESSION_SECRET_KEY is set: the cookie that
+// names a session is signed with it.
 //
 // Login regenerates the session ID (with a store) and logout destroys the
 // session, so a cookie copied before logout opens nothing afterwards.
@@ -33,17 +40,24 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
+	"github.com/sessiongen/sessiongen/runtime/pgstore"
 	"github.com/sessiongen/sessiongen/runtime/redisstore"
 )
 
 func main() {
 	var opts options
 	flag.StringVar(&opts.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	flag.StringVar(&opts.store, "store", "cookie", "where sessions live: cookie (signed cookies), memory (this process) or redis")
+	flag.StringVar(&opts.store, "store", "cookie", "where sessions live: cookie (signed cookies), memory (this process), redis or postgres")
 	flag.StringVar(&opts.redisAddr, "redis-addr", "127.0.0.1:6379", "the Redis server, with -store redis")
+	flag.StringVar(&opts.postgresURL, "postgres-url", "", "the PostgreSQL database, as postgres://user:password@host:port/db, with -store postgres (default $DATABASE_URL)")
 	flag.Parse()
+	if opts.postgresURL == "" {
+		// Not the flag's default: -help would print the password.
+		opts.postgresURL = os.Getenv("DATABASE_URL")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, opts, os.Stdout, os.Stderr); err != nil {
@@ -53,9 +67,10 @@ func main() {
 
 // options are the command line's.
 type options struct {
-	addr      string
-	store     string // cookie, memory or redis
-	redisAddr string
+	addr        string
+	store       string // cookie, memory, redis or postgres
+	redisAddr   string
+	postgresURL string
 }
 
 // run serves the app until ctx is done.
@@ -64,7 +79,7 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	closeStore, err := useStore(&cfg, opts)
+	closeStore, err := useStore(ctx, &cfg, opts)
 	if err != nil {
 		return err
 	}
@@ -92,7 +107,9 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	shutdownDone := make(chan struct{})
 	go func() {
+		defer close(shutdownDone)
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -102,11 +119,15 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	// Serve returns as soon as Shutdown begins; the requests still in
+	// flight use the store, which is closed only once they are done.
+	<-shutdownDone
 	return nil
 }
 
 // useStore sets cfg.Store for the -store flag and returns what closes it.
-func useStore(cfg *VisitorConfig, opts options) (func(), error) {
+// ctx bounds what starting the store takes (PostgreSQL's migration).
+func useStore(ctx context.Context, cfg *VisitorConfig, opts options) (func(), error) {
 	switch opts.store {
 	case "cookie":
 		return func() {}, nil
@@ -133,8 +154,46 @@ func useStore(cfg *VisitorConfig, opts options) (func(), error) {
 		}
 		cfg.Store = store
 		return func() { client.Close() }, nil
+	case "postgres":
+		// pgx honours the runtime's per-operation deadline
+		// (Config.StoreTimeout) by itself: a statement, or a wait for a
+		// connection of an exhausted pool, ends at the deadline with a
+		// 503 (see runtime/pgstore). What it does not end is the
+		// connection the pool goes on making for a request that gave up:
+		// that holds a place in the pool until connect_timeout, two
+		// minutes if the URL sets none. So, as with Redis's dial timeout,
+		// keep it short by default. The URL may size the pool for the
+		// requests in flight (pool_max_conns; default: 4, or the number
+		// of CPUs if more).
+		pcfg, err := pgxpool.ParseConfig(opts.postgresURL)
+		if err != nil {
+			return nil, fmt.Errorf("-postgres-url: %w", err)
+		}
+		if pcfg.ConnConfig.ConnectTimeout == 0 {
+			pcfg.ConnConfig.ConnectTimeout = 500 * time.Millisecond
+		}
+		pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+		if err != nil {
+			return nil, err
+		}
+		// New creates or upgrades the tables, and starts the cleaner that
+		// deletes expired sessions every minute.
+		start, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		store, err := pgstore.New(start, pool, pgstore.Options{
+			OnCleanupError: func(err error) { log.Printf("session store cleanup: %v", err) },
+		})
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("-store postgres: %w", err)
+		}
+		cfg.Store = store
+		return func() {
+			store.Close() // stops the cleaner; the pool is ours to close
+			pool.Close()
+		}, nil
 	}
-	return nil, fmt.Errorf("-store %q: want cookie, memory or redis", opts.store)
+	return nil, fmt.Errorf("-store %q: want cookie, memory, redis or postgres", opts.store)
 }
 
 // newHandler returns the app with its session middleware installed.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -9,13 +8,11 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sessiongen/sessiongen/internal/pgtest"
 	"github.com/sessiongen/sessiongen/internal/redistest"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
@@ -221,40 +218,23 @@ func TestRunsAsAProgram(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the example")
 	}
-	bin := filepath.Join(t.TempDir(), "login")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "SESSION_SECRET_KEY=")
-	stdout, _ := cmd.StdoutPipe()
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the listening line: %v", err)
-	}
-	base, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-	if !ok {
-		t.Fatalf("first line %q", line)
-	}
-	warn, _ := bufio.NewReader(stderr).ReadString('\n')
-	if !strings.Contains(warn, "SESSION_SECRET_KEY is not set") {
-		t.Errorf("no warning about the random key: %q", warn)
+	app := startExample(t, buildExample(t), nil)
+	// The warning is written before the listening line, to stderr.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(app.stderr.String(), "SESSION_SECRET_KEY is not set"); {
+		if time.Now().After(deadline) {
+			t.Errorf("no warning about the random key: %q", app.stderr.String())
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	c := newClient(t)
 	for _, want := range []string{"1", "2", "3"} {
-		if _, body := get(t, c, base+"/counter"); body != "Number of visits: "+want+"\n" {
+		if _, body := get(t, c, app.base+"/counter"); body != "Number of visits: "+want+"\n" {
 			t.Fatalf("got %q; want %s visits", body, want)
 		}
+	}
+	if err := app.stop(); err != nil {
+		t.Errorf("the app did not exit cleanly on an interrupt: %v", err)
 	}
 }
 
@@ -277,14 +257,18 @@ func TestSessionWithoutMiddleware(t *testing.T) {
 // before logout opens nothing, while a signed cookie (no server record)
 // replays until it expires, as the README warns.
 func TestStoreModes(t *testing.T) {
-	for _, store := range []string{"cookie", "memory", "redis"} {
+	for _, store := range []string{"cookie", "memory", "redis", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			opts := options{store: store}
-			if store == "redis" {
+			switch store {
+			case "redis":
 				opts.redisAddr, _ = redistest.Start(t)
+			case "postgres":
+				pg := pgtest.Start(t)
+				opts.postgresURL = pg.ConnString(pg.CreateDatabase(t))
 			}
 			cfg := VisitorConfig{SecretKey: testSecret, DisableSecure: true}
-			closeStore, err := useStore(&cfg, opts)
+			closeStore, err := useStore(context.Background(), &cfg, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
