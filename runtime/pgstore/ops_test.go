@@ -99,6 +99,70 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
+// The upgrade path from schema version 1: rows written by release 1 read,
+// list (LastUsed from their updated column) and go on under release 2,
+// whose New migrates the schema; and release 1's statements (its commit
+// with Replaces and its DeleteUser) still work on the migrated schema,
+// for instances of both releases sharing the database while one rolls out.
+func TestMigrateFromVersion1(t *testing.T) {
+	if pgstore.SchemaVersion != pgstore.Steps {
+		t.Fatalf("SchemaVersion %d, %d migrations", pgstore.SchemaVersion, pgstore.Steps)
+	}
+	srv := pgtest.Start(t)
+	p := pool(t, srv)
+	ctx := context.Background()
+	if err := pgstore.MigrateTo(ctx, p, "upgrade", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pgstore.New(ctx, p, pgstore.Options{Schema: "upgrade", SkipMigrate: true, CleanupInterval: -1}); !errors.Is(err, pgstore.ErrSchemaOutdated) {
+		t.Fatalf("New with SkipMigrate on version 1: %v; want ErrSchemaOutdated", err)
+	}
+	// Release 1 writes: an anonymous record, and two of a user.
+	exp := time.Now().Add(time.Hour)
+	for _, r := range []struct{ key, user string }{{"anon", ""}, {"u1", "idx"}, {"u2", "idx"}} {
+		exec(t, p, `INSERT INTO upgrade.sessiongen_sessions (key, data, version, token, expires, user_index, created, updated)
+VALUES ($1, 'v1', 1, 'tok', $2, NULLIF($3, ''), now() - interval '1 hour', now() - interval '1 minute')`, r.key, exp, r.user)
+	}
+	s := newStore(t, p, pgstore.Options{Schema: "upgrade"})
+	if n := count(t, p, "SELECT max(version) FROM upgrade.sessiongen_schema_version"); n != pgstore.SchemaVersion {
+		t.Fatalf("schema version %d after New; want %d", n, pgstore.SchemaVersion)
+	}
+	if r, err := s.Find(ctx, "anon"); err != nil || string(r.Data) != "v1" || r.Version != 1 {
+		t.Fatalf("a release 1 record: %+v, %v", r, err)
+	}
+	recs, err := s.ListUser(ctx, runtime.User{Index: "idx"})
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("ListUser of release 1 records: %d, %v", len(recs), err)
+	}
+	for _, r := range recs {
+		d := r.Record.Device
+		if age := time.Since(d.Created); age < 50*time.Minute || age > 70*time.Minute {
+			t.Errorf("%s: created %v ago; want its created column, an hour", r.Key, age)
+		}
+		if age := time.Since(d.LastUsed); age < 30*time.Second || age > 5*time.Minute {
+			t.Errorf("%s: last used %v ago; want its updated column, a minute", r.Key, age)
+		}
+	}
+	// Release 2 continues a release 1 record, and moves another.
+	if err := s.Commit(ctx, runtime.Commit{Key: "u1", Prev: 1, Token: "t2", Record: runtime.Record{Data: []byte("v2"), Version: 2, Expires: exp, User: "idx"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, runtime.Commit{Key: "u3", Replaces: "u2", ReplacesVersion: 1, Token: "t3", Record: runtime.Record{Data: []byte("moved"), Version: 1, Expires: exp, User: "idx"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Release 1's own statements, on the new schema.
+	var res int
+	if err := p.QueryRow(ctx, `SELECT upgrade.sessiongen_commit_replace('u4', 0, 1, 'v1', $1, 'idx', 'tok4', 'u3', 1)`, exp).Scan(&res); err != nil || res != 1 {
+		t.Fatalf("release 1's sessiongen_commit_replace: %d, %v", res, err)
+	}
+	if n := count(t, p, `SELECT upgrade.sessiongen_delete_user('idx')`); n != 2 {
+		t.Errorf("release 1's sessiongen_delete_user ended %d records; want u1 and u4", n)
+	}
+	if recs, err := s.ListUser(ctx, runtime.User{Index: "idx"}); err != nil || len(recs) != 0 {
+		t.Errorf("after DeleteUser: %d records listed, %v", len(recs), err)
+	}
+}
+
 // Each method is one statement: one round trip once pgx has prepared it.
 func TestOneStatementPerMethod(t *testing.T) {
 	srv := pgtest.Start(t)
@@ -138,6 +202,11 @@ func TestOneStatementPerMethod(t *testing.T) {
 			{"Touch", func() error { return s.Touch(ctx, k2, 1, exp.Add(time.Hour)) }},
 			{"Delete", func() error { return s.Delete(ctx, k2, 1) }},
 			{"Delete (version 0)", func() error { return s.Delete(ctx, k2, 0) }},
+			{"Commit (login with a limit)", func() error {
+				return s.Commit(ctx, runtime.Commit{Key: k, Record: runtime.Record{Data: []byte("d"), Version: 1, Expires: exp, User: user}, Token: "t4", UserLimit: 1})
+			}},
+			{"ListUser", func() error { _, err := s.ListUser(ctx, runtime.User{Index: user}); return err }},
+			{"DeleteUser (keeping one)", func() error { _, err := s.DeleteUser(ctx, runtime.User{Index: user, Keep: k}); return err }},
 			{"DeleteUser", func() error { _, err := s.DeleteUser(ctx, runtime.User{Index: user}); return err }},
 		} {
 			tr.n.Store(0)

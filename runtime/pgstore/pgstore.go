@@ -20,12 +20,18 @@
 //     payload), version (bigint, > 0), token (bytea, the
 //     runtime.Commit.Token that wrote it), expires (timestamptz, finite),
 //     user_index (text, runtime.Record.User, NULL for an anonymous
-//     session), created and updated. Indexes: on user_index (partial, for
-//     DeleteUser) and on expires (for the cleaner).
+//     session), created (the device's Created: when the session began,
+//     kept across new IDs), updated (the last Commit), used (the device's
+//     LastUsed: the last Commit or Touch; NULL in rows of schema version
+//     1, read as updated), agent and addr (the device's User-Agent and
+//     address, NULL unless runtime.Config.RecordDevices). Indexes: on
+//     user_index (partial, for DeleteUser, ListUser and the user's
+//     limit) and on expires (for the cleaner).
 //   - sessiongen_schema_version: the schema versions applied (see
 //     Migrate).
-//   - the functions sessiongen_commit_replace and sessiongen_delete_user
-//     (PL/pgSQL).
+//   - the functions sessiongen_commit_user, sessiongen_delete_user
+//     (PL/pgSQL), and version 1's sessiongen_commit_replace, kept for
+//     instances of the previous release.
 //
 // There is no table of users: a user's sessions are the rows of that
 // user_index, and what makes DeleteUser atomic with respect to a Commit
@@ -44,13 +50,17 @@
 //     reports whether the row is already at Record.Version with this
 //     Token: a retry of a Commit that was applied succeeds without writing
 //     again. Commit.Fresh needs nothing else: it takes the create path.
-//   - Commit with Replaces: one call of sessiongen_commit_replace, which
-//     (its own statements, in the call's one transaction) looks for its
-//     own earlier write (the token), takes the new record's user's lock
-//     shared, locks the replaced row if it is live at ReplacesVersion
-//     (else it returns a conflict having written nothing), writes the new
-//     record as above (a conflict if that fails) and deletes the replaced
-//     row.
+//   - Commit with Replaces, or of a user's record with a UserLimit (a
+//     login under runtime.Config.MaxSessionsPerUser): one call of
+//     sessiongen_commit_user, which (its own statements, in the call's one
+//     transaction) looks for its own earlier write (the token), takes the
+//     new record's user's lock (shared; exclusive with a limit), locks the
+//     replaced row if it is live at ReplacesVersion (else it returns a
+//     conflict having written nothing) and reads its device, writes the
+//     new record as above with that device (a conflict if that fails),
+//     deletes the replaced row and, with a limit, deletes the user's live
+//     rows beyond it, the least recently used (used, then created) first.
+//   - ListUser: one SELECT of the user's live rows, without their data.
 //   - Touch: one UPDATE of expires, conditional on the version and on the
 //     row being live, in a CTE that also reads the live row's version, to
 //     tell ErrNotFound from ErrConflict.
@@ -58,8 +68,9 @@
 //     that also tells whether a live row at another version is there
 //     (ErrConflict).
 //   - DeleteUser: one call of sessiongen_delete_user, which takes the
-//     user's lock exclusively, then deletes the user's rows in a statement
-//     of its own, and returns how many were live.
+//     user's lock exclusively, then deletes the user's rows (but
+//     runtime.User.Keep's) in a statement of its own, and returns how many
+//     were live.
 //
 // pgx never sends a statement again once it has sent it, and the runtime
 // does not retry a Commit, so there is no retry of a create applied
@@ -81,8 +92,17 @@
 // and hold it until their transaction ends: if the commit holds it,
 // DeleteUser waits and then deletes the new record; if DeleteUser holds
 // it, the commit waits and then finds the replaced record gone
-// (ErrConflict). Commits never wait for each other on it. Two users whose
-// keys hash alike only share a lock: they may wait, never err.
+// (ErrConflict). Commits without a limit never wait for each other on it.
+//
+// The user's limit needs more: two logins at once, each counting the
+// other's rows before either committed, would both keep one too many. So
+// a commit with a limit takes the user's lock exclusively: logins of one
+// user with a limit run one after the other, each counting (in a
+// statement that begins after it holds the lock) the rows the previous
+// one left. This lock does what a locked row of a table of users would,
+// without a table to keep: it is taken in the same statement as the
+// write, and released with its transaction. Two users whose keys hash
+// alike only share a lock: they may wait, never err.
 //
 // # Cleanup
 //

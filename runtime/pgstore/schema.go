@@ -225,6 +225,11 @@ func (s *Store) ddl(sql string) string {
 // already newer than this release's is left alone. New runs it unless
 // Options.SkipMigrate is set.
 func (s *Store) Migrate(ctx context.Context) error {
+	return s.migrateTo(ctx, SchemaVersion)
+}
+
+// migrateTo is Migrate up to version target.
+func (s *Store) migrateTo(ctx context.Context, target int) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return s.fail(ctx, "migrate", err)
@@ -258,7 +263,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := tx.QueryRow(ctx, s.ddl("SELECT coalesce(max(version), 0) FROM {{s}}.sessiongen_schema_version")).Scan(&cur); err != nil {
 		return s.fail(ctx, "migrate", err)
 	}
-	for v := cur; v < len(migrations); v++ {
+	for v := cur; v < target; v++ {
 		if _, err := tx.Exec(ctx, s.ddl(migrations[v])); err != nil {
 			return s.fail(ctx, fmt.Sprintf("migrate: version %d to %d", v, v+1), err)
 		}

@@ -8,10 +8,14 @@
 // A record is a Redis hash under the key the runtime gives (used as it
 // is), with the fields version (decimal), data (the payload's bytes), user
 // (Record.User: the key of the user's index), exp (the record's Expires, in
-// Unix milliseconds), tok (the Commit.Token that wrote it) and ixp (see
-// below), and a PEXPIREAT at that same instant: Redis forgets a record
+// Unix milliseconds), tok (the Commit.Token that wrote it), ixp (see
+// below) and the device (runtime.Device): crt (Created, Unix ms), used
+// (LastUsed, Unix ms: the server's clock at each Commit and Touch; the
+// client's for a fresh anonymous record, written without a script), ua
+// and addr; and a PEXPIREAT at the instant of exp: Redis forgets a record
 // when it expires, and Find, one HMGET, reads the expiry from the record
-// itself (a read-only request costs what a bare GET costs).
+// itself (a read-only request costs what a bare GET costs). Find does
+// not read the device; ListUser does.
 //
 // A user's index is a SET, under the key the runtime gives in
 // Record.User and runtime.User.Index, of the keys of the user's records.
@@ -24,6 +28,16 @@
 // keys, picked at random, that no longer hold a record of that user, so
 // the index of a user who logs in every day does not grow for ever: it
 // stays within about twice the user's live records.
+//
+// ListUser is one read-only script on the index's slot (EVALSHA_RO, which
+// a replica may serve): the index's members, and the fields of each that
+// is a live record naming the index. A Commit with a UserLimit (a login
+// under runtime.Config.MaxSessionsPerUser) counts, in the same script
+// that writes the record and indexes it, the user's other live records,
+// and ends those beyond the limit, least recently used (used) first, as
+// DeleteUser ends them; so logins at once never leave more. A user's
+// records and index always share a slot (below), so this holds in a
+// Cluster too.
 //
 // The user's revocation epoch is a counter at the index's key followed by
 // ":epoch", in the index's slot: DeleteUser increments it, and a Commit
@@ -64,10 +78,10 @@
 //  1. when the new record has a user, it reads the user's epoch;
 //  2. on the replaced record's slot, it deletes the replaced record only
 //     if it is live at Commit.ReplacesVersion, and leaves in its place a
-//     tombstone, a hash with only a moved field (the Commit's token) that
-//     expires in a minute: a retry of this step by go-redis finds its own
-//     tombstone and succeeds, and the tombstone is no record to Find,
-//     Touch, Commit, Delete or DeleteUser;
+//     tombstone, a hash with a moved field (the Commit's token) and the
+//     record's device, that expires in a minute: a retry of this step by
+//     go-redis finds its own tombstone and succeeds, and the tombstone is
+//     no record to Find, Touch, Commit, Delete or DeleteUser;
 //  3. on the new record's slot, it creates the new record (a retry finds
 //     its own token) and indexes it, only if the epoch is still the one
 //     read in step 1.
