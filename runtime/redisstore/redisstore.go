@@ -257,6 +257,10 @@ const (
 	minEpochTTL = time.Hour
 )
 
+// tombstoneArg is tombstoneTTL in milliseconds as a script's argument,
+// boxed once.
+var tombstoneArg any = tombstoneTTL.Milliseconds()
+
 // New returns a Store keeping its records through client. It refuses a
 // *redis.Client (Sentinel's included), *redis.ClusterClient or
 // *redis.Ring without ContextTimeoutEnabled (ErrContextTimeoutDisabled);
@@ -795,7 +799,7 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 // On the server this costs what a SET with an expiry costs, not a script.
 func (s *Store) commitFresh(ctx context.Context, c runtime.Commit) error {
 	exp := unixMilli(c.Record.Expires)
-	now := strconv.FormatInt(time.Now().UnixMilli(), 10) // no script: the client's clock
+	now := any(time.Now().UnixMilli()) // no script: the client's clock; boxed once for both fields
 	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, c.Key, "version", strconv.FormatUint(c.Record.Version, 10), "data", c.Record.Data,
 			"user", "", "exp", strconv.FormatInt(exp, 10), "tok", c.Token,
@@ -851,7 +855,7 @@ func (s *Store) commit(ctx context.Context, c runtime.Commit, replaces, index bo
 		unixMilli(c.Record.Expires.Add(s.grace)),
 		c.Token,
 		rv, ix, check, want,
-		ua, addr, crt, max(c.UserLimit, 0), tombstoneTTL.Milliseconds(),
+		ua, addr, crt, max(c.UserLimit, 0), tombstoneArg,
 	).Int64()
 	if err != nil {
 		return s.fail(ctx, "commit", err)
