@@ -50,7 +50,7 @@ func request(sc scenario, cookie string) *http.Request {
 func TestSystems(t *testing.T) {
 	for _, sys := range systems() {
 		t.Run(sys.name, func(t *testing.T) {
-			requireRedis(t, sys.err)
+			requireServer(t, sys.err)
 			cookie := seedCookie(t, sys)
 			for _, sc := range []scenario{modify, readOnly, fresh} {
 				rec := httptest.NewRecorder()
@@ -74,19 +74,24 @@ func TestSystems(t *testing.T) {
 // the system's middleware and an httptest recorder, then the merge rows
 // (merge_test.go). cookie-B is the size of
 // the Set-Cookie name=value the modifying request produced; server-ns/op,
-// for the Redis rows, the time redis-server spent executing their commands.
+// for the Redis rows, the time redis-server spent executing their commands,
+// and for the PostgreSQL rows the time PostgreSQL spent executing their
+// statements (pg_stat_statements, when the cluster loads it).
 func BenchmarkRequest(b *testing.B) {
 	for _, sc := range []scenario{modify, readOnly, fresh} {
 		for _, sys := range systems() {
 			b.Run(sc.String()+"/"+sys.name, func(b *testing.B) {
-				requireRedis(b, sys.err)
+				requireServer(b, sys.err)
 				cookie := seedCookie(b, sys)
 				h := sys.handler(sc)
 				base := request(sc, cookie)
 				var size int
-				var server int64
+				var server, pgServerNs int64
 				if sys.redis != nil {
 					server = serverUsec(b, sys.redis)
+				}
+				if sys.pg != nil {
+					pgServerNs = serverNs(b, sys.pg)
 				}
 				b.ReportAllocs()
 				for b.Loop() {
@@ -111,6 +116,11 @@ func BenchmarkRequest(b *testing.B) {
 					// commands: the rest of a round trip is the network
 					// stack's and the client's.
 					b.ReportMetric(float64(serverUsec(b, sys.redis)-server)*1000/float64(b.N), "server-ns/op")
+				}
+				if sys.pg != nil && pgServerNs >= 0 {
+					// PostgreSQL's own time executing the row's
+					// statements (pg_stat_statements), when it loads it.
+					b.ReportMetric(float64(serverNs(b, sys.pg)-pgServerNs)/float64(b.N), "server-ns/op")
 				}
 			})
 		}
@@ -186,7 +196,7 @@ func BenchmarkVerifiedCache(b *testing.B) {
 // sessiongen's redisstore leaves its record as it was.
 func TestRedisRows(t *testing.T) {
 	rc, err := benchRedis()
-	requireRedis(t, err)
+	requireServer(t, err)
 	ctx := context.Background()
 	keys := func(pattern string) []string {
 		t.Helper()
@@ -270,7 +280,7 @@ func snapshot(t *testing.T, rc *redis.Client, prefix string) map[string]string {
 // scenario (see serverTime).
 func TestRedisCommandsPerRequest(t *testing.T) {
 	rc, err := benchRedis()
-	requireRedis(t, err)
+	requireServer(t, err)
 	type cost struct{ sent, scripted string }
 	want := map[string]map[scenario]cost{
 		"sessiongen: redisstore": {

@@ -158,7 +158,7 @@ func newMergeRig(name string, store sessionruntime.Store, prefix string) *mergeR
 // to zero, the store disarmed.
 func (r *mergeRig) start(tb testing.TB) {
 	tb.Helper()
-	requireRedis(tb, r.err)
+	requireServer(tb, r.err)
 	r.store.armed = false
 	rec := httptest.NewRecorder()
 	r.seed.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
@@ -205,9 +205,19 @@ func redisMergeRig() *mergeRig {
 	return newMergeRig("sessiongen: redisstore", store, sessiongenRedisPrefix)
 }
 
+// pgMergeRig is on the pgstore row's cluster and pool, with its key
+// prefix (see sessiongenPostgres).
+func pgMergeRig() *mergeRig {
+	pool, err := benchPostgres()
+	if err != nil {
+		return &mergeRig{name: "sessiongen: pgstore", err: err}
+	}
+	return newMergeRig("sessiongen: pgstore", newPGStore(pool), sessiongenPGPrefix)
+}
+
 // mergeRigs are the merge rows, named as the modify rows they stand beside.
 func mergeRigs() []*mergeRig {
-	return []*mergeRig{memstoreMergeRig(), redisMergeRig()}
+	return []*mergeRig{memstoreMergeRig(), redisMergeRig(), pgMergeRig()}
 }
 
 // benchMerge is BenchmarkRequest's merge row: the measured request whole

@@ -174,24 +174,11 @@ func stopRedis() {
 	}
 }
 
-// requireRedis skips the test or benchmark of a system whose redis-server
-// is missing, as the module's Redis tests do, but fails it when CI is set
-// (non-empty), so CI cannot pass by silently measuring nothing. Any other
-// reason a Redis system could not start fails it.
-func requireRedis(tb testing.TB, err error) {
-	tb.Helper()
-	switch {
-	case err == nil:
-	case errors.Is(err, errNoRedis) && os.Getenv("CI") == "":
-		tb.Skip(err)
-	default:
-		tb.Fatal(err)
-	}
-}
-
-// TestMain stops the redis-server the Redis rows started.
+// TestMain stops the redis-server and the PostgreSQL cluster the rows
+// started.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	stopRedis()
+	stopPostgres()
 	os.Exit(code)
 }

@@ -19,7 +19,7 @@ import (
 // not part of the table (benchtable runs BenchmarkRequest only).
 func BenchmarkRedisRoundTrip(b *testing.B) {
 	rc, err := benchRedis()
-	requireRedis(b, err)
+	requireServer(b, err)
 	ctx := context.Background()
 	record, _ := storeSeed()
 	str, hash := floorKey("bench:rt:string:"), floorKey("bench:rt:hash:")

@@ -15,13 +15,17 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/goredisstore"
+	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
+	"github.com/sessiongen/sessiongen/runtime/pgstore"
 	"github.com/sessiongen/sessiongen/runtime/redisstore"
 )
 
@@ -46,10 +50,12 @@ type system struct {
 	// handler returns the app for a scenario.
 	handler func(s scenario) http.Handler
 	// err, when set, is why the system cannot run here (its redis-server
-	// is missing or did not start); see requireRedis.
+	// or PostgreSQL is missing or did not start); see requireServer.
 	err error
 	// redis is the client of a Redis row, nil for the others.
 	redis *redis.Client
+	// pg is the pool of a PostgreSQL row, nil for the others.
+	pg *pgxpool.Pool
 }
 
 // A scenario is what the handler does with the session.
@@ -419,9 +425,102 @@ func redisFloor(name string, set bool) system {
 	})
 }
 
+// The key prefixes of the PostgreSQL rows: sessiongen's records and the
+// floor's row share the table sessiongen_sessions, under keys of their own;
+// scs's sessions are in its own table, sessions.
+const (
+	sessiongenPGPrefix = "bench:sessiongen:"
+	floorSelectPrefix  = "bench:floor:select:"
+)
+
+// pgSystem is a system on the process's PostgreSQL cluster (see
+// benchPostgres), or one that records why there is none.
+func pgSystem(name string, build func(pool *pgxpool.Pool) func(scenario) http.Handler) system {
+	pool, err := benchPostgres()
+	if err != nil {
+		return system{name: name, err: err}
+	}
+	return system{name: name, handler: build(pool), pg: pool}
+}
+
+// newPGStore is the pgstore of the PostgreSQL rows: on the shared pool,
+// without its cleaner (the benchmarks make a store per run and never
+// close it). New migrates the schema (a no-op once done).
+func newPGStore(pool *pgxpool.Pool) *pgstore.Store {
+	store, err := pgstore.New(context.Background(), pool, pgstore.Options{CleanupInterval: -1})
+	if err != nil {
+		panic(err)
+	}
+	return store
+}
+
+func sessiongenPostgres() system { return pgSystem("sessiongen: pgstore", sessiongenPGHandler) }
+
+// sessiongenPGHandler is the handler of "sessiongen: pgstore" on pool.
+func sessiongenPGHandler(pool *pgxpool.Pool) func(scenario) http.Handler {
+	return sessiongenStore("", newPGStore(pool), sessiongenPGPrefix).handler
+}
+
+// scsPostgres is scs on PostgreSQL through its pgx store
+// (github.com/alexedwards/scs/pgxstore), over the same *pgxpool.Pool as
+// sessiongen's pgstore, so the two differ only in the session layer, under
+// the same expiry policy. Its cleanup goroutine is off (an interval of 0).
+func scsPostgres() system { return pgSystem("scs: pgxstore", scsPGHandler) }
+
+// scsPGHandler is the handler of "scs: pgxstore" on pool.
+func scsPGHandler(pool *pgxpool.Pool) func(scenario) http.Handler {
+	return scsSystem("", pgxstore.NewWithCleanupInterval(pool, 0), true).handler
+}
+
+// floorSelectSQL is the floor's query: the columns pgstore's Find reads,
+// by primary key, with no expiry condition.
+const floorSelectSQL = `SELECT data, version, expires, user_index FROM sessiongen_sessions WHERE key = $1`
+
+// pgFloor is one bare SELECT per request, in every scenario: the row of a
+// record of the seed session's size, by primary key, scanned into what
+// pgstore's Find scans into, prepared once per connection as pgx does by
+// default (as pgstore's statements are), on the shared pool. The cookie is
+// read, and written when the scenario writes one, as sessiongen's ID
+// cookie but a constant: neither signed nor verified. No session layer.
+func pgFloor() system { return pgSystem("floor: pgx SELECT", pgFloorHandler) }
+
+// pgFloorHandler is the handler of "floor: pgx SELECT" on pool.
+func pgFloorHandler(pool *pgxpool.Pool) func(scenario) http.Handler {
+	newPGStore(pool) // the table
+	record, cookie := storeSeed()
+	key := floorKey(floorSelectPrefix)
+	if _, err := pool.Exec(context.Background(), `INSERT INTO sessiongen_sessions (key, data, version, expires) VALUES ($1, $2, 1, now() + interval '1 day')
+ON CONFLICT (key) DO UPDATE SET data = excluded.data, version = 1, expires = excluded.expires`, key, record); err != nil {
+		panic(err)
+	}
+	cname, cvalue, _ := strings.Cut(cookie, "=")
+	return func(s scenario) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if c, err := r.Cookie("session"); err == nil {
+				sink += len(c.Value)
+			}
+			var (
+				data    []byte
+				version int64
+				expires pgtype.Timestamptz
+				user    pgtype.Text
+			)
+			if err := pool.QueryRow(r.Context(), floorSelectSQL, key).Scan(&data, &version, &expires, &user); err != nil {
+				http.Error(w, err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			sink += len(data) + int(version) + len(user.String)
+			if s != readOnly {
+				http.SetCookie(w, &http.Cookie{Name: cname, Value: cvalue, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			}
+			w.WriteHeader(http.StatusOK)
+		})
+	}
+}
+
 // systems lists every row of the comparison: the cookie sessions (Flask's
-// format after sessiongen's own), then the server-side ones (in memory, then
-// on Redis), then the floors.
+// format after sessiongen's own), then the server-side ones (in memory, on
+// Redis, then on PostgreSQL), then the floors.
 func systems() []system {
 	return []system{
 		sessiongenSystem("sessiongen: signed", false),
@@ -431,14 +530,17 @@ func systems() []system {
 		sessiongenFlaskUncached(),
 		sessiongenMemstore(),
 		sessiongenRedis(),
+		sessiongenPostgres(),
 		gorillaSystem("gorilla/sessions: cookie", false),
 		gorillaSystem("gorilla/sessions: cookie encrypted", true),
 		scsSystem("scs: memstore", nil, true),
 		scsRedis(true),
 		scsRedis(false),
+		scsPostgres(),
 		securecookieFloor(),
 		hmacFloor(),
 		redisFloor("floor: go-redis GET", false),
 		redisFloor("floor: go-redis SET", true),
+		pgFloor(),
 	}
 }

@@ -1,11 +1,12 @@
 // Benchtable runs the session benchmarks and the two generators, and prints
 // one table: per scenario, each system's median ns/op, B/op, allocs/op and
 // cookie size, with its ratio to sessiongen's signed cookie; cookie and
-// server-side sessions (in memory and on a redis-server the benchmark starts
-// on a loopback port) come from the same run, so their ratios compare. Then
+// server-side sessions (in memory, on a redis-server and on a PostgreSQL
+// cluster the benchmark starts on loopback ports) come from the same run, so
+// their ratios compare. Then
 // sessiongen's wall time next to stringer's on the same package, both run as
 // whole processes; then the issue's targets, met or not (or not measured,
-// when redis-server is missing and the Redis rows were skipped).
+// when redis-server or PostgreSQL is missing and their rows were skipped).
 //
 // After the three scenarios come the "merge" rows, one per server-side
 // store: a modifying request whose commit meets another request's and
@@ -20,7 +21,8 @@
 // left out and their targets not measured, and under CI that is an error.
 //
 // With -pin CPUS, BenchmarkRequest runs under taskset -c CPUS, and so
-// does the redis-server it starts: on a small virtual machine a loopback
+// do the redis-server and the PostgreSQL cluster it starts (children
+// inherit the affinity): on a small virtual machine a loopback
 // round trip between two vCPUs costs from about 20 to 70 µs as the other
 // vCPU sleeps or not, and the Redis rows' ratios move with it; on one CPU
 // it is steady. Every row then runs with GOMAXPROCS at the CPUs given.
@@ -57,9 +59,9 @@ func main() {
 	py := probeFlask()
 	pinned := ""
 	if *pin != "" {
-		pinned = fmt.Sprintf(" (the table's Go rows and redis-server pinned to CPU %s)", *pin)
+		pinned = fmt.Sprintf(" (the table's Go rows, redis-server and PostgreSQL pinned to CPU %s)", *pin)
 	}
-	fmt.Printf("Measured %s on %s, %s, %d CPUs%s, %s, %s on loopback, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), pinned, goVersion(), redisVersion(), py.describe())
+	fmt.Printf("Measured %s on %s, %s, %d CPUs%s, %s, %s and %s on loopback, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), pinned, goVersion(), redisVersion(), postgresVersion(), py.describe())
 	rows := runBenchmarks(*count, *benchtime, *pin)
 	rows = runFlask(py, rows, *count, *benchtime)
 	printTable(rows)
@@ -449,9 +451,23 @@ func printTargets(rows []row, sg, st time.Duration, pyEnv pythonEnv) {
 		}
 	}
 
+	// PostgreSQL: a read against the bare primary-key SELECT, and against
+	// scs's pgx store under the same expiry policy (it writes the session
+	// back on every request, a read included), read-only and modify; a
+	// fresh visit is printed beside them.
+	ratio("pgstore read-only at most 1.3x the bare primary-key SELECT", "read-only", "sessiongen: pgstore", "floor: pgx SELECT",
+		func(r float64) bool { return r <= 1.3 })
+	for _, sc := range []string{"read-only", "modify"} {
+		ratio("pgstore faster than scs's PostgreSQL store (same policy), "+sc, sc, "scs: pgxstore", "sessiongen: pgstore",
+			func(r float64) bool { return r > 1 })
+	}
+	if n, d := find(rows, "fresh", "scs: pgxstore"), find(rows, "fresh", "sessiongen: pgstore"); n.ns > 0 && d.ns > 0 {
+		fmt.Printf("  beside it: fresh, one write each: %.2fx\n", n.ns/d.ns)
+	}
+
 	// What a merged save costs over an uncontended one: not a target (the
 	// issue asks that it be measured), printed beside the server-side ones.
-	for _, sys := range []string{"sessiongen: memstore", "sessiongen: redisstore"} {
+	for _, sys := range []string{"sessiongen: memstore", "sessiongen: redisstore", "sessiongen: pgstore"} {
 		if m, u := find(rows, merge, sys), find(rows, "modify", sys); m.ns > 0 && u.ns > 0 {
 			fmt.Printf("  beside them: %s, a merged save (reload, reapply, commit again) over modify: %.2fx (%.0f vs %.0f ns/op, %.0f vs %.0f B/op, %.0f vs %.0f allocs/op)\n",
 				strings.TrimPrefix(sys, "sessiongen: "), m.ns/u.ns, m.ns, u.ns, m.bytes, u.bytes, m.allocs, u.allocs)
@@ -506,6 +522,37 @@ func redisVersion() string {
 		}
 	}
 	return "redis-server"
+}
+
+// postgresVersion names the PostgreSQL the PostgreSQL rows run on, from
+// postgres --version ("postgres (PostgreSQL) 15.18 (Debian ...)"), found
+// as the benchmark finds it: in $SESSIONGEN_PG_BIN, on PATH, or in the
+// newest /usr/lib/postgresql/*/bin.
+func postgresVersion() string {
+	bin := "postgres"
+	if dir := os.Getenv("SESSIONGEN_PG_BIN"); dir != "" {
+		bin = filepath.Join(dir, "postgres")
+	} else if _, err := exec.LookPath(bin); err != nil {
+		dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
+		major := func(p string) int {
+			n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(p))))
+			return n
+		}
+		slices.SortFunc(dirs, func(a, b string) int { return major(b) - major(a) })
+		if len(dirs) == 0 {
+			return "no PostgreSQL"
+		}
+		bin = dirs[0]
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		return "no PostgreSQL"
+	}
+	f := strings.Fields(string(out))
+	if len(f) >= 3 {
+		return "PostgreSQL " + f[2]
+	}
+	return "PostgreSQL"
 }
 
 func goVersion() string {
