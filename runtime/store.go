@@ -40,8 +40,8 @@ import (
 //   - A Commit with UserLimit leaves the user at most that many live
 //     records, whatever other Commits of the user run at once.
 //   - A Commit retried with the same Token (a client library's retry after
-//     a timeout) recognises its own write and succeeds without writing
-//     twice.
+//     a timeout) recognises its own write and succeeds, leaving the
+//     record as that write left it.
 type Store interface {
 	// Find returns the record under key, or ErrNotFound if there is none
 	// or it has expired: expiry is enforced on every read, not only by a
@@ -59,8 +59,9 @@ type Store interface {
 	// added to that user's index (see DeleteUser) in the same step.
 	//
 	// If the record under c.Key is already at c.Record.Version and was
-	// written by a Commit with the same c.Token, Commit returns nil
-	// without writing: it is a retry of a Commit that was applied.
+	// written by a Commit with the same c.Token, Commit returns nil and
+	// leaves that record as it is (a store may write it again unchanged,
+	// its LastUsed aside): it is a retry of a Commit that was applied.
 	Commit(ctx context.Context, c Commit) error
 	// Touch moves the expiry of the record under key to expires, only if it
 	// is still at version; the data is not rewritten. It returns

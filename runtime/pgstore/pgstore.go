@@ -46,10 +46,11 @@
 //     now(): an expired row is never returned, swept or not.
 //   - Commit without Replaces: one INSERT ... ON CONFLICT (a create, which
 //     may overwrite only an expired row) or one UPDATE ... WHERE version =
-//     Prev AND expires > now() (a continue), in a CTE whose SELECT also
-//     reports whether the row is already at Record.Version with this
-//     Token: a retry of a Commit that was applied succeeds without writing
-//     again. Commit.Fresh needs nothing else: it takes the create path.
+//     Prev AND expires > now() (a continue), each also matching the row
+//     at Record.Version with this Token: a retry of a Commit that was
+//     applied succeeds, writing the same record again (its creation
+//     kept). One row affected is success, none a conflict. Commit.Fresh
+//     needs nothing else: it takes the create path.
 //   - Commit with Replaces, or of a user's record with a UserLimit (a
 //     login under runtime.Config.MaxSessionsPerUser): one call of
 //     sessiongen_commit_user, which (its own statements, in the call's one
@@ -272,25 +273,26 @@ func (s *Store) prepare() {
 	s.qFind = s.ddl(`SELECT data, version, expires, user_index FROM {{s}}.sessiongen_sessions WHERE key = $1 AND expires > now()`)
 	// $1 key, $2 version, $3 data, $4 expires, $5 user, $6 token, $7
 	// agent, $8 addr.
-	s.qCreate = s.ddl(`WITH w AS (
-	INSERT INTO {{s}}.sessiongen_sessions AS cur (key, data, version, token, expires, user_index, used, agent, addr)
-	VALUES ($1, $3, $2, $6, $4, $5, now(), $7, $8)
-	ON CONFLICT (key) DO UPDATE SET data = excluded.data, version = excluded.version,
-		token = excluded.token, expires = excluded.expires, user_index = excluded.user_index,
-		created = now(), updated = now(), used = now(), agent = excluded.agent, addr = excluded.addr
-	WHERE cur.expires <= now()
-	RETURNING 1
-)
-SELECT EXISTS (SELECT 1 FROM w) OR EXISTS (
-	SELECT 1 FROM {{s}}.sessiongen_sessions WHERE key = $1 AND version = $2 AND token = $6 AND expires > now())`)
+	// A row is written if there is none, or only an expired one, or if
+	// it is this Commit's own earlier write (its version and token: a
+	// retry), which is then written again as it was (its creation and
+	// expiry, which a Touch may have moved since, kept): one row affected
+	// either way, none on a conflict.
+	s.qCreate = s.ddl(`INSERT INTO {{s}}.sessiongen_sessions AS cur (key, data, version, token, expires, user_index, used, agent, addr)
+VALUES ($1, $3, $2, $6, $4, $5, now(), $7, $8)
+ON CONFLICT (key) DO UPDATE SET data = excluded.data, version = excluded.version,
+	token = excluded.token, user_index = excluded.user_index,
+	expires = CASE WHEN cur.expires <= now() THEN excluded.expires ELSE cur.expires END,
+	created = CASE WHEN cur.expires <= now() THEN now() ELSE cur.created END,
+	updated = now(), used = now(), agent = excluded.agent, addr = excluded.addr
+WHERE cur.expires <= now() OR (cur.version = excluded.version AND cur.token = excluded.token)`)
 	// $1 key, $2 version, $3 data, $4 expires, $5 user, $6 token, $7 prev.
-	s.qContinue = s.ddl(`WITH w AS (
-	UPDATE {{s}}.sessiongen_sessions SET data = $3, version = $2, token = $6, expires = $4, user_index = $5, updated = now(), used = now()
-	WHERE key = $1 AND version = $7 AND expires > now()
-	RETURNING 1
-)
-SELECT EXISTS (SELECT 1 FROM w) OR EXISTS (
-	SELECT 1 FROM {{s}}.sessiongen_sessions WHERE key = $1 AND version = $2 AND token = $6 AND expires > now())`)
+	// The live row at prev, or this Commit's own earlier write (a retry,
+	// written again as it was, its expiry kept): one row affected, none on
+	// a conflict.
+	s.qContinue = s.ddl(`UPDATE {{s}}.sessiongen_sessions SET data = $3, version = $2, token = $6, user_index = $5,
+	expires = CASE WHEN version = $7 THEN $4 ELSE expires END, updated = now(), used = now()
+WHERE key = $1 AND expires > now() AND (version = $7 OR (version = $2 AND token = $6))`)
 	s.qCommitUser = s.ddl(`SELECT {{s}}.sessiongen_commit_user($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`)
 	// $1 key, $2 version, $3 expires. Returns the live row's version
 	// (NULL: none) and whether it was touched.
@@ -377,7 +379,8 @@ func (s *Store) Find(ctx context.Context, key string) (runtime.Record, error) {
 // c.Prev (0: there is none), and with c.Replaces removes the record there
 // if it is at c.ReplacesVersion, in one statement (see the package
 // documentation). A retry of an applied Commit (the same Token on the
-// record at c.Record.Version) succeeds without writing.
+// record at c.Record.Version) succeeds, writing that record again as it
+// is.
 func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -404,9 +407,13 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 			nullable(c.Replaces), sqlVersion(c.ReplacesVersion), agent, addr, int32(min(max(c.UserLimit, 0), math.MaxInt32))).Scan(&res)
 		ok = res == 1
 	case c.Prev == 0:
-		err = s.pool.QueryRow(ctx, s.qCreate, c.Key, version, data, expires, user, token, agent, addr).Scan(&ok)
+		var tag pgconn.CommandTag
+		tag, err = s.pool.Exec(ctx, s.qCreate, c.Key, version, data, expires, user, token, agent, addr)
+		ok = tag.RowsAffected() == 1
 	default:
-		err = s.pool.QueryRow(ctx, s.qContinue, c.Key, version, data, expires, user, token, int64(c.Prev)).Scan(&ok)
+		var tag pgconn.CommandTag
+		tag, err = s.pool.Exec(ctx, s.qContinue, c.Key, version, data, expires, user, token, int64(c.Prev))
+		ok = tag.RowsAffected() == 1
 	}
 	if err != nil {
 		return s.fail(ctx, "commit", err)
