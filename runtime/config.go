@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -295,6 +296,9 @@ var (
 	ErrWeakSecretKey = errors.New("weak secret key")
 	// ErrEncryptionKey: EncryptionKey has a length AES does not take.
 	ErrEncryptionKey = errors.New("invalid encryption key")
+	// ErrMalformedKey: a key in the environment does not read as a key
+	// (text after "base64:" that is not base64; see ParseKey).
+	ErrMalformedKey = errors.New("malformed key")
 	// ErrCookieConfig: the cookie attributes break a rule browsers enforce.
 	ErrCookieConfig = errors.New("invalid cookie settings")
 )
@@ -307,6 +311,9 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string {
+	if strings.HasPrefix(e.Field, envPrefix) {
+		return fmt.Sprintf("sessiongen: environment variable %s: %v: %s", e.Field, e.Err, e.Hint)
+	}
 	return fmt.Sprintf("sessiongen: Config.%s: %v: %s", e.Field, e.Err, e.Hint)
 }
 

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -64,7 +65,7 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 	key := func(name, v string) []byte {
 		k, err := ParseKey(v)
 		if err != nil {
-			errs = append(errs, &ConfigError{name, ErrWeakSecretKey, err.Error()})
+			errs = append(errs, &ConfigError{name, ErrMalformedKey, strings.TrimPrefix(err.Error(), ErrMalformedKey.Error()+": ")})
 		}
 		return k
 	}
@@ -133,7 +134,37 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 	if len(errs) > 0 {
 		return Config{}, errs[0]
 	}
+	// The keys read are checked here, and reported by the variable that
+	// held them, as New would check them (its errors name Config fields).
+	if len(c.SecretKey) > 0 {
+		if err := validateKeys(&c, ""); err != nil {
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				ce.Field = envOfKeyField(ce.Field)
+			}
+			return Config{}, err
+		}
+	}
 	return c, nil
+}
+
+// envPrefix begins the name of every environment variable ConfigFromEnv
+// reads.
+const envPrefix = "SESSION_"
+
+// envOfKeyField returns the environment variable that sets the key field
+// (as validateKeys names it).
+func envOfKeyField(field string) string {
+	switch {
+	case field == "SecretKey":
+		return EnvSecretKey
+	case field == "EncryptionKey":
+		return EnvEncryptionKey
+	case strings.HasPrefix(field, "SecretKeyFallbacks["):
+		n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(field, "SecretKeyFallbacks["), "]"))
+		return fmt.Sprintf("%s (key %d of the list)", EnvSecretKeyFallbacks, n+1)
+	}
+	return field
 }
 
 // ParseConcurrency reads a Config.Concurrency as SESSION_CONCURRENCY spells
@@ -171,7 +202,7 @@ func ParseKey(v string) ([]byte, error) {
 		if k2, err2 := base64.RawStdEncoding.DecodeString(rest); err2 == nil {
 			return k2, nil
 		}
-		return nil, fmt.Errorf("the value after \"base64:\" is not standard base64 (%v); make one with %s", err, KeyRecipe)
+		return nil, fmt.Errorf("%w: the value after \"base64:\" is not standard base64 (%v); make one with %s", ErrMalformedKey, err, KeyRecipe)
 	}
 	return k, nil
 }

@@ -13,7 +13,7 @@ import (
 func TestConfigFromEnv(t *testing.T) {
 	env := map[string]string{
 		EnvSecretKey:          "k-0123456789abcdef0123456789abcdef",
-		EnvSecretKeyFallbacks: "old-one, older-two",
+		EnvSecretKeyFallbacks: "old-one-7f3a91c2e8b4d05a6c1e9f27, older-two-c4e8a1f39b2d7e05f6a8c3",
 		EnvCookieName:         "__Host-sid",
 		EnvCookieHTTPOnly:     "false",
 		EnvCookieSecure:       "true",
@@ -28,7 +28,7 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(c.SecretKey) != env[EnvSecretKey] || len(c.SecretKeyFallbacks) != 2 || string(c.SecretKeyFallbacks[1]) != "older-two" {
+	if string(c.SecretKey) != env[EnvSecretKey] || len(c.SecretKeyFallbacks) != 2 || string(c.SecretKeyFallbacks[1]) != "older-two-c4e8a1f39b2d7e05f6a8c3" {
 		t.Errorf("keys: %q %q", c.SecretKey, c.SecretKeyFallbacks)
 	}
 	if c.CookieName != "__Host-sid" || !c.DisableHTTPOnly || c.DisableSecure || c.SameSite != http.SameSiteStrictMode ||
@@ -110,7 +110,7 @@ func TestKeysFromEnvironment(t *testing.T) {
 
 	// Base64 text given without the prefix: the error says what to do.
 	raw := base64.StdEncoding.EncodeToString([]byte("0123456789abcdefFEDCBA9876543210"))
-	c, _ = configFrom(func(k string) (string, bool) {
+	_, err = configFrom(func(k string) (string, bool) {
 		switch k {
 		case EnvSecretKey:
 			return printed, true
@@ -119,12 +119,56 @@ func TestKeysFromEnvironment(t *testing.T) {
 		}
 		return "", false
 	})
-	_, err = c.validate()
 	if err == nil || !strings.Contains(err.Error(), `prefix it with "base64:"`) || !strings.Contains(err.Error(), KeyRecipe) {
 		t.Errorf("44 bytes of base64 text: %v; want a hint to use the base64: prefix and the recipe", err)
 	}
-	if _, err := ParseKey("base64:not base64!"); err == nil || !strings.Contains(err.Error(), KeyRecipe) {
-		t.Errorf("bad base64 after the prefix: %v", err)
+	if _, err := ParseKey("base64:not base64!"); !errors.Is(err, ErrMalformedKey) || !strings.Contains(err.Error(), KeyRecipe) {
+		t.Errorf("bad base64 after the prefix: %v; want ErrMalformedKey and the recipe", err)
+	}
+}
+
+// ConfigFromEnv checks the keys it read, and its errors name the variable
+// that was set, never a Config field; a key that is not a key is
+// malformed, one that is a key but a bad one is weak. New's errors name
+// Config fields.
+func TestConfigErrorsNameWhatWasSet(t *testing.T) {
+	good := "base64:" + base64.StdEncoding.EncodeToString([]byte("k3Xq9vL2mP7wR4tY8uB1nC6zD0aE5fGh"))
+	tests := []struct {
+		name      string
+		env       map[string]string
+		want      error
+		field     string
+		inMessage string
+	}{
+		{"malformed", map[string]string{EnvSecretKey: "base64:%%%"}, ErrMalformedKey, EnvSecretKey, "environment variable SESSION_SECRET_KEY: malformed key"},
+		{"malformed fallback", map[string]string{EnvSecretKey: good, EnvSecretKeyFallbacks: "base64:!"}, ErrMalformedKey, EnvSecretKeyFallbacks, "environment variable SESSION_SECRET_KEY_FALLBACKS: malformed key"},
+		{"short", map[string]string{EnvSecretKey: "q7Zx2"}, ErrWeakSecretKey, EnvSecretKey, "environment variable SESSION_SECRET_KEY: weak secret key: 5 bytes"},
+		{"example", map[string]string{EnvSecretKey: "change-me"}, ErrWeakSecretKey, EnvSecretKey, "well-known example"},
+		{"short fallback", map[string]string{EnvSecretKey: good, EnvSecretKeyFallbacks: good + ",old"}, ErrWeakSecretKey, EnvSecretKeyFallbacks + " (key 2 of the list)", "environment variable SESSION_SECRET_KEY_FALLBACKS (key 2 of the list): weak"},
+		{"AES 15", map[string]string{EnvSecretKey: good, EnvEncryptionKey: "0123456789abcde"}, ErrEncryptionKey, EnvEncryptionKey, "environment variable SESSION_ENCRYPTION_KEY: invalid encryption key"},
+		{"short in development", map[string]string{EnvSecretKey: "dev", EnvDevelopment: "1"}, nil, "", ""},
+		{"good", map[string]string{EnvSecretKey: good}, nil, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := configFrom(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("ConfigFromEnv: %v", err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.Is(err, tt.want) || !errors.As(err, &ce) || ce.Field != tt.field {
+				t.Fatalf("ConfigFromEnv: %v; want %v naming %s", err, tt.want, tt.field)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tt.inMessage) || strings.Contains(msg, "Config.") {
+				t.Errorf("message %q; want it to hold %q and no Config field", msg, tt.inMessage)
+			}
+		})
+	}
+	if _, err := (&Config{SecretKey: []byte("dev")}).validate(); err == nil || !strings.HasPrefix(err.Error(), "sessiongen: Config.SecretKey: weak secret key") {
+		t.Errorf("New with a short key: %v; want it to name Config.SecretKey", err)
 	}
 }
 
