@@ -186,7 +186,8 @@ func useStore(ctx context.Context, cfg *VisitorConfig, opts options) (func(), er
 		return closeStore, err
 	}
 	// The devices page lists a user's sessions: index them by the session
-	// key that holds the user.
+	// key that holds the user. (A session saved before this was set is in
+	// no index until it is saved again.)
 	cfg.UserKey = "username"
 	// It shows the User-Agent and address each session began from. Both
 	// are personal data: the store keeps them in the session's record, as
