@@ -277,15 +277,15 @@ type server struct {
 	once sync.Once
 }
 
-// startLogin starts the program on addr with the key, and waits for its
-// "listening on" line. It returns an error (and stops the process) if the
-// line does not come, for example when addr is taken.
-func startLogin(t *testing.T, bin, addr, secret string) (*server, error) {
+// startLogin starts the program on addr with the key and the flags args,
+// and waits for its "listening on" line. It returns an error (and stops the
+// process) if the line does not come, for example when addr is taken.
+func startLogin(t *testing.T, bin, addr, secret string, args ...string) (*server, error) {
 	t.Helper()
-	cmd := exec.Command(bin, "-addr", addr)
+	cmd := exec.Command(bin, append([]string{"-addr", addr}, args...)...)
 	for _, kv := range os.Environ() {
-		// The example's defaults (cookie store, Secure off for plain
-		// HTTP), whatever the environment says.
+		// The example's defaults (cookie store unless args say otherwise,
+		// Secure off for plain HTTP), whatever the environment says.
 		if !strings.HasPrefix(kv, "SESSION_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
@@ -360,7 +360,8 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// browser is one headless Chromium with a fresh profile and one tab.
+// browser is one headless Chromium with a fresh profile and one tab: a
+// cookie store of its own.
 type browser struct {
 	t        *testing.T
 	tab      context.Context // the tab; no deadline (see chromedp.NewContext)
@@ -368,12 +369,15 @@ type browser struct {
 	shots    string          // where failure screenshots go
 	output   *lockedBuffer   // the browser's stdout and stderr
 	server   *server         // the one the scenario talks to now
+	name     string          // in the names of its steps, when a test has two
 }
 
-func newBrowser(t *testing.T, execPath string) *browser {
+// newBrowser starts a browser; opts are added to the allocator's (a
+// User-Agent of its own, say).
+func newBrowser(t *testing.T, execPath string, opts ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	b := &browser{t: t, deadline: time.Now().Add(testBudget), shots: t.TempDir(), output: new(lockedBuffer)}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+	opts = append(append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
 		chromedp.Headless, // --headless
 		chromedp.NoSandbox,
@@ -382,7 +386,7 @@ func newBrowser(t *testing.T, execPath string) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()), // a fresh profile
 		chromedp.CombinedOutput(b.output),
-	)
+	), opts...)
 	// Canceling the allocator stops the browser and waits for it, before
 	// the temporary directories (the profile) are removed.
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -415,6 +419,9 @@ func newBrowser(t *testing.T, execPath string) *browser {
 // with a screenshot if it returns an error.
 func (b *browser) step(name string, f func(ctx context.Context) error) {
 	b.t.Helper()
+	if b.name != "" {
+		name = b.name + ": " + name
+	}
 	start := time.Now()
 	deadline := start.Add(stepTimeout)
 	if deadline.After(b.deadline) {

@@ -22,6 +22,23 @@
 // site cannot log a browser in or out, and so is "remember this browser"
 // (POST /remember, which makes the session permanent); GET and HEAD change
 // nothing but the visit counter, which only GET /counter increments.
+//
+// With a server-side store, /devices ("your devices", linked from the
+// logged-in view) lists the browsers where the user is logged in: each
+// one's User-Agent and address, when its session began and was last used,
+// and which one is this browser. A POST button ends one of the others, and
+// another ends all of them (devices.go). Sessions are indexed by user
+// (Config.UserKey) for it, and record their User-Agent and address
+// (Config.RecordDevices). Two flags go with it:
+//
+//	-max-sessions N        keep at most N sessions per user: a login ends
+//	                       the least recently used ones beyond (default 0: no limit)
+//	-trusted-proxy CIDR    a reverse proxy in front of the app, such as
+//	                       10.0.0.0/8: the address shown for a session is then
+//	                       the client's from X-Forwarded-For, not the proxy's
+//	                       (repeat the flag, or list networks with commas)
+//
+//	go run ./examples/login -store memory -max-sessions 3 -trusted-proxy 127.0.0.1/32  # behind a proxy on this host
 package main
 
 import (
@@ -35,9 +52,11 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -53,6 +72,8 @@ func main() {
 	flag.StringVar(&opts.store, "store", "cookie", "where sessions live: cookie (signed cookies), memory (this process), redis or postgres")
 	flag.StringVar(&opts.redisAddr, "redis-addr", "127.0.0.1:6379", "the Redis server, with -store redis")
 	flag.StringVar(&opts.postgresURL, "postgres-url", "", "the PostgreSQL database, as postgres://user:password@host:port/db, with -store postgres (default $DATABASE_URL)")
+	flag.IntVar(&opts.maxSessions, "max-sessions", 0, "keep at most this many sessions of one user, ending the least recently used at a login (0: no limit; needs a server-side -store)")
+	flag.Var(&opts.trustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy in front of the app, whose X-Forwarded-For gives the address shown on /devices (repeatable, or comma-separated; needs a server-side -store)")
 	flag.Parse()
 	if opts.postgresURL == "" {
 		// Not the flag's default: -help would print the password.
@@ -67,10 +88,35 @@ func main() {
 
 // options are the command line's.
 type options struct {
-	addr        string
-	store       string // cookie, memory, redis or postgres
-	redisAddr   string
-	postgresURL string
+	addr           string
+	store          string // cookie, memory, redis or postgres
+	redisAddr      string
+	postgresURL    string
+	maxSessions    int      // Config.MaxSessionsPerUser
+	trustedProxies networks // Config.TrustedProxies
+}
+
+// networks is a flag that takes networks in CIDR notation, separated by
+// commas, and may be given more than once.
+type networks []netip.Prefix
+
+func (n *networks) String() string {
+	var s []string
+	for _, p := range *n {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func (n *networks) Set(value string) error {
+	for _, field := range strings.Split(value, ",") {
+		p, err := netip.ParsePrefix(strings.TrimSpace(field))
+		if err != nil {
+			return fmt.Errorf("want a network such as 10.0.0.0/8 (one address: 10.0.0.1/32): %w", err)
+		}
+		*n = append(*n, p.Masked())
+	}
+	return nil
 }
 
 // run serves the app until ctx is done.
@@ -125,9 +171,36 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// useStore sets cfg.Store for the -store flag and returns what closes it.
-// ctx bounds what starting the store takes (PostgreSQL's migration).
+// useStore sets cfg.Store for the -store flag, with what the devices page
+// needs, and returns what closes the store. ctx bounds what starting the
+// store takes (PostgreSQL's migration).
 func useStore(ctx context.Context, cfg *VisitorConfig, opts options) (func(), error) {
+	switch {
+	case opts.maxSessions < 0:
+		return nil, fmt.Errorf("-max-sessions %d: want 0 (no limit) or more", opts.maxSessions)
+	case opts.store == "cookie" && (opts.maxSessions != 0 || len(opts.trustedProxies) != 0):
+		return nil, errors.New("-max-sessions and -trusted-proxy apply to sessions kept on the server: add -store memory, redis or postgres")
+	}
+	closeStore, err := openStore(ctx, cfg, opts)
+	if err != nil || cfg.Store == nil {
+		return closeStore, err
+	}
+	// The devices page lists a user's sessions: index them by the session
+	// key that holds the user. (A session saved before this was set is in
+	// no index until it is saved again.)
+	cfg.UserKey = "username"
+	// It shows the User-Agent and address each session began from. Both
+	// are personal data: the store keeps them in the session's record, as
+	// long as the session lives; say so in your privacy notice.
+	cfg.RecordDevices = true
+	cfg.TrustedProxies = opts.trustedProxies
+	cfg.MaxSessionsPerUser = opts.maxSessions
+	return closeStore, nil
+}
+
+// openStore sets cfg.Store for the -store flag (none for cookie) and
+// returns what closes it.
+func openStore(ctx context.Context, cfg *VisitorConfig, opts options) (func(), error) {
 	switch opts.store {
 	case "cookie":
 		return func() {}, nil
@@ -205,14 +278,21 @@ func newHandler(cfg VisitorConfig) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{sessions: sessions}
+	a := &app{sessions: sessions, devices: cfg.Store != nil}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", index)
+	mux.HandleFunc("GET /{$}", a.index)
 	mux.HandleFunc("GET /login", loginForm)
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.logout)   // GET /logout: 405, Allow: POST
 	mux.HandleFunc("GET /counter", counter)    // and HEAD, which does not count
 	mux.HandleFunc("POST /remember", remember) // it changes the session: a POST, as logout
+	if a.devices {
+		// A user's sessions can be listed and ended where they are kept:
+		// on the server (devices.go). Ending them is a POST, as logout.
+		mux.HandleFunc("GET /devices", a.listDevices)
+		mux.HandleFunc("POST /devices/end", a.endSession)
+		mux.HandleFunc("POST /devices/end-others", a.endOtherSessions)
+	}
 	// Cross-origin POSTs are refused with a 403 before the session is
 	// opened: a form on another site cannot log a browser in (into the
 	// attacker's account) or out. GET and HEAD pass, so they must not
@@ -220,12 +300,13 @@ func newHandler(cfg VisitorConfig) (http.Handler, error) {
 	return http.NewCrossOriginProtection().Handler(sessions.Middleware(mux)), nil
 }
 
-// app holds what the handlers that end or renew sessions need.
+// app holds what the handlers that end, renew or list sessions need.
 type app struct {
 	sessions *VisitorInterface
+	devices  bool // sessions are kept on the server: /devices lists them
 }
 
-func index(w http.ResponseWriter, r *http.Request) {
+func (a *app) index(w http.ResponseWriter, r *http.Request) {
 	sess := VisitorFrom(r.Context())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// Each flash message is shown once: Flashes removes them from the
@@ -239,6 +320,11 @@ func index(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "Logged in as %s <form method=\"post\" action=\"/logout\"><button>log out</button></form>\n", html.EscapeString(sess.Username()))
 		if !sess.Permanent() {
 			io.WriteString(w, "<form method=\"post\" action=\"/remember\"><button>remember this browser</button></form>\n")
+		}
+		if a.devices {
+			io.WriteString(w, "<p><a href=\"/devices\">Your devices</a>: where you are logged in</p>\n")
+		} else {
+			io.WriteString(w, "<p>Your devices are listed when sessions are kept on the server (-store memory, redis or postgres).</p>\n")
 		}
 		return
 	}

@@ -84,7 +84,8 @@ func TestLoginLogout(t *testing.T) {
 	resp.Body.Close()
 	const loggedIn = `<p class="flash message">You were logged in</p>` + "\n"
 	if resp.Request.URL.Path != "/" || string(body) != loggedIn+"Logged in as alice &lt;admin&gt; <form method=\"post\" action=\"/logout\"><button>log out</button></form>\n"+
-		"<form method=\"post\" action=\"/remember\"><button>remember this browser</button></form>\n" {
+		"<form method=\"post\" action=\"/remember\"><button>remember this browser</button></form>\n"+
+		"<p>Your devices are listed when sessions are kept on the server (-store memory, redis or postgres).</p>\n" {
 		t.Fatalf("after login: redirected to %s, %q", resp.Request.URL.Path, body)
 	}
 	// The flash was shown once; the login stays.
@@ -259,26 +260,7 @@ func TestSessionWithoutMiddleware(t *testing.T) {
 func TestStoreModes(t *testing.T) {
 	for _, store := range []string{"cookie", "memory", "redis", "postgres"} {
 		t.Run(store, func(t *testing.T) {
-			opts := options{store: store}
-			switch store {
-			case "redis":
-				opts.redisAddr, _ = redistest.Start(t)
-			case "postgres":
-				pg := pgtest.Start(t)
-				opts.postgresURL = pg.ConnString(pg.CreateDatabase(t))
-			}
-			cfg := VisitorConfig{SecretKey: testSecret, DisableSecure: true}
-			closeStore, err := useStore(context.Background(), &cfg, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer closeStore()
-			h, err := newHandler(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(h)
-			defer srv.Close()
+			srv := serve(t, storeOptions(t, store))
 			c := newClient(t)
 			if _, body := get(t, c, srv.URL+"/counter"); body != "Number of visits: 1\n" {
 				t.Fatalf("counter: %q", body)
@@ -315,6 +297,41 @@ func TestStoreModes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// storeOptions returns the options of -store store, with the Redis or
+// PostgreSQL server it needs started for the test.
+func storeOptions(t *testing.T, store string) options {
+	t.Helper()
+	opts := options{store: store}
+	switch store {
+	case "redis":
+		opts.redisAddr, _ = redistest.Start(t)
+	case "postgres":
+		pg := pgtest.Start(t)
+		opts.postgresURL = pg.ConnString(pg.CreateDatabase(t))
+	}
+	return opts
+}
+
+// serve serves the app configured as run configures it with opts (the
+// store set up by useStore) on a test server; both are closed at the
+// test's end.
+func serve(t *testing.T, opts options) *httptest.Server {
+	t.Helper()
+	cfg := VisitorConfig{SecretKey: testSecret, DisableSecure: true}
+	closeStore, err := useStore(context.Background(), &cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeStore)
+	h, err := newHandler(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close) // before the store's: cleanups run last first
+	return srv
 }
 
 // A server-side session is opened on first use; Delete and Pop as the first

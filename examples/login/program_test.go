@@ -265,3 +265,33 @@ func TestPostgresConnectTimeout(t *testing.T) {
 		}
 	}
 }
+
+// The devices flags as a user gives them: with -max-sessions 1 a second
+// login ends the first, and with -trusted-proxy naming this host the page
+// shows the address the "proxy" forwards; without a server-side store the
+// program refuses them.
+func TestDeviceFlagsAsAProgram(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the example")
+	}
+	bin := buildExample(t)
+	app := startExample(t, bin, nil, "-store", "memory", "-max-sessions", "1", "-trusted-proxy", "127.0.0.0/8,::1/128")
+	first := newDevice(t, "First browser")
+	logIn(t, first, app.base, "alice")
+	second := newClient(t)
+	second.Transport = sendHeaders{"User-Agent": {"Second browser"}, "X-Forwarded-For": {"203.0.113.5"}}
+	logIn(t, second, app.base, "alice")
+	if got := loggedInAs(t, first, app.base); got != "" {
+		t.Errorf("with -max-sessions 1, the first browser is still logged in as %q after a second login", got)
+	}
+	if rows, _ := devices(t, second, app.base); len(rows) != 1 || rows[0].browser != "Second browser" || rows[0].address != "203.0.113.5" {
+		t.Errorf("the page lists %+v; want the second browser's session, from 203.0.113.5", rows)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-max-sessions", "2").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "add -store memory, redis or postgres") {
+		t.Errorf("-max-sessions without a store: %v, %q; want a refusal", err, out)
+	}
+}
