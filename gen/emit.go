@@ -135,7 +135,7 @@ func emitAPI(f *jen.File, m *model) {
 	doc(f, "%s configures %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is the runtime package's Config: see the sessiongen README, or go doc %s Config, for every field.", m.configType, withArticle(m.interfaceType), runtimePath)
 	f.Type().Id(m.configType).Op("=").Add(rt("Config"))
 
-	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies: serve handlers through its Middleware and read each request's session with %s. Its methods are the runtime package's Interface's: go doc %s Interface.", m.interfaceType, m.name, m.fromFunc, runtimePath)
+	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies, or on the server when its Config has a Store: serve handlers through its Middleware and read each request's session with %s. Its methods are the runtime package's Interface's: go doc %s Interface.", m.interfaceType, m.name, m.fromFunc, runtimePath)
 	f.Type().Id(m.interfaceType).Op("=").Add(ofSession("Interface"))
 
 	doc(f, "%s configures %s beyond its %s: give %s and %s to %s.", m.optionType, withArticle(m.interfaceType), m.configType, m.withPolicyFunc, m.withHooksFunc, m.newFunc)

@@ -35,9 +35,10 @@ func _() {
 type AccountConfig = sessionruntime.Config
 
 // AccountInterface is Flask's SessionInterface for Account sessions, kept in
-// signed cookies: serve handlers through its Middleware and read each request's
-// session with AccountFrom. Its methods are the runtime package's Interface's: go
-// doc github.com/sessiongen/sessiongen/runtime Interface.
+// signed cookies, or on the server when its Config has a Store: serve handlers
+// through its Middleware and read each request's session with AccountFrom. Its
+// methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type AccountInterface = sessionruntime.Interface[AccountSession]
 
 // AccountOption configures an AccountInterface beyond its AccountConfig: give

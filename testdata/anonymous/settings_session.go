@@ -42,9 +42,10 @@ func _() {
 type SettingsConfig = sessionruntime.Config
 
 // SettingsInterface is Flask's SessionInterface for Settings sessions, kept in
-// signed cookies: serve handlers through its Middleware and read each request's
-// session with SettingsFrom. Its methods are the runtime package's Interface's: go
-// doc github.com/sessiongen/sessiongen/runtime Interface.
+// signed cookies, or on the server when its Config has a Store: serve handlers
+// through its Middleware and read each request's session with SettingsFrom. Its
+// methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type SettingsInterface = sessionruntime.Interface[SettingsSession]
 
 // SettingsOption configures a SettingsInterface beyond its SettingsConfig: give

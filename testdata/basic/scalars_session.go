@@ -53,9 +53,10 @@ func _() {
 type ScalarsConfig = sessionruntime.Config
 
 // ScalarsInterface is Flask's SessionInterface for Scalars sessions, kept in
-// signed cookies: serve handlers through its Middleware and read each request's
-// session with ScalarsFrom. Its methods are the runtime package's Interface's: go
-// doc github.com/sessiongen/sessiongen/runtime Interface.
+// signed cookies, or on the server when its Config has a Store: serve handlers
+// through its Middleware and read each request's session with ScalarsFrom. Its
+// methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type ScalarsInterface = sessionruntime.Interface[ScalarsSession]
 
 // ScalarsOption configures a ScalarsInterface beyond its ScalarsConfig: give

@@ -41,8 +41,9 @@ func _() {
 type DeepConfig = sessionruntime.Config
 
 // DeepInterface is Flask's SessionInterface for Deep sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with DeepFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with DeepFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type DeepInterface = sessionruntime.Interface[DeepSession]
 

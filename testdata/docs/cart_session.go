@@ -37,8 +37,9 @@ func _() {
 type CartConfig = sessionruntime.Config
 
 // CartInterface is Flask's SessionInterface for Cart sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with CartFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with CartFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type CartInterface = sessionruntime.Interface[CartSession]
 

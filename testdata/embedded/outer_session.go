@@ -37,8 +37,9 @@ func _() {
 type OuterConfig = sessionruntime.Config
 
 // OuterInterface is Flask's SessionInterface for Outer sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with OuterFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with OuterFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type OuterInterface = sessionruntime.Interface[OuterSession]
 

@@ -34,9 +34,10 @@ func _() {
 type NothingConfig = sessionruntime.Config
 
 // NothingInterface is Flask's SessionInterface for Nothing sessions, kept in
-// signed cookies: serve handlers through its Middleware and read each request's
-// session with NothingFrom. Its methods are the runtime package's Interface's: go
-// doc github.com/sessiongen/sessiongen/runtime Interface.
+// signed cookies, or on the server when its Config has a Store: serve handlers
+// through its Middleware and read each request's session with NothingFrom. Its
+// methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type NothingInterface = sessionruntime.Interface[NothingSession]
 
 // NothingOption configures a NothingInterface beyond its NothingConfig: give

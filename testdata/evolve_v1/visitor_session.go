@@ -38,9 +38,10 @@ func _() {
 type VisitorConfig = sessionruntime.Config
 
 // VisitorInterface is Flask's SessionInterface for Visitor sessions, kept in
-// signed cookies: serve handlers through its Middleware and read each request's
-// session with VisitorFrom. Its methods are the runtime package's Interface's: go
-// doc github.com/sessiongen/sessiongen/runtime Interface.
+// signed cookies, or on the server when its Config has a Store: serve handlers
+// through its Middleware and read each request's session with VisitorFrom. Its
+// methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type VisitorInterface = sessionruntime.Interface[VisitorSession]
 
 // VisitorOption configures a VisitorInterface beyond its VisitorConfig: give

@@ -47,8 +47,9 @@ func _() {
 type SharedConfig = sessionruntime.Config
 
 // SharedInterface is Flask's SessionInterface for Shared sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with SharedFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with SharedFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type SharedInterface = sessionruntime.Interface[SharedSession]
 

@@ -46,8 +46,9 @@ func _() {
 type GuestConfig = sessionruntime2.Config
 
 // GuestInterface is Flask's SessionInterface for Guest sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with GuestFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with GuestFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type GuestInterface = sessionruntime2.Interface[GuestSession]
 

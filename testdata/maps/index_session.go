@@ -43,8 +43,9 @@ func _() {
 type IndexConfig = sessionruntime.Config
 
 // IndexInterface is Flask's SessionInterface for Index sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with IndexFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with IndexFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type IndexInterface = sessionruntime.Interface[IndexSession]
 

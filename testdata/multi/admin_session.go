@@ -34,8 +34,9 @@ func _() {
 type AdminConfig = sessionruntime.Config
 
 // AdminInterface is Flask's SessionInterface for Admin sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with AdminFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with AdminFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type AdminInterface = sessionruntime.Interface[AdminSession]
 

@@ -55,9 +55,10 @@ func _() {
 type ProfileConfig = sessionruntime.Config
 
 // ProfileInterface is Flask's SessionInterface for Profile sessions, kept in
-// signed cookies: serve handlers through its Middleware and read each request's
-// session with ProfileFrom. Its methods are the runtime package's Interface's: go
-// doc github.com/sessiongen/sessiongen/runtime Interface.
+// signed cookies, or on the server when its Config has a Store: serve handlers
+// through its Middleware and read each request's session with ProfileFrom. Its
+// methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type ProfileInterface = sessionruntime.Interface[ProfileSession]
 
 // ProfileOption configures a ProfileInterface beyond its ProfileConfig: give

@@ -41,9 +41,10 @@ func _() {
 type OptConfig = sessionruntime.Config
 
 // OptInterface is Flask's SessionInterface for Opt sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with OptFrom. Its methods are the runtime package's Interface's: go doc
-// github.com/sessiongen/sessiongen/runtime Interface.
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with OptFrom. Its methods are the
+// runtime package's Interface's: go doc github.com/sessiongen/sessiongen/runtime
+// Interface.
 type OptInterface = sessionruntime.Interface[OptSession]
 
 // OptOption configures an OptInterface beyond its OptConfig: give WithOptPolicy

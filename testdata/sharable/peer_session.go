@@ -39,8 +39,9 @@ func _() {
 type PeerConfig = sessionruntime.Config
 
 // PeerInterface is Flask's SessionInterface for Peer sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with PeerFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with PeerFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type PeerInterface = sessionruntime.Interface[PeerSession]
 

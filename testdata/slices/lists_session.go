@@ -45,8 +45,9 @@ func _() {
 type ListsConfig = sessionruntime.Config
 
 // ListsInterface is Flask's SessionInterface for Lists sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with ListsFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with ListsFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type ListsInterface = sessionruntime.Interface[ListsSession]
 

@@ -40,8 +40,9 @@ func _() {
 type PrefsConfig = sessionruntime.Config
 
 // PrefsInterface is Flask's SessionInterface for Prefs sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with PrefsFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with PrefsFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type PrefsInterface = sessionruntime.Interface[PrefsSession]
 

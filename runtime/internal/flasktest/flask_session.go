@@ -50,8 +50,9 @@ func _() {
 type FlaskConfig = sessionruntime.Config
 
 // FlaskInterface is Flask's SessionInterface for Flask sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with FlaskFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with FlaskFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type FlaskInterface = sessionruntime.Interface[FlaskSession]
 

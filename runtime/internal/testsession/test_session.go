@@ -35,8 +35,9 @@ func _() {
 type TestConfig = sessionruntime.Config
 
 // TestInterface is Flask's SessionInterface for Test sessions, kept in signed
-// cookies: serve handlers through its Middleware and read each request's session
-// with TestFrom. Its methods are the runtime package's Interface's: go doc
+// cookies, or on the server when its Config has a Store: serve handlers through
+// its Middleware and read each request's session with TestFrom. Its methods are
+// the runtime package's Interface's: go doc
 // github.com/sessiongen/sessiongen/runtime Interface.
 type TestInterface = sessionruntime.Interface[TestSession]
 

@@ -49,9 +49,10 @@ func _() {
 type SessionConfig = sessionruntime.Config
 
 // SessionInterface is Flask's SessionInterface for Session sessions, kept in
-// signed cookies: serve handlers through its Middleware and read each request's
-// session with SessionFrom. Its methods are the runtime package's Interface's: go
-// doc github.com/sessiongen/sessiongen/runtime Interface.
+// signed cookies, or on the server when its Config has a Store: serve handlers
+// through its Middleware and read each request's session with SessionFrom. Its
+// methods are the runtime package's Interface's: go doc
+// github.com/sessiongen/sessiongen/runtime Interface.
 type SessionInterface = sessionruntime.Interface[SessionSession]
 
 // SessionOption configures a SessionInterface beyond its SessionConfig: give
