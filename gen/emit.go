@@ -135,9 +135,6 @@ func emitAPI(f *jen.File, m *model) {
 	doc(f, "%s configures %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is the runtime package's Config: see the sessiongen README, or go doc %s Config, for every field.", m.configType, withArticle(m.interfaceType), runtimePath)
 	f.Type().Id(m.configType).Op("=").Add(rt("Config"))
 
-	doc(f, "%s is Flask's SessionInterface for %s sessions, kept in signed cookies, or on the server when its Config has a Store: serve handlers through its Middleware and read each request's session with %s. Its methods are the runtime package's Interface's: go doc %s Interface.", m.interfaceType, m.name, m.fromFunc, runtimePath)
-	f.Type().Id(m.interfaceType).Op("=").Add(ofSession("Interface"))
-
 	doc(f, "%s configures %s beyond its %s: give %s and %s to %s.", m.optionType, withArticle(m.interfaceType), m.configType, m.withPolicyFunc, m.withHooksFunc, m.newFunc)
 	f.Type().Id(m.optionType).Op("=").Add(ofSession("Option"))
 
@@ -150,10 +147,14 @@ func emitAPI(f *jen.File, m *model) {
 	doc(f, "%s is one request's session as %s's Middleware drives it, for adapters to frameworks with writers of their own (Begin, ResponseWriter, Request, End). See go doc %s Lifecycle.", m.lifecycleType, withArticle(m.interfaceType), runtimePath)
 	f.Type().Id(m.lifecycleType).Op("=").Add(ofSession("Lifecycle"))
 
-	doc(f, "%s validates cfg and returns the session interface for %s. Every configuration problem is reported here, at start-up.", m.newFunc, m.name)
+	doc(f, "%s validates cfg and returns the %s for %s sessions. Every configuration problem is reported here, at start-up.", m.newFunc, m.interfaceType, m.name)
 	f.Func().Id(m.newFunc).Params(jen.Id("cfg").Id(m.configType), jen.Id("opts").Op("...").Id(m.optionType)).Params(jen.Op("*").Id(m.interfaceType), jen.Error()).Block(
-		jen.Return(rt("New").Call(jen.Id("cfg"), jen.Id(m.codecVar), jen.Id("opts").Op("..."))),
+		jen.List(jen.Id("impl"), jen.Err()).Op(":=").Add(rt("New").Call(jen.Id("cfg"), jen.Id(m.codecVar), jen.Id("opts").Op("..."))),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+		jen.Return(jen.Op("&").Id(m.interfaceType).Values(jen.Dict{jen.Id("impl"): jen.Id("impl")}), jen.Nil()),
 	)
+
+	emitManager(f, m)
 
 	doc(f, "%s makes the %s built with it answer with p's overrides.", m.withPolicyFunc, m.interfaceType)
 	f.Func().Id(m.withPolicyFunc).Params(jen.Id("p").Id(m.policyType)).Id(m.optionType).Block(

@@ -114,7 +114,13 @@ func accessors(s reflect.Value) []accessor {
 	return out
 }
 
-func flaskRandom[S any](t *testing.T, newIface func(sessionruntime.Config, ...sessionruntime.Option[S]) (*sessionruntime.Interface[S], error), rounds int) {
+// flaskManager is what the Flask tests call of a generated manager.
+type flaskManager[S any] interface {
+	OpenSession(r *http.Request) (*S, error)
+	SaveSession(w http.ResponseWriter, r *http.Request, s *S) error
+}
+
+func flaskRandom[S any, M flaskManager[S]](t *testing.T, newIface func(sessionruntime.Config, ...sessionruntime.Option[S]) (M, error), rounds int) {
 	si, err := newIface(flaskConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -648,7 +654,7 @@ func flaskCookie(key, payload []byte, now time.Time) string {
 
 // flaskOpener opens a request with a session type's Interface in Flask's
 // format, reading every field.
-func flaskOpener[S any](f *testing.F, newIface func(sessionruntime.Config, ...sessionruntime.Option[S]) (*sessionruntime.Interface[S], error)) func(*http.Request) {
+func flaskOpener[S any, M flaskManager[S]](f *testing.F, newIface func(sessionruntime.Config, ...sessionruntime.Option[S]) (M, error)) func(*http.Request) {
 	si, err := newIface(flaskConfig)
 	if err != nil {
 		f.Fatal(err)

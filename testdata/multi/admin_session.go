@@ -4,6 +4,8 @@ package multi
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
@@ -33,13 +35,6 @@ func _() {
 // github.com/sessiongen/sessiongen/runtime Config, for every field.
 type AdminConfig = sessionruntime.Config
 
-// AdminInterface is Flask's SessionInterface for Admin sessions, kept in signed
-// cookies, or on the server when its Config has a Store: serve handlers through
-// its Middleware and read each request's session with AdminFrom. Its methods are
-// the runtime package's Interface's: go doc
-// github.com/sessiongen/sessiongen/runtime Interface.
-type AdminInterface = sessionruntime.Interface[AdminSession]
-
 // AdminOption configures an AdminInterface beyond its AdminConfig: give
 // WithAdminPolicy and WithAdminAfterRequest to NewAdminInterface.
 type AdminOption = sessionruntime.Option[AdminSession]
@@ -61,10 +56,162 @@ type AdminAfterRequest = sessionruntime.AfterRequest[AdminSession]
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type AdminLifecycle = sessionruntime.Lifecycle[AdminSession]
 
-// NewAdminInterface validates cfg and returns the session interface for Admin.
-// Every configuration problem is reported here, at start-up.
+// NewAdminInterface validates cfg and returns the AdminInterface for Admin
+// sessions. Every configuration problem is reported here, at start-up.
 func NewAdminInterface(cfg AdminConfig, opts ...AdminOption) (*AdminInterface, error) {
-	return sessionruntime.New(cfg, adminCodec, opts...)
+	impl, err := sessionruntime.New(cfg, adminCodec, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &AdminInterface{impl: impl}, nil
+}
+
+// AdminInterface keeps Admin sessions, in signed cookies or, when its Config has a
+// Store, on the server: serve handlers through its Middleware and read each
+// request's session with AdminFrom. It is Flask's SessionInterface for Admin; the
+// methods below are the runtime package's Interface's (go doc
+// github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
+// one with NewAdminInterface.
+type AdminInterface struct {
+	impl *sessionruntime.Interface[AdminSession]
+}
+
+// Middleware serves next with each request's Admin session, opened on its first
+// use and saved just before the first byte of the response, so no handler can
+// forget to save it; handlers read it with AdminFrom.
+func (m *AdminInterface) Middleware(next http.Handler) http.Handler {
+	return m.impl.Middleware(next)
+}
+
+// Regenerate gives the session of the request carrying ctx a new ID, keeping its
+// data: call it at login and at every change of privilege, so that an ID planted
+// or seen before opens nothing afterwards. With a Store, a request that loaded the
+// session before a logout answers 409 instead of bringing it back.
+func (m *AdminInterface) Regenerate(ctx context.Context) error {
+	return m.impl.Regenerate(ctx)
+}
+
+// Destroy ends the session of the request carrying ctx (a logout): with a Store
+// its record is deleted now, so a copy of its cookie opens nothing; the response
+// deletes the cookie.
+func (m *AdminInterface) Destroy(ctx context.Context) error {
+	return m.impl.Destroy(ctx)
+}
+
+// DestroyAll ends every server-side session of user (the value of the
+// Config.UserKey field) on every instance, and returns how many it ended.
+func (m *AdminInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+	return m.impl.DestroyAll(ctx, user)
+}
+
+// ListUser returns the live server-side sessions of user, most recently used
+// first, each with when it began and was last used and, with Config.RecordDevices,
+// its browser and address: a "your devices" page. The request's own session is
+// marked Current.
+func (m *AdminInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+	return m.impl.ListUser(ctx, user)
+}
+
+// DestroySession ends the session of user whose Handle ListUser gave ("end this
+// session").
+func (m *AdminInterface) DestroySession(ctx context.Context, user string, handle string) error {
+	return m.impl.DestroySession(ctx, user, handle)
+}
+
+// DestroyOthers ends every other session of the user of the request carrying ctx
+// ("log out my other devices"), in one step of the store, and returns how many it
+// ended.
+func (m *AdminInterface) DestroyOthers(ctx context.Context) (int, error) {
+	return m.impl.DestroyOthers(ctx)
+}
+
+// Cookie returns the session cookie that carries s, as a response would set it: a
+// test starts an end-to-end request from a given session with it.
+func (m *AdminInterface) Cookie(r *http.Request, s *AdminSession) (*http.Cookie, error) {
+	return m.impl.Cookie(r, s)
+}
+
+// Begin starts the session of one request for an adapter to a framework whose
+// response writer is its own (see AdminLifecycle): Middleware is Begin, the
+// handler, then the Lifecycle's End.
+func (m *AdminInterface) Begin(w http.ResponseWriter, r *http.Request) *AdminLifecycle {
+	return m.impl.Begin(w, r)
+}
+
+// VerifiedCacheStats reports on the cache of cookie values already verified.
+func (m *AdminInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+	return m.impl.VerifiedCacheStats()
+}
+
+// OpenSession is Flask's open_session: the session the request's cookie carries,
+// else a new one (a null session without a SecretKey). Middleware calls it.
+func (m *AdminInterface) OpenSession(r *http.Request) (*AdminSession, error) {
+	return m.impl.OpenSession(r)
+}
+
+// SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
+// the session and the Config say. Middleware calls it.
+func (m *AdminInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *AdminSession) error {
+	return m.impl.SaveSession(w, r, s)
+}
+
+// MakeNullSession is Flask's make_null_session: a session that refuses writes, for
+// a configuration without a SecretKey.
+func (m *AdminInterface) MakeNullSession() *AdminSession {
+	return m.impl.MakeNullSession()
+}
+
+// IsNullSession is Flask's is_null_session.
+func (m *AdminInterface) IsNullSession(s *AdminSession) bool {
+	return m.impl.IsNullSession(s)
+}
+
+// CookieName is Flask's get_cookie_name: the configured name, or the Policy's
+// answer for r.
+func (m *AdminInterface) CookieName(r *http.Request) string {
+	return m.impl.CookieName(r)
+}
+
+// CookieDomain is Flask's get_cookie_domain.
+func (m *AdminInterface) CookieDomain(r *http.Request) string {
+	return m.impl.CookieDomain(r)
+}
+
+// CookiePath is Flask's get_cookie_path.
+func (m *AdminInterface) CookiePath(r *http.Request) string {
+	return m.impl.CookiePath(r)
+}
+
+// CookieHTTPOnly is Flask's get_cookie_httponly.
+func (m *AdminInterface) CookieHTTPOnly(r *http.Request) bool {
+	return m.impl.CookieHTTPOnly(r)
+}
+
+// CookieSecure is Flask's get_cookie_secure.
+func (m *AdminInterface) CookieSecure(r *http.Request) bool {
+	return m.impl.CookieSecure(r)
+}
+
+// CookieSameSite is Flask's get_cookie_samesite.
+func (m *AdminInterface) CookieSameSite(r *http.Request) http.SameSite {
+	return m.impl.CookieSameSite(r)
+}
+
+// CookiePartitioned is Flask's get_cookie_partitioned.
+func (m *AdminInterface) CookiePartitioned(r *http.Request) bool {
+	return m.impl.CookiePartitioned(r)
+}
+
+// ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
+// zero for a cookie that ends with the browser session.
+func (m *AdminInterface) ExpirationTime(r *http.Request, s *AdminSession) time.Time {
+	return m.impl.ExpirationTime(r, s)
+}
+
+// ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
+// cookie of s.
+func (m *AdminInterface) ShouldSetCookie(r *http.Request, s *AdminSession) bool {
+	return m.impl.ShouldSetCookie(r, s)
 }
 
 // WithAdminPolicy makes the AdminInterface built with it answer with p's

@@ -4,8 +4,10 @@ package textmarshal
 
 import (
 	"context"
+	"net/http"
 	"net/netip"
 	"slices"
+	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
@@ -40,13 +42,6 @@ func _() {
 // github.com/sessiongen/sessiongen/runtime Config, for every field.
 type ConnConfig = sessionruntime.Config
 
-// ConnInterface is Flask's SessionInterface for Conn sessions, kept in signed
-// cookies, or on the server when its Config has a Store: serve handlers through
-// its Middleware and read each request's session with ConnFrom. Its methods are
-// the runtime package's Interface's: go doc
-// github.com/sessiongen/sessiongen/runtime Interface.
-type ConnInterface = sessionruntime.Interface[ConnSession]
-
 // ConnOption configures a ConnInterface beyond its ConnConfig: give WithConnPolicy
 // and WithConnAfterRequest to NewConnInterface.
 type ConnOption = sessionruntime.Option[ConnSession]
@@ -67,10 +62,162 @@ type ConnAfterRequest = sessionruntime.AfterRequest[ConnSession]
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type ConnLifecycle = sessionruntime.Lifecycle[ConnSession]
 
-// NewConnInterface validates cfg and returns the session interface for Conn. Every
-// configuration problem is reported here, at start-up.
+// NewConnInterface validates cfg and returns the ConnInterface for Conn sessions.
+// Every configuration problem is reported here, at start-up.
 func NewConnInterface(cfg ConnConfig, opts ...ConnOption) (*ConnInterface, error) {
-	return sessionruntime.New(cfg, connCodec, opts...)
+	impl, err := sessionruntime.New(cfg, connCodec, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &ConnInterface{impl: impl}, nil
+}
+
+// ConnInterface keeps Conn sessions, in signed cookies or, when its Config has a
+// Store, on the server: serve handlers through its Middleware and read each
+// request's session with ConnFrom. It is Flask's SessionInterface for Conn; the
+// methods below are the runtime package's Interface's (go doc
+// github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
+// one with NewConnInterface.
+type ConnInterface struct {
+	impl *sessionruntime.Interface[ConnSession]
+}
+
+// Middleware serves next with each request's Conn session, opened on its first use
+// and saved just before the first byte of the response, so no handler can forget
+// to save it; handlers read it with ConnFrom.
+func (m *ConnInterface) Middleware(next http.Handler) http.Handler {
+	return m.impl.Middleware(next)
+}
+
+// Regenerate gives the session of the request carrying ctx a new ID, keeping its
+// data: call it at login and at every change of privilege, so that an ID planted
+// or seen before opens nothing afterwards. With a Store, a request that loaded the
+// session before a logout answers 409 instead of bringing it back.
+func (m *ConnInterface) Regenerate(ctx context.Context) error {
+	return m.impl.Regenerate(ctx)
+}
+
+// Destroy ends the session of the request carrying ctx (a logout): with a Store
+// its record is deleted now, so a copy of its cookie opens nothing; the response
+// deletes the cookie.
+func (m *ConnInterface) Destroy(ctx context.Context) error {
+	return m.impl.Destroy(ctx)
+}
+
+// DestroyAll ends every server-side session of user (the value of the
+// Config.UserKey field) on every instance, and returns how many it ended.
+func (m *ConnInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+	return m.impl.DestroyAll(ctx, user)
+}
+
+// ListUser returns the live server-side sessions of user, most recently used
+// first, each with when it began and was last used and, with Config.RecordDevices,
+// its browser and address: a "your devices" page. The request's own session is
+// marked Current.
+func (m *ConnInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+	return m.impl.ListUser(ctx, user)
+}
+
+// DestroySession ends the session of user whose Handle ListUser gave ("end this
+// session").
+func (m *ConnInterface) DestroySession(ctx context.Context, user string, handle string) error {
+	return m.impl.DestroySession(ctx, user, handle)
+}
+
+// DestroyOthers ends every other session of the user of the request carrying ctx
+// ("log out my other devices"), in one step of the store, and returns how many it
+// ended.
+func (m *ConnInterface) DestroyOthers(ctx context.Context) (int, error) {
+	return m.impl.DestroyOthers(ctx)
+}
+
+// Cookie returns the session cookie that carries s, as a response would set it: a
+// test starts an end-to-end request from a given session with it.
+func (m *ConnInterface) Cookie(r *http.Request, s *ConnSession) (*http.Cookie, error) {
+	return m.impl.Cookie(r, s)
+}
+
+// Begin starts the session of one request for an adapter to a framework whose
+// response writer is its own (see ConnLifecycle): Middleware is Begin, the
+// handler, then the Lifecycle's End.
+func (m *ConnInterface) Begin(w http.ResponseWriter, r *http.Request) *ConnLifecycle {
+	return m.impl.Begin(w, r)
+}
+
+// VerifiedCacheStats reports on the cache of cookie values already verified.
+func (m *ConnInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+	return m.impl.VerifiedCacheStats()
+}
+
+// OpenSession is Flask's open_session: the session the request's cookie carries,
+// else a new one (a null session without a SecretKey). Middleware calls it.
+func (m *ConnInterface) OpenSession(r *http.Request) (*ConnSession, error) {
+	return m.impl.OpenSession(r)
+}
+
+// SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
+// the session and the Config say. Middleware calls it.
+func (m *ConnInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *ConnSession) error {
+	return m.impl.SaveSession(w, r, s)
+}
+
+// MakeNullSession is Flask's make_null_session: a session that refuses writes, for
+// a configuration without a SecretKey.
+func (m *ConnInterface) MakeNullSession() *ConnSession {
+	return m.impl.MakeNullSession()
+}
+
+// IsNullSession is Flask's is_null_session.
+func (m *ConnInterface) IsNullSession(s *ConnSession) bool {
+	return m.impl.IsNullSession(s)
+}
+
+// CookieName is Flask's get_cookie_name: the configured name, or the Policy's
+// answer for r.
+func (m *ConnInterface) CookieName(r *http.Request) string {
+	return m.impl.CookieName(r)
+}
+
+// CookieDomain is Flask's get_cookie_domain.
+func (m *ConnInterface) CookieDomain(r *http.Request) string {
+	return m.impl.CookieDomain(r)
+}
+
+// CookiePath is Flask's get_cookie_path.
+func (m *ConnInterface) CookiePath(r *http.Request) string {
+	return m.impl.CookiePath(r)
+}
+
+// CookieHTTPOnly is Flask's get_cookie_httponly.
+func (m *ConnInterface) CookieHTTPOnly(r *http.Request) bool {
+	return m.impl.CookieHTTPOnly(r)
+}
+
+// CookieSecure is Flask's get_cookie_secure.
+func (m *ConnInterface) CookieSecure(r *http.Request) bool {
+	return m.impl.CookieSecure(r)
+}
+
+// CookieSameSite is Flask's get_cookie_samesite.
+func (m *ConnInterface) CookieSameSite(r *http.Request) http.SameSite {
+	return m.impl.CookieSameSite(r)
+}
+
+// CookiePartitioned is Flask's get_cookie_partitioned.
+func (m *ConnInterface) CookiePartitioned(r *http.Request) bool {
+	return m.impl.CookiePartitioned(r)
+}
+
+// ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
+// zero for a cookie that ends with the browser session.
+func (m *ConnInterface) ExpirationTime(r *http.Request, s *ConnSession) time.Time {
+	return m.impl.ExpirationTime(r, s)
+}
+
+// ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
+// cookie of s.
+func (m *ConnInterface) ShouldSetCookie(r *http.Request, s *ConnSession) bool {
+	return m.impl.ShouldSetCookie(r, s)
 }
 
 // WithConnPolicy makes the ConnInterface built with it answer with p's overrides.

@@ -4,6 +4,7 @@ package flasktest
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"time"
 
@@ -49,13 +50,6 @@ func _() {
 // github.com/sessiongen/sessiongen/runtime Config, for every field.
 type FlaskConfig = sessionruntime.Config
 
-// FlaskInterface is Flask's SessionInterface for Flask sessions, kept in signed
-// cookies, or on the server when its Config has a Store: serve handlers through
-// its Middleware and read each request's session with FlaskFrom. Its methods are
-// the runtime package's Interface's: go doc
-// github.com/sessiongen/sessiongen/runtime Interface.
-type FlaskInterface = sessionruntime.Interface[FlaskSession]
-
 // FlaskOption configures a FlaskInterface beyond its FlaskConfig: give
 // WithFlaskPolicy and WithFlaskAfterRequest to NewFlaskInterface.
 type FlaskOption = sessionruntime.Option[FlaskSession]
@@ -77,10 +71,162 @@ type FlaskAfterRequest = sessionruntime.AfterRequest[FlaskSession]
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type FlaskLifecycle = sessionruntime.Lifecycle[FlaskSession]
 
-// NewFlaskInterface validates cfg and returns the session interface for Flask.
-// Every configuration problem is reported here, at start-up.
+// NewFlaskInterface validates cfg and returns the FlaskInterface for Flask
+// sessions. Every configuration problem is reported here, at start-up.
 func NewFlaskInterface(cfg FlaskConfig, opts ...FlaskOption) (*FlaskInterface, error) {
-	return sessionruntime.New(cfg, flaskCodec, opts...)
+	impl, err := sessionruntime.New(cfg, flaskCodec, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &FlaskInterface{impl: impl}, nil
+}
+
+// FlaskInterface keeps Flask sessions, in signed cookies or, when its Config has a
+// Store, on the server: serve handlers through its Middleware and read each
+// request's session with FlaskFrom. It is Flask's SessionInterface for Flask; the
+// methods below are the runtime package's Interface's (go doc
+// github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
+// one with NewFlaskInterface.
+type FlaskInterface struct {
+	impl *sessionruntime.Interface[FlaskSession]
+}
+
+// Middleware serves next with each request's Flask session, opened on its first
+// use and saved just before the first byte of the response, so no handler can
+// forget to save it; handlers read it with FlaskFrom.
+func (m *FlaskInterface) Middleware(next http.Handler) http.Handler {
+	return m.impl.Middleware(next)
+}
+
+// Regenerate gives the session of the request carrying ctx a new ID, keeping its
+// data: call it at login and at every change of privilege, so that an ID planted
+// or seen before opens nothing afterwards. With a Store, a request that loaded the
+// session before a logout answers 409 instead of bringing it back.
+func (m *FlaskInterface) Regenerate(ctx context.Context) error {
+	return m.impl.Regenerate(ctx)
+}
+
+// Destroy ends the session of the request carrying ctx (a logout): with a Store
+// its record is deleted now, so a copy of its cookie opens nothing; the response
+// deletes the cookie.
+func (m *FlaskInterface) Destroy(ctx context.Context) error {
+	return m.impl.Destroy(ctx)
+}
+
+// DestroyAll ends every server-side session of user (the value of the
+// Config.UserKey field) on every instance, and returns how many it ended.
+func (m *FlaskInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+	return m.impl.DestroyAll(ctx, user)
+}
+
+// ListUser returns the live server-side sessions of user, most recently used
+// first, each with when it began and was last used and, with Config.RecordDevices,
+// its browser and address: a "your devices" page. The request's own session is
+// marked Current.
+func (m *FlaskInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+	return m.impl.ListUser(ctx, user)
+}
+
+// DestroySession ends the session of user whose Handle ListUser gave ("end this
+// session").
+func (m *FlaskInterface) DestroySession(ctx context.Context, user string, handle string) error {
+	return m.impl.DestroySession(ctx, user, handle)
+}
+
+// DestroyOthers ends every other session of the user of the request carrying ctx
+// ("log out my other devices"), in one step of the store, and returns how many it
+// ended.
+func (m *FlaskInterface) DestroyOthers(ctx context.Context) (int, error) {
+	return m.impl.DestroyOthers(ctx)
+}
+
+// Cookie returns the session cookie that carries s, as a response would set it: a
+// test starts an end-to-end request from a given session with it.
+func (m *FlaskInterface) Cookie(r *http.Request, s *FlaskSession) (*http.Cookie, error) {
+	return m.impl.Cookie(r, s)
+}
+
+// Begin starts the session of one request for an adapter to a framework whose
+// response writer is its own (see FlaskLifecycle): Middleware is Begin, the
+// handler, then the Lifecycle's End.
+func (m *FlaskInterface) Begin(w http.ResponseWriter, r *http.Request) *FlaskLifecycle {
+	return m.impl.Begin(w, r)
+}
+
+// VerifiedCacheStats reports on the cache of cookie values already verified.
+func (m *FlaskInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+	return m.impl.VerifiedCacheStats()
+}
+
+// OpenSession is Flask's open_session: the session the request's cookie carries,
+// else a new one (a null session without a SecretKey). Middleware calls it.
+func (m *FlaskInterface) OpenSession(r *http.Request) (*FlaskSession, error) {
+	return m.impl.OpenSession(r)
+}
+
+// SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
+// the session and the Config say. Middleware calls it.
+func (m *FlaskInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *FlaskSession) error {
+	return m.impl.SaveSession(w, r, s)
+}
+
+// MakeNullSession is Flask's make_null_session: a session that refuses writes, for
+// a configuration without a SecretKey.
+func (m *FlaskInterface) MakeNullSession() *FlaskSession {
+	return m.impl.MakeNullSession()
+}
+
+// IsNullSession is Flask's is_null_session.
+func (m *FlaskInterface) IsNullSession(s *FlaskSession) bool {
+	return m.impl.IsNullSession(s)
+}
+
+// CookieName is Flask's get_cookie_name: the configured name, or the Policy's
+// answer for r.
+func (m *FlaskInterface) CookieName(r *http.Request) string {
+	return m.impl.CookieName(r)
+}
+
+// CookieDomain is Flask's get_cookie_domain.
+func (m *FlaskInterface) CookieDomain(r *http.Request) string {
+	return m.impl.CookieDomain(r)
+}
+
+// CookiePath is Flask's get_cookie_path.
+func (m *FlaskInterface) CookiePath(r *http.Request) string {
+	return m.impl.CookiePath(r)
+}
+
+// CookieHTTPOnly is Flask's get_cookie_httponly.
+func (m *FlaskInterface) CookieHTTPOnly(r *http.Request) bool {
+	return m.impl.CookieHTTPOnly(r)
+}
+
+// CookieSecure is Flask's get_cookie_secure.
+func (m *FlaskInterface) CookieSecure(r *http.Request) bool {
+	return m.impl.CookieSecure(r)
+}
+
+// CookieSameSite is Flask's get_cookie_samesite.
+func (m *FlaskInterface) CookieSameSite(r *http.Request) http.SameSite {
+	return m.impl.CookieSameSite(r)
+}
+
+// CookiePartitioned is Flask's get_cookie_partitioned.
+func (m *FlaskInterface) CookiePartitioned(r *http.Request) bool {
+	return m.impl.CookiePartitioned(r)
+}
+
+// ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
+// zero for a cookie that ends with the browser session.
+func (m *FlaskInterface) ExpirationTime(r *http.Request, s *FlaskSession) time.Time {
+	return m.impl.ExpirationTime(r, s)
+}
+
+// ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
+// cookie of s.
+func (m *FlaskInterface) ShouldSetCookie(r *http.Request, s *FlaskSession) bool {
+	return m.impl.ShouldSetCookie(r, s)
 }
 
 // WithFlaskPolicy makes the FlaskInterface built with it answer with p's
