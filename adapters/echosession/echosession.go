@@ -52,6 +52,8 @@ import (
 // *runtime.Interface[app.VisitorSession], so S is inferred:
 // echosession.Middleware(sessions). Handlers read the session from the
 // request's context, with the generated VisitorFrom or runtime.From[S].
+// The constraint on S is any: a *runtime.Interface[S] is built only from
+// the code sessiongen generates for S, so every S it is built for serves.
 //
 // While the rest of the chain runs, c.Response() is a Response over the
 // session's writer, which is itself over echo's Response: the session is

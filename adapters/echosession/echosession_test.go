@@ -459,7 +459,7 @@ func TestCookieTooLargeIs500(t *testing.T) {
 // the session's writer, like any handler, and the changes made before
 // the panic are saved.
 func TestPanics(t *testing.T) {
-	recovery := middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, DisableErrorHandler: false})
+	recovery := middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true})
 	for _, tc := range []struct {
 		name    string
 		adapter func(*testapp.VisitorInterface) echo.MiddlewareFunc

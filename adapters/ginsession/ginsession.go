@@ -57,6 +57,8 @@ import (
 // so S is inferred: ginsession.Middleware(sessions). Handlers read the
 // session from the request's context, with the generated VisitorFrom or
 // runtime.From[S].
+// The constraint on S is any: a *runtime.Interface[S] is built only from
+// the code sessiongen generates for S, so every S it is built for serves.
 //
 // The session is saved just before the first byte of the response: when
 // a handler writes (c.String, c.JSON, c.Data, c.Stream, c.Writer.Write,
