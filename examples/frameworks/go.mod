@@ -2,13 +2,19 @@ module github.com/sessiongen/sessiongen/examples/frameworks
 
 go 1.25.0
 
-replace github.com/sessiongen/sessiongen => ../..
+replace (
+	github.com/sessiongen/sessiongen => ../..
+	github.com/sessiongen/sessiongen/adapters/echosession => ../../adapters/echosession
+	github.com/sessiongen/sessiongen/adapters/ginsession => ../../adapters/ginsession
+)
 
 require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/sessiongen/sessiongen v0.0.0
+	github.com/sessiongen/sessiongen/adapters/echosession v0.0.0
+	github.com/sessiongen/sessiongen/adapters/ginsession v0.0.0
 )
 
 require (

@@ -1,8 +1,6 @@
-// Package echoapp serves the app with echo. The session middleware is a
-// net/http middleware; echo.WrapMiddleware hands it echo's writer and puts
-// the writer it returns in the echo.Context, so every byte of the response
-// goes through the session's writer, installed on the whole server or on a
-// group.
+// Package echoapp serves the app with echo, the sessions installed with
+// the echo adapter, github.com/sessiongen/sessiongen/adapters/echosession,
+// on the whole server or on a group.
 package echoapp
 
 import (
@@ -10,13 +8,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/sessiongen/sessiongen/adapters/echosession"
 	"github.com/sessiongen/sessiongen/examples/frameworks/app"
 )
 
 // New returns the app's server, with sessions installed.
 func New(sessions *app.VisitorInterface) http.Handler {
 	e := echo.New()
-	e.Use(echo.WrapMiddleware(sessions.Middleware))
+	e.Use(echosession.Middleware(sessions))
 	routes(e.Group(""))
 	return e
 }
@@ -24,7 +23,7 @@ func New(sessions *app.VisitorInterface) http.Handler {
 // newGrouped is New with sessions installed on a group only.
 func newGrouped(sessions *app.VisitorInterface) http.Handler {
 	e := echo.New()
-	routes(e.Group("", echo.WrapMiddleware(sessions.Middleware)))
+	routes(e.Group("", echosession.Middleware(sessions)))
 	return e
 }
 

@@ -1,7 +1,7 @@
-// Package ginapp serves the app with gin, through Sessions, an adapter
-// that gin needs and chi and echo do not: gin handlers write through
-// c.Writer, gin's own writer, not through the http.ResponseWriter a
-// net/http middleware hands on.
+// Package ginapp serves the app with gin. gin handlers write through
+// c.Writer, gin's own writer, so the sessions install with the gin
+// adapter, github.com/sessiongen/sessiongen/adapters/ginsession, rather
+// than the net/http middleware.
 package ginapp
 
 import (
@@ -9,22 +9,23 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/sessiongen/sessiongen/adapters/ginsession"
 	"github.com/sessiongen/sessiongen/examples/frameworks/app"
 )
 
-// New returns the app's engine, with Sessions installed on it.
+// New returns the app's engine, with sessions installed on it.
 func New(sessions *app.VisitorInterface) http.Handler {
 	r := gin.New()
-	r.Use(Sessions(sessions))
+	r.Use(ginsession.Middleware(sessions))
 	routes(r)
 	return r
 }
 
-// newGrouped is New with Sessions installed on a route group only.
+// newGrouped is New with sessions installed on a route group only.
 func newGrouped(sessions *app.VisitorInterface) http.Handler {
 	r := gin.New()
 	g := r.Group("/")
-	g.Use(Sessions(sessions))
+	g.Use(ginsession.Middleware(sessions))
 	routes(g)
 	return r
 }
