@@ -38,11 +38,21 @@ package echosession
 
 import (
 	"fmt"
+	"net/http"
+	"reflect"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/sessiongen/sessiongen/runtime"
 )
+
+// Manager is what Middleware needs of the session manager sessiongen
+// generates for the session type S: for S = app.VisitorSession, the
+// *app.VisitorInterface that app.NewVisitorInterface returns (S is then
+// inferred). Its Begin starts one request's session.
+type Manager[S any] interface {
+	Begin(w http.ResponseWriter, r *http.Request) *runtime.Lifecycle[S]
+}
 
 // Middleware returns echo middleware that serves each request with its
 // session of type S, on the server (e.Use, or e.Pre) or on a group
@@ -52,8 +62,8 @@ import (
 // *runtime.Interface[app.VisitorSession], so S is inferred:
 // echosession.Middleware(sessions). Handlers read the session from the
 // request's context, with the generated VisitorFrom or runtime.From[S].
-// The constraint on S is any: a *runtime.Interface[S] is built only from
-// the code sessiongen generates for S, so every S it is built for serves.
+// The constraint on S is any: a Manager[S] is built only from the code
+// sessiongen generates for S, so every S it is built for serves.
 //
 // While the rest of the chain runs, c.Response() is a Response over the
 // session's writer, which is itself over echo's Response: the session is
@@ -90,8 +100,8 @@ import (
 // m.Middleware around the server or echo.WrapMiddleware(m.Middleware) on
 // it, or a request handed back to e.ServeHTTP with the session's
 // context); a response sent before the middleware ran.
-func Middleware[S any](m *runtime.Interface[S]) echo.MiddlewareFunc {
-	if m == nil {
+func Middleware[S any](m Manager[S]) echo.MiddlewareFunc {
+	if v := reflect.ValueOf(m); m == nil || v.Kind() == reflect.Pointer && v.IsNil() {
 		panic("echosession.Middleware: the session interface is nil")
 	}
 	typ := fmt.Sprintf("%T", *new(S))

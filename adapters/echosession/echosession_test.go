@@ -81,7 +81,7 @@ var adapters = []struct {
 	name string
 	mw   func(*testapp.VisitorInterface) echo.MiddlewareFunc
 }{
-	{"Middleware", echosession.Middleware[testapp.VisitorSession]},
+	{"Middleware", func(m *testapp.VisitorInterface) echo.MiddlewareFunc { return echosession.Middleware(m) }},
 	{"WrapMiddleware", wrapped},
 }
 
@@ -466,9 +466,9 @@ func TestPanics(t *testing.T) {
 		before  bool // the recovery is installed before the sessions
 		saved   bool
 	}{
-		{"RecoveryBefore/Middleware", echosession.Middleware[testapp.VisitorSession], true, false},
+		{"RecoveryBefore/Middleware", func(m *testapp.VisitorInterface) echo.MiddlewareFunc { return echosession.Middleware(m) }, true, false},
 		{"RecoveryBefore/WrapMiddleware", wrapped, true, true},
-		{"RecoveryAfter/Middleware", echosession.Middleware[testapp.VisitorSession], false, true},
+		{"RecoveryAfter/Middleware", func(m *testapp.VisitorInterface) echo.MiddlewareFunc { return echosession.Middleware(m) }, false, true},
 		{"RecoveryAfter/WrapMiddleware", wrapped, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

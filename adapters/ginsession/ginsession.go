@@ -43,11 +43,20 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessiongen/sessiongen/runtime"
 )
+
+// Manager is what Middleware needs of the session manager sessiongen
+// generates for the session type S: for S = app.VisitorSession, the
+// *app.VisitorInterface that app.NewVisitorInterface returns (S is then
+// inferred). Its Begin starts one request's session.
+type Manager[S any] interface {
+	Begin(w http.ResponseWriter, r *http.Request) *runtime.Lifecycle[S]
+}
 
 // Middleware returns gin middleware that serves each request with its
 // session of type S, on the engine (r.Use) or on a route group (g.Use).
@@ -57,8 +66,8 @@ import (
 // so S is inferred: ginsession.Middleware(sessions). Handlers read the
 // session from the request's context, with the generated VisitorFrom or
 // runtime.From[S].
-// The constraint on S is any: a *runtime.Interface[S] is built only from
-// the code sessiongen generates for S, so every S it is built for serves.
+// The constraint on S is any: a Manager[S] is built only from the code
+// sessiongen generates for S, so every S it is built for serves.
 //
 // The session is saved just before the first byte of the response: when
 // a handler writes (c.String, c.JSON, c.Data, c.Stream, c.Writer.Write,
@@ -79,8 +88,8 @@ import (
 // engine also wrapped in m.Middleware); a request re-entered with
 // engine.HandleContext, which resets c.Writer; a response sent before the
 // middleware ran, or past its writer while the chain ran.
-func Middleware[S any](m *runtime.Interface[S]) gin.HandlerFunc {
-	if m == nil {
+func Middleware[S any](m Manager[S]) gin.HandlerFunc {
+	if v := reflect.ValueOf(m); m == nil || v.Kind() == reflect.Pointer && v.IsNil() {
 		panic("ginsession.Middleware: the session interface is nil")
 	}
 	typ := fmt.Sprintf("%T", *new(S))

@@ -168,7 +168,7 @@ func TestNaiveAdapterLosesChanges(t *testing.T) {
 		cookie  bool     // whether each response sets the cookie
 	}{
 		{"Naive", naive, []string{"Visits: 1\n", "Visits: 1\n", "Visits: 1\n"}, false},
-		{"Middleware", ginsession.Middleware[testapp.VisitorSession], []string{"Visits: 1\n", "Visits: 2\n", "Visits: 3\n"}, true},
+		{"Middleware", func(m *testapp.VisitorInterface) gin.HandlerFunc { return ginsession.Middleware(m) }, []string{"Visits: 1\n", "Visits: 2\n", "Visits: 3\n"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := new(testapp.Reports)

@@ -4,6 +4,8 @@ package testapp
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
@@ -34,12 +36,6 @@ func _() {
 // github.com/sessiongen/sessiongen/runtime Config, for every field.
 type VisitorConfig = sessionruntime.Config
 
-// VisitorInterface is Flask's SessionInterface for Visitor sessions, kept in
-// signed cookies: serve handlers through its Middleware and read each request's
-// session with VisitorFrom. Its methods are the runtime package's Interface's: go
-// doc github.com/sessiongen/sessiongen/runtime Interface.
-type VisitorInterface = sessionruntime.Interface[VisitorSession]
-
 // VisitorOption configures a VisitorInterface beyond its VisitorConfig: give
 // WithVisitorPolicy and WithVisitorAfterRequest to NewVisitorInterface.
 type VisitorOption = sessionruntime.Option[VisitorSession]
@@ -62,10 +58,162 @@ type VisitorAfterRequest = sessionruntime.AfterRequest[VisitorSession]
 // github.com/sessiongen/sessiongen/runtime Lifecycle.
 type VisitorLifecycle = sessionruntime.Lifecycle[VisitorSession]
 
-// NewVisitorInterface validates cfg and returns the session interface for Visitor.
-// Every configuration problem is reported here, at start-up.
+// NewVisitorInterface validates cfg and returns the VisitorInterface for Visitor
+// sessions. Every configuration problem is reported here, at start-up.
 func NewVisitorInterface(cfg VisitorConfig, opts ...VisitorOption) (*VisitorInterface, error) {
-	return sessionruntime.New(cfg, visitorCodec, opts...)
+	impl, err := sessionruntime.New(cfg, visitorCodec, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &VisitorInterface{impl: impl}, nil
+}
+
+// VisitorInterface keeps Visitor sessions, in signed cookies or, when its Config
+// has a Store, on the server: serve handlers through its Middleware and read each
+// request's session with VisitorFrom. It is Flask's SessionInterface for Visitor;
+// the methods below are the runtime package's Interface's (go doc
+// github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
+// one with NewVisitorInterface.
+type VisitorInterface struct {
+	impl *sessionruntime.Interface[VisitorSession]
+}
+
+// Middleware serves next with each request's Visitor session, opened on its first
+// use and saved just before the first byte of the response, so no handler can
+// forget to save it; handlers read it with VisitorFrom.
+func (m *VisitorInterface) Middleware(next http.Handler) http.Handler {
+	return m.impl.Middleware(next)
+}
+
+// Regenerate gives the session of the request carrying ctx a new ID, keeping its
+// data: call it at login and at every change of privilege, so that an ID planted
+// or seen before opens nothing afterwards. With a Store, a request that loaded the
+// session before a logout answers 409 instead of bringing it back.
+func (m *VisitorInterface) Regenerate(ctx context.Context) error {
+	return m.impl.Regenerate(ctx)
+}
+
+// Destroy ends the session of the request carrying ctx (a logout): with a Store
+// its record is deleted now, so a copy of its cookie opens nothing; the response
+// deletes the cookie.
+func (m *VisitorInterface) Destroy(ctx context.Context) error {
+	return m.impl.Destroy(ctx)
+}
+
+// DestroyAll ends every server-side session of user (the value of the
+// Config.UserKey field) on every instance, and returns how many it ended.
+func (m *VisitorInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+	return m.impl.DestroyAll(ctx, user)
+}
+
+// ListUser returns the live server-side sessions of user, most recently used
+// first, each with when it began and was last used and, with Config.RecordDevices,
+// its browser and address: a "your devices" page. The request's own session is
+// marked Current.
+func (m *VisitorInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+	return m.impl.ListUser(ctx, user)
+}
+
+// DestroySession ends the session of user whose Handle ListUser gave ("end this
+// session").
+func (m *VisitorInterface) DestroySession(ctx context.Context, user string, handle string) error {
+	return m.impl.DestroySession(ctx, user, handle)
+}
+
+// DestroyOthers ends every other session of the user of the request carrying ctx
+// ("log out my other devices"), in one step of the store, and returns how many it
+// ended.
+func (m *VisitorInterface) DestroyOthers(ctx context.Context) (int, error) {
+	return m.impl.DestroyOthers(ctx)
+}
+
+// Cookie returns the session cookie that carries s, as a response would set it: a
+// test starts an end-to-end request from a given session with it.
+func (m *VisitorInterface) Cookie(r *http.Request, s *VisitorSession) (*http.Cookie, error) {
+	return m.impl.Cookie(r, s)
+}
+
+// Begin starts the session of one request for an adapter to a framework whose
+// response writer is its own (see VisitorLifecycle): Middleware is Begin, the
+// handler, then the Lifecycle's End.
+func (m *VisitorInterface) Begin(w http.ResponseWriter, r *http.Request) *VisitorLifecycle {
+	return m.impl.Begin(w, r)
+}
+
+// VerifiedCacheStats reports on the cache of cookie values already verified.
+func (m *VisitorInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+	return m.impl.VerifiedCacheStats()
+}
+
+// OpenSession is Flask's open_session: the session the request's cookie carries,
+// else a new one (a null session without a SecretKey). Middleware calls it.
+func (m *VisitorInterface) OpenSession(r *http.Request) (*VisitorSession, error) {
+	return m.impl.OpenSession(r)
+}
+
+// SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
+// the session and the Config say. Middleware calls it.
+func (m *VisitorInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *VisitorSession) error {
+	return m.impl.SaveSession(w, r, s)
+}
+
+// MakeNullSession is Flask's make_null_session: a session that refuses writes, for
+// a configuration without a SecretKey.
+func (m *VisitorInterface) MakeNullSession() *VisitorSession {
+	return m.impl.MakeNullSession()
+}
+
+// IsNullSession is Flask's is_null_session.
+func (m *VisitorInterface) IsNullSession(s *VisitorSession) bool {
+	return m.impl.IsNullSession(s)
+}
+
+// CookieName is Flask's get_cookie_name: the configured name, or the Policy's
+// answer for r.
+func (m *VisitorInterface) CookieName(r *http.Request) string {
+	return m.impl.CookieName(r)
+}
+
+// CookieDomain is Flask's get_cookie_domain.
+func (m *VisitorInterface) CookieDomain(r *http.Request) string {
+	return m.impl.CookieDomain(r)
+}
+
+// CookiePath is Flask's get_cookie_path.
+func (m *VisitorInterface) CookiePath(r *http.Request) string {
+	return m.impl.CookiePath(r)
+}
+
+// CookieHTTPOnly is Flask's get_cookie_httponly.
+func (m *VisitorInterface) CookieHTTPOnly(r *http.Request) bool {
+	return m.impl.CookieHTTPOnly(r)
+}
+
+// CookieSecure is Flask's get_cookie_secure.
+func (m *VisitorInterface) CookieSecure(r *http.Request) bool {
+	return m.impl.CookieSecure(r)
+}
+
+// CookieSameSite is Flask's get_cookie_samesite.
+func (m *VisitorInterface) CookieSameSite(r *http.Request) http.SameSite {
+	return m.impl.CookieSameSite(r)
+}
+
+// CookiePartitioned is Flask's get_cookie_partitioned.
+func (m *VisitorInterface) CookiePartitioned(r *http.Request) bool {
+	return m.impl.CookiePartitioned(r)
+}
+
+// ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
+// zero for a cookie that ends with the browser session.
+func (m *VisitorInterface) ExpirationTime(r *http.Request, s *VisitorSession) time.Time {
+	return m.impl.ExpirationTime(r, s)
+}
+
+// ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
+// cookie of s.
+func (m *VisitorInterface) ShouldSetCookie(r *http.Request, s *VisitorSession) bool {
+	return m.impl.ShouldSetCookie(r, s)
 }
 
 // WithVisitorPolicy makes the VisitorInterface built with it answer with p's
