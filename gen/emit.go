@@ -16,6 +16,7 @@ import (
 // unless the user's package declares those (see importNames): longer than
 // the packages' own so that they seldom have to change.
 const (
+	rootPath     = "github.com/sessiongen/sessiongen"
 	runtimePath  = "github.com/sessiongen/sessiongen/runtime"
 	runtimeAlias = "sessionruntime"
 	wirePath     = "github.com/sessiongen/sessiongen/runtime/wire"
@@ -132,8 +133,8 @@ func emitAPI(f *jen.File, m *model) {
 	rt := func(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
 	ofSession := func(name string) *jen.Statement { return rt(name).Index(jen.Id(m.sessionType)) }
 
-	doc(f, "%s configures %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is the runtime package's Config: see the sessiongen README, or go doc %s Config, for every field.", m.configType, withArticle(m.interfaceType), runtimePath)
-	f.Type().Id(m.configType).Op("=").Add(rt("Config"))
+	doc(f, "%s configures %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is package sessiongen's Config: go doc %s Config gives every field.", m.configType, withArticle(m.interfaceType), rootPath)
+	f.Type().Id(m.configType).Op("=").Add(jen.Qual(rootPath, "Config"))
 
 	doc(f, "%s configures %s beyond its %s: give %s and %s to %s.", m.optionType, withArticle(m.interfaceType), m.configType, m.withPolicyFunc, m.withHooksFunc, m.newFunc)
 	f.Type().Id(m.optionType).Op("=").Add(ofSession("Option"))
@@ -238,7 +239,7 @@ func emitSessionMethods(f *jen.File, m *model) {
 
 	doc(f, "Flash stores a message, in the category \"message\", for a later request to show with Flashes.")
 	f.Func().Params(recv()).Id("Flash").Params(jen.Id("message").String()).Block(
-		jen.Id("s").Dot("state").Dot("Flash").Call(jen.Qual(runtimePath, "DefaultFlashCategory"), jen.Id("message")),
+		jen.Id("s").Dot("state").Dot("Flash").Call(jen.Qual(rootPath, "DefaultFlashCategory"), jen.Id("message")),
 	)
 
 	doc(f, "FlashCategory stores a message under a category for a later request to show with Flashes.")
@@ -247,7 +248,7 @@ func emitSessionMethods(f *jen.File, m *model) {
 	)
 
 	doc(f, "Flashes returns the stored messages in the given categories (all when none is given) and removes them all from the session, like Flask's get_flashed_messages: later calls in the same request return the same messages.")
-	f.Func().Params(recv()).Id("Flashes").Params(jen.Id("categories").Op("...").String()).Index().Qual(runtimePath, "Flash").Block(
+	f.Func().Params(recv()).Id("Flashes").Params(jen.Id("categories").Op("...").String()).Index().Qual(rootPath, "Flash").Block(
 		jen.Return(jen.Id("s").Dot("state").Dot("Flashes").Call(jen.Id("categories").Op("..."))),
 	)
 

@@ -29,7 +29,6 @@ type forwardParam struct {
 // doc lists them: the ones an application calls, then Flask's
 // SessionInterface.
 func managerMethods(m *model) []forward {
-	rt := func(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
 	ctx := forwardParam{"ctx", jen.Qual("context", "Context")}
 	req := forwardParam{"r", jen.Op("*").Qual("net/http", "Request")}
 	w := forwardParam{"w", jen.Qual("net/http", "ResponseWriter")}
@@ -46,7 +45,7 @@ func managerMethods(m *model) []forward {
 		{"DestroyAll", "DestroyAll ends every server-side session of user (the value of the Config.UserKey field) on every instance, and returns how many it ended.",
 			[]forwardParam{ctx, user}, []jen.Code{jen.Int(), errT}},
 		{"ListUser", "ListUser returns the live server-side sessions of user, most recently used first, each with when it began and was last used and, with Config.RecordDevices, its browser and address: a \"your devices\" page. The request's own session is marked Current.",
-			[]forwardParam{ctx, user}, []jen.Code{jen.Index().Add(rt("UserSession")), errT}},
+			[]forwardParam{ctx, user}, []jen.Code{jen.Index().Qual(rootPath, "UserSession"), errT}},
 		{"DestroySession", "DestroySession ends the session of user whose Handle ListUser gave (\"end this session\").",
 			[]forwardParam{ctx, user, {"handle", jen.String()}}, []jen.Code{errT}},
 		{"DestroyOthers", "DestroyOthers ends every other session of the user of the request carrying ctx (\"log out my other devices\"), in one step of the store, and returns how many it ended.",
@@ -56,7 +55,7 @@ func managerMethods(m *model) []forward {
 		{"Begin", "Begin starts the session of one request for an adapter to a framework whose response writer is its own (see %[3]s): Middleware is Begin, the handler, then the Lifecycle's End.",
 			[]forwardParam{w, req}, []jen.Code{jen.Op("*").Id(m.lifecycleType)}},
 		{"VerifiedCacheStats", "VerifiedCacheStats reports on the cache of cookie values already verified.",
-			nil, []jen.Code{rt("VerifiedCacheStats")}},
+			nil, []jen.Code{jen.Qual(rootPath, "VerifiedCacheStats")}},
 		{"OpenSession", "OpenSession is Flask's open_session: the session the request's cookie carries, else a new one (a null session without a SecretKey). Middleware calls it.",
 			[]forwardParam{req}, []jen.Code{jen.Op("*").Id(m.sessionType), errT}},
 		{"SaveSession", "SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as the session and the Config say. Middleware calls it.",

@@ -32,6 +32,7 @@ type imported struct {
 // fixedImports are the packages generated code may import whatever the
 // struct, with the names it gives them unless those are taken.
 var fixedImports = []imported{
+	{rootPath, "sessiongen", "sessiongen"},
 	{runtimePath, "runtime", runtimeAlias},
 	{wirePath, "wire", wireAlias},
 	{flaskPath, "flaskjson", flaskAlias},

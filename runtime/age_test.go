@@ -68,7 +68,7 @@ func TestCheckCookieAge(t *testing.T) {
 // the value's first bytes without allocating, and judges nothing itself:
 // securecookie's own MaxAge and MinAge checks are off.
 func TestSecureCookieSignerReportsDate(t *testing.T) {
-	s, err := Config{SecretKey: macKeys[0], EncryptionKey: []byte("0123456789abcdef")}.validate()
+	s, err := validateConfig(Config{SecretKey: macKeys[0], EncryptionKey: []byte("0123456789abcdef")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func TestPrecomputedAttributesMatchNetHTTP(t *testing.T) {
 		{ApplicationRoot: "/root", CookieName: "__Secure-x", CookieDomain: "sub.example.org"},
 	} {
 		cfg.SecretKey = key
-		s, err := cfg.validate()
+		s, err := validateConfig(cfg)
 		if err != nil {
 			t.Fatalf("%+v: %v", cfg, err)
 		}

@@ -2,39 +2,14 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
-
-// MaxUserAgentLen is the most bytes of a User-Agent header a record keeps
-// (Config.RecordDevices).
-const MaxUserAgentLen = 256
-
-// ErrNoUser is returned by DestroyOthers for a request whose session was
-// not loaded logged in: there is no user whose other sessions to end.
-var ErrNoUser = errors.New("sessiongen: the request's session has no user (Config.UserKey) saved yet: call DestroyOthers on a request of a logged-in session, not in the login request itself")
-
-// UserSession is one live server-side session of a user, as
-// Interface.ListUser lists it.
-type UserSession struct {
-	// Handle names the session for DestroySession. It is opaque: neither
-	// the session ID nor its store key, nothing a cookie can be made
-	// from. It changes when the session gets a new ID.
-	Handle string
-	// Current reports that it is the session of the request whose
-	// context ListUser was given.
-	Current bool
-	// Expires is when the session ends unless used again.
-	Expires time.Time
-	Device
-}
 
 // ListUser returns the live server-side sessions of user (the value of the
 // Config.UserKey field when they were saved), most recently used first,

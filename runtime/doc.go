@@ -1,7 +1,9 @@
 // Package runtime is what sessiongen's generated code calls: everything about
 // sessions that does not depend on the user's struct, written and tested
-// once. Users rarely import it: the generated file re-exports what they
-// configure. What only generated code calls is fenced off in
+// once. Applications do not import it: what they name (Config, the errors,
+// the formats, the Store contract) is declared in the package sessiongen at
+// the module's root, and aliased here for the runtime's own code and for
+// generated code. What only generated code calls is fenced off in
 // runtime/sessionimpl.
 //
 // The centre is [Interface], Flask's SessionInterface: the policy that opens

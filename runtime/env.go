@@ -57,7 +57,7 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 		}
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			errs = append(errs, &ConfigError{name, ErrCookieConfig, fmt.Sprintf("%q is not a boolean (true, false, 1, 0)", v)})
+			errs = append(errs, &ConfigError{Field: name, Err: ErrCookieConfig, Hint: fmt.Sprintf("%q is not a boolean (true, false, 1, 0)", v)})
 			return
 		}
 		*dst = b != invert
@@ -65,7 +65,7 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 	key := func(name, v string) []byte {
 		k, err := ParseKey(v)
 		if err != nil {
-			errs = append(errs, &ConfigError{name, ErrMalformedKey, strings.TrimPrefix(err.Error(), ErrMalformedKey.Error()+": ")})
+			errs = append(errs, &ConfigError{Field: name, Err: ErrMalformedKey, Hint: strings.TrimPrefix(err.Error(), ErrMalformedKey.Error()+": ")})
 		}
 		return k
 	}
@@ -92,42 +92,42 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 	if v, ok := lookup(EnvCookieSameSite); ok && v != "" {
 		ss, err := ParseSameSite(v)
 		if err != nil {
-			errs = append(errs, &ConfigError{EnvCookieSameSite, ErrCookieConfig, err.Error()})
+			errs = append(errs, &ConfigError{Field: EnvCookieSameSite, Err: ErrCookieConfig, Hint: err.Error()})
 		}
 		c.SameSite = ss
 	}
 	if v, ok := lookup(EnvLifetime); ok && v != "" {
 		d, err := parseLifetime(v)
 		if err != nil {
-			errs = append(errs, &ConfigError{EnvLifetime, ErrCookieConfig, err.Error()})
+			errs = append(errs, &ConfigError{Field: EnvLifetime, Err: ErrCookieConfig, Hint: err.Error()})
 		}
 		c.Lifetime = d
 	}
 	if v, ok := lookup(EnvAbsoluteLifetime); ok && v != "" {
 		d, err := parseLifetime(v)
 		if err != nil {
-			errs = append(errs, &ConfigError{EnvAbsoluteLifetime, ErrCookieConfig, err.Error()})
+			errs = append(errs, &ConfigError{Field: EnvAbsoluteLifetime, Err: ErrCookieConfig, Hint: err.Error()})
 		}
 		c.AbsoluteLifetime = d
 	}
 	if v, ok := lookup(EnvCookieFormat); ok {
 		f, err := ParseCookieFormat(v)
 		if err != nil {
-			errs = append(errs, &ConfigError{EnvCookieFormat, ErrCookieConfig, err.Error()})
+			errs = append(errs, &ConfigError{Field: EnvCookieFormat, Err: ErrCookieConfig, Hint: err.Error()})
 		}
 		c.CookieFormat = f
 	}
 	if v, ok := lookup(EnvConcurrency); ok {
 		p, err := ParseConcurrency(v)
 		if err != nil {
-			errs = append(errs, &ConfigError{EnvConcurrency, ErrCookieConfig, err.Error()})
+			errs = append(errs, &ConfigError{Field: EnvConcurrency, Err: ErrCookieConfig, Hint: err.Error()})
 		}
 		c.Concurrency = p
 	}
 	if v, ok := lookup(EnvVerifiedCacheSize); ok && v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
-			errs = append(errs, &ConfigError{EnvVerifiedCacheSize, ErrCookieConfig, fmt.Sprintf("%q is not an integer (-1 turns the cache off)", v)})
+			errs = append(errs, &ConfigError{Field: EnvVerifiedCacheSize, Err: ErrCookieConfig, Hint: fmt.Sprintf("%q is not an integer (-1 turns the cache off)", v)})
 		}
 		c.VerifiedCacheSize = n
 	}

@@ -97,7 +97,7 @@ func TestKeysFromEnvironment(t *testing.T) {
 	if len(c.SecretKey) != 32 || len(c.EncryptionKey) != 32 {
 		t.Fatalf("keys of %d and %d bytes; want 32 each, decoded", len(c.SecretKey), len(c.EncryptionKey))
 	}
-	if _, err := c.validate(); err != nil {
+	if _, err := validateConfig(c); err != nil {
 		t.Errorf("the recipe's keys are refused: %v", err)
 	}
 
@@ -167,7 +167,7 @@ func TestConfigErrorsNameWhatWasSet(t *testing.T) {
 			}
 		})
 	}
-	if _, err := (&Config{SecretKey: []byte("dev")}).validate(); err == nil || !strings.HasPrefix(err.Error(), "sessiongen: Config.SecretKey: weak secret key") {
+	if _, err := validateConfig(Config{SecretKey: []byte("dev")}); err == nil || !strings.HasPrefix(err.Error(), "sessiongen: Config.SecretKey: weak secret key") {
 		t.Errorf("New with a short key: %v; want it to name Config.SecretKey", err)
 	}
 }
@@ -186,7 +186,7 @@ func TestConcurrencyFromEnv(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Field != EnvConcurrency {
 		t.Errorf("an unknown policy: %v; want a ConfigError naming %s", err, EnvConcurrency)
 	}
-	if _, err := (Config{SecretKey: []byte("0123456789abcdef0123456789abcdefXYZ"), Concurrency: 7}).validate(); !errors.As(err, &ce) || ce.Field != "Concurrency" {
+	if _, err := validateConfig(Config{SecretKey: []byte("0123456789abcdef0123456789abcdefXYZ"), Concurrency: 7}); !errors.As(err, &ce) || ce.Field != "Concurrency" {
 		t.Errorf("Concurrency 7: %v; want a ConfigError", err)
 	}
 }

@@ -35,7 +35,7 @@ func TestFlaskFormatConfig(t *testing.T) {
 		{"flask with a salt", flask(Config{SecretKey: key, Salt: "my-session"}), nil, "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := c.cfg.validate()
+			s, err := validateConfig(c.cfg)
 			if c.want == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -76,7 +76,7 @@ func TestCookieFormatFromEnv(t *testing.T) {
 func TestFlaskSignerSalt(t *testing.T) {
 	key := "k3Xq9vL2mP7wR4tY8uB1nC6zD0aE5fGh"
 	signer := func(salt string) *flaskSigner {
-		s, err := Config{SecretKey: []byte(key), CookieFormat: CookieFormatFlask, Salt: salt}.validate()
+		s, err := validateConfig(Config{SecretKey: []byte(key), CookieFormat: CookieFormatFlask, Salt: salt})
 		if err != nil {
 			t.Fatal(err)
 		}

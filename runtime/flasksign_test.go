@@ -23,7 +23,7 @@ func testFlaskSigner(t testing.TB, key string, fallbacks ...string) *flaskSigner
 	for _, f := range fallbacks {
 		cfg.SecretKeyFallbacks = append(cfg.SecretKeyFallbacks, []byte(f))
 	}
-	s, err := cfg.validate()
+	s, err := validateConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

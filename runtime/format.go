@@ -78,7 +78,7 @@ type encoding interface {
 // errNoEncoding is the encoding constructors' error for generated code
 // that lacks what the format needs (an older release's).
 func errNoEncoding(format string) error {
-	return &ConfigError{"CookieFormat", ErrCookieConfig, "the session type's generated code has no " + format + " encoding: regenerate it with this release's sessiongen (go generate ./...)"}
+	return &ConfigError{Field: "CookieFormat", Err: ErrCookieConfig, Hint: "the session type's generated code has no " + format + " encoding: regenerate it with this release's sessiongen (go generate ./...)"}
 }
 
 // A merger is an encoding that can merge concurrent changes of one

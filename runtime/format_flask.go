@@ -1,12 +1,5 @@
 package runtime
 
-// CookieFormatFlask is Flask's session cookie, as Flask 3.1's
-// SecureCookieSessionInterface reads and writes it: a Flask app and a Go
-// service with the same keys read each other's sessions. Its signer is in
-// format_flask_sign.go, its encoding (Flask's tagged JSON) in
-// format_flask_payload.go.
-const CookieFormatFlask CookieFormat = "flask"
-
 func init() {
 	registerFormat(&cookieFormat{
 		name:  CookieFormatFlask,
@@ -28,13 +21,13 @@ func init() {
 // checkFlaskConfig refuses what Flask's cookie cannot carry.
 func checkFlaskConfig(c *Config) error {
 	if len(c.EncryptionKey) > 0 {
-		return &ConfigError{"EncryptionKey", ErrEncryptionKey, "Flask's session cookie is signed, not encrypted: Flask could not read an encrypted one; remove EncryptionKey, or use the wire format and keep secrets out of the session"}
+		return &ConfigError{Field: "EncryptionKey", Err: ErrEncryptionKey, Hint: "Flask's session cookie is signed, not encrypted: Flask could not read an encrypted one; remove EncryptionKey, or use the wire format and keep secrets out of the session"}
 	}
 	if c.Store != nil {
-		return &ConfigError{"Store", ErrCookieConfig, "the Flask format is Flask's own cookie, which carries the session itself: a Store has nothing to share with Flask (Flask-Session's cookies hold an ID in another format); remove Store, or CookieFormat"}
+		return &ConfigError{Field: "Store", Err: ErrCookieConfig, Hint: "the Flask format is Flask's own cookie, which carries the session itself: a Store has nothing to share with Flask (Flask-Session's cookies hold an ID in another format); remove Store, or CookieFormat"}
 	}
 	if c.AbsoluteLifetime != 0 {
-		return &ConfigError{"AbsoluteLifetime", ErrCookieConfig, "a Flask session has no creation time to sign (Flask has no such limit), so it could only be counted from the last save, which Lifetime already does; remove AbsoluteLifetime, or keep a login time in a session field and check it"}
+		return &ConfigError{Field: "AbsoluteLifetime", Err: ErrCookieConfig, Hint: "a Flask session has no creation time to sign (Flask has no such limit), so it could only be counted from the last save, which Lifetime already does; remove AbsoluteLifetime, or keep a login time in a session field and check it"}
 	}
 	return nil
 }

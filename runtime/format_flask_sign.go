@@ -48,11 +48,6 @@ type flaskSigner struct {
 	maxJSON int
 }
 
-// FlaskSalt is the salt Flask's SecureCookieSessionInterface signs its
-// session cookie with; Config.Salt replaces it in the Flask format, for an
-// app whose session interface sets another.
-const FlaskSalt = "cookie-session"
-
 // MaxFlaskJSON is the most a compressed Flask cookie may inflate to: 64 KiB,
 // sixteen times the largest cookie a browser keeps. zlib inflates up to
 // about a thousand times, so a signed 4 KB cookie could otherwise make

@@ -30,7 +30,7 @@ func init() {
 		salt:      "toy-salt",
 		check: func(c *Config) error {
 			if c.Store != nil {
-				return &ConfigError{"Store", ErrCookieConfig, "the toy format keeps sessions in the cookie"}
+				return &ConfigError{Field: "Store", Err: ErrCookieConfig, Hint: "the toy format keeps sessions in the cookie"}
 			}
 			return nil
 		},
@@ -43,7 +43,7 @@ func init() {
 		},
 		encoding: func(c *codec) (encoding, error) {
 			if c.encode == nil {
-				return nil, &ConfigError{"CookieFormat", ErrCookieConfig, "no wire codec"}
+				return nil, &ConfigError{Field: "CookieFormat", Err: ErrCookieConfig, Hint: "no wire codec"}
 			}
 			return toyEncoding{c}, nil
 		},

@@ -1,12 +1,5 @@
 package runtime
 
-// CookieFormatWire is sessiongen's own format: securecookie's HMAC-SHA256
-// (or AES) over the generated wire encoding, with the cookie name and the
-// session type bound into the MAC. The default. Its signers are in
-// format_wire_mac.go and format_wire_securecookie.go, its encoding in
-// format_wire_payload.go.
-const CookieFormatWire CookieFormat = "wire"
-
 func init() {
 	registerFormat(&cookieFormat{
 		name:      CookieFormatWire,

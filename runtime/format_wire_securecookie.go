@@ -65,7 +65,7 @@ func newSecureCookieSigner(c *Config, keys [][]byte, prefix string) (*secureCook
 	}
 	// securecookie reports bad keys only at the first Encode: probe now.
 	if _, err := sg.codecs[0].Encode("probe", []byte("probe")); err != nil {
-		return nil, &ConfigError{"SecretKey/EncryptionKey", ErrEncryptionKey, err.Error()}
+		return nil, &ConfigError{Field: "SecretKey/EncryptionKey", Err: ErrEncryptionKey, Hint: err.Error()}
 	}
 	return sg, nil
 }

@@ -48,7 +48,7 @@ func WithAfterRequest[S any](hooks ...AfterRequest[S]) Option[S] {
 // gives codec. Every problem a request could hit because of the
 // configuration is reported here, at start-up.
 func New[S any](cfg Config, codec sessionimpl.Codec[S], opts ...Option[S]) (*Interface[S], error) {
-	s, err := cfg.validate()
+	s, err := validateConfig(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func validateKeys(c *Config, keyHint string) error {
 		return nil // null sessions: nothing to sign with
 	}
 	if len(c.SecretKey) == 0 {
-		return &ConfigError{"SecretKey", ErrNoSecretKey, "set it from the environment: SESSION_SECRET_KEY=\"$(" + KeyRecipe + ")\" (ConfigFromEnv decodes the base64: prefix)"}
+		return &ConfigError{Field: "SecretKey", Err: ErrNoSecretKey, Hint: "set it from the environment: SESSION_SECRET_KEY=\"$(" + KeyRecipe + ")\" (ConfigFromEnv decodes the base64: prefix)"}
 	}
 	keys := append([][]byte{c.SecretKey}, c.SecretKeyFallbacks...)
 	for i, k := range keys {
@@ -43,27 +43,27 @@ func validateKeys(c *Config, keyHint string) error {
 			field = fmt.Sprintf("SecretKeyFallbacks[%d]", i-1)
 		}
 		if len(k) == 0 {
-			return &ConfigError{field, ErrNoSecretKey, "an empty key signs nothing: remove it"}
+			return &ConfigError{Field: field, Err: ErrNoSecretKey, Hint: "an empty key signs nothing: remove it"}
 		}
 		// Equal keys are refused in development too: EncryptionKey "must
 		// differ from every signing key", and Development only relaxes the
 		// length and example-value checks.
 		if len(c.EncryptionKey) > 0 && bytes.Equal(k, c.EncryptionKey) {
-			return &ConfigError{field, ErrWeakSecretKey, "the signing key equals EncryptionKey: use two independent random keys"}
+			return &ConfigError{Field: field, Err: ErrWeakSecretKey, Hint: "the signing key equals EncryptionKey: use two independent random keys"}
 		}
 		if c.Development {
 			continue
 		}
 		if isExampleSecret(k) {
-			return &ConfigError{field, ErrWeakSecretKey, "this is a well-known example key that anyone can use to forge sessions: generate a random one: " + KeyRecipe}
+			return &ConfigError{Field: field, Err: ErrWeakSecretKey, Hint: "this is a well-known example key that anyone can use to forge sessions: generate a random one: " + KeyRecipe}
 		}
 		if len(k) < MinSecretKeyLen {
 			hint := fmt.Sprintf("%d bytes is shorter than %d: generate a random one: %s", len(k), MinSecretKeyLen, KeyRecipe)
 			hint += keyHint
-			return &ConfigError{field, ErrWeakSecretKey, hint}
+			return &ConfigError{Field: field, Err: ErrWeakSecretKey, Hint: hint}
 		}
 		if why := lowEntropy(k); why != "" {
-			return &ConfigError{field, ErrWeakSecretKey, why + ": it is guessable whatever its length; generate a random one: " + KeyRecipe}
+			return &ConfigError{Field: field, Err: ErrWeakSecretKey, Hint: why + ": it is guessable whatever its length; generate a random one: " + KeyRecipe}
 		}
 	}
 	switch len(c.EncryptionKey) {
@@ -73,11 +73,11 @@ func validateKeys(c *Config, keyHint string) error {
 		if _, err := base64.StdEncoding.DecodeString(string(c.EncryptionKey)); err == nil {
 			hint += "; this looks like base64 text: prefix it with \"base64:\" in the environment so its bytes are used"
 		}
-		return &ConfigError{"EncryptionKey", ErrEncryptionKey, hint + "; make one with " + KeyRecipe}
+		return &ConfigError{Field: "EncryptionKey", Err: ErrEncryptionKey, Hint: hint + "; make one with " + KeyRecipe}
 	}
 	if len(c.EncryptionKey) > 0 && !c.Development {
 		if why := lowEntropy(c.EncryptionKey); why != "" {
-			return &ConfigError{"EncryptionKey", ErrEncryptionKey, why + ": generate one: " + KeyRecipe}
+			return &ConfigError{Field: "EncryptionKey", Err: ErrEncryptionKey, Hint: why + ": generate one: " + KeyRecipe}
 		}
 	}
 	return nil

@@ -8,13 +8,6 @@ import (
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
 
-// ErrSessionHijacked is reported to Config.OnError when a handler changed
-// the session and then hijacked the connection (a WebSocket upgrade, say):
-// no response of the server's follows, so the cookie cannot be sent and
-// the change is lost. Change the session in a request that returns a
-// normal response.
-var ErrSessionHijacked = errors.New("sessiongen: the session was changed and then the connection was hijacked; the change is lost: no response carries the cookie")
-
 // Middleware serves next with the request's session: it opens the session
 // before next runs, puts it in the request's context (read it with the
 // generated TFrom), runs the hooks, and saves the session just before the

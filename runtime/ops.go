@@ -2,18 +2,9 @@ package runtime
 
 import (
 	"context"
-	"errors"
 
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
 )
-
-// ErrNoSession is returned by Regenerate and Destroy for a context that
-// carries no session of the Interface's type.
-var ErrNoSession = errors.New("sessiongen: the context carries no session: call this with the request's context, under the middleware")
-
-// ErrNoStore is returned by DestroyAll for cookie sessions, which the server
-// keeps no record of: set Config.Store.
-var ErrNoStore = errors.New("sessiongen: sessions are kept in cookies, which the server cannot end: set Config.Store")
 
 // Regenerate gives the session of the request carrying ctx a new ID,
 // keeping its data: call it at login and at every change of privilege, so

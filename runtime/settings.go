@@ -36,7 +36,7 @@ func (s *settings) plainAttributes(c *http.Cookie) bool {
 		c.Partitioned == s.Partitioned && c.MaxAge == 0 && (c.Expires.IsZero() || c.Expires.Year() >= 1601)
 }
 
-func (c Config) validate() (*settings, error) {
+func validateConfig(c Config) (*settings, error) {
 	s := &settings{Config: c}
 	if s.CookieName == "" {
 		s.CookieName = DefaultCookieName
@@ -85,31 +85,31 @@ func (c Config) validate() (*settings, error) {
 	}
 	switch {
 	case s.Lifetime < time.Second:
-		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is shorter than a second; leave it zero for 31 days", s.Lifetime)}
+		return nil, &ConfigError{Field: "Lifetime", Err: ErrCookieConfig, Hint: fmt.Sprintf("%v is shorter than a second; leave it zero for 31 days", s.Lifetime)}
 	case s.Lifetime > MaxLifetime:
-		return nil, &ConfigError{"Lifetime", ErrCookieConfig, fmt.Sprintf("%v is longer than the 400 days browsers honour", s.Lifetime)}
+		return nil, &ConfigError{Field: "Lifetime", Err: ErrCookieConfig, Hint: fmt.Sprintf("%v is longer than the 400 days browsers honour", s.Lifetime)}
 	case s.AbsoluteLifetime != 0 && (s.AbsoluteLifetime < time.Second || s.AbsoluteLifetime > MaxLifetime):
-		return nil, &ConfigError{"AbsoluteLifetime", ErrCookieConfig, fmt.Sprintf("%v is outside one second to 400 days; leave it zero for no absolute limit", s.AbsoluteLifetime)}
+		return nil, &ConfigError{Field: "AbsoluteLifetime", Err: ErrCookieConfig, Hint: fmt.Sprintf("%v is outside one second to 400 days; leave it zero for no absolute limit", s.AbsoluteLifetime)}
 	case s.IdleTimeout < time.Second || s.TouchInterval < 0 || s.TouchInterval > s.anonymousIdle:
-		return nil, &ConfigError{"IdleTimeout/TouchInterval", ErrCookieConfig, fmt.Sprintf("IdleTimeout %v must be at least a second and TouchInterval %v between zero and it", s.IdleTimeout, s.TouchInterval)}
+		return nil, &ConfigError{Field: "IdleTimeout/TouchInterval", Err: ErrCookieConfig, Hint: fmt.Sprintf("IdleTimeout %v must be at least a second and TouchInterval %v between zero and it", s.IdleTimeout, s.TouchInterval)}
 	case s.Concurrency < MergeFields || s.Concurrency > LastWriterWinsPerField:
-		return nil, &ConfigError{"Concurrency", ErrCookieConfig, fmt.Sprintf("%d is not a policy: use runtime.MergeFields (the default), FailOnConcurrentChange or LastWriterWinsPerField", s.Concurrency)}
+		return nil, &ConfigError{Field: "Concurrency", Err: ErrCookieConfig, Hint: fmt.Sprintf("%d is not a policy: use runtime.MergeFields (the default), FailOnConcurrentChange or LastWriterWinsPerField", s.Concurrency)}
 	case s.StoreTimeout < time.Millisecond || s.StoreTimeout > time.Minute:
-		return nil, &ConfigError{"StoreTimeout", ErrCookieConfig, fmt.Sprintf("%v is outside a millisecond to a minute; a request waits that long at most for the store before it answers 503", s.StoreTimeout)}
+		return nil, &ConfigError{Field: "StoreTimeout", Err: ErrCookieConfig, Hint: fmt.Sprintf("%v is outside a millisecond to a minute; a request waits that long at most for the store before it answers 503", s.StoreTimeout)}
 	case s.Store == nil && (s.UserKey != "" || c.IdleTimeout != 0):
-		return nil, &ConfigError{"UserKey/IdleTimeout", ErrCookieConfig, "they apply to server-side sessions: set Store too (runtime/memstore or runtime/redisstore), or remove them"}
+		return nil, &ConfigError{Field: "UserKey/IdleTimeout", Err: ErrCookieConfig, Hint: "they apply to server-side sessions: set Store too (runtime/memstore or runtime/redisstore), or remove them"}
 	case s.Store == nil && (s.MaxSessionsPerUser != 0 || s.RecordDevices):
-		return nil, &ConfigError{"MaxSessionsPerUser/RecordDevices", ErrCookieConfig, "they apply to server-side sessions: set Store too, or remove them"}
+		return nil, &ConfigError{Field: "MaxSessionsPerUser/RecordDevices", Err: ErrCookieConfig, Hint: "they apply to server-side sessions: set Store too, or remove them"}
 	case s.MaxSessionsPerUser < 0 || s.MaxSessionsPerUser != 0 && s.UserKey == "":
-		return nil, &ConfigError{"MaxSessionsPerUser", ErrCookieConfig, fmt.Sprintf("%d: a limit counts the sessions of one user: set UserKey, and a limit of 1 or more (0: none)", s.MaxSessionsPerUser)}
+		return nil, &ConfigError{Field: "MaxSessionsPerUser", Err: ErrCookieConfig, Hint: fmt.Sprintf("%d: a limit counts the sessions of one user: set UserKey, and a limit of 1 or more (0: none)", s.MaxSessionsPerUser)}
 	case s.Store != nil && s.AllowNullSession && len(s.SecretKey) == 0:
-		return nil, &ConfigError{"Store", ErrNoSecretKey, "server-side sessions sign their ID cookie: set SecretKey"}
+		return nil, &ConfigError{Field: "Store", Err: ErrNoSecretKey, Hint: "server-side sessions sign their ID cookie: set SecretKey"}
 	case strings.ContainsAny(s.Salt, ".|"):
-		return nil, &ConfigError{"Salt", ErrCookieConfig, fmt.Sprintf("%q holds \".\" or \"|\", which separate what the MAC covers: use letters, digits, \"-\" or \"_\"", s.Salt)}
+		return nil, &ConfigError{Field: "Salt", Err: ErrCookieConfig, Hint: fmt.Sprintf("%q holds \".\" or \"|\", which separate what the MAC covers: use letters, digits, \"-\" or \"_\"", s.Salt)}
 	case s.VerifiedCacheSize > MaxVerifiedCacheSize:
-		return nil, &ConfigError{"VerifiedCacheSize", ErrCookieConfig, fmt.Sprintf("%d is over %d: every entry may hold a whole cookie", s.VerifiedCacheSize, MaxVerifiedCacheSize)}
+		return nil, &ConfigError{Field: "VerifiedCacheSize", Err: ErrCookieConfig, Hint: fmt.Sprintf("%d is over %d: every entry may hold a whole cookie", s.VerifiedCacheSize, MaxVerifiedCacheSize)}
 	case s.MaxCookieSize < 0 || s.MaxCookieSize > MaxCookieSize:
-		return nil, &ConfigError{"MaxCookieSize", ErrCookieConfig, fmt.Sprintf("%d is outside 1..%d: browsers drop larger cookies silently", s.MaxCookieSize, MaxCookieSize)}
+		return nil, &ConfigError{Field: "MaxCookieSize", Err: ErrCookieConfig, Hint: fmt.Sprintf("%d is outside 1..%d: browsers drop larger cookies silently", s.MaxCookieSize, MaxCookieSize)}
 	}
 	s.maxAge = int(s.Lifetime / time.Second)
 	s.dates = dateRule{maxAge: int64(s.maxAge), ahead: s.format.aheadSkew}
@@ -117,36 +117,36 @@ func (c Config) validate() (*settings, error) {
 	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode:
 	case http.SameSiteNoneMode:
 		if !s.secure {
-			return nil, &ConfigError{"SameSite", ErrCookieConfig, "SameSite=None requires Secure: browsers reject it otherwise; unset DisableSecure and Development"}
+			return nil, &ConfigError{Field: "SameSite", Err: ErrCookieConfig, Hint: "SameSite=None requires Secure: browsers reject it otherwise; unset DisableSecure and Development"}
 		}
 	default:
-		return nil, &ConfigError{"SameSite", ErrCookieConfig, fmt.Sprintf("%d is not a SameSite mode: use http.SameSiteLaxMode, StrictMode, NoneMode or DefaultMode", s.sameSite)}
+		return nil, &ConfigError{Field: "SameSite", Err: ErrCookieConfig, Hint: fmt.Sprintf("%d is not a SameSite mode: use http.SameSiteLaxMode, StrictMode, NoneMode or DefaultMode", s.sameSite)}
 	}
 	name := strings.ToLower(s.CookieName)
 	if strings.HasPrefix(name, "__secure-") && !s.secure {
-		return nil, &ConfigError{"CookieName", ErrCookieConfig, "a __Secure- cookie must be Secure: unset DisableSecure and Development, or rename the cookie"}
+		return nil, &ConfigError{Field: "CookieName", Err: ErrCookieConfig, Hint: "a __Secure- cookie must be Secure: unset DisableSecure and Development, or rename the cookie"}
 	}
 	if strings.HasPrefix(name, "__host-") && (!s.secure || s.CookiePath != "/" || s.CookieDomain != "") {
-		return nil, &ConfigError{"CookieName", ErrCookieConfig, "a __Host- cookie must be Secure, with Path \"/\" and no Domain"}
+		return nil, &ConfigError{Field: "CookieName", Err: ErrCookieConfig, Hint: "a __Host- cookie must be Secure, with Path \"/\" and no Domain"}
 	}
 	if !strings.HasPrefix(s.CookiePath, "/") {
-		return nil, &ConfigError{"CookiePath", ErrCookieConfig, fmt.Sprintf("%q must start with \"/\"", s.CookiePath)}
+		return nil, &ConfigError{Field: "CookiePath", Err: ErrCookieConfig, Hint: fmt.Sprintf("%q must start with \"/\"", s.CookiePath)}
 	}
 	// net/http drops an invalid Domain and strips bad Path bytes silently
 	// when it writes the cookie; Valid catches both here instead.
 	probe := s.cookie(s.CookieName, "v", s.CookieDomain, s.CookiePath)
 	if err := probe.Valid(); err != nil {
-		return nil, &ConfigError{"CookieName/CookieDomain/CookiePath", ErrCookieConfig, err.Error()}
+		return nil, &ConfigError{Field: "CookieName/CookieDomain/CookiePath", Err: ErrCookieConfig, Hint: err.Error()}
 	}
 	if isPublicSuffix(s.CookieDomain) {
-		return nil, &ConfigError{"CookieDomain", ErrCookieConfig, fmt.Sprintf("%q is a public suffix: browsers refuse a cookie for it; use your own domain under it (example.%s), or leave it empty for a host-only cookie", s.CookieDomain, strings.TrimPrefix(s.CookieDomain, "."))}
+		return nil, &ConfigError{Field: "CookieDomain", Err: ErrCookieConfig, Hint: fmt.Sprintf("%q is a public suffix: browsers refuse a cookie for it; use your own domain under it (example.%s), or leave it empty for a host-only cookie", s.CookieDomain, strings.TrimPrefix(s.CookieDomain, "."))}
 	}
 	head := &http.Cookie{Name: "n", Value: "v", Path: s.CookiePath, Domain: s.CookieDomain}
 	tail := s.cookie("n", "v", "", "")
 	s.attrHead = strings.TrimPrefix(head.String(), "n=v")
 	s.attrTail = strings.TrimPrefix(tail.String(), "n=v")
 	if len(s.CookieName) > s.MaxCookieSize/2 {
-		return nil, &ConfigError{"CookieName", ErrCookieConfig, "the name leaves no room for the value"}
+		return nil, &ConfigError{Field: "CookieName", Err: ErrCookieConfig, Hint: "the name leaves no room for the value"}
 	}
 	return s, nil
 }
@@ -156,7 +156,7 @@ func (c Config) validate() (*settings, error) {
 func (s *settings) validateFormat() error {
 	f, err := formatNamed(s.CookieFormat)
 	if err != nil {
-		return &ConfigError{"CookieFormat", ErrCookieConfig, strings.TrimPrefix(err.Error(), fmt.Sprintf("%q is not a cookie format: ", s.CookieFormat))}
+		return &ConfigError{Field: "CookieFormat", Err: ErrCookieConfig, Hint: strings.TrimPrefix(err.Error(), fmt.Sprintf("%q is not a cookie format: ", s.CookieFormat))}
 	}
 	s.format, s.CookieFormat = f, f.name
 	if f.check != nil {

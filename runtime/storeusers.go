@@ -29,7 +29,7 @@ func handleOf(key string) string {
 // not indexed by user.
 func (ss *storeStorage) userOf(user, op string) (User, error) {
 	if ss.cfg.UserKey == "" {
-		return User{}, &ConfigError{"UserKey", ErrCookieConfig, op + " needs sessions indexed by user: name the session key that holds the user in Config.UserKey"}
+		return User{}, &ConfigError{Field: "UserKey", Err: ErrCookieConfig, Hint: op + " needs sessions indexed by user: name the session key that holds the user in Config.UserKey"}
 	}
 	return ss.keys.user(user), nil
 }

@@ -1,22 +1,10 @@
 package runtime
 
 import (
-	"errors"
 	"log"
 	"net"
 	"net/http"
 )
-
-// ErrInsecureTransport is reported once per Interface, to Config.OnError (or
-// the standard logger without one), the first time a Secure session cookie
-// is set in answer to a plain-HTTP request from another machine: the
-// browser will not send that cookie back over plain HTTP, so its sessions
-// silently never persist. Serve over TLS (behind a proxy that terminates
-// TLS, have it set X-Forwarded-Proto: https), or set DisableSecure
-// (SESSION_COOKIE_SECURE=false) for plain-HTTP development.
-var ErrInsecureTransport = errors.New("sessiongen: a Secure session cookie was set on a plain-HTTP request from another machine: " +
-	"the browser will not send it back over HTTP, so sessions will not persist; serve over TLS, " +
-	"or set DisableSecure (SESSION_COOKIE_SECURE=false) for plain-HTTP development")
 
 // warnInsecure reports ErrInsecureTransport, once, if r came over plain
 // HTTP from another machine. Only requests that arrived on a connection of

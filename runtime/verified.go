@@ -8,14 +8,6 @@ import (
 	"sync/atomic"
 )
 
-// DefaultVerifiedCacheSize is how many cookie values an Interface remembers
-// as verified when Config.VerifiedCacheSize is zero.
-const DefaultVerifiedCacheSize = 1024
-
-// MaxVerifiedCacheSize bounds Config.VerifiedCacheSize: at 4 KB a cookie,
-// a full cache of this many holds a few GB.
-const MaxVerifiedCacheSize = 1 << 20
-
 // verifiedCache remembers signed cookie values that verified, with their
 // date and what they decoded to (an E), so that a browser sending the same
 // cookie again (every request that leaves the session unchanged does)
@@ -256,16 +248,6 @@ func (c *verifiedCache[E]) len() int {
 		s.mu.RUnlock()
 	}
 	return n
-}
-
-// VerifiedCacheStats tells how the verified-cookie cache is doing (see
-// Config.VerifiedCacheSize): a hit ratio well below what the traffic
-// suggests means more sessions are active at once than it holds.
-type VerifiedCacheStats struct {
-	Hits     uint64 // cookies found remembered
-	Misses   uint64 // cookies looked up and verified afresh
-	Entries  int    // values remembered now
-	Capacity int    // the most it holds; 0 when it is off
 }
 
 func (c *verifiedCache[E]) stats() VerifiedCacheStats {

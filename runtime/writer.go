@@ -2,15 +2,10 @@ package runtime
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net"
 	"net/http"
 )
-
-// ErrSessionNotSaved is what writes to the response return after the
-// session could not be saved and the response was replaced by a 500.
-var ErrSessionNotSaved = errors.New("sessiongen: the session could not be saved; the response was replaced by a 500")
 
 // responseWriter runs save once, just before the first byte of the response
 // leaves: on WriteHeader (other than 1xx), Write, Flush or ReadFrom, or from

@@ -10,8 +10,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sessiongen/sessiongen"
 	"github.com/sessiongen/sessiongen/examples/auth"
-	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
 
@@ -21,7 +21,7 @@ import (
 // choice.
 func ExampleNewAccountInterface() {
 	_, err := auth.NewAccountInterface(auth.AccountConfig{SecretKey: []byte("changeme")})
-	fmt.Println("weak key refused:", errors.Is(err, sessionruntime.ErrWeakSecretKey))
+	fmt.Println("weak key refused:", errors.Is(err, sessiongen.ErrWeakSecretKey))
 
 	sessions, err := auth.NewAccountInterface(auth.AccountConfig{
 		SecretKey: []byte("KNzE5xhYAuQf5T3N6HAnOHc6eyU8dC4e"), // 32 random bytes or more, from your secret store
@@ -68,16 +68,11 @@ func ExampleAccountConfigFromEnv() {
 	// __Host-session 168h0m0s
 }
 
-// (Named for the type, with a lowercase suffix: Middleware is a method of
-// runtime.Interface, which AccountInterface aliases, so go/doc and pkgsite
-// would not show an ExampleAccountInterface_Middleware, though go vet
-// accepts the name.)
-
 // Middleware opens each request's session before the handler runs and
 // saves it just before the response's first byte, so no handler calls
 // Save. Install it around a net/http mux as here; in chi, it is one line:
 // r.Use(sessions.Middleware).
-func ExampleAccountInterface_middleware() {
+func ExampleAccountInterface_Middleware() {
 	sessions, err := auth.NewAccountInterface(auth.AccountConfig{
 		SecretKey: []byte("KNzE5xhYAuQf5T3N6HAnOHc6eyU8dC4e"),
 	})

@@ -7,7 +7,7 @@ import (
 	"log"
 	"net/http"
 
-	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen"
 )
 
 // "Your devices": the browsers where the user is logged in, as the store
@@ -60,9 +60,9 @@ func (a *app) listDevices(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store") // it lists addresses: keep it out of caches
 	err = devicesPage.Execute(w, struct {
-		Flashes  []runtime.Flash
+		Flashes  []sessiongen.Flash
 		User     string
-		Sessions []runtime.UserSession
+		Sessions []sessiongen.UserSession
 	}{sess.Flashes(), sess.Username(), sessions})
 	if err != nil {
 		log.Printf("devices page: %v", err)
@@ -80,7 +80,7 @@ func (a *app) endSession(w http.ResponseWriter, r *http.Request) {
 	}
 	err := a.sessions.DestroySession(r.Context(), sess.Username(), r.PostFormValue("handle"))
 	switch {
-	case errors.Is(err, runtime.ErrNotFound):
+	case errors.Is(err, sessiongen.ErrNotFound):
 		sess.Flash("That session had already ended")
 	case err != nil:
 		storeFailed(w, r, err)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sessiongen/sessiongen/runtime"
+	"github.com/sessiongen/sessiongen"
 	"github.com/sessiongen/sessiongen/testdata/flask/pyflask"
 )
 
@@ -93,7 +93,7 @@ func TestFlaskInterop(t *testing.T) {
 // cookie format, over plain HTTP on 127.0.0.1.
 func startFlaskFormat(t *testing.T, key string, fallbacks ...string) *httptest.Server {
 	t.Helper()
-	cfg := VisitorConfig{SecretKey: []byte(key), CookieFormat: runtime.CookieFormatFlask, DisableSecure: true}
+	cfg := VisitorConfig{SecretKey: []byte(key), CookieFormat: sessiongen.CookieFormatFlask, DisableSecure: true}
 	for _, k := range fallbacks {
 		cfg.SecretKeyFallbacks = append(cfg.SecretKeyFallbacks, []byte(k))
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -31,10 +32,10 @@ func _() {
 }
 
 // AccountConfig configures an AccountInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults. It is the runtime
-// package's Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type AccountConfig = sessionruntime.Config
+// Its zero value, given a SecretKey, has secure defaults. It is package
+// sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
+// field.
+type AccountConfig = sessiongen.Config
 
 // AccountOption configures an AccountInterface beyond its AccountConfig: give
 // WithAccountPolicy and WithAccountAfterRequest to NewAccountInterface.
@@ -110,7 +111,7 @@ func (m *AccountInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *AccountInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *AccountInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -141,7 +142,7 @@ func (m *AccountInterface) Begin(w http.ResponseWriter, r *http.Request) *Accoun
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *AccountInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *AccountInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -296,7 +297,7 @@ func (s *AccountSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *AccountSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -308,7 +309,7 @@ func (s *AccountSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *AccountSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *AccountSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

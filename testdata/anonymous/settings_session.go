@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -38,10 +39,10 @@ func _() {
 }
 
 // SettingsConfig configures a SettingsInterface: keys, cookie attributes,
-// lifetime. Its zero value, given a SecretKey, has secure defaults. It is the
-// runtime package's Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type SettingsConfig = sessionruntime.Config
+// lifetime. Its zero value, given a SecretKey, has secure defaults. It is package
+// sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
+// field.
+type SettingsConfig = sessiongen.Config
 
 // SettingsOption configures a SettingsInterface beyond its SettingsConfig: give
 // WithSettingsPolicy and WithSettingsAfterRequest to NewSettingsInterface.
@@ -117,7 +118,7 @@ func (m *SettingsInterface) DestroyAll(ctx context.Context, user string) (int, e
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *SettingsInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *SettingsInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -148,7 +149,7 @@ func (m *SettingsInterface) Begin(w http.ResponseWriter, r *http.Request) *Setti
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *SettingsInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *SettingsInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -303,7 +304,7 @@ func (s *SettingsSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *SettingsSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -315,7 +316,7 @@ func (s *SettingsSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *SettingsSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *SettingsSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

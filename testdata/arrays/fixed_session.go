@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -37,10 +38,9 @@ func _() {
 }
 
 // FixedConfig configures a FixedInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type FixedConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type FixedConfig = sessiongen.Config
 
 // FixedOption configures a FixedInterface beyond its FixedConfig: give
 // WithFixedPolicy and WithFixedAfterRequest to NewFixedInterface.
@@ -115,7 +115,7 @@ func (m *FixedInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *FixedInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *FixedInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -146,7 +146,7 @@ func (m *FixedInterface) Begin(w http.ResponseWriter, r *http.Request) *FixedLif
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *FixedInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *FixedInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -301,7 +301,7 @@ func (s *FixedSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *FixedSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -313,7 +313,7 @@ func (s *FixedSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *FixedSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *FixedSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -48,10 +49,10 @@ func _() {
 }
 
 // ScalarsConfig configures a ScalarsInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults. It is the runtime
-// package's Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type ScalarsConfig = sessionruntime.Config
+// Its zero value, given a SecretKey, has secure defaults. It is package
+// sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
+// field.
+type ScalarsConfig = sessiongen.Config
 
 // ScalarsOption configures a ScalarsInterface beyond its ScalarsConfig: give
 // WithScalarsPolicy and WithScalarsAfterRequest to NewScalarsInterface.
@@ -127,7 +128,7 @@ func (m *ScalarsInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *ScalarsInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *ScalarsInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -158,7 +159,7 @@ func (m *ScalarsInterface) Begin(w http.ResponseWriter, r *http.Request) *Scalar
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *ScalarsInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *ScalarsInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -313,7 +314,7 @@ func (s *ScalarsSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *ScalarsSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -325,7 +326,7 @@ func (s *ScalarsSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *ScalarsSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *ScalarsSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

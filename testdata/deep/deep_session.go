@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -37,10 +38,9 @@ func _() {
 }
 
 // DeepConfig configures a DeepInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type DeepConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type DeepConfig = sessiongen.Config
 
 // DeepOption configures a DeepInterface beyond its DeepConfig: give WithDeepPolicy
 // and WithDeepAfterRequest to NewDeepInterface.
@@ -114,7 +114,7 @@ func (m *DeepInterface) DestroyAll(ctx context.Context, user string) (int, error
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *DeepInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *DeepInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -145,7 +145,7 @@ func (m *DeepInterface) Begin(w http.ResponseWriter, r *http.Request) *DeepLifec
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *DeepInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *DeepInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -299,7 +299,7 @@ func (s *DeepSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *DeepSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -311,7 +311,7 @@ func (s *DeepSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *DeepSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *DeepSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

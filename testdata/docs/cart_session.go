@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -33,10 +34,9 @@ func _() {
 }
 
 // CartConfig configures a CartInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type CartConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type CartConfig = sessiongen.Config
 
 // CartOption configures a CartInterface beyond its CartConfig: give WithCartPolicy
 // and WithCartAfterRequest to NewCartInterface.
@@ -110,7 +110,7 @@ func (m *CartInterface) DestroyAll(ctx context.Context, user string) (int, error
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *CartInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *CartInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -141,7 +141,7 @@ func (m *CartInterface) Begin(w http.ResponseWriter, r *http.Request) *CartLifec
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *CartInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *CartInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -295,7 +295,7 @@ func (s *CartSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *CartSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -307,7 +307,7 @@ func (s *CartSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *CartSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *CartSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -32,10 +33,9 @@ func _() {
 }
 
 // OuterConfig configures an OuterInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type OuterConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type OuterConfig = sessiongen.Config
 
 // OuterOption configures an OuterInterface beyond its OuterConfig: give
 // WithOuterPolicy and WithOuterAfterRequest to NewOuterInterface.
@@ -110,7 +110,7 @@ func (m *OuterInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *OuterInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *OuterInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -141,7 +141,7 @@ func (m *OuterInterface) Begin(w http.ResponseWriter, r *http.Request) *OuterLif
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *OuterInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *OuterInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -296,7 +296,7 @@ func (s *OuterSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *OuterSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -308,7 +308,7 @@ func (s *OuterSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *OuterSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *OuterSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

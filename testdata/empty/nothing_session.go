@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -30,10 +31,10 @@ func _() {
 }
 
 // NothingConfig configures a NothingInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults. It is the runtime
-// package's Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type NothingConfig = sessionruntime.Config
+// Its zero value, given a SecretKey, has secure defaults. It is package
+// sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
+// field.
+type NothingConfig = sessiongen.Config
 
 // NothingOption configures a NothingInterface beyond its NothingConfig: give
 // WithNothingPolicy and WithNothingAfterRequest to NewNothingInterface.
@@ -109,7 +110,7 @@ func (m *NothingInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *NothingInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *NothingInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -140,7 +141,7 @@ func (m *NothingInterface) Begin(w http.ResponseWriter, r *http.Request) *Nothin
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *NothingInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *NothingInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -295,7 +296,7 @@ func (s *NothingSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *NothingSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -307,7 +308,7 @@ func (s *NothingSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *NothingSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *NothingSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

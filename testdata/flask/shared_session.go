@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -42,10 +43,10 @@ func _() {
 }
 
 // SharedConfig configures a SharedInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults. It is the runtime
-// package's Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type SharedConfig = sessionruntime.Config
+// Its zero value, given a SecretKey, has secure defaults. It is package
+// sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
+// field.
+type SharedConfig = sessiongen.Config
 
 // SharedOption configures a SharedInterface beyond its SharedConfig: give
 // WithSharedPolicy and WithSharedAfterRequest to NewSharedInterface.
@@ -121,7 +122,7 @@ func (m *SharedInterface) DestroyAll(ctx context.Context, user string) (int, err
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *SharedInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *SharedInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -152,7 +153,7 @@ func (m *SharedInterface) Begin(w http.ResponseWriter, r *http.Request) *SharedL
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *SharedInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *SharedInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -307,7 +308,7 @@ func (s *SharedSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *SharedSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -319,7 +320,7 @@ func (s *SharedSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *SharedSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *SharedSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

@@ -10,6 +10,7 @@ import (
 	sessionslices "slices"
 	sessiontime "time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime2 "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -41,10 +42,9 @@ func _() {
 }
 
 // GuestConfig configures a GuestInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type GuestConfig = sessionruntime2.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type GuestConfig = sessiongen.Config
 
 // GuestOption configures a GuestInterface beyond its GuestConfig: give
 // WithGuestPolicy and WithGuestAfterRequest to NewGuestInterface.
@@ -119,7 +119,7 @@ func (m *GuestInterface) DestroyAll(ctx sessioncontext2.Context, user string) (i
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *GuestInterface) ListUser(ctx sessioncontext2.Context, user string) ([]sessionruntime2.UserSession, error) {
+func (m *GuestInterface) ListUser(ctx sessioncontext2.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -150,7 +150,7 @@ func (m *GuestInterface) Begin(w sessionhttp2.ResponseWriter, r *sessionhttp2.Re
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *GuestInterface) VerifiedCacheStats() sessionruntime2.VerifiedCacheStats {
+func (m *GuestInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -305,7 +305,7 @@ func (s *GuestSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *GuestSession) Flash(message string) {
-	s.state.Flash(sessionruntime2.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -317,7 +317,7 @@ func (s *GuestSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *GuestSession) Flashes(categories ...string) []sessionruntime2.Flash {
+func (s *GuestSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -38,10 +39,9 @@ func _() {
 }
 
 // IndexConfig configures an IndexInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type IndexConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type IndexConfig = sessiongen.Config
 
 // IndexOption configures an IndexInterface beyond its IndexConfig: give
 // WithIndexPolicy and WithIndexAfterRequest to NewIndexInterface.
@@ -116,7 +116,7 @@ func (m *IndexInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *IndexInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *IndexInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -147,7 +147,7 @@ func (m *IndexInterface) Begin(w http.ResponseWriter, r *http.Request) *IndexLif
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *IndexInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *IndexInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -302,7 +302,7 @@ func (s *IndexSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *IndexSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -314,7 +314,7 @@ func (s *IndexSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *IndexSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *IndexSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -30,10 +31,9 @@ func _() {
 }
 
 // AdminConfig configures an AdminInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type AdminConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type AdminConfig = sessiongen.Config
 
 // AdminOption configures an AdminInterface beyond its AdminConfig: give
 // WithAdminPolicy and WithAdminAfterRequest to NewAdminInterface.
@@ -108,7 +108,7 @@ func (m *AdminInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *AdminInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *AdminInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -139,7 +139,7 @@ func (m *AdminInterface) Begin(w http.ResponseWriter, r *http.Request) *AdminLif
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *AdminInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *AdminInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -294,7 +294,7 @@ func (s *AdminSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *AdminSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -306,7 +306,7 @@ func (s *AdminSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *AdminSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *AdminSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

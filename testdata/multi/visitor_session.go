@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -31,10 +32,10 @@ func _() {
 }
 
 // VisitorConfig configures a VisitorInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults. It is the runtime
-// package's Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type VisitorConfig = sessionruntime.Config
+// Its zero value, given a SecretKey, has secure defaults. It is package
+// sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
+// field.
+type VisitorConfig = sessiongen.Config
 
 // VisitorOption configures a VisitorInterface beyond its VisitorConfig: give
 // WithVisitorPolicy and WithVisitorAfterRequest to NewVisitorInterface.
@@ -110,7 +111,7 @@ func (m *VisitorInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *VisitorInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *VisitorInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -141,7 +142,7 @@ func (m *VisitorInterface) Begin(w http.ResponseWriter, r *http.Request) *Visito
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *VisitorInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *VisitorInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -296,7 +297,7 @@ func (s *VisitorSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *VisitorSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -308,7 +309,7 @@ func (s *VisitorSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *VisitorSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *VisitorSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

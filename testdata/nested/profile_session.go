@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -50,10 +51,10 @@ func _() {
 }
 
 // ProfileConfig configures a ProfileInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults. It is the runtime
-// package's Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type ProfileConfig = sessionruntime.Config
+// Its zero value, given a SecretKey, has secure defaults. It is package
+// sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
+// field.
+type ProfileConfig = sessiongen.Config
 
 // ProfileOption configures a ProfileInterface beyond its ProfileConfig: give
 // WithProfilePolicy and WithProfileAfterRequest to NewProfileInterface.
@@ -129,7 +130,7 @@ func (m *ProfileInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *ProfileInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *ProfileInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -160,7 +161,7 @@ func (m *ProfileInterface) Begin(w http.ResponseWriter, r *http.Request) *Profil
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *ProfileInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *ProfileInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -315,7 +316,7 @@ func (s *ProfileSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *ProfileSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -327,7 +328,7 @@ func (s *ProfileSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *ProfileSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *ProfileSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -37,10 +38,9 @@ func _() {
 }
 
 // OptConfig configures an OptInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type OptConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type OptConfig = sessiongen.Config
 
 // OptOption configures an OptInterface beyond its OptConfig: give WithOptPolicy
 // and WithOptAfterRequest to NewOptInterface.
@@ -114,7 +114,7 @@ func (m *OptInterface) DestroyAll(ctx context.Context, user string) (int, error)
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *OptInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *OptInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -145,7 +145,7 @@ func (m *OptInterface) Begin(w http.ResponseWriter, r *http.Request) *OptLifecyc
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *OptInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *OptInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -299,7 +299,7 @@ func (s *OptSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *OptSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -311,7 +311,7 @@ func (s *OptSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *OptSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *OptSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

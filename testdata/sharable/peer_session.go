@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -35,10 +36,9 @@ func _() {
 }
 
 // PeerConfig configures a PeerInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type PeerConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type PeerConfig = sessiongen.Config
 
 // PeerOption configures a PeerInterface beyond its PeerConfig: give WithPeerPolicy
 // and WithPeerAfterRequest to NewPeerInterface.
@@ -112,7 +112,7 @@ func (m *PeerInterface) DestroyAll(ctx context.Context, user string) (int, error
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *PeerInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *PeerInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -143,7 +143,7 @@ func (m *PeerInterface) Begin(w http.ResponseWriter, r *http.Request) *PeerLifec
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *PeerInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *PeerInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -297,7 +297,7 @@ func (s *PeerSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *PeerSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -309,7 +309,7 @@ func (s *PeerSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *PeerSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *PeerSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -40,10 +41,9 @@ func _() {
 }
 
 // ListsConfig configures a ListsInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type ListsConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type ListsConfig = sessiongen.Config
 
 // ListsOption configures a ListsInterface beyond its ListsConfig: give
 // WithListsPolicy and WithListsAfterRequest to NewListsInterface.
@@ -118,7 +118,7 @@ func (m *ListsInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *ListsInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *ListsInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -149,7 +149,7 @@ func (m *ListsInterface) Begin(w http.ResponseWriter, r *http.Request) *ListsLif
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *ListsInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *ListsInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -304,7 +304,7 @@ func (s *ListsSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *ListsSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -316,7 +316,7 @@ func (s *ListsSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *ListsSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *ListsSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -36,10 +37,9 @@ func _() {
 }
 
 // PrefsConfig configures a PrefsInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type PrefsConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type PrefsConfig = sessiongen.Config
 
 // PrefsOption configures a PrefsInterface beyond its PrefsConfig: give
 // WithPrefsPolicy and WithPrefsAfterRequest to NewPrefsInterface.
@@ -114,7 +114,7 @@ func (m *PrefsInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *PrefsInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *PrefsInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -145,7 +145,7 @@ func (m *PrefsInterface) Begin(w http.ResponseWriter, r *http.Request) *PrefsLif
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *PrefsInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *PrefsInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -300,7 +300,7 @@ func (s *PrefsSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *PrefsSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -312,7 +312,7 @@ func (s *PrefsSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *PrefsSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *PrefsSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

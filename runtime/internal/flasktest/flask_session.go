@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -45,10 +46,9 @@ func _() {
 }
 
 // FlaskConfig configures a FlaskInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type FlaskConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type FlaskConfig = sessiongen.Config
 
 // FlaskOption configures a FlaskInterface beyond its FlaskConfig: give
 // WithFlaskPolicy and WithFlaskAfterRequest to NewFlaskInterface.
@@ -123,7 +123,7 @@ func (m *FlaskInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *FlaskInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *FlaskInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -154,7 +154,7 @@ func (m *FlaskInterface) Begin(w http.ResponseWriter, r *http.Request) *FlaskLif
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *FlaskInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *FlaskInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -309,7 +309,7 @@ func (s *FlaskSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *FlaskSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -321,7 +321,7 @@ func (s *FlaskSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *FlaskSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *FlaskSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

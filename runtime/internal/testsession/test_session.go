@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -31,10 +32,9 @@ func _() {
 }
 
 // TestConfig configures a TestInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is the runtime package's
-// Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type TestConfig = sessionruntime.Config
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
+type TestConfig = sessiongen.Config
 
 // TestOption configures a TestInterface beyond its TestConfig: give WithTestPolicy
 // and WithTestAfterRequest to NewTestInterface.
@@ -108,7 +108,7 @@ func (m *TestInterface) DestroyAll(ctx context.Context, user string) (int, error
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *TestInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *TestInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -139,7 +139,7 @@ func (m *TestInterface) Begin(w http.ResponseWriter, r *http.Request) *TestLifec
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *TestInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *TestInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -293,7 +293,7 @@ func (s *TestSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *TestSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -305,7 +305,7 @@ func (s *TestSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *TestSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *TestSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sessiongen/sessiongen"
 	sessionruntime "github.com/sessiongen/sessiongen/runtime"
 	sessionflask "github.com/sessiongen/sessiongen/runtime/flaskjson"
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -45,10 +46,10 @@ func _() {
 }
 
 // SessionConfig configures a SessionInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults. It is the runtime
-// package's Config: see the sessiongen README, or go doc
-// github.com/sessiongen/sessiongen/runtime Config, for every field.
-type SessionConfig = sessionruntime.Config
+// Its zero value, given a SecretKey, has secure defaults. It is package
+// sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
+// field.
+type SessionConfig = sessiongen.Config
 
 // SessionOption configures a SessionInterface beyond its SessionConfig: give
 // WithSessionPolicy and WithSessionAfterRequest to NewSessionInterface.
@@ -124,7 +125,7 @@ func (m *SessionInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *SessionInterface) ListUser(ctx context.Context, user string) ([]sessionruntime.UserSession, error) {
+func (m *SessionInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
@@ -155,7 +156,7 @@ func (m *SessionInterface) Begin(w http.ResponseWriter, r *http.Request) *Sessio
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *SessionInterface) VerifiedCacheStats() sessionruntime.VerifiedCacheStats {
+func (m *SessionInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
@@ -310,7 +311,7 @@ func (s *SessionSession) Err() error {
 // Flash stores a message, in the category "message", for a later request to show
 // with Flashes.
 func (s *SessionSession) Flash(message string) {
-	s.state.Flash(sessionruntime.DefaultFlashCategory, message)
+	s.state.Flash(sessiongen.DefaultFlashCategory, message)
 }
 
 // FlashCategory stores a message under a category for a later request to show with
@@ -322,7 +323,7 @@ func (s *SessionSession) FlashCategory(category, message string) {
 // Flashes returns the stored messages in the given categories (all when none is
 // given) and removes them all from the session, like Flask's get_flashed_messages:
 // later calls in the same request return the same messages.
-func (s *SessionSession) Flashes(categories ...string) []sessionruntime.Flash {
+func (s *SessionSession) Flashes(categories ...string) []sessiongen.Flash {
 	return s.state.Flashes(categories...)
 }
 
