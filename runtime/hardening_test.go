@@ -334,8 +334,8 @@ func TestVerifiedCacheCapacityRoundRobin(t *testing.T) {
 
 // Cookie sessions have no server-side record, so what one browser's
 // concurrent requests write races: the response that arrives last sets the
-// cookie. This test shows the two consequences the README's security
-// section warns of (every cookie-session library shares them), so that a
+// cookie. This test shows the two consequences docs/security.md (and the
+// README's CSRF section) warns of (every cookie-session library shares them), so that a
 // change that hides or fixes them is noticed: a slow request that read the
 // session before a logout brings the login back when it answers, and of
 // two concurrent increments one is lost. The server-side mode is the fix.
@@ -378,7 +378,7 @@ func TestCookieSessionsConcurrentRequestsRace(t *testing.T) {
 	close(release)
 	<-done
 	if _, body := c.get("/get"); !strings.Contains(body, "name=alice") {
-		t.Errorf("after the slow request answered: %s; the known race is gone: update the README's security section", body)
+		t.Errorf("after the slow request answered: %s; the known race is gone: update docs/security.md and the README's CSRF section", body)
 	}
 
 	// Two concurrent increments from 0: both read 0, both write 1.

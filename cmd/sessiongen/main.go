@@ -222,8 +222,8 @@ Exit status:
 	1  a struct was refused or not found; with -check, a file is stale or missing
 	2  usage error
 
-The README (field types, configuration, testing, security):
-https://github.com/sessiongen/sessiongen#readme
+The README, and the docs/ it links to (field types, configuration, testing,
+security): https://github.com/sessiongen/sessiongen#readme
 `
 
 // options are sessiongen's flags and arguments.

@@ -11,11 +11,15 @@ import (
 
 // The README's "Use it in three steps", followed literally in a new module
 // beside a checkout of sessiongen: its struct, its commands (the local
-// checkout's way of adding the tool), its step 3 code in a program that
-// serves one request through the generated middleware. Offline: the
-// module cache has every dependency. Then a refused struct, under a real
-// go generate ./..., is reported at a position relative to the module's
-// root.
+// checkout's way of adding the tool: a require, a replace of the module by
+// this checkout and a tool directive, since go get -tool would ask a proxy
+// for a module that is on none), its step 3 code in a program that serves
+// one request through the generated middleware; then go vet, the -check
+// the README gives for CI, and a test of step 3's handler with the
+// generated NewVisitorContext, as the README's Testing section does.
+// Offline: the module cache has every dependency. Last, a refused struct,
+// under a real go generate ./..., is reported at a position relative to
+// the module's root.
 func TestReadmeThreeSteps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module with the go command")
@@ -143,6 +147,46 @@ func main() {
 	if !strings.HasPrefix(out, "200 1 items\nsession=") || !strings.Contains(out, "; HttpOnly; Secure; SameSite=Lax") {
 		t.Errorf("the program's request: %q; want a 200, 1 item and a session cookie", out)
 	}
+	// The module vets clean, and the check the README gives for CI finds
+	// the generated file fresh.
+	must("go vet ./...")
+	if !strings.Contains(string(readme), "`go tool sessiongen -check ./...`") {
+		t.Error("the README no longer gives go tool sessiongen -check ./... for CI")
+	}
+	must("go tool sessiongen -check ./...")
+	// Step 3's handler tested alone, as the README's Testing section tests
+	// one: a session in the request's context with the generated
+	// NewVisitorContext, no middleware.
+	if !strings.Contains(string(readme), "NewVisitorContext(r.Context(), &s)") {
+		t.Error("the README's Testing section no longer gives the handler its session with NewVisitorContext")
+	}
+	write(t, filepath.Join(dir, "main_test.go"), `package main
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"example.com/app/auth"
+)
+
+func TestCart(t *testing.T) {
+	var s auth.VisitorSession
+	s.SetUsername("alice")
+	r := httptest.NewRequest("GET", "/cart", nil)
+	w := httptest.NewRecorder()
+	cart(w, r.WithContext(auth.NewVisitorContext(r.Context(), &s)))
+	if w.Body.String() != "1 items" || s.Visits() != 1 || !s.Modified() {
+		t.Errorf("body %q, visits %d, modified %v; want 1 items, 1, true", w.Body, s.Visits(), s.Modified())
+	}
+	var anonymous auth.VisitorSession
+	w = httptest.NewRecorder()
+	cart(w, r.WithContext(auth.NewVisitorContext(r.Context(), &anonymous)))
+	if w.Code != 303 || w.Header().Get("Location") != "/login" {
+		t.Errorf("without a user: %d to %q; want 303 to /login", w.Code, w.Header().Get("Location"))
+	}
+}
+`)
+	must("go test ./...")
 
 	// A refused struct under go generate ./..., run at the root: its
 	// position is clickable there.

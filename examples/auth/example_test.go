@@ -41,7 +41,7 @@ func ExampleNewAccountInterface() {
 }
 
 // AccountConfigFromEnv reads the SESSION_* variables, named after Flask's
-// settings; the README's Configuration section lists them all. Here the
+// settings; docs/configuration.md lists them all. Here the
 // example sets them itself; in production the platform does. A key given
 // as "base64:..." is decoded, so any random bytes fit in a variable
 // (openssl rand -base64 32).

@@ -11,19 +11,10 @@ import (
 	"testing"
 )
 
-// The README's Testing section lists this package's examples: every
-// Example function of example_test.go, and none that is not there.
+// docs/testing.md lists this package's examples: every Example function of
+// example_test.go, and none that is not there. The README and the other
+// pages of docs/ name only examples that exist.
 func TestReadmeTestingSectionLists(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(readme), "\n## Testing\n")
-	if !ok {
-		t.Fatal("the README has no Testing section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
-
 	f, err := parser.ParseFile(token.NewFileSet(), "example_test.go", nil, parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatal(err)
@@ -37,14 +28,45 @@ func TestReadmeTestingSectionLists(t *testing.T) {
 	if len(examples) == 0 {
 		t.Fatal("no examples in example_test.go")
 	}
+
+	doc, err := os.ReadFile("../../docs/testing.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Runnable examples\n")
+	if !ok {
+		t.Fatal("docs/testing.md has no section \"Runnable examples\"")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
 	for _, name := range examples {
 		if !strings.Contains(section, "`"+name+"`") {
-			t.Errorf("the README's Testing section does not name %s", name)
+			t.Errorf("docs/testing.md's Runnable examples do not name %s", name)
 		}
 	}
-	for _, m := range regexp.MustCompile("`(Example\\w*)`").FindAllStringSubmatch(section, -1) {
-		if !slices.Contains(examples, m[1]) {
-			t.Errorf("the README's Testing section names %s, which example_test.go does not have", m[1])
+
+	pages, err := os.ReadDir("../../docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"../../README.md"}
+	for _, p := range pages {
+		if strings.HasSuffix(p.Name(), ".md") {
+			files = append(files, "../../docs/"+p.Name())
+		}
+	}
+	// Examples of this package: those with Account in their name or a
+	// name of their own (Example_...). Other packages' examples
+	// (ExampleNew of redisstore) are theirs to check.
+	mine := regexp.MustCompile("`(Example(?:_\\w+|Account\\w*|NewAccount\\w*))`")
+	for _, file := range files {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mine.FindAllStringSubmatch(string(text), -1) {
+			if !slices.Contains(examples, m[1]) {
+				t.Errorf("%s names %s, which example_test.go does not have", strings.TrimPrefix(file, "../../"), m[1])
+			}
 		}
 	}
 }

@@ -256,7 +256,7 @@ func TestSessionWithoutMiddleware(t *testing.T) {
 // The same app with each -store: login and the counter work alike; with a
 // server-side store, logout ends the session for good, so a cookie copied
 // before logout opens nothing, while a signed cookie (no server record)
-// replays until it expires, as the README warns.
+// replays until it expires, as the README and docs/security.md warn.
 func TestStoreModes(t *testing.T) {
 	for _, store := range []string{"cookie", "memory", "redis", "postgres"} {
 		t.Run(store, func(t *testing.T) {
@@ -288,7 +288,7 @@ func TestStoreModes(t *testing.T) {
 			_, body := get(t, thief, srv.URL+"/")
 			if store == "cookie" {
 				if !strings.Contains(body, "Logged in as alice") {
-					t.Errorf("a copied signed cookie no longer replays: %q; update the README's security section", body)
+					t.Errorf("a copied signed cookie no longer replays: %q; update docs/security.md and the README's CSRF section", body)
 				}
 				return
 			}

@@ -12,7 +12,7 @@ import (
 
 // A handler tested alone: the test gives it a session in the request's
 // context, as the middleware would, and reads what the handler left in it.
-// (The README's Testing section shows this test.)
+// (The README's Testing section and docs/testing.md show this test.)
 func TestCounterHandler(t *testing.T) {
 	var s VisitorSession // a zero session is empty and ready to use
 	s.SetVisits(41)
@@ -29,8 +29,7 @@ func TestCounterHandler(t *testing.T) {
 }
 
 // The whole app, started from a given session: the cookie that carries it
-// goes in the client's cookie jar. (The README's Testing section shows
-// this test.)
+// goes in the client's cookie jar. (docs/testing.md shows this test.)
 func TestLoggedInEndToEnd(t *testing.T) {
 	cfg := VisitorConfig{SecretKey: testSecret, DisableSecure: true} // plain HTTP in the test
 	h, err := newHandler(cfg)

@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// The README's override snippet ("Overriding one method", this example's
+// docs/flask.md's override snippet ("Overriding one method", this example's
 // CookieDomain policy) compiles: its declarations as they are, its
 // statements in a function, against this example's Account in a package
 // auth, in a throwaway module that requires this checkout (offline).
-func TestReadmeOverrideSnippetCompiles(t *testing.T) {
+func TestDocsOverrideSnippetCompiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build")
 	}
@@ -24,13 +24,13 @@ func TestReadmeOverrideSnippetCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "flask.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, snippet, ok := strings.Cut(string(readme), "\nOverriding one method,")
+	_, snippet, ok := strings.Cut(string(doc), "\nOverriding one method,")
 	if !ok {
-		t.Fatal("no override snippet in the README")
+		t.Fatal("no override snippet in docs/flask.md")
 	}
 	_, snippet, _ = strings.Cut(snippet, "```go\n")
 	snippet, _, _ = strings.Cut(snippet, "```")
@@ -107,6 +107,6 @@ func readme(cfg auth.AccountConfig, mux *http.ServeMux) http.Handler {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("the README's override snippet does not compile: %v\n%s\n%s", err, out, files["snippet.go"])
+		t.Errorf("docs/flask.md's override snippet does not compile: %v\n%s\n%s", err, out, files["snippet.go"])
 	}
 }
