@@ -618,3 +618,50 @@ func TestHostileRows(t *testing.T) {
 		t.Errorf("Touch at version 2^63: %v; want ErrConflict", err)
 	}
 }
+
+// A Commit that continues a record, and a Touch, change no indexed column,
+// so PostgreSQL updates the row in its page without writing an index (a
+// HOT update): the cost of a modifying request on the server.
+func TestContinueIsHOT(t *testing.T) {
+	srv := pgtest.Start(t)
+	p := pool(t, srv)
+	s := newStore(t, p, pgstore.Options{CleanupInterval: -1})
+	ctx := context.Background()
+	const n = 200
+	exp := time.Now().Add(time.Hour)
+	for i := range 20 {
+		key := fmt.Sprint("hot-", i)
+		if err := s.Commit(ctx, runtime.Commit{Key: key, Token: "t0", Record: runtime.Record{Data: []byte("v"), Version: 1, Expires: exp}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for v := uint64(1); v <= n/20; v++ {
+		for i := range 20 {
+			key := fmt.Sprint("hot-", i)
+			c := runtime.Commit{Key: key, Prev: v, Token: fmt.Sprint("t", v), Record: runtime.Record{Data: []byte(fmt.Sprint("data ", v)), Version: v + 1, Expires: exp.Add(time.Duration(v) * time.Second)}}
+			if err := s.Commit(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The statistics reach pg_stat_user_tables within a second or so.
+	var upd, hot int64
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		exec(t, p, "SELECT pg_stat_force_next_flush()")
+		if err := p.QueryRow(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'sessiongen_sessions'`).Scan(&upd, &hot); err != nil {
+			t.Fatal(err)
+		}
+		if upd >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if upd < n {
+		t.Fatalf("%d updates counted; want %d", upd, n)
+	}
+	if hot < upd*9/10 {
+		t.Errorf("%d of %d updates were HOT; want nearly all (no index on a column a Commit changes, room in the pages)", hot, upd)
+	}
+	t.Logf("%d of %d updates HOT", hot, upd)
+}

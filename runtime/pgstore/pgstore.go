@@ -24,9 +24,11 @@
 //     kept across new IDs), updated (the last Commit), used (the device's
 //     LastUsed: the last Commit or Touch; NULL in rows of schema version
 //     1, read as updated), agent and addr (the device's User-Agent and
-//     address, NULL unless runtime.Config.RecordDevices). Indexes: on
-//     user_index (partial, for DeleteUser, ListUser and the user's
-//     limit) and on expires (for the cleaner).
+//     address, NULL unless runtime.Config.RecordDevices). One index
+//     besides the key: on user_index (partial, for DeleteUser, ListUser
+//     and the user's limit); none on expires (see Cleanup). Fillfactor
+//     80: a continued record's new version fits in its page (a HOT
+//     update, no index written).
 //   - sessiongen_schema_version: the schema versions applied (see
 //     Migrate).
 //   - the functions sessiongen_commit_user, sessiongen_delete_user
@@ -110,12 +112,14 @@
 // Expired rows are never returned; the cleaner deletes them. Every
 // Options.CleanupInterval (a minute by default; negative: never) each
 // Store tries pg_try_advisory_lock for its schema on a connection of its
-// own; the one instance that gets it deletes expired rows in batches of
-// Options.CleanupBatch (1000) rows per statement, each
-// DELETE ... WHERE key IN (SELECT key ... WHERE expires <= now() LIMIT n
-// FOR UPDATE SKIP LOCKED), so no statement holds many row locks or waits
-// for a request's, until a batch deletes fewer than n; then it unlocks.
-// The others skip that round. Sweep runs one round now. Close stops the
+// own; the one instance that gets it walks the table once, a range of
+// sweepSpan blocks (8 MB) at a time, deleting in each the expired rows,
+// at most Options.CleanupBatch (1000) per statement: DELETE ... WHERE ctid
+// = ANY (the ctids of the range's expired rows, LIMIT n, FOR UPDATE SKIP
+// LOCKED), a TID range scan. So no statement reads more than a range,
+// holds many row locks or waits for a request's; no index on expires is
+// kept up to date by every Commit (which can then update a row in place:
+// see Migrate's version 2). Then it unlocks. The others skip that round. Sweep runs one round now. Close stops the
 // cleaner and waits for it.
 //
 // # Migrate and upgrades
@@ -214,7 +218,7 @@ type Store struct {
 	onError     func(error)
 
 	// The statements, with the schema's name in place.
-	qFind, qCreate, qContinue, qCommitUser, qTouch, qDelete, qDeleteAny, qDeleteUser, qList, qSweep string
+	qFind, qCreate, qContinue, qCommitUser, qTouch, qDelete, qDeleteAny, qDeleteUser, qList, qSweep, qBlocks string
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -315,8 +319,13 @@ SELECT EXISTS (SELECT 1 FROM d), EXISTS (
 	s.qDeleteUser = s.ddl(`SELECT {{s}}.sessiongen_delete_user($1, $2)`)
 	s.qList = s.ddl(`SELECT key, version, expires, created, coalesce(used, updated), agent, addr
 FROM {{s}}.sessiongen_sessions WHERE user_index = $1 AND expires > now()`)
-	s.qSweep = s.ddl(`DELETE FROM {{s}}.sessiongen_sessions WHERE key IN (
-	SELECT key FROM {{s}}.sessiongen_sessions WHERE expires <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`)
+	// $1 the first block, $2 the block after the last, $3 the batch:
+	// the expired rows of that block range, by a TID range scan.
+	s.qSweep = s.ddl(`DELETE FROM {{s}}.sessiongen_sessions WHERE ctid = ANY (ARRAY(
+	SELECT ctid FROM {{s}}.sessiongen_sessions
+	WHERE ctid >= ('(' || $1::bigint || ',0)')::tid AND ctid < ('(' || $2::bigint || ',0)')::tid AND expires <= now()
+	LIMIT $3 FOR UPDATE SKIP LOCKED))`)
+	s.qBlocks = s.ddl(`SELECT pg_relation_size('{{s}}.sessiongen_sessions') / current_setting('block_size')::bigint`)
 }
 
 // sqlVersion returns v as a bigint for a comparison: a version above

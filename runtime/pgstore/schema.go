@@ -111,11 +111,21 @@ $fn$;
 	// (runtime.User.Keep). Columns without a default: no table rewrite.
 	// Release 1's statements go on working beside release 2's; rows they
 	// write have no used (LastUsed then reads updated).
+	//
+	// And the index on expires goes, with room left in each page
+	// (fillfactor), so that a Commit that continues a record (a new
+	// expiry, data, version) changes no indexed column and is a HOT
+	// update: the row's new version goes in the same page and no index is
+	// written. The cleaner walks the table by block ranges instead (see
+	// Sweep); release 1's cleaner, which looked expired rows up in that
+	// index, scans instead while both run.
 	`
 ALTER TABLE {{s}}.sessiongen_sessions
 	ADD COLUMN used  timestamptz,
 	ADD COLUMN agent text,
 	ADD COLUMN addr  text;
+ALTER TABLE {{s}}.sessiongen_sessions SET (fillfactor = 80);
+DROP INDEX IF EXISTS {{s}}.sessiongen_sessions_expires;
 
 -- sessiongen_commit_user writes a record that succeeds another
 -- (p_replaces, NULL for none), or a record of a user with a limit
