@@ -35,7 +35,8 @@ const (
 	MinSecretKeyLen = 32
 )
 
-// Config configures a session manager (the generated NewXInterface). The zero value of every field but
+// Config configures a session manager (the generated NewXInterface); every
+// field, with its environment variable: docs/configuration.md. The zero value of every field but
 // SecretKey is a safe default: HttpOnly, Secure, SameSite=Lax, Path=/, a
 // host-only cookie named "session", permanent sessions lasting 31 days and
 // refreshed on every request.
@@ -85,12 +86,9 @@ type Config struct {
 	// last save (PERMANENT_SESSION_LIFETIME). Zero means 31 days; at most
 	// 400 days.
 	Lifetime time.Duration
-	// AbsoluteLifetime, when set, ends every session that long after it was
-	// created, however often it is saved since (Flask has no such limit;
-	// scs calls Lifetime what this is and IdleTimeout what Lifetime is
-	// here). The creation time is signed into the payload, so it survives
-	// re-saves and key rotation; a permanent session's Expires never goes
-	// past it. Zero means no limit; at least a second, at most 400 days.
+	// AbsoluteLifetime, when set, ends every session that long after it
+	// was created, however often saved since (scs's Lifetime). Zero: no
+	// limit.
 	AbsoluteLifetime time.Duration
 	// DisableRefreshEachRequest stops re-sending the cookie of a permanent
 	// session on requests that did not change it
@@ -100,124 +98,68 @@ type Config struct {
 	// the browsers' limit, which is also the most it may be.
 	MaxCookieSize int
 
-	// Store, when set, keeps sessions on the server (Flask-Session's
-	// model; scs's stores): the cookie carries only a signed, random
-	// 256-bit session ID, the session's bytes live in the Store under the
-	// SHA-256 of that ID, and the Interface's Regenerate, Destroy and
-	// DestroyAll end sessions for good. nil keeps sessions in the cookie
-	// itself. Handlers do not change either way. See runtime/memstore
-	// (one process) and runtime/redisstore (many).
+	// Store keeps sessions on the server: the cookie carries a signed
+	// random ID, and Regenerate, Destroy and DestroyAll end sessions for
+	// good. nil keeps them in the cookie. See runtime/memstore,
+	// runtime/redisstore, runtime/pgstore.
 	Store Store
 	// IdleTimeout ends a server-side session that long after its last
-	// save or refresh. Enforced by the store on every read. Unset, a
-	// session with a user (see UserKey) idles out after Lifetime, and an
-	// anonymous one after DefaultAnonymousIdleTimeout (or Lifetime, if
-	// shorter): anonymous traffic (crawlers, one-page visits) then holds
-	// the store's memory for a day, not a month. Set, it applies to every
-	// session.
+	// use. Unset: Lifetime with a user, DefaultAnonymousIdleTimeout
+	// without.
 	IdleTimeout time.Duration
-	// TouchInterval is how often, at most, a request that reads a
-	// server-side session without changing it moves the record's expiry
-	// (one round trip, the data not rewritten). Default: a minute, or
-	// half of IdleTimeout if that is shorter.
+	// TouchInterval is how often, at most, a read moves a server-side
+	// session's expiry. Default: a minute, at most half of IdleTimeout.
 	TouchInterval time.Duration
 	// StoreKeyPrefix prefixes the store keys of server-side sessions;
 	// default "sessiongen:session:".
 	StoreKeyPrefix string
-	// StoreNamespace separates this application's records and user
-	// indexes from those of other applications on the same store: it
-	// follows StoreKeyPrefix in every key. Default: the session type's
-	// name (or Salt) and the cookie name, as "Visitor:session", so two
-	// applications left on defaults differ unless both their type and
-	// their cookie name are the same. Changing it ends every session.
+	// StoreNamespace separates applications on one store; default: the
+	// session type's name and the cookie name. Changing it ends every
+	// session.
 	StoreNamespace string
-	// StoreTimeout bounds each operation of the Store (one per request
-	// that reads its session, two at most for one that writes): the
-	// request's context is given to the store with this deadline, and a
-	// store that does not answer in time makes the request fail with
-	// ErrStoreUnavailable (503) instead of waiting for the client's own
-	// timeouts. After a timeout the outcome of a write is unknown: it may
-	// have been applied. Default: DefaultStoreTimeout.
+	// StoreTimeout bounds each store operation, then the request answers
+	// ErrStoreUnavailable (503; a write's outcome is then unknown).
+	// Default: DefaultStoreTimeout.
 	StoreTimeout time.Duration
-	// UserKey names the session key (a field's `session:"..."` key, whose
-	// value is a string or an integer) that identifies the session's user:
-	// server-side sessions are then indexed by it, and
-	// Interface.DestroyAll ends every session of one user. Empty: no
-	// index.
+	// UserKey names the session key (a string or integer field) holding
+	// the user: server-side sessions are then indexed by user, for
+	// DestroyAll, ListUser and DestroyOthers.
 	UserKey string
-	// MaxSessionsPerUser, when positive, keeps at most that many
-	// server-side sessions of one user (UserKey) alive: the save of a
-	// login (a session whose user becomes this one) ends the user's least
-	// recently used sessions beyond it, in the same atomic step of the
-	// store as its own write, so that logins at once never leave more.
-	// Zero: no limit.
+	// MaxSessionsPerUser, when positive, ends a user's least recently
+	// used sessions beyond it at each login, atomically in the store.
 	MaxSessionsPerUser int
-	// RecordDevices keeps, in the record of each server-side session a
-	// request begins, that request's User-Agent (its first
-	// MaxUserAgentLen bytes, made valid UTF-8) and client IP address (see
-	// TrustedProxies), for Interface.ListUser ("your devices"). They are
-	// personal data: say so in your privacy notice; the record holds them
-	// as long as the session lives, and nowhere else. Off by default;
-	// Created and LastUsed are kept either way.
+	// RecordDevices keeps the User-Agent and client address that began
+	// each server-side session, for ListUser: personal data, kept as long
+	// as the session.
 	RecordDevices bool
-	// TrustedProxies are the networks of the reverse proxies in front of
-	// the application. The client address RecordDevices keeps is the
-	// request's RemoteAddr, unless that is in one of them: then the
-	// nearest address of X-Forwarded-For (read from the right) that is
-	// not. Empty: RemoteAddr; X-Forwarded-For, which any client can send,
-	// is never read.
+	// TrustedProxies are the networks of your reverse proxies: only
+	// behind them is X-Forwarded-For read for the client's address.
 	TrustedProxies []netip.Prefix
-	// Concurrency is what saving a server-side session does when another
-	// request of the same session committed since this one loaded it
-	// (docs/concurrency.md): MergeFields (the default) applies this
-	// request's writes onto the newer record unless a field it read has
-	// changed, FailOnConcurrentChange answers ErrConflict (409) to any
-	// concurrent change, LastWriterWinsPerField merges whatever was read.
-	// Cookie sessions cannot merge: the browser keeps the last cookie set.
+	// Concurrency is what a save does when another request of the session
+	// committed meanwhile: MergeFields (default), FailOnConcurrentChange
+	// or LastWriterWinsPerField (docs/concurrency.md).
 	Concurrency Concurrency
-	// OnConcurrentChange, when set, is told of each save that met a
-	// concurrent change of its session: merged, or refused as a true
-	// conflict (for logs and metrics).
+	// OnConcurrentChange is told of each save that met a concurrent
+	// change: merged, or refused.
 	OnConcurrentChange func(r *http.Request, c ConcurrentChange)
-	// ErrorHandler answers a request whose session could not be opened or
-	// saved (the store is unreachable, the record changed under a
-	// concurrent request, the cookie is too large), in place of the
-	// handler's response: nothing of it was sent yet. The error was
-	// already given to OnError. nil means the default: 503 for
-	// ErrStoreUnavailable, 409 for ErrConflict, 500 otherwise, with the
-	// status text as the body and Cache-Control: no-store.
+	// ErrorHandler answers a request whose session could not be opened
+	// or saved, in place of the handler. nil: 503 for
+	// ErrStoreUnavailable, 409 for ErrConflict, 500 otherwise.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
-	// Salt is bound into every cookie's MAC beside the cookie name, as
-	// itsdangerous binds its salt, so that a cookie minted for one purpose
-	// never opens as another. Empty means the session type's name (the
-	// generated Codec's Name): two session types that share a cookie name
-	// and keys never read each other's cookies. Set it to the old name to
-	// keep cookies valid across a rename of the type. It may not contain
-	// "." or "|". In the Flask format it is itsdangerous's salt instead
-	// (SecureCookieSessionInterface.salt), empty meaning Flask's
-	// "cookie-session": set it only for a Flask app that overrides it.
+	// Salt is bound into every cookie's MAC; empty means the session
+	// type's name (in the Flask format, itsdangerous's salt, empty
+	// meaning FlaskSalt). Set it to the old name across a type's rename.
 	Salt string
 
-	// CookieFormat is what the session cookie holds: CookieFormatWire ("" or
-	// "wire", the default), sessiongen's compact signed format; or
-	// CookieFormatFlask ("flask"), Flask's own session cookie (itsdangerous,
-	// HMAC-SHA1, tagged JSON), so that a Go service and a Flask app with
-	// the same SecretKey, SecretKeyFallbacks, CookieName and cookie path
-	// share one login. The Flask format binds neither the cookie name nor
-	// the session type into the MAC (Flask binds only its salt); it is
-	// signed, never encrypted (no EncryptionKey) and kept in the cookie
-	// (no Store).
+	// CookieFormat is what the cookie holds: CookieFormatWire (default),
+	// or CookieFormatFlask, Flask's own cookie, to share a login with a
+	// Flask app (signed, not encrypted, no Store).
 	CookieFormat CookieFormat
 
-	// VerifiedCacheSize is how many signed cookie values the Interface
-	// remembers as verified, so that a cookie sent again unchanged (as it is
-	// on every request that does not modify the session) is not decoded
-	// and verified again; its age is still checked every time. Zero means
-	// DefaultVerifiedCacheSize; negative turns the cache off. Encrypted
-	// cookies are not cached. With a Store, what is remembered is the
-	// session ID a verified cookie carries; the session itself is read
-	// from the Store on every request.
+	// VerifiedCacheSize is how many verified cookie values are
+	// remembered, so an unchanged cookie is not verified again. Zero:
+	// DefaultVerifiedCacheSize; negative: off.
 	VerifiedCacheSize int
 
 	// AllowNullSession accepts a Config with no SecretKey: every session is
@@ -231,10 +173,8 @@ type Config struct {
 	// production.
 	Development bool
 
-	// OnError, when set, is told about cookies that were rejected (bad
-	// signature, expired, malformed: the request goes on with a fresh
-	// session) and about fields dropped from a cookie whose stored value no
-	// longer fits the struct (a *FieldError). It is never told the cookie's
+	// OnError is told about rejected cookies (the request goes on with a
+	// fresh session) and dropped fields (*FieldError); never a cookie's
 	// value.
 	OnError func(r *http.Request, err error)
 

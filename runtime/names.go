@@ -1,24 +1,27 @@
 package runtime
 
-import "github.com/sessiongen/sessiongen"
+import (
+	"github.com/sessiongen/sessiongen"
+	"github.com/sessiongen/sessiongen/store"
+)
 
 // The names an application uses are declared in the package sessiongen;
 // the runtime, and the code generated before they moved, use them here.
 
 type (
-	Commit             = sessiongen.Commit
+	Commit             = store.Commit
 	Concurrency        = sessiongen.Concurrency
 	ConcurrentChange   = sessiongen.ConcurrentChange
 	Config             = sessiongen.Config
 	ConfigError        = sessiongen.ConfigError
 	CookieError        = sessiongen.CookieError
 	CookieFormat       = sessiongen.CookieFormat
-	Device             = sessiongen.Device
+	Device             = store.Device
 	FieldError         = sessiongen.FieldError
-	Record             = sessiongen.Record
-	Store              = sessiongen.Store
-	User               = sessiongen.User
-	UserRecord         = sessiongen.UserRecord
+	Record             = store.Record
+	Store              = store.Store
+	User               = store.User
+	UserRecord         = store.UserRecord
 	UserSession        = sessiongen.UserSession
 	VerifiedCacheStats = sessiongen.VerifiedCacheStats
 )
@@ -53,9 +56,9 @@ var (
 	ErrCookieExpired     = sessiongen.ErrCookieExpired
 	ErrCookieTooLarge    = sessiongen.ErrCookieTooLarge
 	ErrPayload           = sessiongen.ErrPayload
-	ErrNotFound          = sessiongen.ErrNotFound
-	ErrConflict          = sessiongen.ErrConflict
-	ErrStoreUnavailable  = sessiongen.ErrStoreUnavailable
+	ErrNotFound          = store.ErrNotFound
+	ErrConflict          = store.ErrConflict
+	ErrStoreUnavailable  = store.ErrStoreUnavailable
 	ErrNoSession         = sessiongen.ErrNoSession
 	ErrNoStore           = sessiongen.ErrNoStore
 	ErrSessionHijacked   = sessiongen.ErrSessionHijacked
