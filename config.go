@@ -35,7 +35,7 @@ const (
 	MinSecretKeyLen = 32
 )
 
-// Config configures a session manager (the generated NewXInterface); every
+// Config configures a session manager (the generated NewXManager); every
 // field, with its environment variable: docs/configuration.md. The zero value of every field but
 // SecretKey is a safe default: HttpOnly, Secure, SameSite=Lax, Path=/, a
 // host-only cookie named "session", permanent sessions lasting 31 days and

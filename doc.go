@@ -8,7 +8,7 @@
 //
 //	//go:generate go tool sessiongen -type=Visitor
 //
-// writes NewVisitorInterface (configured with a Config, here as
+// writes NewVisitorManager (configured with a Config, here as
 // VisitorConfig), VisitorFrom and the typed accessors of VisitorSession.
 // Stores live in runtime/memstore, runtime/redisstore and runtime/pgstore;
 // adapters to gin and echo in adapters/ginsession and adapters/echosession.

@@ -146,7 +146,7 @@ const cacheSize = 1024
 func BenchmarkVerifiedCache(b *testing.B) {
 	for _, n := range []int{cacheSize / 2, cacheSize * 9 / 10, cacheSize * 2} {
 		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
-			si, err := NewVisitorInterface(VisitorConfig{SecretKey: hashKey, DisableSecure: true, VerifiedCacheSize: cacheSize})
+			si, err := NewVisitorManager(VisitorConfig{SecretKey: hashKey, DisableSecure: true, VerifiedCacheSize: cacheSize})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -122,7 +122,7 @@ func TestRedisPausedUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	var onError sync.Map // error text -> *atomic.Int64
-	si, err := NewVisitorInterface(VisitorConfig{
+	si, err := NewVisitorManager(VisitorConfig{
 		SecretKey: hashKey, DisableSecure: true, Store: store,
 		IdleTimeout: idleTimeout, AbsoluteLifetime: absoluteLifetime,
 		StoreTimeout: faultStoreTimeout,

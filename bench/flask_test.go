@@ -27,7 +27,7 @@ func TestFlaskBenchSeed(t *testing.T) {
 	if !strings.HasPrefix(cookie, "session=") {
 		t.Fatalf("flask_bench.py --seed printed %q, not a session cookie", cookie)
 	}
-	si, err := NewVisitorInterface(flaskConfig)
+	si, err := NewVisitorManager(flaskConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

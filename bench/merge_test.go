@@ -111,11 +111,11 @@ func newMergeRig(name string, store sessionruntime.Store, prefix string) *mergeR
 		r.reloads += c.Reloads
 	}
 	otherCfg.Store = store
-	ours, err := NewVisitorInterface(oursCfg)
+	ours, err := NewVisitorManager(oursCfg)
 	if err != nil {
 		panic(err)
 	}
-	other, err := NewVisitorInterface(otherCfg)
+	other, err := NewVisitorManager(otherCfg)
 	if err != nil {
 		panic(err)
 	}

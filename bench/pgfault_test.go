@@ -94,7 +94,7 @@ func pgFault(t *testing.T, restart bool) {
 		t.Fatal(err)
 	}
 	var onError sync.Map // error kind -> *atomic.Int64
-	si, err := NewVisitorInterface(VisitorConfig{
+	si, err := NewVisitorManager(VisitorConfig{
 		SecretKey: hashKey, DisableSecure: true, Store: store, StoreKeyPrefix: sessiongenPGPrefix,
 		IdleTimeout: idleTimeout, AbsoluteLifetime: absoluteLifetime,
 		StoreTimeout: faultStoreTimeout,

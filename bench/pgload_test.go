@@ -39,7 +39,7 @@ type loadRig struct {
 // loadMux is the application of the load runs: /visit increments the
 // session's counter, /read reads it (both answer "counter isNew"),
 // /static never touches the session.
-func loadMux(si *VisitorInterface) http.Handler {
+func loadMux(si *VisitorManager) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/visit", func(w http.ResponseWriter, r *http.Request) {
 		s := VisitorFrom(r.Context())
@@ -58,7 +58,7 @@ func loadMux(si *VisitorInterface) http.Handler {
 
 // newLoadRig serves si's application and creates each session client's
 // session (one /visit), so that the run measures sessions that exist.
-func newLoadRig(t *testing.T, si *VisitorInterface, clients, sessionClients int, think time.Duration) *loadRig {
+func newLoadRig(t *testing.T, si *VisitorManager, clients, sessionClients int, think time.Duration) *loadRig {
 	t.Helper()
 	r := &loadRig{
 		srv:            httptest.NewServer(loadMux(si)),

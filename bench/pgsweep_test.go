@@ -67,7 +67,7 @@ func TestPostgresSweepUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	si, err := NewVisitorInterface(VisitorConfig{
+	si, err := NewVisitorManager(VisitorConfig{
 		SecretKey: hashKey, DisableSecure: true, Store: store, StoreKeyPrefix: sessiongenPGPrefix,
 		IdleTimeout: idleTimeout, AbsoluteLifetime: absoluteLifetime,
 	})

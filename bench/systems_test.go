@@ -113,7 +113,7 @@ func sessiongenFlaskUncached() system {
 }
 
 func sessiongenWith(name string, cfg VisitorConfig) system {
-	si, err := NewVisitorInterface(cfg)
+	si, err := NewVisitorManager(cfg)
 	if err != nil {
 		panic(err)
 	}

@@ -34,19 +34,19 @@ func _() {
 	var _ *time.Time = &_sessiongen_Visitor_changed_run_go_generate.LastSeen
 }
 
-// VisitorConfig configures a VisitorInterface: keys, cookie attributes, lifetime.
+// VisitorConfig configures a VisitorManager: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is package
 // sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
 // field.
 type VisitorConfig = sessiongen.Config
 
-// VisitorOption configures a VisitorInterface beyond its VisitorConfig: give
-// WithVisitorPolicy and WithVisitorAfterRequest to NewVisitorInterface.
+// VisitorOption configures a VisitorManager beyond its VisitorConfig: give
+// WithVisitorPolicy and WithVisitorAfterRequest to NewVisitorManager.
 type VisitorOption = sessionruntime.Option[VisitorSession]
 
 // VisitorPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the VisitorInterface is built, it is honoured
+// returns the one to use. Fixed when the VisitorManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type VisitorPolicy = sessionruntime.Policy[VisitorSession]
@@ -56,36 +56,36 @@ type VisitorPolicy = sessionruntime.Policy[VisitorSession]
 // response headers.
 type VisitorAfterRequest = sessionruntime.AfterRequest[VisitorSession]
 
-// VisitorLifecycle is one request's session as a VisitorInterface's Middleware
+// VisitorLifecycle is one request's session as a VisitorManager's Middleware
 // drives it, for adapters to frameworks with writers of their own (Begin,
 // ResponseWriter, Request, End). See go doc
 // github.com/sessiongen/sessiongen/runtime Lifecycle.
 type VisitorLifecycle = sessionruntime.Lifecycle[VisitorSession]
 
-// NewVisitorInterface validates cfg and returns the VisitorInterface for Visitor
+// NewVisitorManager validates cfg and returns the VisitorManager for Visitor
 // sessions. Every configuration problem is reported here, at start-up.
-func NewVisitorInterface(cfg VisitorConfig, opts ...VisitorOption) (*VisitorInterface, error) {
+func NewVisitorManager(cfg VisitorConfig, opts ...VisitorOption) (*VisitorManager, error) {
 	impl, err := sessionruntime.New(cfg, visitorCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &VisitorInterface{impl: impl}, nil
+	return &VisitorManager{impl: impl}, nil
 }
 
-// VisitorInterface keeps Visitor sessions, in signed cookies or, when its Config
-// has a Store, on the server: serve handlers through its Middleware and read each
+// VisitorManager keeps Visitor sessions, in signed cookies or, when its Config has
+// a Store, on the server: serve handlers through its Middleware and read each
 // request's session with VisitorFrom. It is Flask's SessionInterface for Visitor;
 // the methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewVisitorInterface.
-type VisitorInterface struct {
+// one with NewVisitorManager.
+type VisitorManager struct {
 	impl *sessionruntime.Interface[VisitorSession]
 }
 
 // Middleware serves next with each request's Visitor session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with VisitorFrom.
-func (m *VisitorInterface) Middleware(next http.Handler) http.Handler {
+func (m *VisitorManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -93,20 +93,20 @@ func (m *VisitorInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *VisitorInterface) Regenerate(ctx context.Context) error {
+func (m *VisitorManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *VisitorInterface) Destroy(ctx context.Context) error {
+func (m *VisitorManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *VisitorInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *VisitorManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -114,113 +114,113 @@ func (m *VisitorInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *VisitorInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *VisitorManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *VisitorInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *VisitorManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *VisitorInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *VisitorManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *VisitorInterface) Cookie(r *http.Request, s *VisitorSession) (*http.Cookie, error) {
+func (m *VisitorManager) Cookie(r *http.Request, s *VisitorSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see VisitorLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *VisitorInterface) Begin(w http.ResponseWriter, r *http.Request) *VisitorLifecycle {
+func (m *VisitorManager) Begin(w http.ResponseWriter, r *http.Request) *VisitorLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *VisitorInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *VisitorManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *VisitorInterface) OpenSession(r *http.Request) (*VisitorSession, error) {
+func (m *VisitorManager) OpenSession(r *http.Request) (*VisitorSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *VisitorInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *VisitorSession) error {
+func (m *VisitorManager) SaveSession(w http.ResponseWriter, r *http.Request, s *VisitorSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *VisitorInterface) MakeNullSession() *VisitorSession {
+func (m *VisitorManager) MakeNullSession() *VisitorSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *VisitorInterface) IsNullSession(s *VisitorSession) bool {
+func (m *VisitorManager) IsNullSession(s *VisitorSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *VisitorInterface) CookieName(r *http.Request) string {
+func (m *VisitorManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *VisitorInterface) CookieDomain(r *http.Request) string {
+func (m *VisitorManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *VisitorInterface) CookiePath(r *http.Request) string {
+func (m *VisitorManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *VisitorInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *VisitorManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *VisitorInterface) CookieSecure(r *http.Request) bool {
+func (m *VisitorManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *VisitorInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *VisitorManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *VisitorInterface) CookiePartitioned(r *http.Request) bool {
+func (m *VisitorManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *VisitorInterface) ExpirationTime(r *http.Request, s *VisitorSession) time.Time {
+func (m *VisitorManager) ExpirationTime(r *http.Request, s *VisitorSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *VisitorInterface) ShouldSetCookie(r *http.Request, s *VisitorSession) bool {
+func (m *VisitorManager) ShouldSetCookie(r *http.Request, s *VisitorSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithVisitorPolicy makes the VisitorInterface built with it answer with p's
+// WithVisitorPolicy makes the VisitorManager built with it answer with p's
 // overrides.
 func WithVisitorPolicy(p VisitorPolicy) VisitorOption {
 	return sessionruntime.WithPolicy(p)
@@ -234,14 +234,14 @@ func WithVisitorAfterRequest(hooks ...VisitorAfterRequest) VisitorOption {
 
 // VisitorConfigFromEnv reads a VisitorConfig from the SESSION_* environment
 // variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
-// it to NewVisitorInterface, which validates it.
+// it to NewVisitorManager, which validates it.
 func VisitorConfigFromEnv() (VisitorConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // VisitorFrom returns the Visitor session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// VisitorInterface's Middleware: a handler served without it. A handler test can
+// VisitorManager's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewVisitorContext.
 func VisitorFrom(ctx context.Context) *VisitorSession {
 	return sessionimpl.MustFrom[VisitorSession](ctx, "Visitor")
@@ -256,7 +256,7 @@ func VisitorFrom(ctx context.Context) *VisitorSession {
 //	handler.ServeHTTP(w, r.WithContext(NewVisitorContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a VisitorInterface's
+// end-to-end test starts from a given session with the cookie a VisitorManager's
 // Cookie method returns for it.
 func NewVisitorContext(ctx context.Context, s *VisitorSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

@@ -133,31 +133,31 @@ func emitAPI(f *jen.File, m *model) {
 	rt := func(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
 	ofSession := func(name string) *jen.Statement { return rt(name).Index(jen.Id(m.sessionType)) }
 
-	doc(f, "%s configures %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is package sessiongen's Config: go doc %s Config gives every field.", m.configType, withArticle(m.interfaceType), rootPath)
+	doc(f, "%s configures %s: keys, cookie attributes, lifetime. Its zero value, given a SecretKey, has secure defaults. It is package sessiongen's Config: go doc %s Config gives every field.", m.configType, withArticle(m.managerType), rootPath)
 	f.Type().Id(m.configType).Op("=").Add(jen.Qual(rootPath, "Config"))
 
-	doc(f, "%s configures %s beyond its %s: give %s and %s to %s.", m.optionType, withArticle(m.interfaceType), m.configType, m.withPolicyFunc, m.withHooksFunc, m.newFunc)
+	doc(f, "%s configures %s beyond its %s: give %s and %s to %s.", m.optionType, withArticle(m.managerType), m.configType, m.withPolicyFunc, m.withHooksFunc, m.newFunc)
 	f.Type().Id(m.optionType).Op("=").Add(ofSession("Option"))
 
-	doc(f, "%s overrides some of the methods of Flask's SessionInterface per request (the cookie's domain, say): each function gets the configured answer and returns the one to use. Fixed when the %s is built, it is honoured however requests are served. See go doc %s Policy.", m.policyType, m.interfaceType, runtimePath)
+	doc(f, "%s overrides some of the methods of Flask's SessionInterface per request (the cookie's domain, say): each function gets the configured answer and returns the one to use. Fixed when the %s is built, it is honoured however requests are served. See go doc %s Policy.", m.policyType, m.managerType, runtimePath)
 	f.Type().Id(m.policyType).Op("=").Add(ofSession("Policy"))
 
 	doc(f, "%s is a hook run after the handler and before the session is saved, like Flask's after_request: it may still change the session and the response headers.", m.afterRequestType)
 	f.Type().Id(m.afterRequestType).Op("=").Add(ofSession("AfterRequest"))
 
-	doc(f, "%s is one request's session as %s's Middleware drives it, for adapters to frameworks with writers of their own (Begin, ResponseWriter, Request, End). See go doc %s Lifecycle.", m.lifecycleType, withArticle(m.interfaceType), runtimePath)
+	doc(f, "%s is one request's session as %s's Middleware drives it, for adapters to frameworks with writers of their own (Begin, ResponseWriter, Request, End). See go doc %s Lifecycle.", m.lifecycleType, withArticle(m.managerType), runtimePath)
 	f.Type().Id(m.lifecycleType).Op("=").Add(ofSession("Lifecycle"))
 
-	doc(f, "%s validates cfg and returns the %s for %s sessions. Every configuration problem is reported here, at start-up.", m.newFunc, m.interfaceType, m.name)
-	f.Func().Id(m.newFunc).Params(jen.Id("cfg").Id(m.configType), jen.Id("opts").Op("...").Id(m.optionType)).Params(jen.Op("*").Id(m.interfaceType), jen.Error()).Block(
+	doc(f, "%s validates cfg and returns the %s for %s sessions. Every configuration problem is reported here, at start-up.", m.newFunc, m.managerType, m.name)
+	f.Func().Id(m.newFunc).Params(jen.Id("cfg").Id(m.configType), jen.Id("opts").Op("...").Id(m.optionType)).Params(jen.Op("*").Id(m.managerType), jen.Error()).Block(
 		jen.List(jen.Id("impl"), jen.Err()).Op(":=").Add(rt("New").Call(jen.Id("cfg"), jen.Id(m.codecVar), jen.Id("opts").Op("..."))),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.Return(jen.Op("&").Id(m.interfaceType).Values(jen.Dict{jen.Id("impl"): jen.Id("impl")}), jen.Nil()),
+		jen.Return(jen.Op("&").Id(m.managerType).Values(jen.Dict{jen.Id("impl"): jen.Id("impl")}), jen.Nil()),
 	)
 
 	emitManager(f, m)
 
-	doc(f, "%s makes the %s built with it answer with p's overrides.", m.withPolicyFunc, m.interfaceType)
+	doc(f, "%s makes the %s built with it answer with p's overrides.", m.withPolicyFunc, m.managerType)
 	f.Func().Id(m.withPolicyFunc).Params(jen.Id("p").Id(m.policyType)).Id(m.optionType).Block(
 		jen.Return(rt("WithPolicy").Call(jen.Id("p"))),
 	)
@@ -172,7 +172,7 @@ func emitAPI(f *jen.File, m *model) {
 		jen.Return(rt("ConfigFromEnv").Call()),
 	)
 
-	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through %s's Middleware: a handler served without it. A handler test can give the request a session without the middleware with %s.", m.fromFunc, m.name, withArticle(m.interfaceType), m.newContextFunc)
+	doc(f, "%s returns the %s session of the request that carries ctx. It panics, saying what to do, if the request did not pass through %s's Middleware: a handler served without it. A handler test can give the request a session without the middleware with %s.", m.fromFunc, m.name, withArticle(m.managerType), m.newContextFunc)
 	f.Func().Id(m.fromFunc).Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Id(m.sessionType).Block(
 		jen.Return(jen.Qual(implPath, "MustFrom").Index(jen.Id(m.sessionType)).Call(jen.Id("ctx"), jen.Lit(m.name))),
 	)
@@ -183,7 +183,7 @@ func emitAPI(f *jen.File, m *model) {
 	f.Comment("\t" + exampleWrite(m))
 	f.Comment("\thandler.ServeHTTP(w, r.WithContext(" + m.newContextFunc + "(r.Context(), &s)))")
 	f.Comment("")
-	doc(f, "Nothing is saved: the handler's changes stay in s for the test to read. An end-to-end test starts from a given session with the cookie %s's Cookie method returns for it.", withArticle(m.interfaceType))
+	doc(f, "Nothing is saved: the handler's changes stay in s for the test to read. An end-to-end test starts from a given session with the cookie %s's Cookie method returns for it.", withArticle(m.managerType))
 	f.Func().Id(m.newContextFunc).Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("s").Op("*").Id(m.sessionType)).Qual("context", "Context").Block(
 		jen.Return(rt("NewContext").Call(jen.Id("ctx"), jen.Id("s"))),
 	)

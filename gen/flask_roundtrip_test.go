@@ -65,27 +65,27 @@ func TestFlaskRandomRoundTrip(t *testing.T) {
 	if testing.Short() {
 		rounds = 10
 	}
-	t.Run("anonymous", func(t *testing.T) { flaskRandom(t, anonymous.NewSettingsInterface, rounds) })
-	t.Run("arrays", func(t *testing.T) { flaskRandom(t, arrays.NewFixedInterface, rounds) })
-	t.Run("basic", func(t *testing.T) { flaskRandom(t, basic.NewScalarsInterface, rounds) })
-	t.Run("deep", func(t *testing.T) { flaskRandom(t, deep.NewDeepInterface, rounds) })
-	t.Run("docs", func(t *testing.T) { flaskRandom(t, docs.NewCartInterface, rounds) })
-	t.Run("embedded", func(t *testing.T) { flaskRandom(t, embedded.NewOuterInterface, rounds) })
-	t.Run("empty", func(t *testing.T) { flaskRandom(t, empty.NewNothingInterface, rounds) })
-	t.Run("evolve_v1", func(t *testing.T) { flaskRandom(t, evolve_v1.NewVisitorInterface, rounds) })
-	t.Run("evolve_v2", func(t *testing.T) { flaskRandom(t, evolve_v2.NewVisitorInterface, rounds) })
-	t.Run("flask", func(t *testing.T) { flaskRandom(t, flaskpkg.NewSharedInterface, rounds) })
-	t.Run("import_clash", func(t *testing.T) { flaskRandom(t, importclash.NewGuestInterface, rounds) })
-	t.Run("maps", func(t *testing.T) { flaskRandom(t, mapspkg.NewIndexInterface, rounds) })
-	t.Run("multi/Admin", func(t *testing.T) { flaskRandom(t, multi.NewAdminInterface, rounds) })
-	t.Run("multi/Visitor", func(t *testing.T) { flaskRandom(t, multi.NewVisitorInterface, rounds) })
-	t.Run("named", func(t *testing.T) { flaskRandom(t, named.NewAccountInterface, rounds) })
-	t.Run("nested", func(t *testing.T) { flaskRandom(t, nested.NewProfileInterface, rounds) })
-	t.Run("pointers", func(t *testing.T) { flaskRandom(t, pointers.NewOptInterface, rounds) })
-	t.Run("sharable", func(t *testing.T) { flaskRandom(t, sharable.NewPeerInterface, rounds) })
-	t.Run("slices", func(t *testing.T) { flaskRandom(t, slices.NewListsInterface, rounds) })
-	t.Run("tags", func(t *testing.T) { flaskRandom(t, tags.NewPrefsInterface, rounds) })
-	t.Run("textmarshal", func(t *testing.T) { flaskRandom(t, textmarshal.NewConnInterface, rounds) })
+	t.Run("anonymous", func(t *testing.T) { flaskRandom(t, anonymous.NewSettingsManager, rounds) })
+	t.Run("arrays", func(t *testing.T) { flaskRandom(t, arrays.NewFixedManager, rounds) })
+	t.Run("basic", func(t *testing.T) { flaskRandom(t, basic.NewScalarsManager, rounds) })
+	t.Run("deep", func(t *testing.T) { flaskRandom(t, deep.NewDeepManager, rounds) })
+	t.Run("docs", func(t *testing.T) { flaskRandom(t, docs.NewCartManager, rounds) })
+	t.Run("embedded", func(t *testing.T) { flaskRandom(t, embedded.NewOuterManager, rounds) })
+	t.Run("empty", func(t *testing.T) { flaskRandom(t, empty.NewNothingManager, rounds) })
+	t.Run("evolve_v1", func(t *testing.T) { flaskRandom(t, evolve_v1.NewVisitorManager, rounds) })
+	t.Run("evolve_v2", func(t *testing.T) { flaskRandom(t, evolve_v2.NewVisitorManager, rounds) })
+	t.Run("flask", func(t *testing.T) { flaskRandom(t, flaskpkg.NewSharedManager, rounds) })
+	t.Run("import_clash", func(t *testing.T) { flaskRandom(t, importclash.NewGuestManager, rounds) })
+	t.Run("maps", func(t *testing.T) { flaskRandom(t, mapspkg.NewIndexManager, rounds) })
+	t.Run("multi/Admin", func(t *testing.T) { flaskRandom(t, multi.NewAdminManager, rounds) })
+	t.Run("multi/Visitor", func(t *testing.T) { flaskRandom(t, multi.NewVisitorManager, rounds) })
+	t.Run("named", func(t *testing.T) { flaskRandom(t, named.NewAccountManager, rounds) })
+	t.Run("nested", func(t *testing.T) { flaskRandom(t, nested.NewProfileManager, rounds) })
+	t.Run("pointers", func(t *testing.T) { flaskRandom(t, pointers.NewOptManager, rounds) })
+	t.Run("sharable", func(t *testing.T) { flaskRandom(t, sharable.NewPeerManager, rounds) })
+	t.Run("slices", func(t *testing.T) { flaskRandom(t, slices.NewListsManager, rounds) })
+	t.Run("tags", func(t *testing.T) { flaskRandom(t, tags.NewPrefsManager, rounds) })
+	t.Run("textmarshal", func(t *testing.T) { flaskRandom(t, textmarshal.NewConnManager, rounds) })
 }
 
 // accessor is one field's getter, setter and presence, found by name.
@@ -525,7 +525,7 @@ func TestFlaskJSONIsFlasks(t *testing.T) {
 		// {"id": uuid.UUID(bytes=bytes(range(1, 17))), "hash": bytes(range(32)), "rgb": bytes([1, 2, 255]),
 		//  "scores": [0.5, -0.0, 1e16, 1.5e-05, float("inf")], "names": ["\u00e9", "</x>"],
 		//  "grid": [[1, 2], [3, 4]], "i_ds": [uuid.UUID(int=0), uuid.UUID(int=2**128-1)]}
-		si, err := arrays.NewFixedInterface(flaskConfig)
+		si, err := arrays.NewFixedManager(flaskConfig)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -552,7 +552,7 @@ func TestFlaskJSONIsFlasks(t *testing.T) {
 	})
 	t.Run("pointers", func(t *testing.T) {
 		// {"count": 3, "many": [{"x": 1, "y": 2}, None], "nested": None, "by_key": {" t": None}}
-		si, err := pointers.NewOptInterface(flaskConfig)
+		si, err := pointers.NewOptManager(flaskConfig)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -572,7 +572,7 @@ func TestFlaskJSONIsFlasks(t *testing.T) {
 	t.Run("named", func(t *testing.T) {
 		// {"id": -7, "role": "admin", "roles": ["a", "b"], "admin": True, "avatar": b"\x00\x01",
 		//  "scores": [0.10000000149011612], "display": "\U0001F600", "timeout": 90000000000, "friends": [1, 2]}
-		si, err := named.NewAccountInterface(flaskConfig)
+		si, err := named.NewAccountManager(flaskConfig)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -597,14 +597,14 @@ func TestFlaskJSONIsFlasks(t *testing.T) {
 // as the wire format's do: a field whose type changed is dropped alone and
 // reported.
 func TestFlaskSchemaEvolution(t *testing.T) {
-	v1, err := evolve_v1.NewVisitorInterface(flaskConfig)
+	v1, err := evolve_v1.NewVisitorManager(flaskConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var reported []error
 	cfg := flaskConfig
 	cfg.OnError = func(_ *http.Request, err error) { reported = append(reported, err) }
-	v2, err := evolve_v2.NewVisitorInterface(cfg)
+	v2, err := evolve_v2.NewVisitorManager(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,17 +672,17 @@ func flaskOpener[S any, M flaskManager[S]](f *testing.F, newIface func(sessionru
 // ever, whatever the JSON holds.
 func FuzzGeneratedFlaskDecoders(f *testing.F) {
 	openers := []func(*http.Request){
-		flaskOpener(f, anonymous.NewSettingsInterface), flaskOpener(f, arrays.NewFixedInterface),
-		flaskOpener(f, basic.NewScalarsInterface), flaskOpener(f, deep.NewDeepInterface),
-		flaskOpener(f, docs.NewCartInterface), flaskOpener(f, embedded.NewOuterInterface),
-		flaskOpener(f, empty.NewNothingInterface), flaskOpener(f, evolve_v1.NewVisitorInterface),
-		flaskOpener(f, evolve_v2.NewVisitorInterface), flaskOpener(f, flaskpkg.NewSharedInterface),
-		flaskOpener(f, importclash.NewGuestInterface), flaskOpener(f, mapspkg.NewIndexInterface),
-		flaskOpener(f, multi.NewAdminInterface), flaskOpener(f, multi.NewVisitorInterface),
-		flaskOpener(f, named.NewAccountInterface), flaskOpener(f, nested.NewProfileInterface),
-		flaskOpener(f, pointers.NewOptInterface), flaskOpener(f, sharable.NewPeerInterface),
-		flaskOpener(f, slices.NewListsInterface), flaskOpener(f, tags.NewPrefsInterface),
-		flaskOpener(f, textmarshal.NewConnInterface),
+		flaskOpener(f, anonymous.NewSettingsManager), flaskOpener(f, arrays.NewFixedManager),
+		flaskOpener(f, basic.NewScalarsManager), flaskOpener(f, deep.NewDeepManager),
+		flaskOpener(f, docs.NewCartManager), flaskOpener(f, embedded.NewOuterManager),
+		flaskOpener(f, empty.NewNothingManager), flaskOpener(f, evolve_v1.NewVisitorManager),
+		flaskOpener(f, evolve_v2.NewVisitorManager), flaskOpener(f, flaskpkg.NewSharedManager),
+		flaskOpener(f, importclash.NewGuestManager), flaskOpener(f, mapspkg.NewIndexManager),
+		flaskOpener(f, multi.NewAdminManager), flaskOpener(f, multi.NewVisitorManager),
+		flaskOpener(f, named.NewAccountManager), flaskOpener(f, nested.NewProfileManager),
+		flaskOpener(f, pointers.NewOptManager), flaskOpener(f, sharable.NewPeerManager),
+		flaskOpener(f, slices.NewListsManager), flaskOpener(f, tags.NewPrefsManager),
+		flaskOpener(f, textmarshal.NewConnManager),
 	}
 	for _, seed := range []string{
 		`{"home":{"street":"a","town":"b","geo":[1.5,2]},"cart":[{"sku":"x","qty":1,"price":2.5,"tags":["t"]}],"grants":{" di":{" t__":true}},"id":{" u":"0102030405060708090a0b0c0d0e0f10"},"seen":{"k":{" d":"Wed, 21 Oct 2015 07:28:00 GMT"}},"ptrs":[null,"s"],"extra":{"a":1},"matrix":[[1],{" t":[2,3]}]}`,
@@ -696,7 +696,7 @@ func FuzzGeneratedFlaskDecoders(f *testing.F) {
 	}
 	now := time.Now()
 	{
-		si, _ := nested.NewProfileInterface(flaskConfig)
+		si, _ := nested.NewProfileManager(flaskConfig)
 		r := httptest.NewRequest("GET", "/", nil)
 		r.AddCookie(&http.Cookie{Name: "session", Value: flaskCookie(roundTripKey, []byte(`{"home":{"street":"a"}}`), now)})
 		if s, _ := si.OpenSession(r); s.IsNew() || s.Home().Street != "a" {

@@ -79,8 +79,8 @@ func managerMethods(m *model) []forward {
 // emitManager emits the manager type and its forwarded methods.
 func emitManager(f *jen.File, m *model) {
 	doc(f, "%s keeps %s sessions, in signed cookies or, when its Config has a Store, on the server: serve handlers through its Middleware and read each request's session with %s. It is Flask's SessionInterface for %s; the methods below are the runtime package's Interface's (go doc %s Interface), for this session type. Make one with %s.",
-		m.interfaceType, m.name, m.fromFunc, m.name, runtimePath, m.newFunc)
-	f.Type().Id(m.interfaceType).Struct(
+		m.managerType, m.name, m.fromFunc, m.name, runtimePath, m.newFunc)
+	f.Type().Id(m.managerType).Struct(
 		jen.Id("impl").Op("*").Qual(runtimePath, "Interface").Index(jen.Id(m.sessionType)),
 	)
 	for _, fw := range managerMethods(m) {
@@ -100,6 +100,6 @@ func emitManager(f *jen.File, m *model) {
 		if len(fw.results) == 0 {
 			body = call
 		}
-		f.Func().Params(jen.Id("m").Op("*").Id(m.interfaceType)).Id(fw.name).Params(params...).Params(fw.results...).Block(body)
+		f.Func().Params(jen.Id("m").Op("*").Id(m.managerType)).Id(fw.name).Params(params...).Params(fw.results...).Block(body)
 	}
 }

@@ -20,12 +20,12 @@ import (
 // about 150 lines of the generated file.
 func TestManagerForwardsEveryMethod(t *testing.T) {
 	rt := reflect.TypeOf((*sessionruntime.Interface[basic.ScalarsSession])(nil))
-	gen := reflect.TypeOf((*basic.ScalarsInterface)(nil))
+	gen := reflect.TypeOf((*basic.ScalarsManager)(nil))
 	for i := range rt.NumMethod() {
 		want := rt.Method(i)
 		got, ok := gen.MethodByName(want.Name)
 		if !ok {
-			t.Errorf("ScalarsInterface has no method %s: forward it (gen/manager.go)", want.Name)
+			t.Errorf("ScalarsManager has no method %s: forward it (gen/manager.go)", want.Name)
 			continue
 		}
 		// The same signature, the receiver aside.
@@ -45,7 +45,7 @@ func TestManagerForwardsEveryMethod(t *testing.T) {
 		}
 	}
 	if gen.NumMethod() != rt.NumMethod() {
-		t.Errorf("ScalarsInterface has %d methods, the runtime's Interface %d", gen.NumMethod(), rt.NumMethod())
+		t.Errorf("ScalarsManager has %d methods, the runtime's Interface %d", gen.NumMethod(), rt.NumMethod())
 	}
 
 	fset := token.NewFileSet()
@@ -56,7 +56,7 @@ func TestManagerForwardsEveryMethod(t *testing.T) {
 	first, last := 0, 0
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Recv == nil || !strings.Contains(types(fd.Recv.List[0].Type), "ScalarsInterface") {
+		if !ok || fd.Recv == nil || !strings.Contains(types(fd.Recv.List[0].Type), "ScalarsManager") {
 			continue
 		}
 		if fd.Doc == nil || !strings.HasPrefix(fd.Doc.Text(), fd.Name.Name+" ") {
@@ -87,11 +87,11 @@ func TestGoDocOfTheManager(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go doc")
 	}
-	out, err := exec.Command("go", "doc", "github.com/sessiongen/sessiongen/examples/auth", "AccountInterface.Regenerate").CombinedOutput()
+	out, err := exec.Command("go", "doc", "github.com/sessiongen/sessiongen/examples/auth", "AccountManager.Regenerate").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go doc: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "func (m *AccountInterface) Regenerate(ctx context.Context) error") || !strings.Contains(string(out), "new ID") {
-		t.Errorf("go doc AccountInterface.Regenerate printed:\n%s", out)
+	if !strings.Contains(string(out), "func (m *AccountManager) Regenerate(ctx context.Context) error") || !strings.Contains(string(out), "new ID") {
+		t.Errorf("go doc AccountManager.Regenerate printed:\n%s", out)
 	}
 }

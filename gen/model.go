@@ -26,14 +26,14 @@ type model struct {
 	// Generated package-level names.
 	sessionType      string // VisitorSession
 	configType       string // VisitorConfig
-	interfaceType    string // VisitorInterface
+	managerType      string // VisitorManager
 	optionType       string // VisitorOption
 	policyType       string // VisitorPolicy
 	lifecycleType    string // VisitorLifecycle
 	afterRequestType string // VisitorAfterRequest
 	withPolicyFunc   string // WithVisitorPolicy
 	withHooksFunc    string // WithVisitorAfterRequest
-	newFunc          string // NewVisitorInterface
+	newFunc          string // NewVisitorManager
 	fromFunc         string // VisitorFrom
 	newContextFunc   string // NewVisitorContext
 	codecVar         string // visitorCodec
@@ -106,7 +106,7 @@ var sessionMethods = []string{"Modified", "Accessed", "IsNew", "Clear", "Permane
 
 // packageNames returns the package-level names generated for the model.
 func (m *model) packageNames() []string {
-	return []string{m.sessionType, m.configType, m.configType + "FromEnv", m.interfaceType, m.optionType, m.policyType, m.lifecycleType, m.afterRequestType, m.withPolicyFunc, m.withHooksFunc, m.newFunc, m.fromFunc, m.newContextFunc, m.codecVar}
+	return []string{m.sessionType, m.configType, m.configType + "FromEnv", m.managerType, m.optionType, m.policyType, m.lifecycleType, m.afterRequestType, m.withPolicyFunc, m.withHooksFunc, m.newFunc, m.fromFunc, m.newContextFunc, m.codecVar}
 }
 
 // isNamed tells whether t is the named type pkg.name.
@@ -131,14 +131,14 @@ func buildModel(obj *types.TypeName, spec *ast.TypeSpec, fset *token.FileSet, ty
 		pkgName:          obj.Pkg().Name(),
 		sessionType:      name + "Session",
 		configType:       name + "Config",
-		interfaceType:    name + "Interface",
+		managerType:      name + "Manager",
 		optionType:       name + "Option",
 		policyType:       name + "Policy",
 		lifecycleType:    name + "Lifecycle",
 		afterRequestType: name + "AfterRequest",
 		withPolicyFunc:   "With" + name + "Policy",
 		withHooksFunc:    "With" + name + "AfterRequest",
-		newFunc:          "New" + name + "Interface",
+		newFunc:          "New" + name + "Manager",
 		fromFunc:         name + "From",
 		newContextFunc:   "New" + name + "Context",
 		codecVar:         lowerFirst(name) + "Codec",

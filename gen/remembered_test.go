@@ -67,7 +67,7 @@ func reopen[S any](t *testing.T, si opener[S], fill func(*S), read func(*S) stri
 // request.
 func TestRememberedSessionsShareNothing(t *testing.T) {
 	t.Run("slices", func(t *testing.T) {
-		si, err := slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey})
+		si, err := slices.NewListsManager(slices.ListsConfig{SecretKey: roundTripKey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +83,7 @@ func TestRememberedSessionsShareNothing(t *testing.T) {
 			})
 	})
 	t.Run("maps", func(t *testing.T) {
-		si, err := mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey})
+		si, err := mapspkg.NewIndexManager(mapspkg.IndexConfig{SecretKey: roundTripKey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestRememberedSessionsShareNothing(t *testing.T) {
 			})
 	})
 	t.Run("pointers", func(t *testing.T) {
-		si, err := pointers.NewOptInterface(pointers.OptConfig{SecretKey: roundTripKey})
+		si, err := pointers.NewOptManager(pointers.OptConfig{SecretKey: roundTripKey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func TestRememberedSessionsShareNothing(t *testing.T) {
 			})
 	})
 	t.Run("immutable marshalers", func(t *testing.T) {
-		si, err := sharable.NewPeerInterface(sharable.PeerConfig{SecretKey: roundTripKey})
+		si, err := sharable.NewPeerManager(sharable.PeerConfig{SecretKey: roundTripKey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,20 +162,20 @@ func FuzzRememberedMatchesFresh(f *testing.F) {
 		checks, types = append(checks, check), append(types, typ)
 	}
 	add("Lists", compareOpens(f, func(cache int) (opener[slices.ListsSession], error) {
-		return slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
+		return slices.NewListsManager(slices.ListsConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
 	}))
 	add("Index", compareOpens(f, func(cache int) (opener[mapspkg.IndexSession], error) {
-		return mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
+		return mapspkg.NewIndexManager(mapspkg.IndexConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
 	}))
 	add("Opt", compareOpens(f, func(cache int) (opener[pointers.OptSession], error) {
-		return pointers.NewOptInterface(pointers.OptConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
+		return pointers.NewOptManager(pointers.OptConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
 	}))
 	add("Peer", compareOpens(f, func(cache int) (opener[sharable.PeerSession], error) {
-		return sharable.NewPeerInterface(sharable.PeerConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
+		return sharable.NewPeerManager(sharable.PeerConfig{SecretKey: roundTripKey, VerifiedCacheSize: cache})
 	}))
 	// The runtime's own cookie must verify as the fuzzer signs, or no
 	// payload would reach a decoder.
-	lists, err := slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey})
+	lists, err := slices.NewListsManager(slices.ListsConfig{SecretKey: roundTripKey})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func compareOpens[S any](f *testing.F, make func(cache int) (opener[S], error)) 
 // with each other is a reported race, and every request reads the stored
 // values.
 func TestRememberedSessionsConcurrent(t *testing.T) {
-	si, err := mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey})
+	si, err := mapspkg.NewIndexManager(mapspkg.IndexConfig{SecretKey: roundTripKey})
 	if err != nil {
 		t.Fatal(err)
 	}

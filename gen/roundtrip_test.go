@@ -66,7 +66,7 @@ func roundTrip[S any](t *testing.T, si interface {
 // Every composite kind survives a save and an open, and getters hand out
 // deep copies that cannot change the session behind its back.
 func TestNestedRoundTrip(t *testing.T) {
-	si, err := nested.NewProfileInterface(nested.ProfileConfig{SecretKey: roundTripKey})
+	si, err := nested.NewProfileManager(nested.ProfileConfig{SecretKey: roundTripKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestNestedRoundTrip(t *testing.T) {
 
 // Flat structs keep working alongside the new kinds.
 func TestFlatRoundTrip(t *testing.T) {
-	si, err := basic.NewScalarsInterface(basic.ScalarsConfig{SecretKey: roundTripKey})
+	si, err := basic.NewScalarsManager(basic.ScalarsConfig{SecretKey: roundTripKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestFlatRoundTrip(t *testing.T) {
 // as the generator counts them when it refuses deeper ones) survive a save
 // and an open, each filled down to its innermost value.
 func TestDeepRoundTrip(t *testing.T) {
-	si, err := deep.NewDeepInterface(deep.DeepConfig{SecretKey: roundTripKey})
+	si, err := deep.NewDeepManager(deep.DeepConfig{SecretKey: roundTripKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func FuzzGeneratedDecoders(f *testing.F) {
 	}
 	var openers []opener
 	{
-		si, err := nested.NewProfileInterface(nested.ProfileConfig{SecretKey: roundTripKey})
+		si, err := nested.NewProfileManager(nested.ProfileConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Profile", func(r *http.Request) { s, _ := si.OpenSession(r); s.Home(); s.Cart(); s.Scores() }})
 		seed, _ := si.OpenSession(httptest.NewRequest("GET", "/", nil))
@@ -260,97 +260,97 @@ func FuzzGeneratedDecoders(f *testing.F) {
 		f.Add(payload)
 	}
 	{
-		si, err := basic.NewScalarsInterface(basic.ScalarsConfig{SecretKey: roundTripKey})
+		si, err := basic.NewScalarsManager(basic.ScalarsConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Scalars", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey})
+		si, err := slices.NewListsManager(slices.ListsConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Lists", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := named.NewAccountInterface(named.AccountConfig{SecretKey: roundTripKey})
+		si, err := named.NewAccountManager(named.AccountConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Account", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := tags.NewPrefsInterface(tags.PrefsConfig{SecretKey: roundTripKey})
+		si, err := tags.NewPrefsManager(tags.PrefsConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Prefs", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := embedded.NewOuterInterface(embedded.OuterConfig{SecretKey: roundTripKey})
+		si, err := embedded.NewOuterManager(embedded.OuterConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Outer", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := pointers.NewOptInterface(pointers.OptConfig{SecretKey: roundTripKey})
+		si, err := pointers.NewOptManager(pointers.OptConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Opt", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey})
+		si, err := mapspkg.NewIndexManager(mapspkg.IndexConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Index", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := arrays.NewFixedInterface(arrays.FixedConfig{SecretKey: roundTripKey})
+		si, err := arrays.NewFixedManager(arrays.FixedConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Fixed", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := anonymous.NewSettingsInterface(anonymous.SettingsConfig{SecretKey: roundTripKey})
+		si, err := anonymous.NewSettingsManager(anonymous.SettingsConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Settings", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := textmarshal.NewConnInterface(textmarshal.ConnConfig{SecretKey: roundTripKey})
+		si, err := textmarshal.NewConnManager(textmarshal.ConnConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Conn", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := evolve_v2.NewVisitorInterface(evolve_v2.VisitorConfig{SecretKey: roundTripKey})
+		si, err := evolve_v2.NewVisitorManager(evolve_v2.VisitorConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Visitor", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := docs.NewCartInterface(docs.CartConfig{SecretKey: roundTripKey})
+		si, err := docs.NewCartManager(docs.CartConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Cart", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := empty.NewNothingInterface(empty.NothingConfig{SecretKey: roundTripKey})
+		si, err := empty.NewNothingManager(empty.NothingConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Nothing", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := multi.NewAdminInterface(multi.AdminConfig{SecretKey: roundTripKey})
+		si, err := multi.NewAdminManager(multi.AdminConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Admin", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := multi.NewVisitorInterface(multi.VisitorConfig{SecretKey: roundTripKey})
+		si, err := multi.NewVisitorManager(multi.VisitorConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Visitor", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := evolve_v1.NewVisitorInterface(evolve_v1.VisitorConfig{SecretKey: roundTripKey})
+		si, err := evolve_v1.NewVisitorManager(evolve_v1.VisitorConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Visitor", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := sharable.NewPeerInterface(sharable.PeerConfig{SecretKey: roundTripKey})
+		si, err := sharable.NewPeerManager(sharable.PeerConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Peer", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := deep.NewDeepInterface(deep.DeepConfig{SecretKey: roundTripKey})
+		si, err := deep.NewDeepManager(deep.DeepConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Deep", func(r *http.Request) { si.OpenSession(r) }})
 	}
 	{
-		si, err := importclash.NewGuestInterface(importclash.GuestConfig{SecretKey: roundTripKey})
+		si, err := importclash.NewGuestManager(importclash.GuestConfig{SecretKey: roundTripKey})
 		mustNew(si, err)
 		openers = append(openers, opener{"Guest", func(r *http.Request) { si.OpenSession(r) }})
 	}
@@ -373,12 +373,12 @@ func FuzzGeneratedDecoders(f *testing.F) {
 // removed, renamed-with-key-kept, reordered and widened fields keep working;
 // a field whose type changed incompatibly is dropped alone, and reported.
 func TestSchemaEvolution(t *testing.T) {
-	v1, err := evolve_v1.NewVisitorInterface(evolve_v1.VisitorConfig{SecretKey: roundTripKey})
+	v1, err := evolve_v1.NewVisitorManager(evolve_v1.VisitorConfig{SecretKey: roundTripKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var reported []error
-	v2, err := evolve_v2.NewVisitorInterface(evolve_v2.VisitorConfig{SecretKey: roundTripKey,
+	v2, err := evolve_v2.NewVisitorManager(evolve_v2.VisitorConfig{SecretKey: roundTripKey,
 		OnError: func(_ *http.Request, err error) { reported = append(reported, err) }})
 	if err != nil {
 		t.Fatal(err)
@@ -420,11 +420,11 @@ func TestRandomRoundTrip(t *testing.T) {
 		}
 		return string(b)
 	}
-	lists, err := slices.NewListsInterface(slices.ListsConfig{SecretKey: roundTripKey})
+	lists, err := slices.NewListsManager(slices.ListsConfig{SecretKey: roundTripKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	index, err := mapspkg.NewIndexInterface(mapspkg.IndexConfig{SecretKey: roundTripKey})
+	index, err := mapspkg.NewIndexManager(mapspkg.IndexConfig{SecretKey: roundTripKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +475,7 @@ func TestRandomRoundTrip(t *testing.T) {
 // included), arrays, byte arrays, anonymous structs, lists of lists.
 func TestRandomCompositeRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	si, err := nested.NewProfileInterface(nested.ProfileConfig{SecretKey: roundTripKey})
+	si, err := nested.NewProfileManager(nested.ProfileConfig{SecretKey: roundTripKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func (l *errorLog) take() []error {
 
 // sharedInterface is the Flask format for flask.Shared, with the vectors'
 // keys, its clock at the vectors' timestamp.
-func sharedInterface(t testing.TB, v flaskVectors, log *errorLog) *flask.SharedInterface {
+func sharedInterface(t testing.TB, v flaskVectors, log *errorLog) *flask.SharedManager {
 	t.Helper()
 	cfg := flask.SharedConfig{
 		SecretKey:    []byte(v.Key),
@@ -94,7 +94,7 @@ func sharedInterface(t testing.TB, v flaskVectors, log *errorLog) *flask.SharedI
 	if log != nil {
 		cfg.OnError = log.onError
 	}
-	si, err := flask.NewSharedInterface(cfg)
+	si, err := flask.NewSharedManager(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func sharedInterface(t testing.TB, v flaskVectors, log *errorLog) *flask.SharedI
 
 // openCookie opens the session a request carrying the session cookie value
 // would have.
-func openCookie(t testing.TB, si *flask.SharedInterface, value string) *flask.SharedSession {
+func openCookie(t testing.TB, si *flask.SharedManager, value string) *flask.SharedSession {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Cookie", "session="+value)
@@ -296,7 +296,7 @@ func TestFlaskVectors(t *testing.T) {
 	}
 }
 
-func sharedCurrentKeyOnly(t testing.TB, v flaskVectors) *flask.SharedInterface {
+func sharedCurrentKeyOnly(t testing.TB, v flaskVectors) *flask.SharedManager {
 	v.Fallbacks = nil
 	return sharedInterface(t, v, nil)
 }
@@ -346,7 +346,7 @@ func TestFlaskFormatBindsNoSessionType(t *testing.T) {
 	// Another session type, testdata/basic's Scalars, under another
 	// cookie name: the cookie opens (none of its keys are Scalars' fields).
 	now := func() time.Time { return time.Unix(v.Timestamp, 0) }
-	other, err := basic.NewScalarsInterface(basic.ScalarsConfig{SecretKey: []byte(v.Key), CookieFormat: runtime.CookieFormatFlask, CookieName: "sid", Now: now})
+	other, err := basic.NewScalarsManager(basic.ScalarsConfig{SecretKey: []byte(v.Key), CookieFormat: runtime.CookieFormatFlask, CookieName: "sid", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +356,7 @@ func TestFlaskFormatBindsNoSessionType(t *testing.T) {
 		t.Error("a Flask cookie made for flask.Shared does not open as basic.Scalars")
 	}
 	// With a salt of its own, Flask's cookie does not open.
-	salted, err := flask.NewSharedInterface(flask.SharedConfig{SecretKey: []byte(v.Key), CookieFormat: runtime.CookieFormatFlask, Salt: "other-app", Now: now})
+	salted, err := flask.NewSharedManager(flask.SharedConfig{SecretKey: []byte(v.Key), CookieFormat: runtime.CookieFormatFlask, Salt: "other-app", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,15 +485,15 @@ func TestFlaskHostilePayloads(t *testing.T) {
 func TestFlaskAndWireFormatsApart(t *testing.T) {
 	key := []byte("k3Xq9vL2mP7wR4tY8uB1nC6zD0aE5fGh")
 	var log errorLog
-	wireSI, err := flask.NewSharedInterface(flask.SharedConfig{SecretKey: key, OnError: log.onError})
+	wireSI, err := flask.NewSharedManager(flask.SharedConfig{SecretKey: key, OnError: log.onError})
 	if err != nil {
 		t.Fatal(err)
 	}
-	flaskSI, err := flask.NewSharedInterface(flask.SharedConfig{SecretKey: key, CookieFormat: runtime.CookieFormatFlask, OnError: log.onError})
+	flaskSI, err := flask.NewSharedManager(flask.SharedConfig{SecretKey: key, CookieFormat: runtime.CookieFormatFlask, OnError: log.onError})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mint := func(si *flask.SharedInterface) string {
+	mint := func(si *flask.SharedManager) string {
 		s := openCookie(t, si, "")
 		s.SetUsername("alice")
 		s.Flash("hello")
@@ -505,7 +505,7 @@ func TestFlaskAndWireFormatsApart(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name     string
-		from, to *flask.SharedInterface
+		from, to *flask.SharedManager
 	}{{"wire to flask", wireSI, flaskSI}, {"flask to wire", flaskSI, wireSI}} {
 		v := mint(c.from)
 		if s := openCookie(t, c.from, v); s.IsNew() || s.Username() != "alice" {
@@ -599,7 +599,7 @@ func TestFlaskVerifiedCache(t *testing.T) {
 	v := loadFlaskVectors(t)
 	now := time.Unix(v.Timestamp, 0)
 	var log errorLog
-	si, err := flask.NewSharedInterface(flask.SharedConfig{SecretKey: []byte(v.Key), CookieFormat: runtime.CookieFormatFlask,
+	si, err := flask.NewSharedManager(flask.SharedConfig{SecretKey: []byte(v.Key), CookieFormat: runtime.CookieFormatFlask,
 		Now: func() time.Time { return now }, OnError: log.onError})
 	if err != nil {
 		t.Fatal(err)

@@ -41,7 +41,7 @@ func TestToyFormatEndToEnd(t *testing.T) {
 	}
 	now := time.Unix(1_900_000_000, 0)
 	cfg.Now = func() time.Time { return now }
-	si, err := flasktest.NewFlaskInterface(cfg)
+	si, err := flasktest.NewFlaskManager(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestToyFormatEndToEnd(t *testing.T) {
 	defer store.Close()
 	cfg.Store = store
 	var ce *runtime.ConfigError
-	if _, err := flasktest.NewFlaskInterface(cfg); !errors.As(err, &ce) || ce.Field != "Store" {
+	if _, err := flasktest.NewFlaskManager(cfg); !errors.As(err, &ce) || ce.Field != "Store" {
 		t.Errorf("toy format with a Store: %v; want the row's ConfigError on Store", err)
 	}
 }

@@ -141,7 +141,7 @@ func TestWithAfterRequest(t *testing.T) {
 func TestMustFromWithoutMiddleware(t *testing.T) {
 	defer func() {
 		msg := fmt.Sprint(recover())
-		for _, want := range []string{"VisitorFrom", "no Visitor session", "VisitorInterface's Middleware", "r.Use(sessions.Middleware)"} {
+		for _, want := range []string{"VisitorFrom", "no Visitor session", "VisitorManager's Middleware", "r.Use(sessions.Middleware)"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("panic %q does not say %q", msg, want)
 			}

@@ -79,14 +79,14 @@ var installs = []struct {
 // both, and those where they differ say how.
 var adapters = []struct {
 	name string
-	mw   func(*testapp.VisitorInterface) echo.MiddlewareFunc
+	mw   func(*testapp.VisitorManager) echo.MiddlewareFunc
 }{
-	{"Middleware", func(m *testapp.VisitorInterface) echo.MiddlewareFunc { return echosession.Middleware(m) }},
+	{"Middleware", func(m *testapp.VisitorManager) echo.MiddlewareFunc { return echosession.Middleware(m) }},
 	{"WrapMiddleware", wrapped},
 }
 
 // wrapped is the generated net/http middleware, wrapped by echo.
-func wrapped(si *testapp.VisitorInterface) echo.MiddlewareFunc {
+func wrapped(si *testapp.VisitorManager) echo.MiddlewareFunc {
 	return echo.WrapMiddleware(si.Middleware)
 }
 
@@ -270,7 +270,7 @@ func TestSavedBeforeTheFirstByte(t *testing.T) {
 	for _, ad := range adapters {
 		t.Run(ad.name, func(t *testing.T) {
 			rep := new(testapp.Reports)
-			si, err := testapp.NewVisitorInterface(testapp.Config(rep))
+			si, err := testapp.NewVisitorManager(testapp.Config(rep))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -364,7 +364,7 @@ func TestLateChanges(t *testing.T) {
 		for _, ad := range adapters {
 			t.Run(tc.name+"/"+ad.name, func(t *testing.T) {
 				rep := new(testapp.Reports)
-				si, err := testapp.NewVisitorInterface(testapp.Config(rep))
+				si, err := testapp.NewVisitorManager(testapp.Config(rep))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -425,7 +425,7 @@ func TestCookieTooLargeIs500(t *testing.T) {
 					rep := new(testapp.Reports)
 					cfg := testapp.Config(rep)
 					cfg.MaxCookieSize = 100
-					si, err := testapp.NewVisitorInterface(cfg)
+					si, err := testapp.NewVisitorManager(cfg)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -462,13 +462,13 @@ func TestPanics(t *testing.T) {
 	recovery := middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true})
 	for _, tc := range []struct {
 		name    string
-		adapter func(*testapp.VisitorInterface) echo.MiddlewareFunc
+		adapter func(*testapp.VisitorManager) echo.MiddlewareFunc
 		before  bool // the recovery is installed before the sessions
 		saved   bool
 	}{
-		{"RecoveryBefore/Middleware", func(m *testapp.VisitorInterface) echo.MiddlewareFunc { return echosession.Middleware(m) }, true, false},
+		{"RecoveryBefore/Middleware", func(m *testapp.VisitorManager) echo.MiddlewareFunc { return echosession.Middleware(m) }, true, false},
 		{"RecoveryBefore/WrapMiddleware", wrapped, true, true},
-		{"RecoveryAfter/Middleware", func(m *testapp.VisitorInterface) echo.MiddlewareFunc { return echosession.Middleware(m) }, false, true},
+		{"RecoveryAfter/Middleware", func(m *testapp.VisitorManager) echo.MiddlewareFunc { return echosession.Middleware(m) }, false, true},
 		{"RecoveryAfter/WrapMiddleware", wrapped, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -505,25 +505,25 @@ func TestRefusesWhatItCannotServe(t *testing.T) {
 	count := func(c echo.Context) error { return c.String(http.StatusOK, testapp.Count(session(c))) }
 	for _, tc := range []struct {
 		name  string
-		setup func(e *echo.Echo, si *testapp.VisitorInterface) http.Handler
+		setup func(e *echo.Echo, si *testapp.VisitorManager) http.Handler
 		want  string // in the panic
 	}{
-		{"InstalledTwice", func(e *echo.Echo, si *testapp.VisitorInterface) http.Handler {
+		{"InstalledTwice", func(e *echo.Echo, si *testapp.VisitorManager) http.Handler {
 			e.Use(echosession.Middleware(si))
 			e.Group("", echosession.Middleware(si)).GET("/do", count)
 			return e
 		}, "runs twice"},
-		{"UnderWrapMiddleware", func(e *echo.Echo, si *testapp.VisitorInterface) http.Handler {
+		{"UnderWrapMiddleware", func(e *echo.Echo, si *testapp.VisitorManager) http.Handler {
 			e.Use(echo.WrapMiddleware(si.Middleware), echosession.Middleware(si))
 			e.GET("/do", count)
 			return e
 		}, "runs twice"},
-		{"UnderTheInterfacesMiddleware", func(e *echo.Echo, si *testapp.VisitorInterface) http.Handler {
+		{"UnderTheInterfacesMiddleware", func(e *echo.Echo, si *testapp.VisitorManager) http.Handler {
 			e.Use(echosession.Middleware(si))
 			e.GET("/do", count)
 			return si.Middleware(e)
 		}, "runs twice"},
-		{"ServedAgain", func(e *echo.Echo, si *testapp.VisitorInterface) http.Handler {
+		{"ServedAgain", func(e *echo.Echo, si *testapp.VisitorManager) http.Handler {
 			e.Use(echosession.Middleware(si))
 			e.GET("/do", func(c echo.Context) error {
 				c.Request().URL.Path = "/counter"
@@ -533,7 +533,7 @@ func TestRefusesWhatItCannotServe(t *testing.T) {
 			e.GET("/counter", count)
 			return e
 		}, "served again"},
-		{"WrittenBefore", func(e *echo.Echo, si *testapp.VisitorInterface) http.Handler {
+		{"WrittenBefore", func(e *echo.Echo, si *testapp.VisitorManager) http.Handler {
 			e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 				return func(c echo.Context) error { c.Response().WriteHeader(http.StatusOK); return next(c) }
 			})
@@ -599,7 +599,7 @@ func TestHijackReportsLostChange(t *testing.T) {
 	for _, ad := range adapters {
 		t.Run(ad.name, func(t *testing.T) {
 			rep := new(testapp.Reports)
-			si, err := testapp.NewVisitorInterface(testapp.Config(rep))
+			si, err := testapp.NewVisitorManager(testapp.Config(rep))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,7 +17,7 @@ import (
 // //go:generate go tool sessiongen -type=Visitor) installed on an echo
 // server. The second request brings the cookie of the first.
 func ExampleMiddleware() {
-	sessions, err := testapp.NewVisitorInterface(testapp.VisitorConfig{
+	sessions, err := testapp.NewVisitorManager(testapp.VisitorConfig{
 		SecretKey:     []byte("an example key of 32 bytes or more"),
 		DisableSecure: true, // the example serves plain HTTP
 	})

@@ -11,7 +11,7 @@
 // the generated interface installs on the engine or on a route group, and
 // handlers read the session with the generated VisitorFrom:
 //
-//	sessions, err := app.NewVisitorInterface(cfg) // an *app.VisitorInterface
+//	sessions, err := app.NewVisitorManager(cfg) // an *app.VisitorManager
 //	if err != nil {
 //		log.Fatal(err)
 //	}
@@ -52,7 +52,7 @@ import (
 
 // Manager is what Middleware needs of the session manager sessiongen
 // generates for the session type S: for S = app.VisitorSession, the
-// *app.VisitorInterface that app.NewVisitorInterface returns (S is then
+// *app.VisitorManager that app.NewVisitorManager returns (S is then
 // inferred). Its Begin starts one request's session.
 type Manager[S any] interface {
 	Begin(w http.ResponseWriter, r *http.Request) *runtime.Lifecycle[S]
@@ -62,7 +62,7 @@ type Manager[S any] interface {
 // session of type S, on the engine (r.Use) or on a route group (g.Use).
 // S is the session struct that sessiongen generated (app.VisitorSession
 // for -type=Visitor), and m the generated interface for it: an
-// *app.VisitorInterface, which is a *runtime.Interface[app.VisitorSession],
+// *app.VisitorManager, which is a *runtime.Interface[app.VisitorSession],
 // so S is inferred: ginsession.Middleware(sessions). Handlers read the
 // session from the request's context, with the generated VisitorFrom or
 // runtime.From[S].

@@ -60,7 +60,7 @@ var installs = []struct {
 
 // serveApp serves routes with the middleware installed as install says,
 // for a browser.
-func serveApp(t *testing.T, install func(*gin.Engine, gin.HandlerFunc) gin.IRoutes, si *testapp.VisitorInterface) *testapp.Browser {
+func serveApp(t *testing.T, install func(*gin.Engine, gin.HandlerFunc) gin.IRoutes, si *testapp.VisitorManager) *testapp.Browser {
 	r := gin.New()
 	routes(install(r, ginsession.Middleware(si)))
 	return testapp.NewBrowser(t, testapp.Serve(t, r))
@@ -147,7 +147,7 @@ func TestFlows(t *testing.T) {
 // them is lost without an error. (A response without a body, such as the
 // redirect after a POST, keeps its changes: gin sends its headers after
 // the middleware has returned.)
-func naive(si *testapp.VisitorInterface) gin.HandlerFunc {
+func naive(si *testapp.VisitorManager) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		si.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			c.Request = r
@@ -163,16 +163,16 @@ func naive(si *testapp.VisitorInterface) gin.HandlerFunc {
 func TestNaiveAdapterLosesChanges(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		adapter func(*testapp.VisitorInterface) gin.HandlerFunc
+		adapter func(*testapp.VisitorManager) gin.HandlerFunc
 		want    []string // the three visits
 		cookie  bool     // whether each response sets the cookie
 	}{
 		{"Naive", naive, []string{"Visits: 1\n", "Visits: 1\n", "Visits: 1\n"}, false},
-		{"Middleware", func(m *testapp.VisitorInterface) gin.HandlerFunc { return ginsession.Middleware(m) }, []string{"Visits: 1\n", "Visits: 2\n", "Visits: 3\n"}, true},
+		{"Middleware", func(m *testapp.VisitorManager) gin.HandlerFunc { return ginsession.Middleware(m) }, []string{"Visits: 1\n", "Visits: 2\n", "Visits: 3\n"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := new(testapp.Reports)
-			si, err := testapp.NewVisitorInterface(testapp.Config(rep))
+			si, err := testapp.NewVisitorManager(testapp.Config(rep))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,7 +274,7 @@ func TestEveryWayOfWritingSaves(t *testing.T) {
 // is reported.
 func TestSavedBeforeTheFirstByte(t *testing.T) {
 	rep := new(testapp.Reports)
-	si, err := testapp.NewVisitorInterface(testapp.Config(rep))
+	si, err := testapp.NewVisitorManager(testapp.Config(rep))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,22 +393,22 @@ func TestRefusesWhatItCannotServe(t *testing.T) {
 	count := func(c *gin.Context) { c.String(http.StatusOK, "%s", testapp.Count(session(c))) }
 	for _, tc := range []struct {
 		name  string
-		setup func(r *gin.Engine, si *testapp.VisitorInterface) http.Handler
+		setup func(r *gin.Engine, si *testapp.VisitorManager) http.Handler
 		want  string // in the panic
 	}{
-		{"InstalledTwice", func(r *gin.Engine, si *testapp.VisitorInterface) http.Handler {
+		{"InstalledTwice", func(r *gin.Engine, si *testapp.VisitorManager) http.Handler {
 			r.Use(ginsession.Middleware(si))
 			g := r.Group("/")
 			g.Use(ginsession.Middleware(si))
 			g.GET("/do", count)
 			return r
 		}, "runs twice"},
-		{"UnderTheInterfacesMiddleware", func(r *gin.Engine, si *testapp.VisitorInterface) http.Handler {
+		{"UnderTheInterfacesMiddleware", func(r *gin.Engine, si *testapp.VisitorManager) http.Handler {
 			r.Use(ginsession.Middleware(si))
 			r.GET("/do", count)
 			return si.Middleware(r)
 		}, "runs twice"},
-		{"HandleContextIntoTheGroup", func(r *gin.Engine, si *testapp.VisitorInterface) http.Handler {
+		{"HandleContextIntoTheGroup", func(r *gin.Engine, si *testapp.VisitorManager) http.Handler {
 			g := r.Group("/")
 			g.Use(ginsession.Middleware(si))
 			g.GET("/do", func(c *gin.Context) {
@@ -419,7 +419,7 @@ func TestRefusesWhatItCannotServe(t *testing.T) {
 			g.GET("/counter", count)
 			return r
 		}, "HandleContext"},
-		{"HandleContextOutOfTheGroup", func(r *gin.Engine, si *testapp.VisitorInterface) http.Handler {
+		{"HandleContextOutOfTheGroup", func(r *gin.Engine, si *testapp.VisitorManager) http.Handler {
 			g := r.Group("/")
 			g.Use(ginsession.Middleware(si))
 			g.GET("/do", func(c *gin.Context) {
@@ -430,7 +430,7 @@ func TestRefusesWhatItCannotServe(t *testing.T) {
 			r.GET("/plain", func(c *gin.Context) { c.String(http.StatusOK, "plain") })
 			return r
 		}, "sent past the session's writer"},
-		{"WrittenBefore", func(r *gin.Engine, si *testapp.VisitorInterface) http.Handler {
+		{"WrittenBefore", func(r *gin.Engine, si *testapp.VisitorManager) http.Handler {
 			r.Use(func(c *gin.Context) { c.Writer.WriteHeaderNow() })
 			g := r.Group("/")
 			g.Use(ginsession.Middleware(si))
@@ -484,7 +484,7 @@ func TestCookieTooLargeIs500(t *testing.T) {
 				rep := new(testapp.Reports)
 				cfg := testapp.Config(rep)
 				cfg.MaxCookieSize = 100
-				si, err := testapp.NewVisitorInterface(cfg)
+				si, err := testapp.NewVisitorManager(cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -514,7 +514,7 @@ func TestCookieTooLargeIs500(t *testing.T) {
 // middleware does.
 func TestHijackReportsLostChange(t *testing.T) {
 	rep := new(testapp.Reports)
-	si, err := testapp.NewVisitorInterface(testapp.Config(rep))
+	si, err := testapp.NewVisitorManager(testapp.Config(rep))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func TestHelp(t *testing.T) {
 		"Usage:", "\tsessiongen -type=T", "\tsessiongen -check", "-h, -help",
 		"//go:generate go tool sessiongen -type=Visitor", "go generate ./...", "go mod tidy",
 		"go get -tool github.com/sessiongen/sessiongen/cmd/sessiongen",
-		"t_session.go", "NewTInterface", "TFrom", "NewTContext", "TSession",
+		"t_session.go", "NewTManager", "TFrom", "NewTContext", "TSession",
 		"Exit status:", "\t0  ", "\t1  ", "\t2  ", "README",
 	} {
 		if !strings.Contains(manual, want) {

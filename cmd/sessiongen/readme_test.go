@@ -114,7 +114,7 @@ func readme(addr string, mux *http.ServeMux) {
 
 func cart(`+handler+`
 func main() {
-	sessions, err := auth.NewVisitorInterface(auth.VisitorConfig{SecretKey: []byte("readme-steps-test-key-9f8e7d6c5b4a3928")})
+	sessions, err := auth.NewVisitorManager(auth.VisitorConfig{SecretKey: []byte("readme-steps-test-key-9f8e7d6c5b4a3928")})
 	if err != nil {
 		log.Fatal(err)
 	}

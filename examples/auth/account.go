@@ -10,7 +10,7 @@
 //	go generate ./examples/auth
 //
 // writes for it (from the module's root): the AccountSession accessors,
-// AccountInterface, NewAccountInterface, AccountFrom and the rest. The
+// AccountManager, NewAccountManager, AccountFrom and the rest. The
 // examples are in example_test.go: pkg.go.dev and go doc -http show them,
 // and go test runs each one and checks its output.
 package auth

@@ -15,15 +15,15 @@ import (
 	"github.com/sessiongen/sessiongen/runtime/memstore"
 )
 
-// NewAccountInterface checks the whole configuration once, at start-up: a
+// NewAccountManager checks the whole configuration once, at start-up: a
 // missing, short or well-known key is refused there, not on the first
 // request. Given a good key, every other setting defaults to the safe
 // choice.
-func ExampleNewAccountInterface() {
-	_, err := auth.NewAccountInterface(auth.AccountConfig{SecretKey: []byte("changeme")})
+func ExampleNewAccountManager() {
+	_, err := auth.NewAccountManager(auth.AccountConfig{SecretKey: []byte("changeme")})
 	fmt.Println("weak key refused:", errors.Is(err, sessiongen.ErrWeakSecretKey))
 
-	sessions, err := auth.NewAccountInterface(auth.AccountConfig{
+	sessions, err := auth.NewAccountManager(auth.AccountConfig{
 		SecretKey: []byte("KNzE5xhYAuQf5T3N6HAnOHc6eyU8dC4e"), // 32 random bytes or more, from your secret store
 	})
 	if err != nil {
@@ -57,7 +57,7 @@ func ExampleAccountConfigFromEnv() {
 	if err != nil {
 		log.Fatal(err) // a malformed variable, named
 	}
-	sessions, err := auth.NewAccountInterface(cfg) // validates what was read
+	sessions, err := auth.NewAccountManager(cfg) // validates what was read
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -72,8 +72,8 @@ func ExampleAccountConfigFromEnv() {
 // saves it just before the response's first byte, so no handler calls
 // Save. Install it around a net/http mux as here; in chi, it is one line:
 // r.Use(sessions.Middleware).
-func ExampleAccountInterface_Middleware() {
-	sessions, err := auth.NewAccountInterface(auth.AccountConfig{
+func ExampleAccountManager_Middleware() {
+	sessions, err := auth.NewAccountManager(auth.AccountConfig{
 		SecretKey: []byte("KNzE5xhYAuQf5T3N6HAnOHc6eyU8dC4e"),
 	})
 	if err != nil {
@@ -105,7 +105,7 @@ func ExampleAccountInterface_Middleware() {
 func Example_loginLogout() {
 	store := memstore.New(memstore.Options{})
 	defer store.Close()
-	sessions, err := auth.NewAccountInterface(auth.AccountConfig{
+	sessions, err := auth.NewAccountManager(auth.AccountConfig{
 		SecretKey: []byte("KNzE5xhYAuQf5T3N6HAnOHc6eyU8dC4e"),
 		Store:     store,
 	})
@@ -166,7 +166,7 @@ func Example_loginLogout() {
 // by a later one, as Flask's flash and get_flashed_messages: Flashes
 // returns the messages and removes them from the session.
 func Example_flashes() {
-	sessions, err := auth.NewAccountInterface(auth.AccountConfig{
+	sessions, err := auth.NewAccountManager(auth.AccountConfig{
 		SecretKey: []byte("KNzE5xhYAuQf5T3N6HAnOHc6eyU8dC4e"),
 	})
 	if err != nil {
@@ -226,7 +226,7 @@ func Example_keyRotation() {
 	newKey := []byte("Z3gXMoiQT7svWuNvGsKaZ06cPmPp2LJb")
 
 	// Before the rotation: alice logged in and her browser kept the cookie.
-	before, err := auth.NewAccountInterface(auth.AccountConfig{SecretKey: oldKey})
+	before, err := auth.NewAccountManager(auth.AccountConfig{SecretKey: oldKey})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func Example_keyRotation() {
 	// visit sends c to an interface with these keys and returns the body
 	// and the cookie the response set (nil if none).
 	visit := func(key []byte, fallbacks [][]byte, c *http.Cookie) (string, *http.Cookie) {
-		sessions, err := auth.NewAccountInterface(auth.AccountConfig{SecretKey: key, SecretKeyFallbacks: fallbacks})
+		sessions, err := auth.NewAccountManager(auth.AccountConfig{SecretKey: key, SecretKeyFallbacks: fallbacks})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -295,7 +295,7 @@ func Example_policy() {
 		}
 		return configured // host-only, unless SESSION_COOKIE_DOMAIN says otherwise
 	}
-	sessions, err := auth.NewAccountInterface(
+	sessions, err := auth.NewAccountManager(
 		auth.AccountConfig{SecretKey: []byte("KNzE5xhYAuQf5T3N6HAnOHc6eyU8dC4e")},
 		auth.WithAccountPolicy(auth.AccountPolicy{CookieDomain: sharedDomain}),
 	)
@@ -348,7 +348,7 @@ func Example_handlerTest() {
 	fmt.Println("session name:", s.Name())
 
 	// End to end, through the middleware, from the cookie that carries s.
-	sessions, err := auth.NewAccountInterface(auth.AccountConfig{
+	sessions, err := auth.NewAccountManager(auth.AccountConfig{
 		SecretKey: []byte("KNzE5xhYAuQf5T3N6HAnOHc6eyU8dC4e"), // the app's keys
 	})
 	if err != nil {

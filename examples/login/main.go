@@ -274,7 +274,7 @@ func newHandler(cfg VisitorConfig) (http.Handler, error) {
 	cfg.OnError = func(r *http.Request, err error) {
 		log.Printf("session: %s %s: %v", r.Method, r.URL.Path, err)
 	}
-	sessions, err := NewVisitorInterface(cfg)
+	sessions, err := NewVisitorManager(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +302,7 @@ func newHandler(cfg VisitorConfig) (http.Handler, error) {
 
 // app holds what the handlers that end, renew or list sessions need.
 type app struct {
-	sessions *VisitorInterface
+	sessions *VisitorManager
 	devices  bool // sessions are kept on the server: /devices lists them
 }
 

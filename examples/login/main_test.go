@@ -245,7 +245,7 @@ func TestRunsAsAProgram(t *testing.T) {
 func TestSessionWithoutMiddleware(t *testing.T) {
 	defer func() {
 		msg := fmt.Sprint(recover())
-		if !strings.Contains(msg, "VisitorFrom") || !strings.Contains(msg, "VisitorInterface's Middleware") {
+		if !strings.Contains(msg, "VisitorFrom") || !strings.Contains(msg, "VisitorManager's Middleware") {
 			t.Errorf("panic %q does not say which middleware to install", msg)
 		}
 	}()
@@ -339,7 +339,7 @@ func serve(t *testing.T, opts options) *httptest.Server {
 func TestStoreDeleteAndPopFirstThing(t *testing.T) {
 	store := memstore.New(memstore.Options{})
 	defer store.Close()
-	sessions, err := NewVisitorInterface(VisitorConfig{SecretKey: testSecret, DisableSecure: true, Store: store})
+	sessions, err := NewVisitorManager(VisitorConfig{SecretKey: testSecret, DisableSecure: true, Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func TestLoggedInEndToEnd(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	sessions, err := NewVisitorInterface(cfg) // the same keys: the app opens its cookies
+	sessions, err := NewVisitorManager(cfg) // the same keys: the app opens its cookies
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,19 +31,19 @@ func _() {
 	var _ *string = &_sessiongen_Account_changed_run_go_generate.Name
 }
 
-// AccountConfig configures an AccountInterface: keys, cookie attributes, lifetime.
+// AccountConfig configures an AccountManager: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is package
 // sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
 // field.
 type AccountConfig = sessiongen.Config
 
-// AccountOption configures an AccountInterface beyond its AccountConfig: give
-// WithAccountPolicy and WithAccountAfterRequest to NewAccountInterface.
+// AccountOption configures an AccountManager beyond its AccountConfig: give
+// WithAccountPolicy and WithAccountAfterRequest to NewAccountManager.
 type AccountOption = sessionruntime.Option[AccountSession]
 
 // AccountPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the AccountInterface is built, it is honoured
+// returns the one to use. Fixed when the AccountManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type AccountPolicy = sessionruntime.Policy[AccountSession]
@@ -53,36 +53,36 @@ type AccountPolicy = sessionruntime.Policy[AccountSession]
 // response headers.
 type AccountAfterRequest = sessionruntime.AfterRequest[AccountSession]
 
-// AccountLifecycle is one request's session as an AccountInterface's Middleware
+// AccountLifecycle is one request's session as an AccountManager's Middleware
 // drives it, for adapters to frameworks with writers of their own (Begin,
 // ResponseWriter, Request, End). See go doc
 // github.com/sessiongen/sessiongen/runtime Lifecycle.
 type AccountLifecycle = sessionruntime.Lifecycle[AccountSession]
 
-// NewAccountInterface validates cfg and returns the AccountInterface for Account
+// NewAccountManager validates cfg and returns the AccountManager for Account
 // sessions. Every configuration problem is reported here, at start-up.
-func NewAccountInterface(cfg AccountConfig, opts ...AccountOption) (*AccountInterface, error) {
+func NewAccountManager(cfg AccountConfig, opts ...AccountOption) (*AccountManager, error) {
 	impl, err := sessionruntime.New(cfg, accountCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &AccountInterface{impl: impl}, nil
+	return &AccountManager{impl: impl}, nil
 }
 
-// AccountInterface keeps Account sessions, in signed cookies or, when its Config
-// has a Store, on the server: serve handlers through its Middleware and read each
+// AccountManager keeps Account sessions, in signed cookies or, when its Config has
+// a Store, on the server: serve handlers through its Middleware and read each
 // request's session with AccountFrom. It is Flask's SessionInterface for Account;
 // the methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewAccountInterface.
-type AccountInterface struct {
+// one with NewAccountManager.
+type AccountManager struct {
 	impl *sessionruntime.Interface[AccountSession]
 }
 
 // Middleware serves next with each request's Account session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with AccountFrom.
-func (m *AccountInterface) Middleware(next http.Handler) http.Handler {
+func (m *AccountManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -90,20 +90,20 @@ func (m *AccountInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *AccountInterface) Regenerate(ctx context.Context) error {
+func (m *AccountManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *AccountInterface) Destroy(ctx context.Context) error {
+func (m *AccountManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *AccountInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *AccountManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -111,113 +111,113 @@ func (m *AccountInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *AccountInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *AccountManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *AccountInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *AccountManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *AccountInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *AccountManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *AccountInterface) Cookie(r *http.Request, s *AccountSession) (*http.Cookie, error) {
+func (m *AccountManager) Cookie(r *http.Request, s *AccountSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see AccountLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *AccountInterface) Begin(w http.ResponseWriter, r *http.Request) *AccountLifecycle {
+func (m *AccountManager) Begin(w http.ResponseWriter, r *http.Request) *AccountLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *AccountInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *AccountManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *AccountInterface) OpenSession(r *http.Request) (*AccountSession, error) {
+func (m *AccountManager) OpenSession(r *http.Request) (*AccountSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *AccountInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *AccountSession) error {
+func (m *AccountManager) SaveSession(w http.ResponseWriter, r *http.Request, s *AccountSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *AccountInterface) MakeNullSession() *AccountSession {
+func (m *AccountManager) MakeNullSession() *AccountSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *AccountInterface) IsNullSession(s *AccountSession) bool {
+func (m *AccountManager) IsNullSession(s *AccountSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *AccountInterface) CookieName(r *http.Request) string {
+func (m *AccountManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *AccountInterface) CookieDomain(r *http.Request) string {
+func (m *AccountManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *AccountInterface) CookiePath(r *http.Request) string {
+func (m *AccountManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *AccountInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *AccountManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *AccountInterface) CookieSecure(r *http.Request) bool {
+func (m *AccountManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *AccountInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *AccountManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *AccountInterface) CookiePartitioned(r *http.Request) bool {
+func (m *AccountManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *AccountInterface) ExpirationTime(r *http.Request, s *AccountSession) time.Time {
+func (m *AccountManager) ExpirationTime(r *http.Request, s *AccountSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *AccountInterface) ShouldSetCookie(r *http.Request, s *AccountSession) bool {
+func (m *AccountManager) ShouldSetCookie(r *http.Request, s *AccountSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithAccountPolicy makes the AccountInterface built with it answer with p's
+// WithAccountPolicy makes the AccountManager built with it answer with p's
 // overrides.
 func WithAccountPolicy(p AccountPolicy) AccountOption {
 	return sessionruntime.WithPolicy(p)
@@ -231,14 +231,14 @@ func WithAccountAfterRequest(hooks ...AccountAfterRequest) AccountOption {
 
 // AccountConfigFromEnv reads an AccountConfig from the SESSION_* environment
 // variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
-// it to NewAccountInterface, which validates it.
+// it to NewAccountManager, which validates it.
 func AccountConfigFromEnv() (AccountConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // AccountFrom returns the Account session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through an
-// AccountInterface's Middleware: a handler served without it. A handler test can
+// AccountManager's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewAccountContext.
 func AccountFrom(ctx context.Context) *AccountSession {
 	return sessionimpl.MustFrom[AccountSession](ctx, "Account")
@@ -253,8 +253,8 @@ func AccountFrom(ctx context.Context) *AccountSession {
 //	handler.ServeHTTP(w, r.WithContext(NewAccountContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie an
-// AccountInterface's Cookie method returns for it.
+// end-to-end test starts from a given session with the cookie an AccountManager's
+// Cookie method returns for it.
 func NewAccountContext(ctx context.Context, s *AccountSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)
 }

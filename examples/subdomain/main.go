@@ -46,7 +46,7 @@ func sharedDomain(site string) func(r *http.Request, configured string) string {
 
 // newHandler returns the app, with sessions shared across site's subdomains.
 func newHandler(cfg AccountConfig, site string) (http.Handler, error) {
-	sessions, err := NewAccountInterface(cfg, WithAccountPolicy(AccountPolicy{CookieDomain: sharedDomain(site)}))
+	sessions, err := NewAccountManager(cfg, WithAccountPolicy(AccountPolicy{CookieDomain: sharedDomain(site)}))
 	if err != nil {
 		return nil, err
 	}

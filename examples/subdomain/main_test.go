@@ -58,10 +58,10 @@ func TestCookieDomainOverride(t *testing.T) {
 
 // The override holds however the interface serves the request: through its
 // Middleware (above), or OpenSession and SaveSession called by hand. (An
-// override made by embedding *AccountInterface and redefining CookieDomain
+// override made by embedding *AccountManager and redefining CookieDomain
 // was ignored by the promoted Middleware method.)
 func TestCookieDomainOverrideEveryPath(t *testing.T) {
-	sessions, err := NewAccountInterface(AccountConfig{SecretKey: []byte("subdomain-example-test-key-0123456789")},
+	sessions, err := NewAccountManager(AccountConfig{SecretKey: []byte("subdomain-example-test-key-0123456789")},
 		WithAccountPolicy(AccountPolicy{CookieDomain: sharedDomain("example.test")}))
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ func MustFrom[S any](ctx context.Context, name string) *S {
 	if s := From[S](ctx); s != nil {
 		return s
 	}
-	panic(fmt.Sprintf("sessiongen: %[1]sFrom: this request has no %[1]s session: serve the handler through the %[1]sInterface's Middleware "+
+	panic(fmt.Sprintf("sessiongen: %[1]sFrom: this request has no %[1]s session: serve the handler through the %[1]sManager's Middleware "+
 		"(handler = sessions.Middleware(handler); in chi, r.Use(sessions.Middleware)); "+
 		"a framework adapter calls Begin (see examples/frameworks)", name))
 }

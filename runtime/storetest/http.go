@@ -70,7 +70,7 @@ const storeTimeout = 2 * time.Second
 // app is the application the contracts serve: routes that read and write
 // a harness.Session, through a SessionInterface on a Recorder.
 type app struct {
-	si     *harness.SessionInterface
+	si     *harness.SessionManager
 	rec    *Recorder
 	srv    *httptest.Server
 	cookie string // the cookie's name
@@ -111,7 +111,7 @@ func newAppWith(t *testing.T, rec *Recorder, cookie string, tune func(*harness.S
 	if tune != nil {
 		tune(&cfg)
 	}
-	si, err := harness.NewSessionInterface(cfg)
+	si, err := harness.NewSessionManager(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

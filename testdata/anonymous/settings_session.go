@@ -38,21 +38,21 @@ func _() {
 	} = &_sessiongen_Settings_changed_run_go_generate.Alerts
 }
 
-// SettingsConfig configures a SettingsInterface: keys, cookie attributes,
-// lifetime. Its zero value, given a SecretKey, has secure defaults. It is package
+// SettingsConfig configures a SettingsManager: keys, cookie attributes, lifetime.
+// Its zero value, given a SecretKey, has secure defaults. It is package
 // sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
 // field.
 type SettingsConfig = sessiongen.Config
 
-// SettingsOption configures a SettingsInterface beyond its SettingsConfig: give
-// WithSettingsPolicy and WithSettingsAfterRequest to NewSettingsInterface.
+// SettingsOption configures a SettingsManager beyond its SettingsConfig: give
+// WithSettingsPolicy and WithSettingsAfterRequest to NewSettingsManager.
 type SettingsOption = sessionruntime.Option[SettingsSession]
 
 // SettingsPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the SettingsInterface is built, it is
-// honoured however requests are served. See go doc
-// github.com/sessiongen/sessiongen/runtime Policy.
+// returns the one to use. Fixed when the SettingsManager is built, it is honoured
+// however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
+// Policy.
 type SettingsPolicy = sessionruntime.Policy[SettingsSession]
 
 // SettingsAfterRequest is a hook run after the handler and before the session is
@@ -60,36 +60,36 @@ type SettingsPolicy = sessionruntime.Policy[SettingsSession]
 // response headers.
 type SettingsAfterRequest = sessionruntime.AfterRequest[SettingsSession]
 
-// SettingsLifecycle is one request's session as a SettingsInterface's Middleware
+// SettingsLifecycle is one request's session as a SettingsManager's Middleware
 // drives it, for adapters to frameworks with writers of their own (Begin,
 // ResponseWriter, Request, End). See go doc
 // github.com/sessiongen/sessiongen/runtime Lifecycle.
 type SettingsLifecycle = sessionruntime.Lifecycle[SettingsSession]
 
-// NewSettingsInterface validates cfg and returns the SettingsInterface for
-// Settings sessions. Every configuration problem is reported here, at start-up.
-func NewSettingsInterface(cfg SettingsConfig, opts ...SettingsOption) (*SettingsInterface, error) {
+// NewSettingsManager validates cfg and returns the SettingsManager for Settings
+// sessions. Every configuration problem is reported here, at start-up.
+func NewSettingsManager(cfg SettingsConfig, opts ...SettingsOption) (*SettingsManager, error) {
 	impl, err := sessionruntime.New(cfg, settingsCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &SettingsInterface{impl: impl}, nil
+	return &SettingsManager{impl: impl}, nil
 }
 
-// SettingsInterface keeps Settings sessions, in signed cookies or, when its Config
+// SettingsManager keeps Settings sessions, in signed cookies or, when its Config
 // has a Store, on the server: serve handlers through its Middleware and read each
 // request's session with SettingsFrom. It is Flask's SessionInterface for
 // Settings; the methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewSettingsInterface.
-type SettingsInterface struct {
+// one with NewSettingsManager.
+type SettingsManager struct {
 	impl *sessionruntime.Interface[SettingsSession]
 }
 
 // Middleware serves next with each request's Settings session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with SettingsFrom.
-func (m *SettingsInterface) Middleware(next http.Handler) http.Handler {
+func (m *SettingsManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -97,20 +97,20 @@ func (m *SettingsInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *SettingsInterface) Regenerate(ctx context.Context) error {
+func (m *SettingsManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *SettingsInterface) Destroy(ctx context.Context) error {
+func (m *SettingsManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *SettingsInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *SettingsManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -118,113 +118,113 @@ func (m *SettingsInterface) DestroyAll(ctx context.Context, user string) (int, e
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *SettingsInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *SettingsManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *SettingsInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *SettingsManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *SettingsInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *SettingsManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *SettingsInterface) Cookie(r *http.Request, s *SettingsSession) (*http.Cookie, error) {
+func (m *SettingsManager) Cookie(r *http.Request, s *SettingsSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see SettingsLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *SettingsInterface) Begin(w http.ResponseWriter, r *http.Request) *SettingsLifecycle {
+func (m *SettingsManager) Begin(w http.ResponseWriter, r *http.Request) *SettingsLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *SettingsInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *SettingsManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *SettingsInterface) OpenSession(r *http.Request) (*SettingsSession, error) {
+func (m *SettingsManager) OpenSession(r *http.Request) (*SettingsSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *SettingsInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *SettingsSession) error {
+func (m *SettingsManager) SaveSession(w http.ResponseWriter, r *http.Request, s *SettingsSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *SettingsInterface) MakeNullSession() *SettingsSession {
+func (m *SettingsManager) MakeNullSession() *SettingsSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *SettingsInterface) IsNullSession(s *SettingsSession) bool {
+func (m *SettingsManager) IsNullSession(s *SettingsSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *SettingsInterface) CookieName(r *http.Request) string {
+func (m *SettingsManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *SettingsInterface) CookieDomain(r *http.Request) string {
+func (m *SettingsManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *SettingsInterface) CookiePath(r *http.Request) string {
+func (m *SettingsManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *SettingsInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *SettingsManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *SettingsInterface) CookieSecure(r *http.Request) bool {
+func (m *SettingsManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *SettingsInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *SettingsManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *SettingsInterface) CookiePartitioned(r *http.Request) bool {
+func (m *SettingsManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *SettingsInterface) ExpirationTime(r *http.Request, s *SettingsSession) time.Time {
+func (m *SettingsManager) ExpirationTime(r *http.Request, s *SettingsSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *SettingsInterface) ShouldSetCookie(r *http.Request, s *SettingsSession) bool {
+func (m *SettingsManager) ShouldSetCookie(r *http.Request, s *SettingsSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithSettingsPolicy makes the SettingsInterface built with it answer with p's
+// WithSettingsPolicy makes the SettingsManager built with it answer with p's
 // overrides.
 func WithSettingsPolicy(p SettingsPolicy) SettingsOption {
 	return sessionruntime.WithPolicy(p)
@@ -238,14 +238,14 @@ func WithSettingsAfterRequest(hooks ...SettingsAfterRequest) SettingsOption {
 
 // SettingsConfigFromEnv reads a SettingsConfig from the SESSION_* environment
 // variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
-// it to NewSettingsInterface, which validates it.
+// it to NewSettingsManager, which validates it.
 func SettingsConfigFromEnv() (SettingsConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // SettingsFrom returns the Settings session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// SettingsInterface's Middleware: a handler served without it. A handler test can
+// SettingsManager's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewSettingsContext.
 func SettingsFrom(ctx context.Context) *SettingsSession {
 	return sessionimpl.MustFrom[SettingsSession](ctx, "Settings")
@@ -260,8 +260,8 @@ func SettingsFrom(ctx context.Context) *SettingsSession {
 //	handler.ServeHTTP(w, r.WithContext(NewSettingsContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a
-// SettingsInterface's Cookie method returns for it.
+// end-to-end test starts from a given session with the cookie a SettingsManager's
+// Cookie method returns for it.
 func NewSettingsContext(ctx context.Context, s *SettingsSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)
 }

@@ -37,18 +37,18 @@ func _() {
 	var _ *[]UUID = &_sessiongen_Fixed_changed_run_go_generate.IDs
 }
 
-// FixedConfig configures a FixedInterface: keys, cookie attributes, lifetime. Its
+// FixedConfig configures a FixedManager: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type FixedConfig = sessiongen.Config
 
-// FixedOption configures a FixedInterface beyond its FixedConfig: give
-// WithFixedPolicy and WithFixedAfterRequest to NewFixedInterface.
+// FixedOption configures a FixedManager beyond its FixedConfig: give
+// WithFixedPolicy and WithFixedAfterRequest to NewFixedManager.
 type FixedOption = sessionruntime.Option[FixedSession]
 
 // FixedPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the FixedInterface is built, it is honoured
+// returns the one to use. Fixed when the FixedManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type FixedPolicy = sessionruntime.Policy[FixedSession]
@@ -58,35 +58,35 @@ type FixedPolicy = sessionruntime.Policy[FixedSession]
 // response headers.
 type FixedAfterRequest = sessionruntime.AfterRequest[FixedSession]
 
-// FixedLifecycle is one request's session as a FixedInterface's Middleware drives
+// FixedLifecycle is one request's session as a FixedManager's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type FixedLifecycle = sessionruntime.Lifecycle[FixedSession]
 
-// NewFixedInterface validates cfg and returns the FixedInterface for Fixed
-// sessions. Every configuration problem is reported here, at start-up.
-func NewFixedInterface(cfg FixedConfig, opts ...FixedOption) (*FixedInterface, error) {
+// NewFixedManager validates cfg and returns the FixedManager for Fixed sessions.
+// Every configuration problem is reported here, at start-up.
+func NewFixedManager(cfg FixedConfig, opts ...FixedOption) (*FixedManager, error) {
 	impl, err := sessionruntime.New(cfg, fixedCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &FixedInterface{impl: impl}, nil
+	return &FixedManager{impl: impl}, nil
 }
 
-// FixedInterface keeps Fixed sessions, in signed cookies or, when its Config has a
+// FixedManager keeps Fixed sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with FixedFrom. It is Flask's SessionInterface for Fixed; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewFixedInterface.
-type FixedInterface struct {
+// one with NewFixedManager.
+type FixedManager struct {
 	impl *sessionruntime.Interface[FixedSession]
 }
 
 // Middleware serves next with each request's Fixed session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with FixedFrom.
-func (m *FixedInterface) Middleware(next http.Handler) http.Handler {
+func (m *FixedManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -94,20 +94,20 @@ func (m *FixedInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *FixedInterface) Regenerate(ctx context.Context) error {
+func (m *FixedManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *FixedInterface) Destroy(ctx context.Context) error {
+func (m *FixedManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *FixedInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *FixedManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -115,114 +115,113 @@ func (m *FixedInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *FixedInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *FixedManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *FixedInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *FixedManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *FixedInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *FixedManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *FixedInterface) Cookie(r *http.Request, s *FixedSession) (*http.Cookie, error) {
+func (m *FixedManager) Cookie(r *http.Request, s *FixedSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see FixedLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *FixedInterface) Begin(w http.ResponseWriter, r *http.Request) *FixedLifecycle {
+func (m *FixedManager) Begin(w http.ResponseWriter, r *http.Request) *FixedLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *FixedInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *FixedManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *FixedInterface) OpenSession(r *http.Request) (*FixedSession, error) {
+func (m *FixedManager) OpenSession(r *http.Request) (*FixedSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *FixedInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *FixedSession) error {
+func (m *FixedManager) SaveSession(w http.ResponseWriter, r *http.Request, s *FixedSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *FixedInterface) MakeNullSession() *FixedSession {
+func (m *FixedManager) MakeNullSession() *FixedSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *FixedInterface) IsNullSession(s *FixedSession) bool {
+func (m *FixedManager) IsNullSession(s *FixedSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *FixedInterface) CookieName(r *http.Request) string {
+func (m *FixedManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *FixedInterface) CookieDomain(r *http.Request) string {
+func (m *FixedManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *FixedInterface) CookiePath(r *http.Request) string {
+func (m *FixedManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *FixedInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *FixedManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *FixedInterface) CookieSecure(r *http.Request) bool {
+func (m *FixedManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *FixedInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *FixedManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *FixedInterface) CookiePartitioned(r *http.Request) bool {
+func (m *FixedManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *FixedInterface) ExpirationTime(r *http.Request, s *FixedSession) time.Time {
+func (m *FixedManager) ExpirationTime(r *http.Request, s *FixedSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *FixedInterface) ShouldSetCookie(r *http.Request, s *FixedSession) bool {
+func (m *FixedManager) ShouldSetCookie(r *http.Request, s *FixedSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithFixedPolicy makes the FixedInterface built with it answer with p's
-// overrides.
+// WithFixedPolicy makes the FixedManager built with it answer with p's overrides.
 func WithFixedPolicy(p FixedPolicy) FixedOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -235,13 +234,13 @@ func WithFixedAfterRequest(hooks ...FixedAfterRequest) FixedOption {
 
 // FixedConfigFromEnv reads a FixedConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewFixedInterface, which validates it.
+// NewFixedManager, which validates it.
 func FixedConfigFromEnv() (FixedConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // FixedFrom returns the Fixed session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a FixedInterface's
+// saying what to do, if the request did not pass through a FixedManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewFixedContext.
 func FixedFrom(ctx context.Context) *FixedSession {
@@ -257,7 +256,7 @@ func FixedFrom(ctx context.Context) *FixedSession {
 //	handler.ServeHTTP(w, r.WithContext(NewFixedContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a FixedInterface's
+// end-to-end test starts from a given session with the cookie a FixedManager's
 // Cookie method returns for it.
 func NewFixedContext(ctx context.Context, s *FixedSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

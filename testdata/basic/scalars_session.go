@@ -48,19 +48,19 @@ func _() {
 	var _ *time.Duration = &_sessiongen_Scalars_changed_run_go_generate.TTL
 }
 
-// ScalarsConfig configures a ScalarsInterface: keys, cookie attributes, lifetime.
+// ScalarsConfig configures a ScalarsManager: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is package
 // sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
 // field.
 type ScalarsConfig = sessiongen.Config
 
-// ScalarsOption configures a ScalarsInterface beyond its ScalarsConfig: give
-// WithScalarsPolicy and WithScalarsAfterRequest to NewScalarsInterface.
+// ScalarsOption configures a ScalarsManager beyond its ScalarsConfig: give
+// WithScalarsPolicy and WithScalarsAfterRequest to NewScalarsManager.
 type ScalarsOption = sessionruntime.Option[ScalarsSession]
 
 // ScalarsPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the ScalarsInterface is built, it is honoured
+// returns the one to use. Fixed when the ScalarsManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type ScalarsPolicy = sessionruntime.Policy[ScalarsSession]
@@ -70,36 +70,36 @@ type ScalarsPolicy = sessionruntime.Policy[ScalarsSession]
 // response headers.
 type ScalarsAfterRequest = sessionruntime.AfterRequest[ScalarsSession]
 
-// ScalarsLifecycle is one request's session as a ScalarsInterface's Middleware
+// ScalarsLifecycle is one request's session as a ScalarsManager's Middleware
 // drives it, for adapters to frameworks with writers of their own (Begin,
 // ResponseWriter, Request, End). See go doc
 // github.com/sessiongen/sessiongen/runtime Lifecycle.
 type ScalarsLifecycle = sessionruntime.Lifecycle[ScalarsSession]
 
-// NewScalarsInterface validates cfg and returns the ScalarsInterface for Scalars
+// NewScalarsManager validates cfg and returns the ScalarsManager for Scalars
 // sessions. Every configuration problem is reported here, at start-up.
-func NewScalarsInterface(cfg ScalarsConfig, opts ...ScalarsOption) (*ScalarsInterface, error) {
+func NewScalarsManager(cfg ScalarsConfig, opts ...ScalarsOption) (*ScalarsManager, error) {
 	impl, err := sessionruntime.New(cfg, scalarsCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &ScalarsInterface{impl: impl}, nil
+	return &ScalarsManager{impl: impl}, nil
 }
 
-// ScalarsInterface keeps Scalars sessions, in signed cookies or, when its Config
-// has a Store, on the server: serve handlers through its Middleware and read each
+// ScalarsManager keeps Scalars sessions, in signed cookies or, when its Config has
+// a Store, on the server: serve handlers through its Middleware and read each
 // request's session with ScalarsFrom. It is Flask's SessionInterface for Scalars;
 // the methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewScalarsInterface.
-type ScalarsInterface struct {
+// one with NewScalarsManager.
+type ScalarsManager struct {
 	impl *sessionruntime.Interface[ScalarsSession]
 }
 
 // Middleware serves next with each request's Scalars session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with ScalarsFrom.
-func (m *ScalarsInterface) Middleware(next http.Handler) http.Handler {
+func (m *ScalarsManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -107,20 +107,20 @@ func (m *ScalarsInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *ScalarsInterface) Regenerate(ctx context.Context) error {
+func (m *ScalarsManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *ScalarsInterface) Destroy(ctx context.Context) error {
+func (m *ScalarsManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *ScalarsInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *ScalarsManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -128,113 +128,113 @@ func (m *ScalarsInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *ScalarsInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *ScalarsManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *ScalarsInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *ScalarsManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *ScalarsInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *ScalarsManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *ScalarsInterface) Cookie(r *http.Request, s *ScalarsSession) (*http.Cookie, error) {
+func (m *ScalarsManager) Cookie(r *http.Request, s *ScalarsSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see ScalarsLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *ScalarsInterface) Begin(w http.ResponseWriter, r *http.Request) *ScalarsLifecycle {
+func (m *ScalarsManager) Begin(w http.ResponseWriter, r *http.Request) *ScalarsLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *ScalarsInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *ScalarsManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *ScalarsInterface) OpenSession(r *http.Request) (*ScalarsSession, error) {
+func (m *ScalarsManager) OpenSession(r *http.Request) (*ScalarsSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *ScalarsInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *ScalarsSession) error {
+func (m *ScalarsManager) SaveSession(w http.ResponseWriter, r *http.Request, s *ScalarsSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *ScalarsInterface) MakeNullSession() *ScalarsSession {
+func (m *ScalarsManager) MakeNullSession() *ScalarsSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *ScalarsInterface) IsNullSession(s *ScalarsSession) bool {
+func (m *ScalarsManager) IsNullSession(s *ScalarsSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *ScalarsInterface) CookieName(r *http.Request) string {
+func (m *ScalarsManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *ScalarsInterface) CookieDomain(r *http.Request) string {
+func (m *ScalarsManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *ScalarsInterface) CookiePath(r *http.Request) string {
+func (m *ScalarsManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *ScalarsInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *ScalarsManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *ScalarsInterface) CookieSecure(r *http.Request) bool {
+func (m *ScalarsManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *ScalarsInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *ScalarsManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *ScalarsInterface) CookiePartitioned(r *http.Request) bool {
+func (m *ScalarsManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *ScalarsInterface) ExpirationTime(r *http.Request, s *ScalarsSession) time.Time {
+func (m *ScalarsManager) ExpirationTime(r *http.Request, s *ScalarsSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *ScalarsInterface) ShouldSetCookie(r *http.Request, s *ScalarsSession) bool {
+func (m *ScalarsManager) ShouldSetCookie(r *http.Request, s *ScalarsSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithScalarsPolicy makes the ScalarsInterface built with it answer with p's
+// WithScalarsPolicy makes the ScalarsManager built with it answer with p's
 // overrides.
 func WithScalarsPolicy(p ScalarsPolicy) ScalarsOption {
 	return sessionruntime.WithPolicy(p)
@@ -248,14 +248,14 @@ func WithScalarsAfterRequest(hooks ...ScalarsAfterRequest) ScalarsOption {
 
 // ScalarsConfigFromEnv reads a ScalarsConfig from the SESSION_* environment
 // variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
-// it to NewScalarsInterface, which validates it.
+// it to NewScalarsManager, which validates it.
 func ScalarsConfigFromEnv() (ScalarsConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // ScalarsFrom returns the Scalars session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// ScalarsInterface's Middleware: a handler served without it. A handler test can
+// ScalarsManager's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewScalarsContext.
 func ScalarsFrom(ctx context.Context) *ScalarsSession {
 	return sessionimpl.MustFrom[ScalarsSession](ctx, "Scalars")
@@ -270,7 +270,7 @@ func ScalarsFrom(ctx context.Context) *ScalarsSession {
 //	handler.ServeHTTP(w, r.WithContext(NewScalarsContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a ScalarsInterface's
+// end-to-end test starts from a given session with the cookie a ScalarsManager's
 // Cookie method returns for it.
 func NewScalarsContext(ctx context.Context, s *ScalarsSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

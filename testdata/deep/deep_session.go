@@ -37,18 +37,18 @@ func _() {
 	var _ *map[string][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][][]string = &_sessiongen_Deep_changed_run_go_generate.Maps
 }
 
-// DeepConfig configures a DeepInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// DeepConfig configures a DeepManager: keys, cookie attributes, lifetime. Its zero
+// value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type DeepConfig = sessiongen.Config
 
-// DeepOption configures a DeepInterface beyond its DeepConfig: give WithDeepPolicy
-// and WithDeepAfterRequest to NewDeepInterface.
+// DeepOption configures a DeepManager beyond its DeepConfig: give WithDeepPolicy
+// and WithDeepAfterRequest to NewDeepManager.
 type DeepOption = sessionruntime.Option[DeepSession]
 
 // DeepPolicy overrides some of the methods of Flask's SessionInterface per request
 // (the cookie's domain, say): each function gets the configured answer and returns
-// the one to use. Fixed when the DeepInterface is built, it is honoured however
+// the one to use. Fixed when the DeepManager is built, it is honoured however
 // requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
 type DeepPolicy = sessionruntime.Policy[DeepSession]
 
@@ -57,35 +57,35 @@ type DeepPolicy = sessionruntime.Policy[DeepSession]
 // response headers.
 type DeepAfterRequest = sessionruntime.AfterRequest[DeepSession]
 
-// DeepLifecycle is one request's session as a DeepInterface's Middleware drives
-// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// DeepLifecycle is one request's session as a DeepManager's Middleware drives it,
+// for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type DeepLifecycle = sessionruntime.Lifecycle[DeepSession]
 
-// NewDeepInterface validates cfg and returns the DeepInterface for Deep sessions.
+// NewDeepManager validates cfg and returns the DeepManager for Deep sessions.
 // Every configuration problem is reported here, at start-up.
-func NewDeepInterface(cfg DeepConfig, opts ...DeepOption) (*DeepInterface, error) {
+func NewDeepManager(cfg DeepConfig, opts ...DeepOption) (*DeepManager, error) {
 	impl, err := sessionruntime.New(cfg, deepCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &DeepInterface{impl: impl}, nil
+	return &DeepManager{impl: impl}, nil
 }
 
-// DeepInterface keeps Deep sessions, in signed cookies or, when its Config has a
+// DeepManager keeps Deep sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with DeepFrom. It is Flask's SessionInterface for Deep; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewDeepInterface.
-type DeepInterface struct {
+// one with NewDeepManager.
+type DeepManager struct {
 	impl *sessionruntime.Interface[DeepSession]
 }
 
 // Middleware serves next with each request's Deep session, opened on its first use
 // and saved just before the first byte of the response, so no handler can forget
 // to save it; handlers read it with DeepFrom.
-func (m *DeepInterface) Middleware(next http.Handler) http.Handler {
+func (m *DeepManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -93,20 +93,20 @@ func (m *DeepInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *DeepInterface) Regenerate(ctx context.Context) error {
+func (m *DeepManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *DeepInterface) Destroy(ctx context.Context) error {
+func (m *DeepManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *DeepInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *DeepManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -114,113 +114,113 @@ func (m *DeepInterface) DestroyAll(ctx context.Context, user string) (int, error
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *DeepInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *DeepManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *DeepInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *DeepManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *DeepInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *DeepManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *DeepInterface) Cookie(r *http.Request, s *DeepSession) (*http.Cookie, error) {
+func (m *DeepManager) Cookie(r *http.Request, s *DeepSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see DeepLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *DeepInterface) Begin(w http.ResponseWriter, r *http.Request) *DeepLifecycle {
+func (m *DeepManager) Begin(w http.ResponseWriter, r *http.Request) *DeepLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *DeepInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *DeepManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *DeepInterface) OpenSession(r *http.Request) (*DeepSession, error) {
+func (m *DeepManager) OpenSession(r *http.Request) (*DeepSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *DeepInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *DeepSession) error {
+func (m *DeepManager) SaveSession(w http.ResponseWriter, r *http.Request, s *DeepSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *DeepInterface) MakeNullSession() *DeepSession {
+func (m *DeepManager) MakeNullSession() *DeepSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *DeepInterface) IsNullSession(s *DeepSession) bool {
+func (m *DeepManager) IsNullSession(s *DeepSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *DeepInterface) CookieName(r *http.Request) string {
+func (m *DeepManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *DeepInterface) CookieDomain(r *http.Request) string {
+func (m *DeepManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *DeepInterface) CookiePath(r *http.Request) string {
+func (m *DeepManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *DeepInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *DeepManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *DeepInterface) CookieSecure(r *http.Request) bool {
+func (m *DeepManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *DeepInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *DeepManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *DeepInterface) CookiePartitioned(r *http.Request) bool {
+func (m *DeepManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *DeepInterface) ExpirationTime(r *http.Request, s *DeepSession) time.Time {
+func (m *DeepManager) ExpirationTime(r *http.Request, s *DeepSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *DeepInterface) ShouldSetCookie(r *http.Request, s *DeepSession) bool {
+func (m *DeepManager) ShouldSetCookie(r *http.Request, s *DeepSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithDeepPolicy makes the DeepInterface built with it answer with p's overrides.
+// WithDeepPolicy makes the DeepManager built with it answer with p's overrides.
 func WithDeepPolicy(p DeepPolicy) DeepOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -233,13 +233,13 @@ func WithDeepAfterRequest(hooks ...DeepAfterRequest) DeepOption {
 
 // DeepConfigFromEnv reads a DeepConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewDeepInterface, which validates it.
+// NewDeepManager, which validates it.
 func DeepConfigFromEnv() (DeepConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // DeepFrom returns the Deep session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a DeepInterface's
+// saying what to do, if the request did not pass through a DeepManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewDeepContext.
 func DeepFrom(ctx context.Context) *DeepSession {
@@ -255,7 +255,7 @@ func DeepFrom(ctx context.Context) *DeepSession {
 //	handler.ServeHTTP(w, r.WithContext(NewDeepContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a DeepInterface's
+// end-to-end test starts from a given session with the cookie a DeepManager's
 // Cookie method returns for it.
 func NewDeepContext(ctx context.Context, s *DeepSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

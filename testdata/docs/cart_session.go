@@ -33,18 +33,18 @@ func _() {
 	var _ *int64 = &_sessiongen_Cart_changed_run_go_generate.Total
 }
 
-// CartConfig configures a CartInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// CartConfig configures a CartManager: keys, cookie attributes, lifetime. Its zero
+// value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type CartConfig = sessiongen.Config
 
-// CartOption configures a CartInterface beyond its CartConfig: give WithCartPolicy
-// and WithCartAfterRequest to NewCartInterface.
+// CartOption configures a CartManager beyond its CartConfig: give WithCartPolicy
+// and WithCartAfterRequest to NewCartManager.
 type CartOption = sessionruntime.Option[CartSession]
 
 // CartPolicy overrides some of the methods of Flask's SessionInterface per request
 // (the cookie's domain, say): each function gets the configured answer and returns
-// the one to use. Fixed when the CartInterface is built, it is honoured however
+// the one to use. Fixed when the CartManager is built, it is honoured however
 // requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
 type CartPolicy = sessionruntime.Policy[CartSession]
 
@@ -53,35 +53,35 @@ type CartPolicy = sessionruntime.Policy[CartSession]
 // response headers.
 type CartAfterRequest = sessionruntime.AfterRequest[CartSession]
 
-// CartLifecycle is one request's session as a CartInterface's Middleware drives
-// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// CartLifecycle is one request's session as a CartManager's Middleware drives it,
+// for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type CartLifecycle = sessionruntime.Lifecycle[CartSession]
 
-// NewCartInterface validates cfg and returns the CartInterface for Cart sessions.
+// NewCartManager validates cfg and returns the CartManager for Cart sessions.
 // Every configuration problem is reported here, at start-up.
-func NewCartInterface(cfg CartConfig, opts ...CartOption) (*CartInterface, error) {
+func NewCartManager(cfg CartConfig, opts ...CartOption) (*CartManager, error) {
 	impl, err := sessionruntime.New(cfg, cartCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &CartInterface{impl: impl}, nil
+	return &CartManager{impl: impl}, nil
 }
 
-// CartInterface keeps Cart sessions, in signed cookies or, when its Config has a
+// CartManager keeps Cart sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with CartFrom. It is Flask's SessionInterface for Cart; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewCartInterface.
-type CartInterface struct {
+// one with NewCartManager.
+type CartManager struct {
 	impl *sessionruntime.Interface[CartSession]
 }
 
 // Middleware serves next with each request's Cart session, opened on its first use
 // and saved just before the first byte of the response, so no handler can forget
 // to save it; handlers read it with CartFrom.
-func (m *CartInterface) Middleware(next http.Handler) http.Handler {
+func (m *CartManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -89,20 +89,20 @@ func (m *CartInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *CartInterface) Regenerate(ctx context.Context) error {
+func (m *CartManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *CartInterface) Destroy(ctx context.Context) error {
+func (m *CartManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *CartInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *CartManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -110,113 +110,113 @@ func (m *CartInterface) DestroyAll(ctx context.Context, user string) (int, error
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *CartInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *CartManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *CartInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *CartManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *CartInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *CartManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *CartInterface) Cookie(r *http.Request, s *CartSession) (*http.Cookie, error) {
+func (m *CartManager) Cookie(r *http.Request, s *CartSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see CartLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *CartInterface) Begin(w http.ResponseWriter, r *http.Request) *CartLifecycle {
+func (m *CartManager) Begin(w http.ResponseWriter, r *http.Request) *CartLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *CartInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *CartManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *CartInterface) OpenSession(r *http.Request) (*CartSession, error) {
+func (m *CartManager) OpenSession(r *http.Request) (*CartSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *CartInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *CartSession) error {
+func (m *CartManager) SaveSession(w http.ResponseWriter, r *http.Request, s *CartSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *CartInterface) MakeNullSession() *CartSession {
+func (m *CartManager) MakeNullSession() *CartSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *CartInterface) IsNullSession(s *CartSession) bool {
+func (m *CartManager) IsNullSession(s *CartSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *CartInterface) CookieName(r *http.Request) string {
+func (m *CartManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *CartInterface) CookieDomain(r *http.Request) string {
+func (m *CartManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *CartInterface) CookiePath(r *http.Request) string {
+func (m *CartManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *CartInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *CartManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *CartInterface) CookieSecure(r *http.Request) bool {
+func (m *CartManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *CartInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *CartManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *CartInterface) CookiePartitioned(r *http.Request) bool {
+func (m *CartManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *CartInterface) ExpirationTime(r *http.Request, s *CartSession) time.Time {
+func (m *CartManager) ExpirationTime(r *http.Request, s *CartSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *CartInterface) ShouldSetCookie(r *http.Request, s *CartSession) bool {
+func (m *CartManager) ShouldSetCookie(r *http.Request, s *CartSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithCartPolicy makes the CartInterface built with it answer with p's overrides.
+// WithCartPolicy makes the CartManager built with it answer with p's overrides.
 func WithCartPolicy(p CartPolicy) CartOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -229,13 +229,13 @@ func WithCartAfterRequest(hooks ...CartAfterRequest) CartOption {
 
 // CartConfigFromEnv reads a CartConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewCartInterface, which validates it.
+// NewCartManager, which validates it.
 func CartConfigFromEnv() (CartConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // CartFrom returns the Cart session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a CartInterface's
+// saying what to do, if the request did not pass through a CartManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewCartContext.
 func CartFrom(ctx context.Context) *CartSession {
@@ -251,7 +251,7 @@ func CartFrom(ctx context.Context) *CartSession {
 //	handler.ServeHTTP(w, r.WithContext(NewCartContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a CartInterface's
+// end-to-end test starts from a given session with the cookie a CartManager's
 // Cookie method returns for it.
 func NewCartContext(ctx context.Context, s *CartSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

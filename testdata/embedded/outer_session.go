@@ -32,18 +32,18 @@ func _() {
 	var _ *int = &_sessiongen_Outer_changed_run_go_generate.B
 }
 
-// OuterConfig configures an OuterInterface: keys, cookie attributes, lifetime. Its
+// OuterConfig configures an OuterManager: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type OuterConfig = sessiongen.Config
 
-// OuterOption configures an OuterInterface beyond its OuterConfig: give
-// WithOuterPolicy and WithOuterAfterRequest to NewOuterInterface.
+// OuterOption configures an OuterManager beyond its OuterConfig: give
+// WithOuterPolicy and WithOuterAfterRequest to NewOuterManager.
 type OuterOption = sessionruntime.Option[OuterSession]
 
 // OuterPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the OuterInterface is built, it is honoured
+// returns the one to use. Fixed when the OuterManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type OuterPolicy = sessionruntime.Policy[OuterSession]
@@ -53,35 +53,35 @@ type OuterPolicy = sessionruntime.Policy[OuterSession]
 // response headers.
 type OuterAfterRequest = sessionruntime.AfterRequest[OuterSession]
 
-// OuterLifecycle is one request's session as an OuterInterface's Middleware drives
+// OuterLifecycle is one request's session as an OuterManager's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type OuterLifecycle = sessionruntime.Lifecycle[OuterSession]
 
-// NewOuterInterface validates cfg and returns the OuterInterface for Outer
-// sessions. Every configuration problem is reported here, at start-up.
-func NewOuterInterface(cfg OuterConfig, opts ...OuterOption) (*OuterInterface, error) {
+// NewOuterManager validates cfg and returns the OuterManager for Outer sessions.
+// Every configuration problem is reported here, at start-up.
+func NewOuterManager(cfg OuterConfig, opts ...OuterOption) (*OuterManager, error) {
 	impl, err := sessionruntime.New(cfg, outerCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &OuterInterface{impl: impl}, nil
+	return &OuterManager{impl: impl}, nil
 }
 
-// OuterInterface keeps Outer sessions, in signed cookies or, when its Config has a
+// OuterManager keeps Outer sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with OuterFrom. It is Flask's SessionInterface for Outer; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewOuterInterface.
-type OuterInterface struct {
+// one with NewOuterManager.
+type OuterManager struct {
 	impl *sessionruntime.Interface[OuterSession]
 }
 
 // Middleware serves next with each request's Outer session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with OuterFrom.
-func (m *OuterInterface) Middleware(next http.Handler) http.Handler {
+func (m *OuterManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -89,20 +89,20 @@ func (m *OuterInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *OuterInterface) Regenerate(ctx context.Context) error {
+func (m *OuterManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *OuterInterface) Destroy(ctx context.Context) error {
+func (m *OuterManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *OuterInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *OuterManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -110,114 +110,113 @@ func (m *OuterInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *OuterInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *OuterManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *OuterInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *OuterManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *OuterInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *OuterManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *OuterInterface) Cookie(r *http.Request, s *OuterSession) (*http.Cookie, error) {
+func (m *OuterManager) Cookie(r *http.Request, s *OuterSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see OuterLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *OuterInterface) Begin(w http.ResponseWriter, r *http.Request) *OuterLifecycle {
+func (m *OuterManager) Begin(w http.ResponseWriter, r *http.Request) *OuterLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *OuterInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *OuterManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *OuterInterface) OpenSession(r *http.Request) (*OuterSession, error) {
+func (m *OuterManager) OpenSession(r *http.Request) (*OuterSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *OuterInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *OuterSession) error {
+func (m *OuterManager) SaveSession(w http.ResponseWriter, r *http.Request, s *OuterSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *OuterInterface) MakeNullSession() *OuterSession {
+func (m *OuterManager) MakeNullSession() *OuterSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *OuterInterface) IsNullSession(s *OuterSession) bool {
+func (m *OuterManager) IsNullSession(s *OuterSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *OuterInterface) CookieName(r *http.Request) string {
+func (m *OuterManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *OuterInterface) CookieDomain(r *http.Request) string {
+func (m *OuterManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *OuterInterface) CookiePath(r *http.Request) string {
+func (m *OuterManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *OuterInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *OuterManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *OuterInterface) CookieSecure(r *http.Request) bool {
+func (m *OuterManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *OuterInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *OuterManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *OuterInterface) CookiePartitioned(r *http.Request) bool {
+func (m *OuterManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *OuterInterface) ExpirationTime(r *http.Request, s *OuterSession) time.Time {
+func (m *OuterManager) ExpirationTime(r *http.Request, s *OuterSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *OuterInterface) ShouldSetCookie(r *http.Request, s *OuterSession) bool {
+func (m *OuterManager) ShouldSetCookie(r *http.Request, s *OuterSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithOuterPolicy makes the OuterInterface built with it answer with p's
-// overrides.
+// WithOuterPolicy makes the OuterManager built with it answer with p's overrides.
 func WithOuterPolicy(p OuterPolicy) OuterOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -230,13 +229,13 @@ func WithOuterAfterRequest(hooks ...OuterAfterRequest) OuterOption {
 
 // OuterConfigFromEnv reads an OuterConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewOuterInterface, which validates it.
+// NewOuterManager, which validates it.
 func OuterConfigFromEnv() (OuterConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // OuterFrom returns the Outer session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through an OuterInterface's
+// saying what to do, if the request did not pass through an OuterManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewOuterContext.
 func OuterFrom(ctx context.Context) *OuterSession {
@@ -252,7 +251,7 @@ func OuterFrom(ctx context.Context) *OuterSession {
 //	handler.ServeHTTP(w, r.WithContext(NewOuterContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie an OuterInterface's
+// end-to-end test starts from a given session with the cookie an OuterManager's
 // Cookie method returns for it.
 func NewOuterContext(ctx context.Context, s *OuterSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

@@ -30,19 +30,19 @@ func _() {
 	_ = _sessiongen_Nothing_changed_run_go_generate
 }
 
-// NothingConfig configures a NothingInterface: keys, cookie attributes, lifetime.
+// NothingConfig configures a NothingManager: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is package
 // sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
 // field.
 type NothingConfig = sessiongen.Config
 
-// NothingOption configures a NothingInterface beyond its NothingConfig: give
-// WithNothingPolicy and WithNothingAfterRequest to NewNothingInterface.
+// NothingOption configures a NothingManager beyond its NothingConfig: give
+// WithNothingPolicy and WithNothingAfterRequest to NewNothingManager.
 type NothingOption = sessionruntime.Option[NothingSession]
 
 // NothingPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the NothingInterface is built, it is honoured
+// returns the one to use. Fixed when the NothingManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type NothingPolicy = sessionruntime.Policy[NothingSession]
@@ -52,36 +52,36 @@ type NothingPolicy = sessionruntime.Policy[NothingSession]
 // response headers.
 type NothingAfterRequest = sessionruntime.AfterRequest[NothingSession]
 
-// NothingLifecycle is one request's session as a NothingInterface's Middleware
+// NothingLifecycle is one request's session as a NothingManager's Middleware
 // drives it, for adapters to frameworks with writers of their own (Begin,
 // ResponseWriter, Request, End). See go doc
 // github.com/sessiongen/sessiongen/runtime Lifecycle.
 type NothingLifecycle = sessionruntime.Lifecycle[NothingSession]
 
-// NewNothingInterface validates cfg and returns the NothingInterface for Nothing
+// NewNothingManager validates cfg and returns the NothingManager for Nothing
 // sessions. Every configuration problem is reported here, at start-up.
-func NewNothingInterface(cfg NothingConfig, opts ...NothingOption) (*NothingInterface, error) {
+func NewNothingManager(cfg NothingConfig, opts ...NothingOption) (*NothingManager, error) {
 	impl, err := sessionruntime.New(cfg, nothingCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &NothingInterface{impl: impl}, nil
+	return &NothingManager{impl: impl}, nil
 }
 
-// NothingInterface keeps Nothing sessions, in signed cookies or, when its Config
-// has a Store, on the server: serve handlers through its Middleware and read each
+// NothingManager keeps Nothing sessions, in signed cookies or, when its Config has
+// a Store, on the server: serve handlers through its Middleware and read each
 // request's session with NothingFrom. It is Flask's SessionInterface for Nothing;
 // the methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewNothingInterface.
-type NothingInterface struct {
+// one with NewNothingManager.
+type NothingManager struct {
 	impl *sessionruntime.Interface[NothingSession]
 }
 
 // Middleware serves next with each request's Nothing session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with NothingFrom.
-func (m *NothingInterface) Middleware(next http.Handler) http.Handler {
+func (m *NothingManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -89,20 +89,20 @@ func (m *NothingInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *NothingInterface) Regenerate(ctx context.Context) error {
+func (m *NothingManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *NothingInterface) Destroy(ctx context.Context) error {
+func (m *NothingManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *NothingInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *NothingManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -110,113 +110,113 @@ func (m *NothingInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *NothingInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *NothingManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *NothingInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *NothingManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *NothingInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *NothingManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *NothingInterface) Cookie(r *http.Request, s *NothingSession) (*http.Cookie, error) {
+func (m *NothingManager) Cookie(r *http.Request, s *NothingSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see NothingLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *NothingInterface) Begin(w http.ResponseWriter, r *http.Request) *NothingLifecycle {
+func (m *NothingManager) Begin(w http.ResponseWriter, r *http.Request) *NothingLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *NothingInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *NothingManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *NothingInterface) OpenSession(r *http.Request) (*NothingSession, error) {
+func (m *NothingManager) OpenSession(r *http.Request) (*NothingSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *NothingInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *NothingSession) error {
+func (m *NothingManager) SaveSession(w http.ResponseWriter, r *http.Request, s *NothingSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *NothingInterface) MakeNullSession() *NothingSession {
+func (m *NothingManager) MakeNullSession() *NothingSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *NothingInterface) IsNullSession(s *NothingSession) bool {
+func (m *NothingManager) IsNullSession(s *NothingSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *NothingInterface) CookieName(r *http.Request) string {
+func (m *NothingManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *NothingInterface) CookieDomain(r *http.Request) string {
+func (m *NothingManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *NothingInterface) CookiePath(r *http.Request) string {
+func (m *NothingManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *NothingInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *NothingManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *NothingInterface) CookieSecure(r *http.Request) bool {
+func (m *NothingManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *NothingInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *NothingManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *NothingInterface) CookiePartitioned(r *http.Request) bool {
+func (m *NothingManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *NothingInterface) ExpirationTime(r *http.Request, s *NothingSession) time.Time {
+func (m *NothingManager) ExpirationTime(r *http.Request, s *NothingSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *NothingInterface) ShouldSetCookie(r *http.Request, s *NothingSession) bool {
+func (m *NothingManager) ShouldSetCookie(r *http.Request, s *NothingSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithNothingPolicy makes the NothingInterface built with it answer with p's
+// WithNothingPolicy makes the NothingManager built with it answer with p's
 // overrides.
 func WithNothingPolicy(p NothingPolicy) NothingOption {
 	return sessionruntime.WithPolicy(p)
@@ -230,14 +230,14 @@ func WithNothingAfterRequest(hooks ...NothingAfterRequest) NothingOption {
 
 // NothingConfigFromEnv reads a NothingConfig from the SESSION_* environment
 // variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
-// it to NewNothingInterface, which validates it.
+// it to NewNothingManager, which validates it.
 func NothingConfigFromEnv() (NothingConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // NothingFrom returns the Nothing session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// NothingInterface's Middleware: a handler served without it. A handler test can
+// NothingManager's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewNothingContext.
 func NothingFrom(ctx context.Context) *NothingSession {
 	return sessionimpl.MustFrom[NothingSession](ctx, "Nothing")
@@ -252,7 +252,7 @@ func NothingFrom(ctx context.Context) *NothingSession {
 //	handler.ServeHTTP(w, r.WithContext(NewNothingContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a NothingInterface's
+// end-to-end test starts from a given session with the cookie a NothingManager's
 // Cookie method returns for it.
 func NewNothingContext(ctx context.Context, s *NothingSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

@@ -42,19 +42,18 @@ func _() {
 	var _ *string = &_sessiongen_Shared_changed_run_go_generate.Note
 }
 
-// SharedConfig configures a SharedInterface: keys, cookie attributes, lifetime.
-// Its zero value, given a SecretKey, has secure defaults. It is package
-// sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
-// field.
+// SharedConfig configures a SharedManager: keys, cookie attributes, lifetime. Its
+// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type SharedConfig = sessiongen.Config
 
-// SharedOption configures a SharedInterface beyond its SharedConfig: give
-// WithSharedPolicy and WithSharedAfterRequest to NewSharedInterface.
+// SharedOption configures a SharedManager beyond its SharedConfig: give
+// WithSharedPolicy and WithSharedAfterRequest to NewSharedManager.
 type SharedOption = sessionruntime.Option[SharedSession]
 
 // SharedPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the SharedInterface is built, it is honoured
+// returns the one to use. Fixed when the SharedManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type SharedPolicy = sessionruntime.Policy[SharedSession]
@@ -64,36 +63,35 @@ type SharedPolicy = sessionruntime.Policy[SharedSession]
 // response headers.
 type SharedAfterRequest = sessionruntime.AfterRequest[SharedSession]
 
-// SharedLifecycle is one request's session as a SharedInterface's Middleware
-// drives it, for adapters to frameworks with writers of their own (Begin,
-// ResponseWriter, Request, End). See go doc
-// github.com/sessiongen/sessiongen/runtime Lifecycle.
+// SharedLifecycle is one request's session as a SharedManager's Middleware drives
+// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type SharedLifecycle = sessionruntime.Lifecycle[SharedSession]
 
-// NewSharedInterface validates cfg and returns the SharedInterface for Shared
+// NewSharedManager validates cfg and returns the SharedManager for Shared
 // sessions. Every configuration problem is reported here, at start-up.
-func NewSharedInterface(cfg SharedConfig, opts ...SharedOption) (*SharedInterface, error) {
+func NewSharedManager(cfg SharedConfig, opts ...SharedOption) (*SharedManager, error) {
 	impl, err := sessionruntime.New(cfg, sharedCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &SharedInterface{impl: impl}, nil
+	return &SharedManager{impl: impl}, nil
 }
 
-// SharedInterface keeps Shared sessions, in signed cookies or, when its Config has
-// a Store, on the server: serve handlers through its Middleware and read each
+// SharedManager keeps Shared sessions, in signed cookies or, when its Config has a
+// Store, on the server: serve handlers through its Middleware and read each
 // request's session with SharedFrom. It is Flask's SessionInterface for Shared;
 // the methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewSharedInterface.
-type SharedInterface struct {
+// one with NewSharedManager.
+type SharedManager struct {
 	impl *sessionruntime.Interface[SharedSession]
 }
 
 // Middleware serves next with each request's Shared session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with SharedFrom.
-func (m *SharedInterface) Middleware(next http.Handler) http.Handler {
+func (m *SharedManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -101,20 +99,20 @@ func (m *SharedInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *SharedInterface) Regenerate(ctx context.Context) error {
+func (m *SharedManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *SharedInterface) Destroy(ctx context.Context) error {
+func (m *SharedManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *SharedInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *SharedManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -122,113 +120,113 @@ func (m *SharedInterface) DestroyAll(ctx context.Context, user string) (int, err
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *SharedInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *SharedManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *SharedInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *SharedManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *SharedInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *SharedManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *SharedInterface) Cookie(r *http.Request, s *SharedSession) (*http.Cookie, error) {
+func (m *SharedManager) Cookie(r *http.Request, s *SharedSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see SharedLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *SharedInterface) Begin(w http.ResponseWriter, r *http.Request) *SharedLifecycle {
+func (m *SharedManager) Begin(w http.ResponseWriter, r *http.Request) *SharedLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *SharedInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *SharedManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *SharedInterface) OpenSession(r *http.Request) (*SharedSession, error) {
+func (m *SharedManager) OpenSession(r *http.Request) (*SharedSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *SharedInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *SharedSession) error {
+func (m *SharedManager) SaveSession(w http.ResponseWriter, r *http.Request, s *SharedSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *SharedInterface) MakeNullSession() *SharedSession {
+func (m *SharedManager) MakeNullSession() *SharedSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *SharedInterface) IsNullSession(s *SharedSession) bool {
+func (m *SharedManager) IsNullSession(s *SharedSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *SharedInterface) CookieName(r *http.Request) string {
+func (m *SharedManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *SharedInterface) CookieDomain(r *http.Request) string {
+func (m *SharedManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *SharedInterface) CookiePath(r *http.Request) string {
+func (m *SharedManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *SharedInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *SharedManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *SharedInterface) CookieSecure(r *http.Request) bool {
+func (m *SharedManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *SharedInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *SharedManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *SharedInterface) CookiePartitioned(r *http.Request) bool {
+func (m *SharedManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *SharedInterface) ExpirationTime(r *http.Request, s *SharedSession) time.Time {
+func (m *SharedManager) ExpirationTime(r *http.Request, s *SharedSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *SharedInterface) ShouldSetCookie(r *http.Request, s *SharedSession) bool {
+func (m *SharedManager) ShouldSetCookie(r *http.Request, s *SharedSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithSharedPolicy makes the SharedInterface built with it answer with p's
+// WithSharedPolicy makes the SharedManager built with it answer with p's
 // overrides.
 func WithSharedPolicy(p SharedPolicy) SharedOption {
 	return sessionruntime.WithPolicy(p)
@@ -242,15 +240,15 @@ func WithSharedAfterRequest(hooks ...SharedAfterRequest) SharedOption {
 
 // SharedConfigFromEnv reads a SharedConfig from the SESSION_* environment
 // variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
-// it to NewSharedInterface, which validates it.
+// it to NewSharedManager, which validates it.
 func SharedConfigFromEnv() (SharedConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // SharedFrom returns the Shared session of the request that carries ctx. It
-// panics, saying what to do, if the request did not pass through a
-// SharedInterface's Middleware: a handler served without it. A handler test can
-// give the request a session without the middleware with NewSharedContext.
+// panics, saying what to do, if the request did not pass through a SharedManager's
+// Middleware: a handler served without it. A handler test can give the request a
+// session without the middleware with NewSharedContext.
 func SharedFrom(ctx context.Context) *SharedSession {
 	return sessionimpl.MustFrom[SharedSession](ctx, "Shared")
 }
@@ -264,7 +262,7 @@ func SharedFrom(ctx context.Context) *SharedSession {
 //	handler.ServeHTTP(w, r.WithContext(NewSharedContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a SharedInterface's
+// end-to-end test starts from a given session with the cookie a SharedManager's
 // Cookie method returns for it.
 func NewSharedContext(ctx context.Context, s *SharedSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

@@ -41,18 +41,18 @@ func _() {
 	var _ *map[string]mark = &_sessiongen_Guest_changed_run_go_generate.Marks
 }
 
-// GuestConfig configures a GuestInterface: keys, cookie attributes, lifetime. Its
+// GuestConfig configures a GuestManager: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type GuestConfig = sessiongen.Config
 
-// GuestOption configures a GuestInterface beyond its GuestConfig: give
-// WithGuestPolicy and WithGuestAfterRequest to NewGuestInterface.
+// GuestOption configures a GuestManager beyond its GuestConfig: give
+// WithGuestPolicy and WithGuestAfterRequest to NewGuestManager.
 type GuestOption = sessionruntime2.Option[GuestSession]
 
 // GuestPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the GuestInterface is built, it is honoured
+// returns the one to use. Fixed when the GuestManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type GuestPolicy = sessionruntime2.Policy[GuestSession]
@@ -62,35 +62,35 @@ type GuestPolicy = sessionruntime2.Policy[GuestSession]
 // response headers.
 type GuestAfterRequest = sessionruntime2.AfterRequest[GuestSession]
 
-// GuestLifecycle is one request's session as a GuestInterface's Middleware drives
+// GuestLifecycle is one request's session as a GuestManager's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type GuestLifecycle = sessionruntime2.Lifecycle[GuestSession]
 
-// NewGuestInterface validates cfg and returns the GuestInterface for Guest
-// sessions. Every configuration problem is reported here, at start-up.
-func NewGuestInterface(cfg GuestConfig, opts ...GuestOption) (*GuestInterface, error) {
+// NewGuestManager validates cfg and returns the GuestManager for Guest sessions.
+// Every configuration problem is reported here, at start-up.
+func NewGuestManager(cfg GuestConfig, opts ...GuestOption) (*GuestManager, error) {
 	impl, err := sessionruntime2.New(cfg, guestCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &GuestInterface{impl: impl}, nil
+	return &GuestManager{impl: impl}, nil
 }
 
-// GuestInterface keeps Guest sessions, in signed cookies or, when its Config has a
+// GuestManager keeps Guest sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with GuestFrom. It is Flask's SessionInterface for Guest; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewGuestInterface.
-type GuestInterface struct {
+// one with NewGuestManager.
+type GuestManager struct {
 	impl *sessionruntime2.Interface[GuestSession]
 }
 
 // Middleware serves next with each request's Guest session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with GuestFrom.
-func (m *GuestInterface) Middleware(next sessionhttp2.Handler) sessionhttp2.Handler {
+func (m *GuestManager) Middleware(next sessionhttp2.Handler) sessionhttp2.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -98,20 +98,20 @@ func (m *GuestInterface) Middleware(next sessionhttp2.Handler) sessionhttp2.Hand
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *GuestInterface) Regenerate(ctx sessioncontext2.Context) error {
+func (m *GuestManager) Regenerate(ctx sessioncontext2.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *GuestInterface) Destroy(ctx sessioncontext2.Context) error {
+func (m *GuestManager) Destroy(ctx sessioncontext2.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *GuestInterface) DestroyAll(ctx sessioncontext2.Context, user string) (int, error) {
+func (m *GuestManager) DestroyAll(ctx sessioncontext2.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -119,114 +119,113 @@ func (m *GuestInterface) DestroyAll(ctx sessioncontext2.Context, user string) (i
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *GuestInterface) ListUser(ctx sessioncontext2.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *GuestManager) ListUser(ctx sessioncontext2.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *GuestInterface) DestroySession(ctx sessioncontext2.Context, user string, handle string) error {
+func (m *GuestManager) DestroySession(ctx sessioncontext2.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *GuestInterface) DestroyOthers(ctx sessioncontext2.Context) (int, error) {
+func (m *GuestManager) DestroyOthers(ctx sessioncontext2.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *GuestInterface) Cookie(r *sessionhttp2.Request, s *GuestSession) (*sessionhttp2.Cookie, error) {
+func (m *GuestManager) Cookie(r *sessionhttp2.Request, s *GuestSession) (*sessionhttp2.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see GuestLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *GuestInterface) Begin(w sessionhttp2.ResponseWriter, r *sessionhttp2.Request) *GuestLifecycle {
+func (m *GuestManager) Begin(w sessionhttp2.ResponseWriter, r *sessionhttp2.Request) *GuestLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *GuestInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *GuestManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *GuestInterface) OpenSession(r *sessionhttp2.Request) (*GuestSession, error) {
+func (m *GuestManager) OpenSession(r *sessionhttp2.Request) (*GuestSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *GuestInterface) SaveSession(w sessionhttp2.ResponseWriter, r *sessionhttp2.Request, s *GuestSession) error {
+func (m *GuestManager) SaveSession(w sessionhttp2.ResponseWriter, r *sessionhttp2.Request, s *GuestSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *GuestInterface) MakeNullSession() *GuestSession {
+func (m *GuestManager) MakeNullSession() *GuestSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *GuestInterface) IsNullSession(s *GuestSession) bool {
+func (m *GuestManager) IsNullSession(s *GuestSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *GuestInterface) CookieName(r *sessionhttp2.Request) string {
+func (m *GuestManager) CookieName(r *sessionhttp2.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *GuestInterface) CookieDomain(r *sessionhttp2.Request) string {
+func (m *GuestManager) CookieDomain(r *sessionhttp2.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *GuestInterface) CookiePath(r *sessionhttp2.Request) string {
+func (m *GuestManager) CookiePath(r *sessionhttp2.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *GuestInterface) CookieHTTPOnly(r *sessionhttp2.Request) bool {
+func (m *GuestManager) CookieHTTPOnly(r *sessionhttp2.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *GuestInterface) CookieSecure(r *sessionhttp2.Request) bool {
+func (m *GuestManager) CookieSecure(r *sessionhttp2.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *GuestInterface) CookieSameSite(r *sessionhttp2.Request) sessionhttp2.SameSite {
+func (m *GuestManager) CookieSameSite(r *sessionhttp2.Request) sessionhttp2.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *GuestInterface) CookiePartitioned(r *sessionhttp2.Request) bool {
+func (m *GuestManager) CookiePartitioned(r *sessionhttp2.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *GuestInterface) ExpirationTime(r *sessionhttp2.Request, s *GuestSession) sessiontime.Time {
+func (m *GuestManager) ExpirationTime(r *sessionhttp2.Request, s *GuestSession) sessiontime.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *GuestInterface) ShouldSetCookie(r *sessionhttp2.Request, s *GuestSession) bool {
+func (m *GuestManager) ShouldSetCookie(r *sessionhttp2.Request, s *GuestSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithGuestPolicy makes the GuestInterface built with it answer with p's
-// overrides.
+// WithGuestPolicy makes the GuestManager built with it answer with p's overrides.
 func WithGuestPolicy(p GuestPolicy) GuestOption {
 	return sessionruntime2.WithPolicy(p)
 }
@@ -239,13 +238,13 @@ func WithGuestAfterRequest(hooks ...GuestAfterRequest) GuestOption {
 
 // GuestConfigFromEnv reads a GuestConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewGuestInterface, which validates it.
+// NewGuestManager, which validates it.
 func GuestConfigFromEnv() (GuestConfig, error) {
 	return sessionruntime2.ConfigFromEnv()
 }
 
 // GuestFrom returns the Guest session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a GuestInterface's
+// saying what to do, if the request did not pass through a GuestManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewGuestContext.
 func GuestFrom(ctx sessioncontext2.Context) *GuestSession {
@@ -261,7 +260,7 @@ func GuestFrom(ctx sessioncontext2.Context) *GuestSession {
 //	handler.ServeHTTP(w, r.WithContext(NewGuestContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a GuestInterface's
+// end-to-end test starts from a given session with the cookie a GuestManager's
 // Cookie method returns for it.
 func NewGuestContext(ctx sessioncontext2.Context, s *GuestSession) sessioncontext2.Context {
 	return sessionruntime2.NewContext(ctx, s)

@@ -38,18 +38,18 @@ func _() {
 	var _ *map[string]*Entry = &_sessiongen_Index_changed_run_go_generate.Optional
 }
 
-// IndexConfig configures an IndexInterface: keys, cookie attributes, lifetime. Its
+// IndexConfig configures an IndexManager: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type IndexConfig = sessiongen.Config
 
-// IndexOption configures an IndexInterface beyond its IndexConfig: give
-// WithIndexPolicy and WithIndexAfterRequest to NewIndexInterface.
+// IndexOption configures an IndexManager beyond its IndexConfig: give
+// WithIndexPolicy and WithIndexAfterRequest to NewIndexManager.
 type IndexOption = sessionruntime.Option[IndexSession]
 
 // IndexPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the IndexInterface is built, it is honoured
+// returns the one to use. Fixed when the IndexManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type IndexPolicy = sessionruntime.Policy[IndexSession]
@@ -59,35 +59,35 @@ type IndexPolicy = sessionruntime.Policy[IndexSession]
 // response headers.
 type IndexAfterRequest = sessionruntime.AfterRequest[IndexSession]
 
-// IndexLifecycle is one request's session as an IndexInterface's Middleware drives
+// IndexLifecycle is one request's session as an IndexManager's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type IndexLifecycle = sessionruntime.Lifecycle[IndexSession]
 
-// NewIndexInterface validates cfg and returns the IndexInterface for Index
-// sessions. Every configuration problem is reported here, at start-up.
-func NewIndexInterface(cfg IndexConfig, opts ...IndexOption) (*IndexInterface, error) {
+// NewIndexManager validates cfg and returns the IndexManager for Index sessions.
+// Every configuration problem is reported here, at start-up.
+func NewIndexManager(cfg IndexConfig, opts ...IndexOption) (*IndexManager, error) {
 	impl, err := sessionruntime.New(cfg, indexCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &IndexInterface{impl: impl}, nil
+	return &IndexManager{impl: impl}, nil
 }
 
-// IndexInterface keeps Index sessions, in signed cookies or, when its Config has a
+// IndexManager keeps Index sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with IndexFrom. It is Flask's SessionInterface for Index; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewIndexInterface.
-type IndexInterface struct {
+// one with NewIndexManager.
+type IndexManager struct {
 	impl *sessionruntime.Interface[IndexSession]
 }
 
 // Middleware serves next with each request's Index session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with IndexFrom.
-func (m *IndexInterface) Middleware(next http.Handler) http.Handler {
+func (m *IndexManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -95,20 +95,20 @@ func (m *IndexInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *IndexInterface) Regenerate(ctx context.Context) error {
+func (m *IndexManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *IndexInterface) Destroy(ctx context.Context) error {
+func (m *IndexManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *IndexInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *IndexManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -116,114 +116,113 @@ func (m *IndexInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *IndexInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *IndexManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *IndexInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *IndexManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *IndexInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *IndexManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *IndexInterface) Cookie(r *http.Request, s *IndexSession) (*http.Cookie, error) {
+func (m *IndexManager) Cookie(r *http.Request, s *IndexSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see IndexLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *IndexInterface) Begin(w http.ResponseWriter, r *http.Request) *IndexLifecycle {
+func (m *IndexManager) Begin(w http.ResponseWriter, r *http.Request) *IndexLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *IndexInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *IndexManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *IndexInterface) OpenSession(r *http.Request) (*IndexSession, error) {
+func (m *IndexManager) OpenSession(r *http.Request) (*IndexSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *IndexInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *IndexSession) error {
+func (m *IndexManager) SaveSession(w http.ResponseWriter, r *http.Request, s *IndexSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *IndexInterface) MakeNullSession() *IndexSession {
+func (m *IndexManager) MakeNullSession() *IndexSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *IndexInterface) IsNullSession(s *IndexSession) bool {
+func (m *IndexManager) IsNullSession(s *IndexSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *IndexInterface) CookieName(r *http.Request) string {
+func (m *IndexManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *IndexInterface) CookieDomain(r *http.Request) string {
+func (m *IndexManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *IndexInterface) CookiePath(r *http.Request) string {
+func (m *IndexManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *IndexInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *IndexManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *IndexInterface) CookieSecure(r *http.Request) bool {
+func (m *IndexManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *IndexInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *IndexManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *IndexInterface) CookiePartitioned(r *http.Request) bool {
+func (m *IndexManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *IndexInterface) ExpirationTime(r *http.Request, s *IndexSession) time.Time {
+func (m *IndexManager) ExpirationTime(r *http.Request, s *IndexSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *IndexInterface) ShouldSetCookie(r *http.Request, s *IndexSession) bool {
+func (m *IndexManager) ShouldSetCookie(r *http.Request, s *IndexSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithIndexPolicy makes the IndexInterface built with it answer with p's
-// overrides.
+// WithIndexPolicy makes the IndexManager built with it answer with p's overrides.
 func WithIndexPolicy(p IndexPolicy) IndexOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -236,13 +235,13 @@ func WithIndexAfterRequest(hooks ...IndexAfterRequest) IndexOption {
 
 // IndexConfigFromEnv reads an IndexConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewIndexInterface, which validates it.
+// NewIndexManager, which validates it.
 func IndexConfigFromEnv() (IndexConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // IndexFrom returns the Index session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through an IndexInterface's
+// saying what to do, if the request did not pass through an IndexManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewIndexContext.
 func IndexFrom(ctx context.Context) *IndexSession {
@@ -258,7 +257,7 @@ func IndexFrom(ctx context.Context) *IndexSession {
 //	handler.ServeHTTP(w, r.WithContext(NewIndexContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie an IndexInterface's
+// end-to-end test starts from a given session with the cookie an IndexManager's
 // Cookie method returns for it.
 func NewIndexContext(ctx context.Context, s *IndexSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

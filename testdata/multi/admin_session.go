@@ -30,18 +30,18 @@ func _() {
 	var _ *string = &_sessiongen_Admin_changed_run_go_generate.Email
 }
 
-// AdminConfig configures an AdminInterface: keys, cookie attributes, lifetime. Its
+// AdminConfig configures an AdminManager: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type AdminConfig = sessiongen.Config
 
-// AdminOption configures an AdminInterface beyond its AdminConfig: give
-// WithAdminPolicy and WithAdminAfterRequest to NewAdminInterface.
+// AdminOption configures an AdminManager beyond its AdminConfig: give
+// WithAdminPolicy and WithAdminAfterRequest to NewAdminManager.
 type AdminOption = sessionruntime.Option[AdminSession]
 
 // AdminPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the AdminInterface is built, it is honoured
+// returns the one to use. Fixed when the AdminManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type AdminPolicy = sessionruntime.Policy[AdminSession]
@@ -51,35 +51,35 @@ type AdminPolicy = sessionruntime.Policy[AdminSession]
 // response headers.
 type AdminAfterRequest = sessionruntime.AfterRequest[AdminSession]
 
-// AdminLifecycle is one request's session as an AdminInterface's Middleware drives
+// AdminLifecycle is one request's session as an AdminManager's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type AdminLifecycle = sessionruntime.Lifecycle[AdminSession]
 
-// NewAdminInterface validates cfg and returns the AdminInterface for Admin
-// sessions. Every configuration problem is reported here, at start-up.
-func NewAdminInterface(cfg AdminConfig, opts ...AdminOption) (*AdminInterface, error) {
+// NewAdminManager validates cfg and returns the AdminManager for Admin sessions.
+// Every configuration problem is reported here, at start-up.
+func NewAdminManager(cfg AdminConfig, opts ...AdminOption) (*AdminManager, error) {
 	impl, err := sessionruntime.New(cfg, adminCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &AdminInterface{impl: impl}, nil
+	return &AdminManager{impl: impl}, nil
 }
 
-// AdminInterface keeps Admin sessions, in signed cookies or, when its Config has a
+// AdminManager keeps Admin sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with AdminFrom. It is Flask's SessionInterface for Admin; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewAdminInterface.
-type AdminInterface struct {
+// one with NewAdminManager.
+type AdminManager struct {
 	impl *sessionruntime.Interface[AdminSession]
 }
 
 // Middleware serves next with each request's Admin session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with AdminFrom.
-func (m *AdminInterface) Middleware(next http.Handler) http.Handler {
+func (m *AdminManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -87,20 +87,20 @@ func (m *AdminInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *AdminInterface) Regenerate(ctx context.Context) error {
+func (m *AdminManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *AdminInterface) Destroy(ctx context.Context) error {
+func (m *AdminManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *AdminInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *AdminManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -108,114 +108,113 @@ func (m *AdminInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *AdminInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *AdminManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *AdminInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *AdminManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *AdminInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *AdminManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *AdminInterface) Cookie(r *http.Request, s *AdminSession) (*http.Cookie, error) {
+func (m *AdminManager) Cookie(r *http.Request, s *AdminSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see AdminLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *AdminInterface) Begin(w http.ResponseWriter, r *http.Request) *AdminLifecycle {
+func (m *AdminManager) Begin(w http.ResponseWriter, r *http.Request) *AdminLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *AdminInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *AdminManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *AdminInterface) OpenSession(r *http.Request) (*AdminSession, error) {
+func (m *AdminManager) OpenSession(r *http.Request) (*AdminSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *AdminInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *AdminSession) error {
+func (m *AdminManager) SaveSession(w http.ResponseWriter, r *http.Request, s *AdminSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *AdminInterface) MakeNullSession() *AdminSession {
+func (m *AdminManager) MakeNullSession() *AdminSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *AdminInterface) IsNullSession(s *AdminSession) bool {
+func (m *AdminManager) IsNullSession(s *AdminSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *AdminInterface) CookieName(r *http.Request) string {
+func (m *AdminManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *AdminInterface) CookieDomain(r *http.Request) string {
+func (m *AdminManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *AdminInterface) CookiePath(r *http.Request) string {
+func (m *AdminManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *AdminInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *AdminManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *AdminInterface) CookieSecure(r *http.Request) bool {
+func (m *AdminManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *AdminInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *AdminManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *AdminInterface) CookiePartitioned(r *http.Request) bool {
+func (m *AdminManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *AdminInterface) ExpirationTime(r *http.Request, s *AdminSession) time.Time {
+func (m *AdminManager) ExpirationTime(r *http.Request, s *AdminSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *AdminInterface) ShouldSetCookie(r *http.Request, s *AdminSession) bool {
+func (m *AdminManager) ShouldSetCookie(r *http.Request, s *AdminSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithAdminPolicy makes the AdminInterface built with it answer with p's
-// overrides.
+// WithAdminPolicy makes the AdminManager built with it answer with p's overrides.
 func WithAdminPolicy(p AdminPolicy) AdminOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -228,13 +227,13 @@ func WithAdminAfterRequest(hooks ...AdminAfterRequest) AdminOption {
 
 // AdminConfigFromEnv reads an AdminConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewAdminInterface, which validates it.
+// NewAdminManager, which validates it.
 func AdminConfigFromEnv() (AdminConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // AdminFrom returns the Admin session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through an AdminInterface's
+// saying what to do, if the request did not pass through an AdminManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewAdminContext.
 func AdminFrom(ctx context.Context) *AdminSession {
@@ -250,7 +249,7 @@ func AdminFrom(ctx context.Context) *AdminSession {
 //	handler.ServeHTTP(w, r.WithContext(NewAdminContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie an AdminInterface's
+// end-to-end test starts from a given session with the cookie an AdminManager's
 // Cookie method returns for it.
 func NewAdminContext(ctx context.Context, s *AdminSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

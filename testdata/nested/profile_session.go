@@ -50,19 +50,19 @@ func _() {
 	var _ *[]Address = &_sessiongen_Profile_changed_run_go_generate.Friends
 }
 
-// ProfileConfig configures a ProfileInterface: keys, cookie attributes, lifetime.
+// ProfileConfig configures a ProfileManager: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is package
 // sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
 // field.
 type ProfileConfig = sessiongen.Config
 
-// ProfileOption configures a ProfileInterface beyond its ProfileConfig: give
-// WithProfilePolicy and WithProfileAfterRequest to NewProfileInterface.
+// ProfileOption configures a ProfileManager beyond its ProfileConfig: give
+// WithProfilePolicy and WithProfileAfterRequest to NewProfileManager.
 type ProfileOption = sessionruntime.Option[ProfileSession]
 
 // ProfilePolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the ProfileInterface is built, it is honoured
+// returns the one to use. Fixed when the ProfileManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type ProfilePolicy = sessionruntime.Policy[ProfileSession]
@@ -72,36 +72,36 @@ type ProfilePolicy = sessionruntime.Policy[ProfileSession]
 // response headers.
 type ProfileAfterRequest = sessionruntime.AfterRequest[ProfileSession]
 
-// ProfileLifecycle is one request's session as a ProfileInterface's Middleware
+// ProfileLifecycle is one request's session as a ProfileManager's Middleware
 // drives it, for adapters to frameworks with writers of their own (Begin,
 // ResponseWriter, Request, End). See go doc
 // github.com/sessiongen/sessiongen/runtime Lifecycle.
 type ProfileLifecycle = sessionruntime.Lifecycle[ProfileSession]
 
-// NewProfileInterface validates cfg and returns the ProfileInterface for Profile
+// NewProfileManager validates cfg and returns the ProfileManager for Profile
 // sessions. Every configuration problem is reported here, at start-up.
-func NewProfileInterface(cfg ProfileConfig, opts ...ProfileOption) (*ProfileInterface, error) {
+func NewProfileManager(cfg ProfileConfig, opts ...ProfileOption) (*ProfileManager, error) {
 	impl, err := sessionruntime.New(cfg, profileCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &ProfileInterface{impl: impl}, nil
+	return &ProfileManager{impl: impl}, nil
 }
 
-// ProfileInterface keeps Profile sessions, in signed cookies or, when its Config
-// has a Store, on the server: serve handlers through its Middleware and read each
+// ProfileManager keeps Profile sessions, in signed cookies or, when its Config has
+// a Store, on the server: serve handlers through its Middleware and read each
 // request's session with ProfileFrom. It is Flask's SessionInterface for Profile;
 // the methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewProfileInterface.
-type ProfileInterface struct {
+// one with NewProfileManager.
+type ProfileManager struct {
 	impl *sessionruntime.Interface[ProfileSession]
 }
 
 // Middleware serves next with each request's Profile session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with ProfileFrom.
-func (m *ProfileInterface) Middleware(next http.Handler) http.Handler {
+func (m *ProfileManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -109,20 +109,20 @@ func (m *ProfileInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *ProfileInterface) Regenerate(ctx context.Context) error {
+func (m *ProfileManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *ProfileInterface) Destroy(ctx context.Context) error {
+func (m *ProfileManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *ProfileInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *ProfileManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -130,113 +130,113 @@ func (m *ProfileInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *ProfileInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *ProfileManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *ProfileInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *ProfileManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *ProfileInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *ProfileManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *ProfileInterface) Cookie(r *http.Request, s *ProfileSession) (*http.Cookie, error) {
+func (m *ProfileManager) Cookie(r *http.Request, s *ProfileSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see ProfileLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *ProfileInterface) Begin(w http.ResponseWriter, r *http.Request) *ProfileLifecycle {
+func (m *ProfileManager) Begin(w http.ResponseWriter, r *http.Request) *ProfileLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *ProfileInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *ProfileManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *ProfileInterface) OpenSession(r *http.Request) (*ProfileSession, error) {
+func (m *ProfileManager) OpenSession(r *http.Request) (*ProfileSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *ProfileInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *ProfileSession) error {
+func (m *ProfileManager) SaveSession(w http.ResponseWriter, r *http.Request, s *ProfileSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *ProfileInterface) MakeNullSession() *ProfileSession {
+func (m *ProfileManager) MakeNullSession() *ProfileSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *ProfileInterface) IsNullSession(s *ProfileSession) bool {
+func (m *ProfileManager) IsNullSession(s *ProfileSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *ProfileInterface) CookieName(r *http.Request) string {
+func (m *ProfileManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *ProfileInterface) CookieDomain(r *http.Request) string {
+func (m *ProfileManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *ProfileInterface) CookiePath(r *http.Request) string {
+func (m *ProfileManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *ProfileInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *ProfileManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *ProfileInterface) CookieSecure(r *http.Request) bool {
+func (m *ProfileManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *ProfileInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *ProfileManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *ProfileInterface) CookiePartitioned(r *http.Request) bool {
+func (m *ProfileManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *ProfileInterface) ExpirationTime(r *http.Request, s *ProfileSession) time.Time {
+func (m *ProfileManager) ExpirationTime(r *http.Request, s *ProfileSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *ProfileInterface) ShouldSetCookie(r *http.Request, s *ProfileSession) bool {
+func (m *ProfileManager) ShouldSetCookie(r *http.Request, s *ProfileSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithProfilePolicy makes the ProfileInterface built with it answer with p's
+// WithProfilePolicy makes the ProfileManager built with it answer with p's
 // overrides.
 func WithProfilePolicy(p ProfilePolicy) ProfileOption {
 	return sessionruntime.WithPolicy(p)
@@ -250,14 +250,14 @@ func WithProfileAfterRequest(hooks ...ProfileAfterRequest) ProfileOption {
 
 // ProfileConfigFromEnv reads a ProfileConfig from the SESSION_* environment
 // variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
-// it to NewProfileInterface, which validates it.
+// it to NewProfileManager, which validates it.
 func ProfileConfigFromEnv() (ProfileConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // ProfileFrom returns the Profile session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// ProfileInterface's Middleware: a handler served without it. A handler test can
+// ProfileManager's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewProfileContext.
 func ProfileFrom(ctx context.Context) *ProfileSession {
 	return sessionimpl.MustFrom[ProfileSession](ctx, "Profile")
@@ -272,7 +272,7 @@ func ProfileFrom(ctx context.Context) *ProfileSession {
 //	handler.ServeHTTP(w, r.WithContext(NewProfileContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a ProfileInterface's
+// end-to-end test starts from a given session with the cookie a ProfileManager's
 // Cookie method returns for it.
 func NewProfileContext(ctx context.Context, s *ProfileSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

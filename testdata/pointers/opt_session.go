@@ -37,18 +37,18 @@ func _() {
 	var _ *map[string]*int = &_sessiongen_Opt_changed_run_go_generate.ByKey
 }
 
-// OptConfig configures an OptInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// OptConfig configures an OptManager: keys, cookie attributes, lifetime. Its zero
+// value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type OptConfig = sessiongen.Config
 
-// OptOption configures an OptInterface beyond its OptConfig: give WithOptPolicy
-// and WithOptAfterRequest to NewOptInterface.
+// OptOption configures an OptManager beyond its OptConfig: give WithOptPolicy and
+// WithOptAfterRequest to NewOptManager.
 type OptOption = sessionruntime.Option[OptSession]
 
 // OptPolicy overrides some of the methods of Flask's SessionInterface per request
 // (the cookie's domain, say): each function gets the configured answer and returns
-// the one to use. Fixed when the OptInterface is built, it is honoured however
+// the one to use. Fixed when the OptManager is built, it is honoured however
 // requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
 type OptPolicy = sessionruntime.Policy[OptSession]
 
@@ -57,35 +57,35 @@ type OptPolicy = sessionruntime.Policy[OptSession]
 // headers.
 type OptAfterRequest = sessionruntime.AfterRequest[OptSession]
 
-// OptLifecycle is one request's session as an OptInterface's Middleware drives it,
+// OptLifecycle is one request's session as an OptManager's Middleware drives it,
 // for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type OptLifecycle = sessionruntime.Lifecycle[OptSession]
 
-// NewOptInterface validates cfg and returns the OptInterface for Opt sessions.
-// Every configuration problem is reported here, at start-up.
-func NewOptInterface(cfg OptConfig, opts ...OptOption) (*OptInterface, error) {
+// NewOptManager validates cfg and returns the OptManager for Opt sessions. Every
+// configuration problem is reported here, at start-up.
+func NewOptManager(cfg OptConfig, opts ...OptOption) (*OptManager, error) {
 	impl, err := sessionruntime.New(cfg, optCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &OptInterface{impl: impl}, nil
+	return &OptManager{impl: impl}, nil
 }
 
-// OptInterface keeps Opt sessions, in signed cookies or, when its Config has a
+// OptManager keeps Opt sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with OptFrom. It is Flask's SessionInterface for Opt; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewOptInterface.
-type OptInterface struct {
+// one with NewOptManager.
+type OptManager struct {
 	impl *sessionruntime.Interface[OptSession]
 }
 
 // Middleware serves next with each request's Opt session, opened on its first use
 // and saved just before the first byte of the response, so no handler can forget
 // to save it; handlers read it with OptFrom.
-func (m *OptInterface) Middleware(next http.Handler) http.Handler {
+func (m *OptManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -93,20 +93,20 @@ func (m *OptInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *OptInterface) Regenerate(ctx context.Context) error {
+func (m *OptManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *OptInterface) Destroy(ctx context.Context) error {
+func (m *OptManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *OptInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *OptManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -114,113 +114,113 @@ func (m *OptInterface) DestroyAll(ctx context.Context, user string) (int, error)
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *OptInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *OptManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *OptInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *OptManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *OptInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *OptManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *OptInterface) Cookie(r *http.Request, s *OptSession) (*http.Cookie, error) {
+func (m *OptManager) Cookie(r *http.Request, s *OptSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see OptLifecycle): Middleware is Begin, the handler,
 // then the Lifecycle's End.
-func (m *OptInterface) Begin(w http.ResponseWriter, r *http.Request) *OptLifecycle {
+func (m *OptManager) Begin(w http.ResponseWriter, r *http.Request) *OptLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *OptInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *OptManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *OptInterface) OpenSession(r *http.Request) (*OptSession, error) {
+func (m *OptManager) OpenSession(r *http.Request) (*OptSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *OptInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *OptSession) error {
+func (m *OptManager) SaveSession(w http.ResponseWriter, r *http.Request, s *OptSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *OptInterface) MakeNullSession() *OptSession {
+func (m *OptManager) MakeNullSession() *OptSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *OptInterface) IsNullSession(s *OptSession) bool {
+func (m *OptManager) IsNullSession(s *OptSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *OptInterface) CookieName(r *http.Request) string {
+func (m *OptManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *OptInterface) CookieDomain(r *http.Request) string {
+func (m *OptManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *OptInterface) CookiePath(r *http.Request) string {
+func (m *OptManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *OptInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *OptManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *OptInterface) CookieSecure(r *http.Request) bool {
+func (m *OptManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *OptInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *OptManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *OptInterface) CookiePartitioned(r *http.Request) bool {
+func (m *OptManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *OptInterface) ExpirationTime(r *http.Request, s *OptSession) time.Time {
+func (m *OptManager) ExpirationTime(r *http.Request, s *OptSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *OptInterface) ShouldSetCookie(r *http.Request, s *OptSession) bool {
+func (m *OptManager) ShouldSetCookie(r *http.Request, s *OptSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithOptPolicy makes the OptInterface built with it answer with p's overrides.
+// WithOptPolicy makes the OptManager built with it answer with p's overrides.
 func WithOptPolicy(p OptPolicy) OptOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -233,13 +233,13 @@ func WithOptAfterRequest(hooks ...OptAfterRequest) OptOption {
 
 // OptConfigFromEnv reads an OptConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewOptInterface, which validates it.
+// NewOptManager, which validates it.
 func OptConfigFromEnv() (OptConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // OptFrom returns the Opt session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through an OptInterface's
+// saying what to do, if the request did not pass through an OptManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewOptContext.
 func OptFrom(ctx context.Context) *OptSession {
@@ -255,7 +255,7 @@ func OptFrom(ctx context.Context) *OptSession {
 //	handler.ServeHTTP(w, r.WithContext(NewOptContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie an OptInterface's
+// end-to-end test starts from a given session with the cookie an OptManager's
 // Cookie method returns for it.
 func NewOptContext(ctx context.Context, s *OptSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

@@ -35,18 +35,18 @@ func _() {
 	var _ *Port = &_sessiongen_Peer_changed_run_go_generate.Port
 }
 
-// PeerConfig configures a PeerInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// PeerConfig configures a PeerManager: keys, cookie attributes, lifetime. Its zero
+// value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type PeerConfig = sessiongen.Config
 
-// PeerOption configures a PeerInterface beyond its PeerConfig: give WithPeerPolicy
-// and WithPeerAfterRequest to NewPeerInterface.
+// PeerOption configures a PeerManager beyond its PeerConfig: give WithPeerPolicy
+// and WithPeerAfterRequest to NewPeerManager.
 type PeerOption = sessionruntime.Option[PeerSession]
 
 // PeerPolicy overrides some of the methods of Flask's SessionInterface per request
 // (the cookie's domain, say): each function gets the configured answer and returns
-// the one to use. Fixed when the PeerInterface is built, it is honoured however
+// the one to use. Fixed when the PeerManager is built, it is honoured however
 // requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
 type PeerPolicy = sessionruntime.Policy[PeerSession]
 
@@ -55,35 +55,35 @@ type PeerPolicy = sessionruntime.Policy[PeerSession]
 // response headers.
 type PeerAfterRequest = sessionruntime.AfterRequest[PeerSession]
 
-// PeerLifecycle is one request's session as a PeerInterface's Middleware drives
-// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// PeerLifecycle is one request's session as a PeerManager's Middleware drives it,
+// for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type PeerLifecycle = sessionruntime.Lifecycle[PeerSession]
 
-// NewPeerInterface validates cfg and returns the PeerInterface for Peer sessions.
+// NewPeerManager validates cfg and returns the PeerManager for Peer sessions.
 // Every configuration problem is reported here, at start-up.
-func NewPeerInterface(cfg PeerConfig, opts ...PeerOption) (*PeerInterface, error) {
+func NewPeerManager(cfg PeerConfig, opts ...PeerOption) (*PeerManager, error) {
 	impl, err := sessionruntime.New(cfg, peerCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &PeerInterface{impl: impl}, nil
+	return &PeerManager{impl: impl}, nil
 }
 
-// PeerInterface keeps Peer sessions, in signed cookies or, when its Config has a
+// PeerManager keeps Peer sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with PeerFrom. It is Flask's SessionInterface for Peer; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewPeerInterface.
-type PeerInterface struct {
+// one with NewPeerManager.
+type PeerManager struct {
 	impl *sessionruntime.Interface[PeerSession]
 }
 
 // Middleware serves next with each request's Peer session, opened on its first use
 // and saved just before the first byte of the response, so no handler can forget
 // to save it; handlers read it with PeerFrom.
-func (m *PeerInterface) Middleware(next http.Handler) http.Handler {
+func (m *PeerManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -91,20 +91,20 @@ func (m *PeerInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *PeerInterface) Regenerate(ctx context.Context) error {
+func (m *PeerManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *PeerInterface) Destroy(ctx context.Context) error {
+func (m *PeerManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *PeerInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *PeerManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -112,113 +112,113 @@ func (m *PeerInterface) DestroyAll(ctx context.Context, user string) (int, error
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *PeerInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *PeerManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *PeerInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *PeerManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *PeerInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *PeerManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *PeerInterface) Cookie(r *http.Request, s *PeerSession) (*http.Cookie, error) {
+func (m *PeerManager) Cookie(r *http.Request, s *PeerSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see PeerLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *PeerInterface) Begin(w http.ResponseWriter, r *http.Request) *PeerLifecycle {
+func (m *PeerManager) Begin(w http.ResponseWriter, r *http.Request) *PeerLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *PeerInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *PeerManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *PeerInterface) OpenSession(r *http.Request) (*PeerSession, error) {
+func (m *PeerManager) OpenSession(r *http.Request) (*PeerSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *PeerInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *PeerSession) error {
+func (m *PeerManager) SaveSession(w http.ResponseWriter, r *http.Request, s *PeerSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *PeerInterface) MakeNullSession() *PeerSession {
+func (m *PeerManager) MakeNullSession() *PeerSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *PeerInterface) IsNullSession(s *PeerSession) bool {
+func (m *PeerManager) IsNullSession(s *PeerSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *PeerInterface) CookieName(r *http.Request) string {
+func (m *PeerManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *PeerInterface) CookieDomain(r *http.Request) string {
+func (m *PeerManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *PeerInterface) CookiePath(r *http.Request) string {
+func (m *PeerManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *PeerInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *PeerManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *PeerInterface) CookieSecure(r *http.Request) bool {
+func (m *PeerManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *PeerInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *PeerManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *PeerInterface) CookiePartitioned(r *http.Request) bool {
+func (m *PeerManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *PeerInterface) ExpirationTime(r *http.Request, s *PeerSession) time.Time {
+func (m *PeerManager) ExpirationTime(r *http.Request, s *PeerSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *PeerInterface) ShouldSetCookie(r *http.Request, s *PeerSession) bool {
+func (m *PeerManager) ShouldSetCookie(r *http.Request, s *PeerSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithPeerPolicy makes the PeerInterface built with it answer with p's overrides.
+// WithPeerPolicy makes the PeerManager built with it answer with p's overrides.
 func WithPeerPolicy(p PeerPolicy) PeerOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -231,13 +231,13 @@ func WithPeerAfterRequest(hooks ...PeerAfterRequest) PeerOption {
 
 // PeerConfigFromEnv reads a PeerConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewPeerInterface, which validates it.
+// NewPeerManager, which validates it.
 func PeerConfigFromEnv() (PeerConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // PeerFrom returns the Peer session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a PeerInterface's
+// saying what to do, if the request did not pass through a PeerManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewPeerContext.
 func PeerFrom(ctx context.Context) *PeerSession {
@@ -253,7 +253,7 @@ func PeerFrom(ctx context.Context) *PeerSession {
 //	handler.ServeHTTP(w, r.WithContext(NewPeerContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a PeerInterface's
+// end-to-end test starts from a given session with the cookie a PeerManager's
 // Cookie method returns for it.
 func NewPeerContext(ctx context.Context, s *PeerSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

@@ -40,18 +40,18 @@ func _() {
 	var _ *[]time.Duration = &_sessiongen_Lists_changed_run_go_generate.Durations
 }
 
-// ListsConfig configures a ListsInterface: keys, cookie attributes, lifetime. Its
+// ListsConfig configures a ListsManager: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type ListsConfig = sessiongen.Config
 
-// ListsOption configures a ListsInterface beyond its ListsConfig: give
-// WithListsPolicy and WithListsAfterRequest to NewListsInterface.
+// ListsOption configures a ListsManager beyond its ListsConfig: give
+// WithListsPolicy and WithListsAfterRequest to NewListsManager.
 type ListsOption = sessionruntime.Option[ListsSession]
 
 // ListsPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the ListsInterface is built, it is honoured
+// returns the one to use. Fixed when the ListsManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type ListsPolicy = sessionruntime.Policy[ListsSession]
@@ -61,35 +61,35 @@ type ListsPolicy = sessionruntime.Policy[ListsSession]
 // response headers.
 type ListsAfterRequest = sessionruntime.AfterRequest[ListsSession]
 
-// ListsLifecycle is one request's session as a ListsInterface's Middleware drives
+// ListsLifecycle is one request's session as a ListsManager's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type ListsLifecycle = sessionruntime.Lifecycle[ListsSession]
 
-// NewListsInterface validates cfg and returns the ListsInterface for Lists
-// sessions. Every configuration problem is reported here, at start-up.
-func NewListsInterface(cfg ListsConfig, opts ...ListsOption) (*ListsInterface, error) {
+// NewListsManager validates cfg and returns the ListsManager for Lists sessions.
+// Every configuration problem is reported here, at start-up.
+func NewListsManager(cfg ListsConfig, opts ...ListsOption) (*ListsManager, error) {
 	impl, err := sessionruntime.New(cfg, listsCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &ListsInterface{impl: impl}, nil
+	return &ListsManager{impl: impl}, nil
 }
 
-// ListsInterface keeps Lists sessions, in signed cookies or, when its Config has a
+// ListsManager keeps Lists sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with ListsFrom. It is Flask's SessionInterface for Lists; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewListsInterface.
-type ListsInterface struct {
+// one with NewListsManager.
+type ListsManager struct {
 	impl *sessionruntime.Interface[ListsSession]
 }
 
 // Middleware serves next with each request's Lists session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with ListsFrom.
-func (m *ListsInterface) Middleware(next http.Handler) http.Handler {
+func (m *ListsManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -97,20 +97,20 @@ func (m *ListsInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *ListsInterface) Regenerate(ctx context.Context) error {
+func (m *ListsManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *ListsInterface) Destroy(ctx context.Context) error {
+func (m *ListsManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *ListsInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *ListsManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -118,114 +118,113 @@ func (m *ListsInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *ListsInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *ListsManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *ListsInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *ListsManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *ListsInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *ListsManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *ListsInterface) Cookie(r *http.Request, s *ListsSession) (*http.Cookie, error) {
+func (m *ListsManager) Cookie(r *http.Request, s *ListsSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see ListsLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *ListsInterface) Begin(w http.ResponseWriter, r *http.Request) *ListsLifecycle {
+func (m *ListsManager) Begin(w http.ResponseWriter, r *http.Request) *ListsLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *ListsInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *ListsManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *ListsInterface) OpenSession(r *http.Request) (*ListsSession, error) {
+func (m *ListsManager) OpenSession(r *http.Request) (*ListsSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *ListsInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *ListsSession) error {
+func (m *ListsManager) SaveSession(w http.ResponseWriter, r *http.Request, s *ListsSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *ListsInterface) MakeNullSession() *ListsSession {
+func (m *ListsManager) MakeNullSession() *ListsSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *ListsInterface) IsNullSession(s *ListsSession) bool {
+func (m *ListsManager) IsNullSession(s *ListsSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *ListsInterface) CookieName(r *http.Request) string {
+func (m *ListsManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *ListsInterface) CookieDomain(r *http.Request) string {
+func (m *ListsManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *ListsInterface) CookiePath(r *http.Request) string {
+func (m *ListsManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *ListsInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *ListsManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *ListsInterface) CookieSecure(r *http.Request) bool {
+func (m *ListsManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *ListsInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *ListsManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *ListsInterface) CookiePartitioned(r *http.Request) bool {
+func (m *ListsManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *ListsInterface) ExpirationTime(r *http.Request, s *ListsSession) time.Time {
+func (m *ListsManager) ExpirationTime(r *http.Request, s *ListsSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *ListsInterface) ShouldSetCookie(r *http.Request, s *ListsSession) bool {
+func (m *ListsManager) ShouldSetCookie(r *http.Request, s *ListsSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithListsPolicy makes the ListsInterface built with it answer with p's
-// overrides.
+// WithListsPolicy makes the ListsManager built with it answer with p's overrides.
 func WithListsPolicy(p ListsPolicy) ListsOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -238,13 +237,13 @@ func WithListsAfterRequest(hooks ...ListsAfterRequest) ListsOption {
 
 // ListsConfigFromEnv reads a ListsConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewListsInterface, which validates it.
+// NewListsManager, which validates it.
 func ListsConfigFromEnv() (ListsConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // ListsFrom returns the Lists session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a ListsInterface's
+// saying what to do, if the request did not pass through a ListsManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewListsContext.
 func ListsFrom(ctx context.Context) *ListsSession {
@@ -260,7 +259,7 @@ func ListsFrom(ctx context.Context) *ListsSession {
 //	handler.ServeHTTP(w, r.WithContext(NewListsContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a ListsInterface's
+// end-to-end test starts from a given session with the cookie a ListsManager's
 // Cookie method returns for it.
 func NewListsContext(ctx context.Context, s *ListsSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

@@ -36,18 +36,18 @@ func _() {
 	var _ *bool = &_sessiongen_Prefs_changed_run_go_generate.ÜberMode
 }
 
-// PrefsConfig configures a PrefsInterface: keys, cookie attributes, lifetime. Its
+// PrefsConfig configures a PrefsManager: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type PrefsConfig = sessiongen.Config
 
-// PrefsOption configures a PrefsInterface beyond its PrefsConfig: give
-// WithPrefsPolicy and WithPrefsAfterRequest to NewPrefsInterface.
+// PrefsOption configures a PrefsManager beyond its PrefsConfig: give
+// WithPrefsPolicy and WithPrefsAfterRequest to NewPrefsManager.
 type PrefsOption = sessionruntime.Option[PrefsSession]
 
 // PrefsPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the PrefsInterface is built, it is honoured
+// returns the one to use. Fixed when the PrefsManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type PrefsPolicy = sessionruntime.Policy[PrefsSession]
@@ -57,35 +57,35 @@ type PrefsPolicy = sessionruntime.Policy[PrefsSession]
 // response headers.
 type PrefsAfterRequest = sessionruntime.AfterRequest[PrefsSession]
 
-// PrefsLifecycle is one request's session as a PrefsInterface's Middleware drives
+// PrefsLifecycle is one request's session as a PrefsManager's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type PrefsLifecycle = sessionruntime.Lifecycle[PrefsSession]
 
-// NewPrefsInterface validates cfg and returns the PrefsInterface for Prefs
-// sessions. Every configuration problem is reported here, at start-up.
-func NewPrefsInterface(cfg PrefsConfig, opts ...PrefsOption) (*PrefsInterface, error) {
+// NewPrefsManager validates cfg and returns the PrefsManager for Prefs sessions.
+// Every configuration problem is reported here, at start-up.
+func NewPrefsManager(cfg PrefsConfig, opts ...PrefsOption) (*PrefsManager, error) {
 	impl, err := sessionruntime.New(cfg, prefsCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &PrefsInterface{impl: impl}, nil
+	return &PrefsManager{impl: impl}, nil
 }
 
-// PrefsInterface keeps Prefs sessions, in signed cookies or, when its Config has a
+// PrefsManager keeps Prefs sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with PrefsFrom. It is Flask's SessionInterface for Prefs; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewPrefsInterface.
-type PrefsInterface struct {
+// one with NewPrefsManager.
+type PrefsManager struct {
 	impl *sessionruntime.Interface[PrefsSession]
 }
 
 // Middleware serves next with each request's Prefs session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with PrefsFrom.
-func (m *PrefsInterface) Middleware(next http.Handler) http.Handler {
+func (m *PrefsManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -93,20 +93,20 @@ func (m *PrefsInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *PrefsInterface) Regenerate(ctx context.Context) error {
+func (m *PrefsManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *PrefsInterface) Destroy(ctx context.Context) error {
+func (m *PrefsManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *PrefsInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *PrefsManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -114,114 +114,113 @@ func (m *PrefsInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *PrefsInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *PrefsManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *PrefsInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *PrefsManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *PrefsInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *PrefsManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *PrefsInterface) Cookie(r *http.Request, s *PrefsSession) (*http.Cookie, error) {
+func (m *PrefsManager) Cookie(r *http.Request, s *PrefsSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see PrefsLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *PrefsInterface) Begin(w http.ResponseWriter, r *http.Request) *PrefsLifecycle {
+func (m *PrefsManager) Begin(w http.ResponseWriter, r *http.Request) *PrefsLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *PrefsInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *PrefsManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *PrefsInterface) OpenSession(r *http.Request) (*PrefsSession, error) {
+func (m *PrefsManager) OpenSession(r *http.Request) (*PrefsSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *PrefsInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *PrefsSession) error {
+func (m *PrefsManager) SaveSession(w http.ResponseWriter, r *http.Request, s *PrefsSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *PrefsInterface) MakeNullSession() *PrefsSession {
+func (m *PrefsManager) MakeNullSession() *PrefsSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *PrefsInterface) IsNullSession(s *PrefsSession) bool {
+func (m *PrefsManager) IsNullSession(s *PrefsSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *PrefsInterface) CookieName(r *http.Request) string {
+func (m *PrefsManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *PrefsInterface) CookieDomain(r *http.Request) string {
+func (m *PrefsManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *PrefsInterface) CookiePath(r *http.Request) string {
+func (m *PrefsManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *PrefsInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *PrefsManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *PrefsInterface) CookieSecure(r *http.Request) bool {
+func (m *PrefsManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *PrefsInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *PrefsManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *PrefsInterface) CookiePartitioned(r *http.Request) bool {
+func (m *PrefsManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *PrefsInterface) ExpirationTime(r *http.Request, s *PrefsSession) time.Time {
+func (m *PrefsManager) ExpirationTime(r *http.Request, s *PrefsSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *PrefsInterface) ShouldSetCookie(r *http.Request, s *PrefsSession) bool {
+func (m *PrefsManager) ShouldSetCookie(r *http.Request, s *PrefsSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithPrefsPolicy makes the PrefsInterface built with it answer with p's
-// overrides.
+// WithPrefsPolicy makes the PrefsManager built with it answer with p's overrides.
 func WithPrefsPolicy(p PrefsPolicy) PrefsOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -234,13 +233,13 @@ func WithPrefsAfterRequest(hooks ...PrefsAfterRequest) PrefsOption {
 
 // PrefsConfigFromEnv reads a PrefsConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewPrefsInterface, which validates it.
+// NewPrefsManager, which validates it.
 func PrefsConfigFromEnv() (PrefsConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // PrefsFrom returns the Prefs session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a PrefsInterface's
+// saying what to do, if the request did not pass through a PrefsManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewPrefsContext.
 func PrefsFrom(ctx context.Context) *PrefsSession {
@@ -256,7 +255,7 @@ func PrefsFrom(ctx context.Context) *PrefsSession {
 //	handler.ServeHTTP(w, r.WithContext(NewPrefsContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a PrefsInterface's
+// end-to-end test starts from a given session with the cookie a PrefsManager's
 // Cookie method returns for it.
 func NewPrefsContext(ctx context.Context, s *PrefsSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

@@ -37,18 +37,18 @@ func _() {
 	var _ *string = &_sessiongen_Conn_changed_run_go_generate.secret
 }
 
-// ConnConfig configures a ConnInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// ConnConfig configures a ConnManager: keys, cookie attributes, lifetime. Its zero
+// value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type ConnConfig = sessiongen.Config
 
-// ConnOption configures a ConnInterface beyond its ConnConfig: give WithConnPolicy
-// and WithConnAfterRequest to NewConnInterface.
+// ConnOption configures a ConnManager beyond its ConnConfig: give WithConnPolicy
+// and WithConnAfterRequest to NewConnManager.
 type ConnOption = sessionruntime.Option[ConnSession]
 
 // ConnPolicy overrides some of the methods of Flask's SessionInterface per request
 // (the cookie's domain, say): each function gets the configured answer and returns
-// the one to use. Fixed when the ConnInterface is built, it is honoured however
+// the one to use. Fixed when the ConnManager is built, it is honoured however
 // requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
 type ConnPolicy = sessionruntime.Policy[ConnSession]
 
@@ -57,35 +57,35 @@ type ConnPolicy = sessionruntime.Policy[ConnSession]
 // response headers.
 type ConnAfterRequest = sessionruntime.AfterRequest[ConnSession]
 
-// ConnLifecycle is one request's session as a ConnInterface's Middleware drives
-// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// ConnLifecycle is one request's session as a ConnManager's Middleware drives it,
+// for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type ConnLifecycle = sessionruntime.Lifecycle[ConnSession]
 
-// NewConnInterface validates cfg and returns the ConnInterface for Conn sessions.
+// NewConnManager validates cfg and returns the ConnManager for Conn sessions.
 // Every configuration problem is reported here, at start-up.
-func NewConnInterface(cfg ConnConfig, opts ...ConnOption) (*ConnInterface, error) {
+func NewConnManager(cfg ConnConfig, opts ...ConnOption) (*ConnManager, error) {
 	impl, err := sessionruntime.New(cfg, connCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &ConnInterface{impl: impl}, nil
+	return &ConnManager{impl: impl}, nil
 }
 
-// ConnInterface keeps Conn sessions, in signed cookies or, when its Config has a
+// ConnManager keeps Conn sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with ConnFrom. It is Flask's SessionInterface for Conn; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewConnInterface.
-type ConnInterface struct {
+// one with NewConnManager.
+type ConnManager struct {
 	impl *sessionruntime.Interface[ConnSession]
 }
 
 // Middleware serves next with each request's Conn session, opened on its first use
 // and saved just before the first byte of the response, so no handler can forget
 // to save it; handlers read it with ConnFrom.
-func (m *ConnInterface) Middleware(next http.Handler) http.Handler {
+func (m *ConnManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -93,20 +93,20 @@ func (m *ConnInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *ConnInterface) Regenerate(ctx context.Context) error {
+func (m *ConnManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *ConnInterface) Destroy(ctx context.Context) error {
+func (m *ConnManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *ConnInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *ConnManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -114,113 +114,113 @@ func (m *ConnInterface) DestroyAll(ctx context.Context, user string) (int, error
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *ConnInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *ConnManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *ConnInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *ConnManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *ConnInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *ConnManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *ConnInterface) Cookie(r *http.Request, s *ConnSession) (*http.Cookie, error) {
+func (m *ConnManager) Cookie(r *http.Request, s *ConnSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see ConnLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *ConnInterface) Begin(w http.ResponseWriter, r *http.Request) *ConnLifecycle {
+func (m *ConnManager) Begin(w http.ResponseWriter, r *http.Request) *ConnLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *ConnInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *ConnManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *ConnInterface) OpenSession(r *http.Request) (*ConnSession, error) {
+func (m *ConnManager) OpenSession(r *http.Request) (*ConnSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *ConnInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *ConnSession) error {
+func (m *ConnManager) SaveSession(w http.ResponseWriter, r *http.Request, s *ConnSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *ConnInterface) MakeNullSession() *ConnSession {
+func (m *ConnManager) MakeNullSession() *ConnSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *ConnInterface) IsNullSession(s *ConnSession) bool {
+func (m *ConnManager) IsNullSession(s *ConnSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *ConnInterface) CookieName(r *http.Request) string {
+func (m *ConnManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *ConnInterface) CookieDomain(r *http.Request) string {
+func (m *ConnManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *ConnInterface) CookiePath(r *http.Request) string {
+func (m *ConnManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *ConnInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *ConnManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *ConnInterface) CookieSecure(r *http.Request) bool {
+func (m *ConnManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *ConnInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *ConnManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *ConnInterface) CookiePartitioned(r *http.Request) bool {
+func (m *ConnManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *ConnInterface) ExpirationTime(r *http.Request, s *ConnSession) time.Time {
+func (m *ConnManager) ExpirationTime(r *http.Request, s *ConnSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *ConnInterface) ShouldSetCookie(r *http.Request, s *ConnSession) bool {
+func (m *ConnManager) ShouldSetCookie(r *http.Request, s *ConnSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithConnPolicy makes the ConnInterface built with it answer with p's overrides.
+// WithConnPolicy makes the ConnManager built with it answer with p's overrides.
 func WithConnPolicy(p ConnPolicy) ConnOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -233,13 +233,13 @@ func WithConnAfterRequest(hooks ...ConnAfterRequest) ConnOption {
 
 // ConnConfigFromEnv reads a ConnConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewConnInterface, which validates it.
+// NewConnManager, which validates it.
 func ConnConfigFromEnv() (ConnConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // ConnFrom returns the Conn session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a ConnInterface's
+// saying what to do, if the request did not pass through a ConnManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewConnContext.
 func ConnFrom(ctx context.Context) *ConnSession {
@@ -255,7 +255,7 @@ func ConnFrom(ctx context.Context) *ConnSession {
 //	handler.ServeHTTP(w, r.WithContext(NewConnContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a ConnInterface's
+// end-to-end test starts from a given session with the cookie a ConnManager's
 // Cookie method returns for it.
 func NewConnContext(ctx context.Context, s *ConnSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

@@ -12,7 +12,7 @@ import (
 )
 
 // New returns the app's router, with sessions installed.
-func New(sessions *app.VisitorInterface) http.Handler {
+func New(sessions *app.VisitorManager) http.Handler {
 	r := chi.NewRouter()
 	r.Use(sessions.Middleware)
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {

@@ -13,7 +13,7 @@ import (
 )
 
 // New returns the app's server, with sessions installed.
-func New(sessions *app.VisitorInterface) http.Handler {
+func New(sessions *app.VisitorManager) http.Handler {
 	e := echo.New()
 	e.Use(echosession.Middleware(sessions))
 	routes(e.Group(""))
@@ -21,7 +21,7 @@ func New(sessions *app.VisitorInterface) http.Handler {
 }
 
 // newGrouped is New with sessions installed on a group only.
-func newGrouped(sessions *app.VisitorInterface) http.Handler {
+func newGrouped(sessions *app.VisitorManager) http.Handler {
 	e := echo.New()
 	routes(e.Group("", echosession.Middleware(sessions)))
 	return e

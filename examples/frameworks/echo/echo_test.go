@@ -11,7 +11,7 @@ import (
 func TestApp(t *testing.T) {
 	for _, install := range []struct {
 		name string
-		new  func(*app.VisitorInterface) http.Handler
+		new  func(*app.VisitorManager) http.Handler
 	}{
 		{"Server", New},
 		{"Group", newGrouped},

@@ -14,7 +14,7 @@ import (
 )
 
 // New returns the app's engine, with sessions installed on it.
-func New(sessions *app.VisitorInterface) http.Handler {
+func New(sessions *app.VisitorManager) http.Handler {
 	r := gin.New()
 	r.Use(ginsession.Middleware(sessions))
 	routes(r)
@@ -22,7 +22,7 @@ func New(sessions *app.VisitorInterface) http.Handler {
 }
 
 // newGrouped is New with sessions installed on a route group only.
-func newGrouped(sessions *app.VisitorInterface) http.Handler {
+func newGrouped(sessions *app.VisitorManager) http.Handler {
 	r := gin.New()
 	g := r.Group("/")
 	g.Use(ginsession.Middleware(sessions))

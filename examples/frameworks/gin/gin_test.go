@@ -18,7 +18,7 @@ func init() { gin.SetMode(gin.TestMode) } // no route listing on stdout
 func TestApp(t *testing.T) {
 	for _, install := range []struct {
 		name string
-		new  func(*app.VisitorInterface) http.Handler
+		new  func(*app.VisitorManager) http.Handler
 	}{
 		{"Engine", New},
 		{"Group", newGrouped},

@@ -45,18 +45,18 @@ func _() {
 	var _ *int = &_sessiongen_Flask_changed_run_go_generate.Counter
 }
 
-// FlaskConfig configures a FlaskInterface: keys, cookie attributes, lifetime. Its
+// FlaskConfig configures a FlaskManager: keys, cookie attributes, lifetime. Its
 // zero value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type FlaskConfig = sessiongen.Config
 
-// FlaskOption configures a FlaskInterface beyond its FlaskConfig: give
-// WithFlaskPolicy and WithFlaskAfterRequest to NewFlaskInterface.
+// FlaskOption configures a FlaskManager beyond its FlaskConfig: give
+// WithFlaskPolicy and WithFlaskAfterRequest to NewFlaskManager.
 type FlaskOption = sessionruntime.Option[FlaskSession]
 
 // FlaskPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the FlaskInterface is built, it is honoured
+// returns the one to use. Fixed when the FlaskManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type FlaskPolicy = sessionruntime.Policy[FlaskSession]
@@ -66,35 +66,35 @@ type FlaskPolicy = sessionruntime.Policy[FlaskSession]
 // response headers.
 type FlaskAfterRequest = sessionruntime.AfterRequest[FlaskSession]
 
-// FlaskLifecycle is one request's session as a FlaskInterface's Middleware drives
+// FlaskLifecycle is one request's session as a FlaskManager's Middleware drives
 // it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type FlaskLifecycle = sessionruntime.Lifecycle[FlaskSession]
 
-// NewFlaskInterface validates cfg and returns the FlaskInterface for Flask
-// sessions. Every configuration problem is reported here, at start-up.
-func NewFlaskInterface(cfg FlaskConfig, opts ...FlaskOption) (*FlaskInterface, error) {
+// NewFlaskManager validates cfg and returns the FlaskManager for Flask sessions.
+// Every configuration problem is reported here, at start-up.
+func NewFlaskManager(cfg FlaskConfig, opts ...FlaskOption) (*FlaskManager, error) {
 	impl, err := sessionruntime.New(cfg, flaskCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &FlaskInterface{impl: impl}, nil
+	return &FlaskManager{impl: impl}, nil
 }
 
-// FlaskInterface keeps Flask sessions, in signed cookies or, when its Config has a
+// FlaskManager keeps Flask sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with FlaskFrom. It is Flask's SessionInterface for Flask; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewFlaskInterface.
-type FlaskInterface struct {
+// one with NewFlaskManager.
+type FlaskManager struct {
 	impl *sessionruntime.Interface[FlaskSession]
 }
 
 // Middleware serves next with each request's Flask session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with FlaskFrom.
-func (m *FlaskInterface) Middleware(next http.Handler) http.Handler {
+func (m *FlaskManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -102,20 +102,20 @@ func (m *FlaskInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *FlaskInterface) Regenerate(ctx context.Context) error {
+func (m *FlaskManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *FlaskInterface) Destroy(ctx context.Context) error {
+func (m *FlaskManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *FlaskInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *FlaskManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -123,114 +123,113 @@ func (m *FlaskInterface) DestroyAll(ctx context.Context, user string) (int, erro
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *FlaskInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *FlaskManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *FlaskInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *FlaskManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *FlaskInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *FlaskManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *FlaskInterface) Cookie(r *http.Request, s *FlaskSession) (*http.Cookie, error) {
+func (m *FlaskManager) Cookie(r *http.Request, s *FlaskSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see FlaskLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *FlaskInterface) Begin(w http.ResponseWriter, r *http.Request) *FlaskLifecycle {
+func (m *FlaskManager) Begin(w http.ResponseWriter, r *http.Request) *FlaskLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *FlaskInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *FlaskManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *FlaskInterface) OpenSession(r *http.Request) (*FlaskSession, error) {
+func (m *FlaskManager) OpenSession(r *http.Request) (*FlaskSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *FlaskInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *FlaskSession) error {
+func (m *FlaskManager) SaveSession(w http.ResponseWriter, r *http.Request, s *FlaskSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *FlaskInterface) MakeNullSession() *FlaskSession {
+func (m *FlaskManager) MakeNullSession() *FlaskSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *FlaskInterface) IsNullSession(s *FlaskSession) bool {
+func (m *FlaskManager) IsNullSession(s *FlaskSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *FlaskInterface) CookieName(r *http.Request) string {
+func (m *FlaskManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *FlaskInterface) CookieDomain(r *http.Request) string {
+func (m *FlaskManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *FlaskInterface) CookiePath(r *http.Request) string {
+func (m *FlaskManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *FlaskInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *FlaskManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *FlaskInterface) CookieSecure(r *http.Request) bool {
+func (m *FlaskManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *FlaskInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *FlaskManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *FlaskInterface) CookiePartitioned(r *http.Request) bool {
+func (m *FlaskManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *FlaskInterface) ExpirationTime(r *http.Request, s *FlaskSession) time.Time {
+func (m *FlaskManager) ExpirationTime(r *http.Request, s *FlaskSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *FlaskInterface) ShouldSetCookie(r *http.Request, s *FlaskSession) bool {
+func (m *FlaskManager) ShouldSetCookie(r *http.Request, s *FlaskSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithFlaskPolicy makes the FlaskInterface built with it answer with p's
-// overrides.
+// WithFlaskPolicy makes the FlaskManager built with it answer with p's overrides.
 func WithFlaskPolicy(p FlaskPolicy) FlaskOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -243,13 +242,13 @@ func WithFlaskAfterRequest(hooks ...FlaskAfterRequest) FlaskOption {
 
 // FlaskConfigFromEnv reads a FlaskConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewFlaskInterface, which validates it.
+// NewFlaskManager, which validates it.
 func FlaskConfigFromEnv() (FlaskConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // FlaskFrom returns the Flask session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a FlaskInterface's
+// saying what to do, if the request did not pass through a FlaskManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewFlaskContext.
 func FlaskFrom(ctx context.Context) *FlaskSession {
@@ -265,7 +264,7 @@ func FlaskFrom(ctx context.Context) *FlaskSession {
 //	handler.ServeHTTP(w, r.WithContext(NewFlaskContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a FlaskInterface's
+// end-to-end test starts from a given session with the cookie a FlaskManager's
 // Cookie method returns for it.
 func NewFlaskContext(ctx context.Context, s *FlaskSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

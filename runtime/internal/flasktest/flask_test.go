@@ -57,7 +57,7 @@ func (a *app) route(pattern string, h func(w http.ResponseWriter, r *http.Reques
 // handler builds the app's handler with its current config.
 func (a *app) handler() http.Handler {
 	a.t.Helper()
-	si, err := NewFlaskInterface(a.cfg, WithFlaskPolicy(a.policy), WithFlaskAfterRequest(a.hooks...))
+	si, err := NewFlaskManager(a.cfg, WithFlaskPolicy(a.policy), WithFlaskAfterRequest(a.hooks...))
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestFlask_session_using_samesite_attribute(t *testing.T) {
 	if _, err := sessionruntime.ParseSameSite("invalid"); err == nil {
 		t.Error("ParseSameSite accepted \"invalid\"")
 	}
-	if _, err := NewFlaskInterface(FlaskConfig{SecretKey: key, SameSite: http.SameSite(42)}); !errors.Is(err, sessionruntime.ErrCookieConfig) {
+	if _, err := NewFlaskManager(FlaskConfig{SecretKey: key, SameSite: http.SameSite(42)}); !errors.Is(err, sessionruntime.ErrCookieConfig) {
 		t.Errorf("SameSite(42): err %v; want ErrCookieConfig", err)
 	}
 	for _, tt := range []struct {
@@ -273,10 +273,10 @@ func TestFlask_session_using_samesite_attribute(t *testing.T) {
 func TestFlask_missing_session(t *testing.T) {
 	// Without a secret key Flask uses a null session; sessiongen does too
 	// when told so, and refuses to start otherwise.
-	if _, err := NewFlaskInterface(FlaskConfig{}); !errors.Is(err, sessionruntime.ErrNoSecretKey) {
+	if _, err := NewFlaskManager(FlaskConfig{}); !errors.Is(err, sessionruntime.ErrNoSecretKey) {
 		t.Fatalf("no key, no opt-in: err %v; want ErrNoSecretKey", err)
 	}
-	si, err := NewFlaskInterface(FlaskConfig{AllowNullSession: true})
+	si, err := NewFlaskManager(FlaskConfig{AllowNullSession: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,7 +531,7 @@ func TestFlask_session_refresh_vary(t *testing.T) {
 }
 
 func TestFlask_flashes(t *testing.T) {
-	si, err := NewFlaskInterface(FlaskConfig{SecretKey: key})
+	si, err := NewFlaskManager(FlaskConfig{SecretKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,18 +31,18 @@ func _() {
 	var _ *int = &_sessiongen_Test_changed_run_go_generate.Count
 }
 
-// TestConfig configures a TestInterface: keys, cookie attributes, lifetime. Its
-// zero value, given a SecretKey, has secure defaults. It is package sessiongen's
+// TestConfig configures a TestManager: keys, cookie attributes, lifetime. Its zero
+// value, given a SecretKey, has secure defaults. It is package sessiongen's
 // Config: go doc github.com/sessiongen/sessiongen Config gives every field.
 type TestConfig = sessiongen.Config
 
-// TestOption configures a TestInterface beyond its TestConfig: give WithTestPolicy
-// and WithTestAfterRequest to NewTestInterface.
+// TestOption configures a TestManager beyond its TestConfig: give WithTestPolicy
+// and WithTestAfterRequest to NewTestManager.
 type TestOption = sessionruntime.Option[TestSession]
 
 // TestPolicy overrides some of the methods of Flask's SessionInterface per request
 // (the cookie's domain, say): each function gets the configured answer and returns
-// the one to use. Fixed when the TestInterface is built, it is honoured however
+// the one to use. Fixed when the TestManager is built, it is honoured however
 // requests are served. See go doc github.com/sessiongen/sessiongen/runtime Policy.
 type TestPolicy = sessionruntime.Policy[TestSession]
 
@@ -51,35 +51,35 @@ type TestPolicy = sessionruntime.Policy[TestSession]
 // response headers.
 type TestAfterRequest = sessionruntime.AfterRequest[TestSession]
 
-// TestLifecycle is one request's session as a TestInterface's Middleware drives
-// it, for adapters to frameworks with writers of their own (Begin, ResponseWriter,
+// TestLifecycle is one request's session as a TestManager's Middleware drives it,
+// for adapters to frameworks with writers of their own (Begin, ResponseWriter,
 // Request, End). See go doc github.com/sessiongen/sessiongen/runtime Lifecycle.
 type TestLifecycle = sessionruntime.Lifecycle[TestSession]
 
-// NewTestInterface validates cfg and returns the TestInterface for Test sessions.
+// NewTestManager validates cfg and returns the TestManager for Test sessions.
 // Every configuration problem is reported here, at start-up.
-func NewTestInterface(cfg TestConfig, opts ...TestOption) (*TestInterface, error) {
+func NewTestManager(cfg TestConfig, opts ...TestOption) (*TestManager, error) {
 	impl, err := sessionruntime.New(cfg, testCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &TestInterface{impl: impl}, nil
+	return &TestManager{impl: impl}, nil
 }
 
-// TestInterface keeps Test sessions, in signed cookies or, when its Config has a
+// TestManager keeps Test sessions, in signed cookies or, when its Config has a
 // Store, on the server: serve handlers through its Middleware and read each
 // request's session with TestFrom. It is Flask's SessionInterface for Test; the
 // methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewTestInterface.
-type TestInterface struct {
+// one with NewTestManager.
+type TestManager struct {
 	impl *sessionruntime.Interface[TestSession]
 }
 
 // Middleware serves next with each request's Test session, opened on its first use
 // and saved just before the first byte of the response, so no handler can forget
 // to save it; handlers read it with TestFrom.
-func (m *TestInterface) Middleware(next http.Handler) http.Handler {
+func (m *TestManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -87,20 +87,20 @@ func (m *TestInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *TestInterface) Regenerate(ctx context.Context) error {
+func (m *TestManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *TestInterface) Destroy(ctx context.Context) error {
+func (m *TestManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *TestInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *TestManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -108,113 +108,113 @@ func (m *TestInterface) DestroyAll(ctx context.Context, user string) (int, error
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *TestInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *TestManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *TestInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *TestManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *TestInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *TestManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *TestInterface) Cookie(r *http.Request, s *TestSession) (*http.Cookie, error) {
+func (m *TestManager) Cookie(r *http.Request, s *TestSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see TestLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *TestInterface) Begin(w http.ResponseWriter, r *http.Request) *TestLifecycle {
+func (m *TestManager) Begin(w http.ResponseWriter, r *http.Request) *TestLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *TestInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *TestManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *TestInterface) OpenSession(r *http.Request) (*TestSession, error) {
+func (m *TestManager) OpenSession(r *http.Request) (*TestSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *TestInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *TestSession) error {
+func (m *TestManager) SaveSession(w http.ResponseWriter, r *http.Request, s *TestSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *TestInterface) MakeNullSession() *TestSession {
+func (m *TestManager) MakeNullSession() *TestSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *TestInterface) IsNullSession(s *TestSession) bool {
+func (m *TestManager) IsNullSession(s *TestSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *TestInterface) CookieName(r *http.Request) string {
+func (m *TestManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *TestInterface) CookieDomain(r *http.Request) string {
+func (m *TestManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *TestInterface) CookiePath(r *http.Request) string {
+func (m *TestManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *TestInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *TestManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *TestInterface) CookieSecure(r *http.Request) bool {
+func (m *TestManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *TestInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *TestManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *TestInterface) CookiePartitioned(r *http.Request) bool {
+func (m *TestManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *TestInterface) ExpirationTime(r *http.Request, s *TestSession) time.Time {
+func (m *TestManager) ExpirationTime(r *http.Request, s *TestSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *TestInterface) ShouldSetCookie(r *http.Request, s *TestSession) bool {
+func (m *TestManager) ShouldSetCookie(r *http.Request, s *TestSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithTestPolicy makes the TestInterface built with it answer with p's overrides.
+// WithTestPolicy makes the TestManager built with it answer with p's overrides.
 func WithTestPolicy(p TestPolicy) TestOption {
 	return sessionruntime.WithPolicy(p)
 }
@@ -227,13 +227,13 @@ func WithTestAfterRequest(hooks ...TestAfterRequest) TestOption {
 
 // TestConfigFromEnv reads a TestConfig from the SESSION_* environment variables
 // (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass it to
-// NewTestInterface, which validates it.
+// NewTestManager, which validates it.
 func TestConfigFromEnv() (TestConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // TestFrom returns the Test session of the request that carries ctx. It panics,
-// saying what to do, if the request did not pass through a TestInterface's
+// saying what to do, if the request did not pass through a TestManager's
 // Middleware: a handler served without it. A handler test can give the request a
 // session without the middleware with NewTestContext.
 func TestFrom(ctx context.Context) *TestSession {
@@ -249,7 +249,7 @@ func TestFrom(ctx context.Context) *TestSession {
 //	handler.ServeHTTP(w, r.WithContext(NewTestContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a TestInterface's
+// end-to-end test starts from a given session with the cookie a TestManager's
 // Cookie method returns for it.
 func NewTestContext(ctx context.Context, s *TestSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)

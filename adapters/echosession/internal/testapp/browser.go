@@ -14,7 +14,7 @@ import (
 // secret is the tests' signing key: 32 random-looking bytes.
 var secret = []byte("Vb7qL2xN9cRt4WmZ8hKs3GdP6yFj5aEu")
 
-// Reports collects what a VisitorInterface reports to Config.OnError.
+// Reports collects what a VisitorManager reports to Config.OnError.
 type Reports struct {
 	mu   sync.Mutex
 	errs []error
@@ -40,12 +40,12 @@ func Config(rep *Reports) VisitorConfig {
 	return VisitorConfig{SecretKey: secret, DisableSecure: true, OnError: rep.OnError}
 }
 
-// Sessions returns a VisitorInterface built with Config. Anything it
+// Sessions returns a VisitorManager built with Config. Anything it
 // reports fails t when the test ends (after its servers closed).
-func Sessions(t testing.TB) *VisitorInterface {
+func Sessions(t testing.TB) *VisitorManager {
 	t.Helper()
 	rep := new(Reports)
-	si, err := NewVisitorInterface(Config(rep))
+	si, err := NewVisitorManager(Config(rep))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 // secret is the tests' signing key: 32 random-looking bytes.
 var secret = []byte("k3Qz9vTm7WpX2bLr5YhN8cJd4FsG6aUe")
 
-// Reports collects what a VisitorInterface reports to Config.OnError.
+// Reports collects what a VisitorManager reports to Config.OnError.
 type Reports struct {
 	mu   sync.Mutex
 	errs []error
@@ -46,12 +46,12 @@ func Config(rep *Reports) app.VisitorConfig {
 	return app.VisitorConfig{SecretKey: secret, DisableSecure: true, OnError: rep.OnError}
 }
 
-// Sessions returns a VisitorInterface built with Config. Anything it
+// Sessions returns a VisitorManager built with Config. Anything it
 // reports fails t when the test ends (after its servers closed).
-func Sessions(t testing.TB) *app.VisitorInterface {
+func Sessions(t testing.TB) *app.VisitorManager {
 	t.Helper()
 	rep := new(Reports)
-	si, err := app.NewVisitorInterface(Config(rep))
+	si, err := app.NewVisitorManager(Config(rep))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func (b *Browser) do(method, path string, form url.Values) Response {
 
 // Run runs the app's scenarios against the handler newHandler returns for
 // sessions. Each scenario gets its own server and browsers.
-func Run(t *testing.T, newHandler func(*app.VisitorInterface) http.Handler) {
+func Run(t *testing.T, newHandler func(*app.VisitorManager) http.Handler) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			srv := Serve(t, newHandler(Sessions(t)))

@@ -45,19 +45,19 @@ func _() {
 	var _ *string = &_sessiongen_Session_changed_run_go_generate.Last
 }
 
-// SessionConfig configures a SessionInterface: keys, cookie attributes, lifetime.
+// SessionConfig configures a SessionManager: keys, cookie attributes, lifetime.
 // Its zero value, given a SecretKey, has secure defaults. It is package
 // sessiongen's Config: go doc github.com/sessiongen/sessiongen Config gives every
 // field.
 type SessionConfig = sessiongen.Config
 
-// SessionOption configures a SessionInterface beyond its SessionConfig: give
-// WithSessionPolicy and WithSessionAfterRequest to NewSessionInterface.
+// SessionOption configures a SessionManager beyond its SessionConfig: give
+// WithSessionPolicy and WithSessionAfterRequest to NewSessionManager.
 type SessionOption = sessionruntime.Option[SessionSession]
 
 // SessionPolicy overrides some of the methods of Flask's SessionInterface per
 // request (the cookie's domain, say): each function gets the configured answer and
-// returns the one to use. Fixed when the SessionInterface is built, it is honoured
+// returns the one to use. Fixed when the SessionManager is built, it is honoured
 // however requests are served. See go doc github.com/sessiongen/sessiongen/runtime
 // Policy.
 type SessionPolicy = sessionruntime.Policy[SessionSession]
@@ -67,36 +67,36 @@ type SessionPolicy = sessionruntime.Policy[SessionSession]
 // response headers.
 type SessionAfterRequest = sessionruntime.AfterRequest[SessionSession]
 
-// SessionLifecycle is one request's session as a SessionInterface's Middleware
+// SessionLifecycle is one request's session as a SessionManager's Middleware
 // drives it, for adapters to frameworks with writers of their own (Begin,
 // ResponseWriter, Request, End). See go doc
 // github.com/sessiongen/sessiongen/runtime Lifecycle.
 type SessionLifecycle = sessionruntime.Lifecycle[SessionSession]
 
-// NewSessionInterface validates cfg and returns the SessionInterface for Session
+// NewSessionManager validates cfg and returns the SessionManager for Session
 // sessions. Every configuration problem is reported here, at start-up.
-func NewSessionInterface(cfg SessionConfig, opts ...SessionOption) (*SessionInterface, error) {
+func NewSessionManager(cfg SessionConfig, opts ...SessionOption) (*SessionManager, error) {
 	impl, err := sessionruntime.New(cfg, sessionCodec, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &SessionInterface{impl: impl}, nil
+	return &SessionManager{impl: impl}, nil
 }
 
-// SessionInterface keeps Session sessions, in signed cookies or, when its Config
-// has a Store, on the server: serve handlers through its Middleware and read each
+// SessionManager keeps Session sessions, in signed cookies or, when its Config has
+// a Store, on the server: serve handlers through its Middleware and read each
 // request's session with SessionFrom. It is Flask's SessionInterface for Session;
 // the methods below are the runtime package's Interface's (go doc
 // github.com/sessiongen/sessiongen/runtime Interface), for this session type. Make
-// one with NewSessionInterface.
-type SessionInterface struct {
+// one with NewSessionManager.
+type SessionManager struct {
 	impl *sessionruntime.Interface[SessionSession]
 }
 
 // Middleware serves next with each request's Session session, opened on its first
 // use and saved just before the first byte of the response, so no handler can
 // forget to save it; handlers read it with SessionFrom.
-func (m *SessionInterface) Middleware(next http.Handler) http.Handler {
+func (m *SessionManager) Middleware(next http.Handler) http.Handler {
 	return m.impl.Middleware(next)
 }
 
@@ -104,20 +104,20 @@ func (m *SessionInterface) Middleware(next http.Handler) http.Handler {
 // data: call it at login and at every change of privilege, so that an ID planted
 // or seen before opens nothing afterwards. With a Store, a request that loaded the
 // session before a logout answers 409 instead of bringing it back.
-func (m *SessionInterface) Regenerate(ctx context.Context) error {
+func (m *SessionManager) Regenerate(ctx context.Context) error {
 	return m.impl.Regenerate(ctx)
 }
 
 // Destroy ends the session of the request carrying ctx (a logout): with a Store
 // its record is deleted now, so a copy of its cookie opens nothing; the response
 // deletes the cookie.
-func (m *SessionInterface) Destroy(ctx context.Context) error {
+func (m *SessionManager) Destroy(ctx context.Context) error {
 	return m.impl.Destroy(ctx)
 }
 
 // DestroyAll ends every server-side session of user (the value of the
 // Config.UserKey field) on every instance, and returns how many it ended.
-func (m *SessionInterface) DestroyAll(ctx context.Context, user string) (int, error) {
+func (m *SessionManager) DestroyAll(ctx context.Context, user string) (int, error) {
 	return m.impl.DestroyAll(ctx, user)
 }
 
@@ -125,113 +125,113 @@ func (m *SessionInterface) DestroyAll(ctx context.Context, user string) (int, er
 // first, each with when it began and was last used and, with Config.RecordDevices,
 // its browser and address: a "your devices" page. The request's own session is
 // marked Current.
-func (m *SessionInterface) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
+func (m *SessionManager) ListUser(ctx context.Context, user string) ([]sessiongen.UserSession, error) {
 	return m.impl.ListUser(ctx, user)
 }
 
 // DestroySession ends the session of user whose Handle ListUser gave ("end this
 // session").
-func (m *SessionInterface) DestroySession(ctx context.Context, user string, handle string) error {
+func (m *SessionManager) DestroySession(ctx context.Context, user string, handle string) error {
 	return m.impl.DestroySession(ctx, user, handle)
 }
 
 // DestroyOthers ends every other session of the user of the request carrying ctx
 // ("log out my other devices"), in one step of the store, and returns how many it
 // ended.
-func (m *SessionInterface) DestroyOthers(ctx context.Context) (int, error) {
+func (m *SessionManager) DestroyOthers(ctx context.Context) (int, error) {
 	return m.impl.DestroyOthers(ctx)
 }
 
 // Cookie returns the session cookie that carries s, as a response would set it: a
 // test starts an end-to-end request from a given session with it.
-func (m *SessionInterface) Cookie(r *http.Request, s *SessionSession) (*http.Cookie, error) {
+func (m *SessionManager) Cookie(r *http.Request, s *SessionSession) (*http.Cookie, error) {
 	return m.impl.Cookie(r, s)
 }
 
 // Begin starts the session of one request for an adapter to a framework whose
 // response writer is its own (see SessionLifecycle): Middleware is Begin, the
 // handler, then the Lifecycle's End.
-func (m *SessionInterface) Begin(w http.ResponseWriter, r *http.Request) *SessionLifecycle {
+func (m *SessionManager) Begin(w http.ResponseWriter, r *http.Request) *SessionLifecycle {
 	return m.impl.Begin(w, r)
 }
 
 // VerifiedCacheStats reports on the cache of cookie values already verified.
-func (m *SessionInterface) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
+func (m *SessionManager) VerifiedCacheStats() sessiongen.VerifiedCacheStats {
 	return m.impl.VerifiedCacheStats()
 }
 
 // OpenSession is Flask's open_session: the session the request's cookie carries,
 // else a new one (a null session without a SecretKey). Middleware calls it.
-func (m *SessionInterface) OpenSession(r *http.Request) (*SessionSession, error) {
+func (m *SessionManager) OpenSession(r *http.Request) (*SessionSession, error) {
 	return m.impl.OpenSession(r)
 }
 
 // SaveSession is Flask's save_session: it sets, refreshes or deletes the cookie as
 // the session and the Config say. Middleware calls it.
-func (m *SessionInterface) SaveSession(w http.ResponseWriter, r *http.Request, s *SessionSession) error {
+func (m *SessionManager) SaveSession(w http.ResponseWriter, r *http.Request, s *SessionSession) error {
 	return m.impl.SaveSession(w, r, s)
 }
 
 // MakeNullSession is Flask's make_null_session: a session that refuses writes, for
 // a configuration without a SecretKey.
-func (m *SessionInterface) MakeNullSession() *SessionSession {
+func (m *SessionManager) MakeNullSession() *SessionSession {
 	return m.impl.MakeNullSession()
 }
 
 // IsNullSession is Flask's is_null_session.
-func (m *SessionInterface) IsNullSession(s *SessionSession) bool {
+func (m *SessionManager) IsNullSession(s *SessionSession) bool {
 	return m.impl.IsNullSession(s)
 }
 
 // CookieName is Flask's get_cookie_name: the configured name, or the Policy's
 // answer for r.
-func (m *SessionInterface) CookieName(r *http.Request) string {
+func (m *SessionManager) CookieName(r *http.Request) string {
 	return m.impl.CookieName(r)
 }
 
 // CookieDomain is Flask's get_cookie_domain.
-func (m *SessionInterface) CookieDomain(r *http.Request) string {
+func (m *SessionManager) CookieDomain(r *http.Request) string {
 	return m.impl.CookieDomain(r)
 }
 
 // CookiePath is Flask's get_cookie_path.
-func (m *SessionInterface) CookiePath(r *http.Request) string {
+func (m *SessionManager) CookiePath(r *http.Request) string {
 	return m.impl.CookiePath(r)
 }
 
 // CookieHTTPOnly is Flask's get_cookie_httponly.
-func (m *SessionInterface) CookieHTTPOnly(r *http.Request) bool {
+func (m *SessionManager) CookieHTTPOnly(r *http.Request) bool {
 	return m.impl.CookieHTTPOnly(r)
 }
 
 // CookieSecure is Flask's get_cookie_secure.
-func (m *SessionInterface) CookieSecure(r *http.Request) bool {
+func (m *SessionManager) CookieSecure(r *http.Request) bool {
 	return m.impl.CookieSecure(r)
 }
 
 // CookieSameSite is Flask's get_cookie_samesite.
-func (m *SessionInterface) CookieSameSite(r *http.Request) http.SameSite {
+func (m *SessionManager) CookieSameSite(r *http.Request) http.SameSite {
 	return m.impl.CookieSameSite(r)
 }
 
 // CookiePartitioned is Flask's get_cookie_partitioned.
-func (m *SessionInterface) CookiePartitioned(r *http.Request) bool {
+func (m *SessionManager) CookiePartitioned(r *http.Request) bool {
 	return m.impl.CookiePartitioned(r)
 }
 
 // ExpirationTime is Flask's get_expiration_time: when the cookie of s expires,
 // zero for a cookie that ends with the browser session.
-func (m *SessionInterface) ExpirationTime(r *http.Request, s *SessionSession) time.Time {
+func (m *SessionManager) ExpirationTime(r *http.Request, s *SessionSession) time.Time {
 	return m.impl.ExpirationTime(r, s)
 }
 
 // ShouldSetCookie is Flask's should_set_cookie: whether the response sets the
 // cookie of s.
-func (m *SessionInterface) ShouldSetCookie(r *http.Request, s *SessionSession) bool {
+func (m *SessionManager) ShouldSetCookie(r *http.Request, s *SessionSession) bool {
 	return m.impl.ShouldSetCookie(r, s)
 }
 
-// WithSessionPolicy makes the SessionInterface built with it answer with p's
+// WithSessionPolicy makes the SessionManager built with it answer with p's
 // overrides.
 func WithSessionPolicy(p SessionPolicy) SessionOption {
 	return sessionruntime.WithPolicy(p)
@@ -245,14 +245,14 @@ func WithSessionAfterRequest(hooks ...SessionAfterRequest) SessionOption {
 
 // SessionConfigFromEnv reads a SessionConfig from the SESSION_* environment
 // variables (SESSION_SECRET_KEY, SESSION_COOKIE_SECURE, ...; see the README). Pass
-// it to NewSessionInterface, which validates it.
+// it to NewSessionManager, which validates it.
 func SessionConfigFromEnv() (SessionConfig, error) {
 	return sessionruntime.ConfigFromEnv()
 }
 
 // SessionFrom returns the Session session of the request that carries ctx. It
 // panics, saying what to do, if the request did not pass through a
-// SessionInterface's Middleware: a handler served without it. A handler test can
+// SessionManager's Middleware: a handler served without it. A handler test can
 // give the request a session without the middleware with NewSessionContext.
 func SessionFrom(ctx context.Context) *SessionSession {
 	return sessionimpl.MustFrom[SessionSession](ctx, "Session")
@@ -267,7 +267,7 @@ func SessionFrom(ctx context.Context) *SessionSession {
 //	handler.ServeHTTP(w, r.WithContext(NewSessionContext(r.Context(), &s)))
 //
 // Nothing is saved: the handler's changes stay in s for the test to read. An
-// end-to-end test starts from a given session with the cookie a SessionInterface's
+// end-to-end test starts from a given session with the cookie a SessionManager's
 // Cookie method returns for it.
 func NewSessionContext(ctx context.Context, s *SessionSession) context.Context {
 	return sessionruntime.NewContext(ctx, s)
