@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"time"
 
@@ -102,7 +103,7 @@ func (cs *cookieStorage) restore(s session, o *opened) {
 	m.Kept = o.kept
 }
 
-func (cs *cookieStorage) value(_ context.Context, sc *scratch, s session, dst []byte, name string, now time.Time) ([]byte, error) {
+func (cs *cookieStorage) value(_ *http.Request, sc *scratch, s session, dst []byte, name string, now time.Time) ([]byte, error) {
 	payload, err := cs.enc.marshal(sc, s)
 	if err != nil {
 		return dst, encodingError(err)

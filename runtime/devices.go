@@ -76,9 +76,6 @@ func (si *Interface[S]) currentMeta(ctx context.Context) *sessionimpl.Meta {
 // (Config.RecordDevices): its User-Agent, bounded and valid UTF-8 without
 // control characters, and its address as trusted says.
 func deviceOf(r *http.Request, trusted []netip.Prefix) Device {
-	if r == nil {
-		return Device{}
-	}
 	d := Device{UserAgent: cleanUserAgent(r.UserAgent())}
 	if a, ok := clientAddr(r, trusted); ok {
 		d.Addr = a.String()

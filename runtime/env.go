@@ -148,10 +148,6 @@ func configFrom(lookup func(string) (string, bool)) (Config, error) {
 	return c, nil
 }
 
-// envPrefix begins the name of every environment variable ConfigFromEnv
-// reads.
-const envPrefix = "SESSION_"
-
 // envOfKeyField returns the environment variable that sets the key field
 // (as validateKeys names it).
 func envOfKeyField(field string) string {

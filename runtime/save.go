@@ -90,9 +90,9 @@ func (si *Interface[S]) setCookie(w http.ResponseWriter, r *http.Request, s *S) 
 	line := append(sc.line[:0], name...)
 	line = append(line, '=')
 	valueAt := len(line)
-	sc.changeSet, sc.req = false, r
-	line, err := si.storage.value(r.Context(), sc, si.view(s), line, name, now)
-	sc.line, sc.req = line, nil
+	sc.changeSet = false
+	line, err := si.storage.value(r, sc, si.view(s), line, name, now)
+	sc.line = line
 	if sc.changeSet && si.cfg.OnConcurrentChange != nil {
 		si.cfg.OnConcurrentChange(r, sc.change)
 	}

@@ -3,7 +3,6 @@ package runtime
 import (
 	"crypto/sha256"
 	"hash"
-	"net/http"
 
 	"github.com/sessiongen/sessiongen/runtime/wire"
 )
@@ -32,9 +31,4 @@ type scratch struct {
 	// Config.OnConcurrentChange.
 	change    ConcurrentChange
 	changeSet bool
-
-	// req is the request a save is for, during storage.value: a store
-	// records its client in a new session's record
-	// (Config.RecordDevices).
-	req *http.Request
 }

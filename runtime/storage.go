@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -33,9 +34,9 @@ type storage interface {
 	// error that is not a *CookieError is the store's: the session may
 	// exist.
 	load(ctx context.Context, sc *scratch, s session, name, value string) (dropped []error, err error)
-	// value keeps the session s and appends to dst the cookie value that
-	// finds it again, which must not alias sc.buf.
-	value(ctx context.Context, sc *scratch, s session, dst []byte, name string, now time.Time) ([]byte, error)
+	// value keeps the session s of the request r and appends to dst the
+	// cookie value that finds it again, which must not alias sc.buf.
+	value(r *http.Request, sc *scratch, s session, dst []byte, name string, now time.Time) ([]byte, error)
 	// remove forgets the session, which this request emptied, unless
 	// another request changed it since it was loaded (ErrConflict); the
 	// caller deletes the cookie.

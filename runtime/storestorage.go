@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	mrand "math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/sessiongen/sessiongen/runtime/sessionimpl"
@@ -146,7 +147,8 @@ func (ss *storeStorage) verifyID(sc *scratch, name, value string) (verifiedID, i
 // cookie is signed again, with the same ID, and its record's expiry moved
 // at most once per TouchInterval, so reads of one session never conflict
 // with each other. Any other is committed (save).
-func (ss *storeStorage) value(ctx context.Context, sc *scratch, s session, dst []byte, name string, now time.Time) ([]byte, error) {
+func (ss *storeStorage) value(r *http.Request, sc *scratch, s session, dst []byte, name string, now time.Time) ([]byte, error) {
+	ctx := r.Context()
 	if ref := record(s.m); ref != nil && ref.version != 0 && !s.m.Has(sessionimpl.StatusModified) {
 		if err := ss.keepAlive(ctx, s.m, now); err != nil {
 			return dst, savingError(err)
@@ -161,7 +163,7 @@ func (ss *storeStorage) value(ctx context.Context, sc *scratch, s session, dst [
 	if ss.cfg.UserKey != "" {
 		user = ss.enc.field(payload, ss.cfg.UserKey)
 	}
-	return ss.save(ctx, sc, s.m, dst, name, payload, user, now)
+	return ss.save(r, sc, s.m, dst, name, payload, user, now)
 }
 
 // seal appends the ID cookie's value of idPayload to dst.
@@ -182,7 +184,8 @@ func (ss *storeStorage) seal(sc *scratch, dst []byte, name string, idPayload []b
 //     record is created that replaces the old one in the same step, still
 //     conditional on the loaded version;
 //   - a new session is created under a new ID.
-func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Meta, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error) {
+func (ss *storeStorage) save(r *http.Request, sc *scratch, m *sessionimpl.Meta, dst []byte, name string, payload []byte, user string, now time.Time) ([]byte, error) {
+	ctx := r.Context()
 	ref := record(m)
 	var tag, index string
 	if user != "" {
@@ -203,7 +206,7 @@ func (ss *storeStorage) save(ctx context.Context, sc *scratch, m *sessionimpl.Me
 			c.Replaces, c.ReplacesVersion = ref.key, ref.version
 		} else if ss.cfg.RecordDevices {
 			// A new device: a new ID of a session keeps the old record's.
-			c.Record.Device = deviceOf(sc.req, ss.cfg.TrustedProxies)
+			c.Record.Device = deviceOf(r, ss.cfg.TrustedProxies)
 		}
 		if index != "" && (ref == nil || ref.user != index) {
 			// A login: the user's sessions beyond the limit end with it.

@@ -25,11 +25,20 @@ func handleOf(key string) string {
 	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:18])
 }
 
+// indexed returns an error unless sessions are indexed by user, which op
+// needs.
+func (ss *storeStorage) indexed(op string) error {
+	if ss.cfg.UserKey == "" {
+		return &ConfigError{Field: "UserKey", Err: ErrCookieConfig, Hint: op + " needs sessions indexed by user: name the session key that holds the user in Config.UserKey"}
+	}
+	return nil
+}
+
 // userOf returns how the store names user, or an error if sessions are
 // not indexed by user.
 func (ss *storeStorage) userOf(user, op string) (User, error) {
-	if ss.cfg.UserKey == "" {
-		return User{}, &ConfigError{Field: "UserKey", Err: ErrCookieConfig, Hint: op + " needs sessions indexed by user: name the session key that holds the user in Config.UserKey"}
+	if err := ss.indexed(op); err != nil {
+		return User{}, err
 	}
 	return ss.keys.user(user), nil
 }
@@ -114,11 +123,10 @@ func (ss *storeStorage) destroyHandle(ctx context.Context, user, handle string, 
 }
 
 func (ss *storeStorage) deleteOthers(ctx context.Context, m *sessionimpl.Meta) (int, error) {
-	ref := currentRef(m)
-	if ss.cfg.UserKey == "" {
-		_, err := ss.userOf("", "DestroyOthers")
+	if err := ss.indexed("DestroyOthers"); err != nil {
 		return 0, err
 	}
+	ref := currentRef(m)
 	if ref == nil || ref.user == "" {
 		return 0, ErrNoUser
 	}

@@ -340,7 +340,8 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := unixNano(s.now())
+	t := s.now()
+	now := unixNano(t)
 	cur := s.live(c.Key, now)
 	if cur != nil && c.Token != "" && cur.token == c.Token && cur.rec.Version == c.Record.Version {
 		return nil
@@ -365,9 +366,9 @@ func (s *Store) Commit(ctx context.Context, c runtime.Commit) error {
 	case old != nil:
 		rec.Device = old.rec.Device
 	default:
-		rec.Device.Created = s.now()
+		rec.Device.Created = t
 	}
-	rec.Device.LastUsed = s.now()
+	rec.Device.LastUsed = t
 	if old != nil {
 		s.removeLocked(old)
 	}
@@ -436,7 +437,8 @@ func (s *Store) Touch(ctx context.Context, key string, version uint64, expires t
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.live(key, unixNano(s.now()))
+	t := s.now()
+	e := s.live(key, unixNano(t))
 	switch {
 	case e == nil:
 		return runtime.ErrNotFound
@@ -444,7 +446,7 @@ func (s *Store) Touch(ctx context.Context, key string, version uint64, expires t
 		return runtime.ErrConflict
 	}
 	e.rec.Expires = expires
-	e.rec.Device.LastUsed = s.now()
+	e.rec.Device.LastUsed = t
 	h := *s.heapOf(e)
 	h[e.index].exp = unixNano(expires)
 	h.fix(e.index)

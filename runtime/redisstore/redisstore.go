@@ -1138,11 +1138,7 @@ func (s *Store) readListed(ctx context.Context, user string, keys []string) ([]r
 		if f[0] != user || v[2] == nil {
 			continue
 		}
-		exp, ok := parseExp(f[3])
-		if !ok || exp <= time.Now().UnixMilli() {
-			continue
-		}
-		if r, ok := listedRecord(user, f[1], f[3], f[4], f[5], f[6], f[7]); ok {
+		if r, ok := listedRecord(user, f[1], f[3], f[4], f[5], f[6], f[7]); ok && r.Expires.After(time.Now()) {
 			out = append(out, runtime.UserRecord{Key: keys[i], Record: r})
 		}
 	}
